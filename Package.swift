@@ -1,0 +1,49 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "Synapse",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "Synapse", targets: ["Synapse"]),
+        .executable(name: "synapse", targets: ["synapse"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // oneDNN (Debian `libdnnl-dev`, 2.x C API): matmul / inner product kernels.
+        .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
+        // zlib (Debian `zlib1g-dev`): gzip-compressed IDX files.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // Hand-written vectorised kernels with runtime CPU dispatch (no target flags on the package).
+        .target(name: "CKernels", path: "Sources/CKernels"),
+        .target(
+            name: "SynapseCore",
+            dependencies: ["CDNNL", "CKernels"],
+            path: "Sources/SynapseCore"
+        ),
+        .target(
+            name: "Synapse",
+            dependencies: ["SynapseCore", "CZlib"],
+            path: "Sources/Synapse"
+        ),
+        .executableTarget(
+            name: "synapse",
+            dependencies: ["Synapse", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/synapse"
+        ),
+        .testTarget(
+            name: "SynapseCoreTests",
+            dependencies: ["SynapseCore"],
+            path: "Tests/SynapseCoreTests"
+        ),
+        .testTarget(
+            name: "SynapseTests",
+            dependencies: ["Synapse"],
+            path: "Tests/SynapseTests",
+            resources: [.copy("Fixtures")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

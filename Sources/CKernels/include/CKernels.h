@@ -1,0 +1,64 @@
+#ifndef SYNAPSE_CKERNELS_H
+#define SYNAPSE_CKERNELS_H
+// Vectorised float32 kernels for Synapse. Each public function is compiled twice (baseline x86-64 and
+// AVX2+FMA) and picks a version at run time, so the library needs no target flags and runs on any CPU.
+// All functions operate on dense buffers; callers split work across threads.
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Unary operations understood by `syn_unary` / `syn_unary_backward`.
+typedef enum {
+    SYN_EXP = 0, SYN_LOG, SYN_SQRT, SYN_TANH, SYN_SIGMOID, SYN_RELU, SYN_ABS, SYN_NEG,
+    SYN_LEAKY_RELU, SYN_ELU, SYN_SELU, SYN_SILU, SYN_SOFTPLUS, SYN_GELU_ERF, SYN_GELU_TANH,
+    SYN_SQUARE, SYN_RECIPROCAL
+} syn_unary_op;
+
+/// y[i] = op(x[i]); `a` and `b` are op parameters (leaky slope / elu alpha / softplus beta, threshold).
+void syn_unary(syn_unary_op op, const float *x, float *y, size_t n, float a, float b);
+/// dx[i] = dy[i] * op'(x[i]) given the input `x` and (for exp/tanh/sigmoid/sqrt) the output `y`.
+void syn_unary_backward(syn_unary_op op, const float *x, const float *y, const float *dy, float *dx,
+                        size_t n, float a, float b);
+
+/// Binary operations for `syn_binary`.
+typedef enum { SYN_ADD = 0, SYN_SUB, SYN_MUL, SYN_DIV, SYN_MAX, SYN_MIN } syn_binary_op;
+/// z[i] = a[i] op b[i] (dense, same length).
+void syn_binary(syn_binary_op op, const float *a, const float *b, float *z, size_t n);
+/// z[i] = a[i] op s (scalar right operand).
+void syn_binary_scalar(syn_binary_op op, const float *a, float s, float *z, size_t n);
+/// z[i] = s op a[i] (scalar left operand).
+void syn_scalar_binary(syn_binary_op op, float s, const float *a, float *z, size_t n);
+/// y[i] += alpha * x[i].
+void syn_axpy(float alpha, const float *x, float *y, size_t n);
+/// y[i] = min(max(x[i], lo), hi).
+void syn_clamp(const float *x, float *y, size_t n, float lo, float hi);
+
+/// Sum of x[0..n) (pairwise-blocked, 16 accumulators).
+float syn_sum(const float *x, size_t n);
+/// Maximum / minimum of x[0..n) (n > 0).
+float syn_max(const float *x, size_t n);
+float syn_min(const float *x, size_t n);
+/// out[j] += x[i*cols + j] for all rows i: column sums of a [rows, cols] block.
+void syn_sum_rows_into(const float *x, float *out, size_t rows, size_t cols);
+
+/// Row-wise softmax of a [rows, cols] matrix (stable); `log` selects log-softmax.
+void syn_softmax_rows(const float *x, float *y, size_t rows, size_t cols, int log);
+/// Softmax backward per row: dx = y * (dy - sum(dy*y)); log-softmax: dx = dy - exp(y) * sum(dy).
+void syn_softmax_rows_backward(const float *y, const float *dy, float *dx, size_t rows, size_t cols, int log);
+
+/// One Adam/AdamW step over n parameters (PyTorch semantics). `weight_decay` is L2 (added to the
+/// gradient) when `decoupled` is 0, AdamW's decoupled decay otherwise. bias corrections are precomputed.
+void syn_adam_step(float *param, const float *grad, float *exp_avg, float *exp_avg_sq, float *max_exp_avg_sq,
+                   size_t n, float lr, float beta1, float beta2, float eps, float weight_decay, int decoupled,
+                   float bias_correction1, float bias_correction2);
+
+/// Sets the thread count of the OpenMP runtime that oneDNN uses (no-op if it is not loaded).
+void syn_omp_set_num_threads(int n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,411 @@
+// Vectorised float32 kernels. Every loop body is written once (as an always-inline function) and
+// instantiated twice: for baseline x86-64 and with AVX2+FMA enabled; a dispatcher picks one at run
+// time. The transcendental functions are branch-free polynomial approximations (Cephes-derived) so
+// the compiler can vectorise the loops; their maximum errors are documented in docs/KERNELS.md and
+// checked by the test suite.
+#include "CKernels.h"
+#include <dlfcn.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#define SYN_INLINE static inline __attribute__((always_inline))
+
+#if defined(__x86_64__) || defined(__i386__)
+#define SYN_X86 1
+#define SYN_TARGET_AVX2 __attribute__((target("avx2,fma")))
+static int syn_avx2_state = -1;
+static int syn_has_avx2(void) {
+    if (syn_avx2_state < 0) {
+        __builtin_cpu_init();
+        syn_avx2_state = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    }
+    return syn_avx2_state;
+}
+// Defines `name` (dispatching), `name##_avx2` and `name##_generic` from one always-inline body.
+#define SYN_DISPATCH(ret, name, params, args)                                   \
+    SYN_TARGET_AVX2 static ret name##_avx2 params { return name##_body args; }  \
+    static ret name##_generic params { return name##_body args; }               \
+    ret name params { return syn_has_avx2() ? name##_avx2 args : name##_generic args; }
+#define SYN_DISPATCH_VOID(name, params, args)                                   \
+    SYN_TARGET_AVX2 static void name##_avx2 params { name##_body args; }        \
+    static void name##_generic params { name##_body args; }                     \
+    void name params { if (syn_has_avx2()) name##_avx2 args; else name##_generic args; }
+#else
+#define SYN_DISPATCH_VOID(name, params, args) \
+    void name params { name##_body args; }
+#define SYN_DISPATCH(ret, name, params, args) \
+    ret name params { return name##_body args; }
+#endif
+
+// ---- scalar building blocks (branch-free so loops vectorise) ----
+
+SYN_INLINE float syn_bits_to_float(int32_t i) { float f; memcpy(&f, &i, 4); return f; }
+SYN_INLINE int32_t syn_float_to_bits(float f) { int32_t i; memcpy(&i, &f, 4); return i; }
+SYN_INLINE float syn_minf(float a, float b) { return a < b ? a : b; }
+SYN_INLINE float syn_maxf(float a, float b) { return a > b ? a : b; }
+
+/// exp(x), relative error < 2e-7 on [-87, 88]; saturates outside (no inf/denormal results).
+SYN_INLINE float syn_expf(float x) {
+    x = syn_maxf(syn_minf(x, 88.3762626647949f), -87.3365478515625f);
+    // Round x*log2(e) to nearest with the 1.5*2^23 trick (works without SSE4.1's roundps).
+    float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+    float r = x - n * 0.693359375f;
+    r = r - n * -2.12194440e-4f;
+    float p = 1.9875691500E-4f;
+    p = p * r + 1.3981999507E-3f;
+    p = p * r + 8.3334519073E-3f;
+    p = p * r + 4.1665795894E-2f;
+    p = p * r + 1.6666665459E-1f;
+    p = p * r + 5.0000001201E-1f;
+    p = p * r * r + r + 1.0f;
+    return p * syn_bits_to_float(((int32_t)n + 127) << 23);
+}
+
+/// log(x), relative error < 2e-7 for normal positive x; -inf at 0, NaN below 0, inf at inf.
+SYN_INLINE float syn_logf(float x0) {
+    float x = syn_maxf(x0, 1.17549435e-38f);
+    int32_t bits = syn_float_to_bits(x);
+    int32_t e = ((bits >> 23) & 0xff) - 126;
+    float m = syn_bits_to_float((bits & 0x007fffff) | 0x3f000000); // mantissa in [0.5, 1)
+    int small = m < 0.707106781186547524f;
+    float ef = (float)(e - small);
+    m = small ? (m + m - 1.0f) : (m - 1.0f);
+    float z = m * m;
+    float y = 7.0376836292E-2f;
+    y = y * m - 1.1514610310E-1f;
+    y = y * m + 1.1676998740E-1f;
+    y = y * m - 1.2420140846E-1f;
+    y = y * m + 1.4249322787E-1f;
+    y = y * m - 1.6668057665E-1f;
+    y = y * m + 2.0000714765E-1f;
+    y = y * m - 2.4999993993E-1f;
+    y = y * m + 3.3333331174E-1f;
+    y = y * m * z;
+    y += -2.12194440e-4f * ef;
+    y += -0.5f * z;
+    float r = m + y + 0.693359375f * ef;
+    r = x0 == 0.0f ? -INFINITY : r;
+    r = x0 < 0.0f ? NAN : r;
+    r = x0 == INFINITY ? INFINITY : r;
+    r = x0 != x0 ? x0 : r;
+    return r;
+}
+
+/// log(1 + u) for u >= 0 (accurate for tiny u; Goldberg's correction).
+SYN_INLINE float syn_log1pf(float u) {
+    float w = 1.0f + u;
+    float d = w - 1.0f;
+    return d == 0.0f ? u : syn_logf(w) * (u / d);
+}
+
+/// tanh(x), absolute error < 3e-7 (polynomial near 0, exp-based elsewhere).
+SYN_INLINE float syn_tanhf(float x) {
+    float ax = x < 0 ? -x : x;
+    float z = x * x;
+    float p = -5.70498872745E-3f;
+    p = p * z + 2.06390887954E-2f;
+    p = p * z - 5.37397155531E-2f;
+    p = p * z + 1.33314422036E-1f;
+    p = p * z - 3.33332819422E-1f;
+    float small = x + x * z * p;
+    float t = 1.0f - 2.0f / (syn_expf(2.0f * ax) + 1.0f);
+    t = x < 0 ? -t : t;
+    return ax < 0.625f ? small : t;
+}
+
+SYN_INLINE float syn_sigmoidf(float x) { return 1.0f / (1.0f + syn_expf(-x)); }
+
+/// erf(x) through erfc's Chebyshev fit (Numerical Recipes erfcc, fractional error < 1.2e-7).
+SYN_INLINE float syn_erff(float x) {
+    float z = x < 0 ? -x : x;
+    float t = 1.0f / (1.0f + 0.5f * z);
+    float p = 0.17087277f;
+    p = p * t - 0.82215223f;
+    p = p * t + 1.48851587f;
+    p = p * t - 1.13520398f;
+    p = p * t + 0.27886807f;
+    p = p * t - 0.18628806f;
+    p = p * t + 0.09678418f;
+    p = p * t + 0.37409196f;
+    p = p * t + 1.00002368f;
+    p = p * t - 1.26551223f;
+    float erfc = t * syn_expf(-z * z + p);
+    float r = 1.0f - erfc;
+    return x < 0 ? -r : r;
+}
+
+#define SYN_SELU_ALPHA 1.6732632423543772f
+#define SYN_SELU_SCALE 1.0507009873554805f
+#define SYN_SQRT1_2 0.70710678118654752f
+#define SYN_INV_SQRT_2PI 0.3989422804014327f
+#define SYN_SQRT_2_OVER_PI 0.7978845608028654f
+
+SYN_INLINE float syn_unary_scalar(syn_unary_op op, float x, float a, float b) {
+    switch (op) {
+    case SYN_EXP: return syn_expf(x);
+    case SYN_LOG: return syn_logf(x);
+    case SYN_SQRT: return sqrtf(x);
+    case SYN_TANH: return syn_tanhf(x);
+    case SYN_SIGMOID: return syn_sigmoidf(x);
+    case SYN_RELU: return x > 0 ? x : 0.0f;
+    case SYN_ABS: return x < 0 ? -x : x;
+    case SYN_NEG: return -x;
+    case SYN_LEAKY_RELU: return x > 0 ? x : a * x;
+    case SYN_ELU: return x > 0 ? x : a * (syn_expf(x) - 1.0f);
+    case SYN_SELU: return SYN_SELU_SCALE * (x > 0 ? x : SYN_SELU_ALPHA * (syn_expf(x) - 1.0f));
+    case SYN_SILU: return x * syn_sigmoidf(x);
+    case SYN_SOFTPLUS: {
+        float bx = a * x;
+        float ax = bx < 0 ? -bx : bx;
+        float sp = (syn_maxf(bx, 0.0f) + syn_log1pf(syn_expf(-ax))) / a;
+        return bx > b ? x : sp;
+    }
+    case SYN_GELU_ERF: return 0.5f * x * (1.0f + syn_erff(x * SYN_SQRT1_2));
+    case SYN_GELU_TANH: {
+        float inner = SYN_SQRT_2_OVER_PI * (x + 0.044715f * x * x * x);
+        return 0.5f * x * (1.0f + syn_tanhf(inner));
+    }
+    case SYN_SQUARE: return x * x;
+    case SYN_RECIPROCAL: return 1.0f / x;
+    }
+    return x;
+}
+
+SYN_INLINE float syn_unary_grad_scalar(syn_unary_op op, float x, float y, float dy, float a, float b) {
+    switch (op) {
+    case SYN_EXP: return dy * y;
+    case SYN_LOG: return dy / x;
+    case SYN_SQRT: return dy * 0.5f / y;
+    case SYN_TANH: return dy * (1.0f - y * y);
+    case SYN_SIGMOID: return dy * y * (1.0f - y);
+    case SYN_RELU: return x > 0 ? dy : 0.0f;
+    case SYN_ABS: return x > 0 ? dy : (x < 0 ? -dy : 0.0f);
+    case SYN_NEG: return -dy;
+    case SYN_LEAKY_RELU: return x > 0 ? dy : a * dy;
+    case SYN_ELU: return x > 0 ? dy : dy * a * syn_expf(x);
+    case SYN_SELU: return dy * SYN_SELU_SCALE * (x > 0 ? 1.0f : SYN_SELU_ALPHA * syn_expf(x));
+    case SYN_SILU: { float s = syn_sigmoidf(x); return dy * s * (1.0f + x * (1.0f - s)); }
+    case SYN_SOFTPLUS: { float bx = a * x; return bx > b ? dy : dy * syn_sigmoidf(bx); }
+    case SYN_GELU_ERF: {
+        float cdf = 0.5f * (1.0f + syn_erff(x * SYN_SQRT1_2));
+        float pdf = SYN_INV_SQRT_2PI * syn_expf(-0.5f * x * x);
+        return dy * (cdf + x * pdf);
+    }
+    case SYN_GELU_TANH: {
+        float inner = SYN_SQRT_2_OVER_PI * (x + 0.044715f * x * x * x);
+        float t = syn_tanhf(inner);
+        float dinner = SYN_SQRT_2_OVER_PI * (1.0f + 3.0f * 0.044715f * x * x);
+        return dy * (0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * dinner);
+    }
+    case SYN_SQUARE: return dy * 2.0f * x;
+    case SYN_RECIPROCAL: return -dy * y * y;
+    }
+    return dy;
+}
+
+// One loop per op so each loop body is branch-free after the switch is hoisted.
+#define SYN_UNARY_CASE(OP) \
+    case OP: for (size_t i = 0; i < n; i++) y[i] = syn_unary_scalar(OP, x[i], a, b); break;
+SYN_INLINE void syn_unary_body(syn_unary_op op, const float *restrict x, float *restrict y, size_t n, float a, float b) {
+    switch (op) {
+    SYN_UNARY_CASE(SYN_EXP) SYN_UNARY_CASE(SYN_LOG) SYN_UNARY_CASE(SYN_SQRT) SYN_UNARY_CASE(SYN_TANH)
+    SYN_UNARY_CASE(SYN_SIGMOID) SYN_UNARY_CASE(SYN_RELU) SYN_UNARY_CASE(SYN_ABS) SYN_UNARY_CASE(SYN_NEG)
+    SYN_UNARY_CASE(SYN_LEAKY_RELU) SYN_UNARY_CASE(SYN_ELU) SYN_UNARY_CASE(SYN_SELU) SYN_UNARY_CASE(SYN_SILU)
+    SYN_UNARY_CASE(SYN_SOFTPLUS) SYN_UNARY_CASE(SYN_GELU_ERF) SYN_UNARY_CASE(SYN_GELU_TANH)
+    SYN_UNARY_CASE(SYN_SQUARE) SYN_UNARY_CASE(SYN_RECIPROCAL)
+    }
+}
+SYN_DISPATCH_VOID(syn_unary, (syn_unary_op op, const float *x, float *y, size_t n, float a, float b), (op, x, y, n, a, b))
+
+#define SYN_UNARY_GRAD_CASE(OP) \
+    case OP: for (size_t i = 0; i < n; i++) dx[i] = syn_unary_grad_scalar(OP, x[i], y ? y[i] : 0.0f, dy[i], a, b); break;
+SYN_INLINE void syn_unary_backward_body(syn_unary_op op, const float *restrict x, const float *restrict y,
+                                        const float *restrict dy, float *restrict dx, size_t n, float a, float b) {
+    switch (op) {
+    SYN_UNARY_GRAD_CASE(SYN_EXP) SYN_UNARY_GRAD_CASE(SYN_LOG) SYN_UNARY_GRAD_CASE(SYN_SQRT)
+    SYN_UNARY_GRAD_CASE(SYN_TANH) SYN_UNARY_GRAD_CASE(SYN_SIGMOID) SYN_UNARY_GRAD_CASE(SYN_RELU)
+    SYN_UNARY_GRAD_CASE(SYN_ABS) SYN_UNARY_GRAD_CASE(SYN_NEG) SYN_UNARY_GRAD_CASE(SYN_LEAKY_RELU)
+    SYN_UNARY_GRAD_CASE(SYN_ELU) SYN_UNARY_GRAD_CASE(SYN_SELU) SYN_UNARY_GRAD_CASE(SYN_SILU)
+    SYN_UNARY_GRAD_CASE(SYN_SOFTPLUS) SYN_UNARY_GRAD_CASE(SYN_GELU_ERF) SYN_UNARY_GRAD_CASE(SYN_GELU_TANH)
+    SYN_UNARY_GRAD_CASE(SYN_SQUARE) SYN_UNARY_GRAD_CASE(SYN_RECIPROCAL)
+    }
+}
+SYN_DISPATCH_VOID(syn_unary_backward,
+             (syn_unary_op op, const float *x, const float *y, const float *dy, float *dx, size_t n, float a, float b),
+             (op, x, y, dy, dx, n, a, b))
+
+// ---- binary ----
+
+#define SYN_BIN_LOOP(EXPR) for (size_t i = 0; i < n; i++) { float l = a[i], r = b[i]; z[i] = (EXPR); }
+SYN_INLINE void syn_binary_body(syn_binary_op op, const float *restrict a, const float *restrict b, float *restrict z, size_t n) {
+    switch (op) {
+    case SYN_ADD: SYN_BIN_LOOP(l + r) break;
+    case SYN_SUB: SYN_BIN_LOOP(l - r) break;
+    case SYN_MUL: SYN_BIN_LOOP(l * r) break;
+    case SYN_DIV: SYN_BIN_LOOP(l / r) break;
+    case SYN_MAX: SYN_BIN_LOOP(l > r ? l : r) break;
+    case SYN_MIN: SYN_BIN_LOOP(l < r ? l : r) break;
+    }
+}
+SYN_DISPATCH_VOID(syn_binary, (syn_binary_op op, const float *a, const float *b, float *z, size_t n), (op, a, b, z, n))
+
+#define SYN_BINS_LOOP(EXPR) for (size_t i = 0; i < n; i++) { float l = a[i], r = s; z[i] = (EXPR); }
+SYN_INLINE void syn_binary_scalar_body(syn_binary_op op, const float *restrict a, float s, float *restrict z, size_t n) {
+    switch (op) {
+    case SYN_ADD: SYN_BINS_LOOP(l + r) break;
+    case SYN_SUB: SYN_BINS_LOOP(l - r) break;
+    case SYN_MUL: SYN_BINS_LOOP(l * r) break;
+    case SYN_DIV: SYN_BINS_LOOP(l / r) break;
+    case SYN_MAX: SYN_BINS_LOOP(l > r ? l : r) break;
+    case SYN_MIN: SYN_BINS_LOOP(l < r ? l : r) break;
+    }
+}
+SYN_DISPATCH_VOID(syn_binary_scalar, (syn_binary_op op, const float *a, float s, float *z, size_t n), (op, a, s, z, n))
+
+#define SYN_SBIN_LOOP(EXPR) for (size_t i = 0; i < n; i++) { float l = s, r = a[i]; z[i] = (EXPR); }
+SYN_INLINE void syn_scalar_binary_body(syn_binary_op op, float s, const float *restrict a, float *restrict z, size_t n) {
+    switch (op) {
+    case SYN_ADD: SYN_SBIN_LOOP(l + r) break;
+    case SYN_SUB: SYN_SBIN_LOOP(l - r) break;
+    case SYN_MUL: SYN_SBIN_LOOP(l * r) break;
+    case SYN_DIV: SYN_SBIN_LOOP(l / r) break;
+    case SYN_MAX: SYN_SBIN_LOOP(l > r ? l : r) break;
+    case SYN_MIN: SYN_SBIN_LOOP(l < r ? l : r) break;
+    }
+}
+SYN_DISPATCH_VOID(syn_scalar_binary, (syn_binary_op op, float s, const float *a, float *z, size_t n), (op, s, a, z, n))
+
+SYN_INLINE void syn_axpy_body(float alpha, const float *restrict x, float *restrict y, size_t n) {
+    for (size_t i = 0; i < n; i++) y[i] += alpha * x[i];
+}
+SYN_DISPATCH_VOID(syn_axpy, (float alpha, const float *x, float *y, size_t n), (alpha, x, y, n))
+
+SYN_INLINE void syn_clamp_body(const float *restrict x, float *restrict y, size_t n, float lo, float hi) {
+    for (size_t i = 0; i < n; i++) { float v = x[i]; v = v < lo ? lo : v; y[i] = v > hi ? hi : v; }
+}
+SYN_DISPATCH_VOID(syn_clamp, (const float *x, float *y, size_t n, float lo, float hi), (x, y, n, lo, hi))
+
+// ---- reductions (16 independent accumulators: vectorisable without -ffast-math) ----
+
+SYN_INLINE float syn_sum_body(const float *restrict x, size_t n) {
+    float acc[16] = {0};
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int k = 0; k < 16; k++) acc[k] += x[i + k];
+    float s = 0;
+    for (int k = 0; k < 16; k++) s += acc[k];
+    for (; i < n; i++) s += x[i];
+    return s;
+}
+SYN_DISPATCH(float, syn_sum, (const float *x, size_t n), (x, n))
+
+SYN_INLINE float syn_max_body(const float *restrict x, size_t n) {
+    float acc[16];
+    for (int k = 0; k < 16; k++) acc[k] = -INFINITY;
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int k = 0; k < 16; k++) acc[k] = x[i + k] > acc[k] ? x[i + k] : acc[k];
+    float m = -INFINITY;
+    for (int k = 0; k < 16; k++) m = acc[k] > m ? acc[k] : m;
+    for (; i < n; i++) m = x[i] > m ? x[i] : m;
+    return m;
+}
+SYN_DISPATCH(float, syn_max, (const float *x, size_t n), (x, n))
+
+SYN_INLINE float syn_min_body(const float *restrict x, size_t n) {
+    float acc[16];
+    for (int k = 0; k < 16; k++) acc[k] = INFINITY;
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int k = 0; k < 16; k++) acc[k] = x[i + k] < acc[k] ? x[i + k] : acc[k];
+    float m = INFINITY;
+    for (int k = 0; k < 16; k++) m = acc[k] < m ? acc[k] : m;
+    for (; i < n; i++) m = x[i] < m ? x[i] : m;
+    return m;
+}
+SYN_DISPATCH(float, syn_min, (const float *x, size_t n), (x, n))
+
+SYN_INLINE void syn_sum_rows_into_body(const float *restrict x, float *restrict out, size_t rows, size_t cols) {
+    for (size_t r = 0; r < rows; r++) {
+        const float *row = x + r * cols;
+        for (size_t j = 0; j < cols; j++) out[j] += row[j];
+    }
+}
+SYN_DISPATCH_VOID(syn_sum_rows_into, (const float *x, float *out, size_t rows, size_t cols), (x, out, rows, cols))
+
+// ---- softmax ----
+
+SYN_INLINE void syn_softmax_rows_body(const float *restrict x, float *restrict y, size_t rows, size_t cols, int log) {
+    for (size_t r = 0; r < rows; r++) {
+        const float *xr = x + r * cols;
+        float *yr = y + r * cols;
+        float m = syn_max_body(xr, cols);
+        for (size_t j = 0; j < cols; j++) yr[j] = syn_expf(xr[j] - m);
+        float s = syn_sum_body(yr, cols);
+        if (log) {
+            float lse = m + syn_logf(s);
+            for (size_t j = 0; j < cols; j++) yr[j] = xr[j] - lse;
+        } else {
+            float inv = 1.0f / s;
+            for (size_t j = 0; j < cols; j++) yr[j] *= inv;
+        }
+    }
+}
+SYN_DISPATCH_VOID(syn_softmax_rows, (const float *x, float *y, size_t rows, size_t cols, int log), (x, y, rows, cols, log))
+
+SYN_INLINE void syn_softmax_rows_backward_body(const float *restrict y, const float *restrict dy, float *restrict dx,
+                                               size_t rows, size_t cols, int log) {
+    for (size_t r = 0; r < rows; r++) {
+        const float *yr = y + r * cols, *gr = dy + r * cols;
+        float *dr = dx + r * cols;
+        if (log) {
+            float s = syn_sum_body(gr, cols);
+            for (size_t j = 0; j < cols; j++) dr[j] = gr[j] - syn_expf(yr[j]) * s;
+        } else {
+            float acc[16] = {0};
+            size_t j = 0;
+            for (; j + 16 <= cols; j += 16)
+                for (int k = 0; k < 16; k++) acc[k] += gr[j + k] * yr[j + k];
+            float s = 0;
+            for (int k = 0; k < 16; k++) s += acc[k];
+            for (; j < cols; j++) s += gr[j] * yr[j];
+            for (j = 0; j < cols; j++) dr[j] = yr[j] * (gr[j] - s);
+        }
+    }
+}
+SYN_DISPATCH_VOID(syn_softmax_rows_backward,
+             (const float *y, const float *dy, float *dx, size_t rows, size_t cols, int log), (y, dy, dx, rows, cols, log))
+
+// ---- optimizers ----
+
+SYN_INLINE void syn_adam_step_body(float *restrict p, const float *restrict g, float *restrict m, float *restrict v,
+                                   float *restrict vmax, size_t n, float lr, float beta1, float beta2, float eps,
+                                   float wd, int decoupled, float bc1, float bc2) {
+    const float step = lr / bc1;
+    const float inv_sqrt_bc2 = 1.0f / sqrtf(bc2);
+    const float decay = decoupled ? 1.0f - lr * wd : 1.0f;
+    const float l2 = decoupled ? 0.0f : wd;
+    for (size_t i = 0; i < n; i++) {
+        float gi = g[i] + l2 * p[i];
+        float mi = beta1 * m[i] + (1.0f - beta1) * gi;
+        float vi = beta2 * v[i] + (1.0f - beta2) * gi * gi;
+        m[i] = mi;
+        v[i] = vi;
+        float vv = vi;
+        if (vmax) { vv = vmax[i] > vi ? vmax[i] : vi; vmax[i] = vv; }
+        p[i] = p[i] * decay - step * mi / (sqrtf(vv) * inv_sqrt_bc2 + eps);
+    }
+}
+SYN_DISPATCH_VOID(syn_adam_step,
+             (float *param, const float *grad, float *exp_avg, float *exp_avg_sq, float *max_exp_avg_sq, size_t n,
+              float lr, float beta1, float beta2, float eps, float weight_decay, int decoupled, float bc1, float bc2),
+             (param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, n, lr, beta1, beta2, eps, weight_decay, decoupled, bc1, bc2))
+
+// ---- runtime ----
+
+void syn_omp_set_num_threads(int n) {
+    // oneDNN's Debian build uses GNU OpenMP; it is loaded with libdnnl, so look it up rather than link it.
+    void (*set)(int) = (void (*)(int))dlsym(RTLD_DEFAULT, "omp_set_num_threads");
+    if (set) set(n);
+}

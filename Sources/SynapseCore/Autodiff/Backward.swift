@@ -1,0 +1,104 @@
+extension Tensor {
+    /// True if gradients flow to this tensor.
+    public var requiresGrad: Bool {
+        get { node != nil }
+        set {
+            if newValue {
+                if node == nil { node = AutogradNode(op: "leaf", shape: shape, isLeaf: true) }
+            } else {
+                node = nil
+            }
+        }
+    }
+
+    /// This tensor marked as a leaf that requires gradients.
+    public func requiringGrad() -> Tensor {
+        var t = self
+        t.requiresGrad = true
+        return t
+    }
+
+    /// The same values cut from the autodiff tape (PyTorch `detach()`); shares storage.
+    public func detached() -> Tensor {
+        var t = self
+        t.node = nil
+        return t
+    }
+
+    /// The gradient accumulated by `backward()` (leaf tensors only), or nil.
+    public var grad: Tensor? {
+        get { node?.grad }
+        nonmutating set { node?.grad = newValue }
+    }
+
+    /// Clears the accumulated gradient.
+    public func zeroGrad() { node?.grad = nil }
+
+    /// Records the result of an op on the tape when gradients are on and any input needs one.
+    ///
+    /// `vjp` receives the gradient of the result and returns the gradient of each input, in order
+    /// (nil for inputs that need none). It is released after `backward()` runs through it.
+    @usableFromInline
+    func recorded(_ op: String, inputs: [Tensor], vjp: @escaping (Tensor) -> [Tensor?]) -> Tensor {
+        guard GradMode.isEnabled, inputs.contains(where: { $0.node != nil }) else { return self }
+        var out = self
+        out.node = AutogradNode(op: op, shape: shape, isLeaf: false, inputs: inputs.map(\.node), vjp: vjp)
+        return out
+    }
+
+    /// Backpropagates from this tensor, accumulating into the `grad` of every leaf it depends on.
+    ///
+    /// - Parameter upstream: the gradient of some scalar with respect to this tensor; defaults to 1
+    ///   and may then only be omitted for one-element tensors (like PyTorch).
+    /// The tape below this tensor is released afterwards; calling `backward()` twice through the same
+    /// intermediate results is a programming error.
+    public func backward(_ upstream: Tensor? = nil) {
+        guard let root = node else {
+            preconditionFailure("backward: tensor of shape \(shape) does not require gradients")
+        }
+        let seed: Tensor
+        if let upstream {
+            precondition(upstream.shape == shape,
+                         "backward: upstream gradient shape \(upstream.shape) does not match tensor shape \(shape)")
+            seed = upstream.detached()
+        } else {
+            precondition(count == 1, "backward: an upstream gradient is needed for a tensor of shape \(shape)")
+            seed = Tensor.ones(shape)
+        }
+        let order = Self.topologicalOrder(from: root)
+        withoutGradients {
+            root.accumulate(seed)
+            for node in order.reversed() {
+                guard let vjp = node.vjp, let g = node.grad else { continue }
+                let grads = vjp(g)
+                for (input, grad) in zip(node.inputs, grads) {
+                    if let input, let grad { input.accumulate(grad) }
+                }
+                // Free the tape as we go: intermediate gradients and saved tensors are no longer needed.
+                node.grad = nil
+                node.vjp = nil
+                node.inputs = []
+            }
+        }
+    }
+
+    /// Nodes reachable from `root`, each after all of its inputs (iterative DFS: no recursion limit).
+    private static func topologicalOrder(from root: AutogradNode) -> [AutogradNode] {
+        var order: [AutogradNode] = []
+        var visited = Set<ObjectIdentifier>()
+        var stack: [(AutogradNode, Int)] = [(root, 0)]
+        visited.insert(ObjectIdentifier(root))
+        while let (node, next) = stack.popLast() {
+            if next < node.inputs.count {
+                stack.append((node, next + 1))
+                if let child = node.inputs[next], !visited.contains(ObjectIdentifier(child)) {
+                    visited.insert(ObjectIdentifier(child))
+                    stack.append((child, 0))
+                }
+            } else {
+                order.append(node)
+            }
+        }
+        return order
+    }
+}

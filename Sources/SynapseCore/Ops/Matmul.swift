@@ -1,0 +1,137 @@
+/// A matrix operand as oneDNN sees it: base offset, leading dimension, and whether it is transposed.
+struct MatrixOperand {
+    let tensor: Tensor
+    let transposed: Bool
+    let ld: Int
+
+    /// Describes the last two dimensions of `t` without copying when they are row- or column-major.
+    init(_ t: Tensor) {
+        let r = t.rank
+        let rows = t.shape[r - 2], cols = t.shape[r - 1]
+        let sr = t.strides[r - 2], sc = t.strides[r - 1]
+        if (sc == 1 || cols == 1) && (sr >= Swift.max(cols, 1) || rows == 1) {
+            tensor = t; transposed = false; ld = rows == 1 ? Swift.max(cols, 1) : sr
+        } else if (sr == 1 || rows == 1) && (sc >= Swift.max(rows, 1) || cols == 1) {
+            tensor = t; transposed = true; ld = cols == 1 ? Swift.max(rows, 1) : sc
+        } else {
+            let c = t.contiguous()
+            tensor = c; transposed = false; ld = Swift.max(cols, 1)
+        }
+    }
+}
+
+enum MatmulKernel {
+    /// Batched matmul of rank ≥ 2 tensors with broadcast batch dimensions (no autodiff).
+    static func matmul(_ a: Tensor, _ b: Tensor) -> Tensor {
+        let m = a.shape[a.rank - 2], k = a.shape[a.rank - 1]
+        let k2 = b.shape[b.rank - 2], n = b.shape[b.rank - 1]
+        precondition(k == k2, "matmul: shapes \(a.shape) and \(b.shape) are not aligned (\(k) != \(k2))")
+        let batchA = Array(a.shape.dropLast(2)), batchB = Array(b.shape.dropLast(2))
+        let batch = ShapeMath.broadcastOrFail(batchA, batchB, op: "matmul")
+        let ea = a.broadcastView(to: batch + [m, k]), eb = b.broadcastView(to: batch + [k, n])
+        let oa = MatrixOperand(ea), ob = MatrixOperand(eb)
+        let count = ShapeMath.count(batch)
+        return Tensor.produce(batch + [m, n]) { out in
+            var index = [Int](repeating: 0, count: batch.count)
+            for bi in 0..<count {
+                var offA = oa.tensor.offset, offB = ob.tensor.offset
+                for d in 0..<batch.count {
+                    offA += index[d] * oa.tensor.strides[d]
+                    offB += index[d] * ob.tensor.strides[d]
+                }
+                DNNL.sgemm(transA: oa.transposed, transB: ob.transposed, m: m, n: n, k: k,
+                           a: oa.tensor.storage.pointer + offA, lda: oa.ld,
+                           b: ob.tensor.storage.pointer + offB, ldb: ob.ld,
+                           c: out + bi * m * n, ldc: Swift.max(n, 1))
+                var d = batch.count - 1
+                while d >= 0 { index[d] += 1; if index[d] < batch[d] { break }; index[d] = 0; d -= 1 }
+            }
+            withExtendedLifetime((oa, ob)) {}
+        }
+    }
+}
+
+/// Matrix product with PyTorch `matmul` semantics: 1-D operands are promoted (and the added
+/// dimension removed), batch dimensions broadcast. Runs on oneDNN's sgemm; transposed views are
+/// passed as transposed operands rather than copied.
+public func matmul(_ a: Tensor, _ b: Tensor) -> Tensor {
+    precondition(a.rank >= 1 && b.rank >= 1, "matmul: both operands need at least one dimension, got \(a.shape) and \(b.shape)")
+    if a.rank == 1 { return matmul(a.unsqueezed(0), b).squeezed(-2) }
+    if b.rank == 1 { return matmul(a, b.unsqueezed(-1)).squeezed(-1) }
+    let y = MatmulKernel.matmul(a, b)
+    let ad = a.detached(), bd = b.detached()
+    let (na, nb) = (a.node != nil, b.node != nil)
+    return y.recorded("matmul", inputs: [a, b]) { g in
+        var ga: Tensor? = nil, gb: Tensor? = nil
+        if na { ga = MatmulKernel.matmul(g, bd.transposed()).sumToShape(ad.shape) }
+        if nb {
+            if bd.rank == 2 && ad.rank > 2 {
+                // Fold the batch into rows: one GEMM instead of a batch of them plus a reduction.
+                let a2 = ad.contiguous().reshaped([-1, ad.shape[ad.rank - 1]])
+                let g2 = g.contiguous().reshaped([-1, g.shape[g.rank - 1]])
+                gb = MatmulKernel.matmul(a2.transposed(), g2)
+            } else {
+                gb = MatmulKernel.matmul(ad.transposed(), g).sumToShape(bd.shape)
+            }
+        }
+        return [ga, gb]
+    }
+}
+
+extension Tensor {
+    /// Matrix product (`matmul(self, other)`).
+    public func matmul(_ other: Tensor) -> Tensor { SynapseCore.matmul(self, other) }
+}
+
+/// The affine map y = x·Wᵀ + b of a linear layer, with `weight` [out, in] and `bias` [out] laid
+/// out as in PyTorch; `x` is [..., in]. One oneDNN GEMM accumulates onto the broadcast bias.
+public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+    precondition(weight.rank == 2, "linear: weight must be [out, in], got \(weight.shape)")
+    let (outF, inF) = (weight.shape[0], weight.shape[1])
+    precondition(x.rank >= 1 && x.shape[x.rank - 1] == inF,
+                 "linear: input of shape \(x.shape) does not end in the \(inF) input features of weight \(weight.shape)")
+    if let bias { precondition(bias.shape == [outF], "linear: bias of shape \(bias.shape) does not match \(outF) outputs") }
+    let xc = x.contiguous()
+    let rows = xc.count / Swift.max(inF, 1)
+    let w = MatrixOperand(weight)
+    let bc = bias?.contiguous()
+    let y = Tensor.produce(Array(x.shape.dropLast()) + [outF]) { out in
+        if let bc {
+            for r in 0..<rows { (out + r * outF).update(from: bc.basePointer, count: outF) }
+        }
+        // y[rows, out] = x[rows, in] · Wᵀ: W [out, in] row-major is op(B) with B transposed.
+        DNNL.sgemm(transA: false, transB: !w.transposed, m: rows, n: outF, k: inF,
+                   a: xc.basePointer, lda: Swift.max(inF, 1), b: w.tensor.storage.pointer + w.tensor.offset, ldb: w.ld,
+                   beta: bc == nil ? 0 : 1, c: out, ldc: Swift.max(outF, 1))
+        withExtendedLifetime((w, bc)) {}
+    }
+    var inputs = [xc, weight]
+    if let bias { inputs.append(bias) }
+    let xd = xc.detached(), wd = weight.detached()
+    let (nx, nw, nb, hasBias) = (x.node != nil, weight.node != nil, bias?.node != nil, bias != nil)
+    return y.recorded("linear", inputs: inputs) { g in
+        let gc = g.contiguous()
+        var gx: Tensor? = nil, gw: Tensor? = nil, gb: Tensor? = nil
+        if nx {
+            // dx[rows, in] = g[rows, out] · W[out, in]
+            let wo = MatrixOperand(wd)
+            gx = Tensor.produce(xd.shape) { out in
+                DNNL.sgemm(transA: false, transB: wo.transposed, m: rows, n: inF, k: outF,
+                           a: gc.basePointer, lda: Swift.max(outF, 1), b: wo.tensor.storage.pointer + wo.tensor.offset, ldb: wo.ld,
+                           c: out, ldc: Swift.max(inF, 1))
+                withExtendedLifetime(wo) {}
+            }
+        }
+        if nw {
+            // dW[out, in] = gᵀ[out, rows] · x[rows, in]
+            gw = Tensor.produce([outF, inF]) { out in
+                DNNL.sgemm(transA: true, transB: false, m: outF, n: inF, k: rows,
+                           a: gc.basePointer, lda: Swift.max(outF, 1), b: xd.basePointer, ldb: Swift.max(inF, 1),
+                           c: out, ldc: Swift.max(inF, 1))
+            }
+        }
+        if nb { gb = gc.reshaped([rows, outF]).sum(dim: 0) }
+        withExtendedLifetime(gc) {}
+        return hasBias ? [gx, gw, gb] : [gx, gw]
+    }
+}
