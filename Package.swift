@@ -25,7 +25,7 @@ let package = Package(
         ),
         .target(
             name: "Synapse",
-            dependencies: ["SynapseCore", "CZlib"],
+            dependencies: ["SynapseCore", "CKernels", "CZlib"],
             path: "Sources/Synapse"
         ),
         .executableTarget(

@@ -34,12 +34,13 @@ extension Tensor {
     /// Clears the accumulated gradient.
     public func zeroGrad() { node?.grad = nil }
 
-    /// Records the result of an op on the tape when gradients are on and any input needs one.
+    /// Records `self` as the result of a custom op on the tape, when gradients are on and any input
+    /// needs one; this is how new differentiable ops are defined outside the core.
     ///
     /// `vjp` receives the gradient of the result and returns the gradient of each input, in order
-    /// (nil for inputs that need none). It is released after `backward()` runs through it.
-    @usableFromInline
-    func recorded(_ op: String, inputs: [Tensor], vjp: @escaping (Tensor) -> [Tensor?]) -> Tensor {
+    /// (nil for inputs that need none); it runs with gradients off and is released after
+    /// `backward()` runs through it. Capture detached values in it, never `self`'s result.
+    public func recorded(_ op: String, inputs: [Tensor], vjp: @escaping (Tensor) -> [Tensor?]) -> Tensor {
         guard GradMode.isEnabled, inputs.contains(where: { $0.node != nil }) else { return self }
         var out = self
         out.node = AutogradNode(op: op, shape: shape, isLeaf: false, inputs: inputs.map(\.node), vjp: vjp)
