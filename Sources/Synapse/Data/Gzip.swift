@@ -1,0 +1,148 @@
+import CZlib
+
+/// Gzip compression and decompression through zlib.
+///
+/// `decompress` accepts plain bytes too (anything that does not start with the gzip magic
+/// `1F 8B` is returned unchanged), so a reader can take `file.gz` and `file` alike.
+public enum Gzip {
+    /// True when `bytes` start with the gzip magic number `1F 8B`.
+    public static func isCompressed(_ bytes: [UInt8]) -> Bool {
+        bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B
+    }
+
+    /// The decompressed contents of `bytes`, or `bytes` themselves when they are not gzip data.
+    ///
+    /// Concatenated gzip members are decompressed one after another, as `gunzip` does.
+    /// - Parameter path: names the source in error messages.
+    /// - Throws: `DataError.corruptGzip` when the stream is damaged or cut short.
+    public static func decompress(_ bytes: [UInt8], path: String = "<memory>") throws(DataError) -> [UInt8] {
+        guard isCompressed(bytes) else { return bytes }
+        var output = GrowableBuffer(capacity: sizeHint(bytes))
+        defer { output.deallocate() }
+        var stream = z_stream()
+        guard inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw .corruptGzip(path: path, reason: "zlib could not be initialised")
+        }
+        defer { inflateEnd(&stream) }
+
+        let failure: String? = bytes.withUnsafeBufferPointer { input -> String? in
+            let base = UnsafeMutablePointer(mutating: input.baseAddress!)
+            var consumed = 0
+            while true {
+                // Feed input in chunks that fit zlib's 32-bit counters.
+                if stream.avail_in == 0 && consumed < input.count {
+                    let chunk = min(input.count - consumed, 1 << 30)
+                    stream.next_in = base + consumed
+                    stream.avail_in = UInt32(chunk)
+                    consumed += chunk
+                }
+                output.reserveFree(minimum: 1 << 16)
+                let free = min(output.capacity - output.count, 1 << 30)
+                stream.next_out = output.pointer + output.count
+                stream.avail_out = UInt32(free)
+                let status = inflate(&stream, Z_NO_FLUSH)
+                output.count += free - Int(stream.avail_out)
+                let remaining = input.count - consumed + Int(stream.avail_in)
+                switch status {
+                case Z_STREAM_END:
+                    if remaining == 0 { return nil }
+                    let next = input.count - remaining
+                    if remaining >= 2 && input[next] == 0x1F && input[next + 1] == 0x8B {
+                        inflateReset(&stream)    // another gzip member follows
+                        continue
+                    }
+                    if input[next...].allSatisfy({ $0 == 0 }) { return nil }    // zero padding
+                    return "\(remaining) bytes of trailing garbage after the gzip stream"
+                case Z_OK:
+                    continue
+                case Z_BUF_ERROR:
+                    if remaining == 0 {
+                        return "stream ends early (truncated after \(input.count) compressed bytes, "
+                            + "\(output.count) bytes decompressed)"
+                    }
+                    continue
+                case Z_DATA_ERROR, Z_NEED_DICT:
+                    let message = stream.msg.map { String(cString: $0) } ?? "invalid deflate data"
+                    return "\(message) (at compressed byte \(input.count - remaining))"
+                case Z_MEM_ERROR:
+                    return "out of memory"
+                default:
+                    return "zlib error \(status)"
+                }
+            }
+        }
+        if let failure { throw .corruptGzip(path: path, reason: failure) }
+        return output.toArray()
+    }
+
+    /// `bytes` compressed into a single gzip member (what `gzip -n` writes: no name, time 0).
+    /// - Parameter level: zlib compression level, 0 (store) to 9 (smallest).
+    public static func compress(_ bytes: [UInt8], level: Int32 = 6) -> [UInt8] {
+        var stream = z_stream()
+        let status = deflateInit2_(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY,
+                                   ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+        precondition(status == Z_OK, "Gzip.compress: deflateInit2 failed with \(status)")
+        defer { deflateEnd(&stream) }
+        var output = GrowableBuffer(capacity: Int(deflateBound(&stream, UInt(min(bytes.count, Int(UInt32.max))))) + 64)
+        defer { output.deallocate() }
+        bytes.withUnsafeBufferPointer { input in
+            var consumed = 0
+            var finished = false
+            while !finished {
+                if stream.avail_in == 0 && consumed < input.count {
+                    let chunk = min(input.count - consumed, 1 << 30)
+                    stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress! + consumed)
+                    stream.avail_in = UInt32(chunk)
+                    consumed += chunk
+                }
+                output.reserveFree(minimum: 1 << 16)
+                let free = min(output.capacity - output.count, 1 << 30)
+                stream.next_out = output.pointer + output.count
+                stream.avail_out = UInt32(free)
+                let flush = consumed == input.count ? Z_FINISH : Z_NO_FLUSH
+                let result = deflate(&stream, flush)
+                output.count += free - Int(stream.avail_out)
+                precondition(result == Z_OK || result == Z_STREAM_END || result == Z_BUF_ERROR,
+                              "Gzip.compress: deflate failed with \(result)")
+                finished = result == Z_STREAM_END
+            }
+        }
+        return output.toArray()
+    }
+
+    /// Initial output capacity: the size recorded in the gzip trailer (modulo 2^32), bounded by
+    /// deflate's maximum ratio so that a damaged trailer cannot request an absurd allocation.
+    private static func sizeHint(_ bytes: [UInt8]) -> Int {
+        let n = bytes.count
+        guard n >= 18 else { return 1 << 16 }
+        let recorded = Int(bytes[n - 4]) | Int(bytes[n - 3]) << 8 | Int(bytes[n - 2]) << 16 | Int(bytes[n - 1]) << 24
+        return max(1 << 16, min(recorded, n * 1032))
+    }
+}
+
+/// A manually managed byte buffer that grows geometrically (used as zlib's output window).
+private struct GrowableBuffer {
+    var pointer: UnsafeMutablePointer<UInt8>
+    var capacity: Int
+    var count = 0
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 1)
+        pointer = .allocate(capacity: self.capacity)
+    }
+
+    /// Makes sure at least `minimum` bytes are free after `count`.
+    mutating func reserveFree(minimum: Int) {
+        guard capacity - count < minimum else { return }
+        let newCapacity = max(capacity + capacity / 2, count + minimum)
+        let fresh = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        fresh.update(from: pointer, count: count)
+        pointer.deallocate()
+        pointer = fresh
+        capacity = newCapacity
+    }
+
+    func toArray() -> [UInt8] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
+
+    func deallocate() { pointer.deallocate() }
+}
