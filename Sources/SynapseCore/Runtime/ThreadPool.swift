@@ -103,9 +103,12 @@ public final class ThreadPool: @unchecked Sendable {
             }
             seen = generation.load(ordering: .acquiring)
             lock.lock()
-            let work = task
+            var work = task
             lock.unlock()
-            if index < threadCount, let work { work(index) }
+            if index < threadCount { work?(index) }
+            // Drop our reference before signalling: the caller's `withoutActuallyEscaping` checks
+            // that no one still holds the closure once every worker has reported.
+            work = nil
             remaining.subtract(1, ordering: .releasing)
         }
     }

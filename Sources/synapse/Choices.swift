@@ -1,0 +1,28 @@
+import ArgumentParser
+import Synapse
+
+/// Datasets the CLI can train on.
+enum DatasetName: String, ExpressibleByArgument, CaseIterable {
+    case fashionMNIST = "fashion-mnist"
+    case mnist
+
+    /// Loads the train and test splits.
+    func load() throws -> (train: TensorDataset, test: TensorDataset) {
+        switch self {
+        case .fashionMNIST: return (try FashionMNIST.load(split: .train), try FashionMNIST.load(split: .test))
+        case .mnist: return (try MNIST.load(split: .train), try MNIST.load(split: .test))
+        }
+    }
+}
+
+/// Models the CLI can build.
+enum ModelName: String, ExpressibleByArgument, CaseIterable {
+    case mlp
+
+    /// Builds the model for examples of `inputShape`.
+    func make(inputShape: [Int], classes: Int, generator: RandomGenerator) -> any Layer {
+        switch self {
+        case .mlp: return MLPClassifier(inputSize: inputShape.reduce(1, *), hiddenSizes: [512, 256], classes: classes, generator: generator)
+        }
+    }
+}

@@ -1,0 +1,12 @@
+import ArgumentParser
+import Synapse
+
+/// The `synapse` command-line tool.
+@main
+struct SynapseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "synapse",
+        abstract: "Train, evaluate and export neural networks with Synapse.",
+        subcommands: [TrainCommand.self]
+    )
+}
