@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what Synapse needs on Debian 12 (run as root; idempotent and quick when already done):
+#   libdnnl-dev            oneDNN 2.x, the matmul / linear kernels
+#   zlib1g-dev             gzip-compressed IDX datasets
+#   dataset-fashion-mnist  the Fashion-MNIST dataset used by the main job and the real-data tests
+#   pkg-config             used by SwiftPM to locate system libraries
+# A Swift 6 toolchain must already be on PATH (swift.org toolchain; Debian 12 does not package Swift 6).
+set -euo pipefail
+
+packages=(libdnnl-dev zlib1g-dev dataset-fashion-mnist pkg-config)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v swift >/dev/null 2>&1; then
+    echo "setup: no 'swift' on PATH; install a Swift 6 toolchain (https://swift.org/install) first" >&2
+    exit 1
+fi
+echo "setup: ready ($(swift --version 2>/dev/null | head -n1))" >&2
