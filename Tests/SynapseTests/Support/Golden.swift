@@ -29,9 +29,33 @@ struct GoldenManifest: Decodable, Sendable {
         let gradients: [String]?
         let tensors: [String: TensorInfo]
         let tolerance: Tolerance
+        /// The manifest's group ("elementwise", "loss", "layer", "optimizer", ...), when given.
+        let group: String?
+        /// Module cases: the `param.*` tensors (PyTorch state-dict names with the prefix).
+        let params: [String]?
+        /// Optimizer cases: `state_final.<param>.<key>` tensors (absent for stateless optimizers).
+        let stateFinal: [String]?
 
         enum CodingKeys: String, CodingKey {
             case name = "case", file, call, inputs, outputs, upstream, gradients, tensors, tolerance
+            case group, params, stateFinal = "state_final"
+        }
+
+        // Optimizer cases have no `inputs`/`outputs`; they decode as empty lists.
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            name = try c.decode(String.self, forKey: .name)
+            file = try c.decode(String.self, forKey: .file)
+            call = try c.decode(String.self, forKey: .call)
+            inputs = try c.decodeIfPresent([String].self, forKey: .inputs) ?? []
+            outputs = try c.decodeIfPresent([String].self, forKey: .outputs) ?? []
+            upstream = try c.decodeIfPresent([String].self, forKey: .upstream)
+            gradients = try c.decodeIfPresent([String].self, forKey: .gradients)
+            tensors = try c.decode([String: TensorInfo].self, forKey: .tensors)
+            tolerance = try c.decode(Tolerance.self, forKey: .tolerance)
+            group = try c.decodeIfPresent(String.self, forKey: .group)
+            params = try c.decodeIfPresent([String].self, forKey: .params)
+            stateFinal = try c.decodeIfPresent([String].self, forKey: .stateFinal)
         }
 
         /// True when the stored tensor `name` holds integers (indices, masks).
