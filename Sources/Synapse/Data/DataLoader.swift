@@ -30,7 +30,8 @@ public final class DataLoader<D: BatchedDataset>: Sequence {
     ///   - batchSize: examples per batch, at least 1.
     ///   - shuffle: draw a new random order every epoch (otherwise examples come in index order).
     ///   - dropLast: skip the final batch when it has fewer than `batchSize` examples.
-    ///   - seed: seeds the shuffling generator once, at creation.
+    ///   - seed: seeds the shuffling generator once, at creation (its `.dataOrder` stream, so that
+    ///     reusing the seed of weight initialisation does not correlate the two).
     public init(_ dataset: D, batchSize: Int = 1, shuffle: Bool = false, dropLast: Bool = false, seed: UInt64 = 0) {
         precondition(batchSize >= 1, "DataLoader: batchSize must be at least 1, got \(batchSize)")
         self.dataset = dataset
@@ -38,7 +39,8 @@ public final class DataLoader<D: BatchedDataset>: Sequence {
         self.shuffle = shuffle
         self.dropLast = dropLast
         self.seed = seed
-        self.generator = RandomGenerator(seed: seed)
+        // Its own stream: the same seed used for weight init must not give the same random numbers.
+        self.generator = RandomGenerator(seed: seed, stream: .dataOrder)
     }
 
     /// Number of batches per epoch.

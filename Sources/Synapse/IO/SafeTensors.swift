@@ -126,9 +126,9 @@ public struct SafeTensorsArchive: Sendable {
             }
             entries[name] = Entry(dtype: dtype, shape: shape, range: off[0]..<off[1])
         }
-        let sorted = entries.values.map(\.range).filter { !$0.isEmpty }.sorted { $0.lowerBound < $1.lowerBound }
-        for (a, b) in zip(sorted, sorted.dropFirst()) where a.upperBound > b.lowerBound {
-            throw .invalidData("tensor byte ranges \(a) and \(b) overlap")
+        let sorted = entries.filter { !$0.value.range.isEmpty }.sorted { $0.value.range.lowerBound < $1.value.range.lowerBound }
+        for (a, b) in zip(sorted, sorted.dropFirst()) where a.value.range.upperBound > b.value.range.lowerBound {
+            throw .invalidData("tensors '\(a.key)' (bytes \(a.value.range)) and '\(b.key)' (bytes \(b.value.range)) overlap")
         }
         self.entries = entries
         self.metadata = metadata

@@ -13,6 +13,25 @@ public final class RandomGenerator: @unchecked Sendable, RandomNumberGenerator {
     /// A generator seeded with `seed`.
     public init(seed: UInt64) { reseed(seed) }
 
+    /// A generator for one purpose (`stream`) derived from a user seed.
+    ///
+    /// Seeding two generators with the same number makes them produce the same sequence, so weight
+    /// initialisation and data shuffling driven by one `--seed` would consume identical random
+    /// numbers. Components that draw randomness for their own purpose derive an independent stream
+    /// instead (the idea of NumPy's `SeedSequence` / JAX's key splitting): the stream id is mixed
+    /// into the seed through SplitMix64, and stream 0 is the plain `init(seed:)` sequence.
+    public convenience init(seed: UInt64, stream: RandomStream) {
+        self.init(seed: stream.rawValue == 0 ? seed : RandomGenerator.mix(seed ^ RandomGenerator.mix(stream.rawValue)))
+    }
+
+    /// SplitMix64's finaliser: a bijective 64-bit mix.
+    static func mix(_ x0: UInt64) -> UInt64 {
+        var z = x0 &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
     /// The process-wide default generator (seed 0 until `manualSeed` is called).
     public static let global = RandomGenerator(seed: 0)
 
@@ -80,3 +99,19 @@ public final class RandomGenerator: @unchecked Sendable, RandomNumberGenerator {
 
 /// Seeds the global generator (PyTorch `torch.manual_seed`).
 public func manualSeed(_ seed: UInt64) { RandomGenerator.global.reseed(seed) }
+
+/// Purposes that draw their own random stream from a shared seed (see `RandomGenerator(seed:stream:)`).
+public struct RandomStream: RawRepresentable, Hashable, Sendable {
+    /// The stream id.
+    public let rawValue: UInt64
+    /// Creates a stream id.
+    public init(rawValue: UInt64) { self.rawValue = rawValue }
+    /// The plain sequence of `RandomGenerator(seed:)` (weight initialisation uses it).
+    public static let main = RandomStream(rawValue: 0)
+    /// Data order: `DataLoader` shuffling.
+    public static let dataOrder = RandomStream(rawValue: 1)
+    /// Data augmentation.
+    public static let augmentation = RandomStream(rawValue: 2)
+    /// Dropout masks and other in-model sampling.
+    public static let sampling = RandomStream(rawValue: 3)
+}

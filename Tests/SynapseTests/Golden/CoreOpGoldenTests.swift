@@ -81,10 +81,14 @@ struct CoreOpGoldenTests {
         try Golden.check(op)
     }
 
-    @Test("every bundled case has an op and every op a case")
+    /// Manifest groups this table is responsible for (layers, losses and optimizers have their own suites).
+    static let coreGroups: Set<String> = ["elementwise", "reduction", "matmul", "shape"]
+
+    @Test("every bundled core-op case has an op and every op a case")
     func tableCoversManifest() throws {
         let manifest = try GoldenManifest.bundled.get()
-        let cases = Set(manifest.cases.map(\.name)), table = Set(Self.ops.map(\.name))
+        let cases = Set(manifest.cases.filter { Self.coreGroups.contains($0.group ?? "") }.map(\.name))
+        let table = Set(Self.ops.map(\.name))
         #expect(Self.ops.count == table.count, "duplicate case names in the op table")
         #expect(cases.subtracting(table).isEmpty, "cases without an op: \(cases.subtracting(table).sorted())")
         #expect(table.subtracting(cases).isEmpty, "ops without a case: \(table.subtracting(cases).sorted())")
