@@ -7,7 +7,7 @@ import Foundation
 /// shape `[N]`, in `0..<10` (see `classNames`). The files come from the Debian package
 /// `dataset-fashion-mnist` (`/usr/share/datasets/fashion-mnist`), or from
 /// `$SYNAPSE_DATA_DIR/fashion-mnist` when that variable is set.
-public struct FashionMNIST: BatchedDataset, Sendable {
+public struct FashionMNIST: IDXImageDataset {
     /// The names of the 10 classes, indexed by label.
     public static let classNames = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                                     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
@@ -15,44 +15,21 @@ public struct FashionMNIST: BatchedDataset, Sendable {
     public static let installCommand = "sudo apt-get install dataset-fashion-mnist"
     /// Where the Debian package puts the files.
     public static let systemDirectory = URL(fileURLWithPath: "/usr/share/datasets/fashion-mnist")
-
-    /// The directories searched when no directory is given, in order:
-    /// `$SYNAPSE_DATA_DIR/fashion-mnist` (if set), then `systemDirectory`.
-    public static var defaultDirectories: [URL] {
-        [IDXImageClassification.environmentDirectory("fashion-mnist"), systemDirectory].compactMap { $0 }
-    }
-
-    /// Loads `split` as a `TensorDataset` (features `[N, 1, 28, 28]` in [0, 1], labels `[N]`).
-    /// - Parameter directory: where the four IDX files are; nil searches `defaultDirectories`.
-    /// - Throws: `DataError.datasetNotInstalled` (whose message gives `installCommand`) when the
-    ///   files are missing, or the error of a damaged file.
-    public static func load(split: DatasetSplit, directory: URL? = nil) throws(DataError) -> TensorDataset {
-        try IDXImageClassification.load(name: "Fashion-MNIST", split: split,
-                                        directories: directory.map { [$0] } ?? defaultDirectories,
-                                        install: installCommand, classCount: classNames.count)
-    }
-
-    /// True when both splits' files are present in `directory` (or one of `defaultDirectories`).
-    public static func isInstalled(directory: URL? = nil) -> Bool {
-        let directories = directory.map { [$0] } ?? defaultDirectories
-        return DatasetSplit.allCases.allSatisfy { IDXImageClassification.locate($0, in: directories) != nil }
-    }
+    /// Name in messages.
+    public static let displayName = "Fashion-MNIST"
+    /// `$SYNAPSE_DATA_DIR/fashion-mnist`.
+    public static let dataDirectoryName = "fashion-mnist"
+    /// The Debian package's directory.
+    public static var standardDirectory: URL { systemDirectory }
 
     /// The split this value holds.
     public let split: DatasetSplit
     /// The examples.
     public let data: TensorDataset
 
-    /// Loads `split` (see `load(split:directory:)`).
-    public init(split: DatasetSplit, directory: URL? = nil) throws(DataError) {
+    /// Wraps loaded examples.
+    public init(split: DatasetSplit, data: TensorDataset) {
         self.split = split
-        self.data = try Self.load(split: split, directory: directory)
+        self.data = data
     }
-
-    /// Number of examples.
-    public var count: Int { data.count }
-    /// The image (`[1, 28, 28]`) and label at `index`.
-    public subscript(index: Int) -> TensorDataset.Element { data[index] }
-    /// Images `[B, 1, 28, 28]` and labels `[B]` at `indices`.
-    public func batch(_ indices: [Int]) -> TensorDataset.Batch { data.batch(indices) }
 }

@@ -1,4 +1,5 @@
 import CKernels
+import Foundation
 
 /// Adam (Kingma & Ba) with optional AMSGrad; `weightDecay` is an L2 term added to the gradient,
 /// exactly as PyTorch's `torch.optim.Adam`. See `AdamW` for decoupled weight decay.
@@ -21,18 +22,13 @@ public class Adam: Optimizer {
     private var steps: [Int: Int] = [:]
 
     /// Creates the optimizer.
-    public init(_ parameters: [Parameter], learningRate: Float = 1e-3, betas: (Float, Float) = (0.9, 0.999),
-                eps: Float = 1e-8, weightDecay: Float = 0, amsgrad: Bool = false) {
-        self.parameters = parameters
-        self.learningRate = learningRate
-        self.betas = betas
-        self.eps = eps
-        self.weightDecay = weightDecay
-        self.amsgrad = amsgrad
-        self.decoupled = false
-        validate()
+    public convenience init(_ parameters: [Parameter], learningRate: Float = 1e-3, betas: (Float, Float) = (0.9, 0.999),
+                            eps: Float = 1e-8, weightDecay: Float = 0, amsgrad: Bool = false) {
+        self.init(parameters: parameters, learningRate: learningRate, betas: betas, eps: eps,
+                  weightDecay: weightDecay, amsgrad: amsgrad, decoupled: false)
     }
 
+    /// The one designated initialiser; `decoupled` selects AdamW's weight decay.
     init(parameters: [Parameter], learningRate: Float, betas: (Float, Float), eps: Float, weightDecay: Float,
          amsgrad: Bool, decoupled: Bool) {
         self.parameters = parameters
@@ -115,9 +111,9 @@ public class Adam: Optimizer {
 /// AdamW: Adam with decoupled weight decay (Loshchilov & Hutter), PyTorch `torch.optim.AdamW`.
 public final class AdamW: Adam {
     /// Creates the optimizer (default weight decay 0.01, as PyTorch).
-    public override init(_ parameters: [Parameter], learningRate: Float = 1e-3, betas: (Float, Float) = (0.9, 0.999),
-                eps: Float = 1e-8, weightDecay: Float = 0.01, amsgrad: Bool = false) {
-        super.init(parameters: parameters, learningRate: learningRate, betas: betas, eps: eps,
+    public convenience init(_ parameters: [Parameter], learningRate: Float = 1e-3, betas: (Float, Float) = (0.9, 0.999),
+                            eps: Float = 1e-8, weightDecay: Float = 0.01, amsgrad: Bool = false) {
+        self.init(parameters: parameters, learningRate: learningRate, betas: betas, eps: eps,
                    weightDecay: weightDecay, amsgrad: amsgrad, decoupled: true)
     }
 }
@@ -131,5 +127,3 @@ private struct SendableBuffers: @unchecked Sendable {
         self.w = w; self.g = g; self.m = m; self.v = v; self.vmax = vmax
     }
 }
-
-import Foundation

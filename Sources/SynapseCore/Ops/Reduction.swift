@@ -179,7 +179,7 @@ extension Tensor {
         }
         withExtendedLifetime(plan.input) {}
         let indices = IntTensor(shape: values.shape, scalars: idx)
-        let (inputShape, kept) = (x.shape, plan.keptShape)
+        let inputShape = x.shape
         let y = values.recorded(op, inputs: [x]) { g in
             let gc = g.contiguous()
             var dx = Tensor.zeros(inputShape)
@@ -187,7 +187,6 @@ extension Tensor {
                 let gp = gc.basePointer
                 for o in 0..<outer { for i in 0..<inner { dst[(o * reduced + idx[o * inner + i]) * inner + i] = gp[o * inner + i] } }
             }
-            _ = kept
             return [dx]
         }
         return (y, indices)

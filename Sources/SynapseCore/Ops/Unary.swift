@@ -1,4 +1,5 @@
 import CKernels
+import Foundation
 
 extension Tensor {
     /// Applies a vectorised unary kernel; records its VJP (which needs the input and maybe the output).
@@ -109,5 +110,3 @@ extension Tensor {
     /// Negation.
     public static prefix func - (x: Tensor) -> Tensor { x.unary(SYN_NEG, "neg") }
 }
-
-import Foundation

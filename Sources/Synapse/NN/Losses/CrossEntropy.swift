@@ -1,3 +1,5 @@
+import Foundation
+
 /// Cross-entropy between logits and class indices (PyTorch `cross_entropy`), fused: one pass
 /// computes log-softmax, the loss, and (on backward) the gradient softmax − target.
 ///
@@ -133,5 +135,3 @@ enum FusedCrossEntropy {
         }
     }
 }
-
-import Foundation
