@@ -43,6 +43,17 @@ static int syn_has_avx2(void) {
 SYN_INLINE float syn_bits_to_float(int32_t i) { float f; memcpy(&f, &i, 4); return f; }
 SYN_INLINE int32_t syn_float_to_bits(float f) { int32_t i; memcpy(&i, &f, 4); return i; }
 SYN_INLINE float syn_minf(float a, float b) { return a < b ? a : b; }
+
+/// sqrt without errno semantics: plain `sqrtf` must set errno for negative inputs, which makes the
+/// compiler emit a scalar libm call and blocks vectorisation (we cannot pass -fno-math-errno without
+/// unsafe flags). The elementwise builtin lowers to the pure `llvm.sqrt` (NaN for negative inputs).
+SYN_INLINE float syn_sqrtf(float x) {
+#if defined(__has_builtin) && __has_builtin(__builtin_elementwise_sqrt)
+    return __builtin_elementwise_sqrt(x);
+#else
+    return sqrtf(x);
+#endif
+}
 SYN_INLINE float syn_maxf(float a, float b) { return a > b ? a : b; }
 
 /// exp(x), relative error < 2e-7 on [-87, 88]; saturates outside (no inf/denormal results).
@@ -145,7 +156,7 @@ SYN_INLINE float syn_unary_scalar(syn_unary_op op, float x, float a, float b) {
     switch (op) {
     case SYN_EXP: return syn_expf(x);
     case SYN_LOG: return syn_logf(x);
-    case SYN_SQRT: return sqrtf(x);
+    case SYN_SQRT: return syn_sqrtf(x);
     case SYN_TANH: return syn_tanhf(x);
     case SYN_SIGMOID: return syn_sigmoidf(x);
     case SYN_RELU: return x > 0 ? x : 0.0f;
@@ -383,18 +394,27 @@ SYN_INLINE void syn_adam_step_body(float *restrict p, const float *restrict g, f
                                    float *restrict vmax, size_t n, float lr, float beta1, float beta2, float eps,
                                    float wd, int decoupled, float bc1, float bc2) {
     const float step = lr / bc1;
-    const float inv_sqrt_bc2 = 1.0f / sqrtf(bc2);
+    const float inv_sqrt_bc2 = 1.0f / syn_sqrtf(bc2);
     const float decay = decoupled ? 1.0f - lr * wd : 1.0f;
     const float l2 = decoupled ? 0.0f : wd;
-    for (size_t i = 0; i < n; i++) {
-        float gi = g[i] + l2 * p[i];
-        float mi = beta1 * m[i] + (1.0f - beta1) * gi;
-        float vi = beta2 * v[i] + (1.0f - beta2) * gi * gi;
-        m[i] = mi;
-        v[i] = vi;
-        float vv = vi;
-        if (vmax) { vv = vmax[i] > vi ? vmax[i] : vi; vmax[i] = vv; }
-        p[i] = p[i] * decay - step * mi / (sqrtf(vv) * inv_sqrt_bc2 + eps);
+    // Two loops rather than a branch inside one, so each vectorises.
+    if (vmax) {
+        for (size_t i = 0; i < n; i++) {
+            float gi = g[i] + l2 * p[i];
+            float mi = beta1 * m[i] + (1.0f - beta1) * gi;
+            float vi = beta2 * v[i] + (1.0f - beta2) * gi * gi;
+            float vv = vmax[i] > vi ? vmax[i] : vi;
+            m[i] = mi; v[i] = vi; vmax[i] = vv;
+            p[i] = p[i] * decay - step * mi / (syn_sqrtf(vv) * inv_sqrt_bc2 + eps);
+        }
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            float gi = g[i] + l2 * p[i];
+            float mi = beta1 * m[i] + (1.0f - beta1) * gi;
+            float vi = beta2 * v[i] + (1.0f - beta2) * gi * gi;
+            m[i] = mi; v[i] = vi;
+            p[i] = p[i] * decay - step * mi / (syn_sqrtf(vi) * inv_sqrt_bc2 + eps);
+        }
     }
 }
 SYN_DISPATCH_VOID(syn_adam_step,
