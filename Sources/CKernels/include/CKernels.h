@@ -58,6 +58,15 @@ void syn_adam_step(float *param, const float *grad, float *exp_avg, float *exp_a
 /// Sets the thread count of the OpenMP runtime that oneDNN uses (no-op if it is not loaded).
 void syn_omp_set_num_threads(int n);
 
+/// A parallel task: called once per team thread with that thread's index.
+typedef void (*syn_task_fn)(void *context, int thread_index);
+/// True when the GNU OpenMP runtime (loaded with oneDNN) can run `syn_parallel_run`.
+int syn_parallel_available(void);
+/// Runs `fn(context, i)` for i in 0..<threads on the OpenMP team (the caller is thread 0) and waits.
+/// Using oneDNN's own team for our kernels means one set of threads serves both, so neither spins
+/// against the other on a small machine.
+void syn_parallel_run(syn_task_fn fn, void *context, int threads);
+
 #ifdef __cplusplus
 }
 #endif

@@ -4,10 +4,15 @@ import CKernels
 
 /// The one intra-op thread pool every parallel kernel uses.
 ///
-/// Workers are persistent threads; a call hands each worker one slice of the work and the caller
-/// runs slice 0 itself. Idle workers spin briefly on an atomic generation counter before parking on
-/// a condition variable, so back-to-back kernels (a training step issues hundreds) pay well under a
-/// microsecond to dispatch instead of the tens of microseconds a parked `concurrentPerform` costs.
+/// When oneDNN's OpenMP runtime (libgomp) is loaded — always, on Linux with Debian's oneDNN — parallel
+/// regions run on OpenMP's own thread team. oneDNN's GEMMs and our kernels then share one set of
+/// threads: they never run at once, and neither team spins on a core the other needs (measured on 2
+/// cores: a separate pool made the Adam step 1.8x slower while OpenMP's idle threads spun).
+///
+/// Without libgomp, the pool runs its own persistent threads: a call hands each worker one slice of
+/// the work and the caller runs slice 0 itself. Idle workers spin briefly on an atomic generation
+/// counter before parking, so back-to-back kernels pay well under a microsecond to dispatch instead
+/// of the tens of microseconds a parked `concurrentPerform` costs.
 public final class ThreadPool: @unchecked Sendable {
     /// The shared pool, sized by `SYNAPSE_NUM_THREADS` (default: all cores).
     public static let shared = ThreadPool(threadCount: ThreadPool.defaultThreadCount)
@@ -28,11 +33,14 @@ public final class ThreadPool: @unchecked Sendable {
     private let busy = Atomic<Bool>(false)
     private var task: ((Int) -> Void)?
     private let lock = NSCondition()
+    /// True when regions run on the OpenMP team rather than on our own threads.
+    public let usesOpenMPTeam: Bool
 
     private init(threadCount: Int) {
         maxThreads = Swift.max(1, threadCount)
         activeThreads = Atomic(maxThreads)
-        for worker in 1..<Swift.max(maxThreads, 1) {
+        usesOpenMPTeam = syn_parallel_available() != 0
+        for worker in 1..<Swift.max(maxThreads, 1) where !usesOpenMPTeam {
             let thread = Thread { [unowned self] in self.workerLoop(worker) }
             thread.name = "synapse-worker-\(worker)"
             thread.start()
@@ -54,6 +62,20 @@ public final class ThreadPool: @unchecked Sendable {
         let n = threadCount
         if n == 1 || busy.exchange(true, ordering: .acquiring) {
             for i in 0..<(n == 1 ? 1 : n) { body(i) }
+            return
+        }
+        if usesOpenMPTeam {
+            // The team calls back through a C function pointer with a pointer to the closure; nothing
+            // retains the closure, so it cannot escape.
+            withoutActuallyEscaping(body) { escaping in
+                var closure = escaping
+                withUnsafeMutablePointer(to: &closure) { context in
+                    syn_parallel_run({ context, index in
+                        context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(index))
+                    }, context, Int32(n))
+                }
+            }
+            busy.store(false, ordering: .releasing)
             return
         }
         withoutActuallyEscaping(body) { escaping in
