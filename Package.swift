@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "Synapse", targets: ["Synapse"]),
         .executable(name: "synapse", targets: ["synapse"]),
+        .executable(name: "synapse-bench", targets: ["synapse-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -32,6 +33,11 @@ let package = Package(
             name: "synapse",
             dependencies: ["Synapse", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/synapse"
+        ),
+        .executableTarget(
+            name: "synapse-bench",
+            dependencies: ["Synapse", "CDNNL", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/synapse-bench"
         ),
         .testTarget(
             name: "SynapseCoreTests",

@@ -1,0 +1,80 @@
+"""Runs synapse-bench and the PyTorch reference scripts side by side and prints a Markdown table.
+
+Usage (from the repository root, after `swift build -c release --product synapse-bench`):
+    python Benchmarks/reference/side_by_side.py --bench .build/release/synapse-bench \\
+        [--python /root/torchenv/bin/python] [--threads 1 2] [--workloads W1 W1b W2 W6] [--rounds 1]
+
+For each thread count and workload it runs ours, then PyTorch's, back to back (1-thread runs of both
+under `taskset -c 0`; synapse-bench also pins itself), `--rounds` times, and reports the median of
+each figure over the rounds. Ratio = ours / PyTorch's: above 1 is better for GFLOP/s and samples/s,
+below 1 is better for s/epoch and µs. Run on a developer machine with PyTorch; never in CI.
+"""
+import argparse, json, os, statistics, subprocess, sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+LOWER_IS_BETTER = {"s/epoch", "p50_us", "p99_us"}
+
+
+def run(cmd, threads):
+    if threads == 1:
+        cmd = ["taskset", "-c", "0"] + cmd
+    print("$ " + " ".join(cmd), file=sys.stderr, flush=True)
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return [json.loads(l) for l in out.splitlines() if l.startswith("{") and '"workload"' in l]
+
+
+def key(m):
+    """The row a figure belongs to: workload, metric and size (kernel names differ between the two)."""
+    return (m["workload"], m["metric"], m.get("n"))
+
+
+def figures(lines, ours):
+    """Flattens measurement lines into {row: value}; W6's p99 becomes its own row; W1's raw sgemm too."""
+    out = {}
+    for m in lines:
+        k = key(m)
+        if ours and m.get("kernel") == "dnnl_sgemm":
+            k = ("W1 raw dnnl_sgemm", m["metric"], m.get("n"))
+        out[k] = m["value"]
+        if "p99_us" in m:
+            out[(m["workload"], "p99_us", None)] = m["p99_us"]
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bench", default=".build/release/synapse-bench")
+    ap.add_argument("--python", default=sys.executable)
+    ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--workloads", nargs="+", default=["W1", "W1b", "W2", "W6"])
+    ap.add_argument("--rounds", type=int, default=1)
+    a = ap.parse_args()
+    torch_cmds = {
+        "W1": ["w1_sgemm.py", "--no-bf16"], "W1b": ["w1_sgemm.py", "--sizes"],
+        "W2": ["w2_mlp.py", "--epochs", "3", "--bench-json"], "W6": ["w6_inference.py"],
+    }
+    rows = []
+    for t in a.threads:
+        ours, theirs = {}, {}
+        for _ in range(a.rounds):
+            for w in a.workloads:
+                for k, v in figures(run([a.bench, w, "--threads", str(t), "--no-summary"], t), True).items():
+                    ours.setdefault(k, []).append(v)
+                script, *args = torch_cmds[w]
+                for k, v in figures(run([a.python, os.path.join(HERE, script), "--threads", str(t)] + args, t), False).items():
+                    theirs.setdefault(k, []).append(v)
+        for k in ours:
+            mine = [v for v in ours[k] if v is not None]
+            ref = theirs.get(k if not k[0].startswith("W1 raw") else ("W1", k[1], k[2]), [])
+            o = statistics.median(mine) if mine else None
+            p = statistics.median(ref) if ref else None
+            ratio = f"{o / p:.2f}×" if o is not None and p else "–"
+            name = k[0] + (f" n={k[2]}" if k[2] else "")
+            rows.append(f"| {name} | {k[1]} | {t} | {o if o is not None else '–'} | {p if p is not None else '–'} | {ratio} |")
+    print("| workload | metric | threads | Synapse | PyTorch | ratio |")
+    print("|---|---|---|---|---|---|")
+    print("\n".join(rows))
+
+
+if __name__ == "__main__":
+    main()

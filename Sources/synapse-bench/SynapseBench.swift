@@ -1,0 +1,52 @@
+import ArgumentParser
+
+/// `synapse-bench`: the benchmark spec's workloads, one JSON line per figure, then a summary table.
+@main
+struct SynapseBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "synapse-bench",
+        abstract: "Run the Synapse benchmark workloads (W1 sgemm, W1b bf16 gemm, W2 MLP training, W6 MLP inference).",
+        discussion: """
+        Prints one JSON line per measurement, e.g.
+          {"workload": "W2", "threads": 1, "metric": "s/epoch", "value": 1.31, ...}
+        then a summary table beside the spec's PyTorch figures.
+
+        Every figure is the median of at least 3 repetitions after a warm-up; data loading is never timed. \
+        The 1-thread run is pinned to one core (sched_setaffinity); runs with more threads are not pinned. \
+        Without --threads, 1 and then 2 threads each run in a child process of their own.
+
+        oneDNN 2.6's dnnl_sgemm prints nothing under ONEDNN_VERBOSE; ONEDNN_JIT_DUMP=1 writes the JIT \
+        kernels it generates to the current directory, named after the kernels.
+        """
+    )
+
+    @Argument(help: "Workloads to run: \(WorkloadID.allValueStrings.joined(separator: ", ")) (default: all).")
+    var workloads: [WorkloadID] = []
+
+    @Option(help: "Intra-op threads; 1 is pinned to one core (default: 1, then 2).")
+    var threads: Int?
+
+    @Flag(help: "CI smoke run: every workload once at small sizes; figures are not comparable.")
+    var quick = false
+
+    @Flag(help: "W2: train the spec's 5 epochs (not 3) so the reported test accuracy is the spec's.")
+    var accuracy = false
+
+    @Flag(name: .customLong("no-summary"), help: "Print only the JSON lines.")
+    var noSummary = false
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    }
+
+    func run() throws {
+        let selected = WorkloadID.allCases.filter { workloads.isEmpty || workloads.contains($0) }
+        let settings = BenchSettings(quick: quick, accuracy: accuracy)
+        let results = if let threads {
+            try Runner.runHere(selected, threads: threads, settings: settings)
+        } else {
+            try Runner.runInChildren(selected, threadCounts: [1, 2], settings: settings)
+        }
+        if !noSummary { print(Report(measurements: results).table) }
+    }
+}

@@ -1,0 +1,54 @@
+import Synapse
+
+/// W6: inference with W2's network (`MLPClassifier()`) in eval mode inside `withoutGradients`.
+/// Batch 1: each call timed on its own; p50 and p99 in µs, medians over repetitions of `calls`
+/// calls. Batch 256: throughput in samples/s, median over repetitions.
+struct W6: Workload {
+    /// Timed batch-1 calls per repetition (the spec's 10,000; 1,000 in smoke mode).
+    let calls: Int
+    /// Untimed batch-1 calls first.
+    let warmUpCalls: Int
+    /// Repetitions of each measurement (the median is reported).
+    let repetitions: Int
+    /// Minimum seconds per batch-256 repetition.
+    let minimumSeconds: Double
+    /// The throughput batch size.
+    let batch = 256
+
+    /// The spec's call count, or a tenth of it for a smoke run.
+    init(quick: Bool) {
+        calls = quick ? 1_000 : 10_000
+        warmUpCalls = quick ? 100 : 1_000
+        repetitions = quick ? 3 : 5
+        minimumSeconds = quick ? 0.02 : 0.25
+    }
+
+    func run(threads: Int, emit: (Measurement) -> Void) throws {
+        let model = MLPClassifier(generator: RandomGenerator(seed: 0))
+        model.eval()
+        let inputs = RandomGenerator(seed: 1)
+        let one = Tensor.rand([1, 784], generator: inputs), many = Tensor.rand([batch, 784], generator: inputs)
+        withoutGradients {
+            for _ in 0..<warmUpCalls { _ = model(one) }
+            var p50: [Double] = [], p99: [Double] = []
+            var latencies = [Double](repeating: 0, count: calls)
+            for _ in 0..<repetitions {
+                for i in 0..<calls {
+                    let start = Timing.now()
+                    _ = model(one)
+                    latencies[i] = Timing.now() - start
+                }
+                p50.append(Timing.percentile(latencies, 50) * 1e6)
+                p99.append(Timing.percentile(latencies, 99) * 1e6)
+            }
+            emit(Measurement("W6", threads: threads, metric: "p50_us", value: Timing.median(p50),
+                             ["batch": .int(1), "calls": .int(calls), "p99_us": .double(Timing.median(p99))]))
+
+            let forward = { _ = model(many) }
+            for _ in 0..<10 { forward() }
+            let iterations = Timing.iterations(toFill: minimumSeconds, forward)
+            let rates = (0..<repetitions).map { _ in Double(batch) / Timing.secondsPerCall(iterations: iterations, forward) }
+            emit(Measurement("W6", threads: threads, metric: "samples/s", value: Timing.median(rates), ["batch": .int(batch)]))
+        }
+    }
+}

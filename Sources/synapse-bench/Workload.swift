@@ -1,0 +1,40 @@
+import ArgumentParser
+
+/// Options shared by every workload.
+struct BenchSettings: Sendable {
+    /// CI smoke mode: small sizes and few repetitions; the figures are not comparable.
+    var quick: Bool
+    /// W2: train the spec's 5 epochs and report the accuracy after them.
+    var accuracy: Bool
+}
+
+/// One workload of the benchmark spec.
+protocol Workload {
+    /// Runs the workload with the thread count already configured, passing each figure to `emit`
+    /// as soon as it is measured.
+    func run(threads: Int, emit: (Measurement) -> Void) throws
+}
+
+/// The workload ids `synapse-bench` implements, in running order.
+enum WorkloadID: String, CaseIterable, ExpressibleByArgument, Sendable {
+    case w1 = "W1"
+    case w1b = "W1b"
+    case w2 = "W2"
+    case w6 = "W6"
+
+    /// Accepts ids in any letter case ("w1b", "W1B").
+    init?(argument: String) {
+        guard let id = Self.allCases.first(where: { $0.rawValue.lowercased() == argument.lowercased() }) else { return nil }
+        self = id
+    }
+
+    /// The workload configured by `settings`.
+    func make(_ settings: BenchSettings) -> any Workload {
+        switch self {
+        case .w1: return W1(quick: settings.quick)
+        case .w1b: return W1b(quick: settings.quick)
+        case .w2: return W2(quick: settings.quick, accuracy: settings.accuracy)
+        case .w6: return W6(quick: settings.quick)
+        }
+    }
+}
