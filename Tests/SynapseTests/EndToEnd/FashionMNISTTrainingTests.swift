@@ -7,29 +7,31 @@ extension Tag {
     @Tag static var slow: Self
 }
 
-/// The main job, in-process: the W2 network trained on Fashion-MNIST with the README's recipe.
-@Suite(.tags(.slow, .realData), .serialized)
-struct FashionMNISTTrainingTests {
-    @Test(.enabled(if: FashionMNIST.isInstalled(), "Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)"))
-    func mlpReachesTargetAccuracyInFiveEpochs() throws {
-        let train = try FashionMNIST.load(split: .train)
-        let test = try FashionMNIST.load(split: .test)
-        manualSeed(0)
-        let model = MLPClassifier(generator: RandomGenerator(seed: 0))
-        let optimizer = Adam(model.parameters(), learningRate: 1e-3)
-        let run = ClassifierTraining(epochs: 5, batchSize: 128, seed: 0, showProgress: false)
-        let epochs = run.run(model: model, optimizer: optimizer, train: train, test: test)
-        let final = try #require(epochs.last)
-        // Loss must fall monotonically over the first epochs on this recipe.
-        #expect(epochs[0].trainLoss > epochs[2].trainLoss)
-        #expect(final.trainLoss < 0.32)
-        #expect(final.testAccuracy >= 0.870, "test accuracy \(final.testAccuracy) after 5 epochs")
-        // Saving and reloading reproduces the evaluated model exactly.
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("w2-\(UUID().uuidString).safetensors")
-        defer { try? FileManager.default.removeItem(at: url) }
-        try model.save(to: url)
-        let reloaded = MLPClassifier(generator: RandomGenerator(seed: 99))
-        try reloaded.load(from: url)
-        #expect(ClassifierTraining.accuracy(of: reloaded, on: test) == final.testAccuracy)
+extension RealDataSuite {
+    /// The main job, in-process: the W2 network trained on Fashion-MNIST with the README's recipe.
+    @Suite(.tags(.slow))
+    struct FashionMNISTTrainingTests {
+        @Test(.enabled(if: FashionMNIST.isInstalled(), "Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)"))
+        func mlpReachesTargetAccuracyInFiveEpochs() throws {
+            let train = try FashionMNIST.load(split: .train)
+            let test = try FashionMNIST.load(split: .test)
+            manualSeed(0)
+            let model = MLPClassifier(generator: RandomGenerator(seed: 0))
+            let optimizer = Adam(model.parameters(), learningRate: 1e-3)
+            let run = ClassifierTraining(epochs: 5, batchSize: 128, seed: 0, showProgress: false)
+            let epochs = run.run(model: model, optimizer: optimizer, train: train, test: test)
+            let final = try #require(epochs.last)
+            // Loss must fall monotonically over the first epochs on this recipe.
+            #expect(epochs[0].trainLoss > epochs[2].trainLoss)
+            #expect(final.trainLoss < 0.32)
+            #expect(final.testAccuracy >= 0.870, "test accuracy \(final.testAccuracy) after 5 epochs")
+            // Saving and reloading reproduces the evaluated model exactly.
+            let url = FileManager.default.temporaryDirectory.appendingPathComponent("w2-\(UUID().uuidString).safetensors")
+            defer { try? FileManager.default.removeItem(at: url) }
+            try model.save(to: url)
+            let reloaded = MLPClassifier(generator: RandomGenerator(seed: 99))
+            try reloaded.load(from: url)
+            #expect(ClassifierTraining.accuracy(of: reloaded, on: test) == final.testAccuracy)
+        }
     }
 }
