@@ -17,11 +17,13 @@ let package = Package(
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
         // zlib (Debian `zlib1g-dev`): gzip-compressed IDX files.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // C glue over oneDNN's primitive API (matmul primitives with bf16 and post-ops).
+        .target(name: "CDNNLPrimitives", path: "Sources/CDNNLPrimitives", linkerSettings: [.linkedLibrary("dnnl")]),
         // Hand-written vectorised kernels with runtime CPU dispatch (no target flags on the package).
         .target(name: "CKernels", path: "Sources/CKernels"),
         .target(
             name: "SynapseCore",
-            dependencies: ["CDNNL", "CKernels"],
+            dependencies: ["CDNNL", "CDNNLPrimitives", "CKernels"],
             path: "Sources/SynapseCore"
         ),
         .target(

@@ -1,0 +1,32 @@
+#ifndef SYNAPSE_CDNNL_PRIMITIVES_H
+#define SYNAPSE_CDNNL_PRIMITIVES_H
+// Small C glue over oneDNN's primitive API (2.x), so Swift does not juggle fixed-size dims arrays.
+// Creating a primitive is slow (tens of microseconds to milliseconds); callers cache the handles.
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Element types understood by the glue.
+typedef enum { SYN_DT_F32 = 0, SYN_DT_BF16 = 1 } syn_dt;
+
+/// A 2-D operand: element type and row/column strides (in elements), so transposed views need no copy.
+typedef struct { syn_dt dtype; int64_t row_stride; int64_t col_stride; } syn_operand;
+
+/// Creates a matmul primitive computing C[M,N] (f32, row-major, leading dimension ldc) = A[M,K]·B[K,N]
+/// (+ bias[N] when `with_bias`, then ReLU when `relu`). Returns NULL and writes oneDNN's status to
+/// `status` when the configuration is unsupported (e.g. bf16 on a CPU without bf16 support).
+void *syn_dnnl_matmul_create(int64_t m, int64_t n, int64_t k, syn_operand a, syn_operand b,
+                             int with_bias, int relu, int64_t ldc, int *status);
+/// Runs a primitive from `syn_dnnl_matmul_create` on the given buffers. Returns oneDNN's status (0 = ok).
+int syn_dnnl_matmul_execute(void *primitive, const void *a, const void *b, const float *bias, float *c);
+/// The implementation oneDNN chose for a primitive (e.g. "brg:avx512_core_bf16"), for reports.
+const char *syn_dnnl_primitive_impl(void *primitive);
+/// Destroys a primitive.
+void syn_dnnl_primitive_destroy(void *primitive);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

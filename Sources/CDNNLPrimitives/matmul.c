@@ -1,0 +1,92 @@
+// oneDNN matmul primitives (2.x C API). One CPU engine for the process; a stream per execution
+// because oneDNN streams are not thread-safe and CPU streams are cheap to create.
+#include "CDNNLPrimitives.h"
+#include <oneapi/dnnl/dnnl.h>
+#include <pthread.h>
+#include <stdlib.h>
+
+static dnnl_engine_t syn_engine;
+static pthread_once_t syn_engine_once = PTHREAD_ONCE_INIT;
+static void syn_engine_init(void) { dnnl_engine_create(&syn_engine, dnnl_cpu, 0); }
+
+static dnnl_data_type_t syn_dnnl_dt(syn_dt dt) { return dt == SYN_DT_BF16 ? dnnl_bf16 : dnnl_f32; }
+
+typedef struct {
+    dnnl_primitive_t primitive;
+    dnnl_primitive_desc_t pd;
+    dnnl_memory_desc_t a_md, b_md, bias_md, c_md;
+    int with_bias;
+} syn_matmul;
+
+void *syn_dnnl_matmul_create(int64_t m, int64_t n, int64_t k, syn_operand a, syn_operand b,
+                             int with_bias, int relu, int64_t ldc, int *status) {
+    pthread_once(&syn_engine_once, syn_engine_init);
+    syn_matmul *mm = calloc(1, sizeof(syn_matmul));
+    dnnl_dims_t a_dims = {m, k}, a_strides = {a.row_stride, a.col_stride};
+    dnnl_dims_t b_dims = {k, n}, b_strides = {b.row_stride, b.col_stride};
+    dnnl_dims_t c_dims = {m, n}, c_strides = {ldc, 1};
+    dnnl_dims_t bias_dims = {1, n}, bias_strides = {n, 1};
+    dnnl_status_t s = dnnl_memory_desc_init_by_strides(&mm->a_md, 2, a_dims, syn_dnnl_dt(a.dtype), a_strides);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_strides(&mm->b_md, 2, b_dims, syn_dnnl_dt(b.dtype), b_strides);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_strides(&mm->c_md, 2, c_dims, dnnl_f32, c_strides);
+    if (s == dnnl_success && with_bias) s = dnnl_memory_desc_init_by_strides(&mm->bias_md, 2, bias_dims, dnnl_f32, bias_strides);
+    dnnl_matmul_desc_t desc;
+    if (s == dnnl_success) s = dnnl_matmul_desc_init(&desc, &mm->a_md, &mm->b_md, with_bias ? &mm->bias_md : NULL, &mm->c_md);
+    dnnl_primitive_attr_t attr = NULL;
+    dnnl_post_ops_t ops = NULL;
+    if (s == dnnl_success) s = dnnl_primitive_attr_create(&attr);
+    if (s == dnnl_success && relu) {
+        s = dnnl_post_ops_create(&ops);
+        if (s == dnnl_success) s = dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f);
+        if (s == dnnl_success) s = dnnl_primitive_attr_set_post_ops(attr, ops);
+    }
+    if (s == dnnl_success) s = dnnl_primitive_desc_create(&mm->pd, &desc, attr, syn_engine, NULL);
+    if (s == dnnl_success) s = dnnl_primitive_create(&mm->primitive, mm->pd);
+    if (ops) dnnl_post_ops_destroy(ops);
+    if (attr) dnnl_primitive_attr_destroy(attr);
+    if (status) *status = (int)s;
+    if (s != dnnl_success) {
+        if (mm->pd) dnnl_primitive_desc_destroy(mm->pd);
+        free(mm);
+        return NULL;
+    }
+    mm->with_bias = with_bias;
+    return mm;
+}
+
+int syn_dnnl_matmul_execute(void *primitive, const void *a, const void *b, const float *bias, float *c) {
+    syn_matmul *mm = primitive;
+    dnnl_memory_t am = NULL, bm = NULL, biasm = NULL, cm = NULL;
+    dnnl_stream_t stream = NULL;
+    dnnl_status_t s = dnnl_memory_create(&am, &mm->a_md, syn_engine, (void *)a);
+    if (s == dnnl_success) s = dnnl_memory_create(&bm, &mm->b_md, syn_engine, (void *)b);
+    if (s == dnnl_success) s = dnnl_memory_create(&cm, &mm->c_md, syn_engine, c);
+    if (s == dnnl_success && mm->with_bias) s = dnnl_memory_create(&biasm, &mm->bias_md, syn_engine, (void *)bias);
+    if (s == dnnl_success) s = dnnl_stream_create(&stream, syn_engine, dnnl_stream_default_flags);
+    if (s == dnnl_success) {
+        dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, cm}, {DNNL_ARG_BIAS, biasm}};
+        s = dnnl_primitive_execute(mm->primitive, stream, mm->with_bias ? 4 : 3, args);
+        if (s == dnnl_success) s = dnnl_stream_wait(stream);
+    }
+    if (stream) dnnl_stream_destroy(stream);
+    if (am) dnnl_memory_destroy(am);
+    if (bm) dnnl_memory_destroy(bm);
+    if (cm) dnnl_memory_destroy(cm);
+    if (biasm) dnnl_memory_destroy(biasm);
+    return (int)s;
+}
+
+const char *syn_dnnl_primitive_impl(void *primitive) {
+    syn_matmul *mm = primitive;
+    const char *name = NULL;
+    dnnl_primitive_desc_query(mm->pd, dnnl_query_impl_info_str, 0, &name);
+    return name ? name : "unknown";
+}
+
+void syn_dnnl_primitive_destroy(void *primitive) {
+    syn_matmul *mm = primitive;
+    if (!mm) return;
+    dnnl_primitive_destroy(mm->primitive);
+    dnnl_primitive_desc_destroy(mm->pd);
+    free(mm);
+}

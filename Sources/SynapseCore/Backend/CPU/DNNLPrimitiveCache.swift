@@ -1,0 +1,58 @@
+import CDNNLPrimitives
+import Synchronization
+
+/// oneDNN matmul primitives cached by configuration: creating one costs far more than running it,
+/// so each shape/layout/dtype/post-op combination is created once per process.
+final class DNNLPrimitiveCache: Sendable {
+    static let shared = DNNLPrimitiveCache()
+
+    /// What identifies a matmul primitive.
+    struct MatmulKey: Hashable, Sendable {
+        let m: Int, n: Int, k: Int
+        let aType: Int32, aRowStride: Int, aColStride: Int
+        let bType: Int32, bRowStride: Int, bColStride: Int
+        let bias: Bool, relu: Bool, ldc: Int
+    }
+
+    /// A created primitive (an opaque oneDNN handle owned by the cache for the process lifetime).
+    struct Handle: @unchecked Sendable {
+        let pointer: UnsafeMutableRawPointer
+        /// oneDNN's implementation name, e.g. `brg:avx512_core_bf16`.
+        var implementation: String { String(cString: syn_dnnl_primitive_impl(pointer)) }
+    }
+
+    private let entries = Mutex([MatmulKey: Handle]())
+
+    /// The primitive for `key`, created on first use; nil (with oneDNN's status) if unsupported.
+    func matmul(_ key: MatmulKey) -> Result<Handle, DNNLError> {
+        if let h = entries.withLock({ $0[key] }) { return .success(h) }
+        var status: Int32 = 0
+        let a = syn_operand(dtype: syn_dt(rawValue: UInt32(key.aType)), row_stride: Int64(key.aRowStride), col_stride: Int64(key.aColStride))
+        let b = syn_operand(dtype: syn_dt(rawValue: UInt32(key.bType)), row_stride: Int64(key.bRowStride), col_stride: Int64(key.bColStride))
+        guard let p = syn_dnnl_matmul_create(Int64(key.m), Int64(key.n), Int64(key.k), a, b,
+                                             key.bias ? 1 : 0, key.relu ? 1 : 0, Int64(key.ldc), &status) else {
+            return .failure(DNNLError(status: status, what: "matmul primitive for \(key)"))
+        }
+        let handle = Handle(pointer: p)
+        let stored = entries.withLock { table -> Handle in
+            if let existing = table[key] { return existing }  // another thread won the race
+            table[key] = handle
+            return handle
+        }
+        if stored.pointer != p { syn_dnnl_primitive_destroy(p) }
+        return .success(stored)
+    }
+}
+
+/// A oneDNN call that failed, with its status code.
+public struct DNNLError: Error, CustomStringConvertible {
+    /// oneDNN's `dnnl_status_t` value.
+    public let status: Int32
+    /// What was being attempted.
+    public let what: String
+    /// Human-readable explanation.
+    public var description: String {
+        let reason = status == 3 ? "unimplemented on this CPU" : "status \(status)"
+        return "oneDNN: \(what) failed (\(reason))"
+    }
+}
