@@ -422,6 +422,69 @@ SYN_DISPATCH_VOID(syn_adam_step,
               float lr, float beta1, float beta2, float eps, float weight_decay, int decoupled, float bc1, float bc2),
              (param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, n, lr, beta1, beta2, eps, weight_decay, decoupled, bc1, bc2))
 
+// ---- small-batch linear (inference) ----
+
+// Four weight rows at a time: each x element loaded once feeds four independent FMA chains, and the
+// compiler vectorises the k loop (16 float accumulators per row with AVX2).
+SYN_INLINE void syn_linear_rows4(const float *restrict xr, size_t k, const float *restrict w, const float *restrict bias,
+                                 float *restrict yr, size_t j, int relu) {
+    const float *w0 = w + j * k, *w1 = w0 + k, *w2 = w1 + k, *w3 = w2 + k;
+    float a0[8] = {0}, a1[8] = {0}, a2[8] = {0}, a3[8] = {0};
+    size_t t = 0;
+    for (; t + 8 <= k; t += 8)
+        for (int l = 0; l < 8; l++) {
+            float xv = xr[t + l];
+            a0[l] += w0[t + l] * xv; a1[l] += w1[t + l] * xv;
+            a2[l] += w2[t + l] * xv; a3[l] += w3[t + l] * xv;
+        }
+    float s[4] = {0, 0, 0, 0};
+    for (int l = 0; l < 8; l++) { s[0] += a0[l]; s[1] += a1[l]; s[2] += a2[l]; s[3] += a3[l]; }
+    for (; t < k; t++) { float xv = xr[t]; s[0] += w0[t] * xv; s[1] += w1[t] * xv; s[2] += w2[t] * xv; s[3] += w3[t] * xv; }
+    for (int q = 0; q < 4; q++) {
+        float v = s[q] + (bias ? bias[j + q] : 0.0f);
+        yr[j + q] = relu && v < 0 ? 0.0f : v;
+    }
+}
+
+SYN_INLINE void syn_linear_row1(const float *restrict xr, size_t k, const float *restrict w, const float *restrict bias,
+                                float *restrict yr, size_t j, int relu) {
+    const float *wr = w + j * k;
+    float acc[8] = {0};
+    size_t t = 0;
+    for (; t + 8 <= k; t += 8)
+        for (int l = 0; l < 8; l++) acc[l] += wr[t + l] * xr[t + l];
+    float s = 0;
+    for (int l = 0; l < 8; l++) s += acc[l];
+    for (; t < k; t++) s += wr[t] * xr[t];
+    float v = s + (bias ? bias[j] : 0.0f);
+    yr[j] = relu && v < 0 ? 0.0f : v;
+}
+
+// Four weight rows at a time: each x element loaded once feeds four independent FMA chains, and the
+// compiler vectorises the k loop. `reverse` walks the rows backwards: alternating direction between
+// calls reuses the rows the previous call touched last, which are still cached when a thread's
+// share of the weights slightly exceeds its L2 (a one-way cyclic sweep would miss on every row).
+SYN_INLINE void syn_linear_small_body(const float *restrict x, size_t m, size_t k, const float *restrict w,
+                                      const float *restrict bias, float *restrict y, size_t n, size_t j0,
+                                      size_t j1, int relu, int reverse) {
+    size_t full = j0 + (j1 - j0) / 4 * 4;
+    for (size_t mi = 0; mi < m; mi++) {
+        const float *xr = x + mi * k;
+        float *yr = y + mi * n;
+        if (reverse) {
+            for (size_t j = j1; j > full; j--) syn_linear_row1(xr, k, w, bias, yr, j - 1, relu);
+            for (size_t j = full; j > j0; j -= 4) syn_linear_rows4(xr, k, w, bias, yr, j - 4, relu);
+        } else {
+            for (size_t j = j0; j < full; j += 4) syn_linear_rows4(xr, k, w, bias, yr, j, relu);
+            for (size_t j = full; j < j1; j++) syn_linear_row1(xr, k, w, bias, yr, j, relu);
+        }
+    }
+}
+SYN_DISPATCH_VOID(syn_linear_small,
+                  (const float *x, size_t m, size_t k, const float *w, const float *bias, float *y, size_t n,
+                   size_t j0, size_t j1, int relu, int reverse),
+                  (x, m, k, w, bias, y, n, j0, j1, relu, reverse))
+
 // ---- runtime ----
 
 // libgomp entry points, looked up once (oneDNN's Debian build loads libgomp; we do not link it).

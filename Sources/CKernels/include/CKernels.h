@@ -55,6 +55,13 @@ void syn_adam_step(float *param, const float *grad, float *exp_avg, float *exp_a
                    size_t n, float lr, float beta1, float beta2, float eps, float weight_decay, int decoupled,
                    float bias_correction1, float bias_correction2);
 
+/// Small-batch linear layer for inference: y[m, j] = act(b[j] + Σ_k x[m, k]·w[j, k]) for rows j in
+/// [j0, j1) of W [n, k] (row-major, PyTorch layout), m < 8 examples. Streams each weight row once for
+/// all examples; `relu` fuses the activation; `reverse` walks the rows backwards (see kernels.c).
+/// Callers split [0, n) across threads.
+void syn_linear_small(const float *x, size_t m, size_t k, const float *w, const float *bias,
+                      float *y, size_t n, size_t j0, size_t j1, int relu, int reverse);
+
 /// Sets the thread count of the OpenMP runtime that oneDNN uses (no-op if it is not loaded).
 void syn_omp_set_num_threads(int n);
 

@@ -1,3 +1,5 @@
+import CKernels
+
 /// A matrix operand as oneDNN sees it: base offset, leading dimension, and whether it is transposed.
 struct MatrixOperand {
     let tensor: Tensor
@@ -83,9 +85,62 @@ extension Tensor {
     public func matmul(_ other: Tensor) -> Tensor { SynapseCore.matmul(self, other) }
 }
 
+/// An activation fused into `linear`.
+public enum LinearActivation: Sendable {
+    /// No activation.
+    case none
+    /// max(y, 0).
+    case relu
+}
+
 /// The affine map y = x·Wᵀ + b of a linear layer, with `weight` [out, in] and `bias` [out] laid
 /// out as in PyTorch; `x` is [..., in]. One oneDNN GEMM accumulates onto the broadcast bias.
-public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+///
+/// `activation` applies ReLU to the result. Without a tape (inference) and for fewer than 8 rows, a
+/// dedicated kernel computes bias, product and ReLU in one pass over W, with each thread always
+/// handling the same block of W's rows so that block stays in that core's cache between calls.
+public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, activation: LinearActivation = .none) -> Tensor {
+    let recording = GradMode.isEnabled && (x.node != nil || weight.node != nil || bias?.node != nil)
+    if !recording && x.rank >= 1 && x.count / Swift.max(x.shape[x.rank - 1], 1) < SmallLinear.maxRows
+        && weight.rank == 2 && weight.isContiguous && x.shape.last == weight.shape[1] {
+        return SmallLinear.apply(x, weight: weight, bias: bias, relu: activation == .relu)
+    }
+    let y = affine(x, weight: weight, bias: bias)
+    return activation == .relu ? relu(y) : y
+}
+
+/// Small-batch inference path of `linear` (see `syn_linear_small`).
+enum SmallLinear {
+    static let maxRows = 8
+    /// Below this many weights one thread is faster than dispatching to the team.
+    static let parallelWeights = 65_536
+
+    static func apply(_ x: Tensor, weight: Tensor, bias: Tensor?, relu: Bool) -> Tensor {
+        let (n, k) = (weight.shape[0], weight.shape[1])
+        if let bias { precondition(bias.shape == [n], "linear: bias of shape \(bias.shape) does not match \(n) outputs") }
+        let xc = x.contiguous(), bc = bias?.contiguous()
+        let m = xc.count / Swift.max(k, 1)
+        let xp = SendablePointer(xc.basePointer), wp = SendablePointer(weight.basePointer)
+        let bp = bc.map { SendablePointer($0.basePointer) }
+        return withExtendedLifetime((xc, weight, bc)) {
+            Tensor.produce(Array(x.shape.dropLast()) + [n]) { out in
+                let yp = SendablePointer(out)
+                let threads = n * k >= parallelWeights ? ThreadPool.shared.threadCount : 1
+                let reverse = Int32(weight.storage.sweeps.add(1, ordering: .relaxed).newValue & 1)
+                let run = { (i: Int) in
+                    // Static split in blocks of 4 rows: thread i always gets the same rows of W.
+                    let blocks = (n + 3) / 4
+                    let j0 = Swift.min(n, blocks * i / threads * 4), j1 = Swift.min(n, blocks * (i + 1) / threads * 4)
+                    if j0 < j1 { syn_linear_small(xp.pointer, m, k, wp.pointer, bp?.pointer, yp.pointer, n, j0, j1, relu ? 1 : 0, reverse) }
+                }
+                if threads > 1 { ThreadPool.shared.run(run) } else { run(0) }
+            }
+        }
+    }
+}
+
+/// x·Wᵀ + b on oneDNN's sgemm, recorded on the tape.
+private func affine(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
     precondition(weight.rank == 2, "linear: weight must be [out, in], got \(weight.shape)")
     let (outF, inF) = (weight.shape[0], weight.shape[1])
     precondition(x.rank >= 1 && x.shape[x.rank - 1] == inF,

@@ -10,6 +10,9 @@ public final class TensorStorage: @unchecked Sendable {
     public let pointer: UnsafeMutablePointer<Float>
     /// Number of elements.
     public let count: Int
+    /// Calls so far that swept this buffer as small-batch linear weights; its parity picks the sweep
+    /// direction, so each weight matrix alternates however many layers a model has.
+    let sweeps = Atomic<Int>(0)
 
     /// Allocates `count` uninitialised elements (from the buffer cache when possible).
     public init(uninitializedCount count: Int) {

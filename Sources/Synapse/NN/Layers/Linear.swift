@@ -23,9 +23,12 @@ public final class Linear: Module, Layer {
     public var outFeatures: Int { weight.shape[0] }
 
     /// Applies the layer to `x` of shape [..., inFeatures].
-    public func callAsFunction(_ x: Tensor) -> Tensor {
+    public func callAsFunction(_ x: Tensor) -> Tensor { callAsFunction(x, activation: .none) }
+
+    /// Applies the layer followed by `activation` (fused where a kernel can do both in one pass).
+    public func callAsFunction(_ x: Tensor, activation: LinearActivation) -> Tensor {
         precondition(x.rank >= 1 && x.shape.last == inFeatures,
                      "Linear(\(inFeatures) → \(outFeatures)): expected input [..., \(inFeatures)], got \(x.shape)")
-        return linear(x, weight: weight.value, bias: bias?.value)
+        return linear(x, weight: weight.value, bias: bias?.value, activation: activation)
     }
 }

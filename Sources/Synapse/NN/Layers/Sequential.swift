@@ -26,8 +26,19 @@ public final class Sequential: Module, Layer {
         layers.enumerated().map { ("\($0.offset)", $0.element as Module) }
     }
 
-    /// Runs the layers in order.
+    /// Runs the layers in order. A `Linear` directly followed by `ReLU` runs as one fused op.
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        layers.reduce(x) { $1($0) }
+        var h = x
+        var i = 0
+        while i < layers.count {
+            if let dense = layers[i] as? Linear, i + 1 < layers.count, layers[i + 1] is ReLU {
+                h = dense(h, activation: .relu)
+                i += 2
+            } else {
+                h = layers[i](h)
+                i += 1
+            }
+        }
+        return h
     }
 }
