@@ -6,20 +6,54 @@ Usage (from the repository root, after `swift build -c release --product synapse
 
 For each thread count and workload it runs ours, then PyTorch's, back to back (1-thread runs of both
 under `taskset -c 0`; synapse-bench also pins itself), `--rounds` times, and reports the median of
-each figure over the rounds. Ratio = ours / PyTorch's: above 1 is better for GFLOP/s and samples/s,
+each figure over the rounds. Each command waits for a quiet machine and is rerun when other processes
+used more than 10% of a core while it ran (the 2-thread runs slow down up to 50x when a third busy
+process shares the two cores). Ratio = ours / PyTorch's: above 1 is better for GFLOP/s and samples/s,
 below 1 is better for s/epoch and µs. Run on a developer machine with PyTorch; never in CI.
 """
-import argparse, json, os, statistics, subprocess, sys
+import argparse, json, os, resource, statistics, subprocess, sys, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 LOWER_IS_BETTER = {"s/epoch", "p50_us", "p99_us"}
 
 
-def run(cmd, threads):
+def cpu_busy_seconds():
+    """CPU seconds all processes have spent busy since boot (from /proc/stat)."""
+    v = [int(x) for x in open("/proc/stat").readline().split()[1:9]]
+    return (sum(v) - v[3] - v[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu_seconds():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def wait_until_quiet():
+    """Waits (up to ~10 minutes) until the machine is at most 5% busy over 3 s: other builds distort timings."""
+    for _ in range(60):
+        b0 = cpu_busy_seconds()
+        time.sleep(3)
+        if cpu_busy_seconds() - b0 <= 0.05 * 3 * os.cpu_count():
+            return
+        print("(machine busy; waiting)", file=sys.stderr, flush=True)
+        time.sleep(7)
+
+
+def run(cmd, threads, attempts=5):
+    """Runs `cmd` (under taskset -c 0 for 1 thread) on a quiet machine and returns its measurement lines.
+    Reruns it when other processes used more than 10% of a core while it ran."""
     if threads == 1:
         cmd = ["taskset", "-c", "0"] + cmd
-    print("$ " + " ".join(cmd), file=sys.stderr, flush=True)
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    for attempt in range(attempts):
+        wait_until_quiet()
+        print("$ " + " ".join(cmd), file=sys.stderr, flush=True)
+        b0, c0, t0 = cpu_busy_seconds(), children_cpu_seconds(), time.perf_counter()
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+        others = (cpu_busy_seconds() - b0) - (children_cpu_seconds() - c0)
+        wall = time.perf_counter() - t0
+        if others <= 0.1 * wall or attempt == attempts - 1:
+            break
+        print(f"(other processes used {others:.1f} CPU-s during {wall:.1f} s; rerunning)", file=sys.stderr, flush=True)
     return [json.loads(l) for l in out.splitlines() if l.startswith("{") and '"workload"' in l]
 
 

@@ -18,10 +18,16 @@ enum Runner {
             + (settings.quick ? " (quick smoke run)" : ""))
         var results: [Measurement] = []
         for id in ids {
+            let (before, start) = (CPUUsage.now(), Timing.now())
             try id.make(settings).run(threads: threads) { m in
                 print(m.jsonLine)
                 fflush(nil)
                 results.append(m)
+            }
+            if let others = CPUUsage.now().othersSeconds(since: before), others > 0.1 * (Timing.now() - start) {
+                log(String(format: "synapse-bench: warning: other processes used %.1f CPU-seconds while %@ ran for %.1f s; "
+                           + "its figures are distorted (check `top`, rerun on a quiet machine)",
+                           others, id.rawValue, Timing.now() - start))
             }
         }
         return results

@@ -43,3 +43,39 @@ enum Timing {
         return s[Swift.min(Swift.max(rank, 1), s.count) - 1]
     }
 }
+
+/// CPU time used by this process and by the whole machine, to notice when other processes
+/// competed for the cores during a measurement (2-thread figures collapse when they do).
+struct CPUUsage {
+    /// Busy CPU seconds of the whole machine since boot (`/proc/stat`), nil if unreadable.
+    let machine: Double?
+    /// CPU seconds this process has used (all its threads).
+    let process: Double
+
+    /// The current readings.
+    static func now() -> CPUUsage {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let own = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+            + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6
+        return CPUUsage(machine: machineBusySeconds(), process: own)
+    }
+
+    /// CPU seconds other processes used between `earlier` and `self` (nil if unknown).
+    func othersSeconds(since earlier: CPUUsage) -> Double? {
+        guard let m1 = machine, let m0 = earlier.machine else { return nil }
+        return (m1 - m0) - (process - earlier.process)
+    }
+
+    private static func machineBusySeconds() -> Double? {
+        guard let file = fopen("/proc/stat", "r") else { return nil }
+        defer { fclose(file) }
+        var line = [CChar](repeating: 0, count: 512)
+        guard fgets(&line, Int32(line.count), file) != nil else { return nil }
+        // "cpu  user nice system idle iowait irq softirq steal ..." in clock ticks.
+        let fields = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            .split(separator: " ").dropFirst().prefix(8).compactMap { Double($0) }
+        guard fields.count == 8 else { return nil }
+        return (fields.reduce(0, +) - fields[3] - fields[4]) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+}
