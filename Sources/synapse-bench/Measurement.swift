@@ -84,7 +84,7 @@ struct Measurement: Sendable, Decodable {
     var extras: [(key: String, value: JSONValue)]
 
     /// The order of well-known extra keys when a line is read back (JSON objects are unordered).
-    private static let keyOrder = ["n", "kernel", "batch", "calls", "epochs", "steps", "p99_us",
+    private static let keyOrder = ["n", "kernel", "impl", "batch", "calls", "epochs", "steps", "p99_us",
                                    "ratio_to_raw", "test_accuracy", "note"]
 
     /// A measurement with the given extras (kept in the order written).

@@ -24,7 +24,6 @@ enum SpecFigures {
         let one = m.threads == 1
         switch (m.workload, m.metric) {
         case ("W1", _): return m["kernel"] == .string("matmul") ? "≥ 95% of raw" : "–"
-        case ("W1b", _): return "limit ~470"
         case ("W2", "s/epoch"): return "≤ 0.6× PyTorch"
         case ("W6", "p50_us"): return one ? "≤ 30" : "≤ 15"
         case ("W6", "samples/s"): return one ? "≥ ORT 99-103k" : "≥ ORT 165-194k"

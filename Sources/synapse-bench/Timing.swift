@@ -17,14 +17,14 @@ enum Timing {
     }
 
     /// Seconds per call of `body`, timed over `iterations` back-to-back calls.
-    static func secondsPerCall(iterations: Int, _ body: () -> Void) -> Double {
-        seconds { for _ in 0..<iterations { body() } } / Double(iterations)
+    static func secondsPerCall(iterations: Int, _ body: () throws -> Void) rethrows -> Double {
+        try seconds { for _ in 0..<iterations { try body() } } / Double(iterations)
     }
 
     /// How many back-to-back calls of `body` take at least `minimumSeconds`, judged from one
     /// timed call (after the caller's warm-up); at least 1.
-    static func iterations(toFill minimumSeconds: Double, _ body: () -> Void) -> Int {
-        let once = seconds(body)
+    static func iterations(toFill minimumSeconds: Double, _ body: () throws -> Void) rethrows -> Int {
+        let once = try seconds(body)
         return Swift.max(1, Int((minimumSeconds / Swift.max(once, 1e-9)).rounded(.up)))
     }
 
