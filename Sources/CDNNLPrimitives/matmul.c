@@ -1,5 +1,5 @@
-// oneDNN matmul primitives (2.x C API). One CPU engine for the process; a stream per execution
-// because oneDNN streams are not thread-safe and CPU streams are cheap to create.
+// oneDNN matmul primitives (2.x C API). One CPU engine for the process. oneDNN streams are not
+// thread-safe, so each primitive keeps one for the thread that holds its lock.
 #include "CDNNLPrimitives.h"
 #include <oneapi/dnnl/dnnl.h>
 #include <pthread.h>
@@ -16,10 +16,15 @@ typedef struct {
     dnnl_primitive_desc_t pd;
     dnnl_memory_desc_t a_md, b_md, bias_md, c_md;
     int with_bias;
+    // Reused by whichever thread holds `lock` (a visible cost for small layers); a thread that
+    // finds it busy makes its own. Memory objects are NOT reused: rebinding a handle makes oneDNN
+    // zero the padding of blocked layouts, i.e. rewrite packed weights on every call.
+    pthread_mutex_t lock;
+    dnnl_stream_t stream;
 } syn_matmul;
 
-void *syn_dnnl_matmul_create(int64_t m, int64_t n, int64_t k, syn_operand a, syn_operand b,
-                             int with_bias, int relu, int64_t ldc, int *status) {
+static void *syn_matmul_create(int64_t m, int64_t n, int64_t k, syn_operand a, syn_operand b, int packed_b,
+                               int with_bias, int relu, int64_t ldc, int *status) {
     pthread_once(&syn_engine_once, syn_engine_init);
     syn_matmul *mm = calloc(1, sizeof(syn_matmul));
     dnnl_dims_t a_dims = {m, k}, a_strides = {a.row_stride, a.col_stride};
@@ -27,7 +32,10 @@ void *syn_dnnl_matmul_create(int64_t m, int64_t n, int64_t k, syn_operand a, syn
     dnnl_dims_t c_dims = {m, n}, c_strides = {ldc, 1};
     dnnl_dims_t bias_dims = {1, n}, bias_strides = {n, 1};
     dnnl_status_t s = dnnl_memory_desc_init_by_strides(&mm->a_md, 2, a_dims, syn_dnnl_dt(a.dtype), a_strides);
-    if (s == dnnl_success) s = dnnl_memory_desc_init_by_strides(&mm->b_md, 2, b_dims, syn_dnnl_dt(b.dtype), b_strides);
+    if (s == dnnl_success) {
+        s = packed_b ? dnnl_memory_desc_init_by_tag(&mm->b_md, 2, b_dims, syn_dnnl_dt(b.dtype), dnnl_format_tag_any)
+                     : dnnl_memory_desc_init_by_strides(&mm->b_md, 2, b_dims, syn_dnnl_dt(b.dtype), b_strides);
+    }
     if (s == dnnl_success) s = dnnl_memory_desc_init_by_strides(&mm->c_md, 2, c_dims, dnnl_f32, c_strides);
     if (s == dnnl_success && with_bias) s = dnnl_memory_desc_init_by_strides(&mm->bias_md, 2, bias_dims, dnnl_f32, bias_strides);
     dnnl_matmul_desc_t desc;
@@ -41,6 +49,7 @@ void *syn_dnnl_matmul_create(int64_t m, int64_t n, int64_t k, syn_operand a, syn
         if (s == dnnl_success) s = dnnl_primitive_attr_set_post_ops(attr, ops);
     }
     if (s == dnnl_success) s = dnnl_primitive_desc_create(&mm->pd, &desc, attr, syn_engine, NULL);
+    if (s == dnnl_success && packed_b) mm->b_md = *dnnl_primitive_desc_query_md(mm->pd, dnnl_query_weights_md, 0);
     if (s == dnnl_success) s = dnnl_primitive_create(&mm->primitive, mm->pd);
     if (ops) dnnl_post_ops_destroy(ops);
     if (attr) dnnl_primitive_attr_destroy(attr);
@@ -51,24 +60,81 @@ void *syn_dnnl_matmul_create(int64_t m, int64_t n, int64_t k, syn_operand a, syn
         return NULL;
     }
     mm->with_bias = with_bias;
+    pthread_mutex_init(&mm->lock, NULL);
     return mm;
+}
+
+void *syn_dnnl_matmul_create(int64_t m, int64_t n, int64_t k, syn_operand a, syn_operand b,
+                             int with_bias, int relu, int64_t ldc, int *status) {
+    return syn_matmul_create(m, n, k, a, b, 0, with_bias, relu, ldc, status);
+}
+
+void *syn_dnnl_matmul_create_packed(int64_t m, int64_t n, int64_t k, syn_operand a, syn_dt b_type,
+                                    int with_bias, int relu, int64_t ldc, int *status) {
+    syn_operand b = {b_type, n, 1};
+    return syn_matmul_create(m, n, k, a, b, 1, with_bias, relu, ldc, status);
+}
+
+size_t syn_dnnl_matmul_packed_b_size(void *primitive) {
+    syn_matmul *mm = primitive;
+    return dnnl_memory_desc_get_size(&mm->b_md);
+}
+
+int syn_dnnl_matmul_pack_b(void *primitive, const float *b, int64_t row_stride, int64_t col_stride, void *packed) {
+    syn_matmul *mm = primitive;
+    dnnl_memory_desc_t plain_md;
+    dnnl_dims_t strides = {row_stride, col_stride};
+    dnnl_status_t s = dnnl_memory_desc_init_by_strides(&plain_md, 2, mm->b_md.dims, dnnl_f32, strides);
+    dnnl_primitive_desc_t rpd = NULL;
+    dnnl_primitive_t reorder = NULL;
+    dnnl_memory_t src = NULL, dst = NULL;
+    dnnl_stream_t stream = NULL;
+    if (s == dnnl_success) s = dnnl_reorder_primitive_desc_create(&rpd, &plain_md, syn_engine, &mm->b_md, syn_engine, NULL);
+    if (s == dnnl_success) s = dnnl_primitive_create(&reorder, rpd);
+    if (s == dnnl_success) s = dnnl_memory_create(&src, &plain_md, syn_engine, (void *)b);
+    if (s == dnnl_success) s = dnnl_memory_create(&dst, &mm->b_md, syn_engine, packed);
+    if (s == dnnl_success) s = dnnl_stream_create(&stream, syn_engine, dnnl_stream_default_flags);
+    if (s == dnnl_success) {
+        dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}};
+        s = dnnl_primitive_execute(reorder, stream, 2, args);
+        if (s == dnnl_success) s = dnnl_stream_wait(stream);
+    }
+    if (stream) dnnl_stream_destroy(stream);
+    if (src) dnnl_memory_destroy(src);
+    if (dst) dnnl_memory_destroy(dst);
+    if (reorder) dnnl_primitive_destroy(reorder);
+    if (rpd) dnnl_primitive_desc_destroy(rpd);
+    return (int)s;
+}
+
+static dnnl_status_t syn_run(syn_matmul *mm, dnnl_stream_t stream, dnnl_memory_t am, dnnl_memory_t bm,
+                             dnnl_memory_t cm, dnnl_memory_t biasm) {
+    dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, cm}, {DNNL_ARG_BIAS, biasm}};
+    dnnl_status_t s = dnnl_primitive_execute(mm->primitive, stream, mm->with_bias ? 4 : 3, args);
+    if (s == dnnl_success) s = dnnl_stream_wait(stream);
+    return s;
 }
 
 int syn_dnnl_matmul_execute(void *primitive, const void *a, const void *b, const float *bias, float *c) {
     syn_matmul *mm = primitive;
     dnnl_memory_t am = NULL, bm = NULL, biasm = NULL, cm = NULL;
     dnnl_stream_t stream = NULL;
+    int owns_lock = pthread_mutex_trylock(&mm->lock) == 0;
     dnnl_status_t s = dnnl_memory_create(&am, &mm->a_md, syn_engine, (void *)a);
     if (s == dnnl_success) s = dnnl_memory_create(&bm, &mm->b_md, syn_engine, (void *)b);
     if (s == dnnl_success) s = dnnl_memory_create(&cm, &mm->c_md, syn_engine, c);
     if (s == dnnl_success && mm->with_bias) s = dnnl_memory_create(&biasm, &mm->bias_md, syn_engine, (void *)bias);
-    if (s == dnnl_success) s = dnnl_stream_create(&stream, syn_engine, dnnl_stream_default_flags);
     if (s == dnnl_success) {
-        dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, cm}, {DNNL_ARG_BIAS, biasm}};
-        s = dnnl_primitive_execute(mm->primitive, stream, mm->with_bias ? 4 : 3, args);
-        if (s == dnnl_success) s = dnnl_stream_wait(stream);
+        if (owns_lock) {
+            if (!mm->stream) s = dnnl_stream_create(&mm->stream, syn_engine, dnnl_stream_default_flags);
+            stream = mm->stream;
+        } else {
+            s = dnnl_stream_create(&stream, syn_engine, dnnl_stream_default_flags);
+        }
     }
-    if (stream) dnnl_stream_destroy(stream);
+    if (s == dnnl_success) s = syn_run(mm, stream, am, bm, cm, biasm);
+    if (stream && !owns_lock) dnnl_stream_destroy(stream);
+    if (owns_lock) pthread_mutex_unlock(&mm->lock);
     if (am) dnnl_memory_destroy(am);
     if (bm) dnnl_memory_destroy(bm);
     if (cm) dnnl_memory_destroy(cm);
@@ -86,6 +152,8 @@ const char *syn_dnnl_primitive_impl(void *primitive) {
 void syn_dnnl_primitive_destroy(void *primitive) {
     syn_matmul *mm = primitive;
     if (!mm) return;
+    if (mm->stream) dnnl_stream_destroy(mm->stream);
+    pthread_mutex_destroy(&mm->lock);
     dnnl_primitive_destroy(mm->primitive);
     dnnl_primitive_desc_destroy(mm->pd);
     free(mm);

@@ -2,6 +2,7 @@
 #define SYNAPSE_CDNNL_PRIMITIVES_H
 // Small C glue over oneDNN's primitive API (2.x), so Swift does not juggle fixed-size dims arrays.
 // Creating a primitive is slow (tens of microseconds to milliseconds); callers cache the handles.
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -19,6 +20,14 @@ typedef struct { syn_dt dtype; int64_t row_stride; int64_t col_stride; } syn_ope
 /// `status` when the configuration is unsupported (e.g. bf16 on a CPU without bf16 support).
 void *syn_dnnl_matmul_create(int64_t m, int64_t n, int64_t k, syn_operand a, syn_operand b,
                              int with_bias, int relu, int64_t ldc, int *status);
+/// Like `syn_dnnl_matmul_create`, but B is expected in the layout oneDNN prefers for this shape
+/// ("any"): pack B once with `syn_dnnl_matmul_pack_b` and pass the packed buffer to execute.
+void *syn_dnnl_matmul_create_packed(int64_t m, int64_t n, int64_t k, syn_operand a, syn_dt b_type,
+                                    int with_bias, int relu, int64_t ldc, int *status);
+/// Bytes of the packed B buffer a packed primitive expects.
+size_t syn_dnnl_matmul_packed_b_size(void *primitive);
+/// Reorders a plain f32 B [k, n] (given strides) into `packed` (syn_dnnl_matmul_packed_b_size bytes).
+int syn_dnnl_matmul_pack_b(void *primitive, const float *b, int64_t row_stride, int64_t col_stride, void *packed);
 /// Runs a primitive from `syn_dnnl_matmul_create` on the given buffers. Returns oneDNN's status (0 = ok).
 int syn_dnnl_matmul_execute(void *primitive, const void *a, const void *b, const float *bias, float *c);
 /// The implementation oneDNN chose for a primitive (e.g. "brg:avx512_core_bf16"), for reports.

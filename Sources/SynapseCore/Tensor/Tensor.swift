@@ -124,6 +124,7 @@ public struct Tensor: @unchecked Sendable {
             offset = 0
             strides = ShapeMath.contiguousStrides(shape)
         }
+        storage.version.add(1, ordering: .relaxed)
         return try body(UnsafeMutableBufferPointer(start: storage.pointer, count: count))
     }
 

@@ -13,6 +13,9 @@ public final class TensorStorage: @unchecked Sendable {
     /// Calls so far that swept this buffer as small-batch linear weights; its parity picks the sweep
     /// direction, so each weight matrix alternates however many layers a model has.
     let sweeps = Atomic<Int>(0)
+    /// Bumped by every mutable access, so caches derived from the contents (packed weights) can tell
+    /// when an in-place update (an optimizer step) made them stale.
+    let version = Atomic<Int>(0)
 
     /// Allocates `count` uninitialised elements (from the buffer cache when possible).
     public init(uninitializedCount count: Int) {

@@ -29,8 +29,13 @@ final class DNNLPrimitiveCache: Sendable {
         var status: Int32 = 0
         let a = syn_operand(dtype: syn_dt(rawValue: UInt32(key.aType)), row_stride: Int64(key.aRowStride), col_stride: Int64(key.aColStride))
         let b = syn_operand(dtype: syn_dt(rawValue: UInt32(key.bType)), row_stride: Int64(key.bRowStride), col_stride: Int64(key.bColStride))
-        guard let p = syn_dnnl_matmul_create(Int64(key.m), Int64(key.n), Int64(key.k), a, b,
-                                             key.bias ? 1 : 0, key.relu ? 1 : 0, Int64(key.ldc), &status) else {
+        // Strides of -1 ask for B in oneDNN's preferred (packed) layout.
+        let created = key.bRowStride < 0
+            ? syn_dnnl_matmul_create_packed(Int64(key.m), Int64(key.n), Int64(key.k), a, b.dtype,
+                                            key.bias ? 1 : 0, key.relu ? 1 : 0, Int64(key.ldc), &status)
+            : syn_dnnl_matmul_create(Int64(key.m), Int64(key.n), Int64(key.k), a, b,
+                                     key.bias ? 1 : 0, key.relu ? 1 : 0, Int64(key.ldc), &status)
+        guard let p = created else {
             return .failure(DNNLError(status: status, what: "matmul primitive for \(key)"))
         }
         let handle = Handle(pointer: p)
