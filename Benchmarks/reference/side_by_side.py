@@ -2,19 +2,19 @@
 
 Usage (from the repository root, after `swift build -c release --product synapse-bench`):
     python Benchmarks/reference/side_by_side.py --bench .build/release/synapse-bench \\
-        [--python /root/torchenv/bin/python] [--threads 1 2] [--workloads W1 W1b W2 W6] [--rounds 1]
+        [--python /root/torchenv/bin/python] [--threads 1 2] [--workloads W1 W1b W2 W6] [--rounds 1] [--ort]
 
 For each thread count and workload it runs ours, then PyTorch's, back to back (1-thread runs of both
 under `taskset -c 0`; synapse-bench also pins itself), `--rounds` times, and reports the median of
 each figure over the rounds. Each command waits for a quiet machine and is rerun when other processes
 used more than 10% of a core while it ran (the 2-thread runs slow down up to 50x when a third busy
 process shares the two cores). Ratio = ours / PyTorch's: above 1 is better for GFLOP/s and samples/s,
-below 1 is better for s/epoch and µs. Run on a developer machine with PyTorch; never in CI.
+below 1 is better for s/epoch and µs. With --ort, W6 also runs on ONNX Runtime (w6_onnxruntime.py) in
+an extra column. Run on a developer machine with PyTorch; never in CI.
 """
 import argparse, json, os, resource, statistics, subprocess, sys, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-LOWER_IS_BETTER = {"s/epoch", "p50_us", "p99_us"}
 
 
 def cpu_busy_seconds():
@@ -75,6 +75,10 @@ def figures(lines, ours):
     return out
 
 
+def fmt(v):
+    return "–" if v is None else (f"{v:.0f}" if abs(v) >= 1000 else f"{v:.4g}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bench", default=".build/release/synapse-bench")
@@ -82,31 +86,35 @@ def main():
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--workloads", nargs="+", default=["W1", "W1b", "W2", "W6"])
     ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument("--ort", action="store_true", help="W6 also on ONNX Runtime (w6_onnxruntime.py; needs onnx, onnxruntime)")
     a = ap.parse_args()
-    torch_cmds = {
-        "W1": ["w1_sgemm.py", "--no-bf16"], "W1b": ["w1_sgemm.py", "--sizes"],
-        "W2": ["w2_mlp.py", "--epochs", "3", "--bench-json"], "W6": ["w6_inference.py"],
-    }
-    rows = []
+    references = {"PyTorch": {"W1": ["w1_sgemm.py", "--no-bf16"], "W1b": ["w1_sgemm.py", "--sizes"],
+                              "W2": ["w2_mlp.py", "--epochs", "3", "--bench-json"], "W6": ["w6_inference.py"]}}
+    if a.ort:
+        references["ONNX Runtime"] = {"W6": ["w6_onnxruntime.py"]}
+    header = "| workload | metric | threads | Synapse | " + " | ".join(f"{r} | ratio" for r in references) + " |"
+    rows = [header, "|" + "---|" * (4 + 2 * len(references))]
     for t in a.threads:
-        ours, theirs = {}, {}
+        ours, theirs = {}, {r: {} for r in references}
         for _ in range(a.rounds):
             for w in a.workloads:
                 for k, v in figures(run([a.bench, w, "--threads", str(t), "--no-summary"], t), True).items():
                     ours.setdefault(k, []).append(v)
-                script, *args = torch_cmds[w]
-                for k, v in figures(run([a.python, os.path.join(HERE, script), "--threads", str(t)] + args, t), False).items():
-                    theirs.setdefault(k, []).append(v)
+                for r, cmds in references.items():
+                    if w in cmds:
+                        script, *args = cmds[w]
+                        cmd = [a.python, os.path.join(HERE, script), "--threads", str(t)] + args
+                        for k, v in figures(run(cmd, t), False).items():
+                            theirs[r].setdefault(k, []).append(v)
         for k in ours:
             mine = [v for v in ours[k] if v is not None]
-            ref = theirs.get(k if not k[0].startswith("W1 raw") else ("W1", k[1], k[2]), [])
             o = statistics.median(mine) if mine else None
-            p = statistics.median(ref) if ref else None
-            ratio = f"{o / p:.2f}×" if o is not None and p else "–"
-            name = k[0] + (f" n={k[2]}" if k[2] else "")
-            rows.append(f"| {name} | {k[1]} | {t} | {o if o is not None else '–'} | {p if p is not None else '–'} | {ratio} |")
-    print("| workload | metric | threads | Synapse | PyTorch | ratio |")
-    print("|---|---|---|---|---|---|")
+            cells = [k[0] + (f" n={k[2]}" if k[2] else ""), k[1], str(t), fmt(o)]
+            for r in references:
+                ref = theirs[r].get(("W1",) + k[1:] if k[0].startswith("W1 raw") else k, [])
+                p = statistics.median(ref) if ref else None
+                cells += [fmt(p), f"{o / p:.2f}×" if o is not None and p else "–"]
+            rows.append("| " + " | ".join(cells) + " |")
     print("\n".join(rows))
 
 
