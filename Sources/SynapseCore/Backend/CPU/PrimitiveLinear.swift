@@ -1,0 +1,39 @@
+import CDNNLPrimitives
+
+/// Batched inference path of `linear`: one cached oneDNN matmul primitive computes product, bias and
+/// ReLU together (post-ops), with W read in place as the transposed [in, out] operand.
+enum PrimitiveLinear {
+    static func apply(_ x: Tensor, weight: Tensor, bias: Tensor?, relu: Bool) -> Tensor? {
+        let (n, k) = (weight.shape[0], weight.shape[1])
+        if let bias { precondition(bias.shape == [n], "linear: bias of shape \(bias.shape) does not match \(n) outputs") }
+        let xc = x.contiguous(), bc = bias?.contiguous()
+        let m = xc.count / Swift.max(k, 1)
+        guard m > 0, n > 0, k > 0 else { return nil }
+        let w = MatrixOperand(weight)
+        // B = Wᵀ [k, n]: element (r, c) is W[c, r]. Weights used repeatedly run on a pre-packed copy.
+        let packedKey = DNNLPrimitiveCache.MatmulKey(m: m, n: n, k: k, aType: 0, aRowStride: k, aColStride: 1,
+                                                     bType: 0, bRowStride: -1, bColStride: -1,
+                                                     bias: bc != nil, relu: relu, ldc: n)
+        if case .success(let packedPrimitive) = DNNLPrimitiveCache.shared.matmul(packedKey),
+           let packed = PackedWeightCache.shared.packed(w, key: packedKey, primitive: packedPrimitive) {
+            var status: Int32 = 0
+            let y = Tensor.produce(Array(x.shape.dropLast()) + [n]) { out in
+                status = syn_dnnl_matmul_execute(packedPrimitive.pointer, xc.basePointer, packed.buffer, bc?.basePointer, out)
+            }
+            withExtendedLifetime((xc, packed, bc)) {}
+            if status == 0 { return y }
+        }
+        let (bRow, bCol) = w.transposed ? (w.ld, 1) : (1, w.ld)
+        let key = DNNLPrimitiveCache.MatmulKey(m: m, n: n, k: k, aType: 0, aRowStride: k, aColStride: 1,
+                                               bType: 0, bRowStride: bRow, bColStride: bCol,
+                                               bias: bc != nil, relu: relu, ldc: n)
+        guard case .success(let handle) = DNNLPrimitiveCache.shared.matmul(key) else { return nil }
+        var status: Int32 = 0
+        let y = Tensor.produce(Array(x.shape.dropLast()) + [n]) { out in
+            status = syn_dnnl_matmul_execute(handle.pointer, xc.basePointer, w.tensor.storage.pointer + w.tensor.offset,
+                                             bc?.basePointer, out)
+        }
+        withExtendedLifetime((xc, w, bc)) {}
+        return status == 0 ? y : nil
+    }
+}

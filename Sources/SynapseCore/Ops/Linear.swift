@@ -1,0 +1,79 @@
+/// An activation fused into `linear`.
+public enum LinearActivation: Sendable {
+    /// No activation.
+    case none
+    /// max(y, 0).
+    case relu
+}
+
+/// The affine map y = x·Wᵀ + b of a linear layer, with `weight` [out, in] and `bias` [out] laid
+/// out as in PyTorch; `x` is [..., in]. One oneDNN GEMM accumulates onto the broadcast bias.
+///
+/// `activation` applies ReLU to the result. Without a tape (inference) and for fewer than 8 rows, a
+/// dedicated kernel computes bias, product and ReLU in one pass over W, with each thread always
+/// handling the same block of W's rows so that block stays in that core's cache between calls.
+public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, activation: LinearActivation = .none) -> Tensor {
+    let recording = GradMode.isEnabled && (x.node != nil || weight.node != nil || bias?.node != nil)
+    if !recording && x.rank >= 1 && x.count / Swift.max(x.shape[x.rank - 1], 1) < SmallLinear.maxRows
+        && weight.rank == 2 && weight.isContiguous && x.shape.last == weight.shape[1] {
+        return SmallLinear.apply(x, weight: weight, bias: bias, relu: activation == .relu)
+    }
+    if !recording && weight.rank == 2 && x.rank >= 1 && x.shape.last == weight.shape[1],
+       let y = PrimitiveLinear.apply(x, weight: weight, bias: bias, relu: activation == .relu) {
+        return y
+    }
+    let y = affine(x, weight: weight, bias: bias)
+    return activation == .relu ? relu(y) : y
+}
+
+/// x·Wᵀ + b on oneDNN's sgemm, recorded on the tape (the training path of `linear`).
+func affine(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+    precondition(weight.rank == 2, "linear: weight must be [out, in], got \(weight.shape)")
+    let (outF, inF) = (weight.shape[0], weight.shape[1])
+    precondition(x.rank >= 1 && x.shape[x.rank - 1] == inF,
+                 "linear: input of shape \(x.shape) does not end in the \(inF) input features of weight \(weight.shape)")
+    if let bias { precondition(bias.shape == [outF], "linear: bias of shape \(bias.shape) does not match \(outF) outputs") }
+    let xc = x.contiguous()
+    let rows = xc.count / Swift.max(inF, 1)
+    let w = MatrixOperand(weight)
+    let bc = bias?.contiguous()
+    let y = Tensor.produce(Array(x.shape.dropLast()) + [outF]) { out in
+        if let bc {
+            for r in 0..<rows { (out + r * outF).update(from: bc.basePointer, count: outF) }
+        }
+        // y[rows, out] = x[rows, in] · Wᵀ: W [out, in] row-major is op(B) with B transposed.
+        DNNL.sgemm(transA: false, transB: !w.transposed, m: rows, n: outF, k: inF,
+                   a: xc.basePointer, lda: Swift.max(inF, 1), b: w.tensor.storage.pointer + w.tensor.offset, ldb: w.ld,
+                   beta: bc == nil ? 0 : 1, c: out, ldc: Swift.max(outF, 1))
+        withExtendedLifetime((w, bc)) {}
+    }
+    var inputs = [xc, weight]
+    if let bias { inputs.append(bias) }
+    let xd = xc.detached(), wd = weight.detached()
+    let (nx, nw, nb, hasBias) = (x.node != nil, weight.node != nil, bias?.node != nil, bias != nil)
+    return y.recorded("linear", inputs: inputs) { g in
+        let gc = g.contiguous()
+        var gx: Tensor? = nil, gw: Tensor? = nil, gb: Tensor? = nil
+        if nx {
+            // dx[rows, in] = g[rows, out] · W[out, in]
+            let wo = MatrixOperand(wd)
+            gx = Tensor.produce(xd.shape) { out in
+                DNNL.sgemm(transA: false, transB: wo.transposed, m: rows, n: inF, k: outF,
+                           a: gc.basePointer, lda: Swift.max(outF, 1), b: wo.tensor.storage.pointer + wo.tensor.offset, ldb: wo.ld,
+                           c: out, ldc: Swift.max(inF, 1))
+                withExtendedLifetime(wo) {}
+            }
+        }
+        if nw {
+            // dW[out, in] = gᵀ[out, rows] · x[rows, in]
+            gw = Tensor.produce([outF, inF]) { out in
+                DNNL.sgemm(transA: true, transB: false, m: outF, n: inF, k: rows,
+                           a: gc.basePointer, lda: Swift.max(outF, 1), b: xd.basePointer, ldb: Swift.max(inF, 1),
+                           c: out, ldc: Swift.max(inF, 1))
+            }
+        }
+        if nb { gb = gc.reshaped([rows, outF]).sum(dim: 0) }
+        withExtendedLifetime(gc) {}
+        return hasBias ? [gx, gw, gb] : [gx, gw]
+    }
+}
