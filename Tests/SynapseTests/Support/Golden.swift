@@ -64,10 +64,18 @@ struct GoldenManifest: Decodable, Sendable {
 
     let cases: [Case]
 
-    /// The manifest bundled with the test target, decoded once.
+    /// The manifests bundled with the test target, decoded once: `manifest.json` plus any
+    /// `manifest-<area>.json` beside it (one per layer family, so adding cases never conflicts).
     static let bundled: Result<GoldenManifest, any Error> = Result {
-        let data = try Data(contentsOf: try Golden.fixtureURL("manifest.json"))
-        return try JSONDecoder().decode(GoldenManifest.self, from: data)
+        let main = try Golden.fixtureURL("manifest.json")
+        let extra = try FileManager.default.contentsOfDirectory(atPath: main.deletingLastPathComponent().path)
+            .filter { $0.hasPrefix("manifest-") && $0.hasSuffix(".json") }.sorted()
+        var cases: [Case] = []
+        for file in ["manifest.json"] + extra {
+            let data = try Data(contentsOf: try Golden.fixtureURL(file))
+            cases += try JSONDecoder().decode(GoldenManifest.self, from: data).cases
+        }
+        return GoldenManifest(cases: cases)
     }
 
     /// The case called `name`.
