@@ -485,6 +485,64 @@ SYN_DISPATCH_VOID(syn_linear_small,
                    size_t j0, size_t j1, int relu, int reverse),
                   (x, m, k, w, bias, y, n, j0, j1, relu, reverse))
 
+// ---- convolution lowering ----
+
+SYN_INLINE void syn_im2col_body(const float *restrict x, float *restrict cols, syn_conv_geometry g, int64_t c0,
+                                int64_t c1, int64_t ca, int64_t cb) {
+    const int64_t spatial = g.oh * g.ow, width = g.n * spatial;
+    for (int64_t c = ca; c < cb; c++)
+        for (int64_t i = 0; i < g.kh; i++)
+            for (int64_t j = 0; j < g.kw; j++) {
+                float *row = cols + (((c - c0) * g.kh + i) * g.kw + j) * width;
+                for (int64_t n = 0; n < g.n; n++) {
+                    const float *plane = x + (n * g.c + c) * g.h * g.w;
+                    float *out = row + n * spatial;
+                    for (int64_t y = 0; y < g.oh; y++) {
+                        int64_t iy = y * g.sh - g.ph + i * g.dh;
+                        float *o = out + y * g.ow;
+                        if (iy < 0 || iy >= g.h) { for (int64_t xo = 0; xo < g.ow; xo++) o[xo] = 0; continue; }
+                        const float *line = plane + iy * g.w;
+                        int64_t off = j * g.dw - g.pw;
+                        for (int64_t xo = 0; xo < g.ow; xo++) {
+                            int64_t ix = xo * g.sw + off;
+                            o[xo] = (ix >= 0 && ix < g.w) ? line[ix] : 0.0f;
+                        }
+                    }
+                }
+            }
+    (void)c1;
+}
+SYN_DISPATCH_VOID(syn_im2col, (const float *x, float *cols, syn_conv_geometry g, int64_t c0, int64_t c1, int64_t ca, int64_t cb),
+                  (x, cols, g, c0, c1, ca, cb))
+
+SYN_INLINE void syn_col2im_body(const float *restrict cols, float *restrict dx, syn_conv_geometry g, int64_t c0,
+                                int64_t c1, int64_t ca, int64_t cb) {
+    const int64_t spatial = g.oh * g.ow, width = g.n * spatial;
+    for (int64_t c = ca; c < cb; c++)
+        for (int64_t i = 0; i < g.kh; i++)
+            for (int64_t j = 0; j < g.kw; j++) {
+                const float *row = cols + (((c - c0) * g.kh + i) * g.kw + j) * width;
+                for (int64_t n = 0; n < g.n; n++) {
+                    float *plane = dx + (n * g.c + c) * g.h * g.w;
+                    const float *in = row + n * spatial;
+                    for (int64_t y = 0; y < g.oh; y++) {
+                        int64_t iy = y * g.sh - g.ph + i * g.dh;
+                        if (iy < 0 || iy >= g.h) continue;
+                        float *line = plane + iy * g.w;
+                        const float *r = in + y * g.ow;
+                        int64_t off = j * g.dw - g.pw;
+                        for (int64_t xo = 0; xo < g.ow; xo++) {
+                            int64_t ix = xo * g.sw + off;
+                            if (ix >= 0 && ix < g.w) line[ix] += r[xo];
+                        }
+                    }
+                }
+            }
+    (void)c1;
+}
+SYN_DISPATCH_VOID(syn_col2im, (const float *cols, float *dx, syn_conv_geometry g, int64_t c0, int64_t c1, int64_t ca, int64_t cb),
+                  (cols, dx, g, c0, c1, ca, cb))
+
 // ---- runtime ----
 
 // libgomp entry points, looked up once (oneDNN's Debian build loads libgomp; we do not link it).

@@ -62,6 +62,22 @@ void syn_adam_step(float *param, const float *grad, float *exp_avg, float *exp_a
 void syn_linear_small(const float *x, size_t m, size_t k, const float *w, const float *bias,
                       float *y, size_t n, size_t j0, size_t j1, int relu, int reverse);
 
+/// Geometry of a 2-D convolution over a batch (1-D convolutions use h = kh = 1).
+typedef struct {
+    int64_t n, c, h, w;        // input batch, channels, height, width
+    int64_t kh, kw;            // kernel size
+    int64_t sh, sw, ph, pw;    // stride, zero padding
+    int64_t dh, dw;            // dilation
+    int64_t oh, ow;            // output size
+} syn_conv_geometry;
+
+/// im2col for channels [c0, c1) of every example: column row r = (c·kh + i)·kw + j (relative to c0),
+/// column (n·oh + y)·ow + x holds x[n, c, y·sh − ph + i·dh, x·sw − pw + j·dw] (0 outside).
+/// `cols` has (c1 − c0)·kh·kw rows of n·oh·ow; rows for channels [ca, cb) are written.
+void syn_im2col(const float *x, float *cols, syn_conv_geometry g, int64_t c0, int64_t c1, int64_t ca, int64_t cb);
+/// The adjoint of `syn_im2col`: accumulates columns back into dx for channels [ca, cb) (dx pre-zeroed).
+void syn_col2im(const float *cols, float *dx, syn_conv_geometry g, int64_t c0, int64_t c1, int64_t ca, int64_t cb);
+
 /// Sets the thread count of the OpenMP runtime that oneDNN uses (no-op if it is not loaded).
 void syn_omp_set_num_threads(int n);
 

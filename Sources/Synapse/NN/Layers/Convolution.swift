@@ -1,0 +1,86 @@
+/// 2-D convolution layer (PyTorch `nn.Conv2d`): weight [out, in/groups, kh, kw], bias [out].
+/// Default initialisation matches PyTorch: U(±1/√fanIn) for weight and bias, fanIn = in/groups·kh·kw.
+public final class Conv2d: Module, Layer {
+    /// [out, in/groups, kh, kw].
+    public let weight: Parameter
+    /// [out], or nil.
+    public let bias: Parameter?
+    /// Step of the window.
+    public let stride: (Int, Int)
+    /// Zero padding on each side.
+    public let padding: (Int, Int)
+    /// Spacing of the kernel taps.
+    public let dilation: (Int, Int)
+    /// Channel groups (in and out channels are split into this many independent groups).
+    public let groups: Int
+
+    /// Creates the layer.
+    public init(_ inChannels: Int, _ outChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
+                padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1, bias: Bool = true,
+                generator: RandomGenerator = .global) {
+        precondition(inChannels > 0 && outChannels > 0 && groups > 0 && inChannels % groups == 0 && outChannels % groups == 0,
+                     "Conv2d: \(inChannels) → \(outChannels) channels cannot be split into \(groups) groups")
+        let shape = [outChannels, inChannels / groups, kernelSize.0, kernelSize.1]
+        weight = Parameter(Init.kaimingUniform(shape, a: Float(5).squareRoot(), generator: generator))
+        let bound = 1 / Float(Init.fans(shape).fanIn).squareRoot()
+        self.bias = bias ? Parameter(Init.uniform([outChannels], low: -bound, high: bound, generator: generator)) : nil
+        self.stride = stride
+        self.padding = padding
+        self.dilation = dilation
+        self.groups = groups
+        super.init()
+    }
+
+    /// Square-kernel convenience: `Conv2d(1, 32, kernelSize: 3, padding: 1)`.
+    public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+                            dilation: Int = 1, groups: Int = 1, bias: Bool = true, generator: RandomGenerator = .global) {
+        self.init(inChannels, outChannels, kernelSize: (kernelSize, kernelSize), stride: (stride, stride),
+                  padding: (padding, padding), dilation: (dilation, dilation), groups: groups, bias: bias, generator: generator)
+    }
+
+    /// Applies the convolution to [N, C, H, W].
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        let c = weight.shape[1] * groups
+        precondition(x.rank == 4 && x.shape[1] == c, "Conv2d(\(c) → \(weight.shape[0])): expected input [N, \(c), H, W], got \(x.shape)")
+        return conv2d(x, weight: weight.value, bias: bias?.value, stride: stride, padding: padding, dilation: dilation, groups: groups)
+    }
+}
+
+/// 1-D convolution layer (PyTorch `nn.Conv1d`): weight [out, in/groups, k], bias [out].
+public final class Conv1d: Module, Layer {
+    /// [out, in/groups, k].
+    public let weight: Parameter
+    /// [out], or nil.
+    public let bias: Parameter?
+    /// Step of the window.
+    public let stride: Int
+    /// Zero padding on each side.
+    public let padding: Int
+    /// Spacing of the kernel taps.
+    public let dilation: Int
+    /// Channel groups.
+    public let groups: Int
+
+    /// Creates the layer (PyTorch default initialisation).
+    public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0, dilation: Int = 1,
+                groups: Int = 1, bias: Bool = true, generator: RandomGenerator = .global) {
+        precondition(inChannels > 0 && outChannels > 0 && groups > 0 && inChannels % groups == 0 && outChannels % groups == 0,
+                     "Conv1d: \(inChannels) → \(outChannels) channels cannot be split into \(groups) groups")
+        let shape = [outChannels, inChannels / groups, kernelSize]
+        weight = Parameter(Init.kaimingUniform(shape, a: Float(5).squareRoot(), generator: generator))
+        let bound = 1 / Float(Init.fans(shape).fanIn).squareRoot()
+        self.bias = bias ? Parameter(Init.uniform([outChannels], low: -bound, high: bound, generator: generator)) : nil
+        self.stride = stride
+        self.padding = padding
+        self.dilation = dilation
+        self.groups = groups
+        super.init()
+    }
+
+    /// Applies the convolution to [N, C, L].
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        let c = weight.shape[1] * groups
+        precondition(x.rank == 3 && x.shape[1] == c, "Conv1d(\(c) → \(weight.shape[0])): expected input [N, \(c), L], got \(x.shape)")
+        return conv1d(x, weight: weight.value, bias: bias?.value, stride: stride, padding: padding, dilation: dilation, groups: groups)
+    }
+}

@@ -1,0 +1,104 @@
+import CKernels
+
+/// 2-D convolution (PyTorch `conv2d`): x [N, C, H, W], weight [O, C/groups, kh, kw], bias [O].
+///
+/// Lowered to matrix products: the input is unfolded once per group into a [C/groups·kh·kw, N·oh·ow]
+/// column matrix (im2col) and multiplied by the group's weights in one oneDNN GEMM for the whole batch.
+/// The columns are kept for the backward pass, which needs two more GEMMs and the adjoint (col2im).
+public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
+                   padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1) -> Tensor {
+    precondition(x.rank == 4, "conv2d: input must be [N, C, H, W], got \(x.shape)")
+    precondition(weight.rank == 4, "conv2d: weight must be [out, in/groups, kh, kw], got \(weight.shape)")
+    let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+    let (o, cg, kh, kw) = (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
+    precondition(groups > 0 && c % groups == 0 && o % groups == 0 && cg == c / groups,
+                 "conv2d: input \(x.shape) with \(groups) group(s) does not match weight \(weight.shape)")
+    if let bias { precondition(bias.shape == [o], "conv2d: bias of shape \(bias.shape) does not match \(o) output channels") }
+    precondition(stride.0 > 0 && stride.1 > 0 && dilation.0 > 0 && dilation.1 > 0 && padding.0 >= 0 && padding.1 >= 0,
+                 "conv2d: stride and dilation must be positive and padding non-negative")
+    let oh = (h + 2 * padding.0 - dilation.0 * (kh - 1) - 1) / stride.0 + 1
+    let ow = (w + 2 * padding.1 - dilation.1 * (kw - 1) - 1) / stride.1 + 1
+    precondition(oh > 0 && ow > 0, "conv2d: kernel \([kh, kw]) (dilation \([dilation.0, dilation.1])) is larger than the padded input \(x.shape)")
+    let geometry = syn_conv_geometry(n: Int64(n), c: Int64(c), h: Int64(h), w: Int64(w), kh: Int64(kh), kw: Int64(kw),
+                                     sh: Int64(stride.0), sw: Int64(stride.1), ph: Int64(padding.0), pw: Int64(padding.1),
+                                     dh: Int64(dilation.0), dw: Int64(dilation.1), oh: Int64(oh), ow: Int64(ow))
+    let xc = x.contiguous(), wc = weight.contiguous()
+    let og = o / groups, k = cg * kh * kw, p = n * oh * ow
+    // Columns for all groups: group g occupies rows [g·k, (g+1)·k).
+    let cols = Tensor.produce([groups * k, p]) { out in
+        let src = SendablePointer(xc.basePointer), dst = SendablePointer(out)
+        ThreadPool.shared.parallelFor(c, grain: Swift.max(1, 16_384 / Swift.max(kh * kw * p, 1))) { r in
+            for gi in 0..<groups {
+                let c0 = gi * cg, c1 = c0 + cg
+                let lo = Swift.max(r.lowerBound, c0), hi = Swift.min(r.upperBound, c1)
+                if lo < hi {
+                    syn_im2col(src.pointer, dst.pointer + gi * k * p, geometry, Int64(c0), Int64(c1), Int64(lo), Int64(hi))
+                }
+            }
+        }
+    }
+    // [O, N·oh·ow], then to [N, O, oh, ow].
+    let bc = bias?.contiguous()
+    let flat = Tensor.produce([o, p]) { out in
+        if let bc { for oc in 0..<o { (out + oc * p).update(repeating: bc.basePointer[oc], count: p) } }
+        for gi in 0..<groups {
+            DNNL.sgemm(transA: false, transB: false, m: og, n: p, k: k, a: wc.basePointer + gi * og * k, lda: Swift.max(k, 1),
+                       b: cols.basePointer + gi * k * p, ldb: Swift.max(p, 1), beta: bc == nil ? 0 : 1,
+                       c: out + gi * og * p, ldc: Swift.max(p, 1))
+        }
+    }
+    let y = flat.reshaped([o, n, oh * ow]).permuted([1, 0, 2]).contiguous().reshaped([n, o, oh, ow])
+    var inputs = [xc, weight]
+    if let bias { inputs.append(bias) }
+    let (nx, nw, nb, hasBias) = (x.node != nil, weight.node != nil, bias?.node != nil, bias != nil)
+    let wd = wc.detached()
+    return y.detached().recorded("conv2d", inputs: inputs) { g in
+        // gT [O, N·oh·ow]
+        let gT = g.reshaped([n, o, oh * ow]).permuted([1, 0, 2]).contiguous()
+        var gx: Tensor? = nil, gw: Tensor? = nil, gb: Tensor? = nil
+        if nw {
+            gw = Tensor.produce([o, cg, kh, kw]) { out in
+                for gi in 0..<groups {
+                    DNNL.sgemm(transA: false, transB: true, m: og, n: k, k: p, a: gT.basePointer + gi * og * p, lda: Swift.max(p, 1),
+                               b: cols.basePointer + gi * k * p, ldb: Swift.max(p, 1), c: out + gi * og * k, ldc: Swift.max(k, 1))
+                }
+            }
+        }
+        if nx {
+            let dcols = Tensor.produce([groups * k, p]) { out in
+                for gi in 0..<groups {
+                    DNNL.sgemm(transA: true, transB: false, m: k, n: p, k: og, a: wd.basePointer + gi * og * k, lda: Swift.max(k, 1),
+                               b: gT.basePointer + gi * og * p, ldb: Swift.max(p, 1), c: out + gi * k * p, ldc: Swift.max(p, 1))
+                }
+            }
+            var dx = Tensor.zeros([n, c, h, w])
+            dx.withUnsafeMutableBufferPointer { buf in
+                let dst = SendablePointer(buf.baseAddress!), src = SendablePointer(dcols.basePointer)
+                ThreadPool.shared.parallelFor(c, grain: 1) { r in
+                    for gi in 0..<groups {
+                        let c0 = gi * cg, c1 = c0 + cg
+                        let lo = Swift.max(r.lowerBound, c0), hi = Swift.min(r.upperBound, c1)
+                        if lo < hi {
+                            syn_col2im(src.pointer + gi * k * p, dst.pointer, geometry, Int64(c0), Int64(c1), Int64(lo), Int64(hi))
+                        }
+                    }
+                }
+            }
+            withExtendedLifetime(dcols) {}
+            gx = dx
+        }
+        if nb { gb = gT.reshaped([o, p]).sum(dim: 1) }
+        return hasBias ? [gx, gw, gb] : [gx, gw]
+    }
+}
+
+/// 1-D convolution (PyTorch `conv1d`): x [N, C, L], weight [O, C/groups, k], bias [O]; computed as a
+/// 2-D convolution of height 1.
+public func conv1d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0,
+                   dilation: Int = 1, groups: Int = 1) -> Tensor {
+    precondition(x.rank == 3, "conv1d: input must be [N, C, L], got \(x.shape)")
+    precondition(weight.rank == 3, "conv1d: weight must be [out, in/groups, k], got \(weight.shape)")
+    let y = conv2d(x.unsqueezed(2), weight: weight.unsqueezed(2), bias: bias, stride: (1, stride),
+                   padding: (0, padding), dilation: (1, dilation), groups: groups)
+    return y.squeezed(2)
+}
