@@ -18,11 +18,13 @@ enum DatasetName: String, ExpressibleByArgument, CaseIterable {
 /// Models the CLI can build.
 enum ModelName: String, ExpressibleByArgument, CaseIterable {
     case mlp
+    case cnn
 
     /// Builds the model for examples of `inputShape`.
     func make(inputShape: [Int], classes: Int, generator: RandomGenerator) -> any Layer {
         switch self {
         case .mlp: return MLPClassifier(inputSize: inputShape.reduce(1, *), hiddenSizes: [512, 256], classes: classes, generator: generator)
+        case .cnn: return CNNClassifier(channels: inputShape[0], size: inputShape[1], classes: classes, generator: generator)
         }
     }
 }
