@@ -84,3 +84,48 @@ public final class Conv1d: Module, Layer {
         return conv1d(x, weight: weight.value, bias: bias?.value, stride: stride, padding: padding, dilation: dilation, groups: groups)
     }
 }
+
+/// Transposed 2-D convolution layer (PyTorch `nn.ConvTranspose2d`): weight [in, out/groups, kh, kw],
+/// bias [out]. Default initialisation matches PyTorch (fan-in computed from weight dimension 1).
+public final class ConvTranspose2d: Module, Layer {
+    /// [in, out/groups, kh, kw].
+    public let weight: Parameter
+    /// [out], or nil.
+    public let bias: Parameter?
+    /// Upsampling step.
+    public let stride: (Int, Int)
+    /// Padding removed from each side of the output.
+    public let padding: (Int, Int)
+    /// Extra rows/columns added to one side of the output.
+    public let outputPadding: (Int, Int)
+    /// Spacing of the kernel taps.
+    public let dilation: (Int, Int)
+    /// Channel groups.
+    public let groups: Int
+
+    /// Creates the layer with a square kernel.
+    public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+                outputPadding: Int = 0, groups: Int = 1, bias: Bool = true, dilation: Int = 1,
+                generator: RandomGenerator = .global) {
+        precondition(inChannels > 0 && outChannels > 0 && groups > 0 && inChannels % groups == 0 && outChannels % groups == 0,
+                     "ConvTranspose2d: \(inChannels) → \(outChannels) channels cannot be split into \(groups) groups")
+        let shape = [inChannels, outChannels / groups, kernelSize, kernelSize]
+        weight = Parameter(Init.kaimingUniform(shape, a: Float(5).squareRoot(), generator: generator))
+        let bound = 1 / Float(Init.fans(shape).fanIn).squareRoot()
+        self.bias = bias ? Parameter(Init.uniform([outChannels], low: -bound, high: bound, generator: generator)) : nil
+        self.stride = (stride, stride)
+        self.padding = (padding, padding)
+        self.outputPadding = (outputPadding, outputPadding)
+        self.dilation = (dilation, dilation)
+        self.groups = groups
+        super.init()
+    }
+
+    /// Applies the transposed convolution to [N, in, H, W].
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        let c = weight.shape[0]
+        precondition(x.rank == 4 && x.shape[1] == c, "ConvTranspose2d(\(c) → \(weight.shape[1] * groups)): expected input [N, \(c), H, W], got \(x.shape)")
+        return convTranspose2d(x, weight: weight.value, bias: bias?.value, stride: stride, padding: padding,
+                               outputPadding: outputPadding, dilation: dilation, groups: groups)
+    }
+}

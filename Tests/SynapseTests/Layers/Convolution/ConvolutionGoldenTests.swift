@@ -17,6 +17,7 @@ struct ConvolutionGoldenTests {
         Case(name: "conv1d") { Conv1d(3, 5, kernelSize: 3, stride: 2, padding: 1) },
         Case(name: "conv2d") { Conv2d(3, 8, kernelSize: 3, stride: 2, padding: 1) },
         Case(name: "conv2d_dilated_grouped") { Conv2d(4, 4, kernelSize: 3, padding: 2, dilation: 2, groups: 2) },
+        Case(name: "conv_transpose2d") { ConvTranspose2d(4, 3, kernelSize: 3, stride: 2, padding: 1, outputPadding: 1) },
         Case(name: "maxpool2d_k2") { MaxPool2d(kernelSize: 2) },
         Case(name: "maxpool2d_k3_s2_p1") { MaxPool2d(kernelSize: 3, stride: 2, padding: 1) },
         Case(name: "avgpool2d_k2") { AvgPool2d(kernelSize: 2) },

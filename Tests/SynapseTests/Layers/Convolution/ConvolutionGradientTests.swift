@@ -19,6 +19,9 @@ struct ConvolutionGradientTests {
         GradientCase("conv1d", { [In.normal([2, 3, 9], seed: 9), In.normal([5, 3, 3], seed: 10), In.normal([5], seed: 11)] }) {
             conv1d($0[0], weight: $0[1], bias: $0[2], stride: 2, padding: 1, dilation: 2)
         },
+        GradientCase("convTranspose2d stride 2 groups 2", { [In.normal([2, 4, 3, 4], seed: 14), In.normal([4, 3, 3, 2], seed: 15), In.normal([6], seed: 16)] }) {
+            convTranspose2d($0[0], weight: $0[1], bias: $0[2], stride: (2, 1), padding: (1, 0), outputPadding: (1, 0), dilation: (1, 2), groups: 2)
+        },
         // Max pooling: distinct values in [-1, 1] spaced ≥ 0.029 apart, more than the ±2h = ±0.02 the
         // finite-difference stencil moves an input of that size, so no window's maximum changes.
         GradientCase("maxPool2d k3 s2 p1", { [Self.spreadValues([1, 2, 7, 5], seed: 1)] }) {
