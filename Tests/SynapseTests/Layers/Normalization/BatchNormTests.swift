@@ -215,6 +215,32 @@ struct BatchNormTests {
         #expect(throws: SafeTensorsError.self) { try BatchNorm1d(2).load(from: url) }
     }
 
+    @Test("inside Sequential: named as PyTorch, follows train()/eval() of the model, and trains")
+    func insideSequential() {
+        let model = Sequential([Linear(4, 8, generator: RandomGenerator(seed: 10)), BatchNorm1d(8), ReLU(),
+                                Linear(8, 1, generator: RandomGenerator(seed: 11))])
+        #expect(model.namedBuffers().map(\.0) == ["1.running_mean", "1.running_var", "1.num_batches_tracked"])
+        let gen = RandomGenerator(seed: 12)
+        let x = Tensor.randn([32, 4], generator: gen)
+        let target = x.sum(dim: 1, keepdim: true)
+        let optimizer = SGD(model.parameters(), learningRate: 0.05)
+        func loss() -> Tensor { mseLoss(model(x), target) }
+        let before = withoutGradients { loss() }.item()
+        for _ in 0..<50 {
+            optimizer.zeroGrad()
+            loss().backward()
+            optimizer.step()
+        }
+        // 1 + 50 training-mode passes (as in PyTorch, withoutGradients does not stop the running update).
+        let state = model.stateDict()
+        #expect(state["1.num_batches_tracked"]?.item() == 51)
+        model.eval()
+        let after = loss().item()
+        #expect(after < before * 0.5, "loss \(before) -> \(after)")
+        #expect(model.stateDict()["1.num_batches_tracked"]?.item() == 51)
+        #expect(model.stateDict()["1.running_mean"]?.scalars == state["1.running_mean"]?.scalars)
+    }
+
     @Test("shape errors name the layer, the expected and the actual shape")
     func shapeMessages() {
         #expect(BatchNorm1d(6).shapeError([5, 6]) == nil)
