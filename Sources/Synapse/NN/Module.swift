@@ -126,12 +126,26 @@ open class Module {
     }
 
     /// Loads parameters and buffers from a safetensors file, validating names and shapes.
+    ///
+    /// Parameters must be floating point; buffers may also be integers (PyTorch stores BatchNorm's
+    /// `num_batches_tracked` as int64), which are converted to Float.
     public func load(from url: URL, strict: Bool = true) throws {
         let archive = try SafeTensors.load(from: url)
         var state: [String: Tensor] = [:]
+        let bufferNames = Set(namedBuffers().map(\.0))
         let expected = Dictionary(uniqueKeysWithValues: (namedParameters().map { ($0.0, $0.1.shape) }) + namedBuffers().map { ($0.0, $0.1.value.shape) })
         for name in archive.names {
-            if let shape = expected[name] { state[name] = try archive.tensor(name, expectedShape: shape) }
+            if let shape = expected[name] {
+                if bufferNames.contains(name), let entry = archive.entries[name],
+                   [.i64, .i32, .i8, .u8, .bool].contains(entry.dtype) {
+                    guard entry.shape == shape else {
+                        throw SafeTensorsError.mismatch("tensor '\(name)' has shape \(entry.shape) in the file but the model expects \(shape)")
+                    }
+                    state[name] = try archive.tensor(name)
+                } else {
+                    state[name] = try archive.tensor(name, expectedShape: shape)
+                }
+            }
             else if strict { throw ModuleError.keyMismatch(missing: [], unexpected: [name]) }
         }
         try loadStateDict(state, strict: strict)
