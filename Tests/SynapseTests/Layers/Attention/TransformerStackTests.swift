@@ -75,4 +75,18 @@ struct TransformerStackTests {
             return pe(a[0]) * a[0]
         }
     }
+
+    @Test("a one-layer stack loads PyTorch weights under layers.0.* and reproduces the golden layer output")
+    func stackLoadsPrefixedGoldenWeights() throws {
+        let c = try GoldenManifest.bundled.get().case("transformer_encoder_prenorm_gelu")
+        let archive = try SafeTensorsArchive(contentsOf: try Golden.fixtureURL(c.file))
+        let stack = TransformerEncoder({ TransformerEncoderLayer(dModel: 8, nhead: 2, dimFeedforward: 16, dropout: 0,
+                                                                 activation: .gelu, batchFirst: true, normFirst: true) },
+                                       numLayers: 1)
+        var state: [String: Tensor] = [:]
+        for full in c.params ?? [] { state["layers.0." + full.dropFirst("param.".count)] = try archive.tensor(full) }
+        try stack.loadStateDict(state)
+        expectClose(stack(try archive.tensor("input.x")), try archive.tensor("output.y"),
+                    rtol: c.tolerance.rtol, atol: c.tolerance.atol, "TransformerEncoder(1 layer) output.y")
+    }
 }
