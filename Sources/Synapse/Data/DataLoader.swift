@@ -33,7 +33,7 @@ public final class DataLoader<D: BatchedDataset>: Sequence {
     ///   - seed: seeds the shuffling generator once, at creation (its `.dataOrder` stream, so that
     ///     reusing the seed of weight initialisation does not correlate the two).
     public init(_ dataset: D, batchSize: Int = 1, shuffle: Bool = false, dropLast: Bool = false, seed: UInt64 = 0) {
-        precondition(batchSize >= 1, "DataLoader: batchSize must be at least 1, got \(batchSize)")
+        require(batchSize >= 1, "DataLoader: batchSize must be at least 1, got \(batchSize)")
         self.dataset = dataset
         self.batchSize = batchSize
         self.shuffle = shuffle

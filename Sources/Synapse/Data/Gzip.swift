@@ -81,7 +81,7 @@ public enum Gzip {
         var stream = z_stream()
         let status = deflateInit2_(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY,
                                    ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
-        precondition(status == Z_OK, "Gzip.compress: deflateInit2 failed with \(status)")
+        require(status == Z_OK, "Gzip.compress: deflateInit2 failed with \(status)")
         defer { deflateEnd(&stream) }
         var output = GrowableBuffer(capacity: Int(deflateBound(&stream, UInt(min(bytes.count, Int(UInt32.max))))) + 64)
         defer { output.deallocate() }
@@ -102,7 +102,7 @@ public enum Gzip {
                 let flush = consumed == input.count ? Z_FINISH : Z_NO_FLUSH
                 let result = deflate(&stream, flush)
                 output.count += free - Int(stream.avail_out)
-                precondition(result == Z_OK || result == Z_STREAM_END || result == Z_BUF_ERROR,
+                require(result == Z_OK || result == Z_STREAM_END || result == Z_BUF_ERROR,
                               "Gzip.compress: deflate failed with \(result)")
                 finished = result == Z_STREAM_END
             }

@@ -83,9 +83,9 @@ public struct IDXFile: Sendable, Equatable {
     /// An IDX array of `elementType` with raw big-endian `payload`.
     /// - Precondition: `payload` holds exactly `shape`'s element count times the type's width.
     public init(shape: [Int], elementType: IDXElementType, payload: [UInt8]) {
-        precondition(shape.count <= 255, "IDXFile: at most 255 dimensions, got \(shape.count)")
-        precondition(shape.allSatisfy { $0 >= 0 && $0 <= Int(Int32.max) }, "IDXFile: invalid shape \(shape)")
-        precondition(payload.count == shape.reduce(1, *) * elementType.byteWidth,
+        require(shape.count <= 255, "IDXFile: at most 255 dimensions, got \(shape.count)")
+        require(shape.allSatisfy { $0 >= 0 && $0 <= Int(Int32.max) }, "IDXFile: invalid shape \(shape)")
+        require(payload.count == shape.reduce(1, *) * elementType.byteWidth,
                      "IDXFile: \(payload.count) payload bytes do not match shape \(shape) of \(elementType)")
         self.elementType = elementType
         self.shape = shape

@@ -14,8 +14,8 @@ public struct TensorDataset: BatchedDataset, Sendable {
     /// A dataset of `features` (shape `[N, ...]`) and `labels` (shape `[N]`).
     /// - Precondition: both have the same leading dimension.
     public init(features: Tensor, labels: IntTensor) {
-        precondition(features.rank >= 1, "TensorDataset: features must have a leading example dimension, got shape \(features.shape)")
-        precondition(labels.shape == [features.shape[0]],
+        require(features.rank >= 1, "TensorDataset: features must have a leading example dimension, got shape \(features.shape)")
+        require(labels.shape == [features.shape[0]],
                      "TensorDataset: labels of shape \(labels.shape) do not match \(features.shape[0]) examples of features \(features.shape)")
         self.features = features.contiguous()
         self.labels = labels
@@ -36,7 +36,7 @@ public struct TensorDataset: BatchedDataset, Sendable {
     /// The examples at `indices`, copied row by row into one new tensor of shape `[B, ...]`.
     public func batch(_ indices: [Int]) -> Batch {
         let n = count
-        for i in indices { precondition(i >= 0 && i < n, "TensorDataset.batch: index \(i) out of range 0..<\(n)") }
+        for i in indices { require(i >= 0 && i < n, "TensorDataset.batch: index \(i) out of range 0..<\(n)") }
         let shape = exampleShape
         let rowSize = shape.reduce(1, *)
         let gathered = features.withUnsafeBufferPointer { src in
@@ -60,7 +60,7 @@ public struct TensorDataset: BatchedDataset, Sendable {
     /// Splits the examples into two datasets after a seeded shuffle: the first holds `count - holdOut`
     /// examples, the second `holdOut` (for example a validation set).
     public func randomSplit(holdOut: Int, seed: UInt64) -> (TensorDataset, TensorDataset) {
-        precondition(holdOut >= 0 && holdOut <= count, "TensorDataset.randomSplit: holdOut \(holdOut) not in 0...\(count)")
+        require(holdOut >= 0 && holdOut <= count, "TensorDataset.randomSplit: holdOut \(holdOut) not in 0...\(count)")
         let order = Permutation.shuffled(count, using: RandomGenerator(seed: seed))
         return (subset(Array(order[..<(count - holdOut)])), subset(Array(order[(count - holdOut)...])))
     }

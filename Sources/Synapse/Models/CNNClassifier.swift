@@ -10,7 +10,7 @@ public final class CNNClassifier: Module, Layer {
 
     /// Creates the network for `channels`×`size`×`size` images and `classes` outputs.
     public init(channels: Int = 1, size: Int = 28, classes: Int = 10, generator: RandomGenerator = .global) {
-        precondition(size % 4 == 0, "CNNClassifier: image size \(size) must be divisible by 4 (two 2×2 poolings)")
+        require(size % 4 == 0, "CNNClassifier: image size \(size) must be divisible by 4 (two 2×2 poolings)")
         features = Sequential([
             Conv2d(channels, 32, kernelSize: 3, padding: 1, generator: generator), ReLU(), MaxPool2d(kernelSize: 2),
             Conv2d(32, 64, kernelSize: 3, padding: 1, generator: generator), ReLU(), MaxPool2d(kernelSize: 2),
@@ -23,7 +23,7 @@ public final class CNNClassifier: Module, Layer {
 
     /// Class logits [N, classes] for images [N, channels, size, size].
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        precondition(x.rank == 4, "CNNClassifier: expected images [N, C, H, W], got \(x.shape)")
+        require(x.rank == 4, "CNNClassifier: expected images [N, C, H, W], got \(x.shape)")
         return classifier(features(x).flattened(startDim: 1))
     }
 }

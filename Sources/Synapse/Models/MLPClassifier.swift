@@ -27,7 +27,7 @@ public final class MLPClassifier: Module, Layer {
     /// Class logits [N, classes] for inputs [N, ...] with `inputSize` features per example.
     public func callAsFunction(_ x: Tensor) -> Tensor {
         let flat = x.rank == 2 ? x : x.flattened(startDim: 1)
-        precondition(flat.shape.last == inputSize,
+        require(flat.shape.last == inputSize,
                      "MLPClassifier: expected \(inputSize) features per example, got input \(x.shape)")
         return layers(flat)
     }

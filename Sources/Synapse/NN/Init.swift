@@ -10,7 +10,7 @@ public enum Init {
 
     /// (fanIn, fanOut) of a weight shape.
     public static func fans(_ shape: [Int]) -> (fanIn: Int, fanOut: Int) {
-        precondition(shape.count >= 2, "Init: fan in/out need a weight with at least 2 dimensions, got \(shape)")
+        require(shape.count >= 2, "Init: fan in/out need a weight with at least 2 dimensions, got \(shape)")
         let receptive = shape.dropFirst(2).reduce(1, *)
         return (shape[1] * receptive, shape[0] * receptive)
     }

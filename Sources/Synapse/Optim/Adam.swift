@@ -42,8 +42,8 @@ public class Adam: Optimizer {
     }
 
     private func validate() {
-        precondition(learningRate >= 0, "Adam: learning rate must be non-negative, got \(learningRate)")
-        precondition((0..<1).contains(betas.0) && (0..<1).contains(betas.1), "Adam: betas must be in [0, 1), got \(betas)")
+        require(learningRate >= 0, "Adam: learning rate must be non-negative, got \(learningRate)")
+        require((0..<1).contains(betas.0) && (0..<1).contains(betas.1), "Adam: betas must be in [0, 1), got \(betas)")
     }
 
     /// Applies one update.

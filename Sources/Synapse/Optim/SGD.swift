@@ -18,8 +18,8 @@ public final class SGD: Optimizer {
     /// Creates the optimizer.
     public init(_ parameters: [Parameter], learningRate: Float, momentum: Float = 0, dampening: Float = 0,
                 weightDecay: Float = 0, nesterov: Bool = false) {
-        precondition(learningRate >= 0, "SGD: learning rate must be non-negative, got \(learningRate)")
-        precondition(!nesterov || (momentum > 0 && dampening == 0), "SGD: Nesterov momentum requires momentum > 0 and zero dampening")
+        require(learningRate >= 0, "SGD: learning rate must be non-negative, got \(learningRate)")
+        require(!nesterov || (momentum > 0 && dampening == 0), "SGD: Nesterov momentum requires momentum > 0 and zero dampening")
         self.parameters = parameters
         self.learningRate = learningRate
         self.momentum = momentum

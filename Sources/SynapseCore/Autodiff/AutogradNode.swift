@@ -27,7 +27,7 @@ public final class AutogradNode: @unchecked Sendable {
 
     /// Adds `g` to the gradient (in place when the buffer is not shared).
     func accumulate(_ g: Tensor) {
-        precondition(g.shape == shape,
+        require(g.shape == shape,
                      "backward: op \(op) produced a gradient of shape \(g.shape) for a value of shape \(shape)")
         if grad == nil {
             grad = g.detached()

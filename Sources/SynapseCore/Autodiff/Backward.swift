@@ -55,15 +55,15 @@ extension Tensor {
     /// intermediate results is a programming error.
     public func backward(_ upstream: Tensor? = nil) {
         guard let root = node else {
-            preconditionFailure("backward: tensor of shape \(shape) does not require gradients")
+            requireFailure("backward: tensor of shape \(shape) does not require gradients")
         }
         let seed: Tensor
         if let upstream {
-            precondition(upstream.shape == shape,
+            require(upstream.shape == shape,
                          "backward: upstream gradient shape \(upstream.shape) does not match tensor shape \(shape)")
             seed = upstream.detached()
         } else {
-            precondition(count == 1, "backward: an upstream gradient is needed for a tensor of shape \(shape)")
+            require(count == 1, "backward: an upstream gradient is needed for a tensor of shape \(shape)")
             seed = Tensor.ones(shape)
         }
         let order = Self.topologicalOrder(from: root)

@@ -111,12 +111,12 @@ extension Tensor {
     func broadcastView(to target: [Int]) -> Tensor {
         if shape == target { return self }
         let lead = target.count - rank
-        precondition(lead >= 0, "expand: cannot expand shape \(shape) to \(target)")
+        require(lead >= 0, "expand: cannot expand shape \(shape) to \(target)")
         var newStrides = [Int](repeating: 0, count: target.count)
         for i in 0..<target.count where i >= lead {
             let d = shape[i - lead]
             if d == target[i] { newStrides[i] = strides[i - lead] }
-            else { precondition(d == 1, "expand: cannot expand shape \(shape) to \(target)") }
+            else { require(d == 1, "expand: cannot expand shape \(shape) to \(target)") }
         }
         return Tensor(storage: storage, offset: offset, shape: target, strides: newStrides)
     }
@@ -125,7 +125,7 @@ extension Tensor {
     public func sumToShape(_ target: [Int]) -> Tensor {
         if shape == target { return self }
         let lead = rank - target.count
-        precondition(lead >= 0, "sumToShape: cannot reduce shape \(shape) to \(target)")
+        require(lead >= 0, "sumToShape: cannot reduce shape \(shape) to \(target)")
         var dims = Array(0..<lead)
         for i in 0..<target.count where target[i] == 1 && shape[i + lead] != 1 { dims.append(i + lead) }
         var r = dims.isEmpty ? self : sum(dims: dims, keepdim: true)

@@ -1,14 +1,14 @@
 extension Tensor {
     /// Joins tensors along an existing dimension (all other dimensions must match).
     public static func cat(_ tensors: [Tensor], dim: Int = 0) -> Tensor {
-        precondition(!tensors.isEmpty, "cat: needs at least one tensor")
+        require(!tensors.isEmpty, "cat: needs at least one tensor")
         let first = tensors[0]
         let d = ShapeMath.normalize(dim, rank: first.rank, op: "cat")
         for t in tensors {
             var a = t.shape, b = first.shape
-            precondition(a.count == b.count, "cat: shapes \(first.shape) and \(t.shape) have different ranks")
+            require(a.count == b.count, "cat: shapes \(first.shape) and \(t.shape) have different ranks")
             a[d] = 0; b[d] = 0
-            precondition(a == b, "cat: shapes \(first.shape) and \(t.shape) differ outside dimension \(d)")
+            require(a == b, "cat: shapes \(first.shape) and \(t.shape) differ outside dimension \(d)")
         }
         var outShape = first.shape
         outShape[d] = tensors.map { $0.shape[d] }.reduce(0, +)
@@ -31,9 +31,9 @@ extension Tensor {
 
     /// Joins tensors of equal shape along a new dimension.
     public static func stack(_ tensors: [Tensor], dim: Int = 0) -> Tensor {
-        precondition(!tensors.isEmpty, "stack: needs at least one tensor")
+        require(!tensors.isEmpty, "stack: needs at least one tensor")
         for t in tensors {
-            precondition(t.shape == tensors[0].shape, "stack: shapes \(tensors[0].shape) and \(t.shape) differ")
+            require(t.shape == tensors[0].shape, "stack: shapes \(tensors[0].shape) and \(t.shape) differ")
         }
         let d = dim < 0 ? dim + tensors[0].rank + 1 : dim
         return cat(tensors.map { $0.unsqueezed(d) }, dim: d)
@@ -42,14 +42,14 @@ extension Tensor {
     /// Pads with a constant. `padding` lists (before, after) pairs starting from the LAST dimension,
     /// as in PyTorch's `F.pad(x, (left, right, top, bottom))`.
     public func padded(_ padding: [Int], value: Float = 0) -> Tensor {
-        precondition(padding.count % 2 == 0 && padding.count / 2 <= rank,
+        require(padding.count % 2 == 0 && padding.count / 2 <= rank,
                      "pad: \(padding.count) padding values for a tensor of rank \(rank)")
         var outShape = shape
         var regions: [(dim: Int, start: Int, end: Int)] = []
         for k in 0..<(padding.count / 2) {
             let d = rank - 1 - k
             let before = padding[2 * k], after = padding[2 * k + 1]
-            precondition(before >= 0 && after >= 0, "pad: negative padding \(padding) is not supported")
+            require(before >= 0 && after >= 0, "pad: negative padding \(padding) is not supported")
             outShape[d] = shape[d] + before + after
             regions.append((d, before, before + shape[d]))
         }

@@ -7,18 +7,18 @@ import CKernels
 /// The columns are kept for the backward pass, which needs two more GEMMs and the adjoint (col2im).
 public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
                    padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1) -> Tensor {
-    precondition(x.rank == 4, "conv2d: input must be [N, C, H, W], got \(x.shape)")
-    precondition(weight.rank == 4, "conv2d: weight must be [out, in/groups, kh, kw], got \(weight.shape)")
+    require(x.rank == 4, "conv2d: input must be [N, C, H, W], got \(x.shape)")
+    require(weight.rank == 4, "conv2d: weight must be [out, in/groups, kh, kw], got \(weight.shape)")
     let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
     let (o, cg, kh, kw) = (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
-    precondition(groups > 0 && c % groups == 0 && o % groups == 0 && cg == c / groups,
+    require(groups > 0 && c % groups == 0 && o % groups == 0 && cg == c / groups,
                  "conv2d: input \(x.shape) with \(groups) group(s) does not match weight \(weight.shape)")
-    if let bias { precondition(bias.shape == [o], "conv2d: bias of shape \(bias.shape) does not match \(o) output channels") }
-    precondition(stride.0 > 0 && stride.1 > 0 && dilation.0 > 0 && dilation.1 > 0 && padding.0 >= 0 && padding.1 >= 0,
+    if let bias { require(bias.shape == [o], "conv2d: bias of shape \(bias.shape) does not match \(o) output channels") }
+    require(stride.0 > 0 && stride.1 > 0 && dilation.0 > 0 && dilation.1 > 0 && padding.0 >= 0 && padding.1 >= 0,
                  "conv2d: stride and dilation must be positive and padding non-negative")
     let oh = (h + 2 * padding.0 - dilation.0 * (kh - 1) - 1) / stride.0 + 1
     let ow = (w + 2 * padding.1 - dilation.1 * (kw - 1) - 1) / stride.1 + 1
-    precondition(oh > 0 && ow > 0, "conv2d: kernel \([kh, kw]) (dilation \([dilation.0, dilation.1])) is larger than the padded input \(x.shape)")
+    require(oh > 0 && ow > 0, "conv2d: kernel \([kh, kw]) (dilation \([dilation.0, dilation.1])) is larger than the padded input \(x.shape)")
     let geometry = syn_conv_geometry(n: Int64(n), c: Int64(c), h: Int64(h), w: Int64(w), kh: Int64(kh), kw: Int64(kw),
                                      sh: Int64(stride.0), sw: Int64(stride.1), ph: Int64(padding.0), pw: Int64(padding.1),
                                      dh: Int64(dilation.0), dw: Int64(dilation.1), oh: Int64(oh), ow: Int64(ow))
@@ -96,8 +96,8 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (In
 /// 2-D convolution of height 1.
 public func conv1d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0,
                    dilation: Int = 1, groups: Int = 1) -> Tensor {
-    precondition(x.rank == 3, "conv1d: input must be [N, C, L], got \(x.shape)")
-    precondition(weight.rank == 3, "conv1d: weight must be [out, in/groups, k], got \(weight.shape)")
+    require(x.rank == 3, "conv1d: input must be [N, C, L], got \(x.shape)")
+    require(weight.rank == 3, "conv1d: weight must be [out, in/groups, k], got \(weight.shape)")
     let y = conv2d(x.unsqueezed(2), weight: weight.unsqueezed(2), bias: bias, stride: (1, stride),
                    padding: (0, padding), dilation: (1, dilation), groups: groups)
     return y.squeezed(2)

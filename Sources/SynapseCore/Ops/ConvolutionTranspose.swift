@@ -9,19 +9,19 @@ import CKernels
 public func convTranspose2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
                             padding: (Int, Int) = (0, 0), outputPadding: (Int, Int) = (0, 0),
                             dilation: (Int, Int) = (1, 1), groups: Int = 1) -> Tensor {
-    precondition(x.rank == 4, "convTranspose2d: input must be [N, C, H, W], got \(x.shape)")
-    precondition(weight.rank == 4, "convTranspose2d: weight must be [in, out/groups, kh, kw], got \(weight.shape)")
+    require(x.rank == 4, "convTranspose2d: input must be [N, C, H, W], got \(x.shape)")
+    require(weight.rank == 4, "convTranspose2d: weight must be [in, out/groups, kh, kw], got \(weight.shape)")
     let (n, cin, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
     let (wcin, coutg, kh, kw) = (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
-    precondition(groups > 0 && wcin == cin && cin % groups == 0,
+    require(groups > 0 && wcin == cin && cin % groups == 0,
                  "convTranspose2d: input \(x.shape) with \(groups) group(s) does not match weight \(weight.shape)")
-    precondition(outputPadding.0 < Swift.max(stride.0, dilation.0) && outputPadding.1 < Swift.max(stride.1, dilation.1),
+    require(outputPadding.0 < Swift.max(stride.0, dilation.0) && outputPadding.1 < Swift.max(stride.1, dilation.1),
                  "convTranspose2d: output padding must be smaller than stride or dilation")
     let cout = coutg * groups
-    if let bias { precondition(bias.shape == [cout], "convTranspose2d: bias of shape \(bias.shape) does not match \(cout) output channels") }
+    if let bias { require(bias.shape == [cout], "convTranspose2d: bias of shape \(bias.shape) does not match \(cout) output channels") }
     let oh = (h - 1) * stride.0 - 2 * padding.0 + dilation.0 * (kh - 1) + outputPadding.0 + 1
     let ow = (w - 1) * stride.1 - 2 * padding.1 + dilation.1 * (kw - 1) + outputPadding.1 + 1
-    precondition(oh > 0 && ow > 0, "convTranspose2d: output size would be \([oh, ow]) for input \(x.shape)")
+    require(oh > 0 && ow > 0, "convTranspose2d: output size would be \([oh, ow]) for input \(x.shape)")
     // The convolution this is the adjoint of: it maps [N, Cout, oh, ow] to [N, Cin, h, w].
     let geometry = syn_conv_geometry(n: Int64(n), c: Int64(cout), h: Int64(oh), w: Int64(ow), kh: Int64(kh), kw: Int64(kw),
                                      sh: Int64(stride.0), sw: Int64(stride.1), ph: Int64(padding.0), pw: Int64(padding.1),

@@ -2,10 +2,10 @@ extension Tensor {
     /// Picks entries `index` along `dim` (PyTorch `index_select`).
     public func indexSelect(dim: Int, index: IntTensor) -> Tensor {
         let d = ShapeMath.normalize(dim, rank: rank, op: "indexSelect")
-        precondition(index.rank == 1, "indexSelect: index must be 1-D, got shape \(index.shape)")
+        require(index.rank == 1, "indexSelect: index must be 1-D, got shape \(index.shape)")
         let size = shape[d]
         for i in index.scalars {
-            precondition(i >= 0 && i < size, "indexSelect: index \(i) out of range for dimension \(d) of size \(size)")
+            require(i >= 0 && i < size, "indexSelect: index \(i) out of range for dimension \(d) of size \(size)")
         }
         let outer = shape[..<d].reduce(1, *), inner = shape[(d + 1)...].reduce(1, *)
         var outShape = shape
@@ -40,9 +40,9 @@ extension Tensor {
     /// `index` has the same rank as `self` and no dimension larger than `self`'s (except along `dim`).
     public func gather(dim: Int, index: IntTensor) -> Tensor {
         let d = ShapeMath.normalize(dim, rank: rank, op: "gather")
-        precondition(index.rank == rank, "gather: index of shape \(index.shape) does not match rank of \(shape)")
+        require(index.rank == rank, "gather: index of shape \(index.shape) does not match rank of \(shape)")
         for a in 0..<rank where a != d {
-            precondition(index.shape[a] <= shape[a], "gather: index shape \(index.shape) exceeds input shape \(shape)")
+            require(index.shape[a] <= shape[a], "gather: index shape \(index.shape) exceeds input shape \(shape)")
         }
         let x = contiguous()
         let xs = ShapeMath.contiguousStrides(shape)
@@ -70,7 +70,7 @@ extension Tensor {
         var multi = [Int](repeating: 0, count: rank)
         for o in 0..<index.count {
             let i = index.scalars[o]
-            precondition(i >= 0 && i < inputShape[d], "\(op): index \(i) out of range for dimension \(d) of size \(inputShape[d])")
+            require(i >= 0 && i < inputShape[d], "\(op): index \(i) out of range for dimension \(d) of size \(inputShape[d])")
             var p = 0
             for a in 0..<rank { p += (a == d ? i : multi[a]) * inputStrides[a] }
             positions[o] = p

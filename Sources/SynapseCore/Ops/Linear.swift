@@ -28,11 +28,11 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, activation: Linea
 
 /// x·Wᵀ + b on oneDNN's sgemm, recorded on the tape (the training path of `linear`).
 func affine(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
-    precondition(weight.rank == 2, "linear: weight must be [out, in], got \(weight.shape)")
+    require(weight.rank == 2, "linear: weight must be [out, in], got \(weight.shape)")
     let (outF, inF) = (weight.shape[0], weight.shape[1])
-    precondition(x.rank >= 1 && x.shape[x.rank - 1] == inF,
+    require(x.rank >= 1 && x.shape[x.rank - 1] == inF,
                  "linear: input of shape \(x.shape) does not end in the \(inF) input features of weight \(weight.shape)")
-    if let bias { precondition(bias.shape == [outF], "linear: bias of shape \(bias.shape) does not match \(outF) outputs") }
+    if let bias { require(bias.shape == [outF], "linear: bias of shape \(bias.shape) does not match \(outF) outputs") }
     let xc = x.contiguous()
     let rows = xc.count / Swift.max(inF, 1)
     let w = MatrixOperand(weight)

@@ -25,7 +25,7 @@ enum MatmulKernel {
     static func matmul(_ a: Tensor, _ b: Tensor) -> Tensor {
         let m = a.shape[a.rank - 2], k = a.shape[a.rank - 1]
         let k2 = b.shape[b.rank - 2], n = b.shape[b.rank - 1]
-        precondition(k == k2, "matmul: shapes \(a.shape) and \(b.shape) are not aligned (\(k) != \(k2))")
+        require(k == k2, "matmul: shapes \(a.shape) and \(b.shape) are not aligned (\(k) != \(k2))")
         let batchA = Array(a.shape.dropLast(2)), batchB = Array(b.shape.dropLast(2))
         let batch = ShapeMath.broadcastOrFail(batchA, batchB, op: "matmul")
         let ea = a.broadcastView(to: batch + [m, k]), eb = b.broadcastView(to: batch + [k, n])
@@ -55,7 +55,7 @@ enum MatmulKernel {
 /// dimension removed), batch dimensions broadcast. Runs on oneDNN's sgemm; transposed views are
 /// passed as transposed operands rather than copied.
 public func matmul(_ a: Tensor, _ b: Tensor) -> Tensor {
-    precondition(a.rank >= 1 && b.rank >= 1, "matmul: both operands need at least one dimension, got \(a.shape) and \(b.shape)")
+    require(a.rank >= 1 && b.rank >= 1, "matmul: both operands need at least one dimension, got \(a.shape) and \(b.shape)")
     if a.rank == 1 { return matmul(a.unsqueezed(0), b).squeezed(-2) }
     if b.rank == 1 { return matmul(a, b.unsqueezed(-1)).squeezed(-1) }
     let y = MatmulKernel.matmul(a, b)

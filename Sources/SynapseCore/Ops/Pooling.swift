@@ -1,7 +1,7 @@
 /// Output size of a pooling window along one dimension (PyTorch's floor/ceil rule).
 private func pooledSize(_ size: Int, kernel: Int, stride: Int, padding: Int, dilation: Int, ceilMode: Bool, op: String) -> Int {
     let span = size + 2 * padding - dilation * (kernel - 1) - 1
-    precondition(span >= 0, "\(op): window \(kernel) (dilation \(dilation)) is larger than the padded input size \(size + 2 * padding)")
+    require(span >= 0, "\(op): window \(kernel) (dilation \(dilation)) is larger than the padded input size \(size + 2 * padding)")
     var out = (ceilMode ? (span + stride - 1) / stride : span / stride) + 1
     // A window may not start in the right padding (PyTorch drops it).
     if ceilMode && (out - 1) * stride >= size + padding { out -= 1 }
@@ -12,9 +12,9 @@ private func pooledSize(_ size: Int, kernel: Int, stride: Int, padding: Int, dil
 /// to the first maximum of each window.
 public func maxPool2d(_ x: Tensor, kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
                       dilation: (Int, Int) = (1, 1), ceilMode: Bool = false) -> Tensor {
-    precondition(x.rank == 4, "maxPool2d: input must be [N, C, H, W], got \(x.shape)")
+    require(x.rank == 4, "maxPool2d: input must be [N, C, H, W], got \(x.shape)")
     let s = stride ?? kernelSize
-    precondition(padding.0 * 2 <= kernelSize.0 && padding.1 * 2 <= kernelSize.1,
+    require(padding.0 * 2 <= kernelSize.0 && padding.1 * 2 <= kernelSize.1,
                  "maxPool2d: padding \([padding.0, padding.1]) must be at most half the kernel \([kernelSize.0, kernelSize.1])")
     let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
     let oh = pooledSize(h, kernel: kernelSize.0, stride: s.0, padding: padding.0, dilation: dilation.0, ceilMode: ceilMode, op: "maxPool2d")
@@ -70,7 +70,7 @@ public func maxPool2d(_ x: Tensor, kernelSize: (Int, Int), stride: (Int, Int)? =
 /// divisor, as PyTorch's default.
 public func avgPool2d(_ x: Tensor, kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
                       ceilMode: Bool = false, countIncludePad: Bool = true) -> Tensor {
-    precondition(x.rank == 4, "avgPool2d: input must be [N, C, H, W], got \(x.shape)")
+    require(x.rank == 4, "avgPool2d: input must be [N, C, H, W], got \(x.shape)")
     let s = stride ?? kernelSize
     let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
     let oh = pooledSize(h, kernel: kernelSize.0, stride: s.0, padding: padding.0, dilation: 1, ceilMode: ceilMode, op: "avgPool2d")
@@ -92,8 +92,8 @@ public func avgPool2d(_ x: Tensor, kernelSize: (Int, Int), stride: (Int, Int)? =
 /// Adaptive average pooling to `outputSize` (PyTorch `adaptive_avg_pool2d`): window i along a
 /// dimension of size H spans [⌊i·H/out⌋, ⌈(i+1)·H/out⌉).
 public func adaptiveAvgPool2d(_ x: Tensor, outputSize: (Int, Int)) -> Tensor {
-    precondition(x.rank == 4, "adaptiveAvgPool2d: input must be [N, C, H, W], got \(x.shape)")
-    precondition(outputSize.0 > 0 && outputSize.1 > 0, "adaptiveAvgPool2d: output size must be positive")
+    require(x.rank == 4, "adaptiveAvgPool2d: input must be [N, C, H, W], got \(x.shape)")
+    require(outputSize.0 > 0 && outputSize.1 > 0, "adaptiveAvgPool2d: output size must be positive")
     let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
     var windows: [(Range<Int>, Range<Int>, Float)] = []
     for i in 0..<outputSize.0 {

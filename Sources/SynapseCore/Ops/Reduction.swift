@@ -157,7 +157,7 @@ extension Tensor {
     public func argmin(dim: Int, keepdim: Bool = false) -> IntTensor { self.min(dim: dim, keepdim: keepdim).indices }
 
     private func extremum(dim: Int, keepdim: Bool, op: String, better: (Float, Float) -> Bool) -> (values: Tensor, indices: IntTensor) {
-        precondition(count > 0, "\(op): cannot reduce an empty tensor")
+        require(count > 0, "\(op): cannot reduce an empty tensor")
         let d = ShapeMath.normalize(dim, rank: Swift.max(rank, 1), op: op)
         let x = rank == 0 ? reshaped([1]) : contiguous()
         let plan = ReductionPlan(x.detached(), dims: [d], keepdim: keepdim, op: op)

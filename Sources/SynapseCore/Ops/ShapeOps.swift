@@ -4,10 +4,10 @@ extension Tensor {
         var target = newShape
         if let i = target.firstIndex(of: -1) {
             let known = target.enumerated().filter { $0.offset != i }.map(\.element).reduce(1, *)
-            precondition(known > 0 && count % known == 0, "reshape: cannot reshape \(shape) to \(newShape)")
+            require(known > 0 && count % known == 0, "reshape: cannot reshape \(shape) to \(newShape)")
             target[i] = count / known
         }
-        precondition(ShapeMath.count(target) == count && target.allSatisfy { $0 >= 0 },
+        require(ShapeMath.count(target) == count && target.allSatisfy { $0 >= 0 },
                      "reshape: cannot reshape \(shape) (\(count) elements) to \(newShape)")
         if target == shape { return self }
         let c = contiguous()
@@ -24,7 +24,7 @@ extension Tensor {
         if rank == 0 { return reshaped([1]) }
         let s = ShapeMath.normalize(startDim, rank: rank, op: "flatten")
         let e = ShapeMath.normalize(endDim, rank: rank, op: "flatten")
-        precondition(s <= e, "flatten: startDim \(startDim) is after endDim \(endDim)")
+        require(s <= e, "flatten: startDim \(startDim) is after endDim \(endDim)")
         let merged = shape[s...e].reduce(1, *)
         return reshaped(Array(shape[..<s]) + [merged] + Array(shape[(e + 1)...]))
     }
@@ -32,7 +32,7 @@ extension Tensor {
     /// Inserts a dimension of size 1 at `dim`.
     public func unsqueezed(_ dim: Int) -> Tensor {
         let d = dim < 0 ? dim + rank + 1 : dim
-        precondition(d >= 0 && d <= rank, "unsqueeze: dimension \(dim) out of range for rank \(rank)")
+        require(d >= 0 && d <= rank, "unsqueeze: dimension \(dim) out of range for rank \(rank)")
         var s = shape
         s.insert(1, at: d)
         return reshaped(s)
@@ -52,9 +52,9 @@ extension Tensor {
 
     /// Reorders dimensions (a view): result dimension i is input dimension `dims[i]`.
     public func permuted(_ dims: [Int]) -> Tensor {
-        precondition(dims.count == rank, "permute: \(dims.count) dimensions given for a tensor of shape \(shape)")
+        require(dims.count == rank, "permute: \(dims.count) dimensions given for a tensor of shape \(shape)")
         let p = dims.map { ShapeMath.normalize($0, rank: rank, op: "permute") }
-        precondition(Set(p).count == rank, "permute: \(dims) is not a permutation of 0..<\(rank)")
+        require(Set(p).count == rank, "permute: \(dims) is not a permutation of 0..<\(rank)")
         let y = Tensor(storage: storage, offset: offset, shape: p.map { shape[$0] }, strides: p.map { strides[$0] })
         var inverse = [Int](repeating: 0, count: rank)
         for (i, d) in p.enumerated() { inverse[d] = i }
@@ -78,7 +78,7 @@ extension Tensor {
     /// A broadcast view with `shape` (PyTorch `expand`); -1 keeps a dimension.
     public func expanded(to target: [Int]) -> Tensor {
         let lead = target.count - rank
-        precondition(lead >= 0, "expand: cannot expand shape \(shape) to \(target)")
+        require(lead >= 0, "expand: cannot expand shape \(shape) to \(target)")
         let resolved = target.enumerated().map { i, d in d == -1 ? shape[i - lead] : d }
         let y = broadcastView(to: resolved)
         let original = shape

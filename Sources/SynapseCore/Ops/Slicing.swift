@@ -39,7 +39,7 @@ extension Tensor {
     /// Negative `start`/`end` count from the end; bounds are clamped like Python slices.
     public func slice(dim: Int, start: Int = 0, end: Int? = nil, step: Int = 1) -> Tensor {
         let d = ShapeMath.normalize(dim, rank: rank, op: "slice")
-        precondition(step > 0, "slice: step must be positive, got \(step)")
+        require(step > 0, "slice: step must be positive, got \(step)")
         let size = shape[d]
         func clampIndex(_ i: Int) -> Int { Swift.min(Swift.max(i < 0 ? i + size : i, 0), size) }
         let s = clampIndex(start), e = Swift.max(clampIndex(end ?? size), s)
@@ -57,7 +57,7 @@ extension Tensor {
     public func select(dim: Int = 0, index: Int) -> Tensor {
         let d = ShapeMath.normalize(dim, rank: rank, op: "select")
         let i = index < 0 ? index + shape[d] : index
-        precondition(i >= 0 && i < shape[d], "select: index \(index) out of range for dimension \(d) of size \(shape[d])")
+        require(i >= 0 && i < shape[d], "select: index \(index) out of range for dimension \(d) of size \(shape[d])")
         return slice(dim: d, start: i, end: i + 1).squeezed(d)
     }
 
@@ -71,7 +71,7 @@ extension Tensor {
     static func embedding(_ g: Tensor, intoZerosOf shape: [Int], region: (Tensor) -> Tensor) -> Tensor {
         let z = Tensor.zeros(shape)
         let view = region(z)
-        precondition(view.shape == g.shape, "internal: gradient region \(view.shape) vs gradient \(g.shape)")
+        require(view.shape == g.shape, "internal: gradient region \(view.shape) vs gradient \(g.shape)")
         let gc = g.contiguous()
         StridedCopy.write(gc.basePointer, into: view)
         return withExtendedLifetime(gc) { z }

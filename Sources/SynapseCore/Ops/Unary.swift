@@ -75,7 +75,7 @@ public func square(_ x: Tensor) -> Tensor { x.unary(SYN_SQUARE, "square") }
 
 /// Clamps every element to [min, max]; the gradient passes where min ≤ x ≤ max.
 public func clamp(_ x: Tensor, min lo: Float = -.infinity, max hi: Float = .infinity) -> Tensor {
-    precondition(lo <= hi, "clamp: min \(lo) is greater than max \(hi)")
+    require(lo <= hi, "clamp: min \(lo) is greater than max \(hi)")
     let xc = x.contiguous()
     let n = xc.count
     let xp = SendablePointer(xc.basePointer)

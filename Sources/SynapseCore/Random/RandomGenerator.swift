@@ -54,7 +54,7 @@ public final class RandomGenerator: @unchecked Sendable, RandomNumberGenerator {
     public var state: [UInt64] {
         get { lock.withLock { _ in [s.0, s.1, s.2, s.3] } }
         set {
-            precondition(newValue.count == 4, "RandomGenerator.state needs 4 words")
+            require(newValue.count == 4, "RandomGenerator.state needs 4 words")
             lock.withLock { _ in s = (newValue[0], newValue[1], newValue[2], newValue[3]) }
         }
     }
@@ -89,7 +89,7 @@ public final class RandomGenerator: @unchecked Sendable, RandomNumberGenerator {
 
     /// A uniformly random integer in `0..<upperBound`.
     public func nextInt(below upperBound: Int) -> Int {
-        precondition(upperBound > 0, "nextInt(below:): bound must be positive")
+        require(upperBound > 0, "nextInt(below:): bound must be positive")
         var g = self
         return Int.random(in: 0..<upperBound, using: &g)
     }

@@ -19,7 +19,7 @@ public struct BFloat16Tensor: Sendable, Equatable {
 
     /// Wraps raw bit patterns.
     public init(shape: [Int], bits: [UInt16]) {
-        precondition(ShapeMath.count(shape) == bits.count, "BFloat16Tensor: \(bits.count) values do not fill shape \(shape)")
+        require(ShapeMath.count(shape) == bits.count, "BFloat16Tensor: \(bits.count) values do not fill shape \(shape)")
         self.shape = shape
         self.bits = bits
     }
@@ -48,9 +48,9 @@ public struct BFloat16Tensor: Sendable, Equatable {
 /// |Δc_ij| ≤ (2⁻⁷ + K·2⁻²⁴)·Σ_k |a_ik||b_kj| — each input is rounded once (≤ 2⁻⁸ relative each, so
 /// ≤ 2⁻⁷ per product, to first order) and the sum is accumulated in Float32. Checked by the test suite.
 public func matmul(_ a: BFloat16Tensor, _ b: BFloat16Tensor) throws -> Tensor {
-    precondition(a.shape.count == 2 && b.shape.count == 2, "matmul(bf16): operands must be 2-D, got \(a.shape) and \(b.shape)")
+    require(a.shape.count == 2 && b.shape.count == 2, "matmul(bf16): operands must be 2-D, got \(a.shape) and \(b.shape)")
     let (m, k, n) = (a.shape[0], a.shape[1], b.shape[1])
-    precondition(b.shape[0] == k, "matmul(bf16): shapes \(a.shape) and \(b.shape) are not aligned (\(k) != \(b.shape[0]))")
+    require(b.shape[0] == k, "matmul(bf16): shapes \(a.shape) and \(b.shape) are not aligned (\(k) != \(b.shape[0]))")
     let key = DNNLPrimitiveCache.MatmulKey(m: m, n: n, k: k, aType: 1, aRowStride: k, aColStride: 1,
                                            bType: 1, bRowStride: n, bColStride: 1, bias: false, relu: false, ldc: n)
     let handle = try DNNLPrimitiveCache.shared.matmul(key).get()

@@ -14,14 +14,14 @@ extension Tensor {
 
     /// Values `start, start+step, ...` below `end` (PyTorch `arange`).
     public static func arange(_ start: Float = 0, _ end: Float, step: Float = 1) -> Tensor {
-        precondition(step != 0, "arange: step must be non-zero")
+        require(step != 0, "arange: step must be non-zero")
         let n = Swift.max(0, Int(((end - start) / step).rounded(.up)))
         return Tensor(shape: [n]) { b in for i in 0..<n { b[i] = start + Float(i) * step } }
     }
 
     /// `count` evenly spaced values from `start` to `end` inclusive (PyTorch `linspace`).
     public static func linspace(_ start: Float, _ end: Float, count: Int) -> Tensor {
-        precondition(count >= 0, "linspace: count must be non-negative")
+        require(count >= 0, "linspace: count must be non-negative")
         let step = count > 1 ? (Double(end) - Double(start)) / Double(count - 1) : 0
         return Tensor(shape: [count]) { b in
             for i in 0..<count { b[i] = Float(Double(start) + Double(i) * step) }

@@ -8,7 +8,7 @@ public struct IntTensor: Sendable, Equatable, CustomStringConvertible {
 
     /// An integer tensor of `shape` holding `scalars`.
     public init(shape: [Int], scalars: [Int]) {
-        precondition(ShapeMath.count(shape) == scalars.count,
+        require(ShapeMath.count(shape) == scalars.count,
                      "IntTensor: \(scalars.count) values do not fill shape \(shape)")
         self.shape = shape
         self.scalars = scalars

@@ -29,7 +29,7 @@ enum ShapeMath {
     /// Broadcast `shapes`, stopping with a message naming `op` and the shapes when they don't match.
     static func broadcastOrFail(_ a: [Int], _ b: [Int], op: String) -> [Int] {
         guard let s = broadcast(a, b) else {
-            preconditionFailure("\(op): shapes \(a) and \(b) cannot be broadcast together")
+            requireFailure("\(op): shapes \(a) and \(b) cannot be broadcast together")
         }
         return s
     }
@@ -37,7 +37,7 @@ enum ShapeMath {
     /// A negative `dim` counts from the end; checks the range and names `op` on failure.
     static func normalize(_ dim: Int, rank: Int, op: String) -> Int {
         let d = dim < 0 ? dim + rank : dim
-        precondition(d >= 0 && d < Swift.max(rank, 1), "\(op): dimension \(dim) is out of range for a tensor of rank \(rank)")
+        require(d >= 0 && d < Swift.max(rank, 1), "\(op): dimension \(dim) is out of range for a tensor of rank \(rank)")
         return d
     }
 }

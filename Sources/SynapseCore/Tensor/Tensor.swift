@@ -27,8 +27,8 @@ public struct Tensor: @unchecked Sendable {
 
     /// A tensor with the given `shape` holding `scalars` in row-major order.
     public init(shape: [Int], scalars: [Float]) {
-        precondition(shape.allSatisfy { $0 >= 0 }, "Tensor: negative dimension in shape \(shape)")
-        precondition(ShapeMath.count(shape) == scalars.count,
+        require(shape.allSatisfy { $0 >= 0 }, "Tensor: negative dimension in shape \(shape)")
+        require(ShapeMath.count(shape) == scalars.count,
                      "Tensor: \(scalars.count) values do not fill shape \(shape) (\(ShapeMath.count(shape)) elements)")
         let s = TensorStorage(uninitializedCount: scalars.count)
         scalars.withUnsafeBufferPointer { s.pointer.update(from: $0.baseAddress!, count: scalars.count) }
@@ -41,7 +41,7 @@ public struct Tensor: @unchecked Sendable {
     /// A 2-D tensor from nested rows (all rows the same length).
     public init(_ rows: [[Float]]) {
         let cols = rows.first?.count ?? 0
-        precondition(rows.allSatisfy { $0.count == cols }, "Tensor: rows have different lengths")
+        require(rows.allSatisfy { $0.count == cols }, "Tensor: rows have different lengths")
         self.init(shape: [rows.count, cols], scalars: rows.flatMap { $0 })
     }
 
@@ -79,17 +79,17 @@ public struct Tensor: @unchecked Sendable {
 
     /// The single value of a one-element tensor.
     public func item() -> Float {
-        precondition(count == 1, "item: tensor of shape \(shape) has \(count) elements, not 1")
+        require(count == 1, "item: tensor of shape \(shape) has \(count) elements, not 1")
         return storage.pointer[offset]
     }
 
     /// The element at `indices` (one per dimension; negative indices count from the end).
     public func scalar(at indices: [Int]) -> Float {
-        precondition(indices.count == rank, "scalar(at:): \(indices.count) indices for a tensor of shape \(shape)")
+        require(indices.count == rank, "scalar(at:): \(indices.count) indices for a tensor of shape \(shape)")
         var o = offset
         for (d, i) in indices.enumerated() {
             let j = i < 0 ? i + shape[d] : i
-            precondition(j >= 0 && j < shape[d], "scalar(at:): index \(i) out of range for dimension \(d) of size \(shape[d])")
+            require(j >= 0 && j < shape[d], "scalar(at:): index \(i) out of range for dimension \(d) of size \(shape[d])")
             o += j * strides[d]
         }
         return storage.pointer[o]

@@ -62,7 +62,7 @@ final class BufferCache: Sendable {
         }
         var raw: UnsafeMutableRawPointer?
         let status = posix_memalign(&raw, 64, n * MemoryLayout<Float>.stride)
-        precondition(status == 0 && raw != nil, "Tensor allocation of \(n) floats failed")
+        require(status == 0 && raw != nil, "Tensor allocation of \(n) floats failed")
         return raw!.bindMemory(to: Float.self, capacity: n)
     }
 

@@ -34,7 +34,7 @@ public final class MultiheadAttention: Module {
     /// `out_proj.bias` zero, `out_proj.weight` as `Linear`.
     public init(embedDim: Int, numHeads: Int, dropout: Float = 0, bias: Bool = true, batchFirst: Bool = false,
                 generator: RandomGenerator = .global) {
-        shapeCheck(embedDim > 0 && numHeads > 0 && embedDim % numHeads == 0,
+        require(embedDim > 0 && numHeads > 0 && embedDim % numHeads == 0,
                      "MultiheadAttention: embedDim (\(embedDim)) must be a positive multiple of numHeads (\(numHeads))")
         self.embedDim = embedDim
         self.numHeads = numHeads
@@ -78,16 +78,16 @@ public final class MultiheadAttention: Module {
         let name = "MultiheadAttention(embedDim: \(embedDim), numHeads: \(numHeads))"
         let e = embedDim, h = numHeads, d = headDim
         let batched = query.rank == 3
-        shapeCheck((query.rank == 3 || query.rank == 2) && query.shape.last == e,
+        require((query.rank == 3 || query.rank == 2) && query.shape.last == e,
                      "\(name): expected query [\(batchFirst ? "N, L" : "L, N"), \(e)] or [L, \(e)], got \(query.shape)")
-        shapeCheck(key.rank == query.rank && key.shape.last == e,
+        require(key.rank == query.rank && key.shape.last == e,
                      "\(name): expected key of rank \(query.rank) ending in \(e), got \(key.shape)")
-        shapeCheck(value.shape == key.shape, "\(name): expected value of the key's shape \(key.shape), got \(value.shape)")
+        require(value.shape == key.shape, "\(name): expected value of the key's shape \(key.shape), got \(value.shape)")
         // Bring everything to [N, T, E].
         func toBatchFirst(_ t: Tensor) -> Tensor { batched ? (batchFirst ? t : t.transposed(0, 1)) : t.unsqueezed(0) }
         let q0 = toBatchFirst(query), k0 = toBatchFirst(key), v0 = toBatchFirst(value)
         let n = q0.shape[0], l = q0.shape[1], s = k0.shape[1]
-        shapeCheck(k0.shape[0] == n, "\(name): query batch \(n) and key batch \(k0.shape[0]) differ (query \(query.shape), key \(key.shape))")
+        require(k0.shape[0] == n, "\(name): query batch \(n) and key batch \(k0.shape[0]) differ (query \(query.shape), key \(key.shape))")
 
         let w = inProjWeight.value, b = inProjBias?.value
         func project(_ x: Tensor, _ i: Int) -> Tensor {
@@ -100,10 +100,10 @@ public final class MultiheadAttention: Module {
         var mask: Tensor? = nil
         if let attentionMask {
             if attentionMask.rank == 2 {
-                shapeCheck(attentionMask.shape == [l, s], "\(name): expected attentionMask [\(l), \(s)], got \(attentionMask.shape)")
+                require(attentionMask.shape == [l, s], "\(name): expected attentionMask [\(l), \(s)], got \(attentionMask.shape)")
                 mask = attentionMask
             } else {
-                shapeCheck(attentionMask.shape == [n * h, l, s],
+                require(attentionMask.shape == [n * h, l, s],
                              "\(name): expected attentionMask [\(l), \(s)] or [\(n * h), \(l), \(s)], got \(attentionMask.shape)")
                 mask = attentionMask.reshaped([n, h, l, s])
             }
@@ -112,7 +112,7 @@ public final class MultiheadAttention: Module {
         }
         if let keyPaddingMask {
             let expected = batched ? [n, s] : [s]
-            shapeCheck(keyPaddingMask.shape == expected, "\(name): expected keyPaddingMask \(expected), got \(keyPaddingMask.shape)")
+            require(keyPaddingMask.shape == expected, "\(name): expected keyPaddingMask \(expected), got \(keyPaddingMask.shape)")
             let padding = keyPaddingMask.reshaped([n, 1, 1, s])
             mask = mask.map { $0 + padding } ?? padding
         }

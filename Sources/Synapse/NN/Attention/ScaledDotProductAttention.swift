@@ -39,7 +39,7 @@ public func attentionMask(allowing mask: IntTensor) -> Tensor {
 /// The additive causal mask [queryLength, keyLength]: 0 where key j ≤ query i, −∞ where j > i
 /// (top-left aligned, as PyTorch's `is_causal=True`).
 public func causalAttentionMask(queryLength: Int, keyLength: Int) -> Tensor {
-    shapeCheck(queryLength >= 0 && keyLength >= 0,
+    require(queryLength >= 0 && keyLength >= 0,
                  "causalAttentionMask: lengths must be non-negative, got \(queryLength) × \(keyLength)")
     return Tensor(shape: [queryLength, keyLength]) { b in
         for i in 0..<queryLength {
@@ -76,18 +76,18 @@ public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor,
 /// [..., L, S] (after masking and softmax).
 func attentionCore(query: Tensor, key: Tensor, value: Tensor, attentionMask: Tensor?, isCausal: Bool,
                    scale: Float?, op: String, dropout: ((Tensor) -> Tensor)? = nil) -> (output: Tensor, weights: Tensor) {
-    shapeCheck(query.rank >= 2 && key.rank >= 2 && value.rank >= 2,
+    require(query.rank >= 2 && key.rank >= 2 && value.rank >= 2,
                  "\(op): query, key and value must have rank ≥ 2 ([..., L, E]), got \(query.shape), \(key.shape), \(value.shape)")
     let e = query.shape[query.rank - 1], l = query.shape[query.rank - 2], s = key.shape[key.rank - 2]
-    shapeCheck(key.shape[key.rank - 1] == e,
+    require(key.shape[key.rank - 1] == e,
                  "\(op): key must be [..., S, \(e)] to match query \(query.shape), got \(key.shape)")
-    shapeCheck(value.shape[value.rank - 2] == s,
+    require(value.shape[value.rank - 2] == s,
                  "\(op): value must be [..., \(s), Ev] to match key \(key.shape), got \(value.shape)")
     var scores = matmul(query, key.transposed(-2, -1)) * (scale ?? 1 / Float(e).squareRoot())
     if let attentionMask {
         let m = attentionMask.shape
         let fits = m.count <= scores.rank && zip(m.reversed(), scores.shape.reversed()).allSatisfy { $0 == 1 || $0 == $1 }
-        shapeCheck(fits, "\(op): attention mask \(m) does not broadcast to the scores [..., \(l), \(s)] \(scores.shape)")
+        require(fits, "\(op): attention mask \(m) does not broadcast to the scores [..., \(l), \(s)] \(scores.shape)")
         scores = scores + attentionMask
     }
     if isCausal { scores = scores + causalAttentionMask(queryLength: l, keyLength: s) }

@@ -44,8 +44,8 @@ public class BatchNorm: Module, Layer {
 
     init(layerName: String, acceptedRanks: [Int], expectedShapes: String, numFeatures: Int, eps: Float,
          momentum: Float?, affine: Bool, trackRunningStats: Bool) {
-        precondition(numFeatures > 0, "\(layerName): numFeatures must be positive, got \(numFeatures)")
-        precondition(eps >= 0, "\(layerName)(\(numFeatures)): eps must be non-negative, got \(eps)")
+        require(numFeatures > 0, "\(layerName): numFeatures must be positive, got \(numFeatures)")
+        require(eps >= 0, "\(layerName)(\(numFeatures)): eps must be non-negative, got \(eps)")
         self.layerName = layerName
         self.acceptedRanks = acceptedRanks
         self.expectedShapes = expectedShapes
@@ -86,7 +86,7 @@ public class BatchNorm: Module, Layer {
 
     /// Normalises `x` of shape [N, C, ...] (see the type's documentation for the modes).
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        if let message = shapeError(x.shape) { preconditionFailure(message) }
+        if let message = shapeError(x.shape) { requireFailure(message) }
         let c = numFeatures
         let dims = [0] + Array(2..<x.rank)
         var channelShape = [Int](repeating: 1, count: x.rank)
@@ -103,7 +103,7 @@ public class BatchNorm: Module, Layer {
 
         let n = x.count / c
         if isTraining {
-            precondition(n > 1, "\(layerName)(\(numFeatures)): expected more than 1 value per channel when training, got input \(x.shape)")
+            require(n > 1, "\(layerName)(\(numFeatures)): expected more than 1 value per channel when training, got input \(x.shape)")
         }
         let mean = x.mean(dims: dims, keepdim: true)
         let centered = x - mean

@@ -18,7 +18,7 @@ public final class Conv2d: Module, Layer {
     public init(_ inChannels: Int, _ outChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
                 padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1, bias: Bool = true,
                 generator: RandomGenerator = .global) {
-        precondition(inChannels > 0 && outChannels > 0 && groups > 0 && inChannels % groups == 0 && outChannels % groups == 0,
+        require(inChannels > 0 && outChannels > 0 && groups > 0 && inChannels % groups == 0 && outChannels % groups == 0,
                      "Conv2d: \(inChannels) → \(outChannels) channels cannot be split into \(groups) groups")
         let shape = [outChannels, inChannels / groups, kernelSize.0, kernelSize.1]
         weight = Parameter(Init.kaimingUniform(shape, a: Float(5).squareRoot(), generator: generator))
@@ -41,7 +41,7 @@ public final class Conv2d: Module, Layer {
     /// Applies the convolution to [N, C, H, W].
     public func callAsFunction(_ x: Tensor) -> Tensor {
         let c = weight.shape[1] * groups
-        precondition(x.rank == 4 && x.shape[1] == c, "Conv2d(\(c) → \(weight.shape[0])): expected input [N, \(c), H, W], got \(x.shape)")
+        require(x.rank == 4 && x.shape[1] == c, "Conv2d(\(c) → \(weight.shape[0])): expected input [N, \(c), H, W], got \(x.shape)")
         return conv2d(x, weight: weight.value, bias: bias?.value, stride: stride, padding: padding, dilation: dilation, groups: groups)
     }
 }
@@ -64,7 +64,7 @@ public final class Conv1d: Module, Layer {
     /// Creates the layer (PyTorch default initialisation).
     public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0, dilation: Int = 1,
                 groups: Int = 1, bias: Bool = true, generator: RandomGenerator = .global) {
-        precondition(inChannels > 0 && outChannels > 0 && groups > 0 && inChannels % groups == 0 && outChannels % groups == 0,
+        require(inChannels > 0 && outChannels > 0 && groups > 0 && inChannels % groups == 0 && outChannels % groups == 0,
                      "Conv1d: \(inChannels) → \(outChannels) channels cannot be split into \(groups) groups")
         let shape = [outChannels, inChannels / groups, kernelSize]
         weight = Parameter(Init.kaimingUniform(shape, a: Float(5).squareRoot(), generator: generator))
@@ -80,7 +80,7 @@ public final class Conv1d: Module, Layer {
     /// Applies the convolution to [N, C, L].
     public func callAsFunction(_ x: Tensor) -> Tensor {
         let c = weight.shape[1] * groups
-        precondition(x.rank == 3 && x.shape[1] == c, "Conv1d(\(c) → \(weight.shape[0])): expected input [N, \(c), L], got \(x.shape)")
+        require(x.rank == 3 && x.shape[1] == c, "Conv1d(\(c) → \(weight.shape[0])): expected input [N, \(c), L], got \(x.shape)")
         return conv1d(x, weight: weight.value, bias: bias?.value, stride: stride, padding: padding, dilation: dilation, groups: groups)
     }
 }
@@ -107,7 +107,7 @@ public final class ConvTranspose2d: Module, Layer {
     public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
                 outputPadding: Int = 0, groups: Int = 1, bias: Bool = true, dilation: Int = 1,
                 generator: RandomGenerator = .global) {
-        precondition(inChannels > 0 && outChannels > 0 && groups > 0 && inChannels % groups == 0 && outChannels % groups == 0,
+        require(inChannels > 0 && outChannels > 0 && groups > 0 && inChannels % groups == 0 && outChannels % groups == 0,
                      "ConvTranspose2d: \(inChannels) → \(outChannels) channels cannot be split into \(groups) groups")
         let shape = [inChannels, outChannels / groups, kernelSize, kernelSize]
         weight = Parameter(Init.kaimingUniform(shape, a: Float(5).squareRoot(), generator: generator))
@@ -124,7 +124,7 @@ public final class ConvTranspose2d: Module, Layer {
     /// Applies the transposed convolution to [N, in, H, W].
     public func callAsFunction(_ x: Tensor) -> Tensor {
         let c = weight.shape[0]
-        precondition(x.rank == 4 && x.shape[1] == c, "ConvTranspose2d(\(c) → \(weight.shape[1] * groups)): expected input [N, \(c), H, W], got \(x.shape)")
+        require(x.rank == 4 && x.shape[1] == c, "ConvTranspose2d(\(c) → \(weight.shape[1] * groups)): expected input [N, \(c), H, W], got \(x.shape)")
         return convTranspose2d(x, weight: weight.value, bias: bias?.value, stride: stride, padding: padding,
                                outputPadding: outputPadding, dilation: dilation, groups: groups)
     }

@@ -7,7 +7,7 @@ public final class Dropout: Module, Layer {
 
     /// Creates the layer; masks are drawn from `generator` (the global one by default) so runs are reproducible.
     public init(p: Float = 0.5, generator: RandomGenerator = .global) {
-        precondition(p >= 0 && p < 1 || p == 1, "Dropout: probability must be in [0, 1], got \(p)")
+        require(p >= 0 && p < 1 || p == 1, "Dropout: probability must be in [0, 1], got \(p)")
         self.p = p
         self.generator = generator
         super.init()

@@ -14,11 +14,11 @@ public final class Embedding: Module {
     /// the end, as in PyTorch.
     public init(_ numEmbeddings: Int, _ embeddingDim: Int, paddingIndex: Int? = nil,
                 generator: RandomGenerator = .global) {
-        precondition(numEmbeddings > 0 && embeddingDim > 0,
+        require(numEmbeddings > 0 && embeddingDim > 0,
                      "Embedding: numEmbeddings and embeddingDim must be positive, got \(numEmbeddings) and \(embeddingDim)")
         var padding = paddingIndex
         if let p = paddingIndex {
-            precondition(p >= -numEmbeddings && p < numEmbeddings,
+            require(p >= -numEmbeddings && p < numEmbeddings,
                          "Embedding(\(numEmbeddings), \(embeddingDim)): paddingIndex \(p) must be in -\(numEmbeddings)..<\(numEmbeddings)")
             padding = p < 0 ? p + numEmbeddings : p
         }
@@ -47,7 +47,7 @@ public final class Embedding: Module {
 
     /// The vectors of `indices` (any shape S), as a tensor of shape S + [embeddingDim].
     public func callAsFunction(_ indices: IntTensor) -> Tensor {
-        if let message = indexError(indices) { preconditionFailure(message) }
+        if let message = indexError(indices) { requireFailure(message) }
         let dim = embeddingDim, rows = numEmbeddings
         let table = weight.value.contiguous()
         let ids = indices.scalars

@@ -21,11 +21,11 @@ public final class GroupNorm: Module, Layer {
 
     /// A layer normalising `numChannels` channels in `numGroups` groups, with PyTorch's defaults.
     public init(numGroups: Int, numChannels: Int, eps: Float = 1e-5, affine: Bool = true) {
-        precondition(numGroups > 0 && numChannels > 0,
+        require(numGroups > 0 && numChannels > 0,
                      "GroupNorm: numGroups and numChannels must be positive, got \(numGroups) and \(numChannels)")
-        precondition(numChannels % numGroups == 0,
+        require(numChannels % numGroups == 0,
                      "GroupNorm: numChannels (\(numChannels)) must be divisible by numGroups (\(numGroups))")
-        precondition(eps >= 0, "GroupNorm(\(numGroups), \(numChannels)): eps must be non-negative, got \(eps)")
+        require(eps >= 0, "GroupNorm(\(numGroups), \(numChannels)): eps must be non-negative, got \(eps)")
         self.numGroups = numGroups
         self.numChannels = numChannels
         self.eps = eps
@@ -45,7 +45,7 @@ public final class GroupNorm: Module, Layer {
 
     /// Normalises `x` of shape [N, C, ...].
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        if let message = shapeError(x.shape) { preconditionFailure(message) }
+        if let message = shapeError(x.shape) { requireFailure(message) }
         let n = x.shape[0]
         let grouped = x.reshaped([n, numGroups, x.count / Swift.max(n * numGroups, 1)])
         let mean = grouped.mean(dim: 2, keepdim: true)

@@ -12,14 +12,14 @@
 public func layerNorm(_ x: Tensor, normalizedShape: [Int], weight: Tensor? = nil, bias: Tensor? = nil,
                       eps: Float = 1e-5) -> Tensor {
     let k = normalizedShape.count
-    shapeCheck(k >= 1, "layerNorm: normalizedShape must not be empty")
-    shapeCheck(x.rank >= k && Array(x.shape.suffix(k)) == normalizedShape,
+    require(k >= 1, "layerNorm: normalizedShape must not be empty")
+    require(x.rank >= k && Array(x.shape.suffix(k)) == normalizedShape,
                  "layerNorm: expected input [..., \(normalizedShape.map(String.init).joined(separator: ", "))], got \(x.shape)")
     if let weight {
-        shapeCheck(weight.shape == normalizedShape, "layerNorm: weight has shape \(weight.shape), expected \(normalizedShape)")
+        require(weight.shape == normalizedShape, "layerNorm: weight has shape \(weight.shape), expected \(normalizedShape)")
     }
     if let bias {
-        shapeCheck(bias.shape == normalizedShape, "layerNorm: bias has shape \(bias.shape), expected \(normalizedShape)")
+        require(bias.shape == normalizedShape, "layerNorm: bias has shape \(bias.shape), expected \(normalizedShape)")
     }
     let dims = Array((x.rank - k)..<x.rank)
     let centered = x - x.mean(dims: dims, keepdim: true)
@@ -48,7 +48,7 @@ public final class LayerNorm: Module, Layer {
 
     /// A layer normalising over the trailing dimensions `normalizedShape`.
     public init(_ normalizedShape: [Int], eps: Float = 1e-5, elementwiseAffine: Bool = true, bias: Bool = true) {
-        shapeCheck(!normalizedShape.isEmpty && normalizedShape.allSatisfy { $0 > 0 },
+        require(!normalizedShape.isEmpty && normalizedShape.allSatisfy { $0 > 0 },
                      "LayerNorm: normalizedShape must be non-empty and positive, got \(normalizedShape)")
         self.normalizedShape = normalizedShape
         self.eps = eps
@@ -65,7 +65,7 @@ public final class LayerNorm: Module, Layer {
     /// Normalises `x` of shape [..., normalizedShape].
     public func callAsFunction(_ x: Tensor) -> Tensor {
         let k = normalizedShape.count
-        shapeCheck(x.rank >= k && Array(x.shape.suffix(k)) == normalizedShape,
+        require(x.rank >= k && Array(x.shape.suffix(k)) == normalizedShape,
                      "LayerNorm(\(normalizedShape)): expected input [..., \(normalizedShape.map(String.init).joined(separator: ", "))], got \(x.shape)")
         return layerNorm(x, normalizedShape: normalizedShape, weight: weight?.value, bias: bias?.value, eps: eps)
     }

@@ -10,7 +10,7 @@ public final class Linear: Module, Layer {
 
     /// A layer from `inFeatures` to `outFeatures`, initialised like PyTorch.
     public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, generator: RandomGenerator = .global) {
-        precondition(inFeatures > 0 && outFeatures > 0, "Linear: feature counts must be positive, got \(inFeatures) → \(outFeatures)")
+        require(inFeatures > 0 && outFeatures > 0, "Linear: feature counts must be positive, got \(inFeatures) → \(outFeatures)")
         weight = Parameter(Init.kaimingUniform([outFeatures, inFeatures], a: Float(5).squareRoot(), generator: generator))
         let bound = 1 / Float(inFeatures).squareRoot()
         self.bias = bias ? Parameter(Init.uniform([outFeatures], low: -bound, high: bound, generator: generator)) : nil
@@ -27,7 +27,7 @@ public final class Linear: Module, Layer {
 
     /// Applies the layer followed by `activation` (fused where a kernel can do both in one pass).
     public func callAsFunction(_ x: Tensor, activation: LinearActivation) -> Tensor {
-        precondition(x.rank >= 1 && x.shape.last == inFeatures,
+        require(x.rank >= 1 && x.shape.last == inFeatures,
                      "Linear(\(inFeatures) → \(outFeatures)): expected input [..., \(inFeatures)], got \(x.shape)")
         return linear(x, weight: weight.value, bias: bias?.value, activation: activation)
     }

@@ -11,10 +11,10 @@ import Foundation
 ///   - reduction: `.mean` divides by the total weight of non-ignored targets, as PyTorch does.
 public func crossEntropy(_ logits: Tensor, _ target: IntTensor, weight: Tensor? = nil, ignoreIndex: Int = -100,
                          labelSmoothing: Float = 0, reduction: Reduction = .mean) -> Tensor {
-    precondition(logits.rank >= 2, "crossEntropy: logits must be [N, C, ...], got \(logits.shape)")
-    precondition(labelSmoothing >= 0 && labelSmoothing <= 1, "crossEntropy: labelSmoothing must be in [0, 1], got \(labelSmoothing)")
+    require(logits.rank >= 2, "crossEntropy: logits must be [N, C, ...], got \(logits.shape)")
+    require(labelSmoothing >= 0 && labelSmoothing <= 1, "crossEntropy: labelSmoothing must be in [0, 1], got \(labelSmoothing)")
     let expectedTarget = [logits.shape[0]] + Array(logits.shape.dropFirst(2))
-    precondition(target.shape == expectedTarget,
+    require(target.shape == expectedTarget,
                  "crossEntropy: target shape \(target.shape) does not match logits \(logits.shape) (expected \(expectedTarget))")
     if logits.rank > 2 {
         // Move classes last and flatten the rest into rows.
@@ -49,14 +49,14 @@ public func crossEntropy(_ logits: Tensor, probabilities target: Tensor, weight:
 /// Negative log-likelihood of log-probabilities [N, C] at class indices [N] (PyTorch `nll_loss`).
 public func nllLoss(_ logProbs: Tensor, _ target: IntTensor, weight: Tensor? = nil, ignoreIndex: Int = -100,
                     reduction: Reduction = .mean) -> Tensor {
-    precondition(logProbs.rank == 2 && target.shape == [logProbs.shape[0]],
+    require(logProbs.rank == 2 && target.shape == [logProbs.shape[0]],
                  "nllLoss: expected log-probabilities [N, C] and targets [N], got \(logProbs.shape) and \(target.shape)")
     let c = logProbs.shape[1]
     let w = weight?.scalars
     var safe = target.scalars, rowWeight = [Float](repeating: 0, count: target.count)
     for (i, t) in target.scalars.enumerated() {
         if t == ignoreIndex { safe[i] = 0; continue }
-        precondition(t >= 0 && t < c, "nllLoss: target \(t) out of range for \(c) classes")
+        require(t >= 0 && t < c, "nllLoss: target \(t) out of range for \(c) classes")
         rowWeight[i] = w?[t] ?? 1
     }
     let picked = logProbs.gather(dim: 1, index: IntTensor(shape: [target.count, 1], scalars: safe)).reshaped([-1])
@@ -75,7 +75,7 @@ enum FusedCrossEntropy {
         let n = logits.shape[0], c = logits.shape[1]
         let x = logits.contiguous()
         let classWeight = weight.map { w -> [Float] in
-            precondition(w.shape == [c], "crossEntropy: weight shape \(w.shape) does not match \(c) classes")
+            require(w.shape == [c], "crossEntropy: weight shape \(w.shape) does not match \(c) classes")
             return w.scalars
         }
         let weightTotal = classWeight?.reduce(0, +) ?? Float(c)
@@ -87,7 +87,7 @@ enum FusedCrossEntropy {
             for i in 0..<n {
                 let t = target.scalars[i]
                 if t == ignoreIndex { continue }
-                precondition(t >= 0 && t < c, "crossEntropy: target \(t) out of range for \(c) classes")
+                require(t >= 0 && t < c, "crossEntropy: target \(t) out of range for \(c) classes")
                 let row = xb.baseAddress! + i * c
                 var m = -Float.infinity
                 for j in 0..<c { m = Swift.max(m, row[j]) }

@@ -19,5 +19,5 @@ public enum Reduction: String, Sendable {
 
 /// Checks that prediction and target shapes agree, naming the loss.
 func checkSameShape(_ a: Tensor, _ b: Tensor, _ loss: String) {
-    precondition(a.shape == b.shape, "\(loss): input shape \(a.shape) does not match target shape \(b.shape)")
+    require(a.shape == b.shape, "\(loss): input shape \(a.shape) does not match target shape \(b.shape)")
 }

@@ -3,11 +3,11 @@ import Foundation
 /// Adds `table[0..<T]` to `x` laid out as [N, T, E] (`batchFirst`), [T, N, E] or unbatched [T, E].
 private func addPositions(_ x: Tensor, _ table: Tensor, batchFirst: Bool, name: String) -> Tensor {
     let maxLength = table.shape[0], dModel = table.shape[1]
-    shapeCheck((x.rank == 2 || x.rank == 3) && x.shape.last == dModel,
+    require((x.rank == 2 || x.rank == 3) && x.shape.last == dModel,
                  "\(name): expected input [\(batchFirst ? "N, T" : "T, N"), \(dModel)] or [T, \(dModel)], got \(x.shape)")
     let timeDim = x.rank == 3 && batchFirst ? 1 : 0
     let t = x.shape[timeDim]
-    shapeCheck(t <= maxLength, "\(name): sequence length \(t) exceeds maxLength \(maxLength) (input \(x.shape))")
+    require(t <= maxLength, "\(name): sequence length \(t) exceeds maxLength \(maxLength) (input \(x.shape))")
     let positions = table.slice(dim: 0, start: 0, end: t)
     return x + (x.rank == 3 && !batchFirst ? positions.unsqueezed(1) : positions)
 }
@@ -26,7 +26,7 @@ public final class SinusoidalPositionalEncoding: Module, Layer {
 
     /// A table for positions 0..<maxLength.
     public init(dModel: Int, maxLength: Int = 5000, batchFirst: Bool = false) {
-        shapeCheck(dModel > 0 && maxLength > 0,
+        require(dModel > 0 && maxLength > 0,
                      "SinusoidalPositionalEncoding: dModel and maxLength must be positive, got \(dModel), \(maxLength)")
         encoding = Tensor(shape: [maxLength, dModel]) { b in
             for t in 0..<maxLength {
@@ -57,7 +57,7 @@ public final class LearnedPositionalEncoding: Module, Layer {
 
     /// A table for positions 0..<maxLength.
     public init(maxLength: Int, dModel: Int, batchFirst: Bool = false, generator: RandomGenerator = .global) {
-        shapeCheck(dModel > 0 && maxLength > 0,
+        require(dModel > 0 && maxLength > 0,
                      "LearnedPositionalEncoding: maxLength and dModel must be positive, got \(maxLength), \(dModel)")
         weight = Parameter(Tensor.randn([maxLength, dModel], generator: generator))
         self.batchFirst = batchFirst

@@ -85,9 +85,9 @@ public final class TransformerDecoderLayer: Module {
                                tgtKeyPaddingMask: Tensor? = nil, memoryKeyPaddingMask: Tensor? = nil,
                                tgtIsCausal: Bool = false, memoryIsCausal: Bool = false) -> Tensor {
         let name = "TransformerDecoderLayer(dModel: \(dModel))"
-        shapeCheck((tgt.rank == 3 || tgt.rank == 2) && tgt.shape.last == dModel,
+        require((tgt.rank == 3 || tgt.rank == 2) && tgt.shape.last == dModel,
                      "\(name): expected tgt [\(batchFirst ? "N, T" : "T, N"), \(dModel)] or [T, \(dModel)], got \(tgt.shape)")
-        shapeCheck(memory.rank == tgt.rank && memory.shape.last == dModel,
+        require(memory.rank == tgt.rank && memory.shape.last == dModel,
                      "\(name): expected memory of rank \(tgt.rank) ending in \(dModel), got \(memory.shape)")
         func sa(_ x: Tensor) -> Tensor {
             dropout1(selfAttention(x, x, x, keyPaddingMask: tgtKeyPaddingMask, attentionMask: tgtMask,

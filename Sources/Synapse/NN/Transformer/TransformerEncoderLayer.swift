@@ -83,7 +83,7 @@ public final class TransformerEncoderLayer: Module, Layer {
     ///   - keyPaddingMask: additive [N, S] mask (PyTorch `src_key_padding_mask`).
     ///   - isCausal: apply the causal mask when `mask` is nil.
     public func callAsFunction(_ src: Tensor, mask: Tensor?, keyPaddingMask: Tensor? = nil, isCausal: Bool = false) -> Tensor {
-        shapeCheck((src.rank == 3 || src.rank == 2) && src.shape.last == dModel,
+        require((src.rank == 3 || src.rank == 2) && src.shape.last == dModel,
                      "TransformerEncoderLayer(dModel: \(dModel)): expected src [\(batchFirst ? "N, S" : "S, N"), \(dModel)] or [S, \(dModel)], got \(src.shape)")
         func sa(_ x: Tensor) -> Tensor {
             dropout1(selfAttention(x, x, x, keyPaddingMask: keyPaddingMask, attentionMask: mask, needWeights: false,

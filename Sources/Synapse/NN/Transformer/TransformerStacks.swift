@@ -12,7 +12,7 @@ public final class TransformerEncoder: Module, Layer {
 
     /// `numLayers` layers made by `layer` (called once per layer), then `norm`.
     public init(_ layer: () -> TransformerEncoderLayer, numLayers: Int, norm: LayerNorm? = nil) {
-        shapeCheck(numLayers > 0, "TransformerEncoder: numLayers must be positive, got \(numLayers)")
+        require(numLayers > 0, "TransformerEncoder: numLayers must be positive, got \(numLayers)")
         layers = (0..<numLayers).map { _ in layer() }
         self.norm = norm
         super.init()
@@ -46,7 +46,7 @@ public final class TransformerDecoder: Module {
 
     /// `numLayers` layers made by `layer` (called once per layer), then `norm`.
     public init(_ layer: () -> TransformerDecoderLayer, numLayers: Int, norm: LayerNorm? = nil) {
-        shapeCheck(numLayers > 0, "TransformerDecoder: numLayers must be positive, got \(numLayers)")
+        require(numLayers > 0, "TransformerDecoder: numLayers must be positive, got \(numLayers)")
         layers = (0..<numLayers).map { _ in layer() }
         self.norm = norm
         super.init()

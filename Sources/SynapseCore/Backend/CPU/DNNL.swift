@@ -14,6 +14,6 @@ enum DNNL {
         let status = dnnl_sgemm(CChar(UInt8(ascii: transA ? "T" : "N")), CChar(UInt8(ascii: transB ? "T" : "N")),
                                 dnnl_dim_t(m), dnnl_dim_t(n), dnnl_dim_t(k), alpha,
                                 a, dnnl_dim_t(lda), b, dnnl_dim_t(ldb), beta, c, dnnl_dim_t(ldc))
-        precondition(status == dnnl_success, "matmul: oneDNN sgemm failed with status \(status.rawValue) for m=\(m) n=\(n) k=\(k)")
+        require(status == dnnl_success, "matmul: oneDNN sgemm failed with status \(status.rawValue) for m=\(m) n=\(n) k=\(k)")
     }
 }

@@ -5,7 +5,7 @@ import CDNNLPrimitives
 enum PrimitiveLinear {
     static func apply(_ x: Tensor, weight: Tensor, bias: Tensor?, relu: Bool) -> Tensor? {
         let (n, k) = (weight.shape[0], weight.shape[1])
-        if let bias { precondition(bias.shape == [n], "linear: bias of shape \(bias.shape) does not match \(n) outputs") }
+        if let bias { require(bias.shape == [n], "linear: bias of shape \(bias.shape) does not match \(n) outputs") }
         let xc = x.contiguous(), bc = bias?.contiguous()
         let m = xc.count / Swift.max(k, 1)
         guard m > 0, n > 0, k > 0 else { return nil }
