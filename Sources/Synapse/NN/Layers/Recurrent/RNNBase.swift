@@ -238,15 +238,15 @@ public class RNNBase: Module {
     private func runDirection(_ x: Tensor, _ p: [Parameter], h: Tensor, c: Tensor?, reverse: Bool)
         -> (output: Tensor, h: Tensor, c: Tensor?) {
         let H = hiddenSize
-        let steps = x.shape[0]
         let wHH = p[1].value, bHH = bias ? p[3].value : nil
         // Input projection of every time step at once: [T, N, gates·H].
         let projected = linear(x, weight: p[0].value, bias: bias ? p[2].value : nil)
+        let steps = unbindTime(projected)
         var h = h, c = c
-        var outputs = [Tensor](repeating: h, count: steps)
-        for step in 0..<steps {
-            let t = reverse ? steps - 1 - step : step
-            let xt = projected.select(dim: 0, index: t)
+        var outputs = [Tensor](repeating: h, count: steps.count)
+        for step in 0..<steps.count {
+            let t = reverse ? steps.count - 1 - step : step
+            let xt = steps[t]
             let ht = linear(h, weight: wHH, bias: bHH)
             switch mode {
             case .rnnTanh:
@@ -254,21 +254,16 @@ public class RNNBase: Module {
             case .rnnRelu:
                 h = relu(xt + ht)
             case .lstm:
-                let gates = xt + ht
-                let s = sigmoid(gates)
-                let i = s.slice(dim: 1, start: 0, end: H)
-                let f = s.slice(dim: 1, start: H, end: 2 * H)
-                let g = tanh(gates.slice(dim: 1, start: 2 * H, end: 3 * H))
-                let o = s.slice(dim: 1, start: 3 * H, end: 4 * H)
-                let cNext = f * c! + i * g
+                let gates = splitForRecurrence(xt + ht, dim: 1, sizes: [H, H, H, H])
+                let cNext = sigmoid(gates[1]) * c! + sigmoid(gates[0]) * tanh(gates[2])
                 c = cNext
-                h = o * tanh(cNext)
+                h = sigmoid(gates[3]) * tanh(cNext)
             case .gru:
-                let rz = sigmoid(xt.slice(dim: 1, start: 0, end: 2 * H) + ht.slice(dim: 1, start: 0, end: 2 * H))
-                let r = rz.slice(dim: 1, start: 0, end: H)
-                let z = rz.slice(dim: 1, start: H, end: 2 * H)
-                let n = tanh(xt.slice(dim: 1, start: 2 * H, end: 3 * H) + r * ht.slice(dim: 1, start: 2 * H, end: 3 * H))
-                h = n + z * (h - n)
+                let xs = splitForRecurrence(xt, dim: 1, sizes: [2 * H, H])
+                let hs = splitForRecurrence(ht, dim: 1, sizes: [2 * H, H])
+                let rz = splitForRecurrence(sigmoid(xs[0] + hs[0]), dim: 1, sizes: [H, H])
+                let n = tanh(xs[1] + rz[0] * hs[1])
+                h = n + rz[1] * (h - n)
             }
             outputs[t] = h
         }
