@@ -178,3 +178,23 @@ struct RecurrentModuleTests {
         #expect(GRU(inputSize: 1, hiddenSize: 2).inputShapeError(Tensor.zeros([3, 2, 2]))?.hasPrefix("GRU(1, 2): ") == true)
     }
 }
+
+/// The usage example of docs/layers-recurrent.md, kept compiling and checked.
+@Suite("Layers: recurrent docs example")
+struct RecurrentDocsExampleTests {
+    @Test func usage() {
+        let lstm = LSTM(inputSize: 5, hiddenSize: 7, numLayers: 2, batchFirst: true, bidirectional: true)
+        let x = Tensor.randn([2, 10, 5])
+        let (output, hN, cN) = lstm(x)
+        #expect(output.shape == [2, 10, 14] && hN.shape == [4, 2, 7] && cN.shape == [4, 2, 7])
+        let h0 = Tensor.zeros([4, 2, 7]), c0 = Tensor.zeros([4, 2, 7])
+        let again = lstm(x, (h0, c0))
+        #expect(again.output.scalars == output.scalars)
+        let gru = GRU(inputSize: 5, hiddenSize: 6)
+        let (y, h) = gru(Tensor.randn([10, 2, 5]))
+        #expect(y.shape == [10, 2, 6] && h.shape == [1, 2, 6])
+        let cell = LSTMCell(inputSize: 5, hiddenSize: 7)
+        let (h1, c1) = cell(Tensor.randn([2, 5]))
+        #expect(h1.shape == [2, 7] && c1.shape == [2, 7])
+    }
+}
