@@ -96,6 +96,22 @@ struct RecurrentGoldenTests {
             expectClose(y, try archive.tensor(full), rtol: tol.rtol, atol: tol.atol, "\(name) \(full)")
         }
 
+        // Without a tape, `linear` takes its inference kernels: the outputs must agree just the same.
+        let inference: [String: Tensor] = withoutGradients {
+            let x = x.detached(), h0 = inputs["h0"]?.detached(), c0 = inputs["c0"]?.detached()
+            switch module {
+            case let m as RNN: let r = m(x, h0); return ["output": r.output, "h_n": r.hN]
+            case let m as GRU: let r = m(x, h0); return ["output": r.output, "h_n": r.hN]
+            case let m as LSTM: let r = m(x, h0.map { ($0, c0!) }); return ["output": r.output, "h_n": r.hN, "c_n": r.cN]
+            default: return [:]
+            }
+        }
+        for full in c.outputs {
+            let y = try #require(inference[String(full.dropFirst("output.".count))])
+            #expect(!y.requiresGrad)
+            expectClose(y, try archive.tensor(full), rtol: tol.rtol, atol: tol.atol, "\(name) \(full) (inference)")
+        }
+
         let terms = try (c.upstream ?? []).map { full in
             (try #require(outputs[String(full.dropFirst("upstream.".count))]) * (try archive.tensor(full))).sum()
         }
