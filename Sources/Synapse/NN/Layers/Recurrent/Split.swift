@@ -12,6 +12,7 @@ private final class SplitGradient {
     /// Adds `g` (the gradient of the piece `start..<start + g.shape[dim]` along `dim`) into the buffer.
     func add(_ g: Tensor, start: Int) {
         var b = buffer ?? Tensor.zeros(shape)
+        buffer = nil   // `b` is then the only reference, so the writes below do not copy the buffer
         let outer = shape[..<dim].reduce(1, *), extent = shape[dim]
         let inner = shape[(dim + 1)...].reduce(1, *)
         let length = g.shape[dim]
