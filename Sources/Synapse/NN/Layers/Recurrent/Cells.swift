@@ -19,7 +19,7 @@ public class RNNCellBase: Module {
     private let kindName: String
 
     init(kind: String, gates: Int, inputSize: Int, hiddenSize: Int, bias: Bool, generator: RandomGenerator) {
-        precondition(inputSize > 0 && hiddenSize > 0,
+        require(inputSize > 0 && hiddenSize > 0,
                      "\(kind): inputSize and hiddenSize must be positive, got \(inputSize) and \(hiddenSize)")
         self.kindName = kind
         self.inputSize = inputSize
@@ -63,7 +63,7 @@ public class RNNCellBase: Module {
 
     /// Validates shapes and returns the input and states as [N, ...] plus whether to squeeze the result.
     func prepare(_ input: Tensor, states: [(String, Tensor?)]) -> (x: Tensor, states: [Tensor], unbatched: Bool) {
-        if let message = shapeError(input, states: states) { preconditionFailure(message) }
+        if let message = shapeError(input, states: states) { requireFailure(message) }
         let unbatched = input.rank == 1
         let x = unbatched ? input.unsqueezed(0) : input
         let zeros = Tensor.zeros([x.shape[0], hiddenSize])

@@ -59,10 +59,10 @@ public class RNNBase: Module {
         case .lstm: "LSTM"
         case .gru: "GRU"
         }
-        precondition(inputSize > 0 && hiddenSize > 0,
+        require(inputSize > 0 && hiddenSize > 0,
                      "\(kind): inputSize and hiddenSize must be positive, got \(inputSize) and \(hiddenSize)")
-        precondition(numLayers >= 1, "\(kind): numLayers must be at least 1, got \(numLayers)")
-        precondition(dropout >= 0 && dropout <= 1, "\(kind): dropout must be in [0, 1], got \(dropout)")
+        require(numLayers >= 1, "\(kind): numLayers must be at least 1, got \(numLayers)")
+        require(dropout >= 0 && dropout <= 1, "\(kind): dropout must be in [0, 1], got \(dropout)")
         self.mode = mode
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
@@ -114,8 +114,8 @@ public class RNNBase: Module {
     }
 
     private func slot(_ layer: Int, _ reverse: Bool) -> Int {
-        precondition(layer >= 0 && layer < numLayers, "\(layerDescription): layer \(layer) is out of range 0..<\(numLayers)")
-        precondition(!reverse || bidirectional, "\(layerDescription): has no reverse direction")
+        require(layer >= 0 && layer < numLayers, "\(layerDescription): layer \(layer) is out of range 0..<\(numLayers)")
+        require(!reverse || bidirectional, "\(layerDescription): has no reverse direction")
         return layer * numDirections + (reverse ? 1 : 0)
     }
 
@@ -184,9 +184,9 @@ public class RNNBase: Module {
     /// Runs every layer and direction over `input` from the states `h0` (and `c0` for LSTM),
     /// zeros when nil. Returns the last layer's output sequence and the final states of all layers.
     func forward(_ input: Tensor, h0: Tensor?, c0: Tensor?) -> (output: Tensor, h: Tensor, c: Tensor?) {
-        if let message = inputShapeError(input) { preconditionFailure(message) }
-        if let h0, let message = stateShapeError(h0, name: "h0", for: input) { preconditionFailure(message) }
-        if let c0, let message = stateShapeError(c0, name: "c0", for: input) { preconditionFailure(message) }
+        if let message = inputShapeError(input) { requireFailure(message) }
+        if let h0, let message = stateShapeError(h0, name: "h0", for: input) { requireFailure(message) }
+        if let c0, let message = stateShapeError(c0, name: "c0", for: input) { requireFailure(message) }
 
         // Work sequence-first and batched: x [T, N, F], states [layers·dirs, N, H].
         let unbatched = input.rank == 2

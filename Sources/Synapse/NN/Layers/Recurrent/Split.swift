@@ -44,7 +44,7 @@ private final class SplitGradient {
 /// add their gradients into one shared buffer instead, which a single hub node hands to `x`: the
 /// backward pass costs O(size of x) in all.
 func splitForRecurrence(_ x: Tensor, dim: Int, sizes: [Int]) -> [Tensor] {
-    precondition(sizes.reduce(0, +) == x.shape[dim], "split: sizes \(sizes) do not add up to dimension \(dim) of \(x.shape)")
+    require(sizes.reduce(0, +) == x.shape[dim], "split: sizes \(sizes) do not add up to dimension \(dim) of \(x.shape)")
     var offsets: [Int] = [], start = 0
     for size in sizes { offsets.append(start); start += size }
     guard GradMode.isEnabled, x.requiresGrad else {
