@@ -543,6 +543,54 @@ SYN_INLINE void syn_col2im_body(const float *restrict cols, float *restrict dx, 
 SYN_DISPATCH_VOID(syn_col2im, (const float *cols, float *dx, syn_conv_geometry g, int64_t c0, int64_t c1, int64_t ca, int64_t cb),
                   (cols, dx, g, c0, c1, ca, cb))
 
+// ---- pooling ----
+
+SYN_INLINE void syn_maxpool2d_body(const float *restrict x, float *restrict y, int32_t *restrict idx,
+                                   syn_conv_geometry g, int64_t p0, int64_t p1) {
+    const int64_t plane_in = g.h * g.w, plane_out = g.oh * g.ow;
+    const int simple = g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0 && g.dh == 1 && g.dw == 1
+                       && 2 * g.oh <= g.h && 2 * g.ow <= g.w;  // every window inside (not so in ceil mode)
+    for (int64_t pl = p0; pl < p1; pl++) {
+        const float *xp = x + pl * plane_in;
+        float *yp = y + pl * plane_out;
+        int32_t *ip = idx + pl * plane_out;
+        if (simple) {
+            // The common 2×2, stride-2 window with every window inside the input: no bounds checks.
+            for (int64_t i = 0; i < g.oh; i++) {
+                const float *r0 = xp + 2 * i * g.w, *r1 = r0 + g.w;
+                for (int64_t j = 0; j < g.ow; j++) {
+                    int64_t c = 2 * j;
+                    float best = r0[c]; int32_t at = (int32_t)(2 * i * g.w + c);
+                    if (r0[c + 1] > best) { best = r0[c + 1]; at = (int32_t)(2 * i * g.w + c + 1); }
+                    if (r1[c] > best) { best = r1[c]; at = (int32_t)((2 * i + 1) * g.w + c); }
+                    if (r1[c + 1] > best) { best = r1[c + 1]; at = (int32_t)((2 * i + 1) * g.w + c + 1); }
+                    yp[i * g.ow + j] = best;
+                    ip[i * g.ow + j] = at;
+                }
+            }
+            continue;
+        }
+        for (int64_t i = 0; i < g.oh; i++)
+            for (int64_t j = 0; j < g.ow; j++) {
+                float best = -INFINITY; int32_t at = -1;
+                for (int64_t a = 0; a < g.kh; a++) {
+                    int64_t yy = i * g.sh - g.ph + a * g.dh;
+                    if (yy < 0 || yy >= g.h) continue;
+                    for (int64_t b = 0; b < g.kw; b++) {
+                        int64_t xx = j * g.sw - g.pw + b * g.dw;
+                        if (xx < 0 || xx >= g.w) continue;
+                        float v = xp[yy * g.w + xx];
+                        if (at < 0 || v > best || v != v) { best = v; at = (int32_t)(yy * g.w + xx); }
+                    }
+                }
+                yp[i * g.ow + j] = best;
+                ip[i * g.ow + j] = at;
+            }
+    }
+}
+SYN_DISPATCH_VOID(syn_maxpool2d, (const float *x, float *y, int32_t *idx, syn_conv_geometry g, int64_t p0, int64_t p1),
+                  (x, y, idx, g, p0, p1))
+
 // ---- runtime ----
 
 // libgomp entry points, looked up once (oneDNN's Debian build loads libgomp; we do not link it).

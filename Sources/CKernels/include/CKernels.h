@@ -78,6 +78,11 @@ void syn_im2col(const float *x, float *cols, syn_conv_geometry g, int64_t c0, in
 /// The adjoint of `syn_im2col`: accumulates columns back into dx for channels [ca, cb) (dx pre-zeroed).
 void syn_col2im(const float *cols, float *dx, syn_conv_geometry g, int64_t c0, int64_t c1, int64_t ca, int64_t cb);
 
+/// 2-D max pooling over planes [p0, p1) of [planes, h, w]: y[plane, i, j] is the maximum of the window
+/// and idx the flat in-plane offset of its first maximum (−1 for an all-padding window). Uses the
+/// geometry's n as the plane count, c = 1; padding counts as −∞.
+void syn_maxpool2d(const float *x, float *y, int32_t *idx, syn_conv_geometry g, int64_t p0, int64_t p1);
+
 /// Sets the thread count of the OpenMP runtime that oneDNN uses (no-op if it is not loaded).
 void syn_omp_set_num_threads(int n);
 

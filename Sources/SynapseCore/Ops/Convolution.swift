@@ -3,8 +3,9 @@ import CKernels
 /// 2-D convolution (PyTorch `conv2d`): x [N, C, H, W], weight [O, C/groups, kh, kw], bias [O].
 ///
 /// Lowered to matrix products: the input is unfolded once per group into a [C/groups·kh·kw, N·oh·ow]
-/// column matrix (im2col) and multiplied by the group's weights in one oneDNN GEMM for the whole batch.
-/// The columns are kept for the backward pass, which needs two more GEMMs and the adjoint (col2im).
+/// column matrix (im2col) and multiplied by the group's weights with oneDNN GEMMs that read and write
+/// the [N, C, H, W] layout in place (no permutes). The columns are kept for the backward pass, which
+/// needs two more GEMMs per example and the adjoint (col2im).
 public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
                    padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1) -> Tensor {
     require(x.rank == 4, "conv2d: input must be [N, C, H, W], got \(x.shape)")
@@ -37,38 +38,51 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (In
             }
         }
     }
-    // [O, N·oh·ow], then to [N, O, oh, ow].
+    // One GEMM per example and group, straight into [N, O, oh, ow]: example n's columns are the
+    // [k, oh·ow] block at column n·oh·ow of the column matrix (leading dimension N·oh·ow), so no
+    // permute of the output is needed.
     let bc = bias?.contiguous()
-    let flat = Tensor.produce([o, p]) { out in
-        if let bc { for oc in 0..<o { (out + oc * p).update(repeating: bc.basePointer[oc], count: p) } }
-        for gi in 0..<groups {
-            DNNL.sgemm(transA: false, transB: false, m: og, n: p, k: k, a: wc.basePointer + gi * og * k, lda: Swift.max(k, 1),
-                       b: cols.basePointer + gi * k * p, ldb: Swift.max(p, 1), beta: bc == nil ? 0 : 1,
-                       c: out + gi * og * p, ldc: Swift.max(p, 1))
+    let hw = oh * ow
+    let y = Tensor.produce([n, o, oh, ow]) { out in
+        if let bc {
+            for ni in 0..<n { for oc in 0..<o { (out + (ni * o + oc) * hw).update(repeating: bc.basePointer[oc], count: hw) } }
+        }
+        for ni in 0..<n {
+            for gi in 0..<groups {
+                DNNL.sgemm(transA: false, transB: false, m: og, n: hw, k: k, a: wc.basePointer + gi * og * k, lda: Swift.max(k, 1),
+                           b: cols.basePointer + gi * k * p + ni * hw, ldb: Swift.max(p, 1), beta: bc == nil ? 0 : 1,
+                           c: out + (ni * o + gi * og) * hw, ldc: Swift.max(hw, 1))
+            }
         }
     }
-    let y = flat.reshaped([o, n, oh * ow]).permuted([1, 0, 2]).contiguous().reshaped([n, o, oh, ow])
     var inputs = [xc, weight]
     if let bias { inputs.append(bias) }
     let (nx, nw, nb, hasBias) = (x.node != nil, weight.node != nil, bias?.node != nil, bias != nil)
     let wd = wc.detached()
     return y.detached().recorded("conv2d", inputs: inputs) { g in
-        // gT [O, N·oh·ow]
-        let gT = g.reshaped([n, o, oh * ow]).permuted([1, 0, 2]).contiguous()
+        // g is [N, O, oh·ow]; example n's block for group gi is [og, oh·ow] at (n·O + gi·og)·oh·ow.
+        let gc = g.contiguous()
         var gx: Tensor? = nil, gw: Tensor? = nil, gb: Tensor? = nil
         if nw {
             gw = Tensor.produce([o, cg, kh, kw]) { out in
                 for gi in 0..<groups {
-                    DNNL.sgemm(transA: false, transB: true, m: og, n: k, k: p, a: gT.basePointer + gi * og * p, lda: Swift.max(p, 1),
-                               b: cols.basePointer + gi * k * p, ldb: Swift.max(p, 1), c: out + gi * og * k, ldc: Swift.max(k, 1))
+                    for ni in 0..<n {
+                        DNNL.sgemm(transA: false, transB: true, m: og, n: k, k: hw,
+                                   a: gc.basePointer + (ni * o + gi * og) * hw, lda: Swift.max(hw, 1),
+                                   b: cols.basePointer + gi * k * p + ni * hw, ldb: Swift.max(p, 1), beta: ni == 0 ? 0 : 1,
+                                   c: out + gi * og * k, ldc: Swift.max(k, 1))
+                    }
                 }
             }
         }
         if nx {
             let dcols = Tensor.produce([groups * k, p]) { out in
                 for gi in 0..<groups {
-                    DNNL.sgemm(transA: true, transB: false, m: k, n: p, k: og, a: wd.basePointer + gi * og * k, lda: Swift.max(k, 1),
-                               b: gT.basePointer + gi * og * p, ldb: Swift.max(p, 1), c: out + gi * k * p, ldc: Swift.max(p, 1))
+                    for ni in 0..<n {
+                        DNNL.sgemm(transA: true, transB: false, m: k, n: hw, k: og, a: wd.basePointer + gi * og * k, lda: Swift.max(k, 1),
+                                   b: gc.basePointer + (ni * o + gi * og) * hw, ldb: Swift.max(hw, 1),
+                                   c: out + gi * k * p + ni * hw, ldc: Swift.max(p, 1))
+                    }
                 }
             }
             var dx = Tensor.zeros([n, c, h, w])
@@ -87,7 +101,7 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (In
             withExtendedLifetime(dcols) {}
             gx = dx
         }
-        if nb { gb = gT.reshaped([o, p]).sum(dim: 1) }
+        if nb { gb = gc.sum(dims: [0, 2, 3]) }
         return hasBias ? [gx, gw, gb] : [gx, gw]
     }
 }

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Output size of a pooling window along one dimension (PyTorch's floor/ceil rule).
 private func pooledSize(_ size: Int, kernel: Int, stride: Int, padding: Int, dilation: Int, ceilMode: Bool, op: String) -> Int {
     let span = size + 2 * padding - dilation * (kernel - 1) - 1
@@ -22,31 +24,15 @@ public func maxPool2d(_ x: Tensor, kernelSize: (Int, Int), stride: (Int, Int)? =
     let xc = x.contiguous()
     let planes = n * c
     var argmax = [Int32](repeating: 0, count: planes * oh * ow)
+    let geometry = syn_conv_geometry(n: Int64(planes), c: 1, h: Int64(h), w: Int64(w), kh: Int64(kernelSize.0), kw: Int64(kernelSize.1),
+                                     sh: Int64(s.0), sw: Int64(s.1), ph: Int64(padding.0), pw: Int64(padding.1),
+                                     dh: Int64(dilation.0), dw: Int64(dilation.1), oh: Int64(oh), ow: Int64(ow))
     let y = argmax.withUnsafeMutableBufferPointer { idxBuf in
         let idx = SendablePointer(idxBuf.baseAddress!)
         return Tensor.produce([n, c, oh, ow]) { out in
             let src = SendablePointer(xc.basePointer), dst = SendablePointer(out)
-            ThreadPool.shared.parallelFor(planes, grain: Swift.max(1, 4096 / Swift.max(oh * ow, 1))) { r in
-                for plane in r {
-                    let xp = src.pointer + plane * h * w, yp = dst.pointer + plane * oh * ow, ip = idx.pointer + plane * oh * ow
-                    for i in 0..<oh {
-                        for j in 0..<ow {
-                            var best = -Float.infinity, at: Int32 = -1
-                            for a in 0..<kernelSize.0 {
-                                let yy = i * s.0 - padding.0 + a * dilation.0
-                                if yy < 0 || yy >= h { continue }
-                                for b in 0..<kernelSize.1 {
-                                    let xx = j * s.1 - padding.1 + b * dilation.1
-                                    if xx < 0 || xx >= w { continue }
-                                    let v = xp[yy * w + xx]
-                                    if v > best || at < 0 || v.isNaN { best = v; at = Int32(yy * w + xx) }
-                                }
-                            }
-                            yp[i * ow + j] = best
-                            ip[i * ow + j] = at
-                        }
-                    }
-                }
+            ThreadPool.shared.parallelFor(planes, grain: Swift.max(1, 16_384 / Swift.max(oh * ow, 1))) { r in
+                syn_maxpool2d(src.pointer, dst.pointer, idx.pointer, geometry, Int64(r.lowerBound), Int64(r.upperBound))
             }
         }
     }
