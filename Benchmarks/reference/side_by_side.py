@@ -89,7 +89,7 @@ def main():
     ap.add_argument("--ort", action="store_true", help="W6 also on ONNX Runtime (w6_onnxruntime.py; needs onnx, onnxruntime)")
     a = ap.parse_args()
     references = {"PyTorch": {"W1": ["w1_sgemm.py", "--no-bf16"], "W1b": ["w1_sgemm.py", "--sizes"],
-                              "W2": ["w2_mlp.py", "--epochs", "3", "--bench-json"], "W6": ["w6_inference.py"]}}
+                              "W2": ["w2_mlp.py", "--epochs", "3", "--bench-json"], "W3": ["w3_cnn.py", "--epochs", "3"], "W6": ["w6_inference.py"]}}
     if a.ort:
         references["ONNX Runtime"] = {"W6": ["w6_onnxruntime.py"]}
     header = "| workload | metric | threads | Synapse | " + " | ".join(f"{r} | ratio" for r in references) + " |"

@@ -13,6 +13,7 @@ enum SpecFigures {
             return one ? "100" : "185-198"
         case ("W1b", _): return one ? "210" : "414-421"
         case ("W2", "s/epoch"): return (one ? "2.53" : "1.6-2.0") + " (acc@5 0.878)"
+        case ("W3", "s/epoch"): return (one ? "28.2-29.3" : "19-23") + " (acc@2 0.898)"
         case ("W6", "p50_us"): return one ? "70 (p99 130)" : "–"
         case ("W6", "samples/s"): return one ? "89k" : "152-163k"
         default: return "–"
@@ -25,6 +26,7 @@ enum SpecFigures {
         switch (m.workload, m.metric) {
         case ("W1", _): return m["kernel"] == .string("matmul") ? "≥ 95% of raw" : "–"
         case ("W2", "s/epoch"): return "≤ 0.6× PyTorch"
+        case ("W3", "s/epoch"): return "≤ 0.65× PyTorch"
         case ("W6", "p50_us"): return one ? "≤ 30" : "≤ 15"
         case ("W6", "samples/s"): return one ? "≥ ORT 99-103k" : "≥ ORT 165-194k"
         default: return "–"

@@ -20,6 +20,7 @@ enum WorkloadID: String, CaseIterable, ExpressibleByArgument, Sendable {
     case w1 = "W1"
     case w1b = "W1b"
     case w2 = "W2"
+    case w3 = "W3"
     case w6 = "W6"
 
     /// Accepts ids in any letter case ("w1b", "W1B").
@@ -34,6 +35,7 @@ enum WorkloadID: String, CaseIterable, ExpressibleByArgument, Sendable {
         case .w1: return W1(quick: settings.quick)
         case .w1b: return W1b(quick: settings.quick)
         case .w2: return W2(quick: settings.quick, accuracy: settings.accuracy)
+        case .w3: return W3(quick: settings.quick, accuracy: settings.accuracy)
         case .w6: return W6(quick: settings.quick)
         }
     }
