@@ -34,8 +34,8 @@ enum WorkloadID: String, CaseIterable, ExpressibleByArgument, Sendable {
         switch self {
         case .w1: return W1(quick: settings.quick)
         case .w1b: return W1b(quick: settings.quick)
-        case .w2: return W2(quick: settings.quick, accuracy: settings.accuracy)
-        case .w3: return W3(quick: settings.quick, accuracy: settings.accuracy)
+        case .w2: return ClassifierTrainingWorkload.w2(quick: settings.quick, accuracy: settings.accuracy)
+        case .w3: return ClassifierTrainingWorkload.w3(quick: settings.quick, accuracy: settings.accuracy)
         case .w6: return W6(quick: settings.quick)
         }
     }

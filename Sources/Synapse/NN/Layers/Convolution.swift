@@ -21,9 +21,7 @@ public final class Conv2d: Module, Layer {
         require(inChannels > 0 && outChannels > 0 && groups > 0 && inChannels % groups == 0 && outChannels % groups == 0,
                      "Conv2d: \(inChannels) → \(outChannels) channels cannot be split into \(groups) groups")
         let shape = [outChannels, inChannels / groups, kernelSize.0, kernelSize.1]
-        weight = Parameter(Init.kaimingUniform(shape, a: Float(5).squareRoot(), generator: generator))
-        let bound = 1 / Float(Init.fans(shape).fanIn).squareRoot()
-        self.bias = bias ? Parameter(Init.uniform([outChannels], low: -bound, high: bound, generator: generator)) : nil
+        (weight, self.bias) = convolutionParameters(shape, bias: bias, biasCount: outChannels, generator: generator)
         self.stride = stride
         self.padding = padding
         self.dilation = dilation
@@ -67,9 +65,7 @@ public final class Conv1d: Module, Layer {
         require(inChannels > 0 && outChannels > 0 && groups > 0 && inChannels % groups == 0 && outChannels % groups == 0,
                      "Conv1d: \(inChannels) → \(outChannels) channels cannot be split into \(groups) groups")
         let shape = [outChannels, inChannels / groups, kernelSize]
-        weight = Parameter(Init.kaimingUniform(shape, a: Float(5).squareRoot(), generator: generator))
-        let bound = 1 / Float(Init.fans(shape).fanIn).squareRoot()
-        self.bias = bias ? Parameter(Init.uniform([outChannels], low: -bound, high: bound, generator: generator)) : nil
+        (weight, self.bias) = convolutionParameters(shape, bias: bias, biasCount: outChannels, generator: generator)
         self.stride = stride
         self.padding = padding
         self.dilation = dilation
@@ -110,9 +106,7 @@ public final class ConvTranspose2d: Module, Layer {
         require(inChannels > 0 && outChannels > 0 && groups > 0 && inChannels % groups == 0 && outChannels % groups == 0,
                      "ConvTranspose2d: \(inChannels) → \(outChannels) channels cannot be split into \(groups) groups")
         let shape = [inChannels, outChannels / groups, kernelSize, kernelSize]
-        weight = Parameter(Init.kaimingUniform(shape, a: Float(5).squareRoot(), generator: generator))
-        let bound = 1 / Float(Init.fans(shape).fanIn).squareRoot()
-        self.bias = bias ? Parameter(Init.uniform([outChannels], low: -bound, high: bound, generator: generator)) : nil
+        (weight, self.bias) = convolutionParameters(shape, bias: bias, biasCount: outChannels, generator: generator)
         self.stride = (stride, stride)
         self.padding = (padding, padding)
         self.outputPadding = (outputPadding, outputPadding)
@@ -128,4 +122,12 @@ public final class ConvTranspose2d: Module, Layer {
         return convTranspose2d(x, weight: weight.value, bias: bias?.value, stride: stride, padding: padding,
                                outputPadding: outputPadding, dilation: dilation, groups: groups)
     }
+}
+
+/// PyTorch's default initialisation of a convolution: weight Kaiming-uniform with a = √5
+/// (U(±1/√fanIn)), bias U(±1/√fanIn), where fanIn comes from weight dimensions 1 and up.
+func convolutionParameters(_ shape: [Int], bias: Bool, biasCount: Int, generator: RandomGenerator) -> (Parameter, Parameter?) {
+    let weight = Parameter(Init.kaimingUniform(shape, a: Float(5).squareRoot(), generator: generator))
+    let bound = 1 / Float(Init.fans(shape).fanIn).squareRoot()
+    return (weight, bias ? Parameter(Init.uniform([biasCount], low: -bound, high: bound, generator: generator)) : nil)
 }

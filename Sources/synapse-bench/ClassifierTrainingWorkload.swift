@@ -1,0 +1,87 @@
+import Synapse
+
+/// W2 and W3: a classifier trained on Fashion-MNIST with cross-entropy and Adam (lr 1e-3), batches
+/// reshuffled every epoch, the last partial batch dropped, PyTorch default init, seed 0 (as
+/// `synapse train --seed 0`).
+///
+/// Loading and decoding the IDX files is not timed. An epoch's time covers what PyTorch's reference
+/// loop covers: gathering each shuffled batch, forward, loss, backward, the Adam step and reading the
+/// loss. A throwaway network trains a few steps first to warm caches and the allocator, so the
+/// measured network trains exactly the timed epochs.
+struct ClassifierTrainingWorkload: Workload {
+    /// Workload id ("W2", "W3").
+    let id: String
+    /// Examples per step.
+    let batchSize: Int
+    /// Epochs after which the spec reports accuracy (`--accuracy` trains exactly these).
+    let accuracyEpochs: Int
+    /// The network, initialised from a generator.
+    let makeModel: @Sendable (RandomGenerator) -> any Layer
+    /// Smoke mode: 3 × 20 timed steps instead of epochs.
+    let quick: Bool
+    /// Train the spec's epochs so the reported accuracy is the spec's (otherwise 3 timed epochs).
+    let accuracy: Bool
+    /// Steps per smoke repetition.
+    let smokeSteps = 20
+
+    /// W2: Linear(784,512)-ReLU-Linear(512,256)-ReLU-Linear(256,10), batch 128 (468 steps), accuracy after 5 epochs.
+    static func w2(quick: Bool, accuracy: Bool) -> Self {
+        Self(id: "W2", batchSize: 128, accuracyEpochs: 5, makeModel: { MLPClassifier(generator: $0) }, quick: quick, accuracy: accuracy)
+    }
+
+    /// W3: Conv2d(1,32,3,pad 1)-ReLU-MaxPool2 → Conv2d(32,64,3,pad 1)-ReLU-MaxPool2 → Linear(3136,128)-ReLU →
+    /// Linear(128,10), batch 64 (937 steps), accuracy after 2 epochs.
+    static func w3(quick: Bool, accuracy: Bool) -> Self {
+        Self(id: "W3", batchSize: 64, accuracyEpochs: 2, makeModel: { CNNClassifier(generator: $0) }, quick: quick, accuracy: accuracy)
+    }
+
+    func run(threads: Int, emit: (Measurement) -> Void) throws {
+        let train = try FashionMNIST.load(split: .train)
+        let loader = DataLoader(train, batchSize: batchSize, shuffle: true, dropLast: true, seed: 0)
+
+        // Warm-up on a throwaway network and loader, leaving the measured run's random streams untouched.
+        let warmUp = Trainer(makeModel(RandomGenerator(seed: 1)))
+        var warmUpBatches = DataLoader(train, batchSize: batchSize, shuffle: true, dropLast: true, seed: 1).makeIterator()
+        for _ in 0..<(quick ? 5 : 20) { _ = warmUp.step(warmUpBatches.next()!) }
+
+        manualSeed(0)
+        let trainer = Trainer(makeModel(RandomGenerator(seed: 0)))
+        if quick {
+            var batches = loader.makeIterator()
+            let times = (0..<3).map { _ in
+                Timing.seconds { for _ in 0..<smokeSteps { _ = trainer.step(batches.next()!) } }
+            }
+            emit(Measurement(id, threads: threads, metric: "s/\(smokeSteps)steps", value: Timing.median(times),
+                             ["steps": .int(smokeSteps), "note": .string("smoke run, not an epoch time")]))
+            return
+        }
+        let epochs = accuracy ? accuracyEpochs : 3
+        var times: [Double] = []
+        for _ in 0..<epochs {
+            times.append(Timing.seconds { for batch in loader { _ = trainer.step(batch) } })
+        }
+        let testAccuracy = ClassifierTraining.accuracy(of: trainer.model, on: try FashionMNIST.load(split: .test))
+        emit(Measurement(id, threads: threads, metric: "s/epoch", value: Timing.median(times),
+                         ["epochs": .int(epochs), "steps": .int(loader.count), "test_accuracy": .double(testAccuracy)]))
+    }
+
+    /// A network and its optimiser.
+    private final class Trainer {
+        let model: any Layer
+        let optimizer: Adam
+
+        init(_ model: any Layer) {
+            self.model = model
+            optimizer = Adam(model.parameters(), learningRate: 1e-3)
+        }
+
+        /// One training step on `batch`; returns the loss.
+        func step(_ batch: TensorDataset.Batch) -> Float {
+            let loss = crossEntropy(model(batch.features), batch.labels)
+            optimizer.zeroGrad()
+            loss.backward()
+            optimizer.step()
+            return loss.item()
+        }
+    }
+}
