@@ -3,11 +3,12 @@
 #   libdnnl-dev            oneDNN 2.x, the matmul / linear kernels
 #   zlib1g-dev             gzip-compressed IDX datasets
 #   dataset-fashion-mnist  the Fashion-MNIST dataset used by the main job and the real-data tests
+#   vim-runtime            Vim's documentation: the character-level benchmark corpus (TextCorpus)
 #   pkg-config             used by SwiftPM to locate system libraries
 # A Swift 6 toolchain must already be on PATH (swift.org toolchain; Debian 12 does not package Swift 6).
 set -euo pipefail
 
-packages=(libdnnl-dev zlib1g-dev dataset-fashion-mnist pkg-config)
+packages=(libdnnl-dev zlib1g-dev dataset-fashion-mnist vim-runtime pkg-config)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
