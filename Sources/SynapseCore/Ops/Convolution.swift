@@ -27,16 +27,8 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (In
     let og = o / groups, k = cg * kh * kw, p = n * oh * ow
     // Columns for all groups: group g occupies rows [g·k, (g+1)·k).
     let cols = Tensor.produce([groups * k, p]) { out in
-        let src = SendablePointer(xc.basePointer), dst = SendablePointer(out)
-        ThreadPool.shared.parallelFor(c, grain: Swift.max(1, 16_384 / Swift.max(kh * kw * p, 1))) { r in
-            for gi in 0..<groups {
-                let c0 = gi * cg, c1 = c0 + cg
-                let lo = Swift.max(r.lowerBound, c0), hi = Swift.min(r.upperBound, c1)
-                if lo < hi {
-                    syn_im2col(src.pointer, dst.pointer + gi * k * p, geometry, Int64(c0), Int64(c1), Int64(lo), Int64(hi))
-                }
-            }
-        }
+        ConvolutionLowering.im2col(xc.basePointer, into: out, geometry: geometry, groups: groups,
+                                   grain: Swift.max(1, 16_384 / Swift.max(kh * kw * p, 1)))
     }
     // One GEMM per example and group, straight into [N, O, oh, ow]: example n's columns are the
     // [k, oh·ow] block at column n·oh·ow of the column matrix (leading dimension N·oh·ow), so no
@@ -87,16 +79,7 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (In
             }
             var dx = Tensor.zeros([n, c, h, w])
             dx.withUnsafeMutableBufferPointer { buf in
-                let dst = SendablePointer(buf.baseAddress!), src = SendablePointer(dcols.basePointer)
-                ThreadPool.shared.parallelFor(c, grain: 1) { r in
-                    for gi in 0..<groups {
-                        let c0 = gi * cg, c1 = c0 + cg
-                        let lo = Swift.max(r.lowerBound, c0), hi = Swift.min(r.upperBound, c1)
-                        if lo < hi {
-                            syn_col2im(src.pointer + gi * k * p, dst.pointer, geometry, Int64(c0), Int64(c1), Int64(lo), Int64(hi))
-                        }
-                    }
-                }
+                ConvolutionLowering.col2im(dcols.basePointer, into: buf.baseAddress!, geometry: geometry, groups: groups)
             }
             withExtendedLifetime(dcols) {}
             gx = dx

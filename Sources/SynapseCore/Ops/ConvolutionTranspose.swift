@@ -38,14 +38,7 @@ public func convTranspose2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, st
     }
     var y = Tensor.zeros([n, cout, oh, ow])
     y.withUnsafeMutableBufferPointer { buf in
-        let dst = SendablePointer(buf.baseAddress!), src = SendablePointer(cols.basePointer)
-        ThreadPool.shared.parallelFor(cout, grain: 1) { r in
-            for gi in 0..<groups {
-                let c0 = gi * coutg, c1 = c0 + coutg
-                let lo = Swift.max(r.lowerBound, c0), hi = Swift.min(r.upperBound, c1)
-                if lo < hi { syn_col2im(src.pointer + gi * k * p, dst.pointer, geometry, Int64(c0), Int64(c1), Int64(lo), Int64(hi)) }
-            }
-        }
+        ConvolutionLowering.col2im(cols.basePointer, into: buf.baseAddress!, geometry: geometry, groups: groups)
     }
     if let bias { y = y + bias.detached().reshaped([1, cout, 1, 1]) }
     var inputs = [x, weight]
@@ -56,14 +49,7 @@ public func convTranspose2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, st
         // Columns of the upstream gradient in the adjoint convolution's layout.
         let gc = g.contiguous()
         let gcols = Tensor.produce([groups * k, p]) { out in
-            let src = SendablePointer(gc.basePointer), dst = SendablePointer(out)
-            ThreadPool.shared.parallelFor(cout, grain: 1) { r in
-                for gi in 0..<groups {
-                    let c0 = gi * coutg, c1 = c0 + coutg
-                    let lo = Swift.max(r.lowerBound, c0), hi = Swift.min(r.upperBound, c1)
-                    if lo < hi { syn_im2col(src.pointer, dst.pointer + gi * k * p, geometry, Int64(c0), Int64(c1), Int64(lo), Int64(hi)) }
-                }
-            }
+            ConvolutionLowering.im2col(gc.basePointer, into: out, geometry: geometry, groups: groups)
         }
         var gx: Tensor? = nil, gw: Tensor? = nil, gb: Tensor? = nil
         if nx {
