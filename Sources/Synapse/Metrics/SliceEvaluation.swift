@@ -1,5 +1,5 @@
 /// The examples of one group and the metrics computed on them alone.
-public struct Slice<Summary: Sendable>: Sendable {
+public struct EvaluationSlice<Summary: Sendable>: Sendable {
     /// The group key shared by the slice's examples.
     public let key: String
     /// Number of examples in the slice.
@@ -63,10 +63,10 @@ public enum SliceEvaluation {
     /// Runs `compute` on the indices of each group (`keys[i]` is example i's group).
     public static func evaluate<Summary: Sendable, Failure: Error>(
         keys: [String], order: [String] = [], compute: ([Int]) throws(Failure) -> Summary
-    ) throws(Failure) -> [Slice<Summary>] {
-        var slices: [Slice<Summary>] = []
+    ) throws(Failure) -> [EvaluationSlice<Summary>] {
+        var slices: [EvaluationSlice<Summary>] = []
         for group in groups(keys: keys, order: order) {
-            slices.append(Slice(key: group.key, count: group.indices.count, summary: try compute(group.indices)))
+            slices.append(EvaluationSlice(key: group.key, count: group.indices.count, summary: try compute(group.indices)))
         }
         return slices
     }
@@ -79,7 +79,7 @@ public struct ClassificationSlices: Sendable {
     /// The metric used to pick the worst slice.
     public let metric: SliceMetric
     /// Every slice, in key order.
-    public let slices: [Slice<ClassificationSummary>]
+    public let slices: [EvaluationSlice<ClassificationSummary>]
 
     /// Groups examples by `keys` (one per example, e.g. a column's values) and summarises each group.
     /// - Parameters:
@@ -110,11 +110,11 @@ public struct ClassificationSlices: Sendable {
 
     /// The slice with the worst value of `metric` (lowest when higher is better); slices where it is
     /// undefined are skipped, and the first slice wins ties. Nil when no slice has a value.
-    public var worst: Slice<ClassificationSummary>? { worst(by: metric) }
+    public var worst: EvaluationSlice<ClassificationSummary>? { worst(by: metric) }
 
     /// The slice with the worst value of `metric` (see `worst`).
-    public func worst(by metric: SliceMetric) -> Slice<ClassificationSummary>? {
-        var best: (slice: Slice<ClassificationSummary>, value: Double)?
+    public func worst(by metric: SliceMetric) -> EvaluationSlice<ClassificationSummary>? {
+        var best: (slice: EvaluationSlice<ClassificationSummary>, value: Double)?
         for slice in slices {
             guard let v = metric.value(in: slice.summary) else { continue }
             if let current = best?.value, metric.higherIsBetter ? v >= current : v <= current { continue }
