@@ -21,6 +21,8 @@ public struct Checkpoint: Sendable {
     public var optimizer: [String: Tensor] = [:]
     /// The optimizer's learning rate.
     public var learningRate: Float = 0
+    /// The optimizer's type name (e.g. `Adam`): state of one optimizer type means nothing to another.
+    public var optimizerType = ""
     /// Random generator states by name (the training loader's is `loader.train`).
     public var generators: [String: [UInt64]] = [:]
     /// Callback states by `checkpointKey`.
@@ -38,6 +40,7 @@ public struct Checkpoint: Sendable {
         var epoch: Int
         var globalStep: Int
         var learningRate: Float
+        var optimizerType: String
         var generators: [String: [String]]
         var callbacks: [String: [String: Double]]
         var callbackTensors: [String: [String]]
@@ -89,7 +92,7 @@ public struct Checkpoint: Sendable {
     public func write(to url: URL) throws(CheckpointError) {
         let tensors = namedTensors
         let header = Header(format: Self.formatName, version: Self.formatVersion, epoch: epoch, globalStep: globalStep,
-                            learningRate: learningRate,
+                            learningRate: learningRate, optimizerType: optimizerType,
                             generators: generators.mapValues { $0.map { String($0, radix: 16) } },
                             callbacks: callbacks.mapValues(\.values),
                             callbackTensors: callbacks.mapValues { $0.tensors.keys.sorted() },
@@ -130,6 +133,7 @@ public struct Checkpoint: Sendable {
         c.epoch = header.epoch
         c.globalStep = header.globalStep
         c.learningRate = header.learningRate
+        c.optimizerType = header.optimizerType
         c.history = header.history
         for (name, words) in header.generators {
             let values = words.compactMap { UInt64($0, radix: 16) }

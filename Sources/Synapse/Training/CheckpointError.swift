@@ -9,6 +9,14 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     /// Writing the checkpoint failed.
     case writeFailed(path: String, reason: String)
 
+    /// The explanation without the path (callbacks, which do not know the file, leave the path empty).
+    public var reason: String {
+        switch self {
+        case .missing: return "file does not exist"
+        case .corrupt(_, let r), .mismatch(_, let r), .writeFailed(_, let r): return r
+        }
+    }
+
     /// Human-readable explanation.
     public var description: String {
         switch self {

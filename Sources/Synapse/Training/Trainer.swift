@@ -62,7 +62,7 @@ public final class Trainer<Train: BatchedDataset, Validation: BatchedDataset> wh
         self.callbacks = callbacks
         self.generators = generators
         context = TrainingContext(model: model, optimizer: optimizer)
-        context.makeCheckpoint = { [unowned self] in self.checkpoint() }
+        context.makeCheckpoint = { [weak self] in self?.checkpoint() ?? Checkpoint() }
     }
 
     /// Trains until `context.epoch == epochs` (continuing after a resume) or a callback stops
@@ -165,6 +165,7 @@ public final class Trainer<Train: BatchedDataset, Validation: BatchedDataset> wh
         c.model = model.stateDict()
         c.optimizer = optimizer.stateDict()
         c.learningRate = optimizer.learningRate
+        c.optimizerType = String(describing: type(of: optimizer))
         c.history = context.history
         for (name, g) in generators { c.generators[name] = g.state }
         c.generators["loader.train"] = trainLoader.generatorState
@@ -186,6 +187,10 @@ public final class Trainer<Train: BatchedDataset, Validation: BatchedDataset> wh
     /// Restores a checkpoint already in memory; `path` names it in errors.
     public func restore(_ c: Checkpoint, path: String = "<memory>") throws(CheckpointError) {
         // Check everything that can be checked before changing anything.
+        let optimizerType = String(describing: type(of: optimizer))
+        guard c.optimizerType == optimizerType else {
+            throw .mismatch(path: path, reason: "it holds \(c.optimizerType) state but the optimizer is \(optimizerType)")
+        }
         var generatorStates: [(RandomGenerator, [UInt64])] = []
         for (name, g) in generators {
             guard let s = c.generators[name] else { throw .mismatch(path: path, reason: "no state for random generator '\(name)'") }
@@ -201,7 +206,11 @@ public final class Trainer<Train: BatchedDataset, Validation: BatchedDataset> wh
         do { try model.loadStateDict(c.model) } catch { throw .mismatch(path: path, reason: error.description) }
         do { try optimizer.loadStateDict(c.optimizer) } catch { throw .mismatch(path: path, reason: error.description) }
         optimizer.learningRate = c.learningRate
-        for cb in checkpointable { try cb.restore(from: c.callbacks[cb.checkpointKey]!) }
+        for cb in checkpointable {
+            do { try cb.restore(from: c.callbacks[cb.checkpointKey]!) } catch {
+                throw .mismatch(path: path, reason: "callback '\(cb.checkpointKey)': \(error.reason)")
+            }
+        }
         for (g, s) in generatorStates { g.state = s }
         trainLoader.generatorState = loaderState
         if let validationLoader, let s = c.generators["loader.validation"] { validationLoader.generatorState = s }

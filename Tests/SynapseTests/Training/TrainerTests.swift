@@ -81,7 +81,7 @@ struct TrainingRun {
         scheduler = LRScheduler(optimizer, schedule: SequentialLR([LinearLR.warmUp(steps: 6), CosineAnnealingLR(tMax: 60, etaMin: 1e-4)],
                                                                   milestones: [6]))
         earlyStopping = EarlyStopping(monitor: "val_loss", patience: 50, minDelta: 0)
-        checkpoints = ModelCheckpoint(directory: directory, every: 1, monitor: "val_accuracy", mode: .max)
+        checkpoints = ModelCheckpoint(directory: directory, every: 1, monitor: "val_accuracy", mode: .max, keepAll: true)
         let callbacks: [any TrainingCallback] = [
             GradientNormTracker(), GradientClippingCallback(maxNorm: 0.5), LRSchedulerCallback(scheduler, interval: .batch),
             earlyStopping, HistoryLogger(jsonLines: directory.appendingPathComponent("history.jsonl"),
@@ -135,8 +135,19 @@ struct TrainerTests {
         let csv = try String(contentsOf: dirB.appendingPathComponent("history.csv"), encoding: .utf8).split(separator: "\n")
         #expect(csv.count == 7 && csv[0].hasPrefix("epoch,loss,val_loss,"))
         #expect(FileManager.default.fileExists(atPath: resumed.checkpoints.bestURL.path))
+        for line in jsonl.split(separator: "\n") {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object?["epoch"] != nil && object?["val_accuracy"] != nil && object?["grad_norm_mean"] != nil)
+        }
         // Training learned something.
         #expect((full.records.last?.values["val_accuracy"] ?? 0) > 0.6)
+
+        // Control: the dropout generator's state matters, so restoring it is what made the runs agree.
+        let perturbed = TrainingRun(directory: dirB)
+        try perturbed.trainer.resume(from: dirB.appendingPathComponent("epoch-3.safetensors"))
+        _ = perturbed.trainer.generators["dropout"]?.next()
+        try perturbed.trainer.fit(epochs: 6)
+        #expect(Self.bits(perturbed.model.stateDict()) != Self.bits(uninterrupted.model.stateDict()))
     }
 
     @Test("missing, corrupt and mismatched checkpoints are typed errors")
@@ -183,6 +194,18 @@ struct TrainerTests {
         } catch {
             guard case .mismatch(_, let reason) = error else { Issue.record("\(error)"); return }
             #expect(reason.contains("fc1.weight"))
+        }
+
+        // State of another optimizer type, or without a callback's state, is a mismatch too.
+        var sgdState = try Checkpoint.read(from: url)
+        sgdState.optimizerType = "SGD"
+        #expect(throws: CheckpointError.mismatch(path: "<memory>", reason: "it holds SGD state but the optimizer is Adam")) {
+            try TrainingRun(directory: dir).trainer.restore(sgdState)
+        }
+        var noScheduler = try Checkpoint.read(from: url)
+        noScheduler.callbacks["lr_scheduler"] = nil
+        #expect(throws: CheckpointError.mismatch(path: "<memory>", reason: "no state for callback 'lr_scheduler'")) {
+            try TrainingRun(directory: dir).trainer.restore(noScheduler)
         }
     }
 

@@ -76,7 +76,7 @@ public final class EarlyStopping: CheckpointableCallback {
     /// Restores the state.
     public func restore(from state: CallbackState) throws(CheckpointError) {
         guard let best = state.values["best"], let be = state.values["best_epoch"], let wait = state.values["wait"] else {
-            throw .mismatch(path: checkpointKey, reason: "early-stopping state lacks best, best_epoch or wait")
+            throw .mismatch(path: "", reason: "early-stopping state lacks best, best_epoch or wait")
         }
         self.best = best
         bestEpoch = Int(be)

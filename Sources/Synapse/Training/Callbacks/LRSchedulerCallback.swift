@@ -44,7 +44,7 @@ public final class LRSchedulerCallback: CheckpointableCallback {
     /// Restores the scheduler's state.
     public func restore(from state: CallbackState) throws(CheckpointError) {
         do { try scheduler.loadStateDict(state.values) } catch {
-            throw .mismatch(path: checkpointKey, reason: error.description)
+            throw .mismatch(path: "", reason: error.description)
         }
     }
 }

@@ -61,7 +61,7 @@ public final class ModelCheckpoint: CheckpointableCallback {
 
     /// Restores the best monitored value.
     public func restore(from state: CallbackState) throws(CheckpointError) {
-        guard let best = state.values["best"] else { throw .mismatch(path: checkpointKey, reason: "model-checkpoint state lacks best") }
+        guard let best = state.values["best"] else { throw .mismatch(path: "", reason: "model-checkpoint state lacks best") }
         self.best = best
     }
 }
