@@ -254,8 +254,10 @@ struct TrainerTests {
                               callbacks: [GradientClippingCallback(maxValue: 0.1), LRSchedulerCallback(plateau, monitor: "val_accuracy"),
                                           ProgressBarCallback(output: handle, interactive: false)],
                               generators: [:])
+        trainer.trainMetrics = true
         let history = try trainer.fit(epochs: 3)
         try handle.close()
+        #expect(history.records.allSatisfy { $0.values["accuracy"] != nil && $0.values["val_accuracy"] != nil })
         #expect(history.series("lr").compactMap { $0 } == [Double(Float(0.1)), Double(Float(0.1)), Double(Float(0.05))])
         let text = try String(contentsOf: logURL, encoding: .utf8)
         #expect(text.contains("epoch 1/3 [") == false && text.contains("epoch 3/3  loss "))
