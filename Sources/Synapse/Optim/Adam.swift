@@ -3,13 +3,14 @@ import Foundation
 
 /// Adam (Kingma & Ba) with optional AMSGrad; `weightDecay` is an L2 term added to the gradient,
 /// exactly as PyTorch's `torch.optim.Adam`. See `AdamW` for decoupled weight decay.
-public class Adam: Optimizer {
+public class Adam: Optimizer, MomentumScheduling {
     /// Parameters updated.
     public let parameters: [Parameter]
     /// Learning rate.
     public var learningRate: Float
-    /// Exponential decay rates of the first and second moment estimates.
-    public let betas: (Float, Float)
+    /// Exponential decay rates of the first and second moment estimates (`OneCycleLR` may cycle
+    /// the first between steps).
+    public var betas: (Float, Float)
     /// Term added to the denominator for stability.
     public let eps: Float
     /// Weight decay coefficient.
@@ -87,6 +88,12 @@ public class Adam: Optimizer {
             state.set(i, "exp_avg_sq", v)
             if let vmax { state.set(i, "max_exp_avg_sq", vmax) }
         }
+    }
+
+    /// β₁, the momentum term cycled by one-cycle schedules (PyTorch cycles `betas[0]` for Adam).
+    public var scheduledMomentum: Float {
+        get { betas.0 }
+        set { betas.0 = newValue }
     }
 
     /// Moment buffers and step counts by "index.name".

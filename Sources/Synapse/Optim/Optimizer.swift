@@ -17,6 +17,13 @@ extension Optimizer {
     public func zeroGrad() { parameters.forEach { $0.zeroGrad() } }
 }
 
+/// An optimizer whose momentum term a schedule may change between steps (SGD's `momentum`,
+/// Adam's β₁), as PyTorch's `OneCycleLR(cycle_momentum=True)` does.
+public protocol MomentumScheduling: Optimizer {
+    /// The momentum term used by the next `step()`.
+    var scheduledMomentum: Float { get set }
+}
+
 /// Errors from restoring optimizer state.
 public enum OptimizerError: Error, CustomStringConvertible, Equatable {
     /// A state tensor has the wrong shape or is missing.

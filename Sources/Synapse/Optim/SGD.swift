@@ -1,12 +1,12 @@
 /// Stochastic gradient descent with optional momentum, Nesterov momentum and L2 weight decay
 /// (PyTorch `torch.optim.SGD` semantics: the first step initialises the momentum buffer to the gradient).
-public final class SGD: Optimizer {
+public final class SGD: Optimizer, MomentumScheduling {
     /// Parameters updated.
     public let parameters: [Parameter]
     /// Learning rate.
     public var learningRate: Float
-    /// Momentum factor (0 disables momentum).
-    public let momentum: Float
+    /// Momentum factor (0 disables momentum); `OneCycleLR` may cycle it between steps.
+    public var momentum: Float
     /// Dampening of the gradient added to the momentum buffer.
     public let dampening: Float
     /// L2 penalty added to the gradient.
@@ -59,6 +59,12 @@ public final class SGD: Optimizer {
             }
             if let buf { state.set(i, "momentum_buffer", buf) }
         }
+    }
+
+    /// The momentum factor, as cycled by one-cycle schedules.
+    public var scheduledMomentum: Float {
+        get { momentum }
+        set { momentum = newValue }
     }
 
     /// Momentum buffers by "index.momentum_buffer".

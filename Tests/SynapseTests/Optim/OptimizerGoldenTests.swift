@@ -19,6 +19,8 @@ struct OptimGoldenTests {
         OptimizerGoldenCase(name: "optim_adam", make: makeAdam),
         OptimizerGoldenCase(name: "optim_adam_amsgrad", make: makeAdam),
         OptimizerGoldenCase(name: "optim_adamw", make: makeAdamW),
+        OptimizerGoldenCase(name: "optim_adagrad", make: makeAdagrad),
+        OptimizerGoldenCase(name: "optim_rmsprop_momentum", make: makeRMSprop),
     ]
 
     static func makeSGD(_ params: [Parameter], _ a: GoldenCallArguments) throws -> any Optimizer {
@@ -34,6 +36,16 @@ struct OptimGoldenTests {
     static func makeAdamW(_ params: [Parameter], _ a: GoldenCallArguments) throws -> any Optimizer {
         AdamW(params, learningRate: try a.float("lr"), betas: try a.pair("betas"), eps: try a.float("eps"),
               weightDecay: try a.float("weight_decay"), amsgrad: try a.bool("amsgrad"))
+    }
+
+    static func makeAdagrad(_ params: [Parameter], _ a: GoldenCallArguments) throws -> any Optimizer {
+        Adagrad(params, learningRate: try a.float("lr"), lrDecay: try a.float("lr_decay"), weightDecay: try a.float("weight_decay"),
+                initialAccumulatorValue: try a.float("initial_accumulator_value"), eps: try a.float("eps"))
+    }
+
+    static func makeRMSprop(_ params: [Parameter], _ a: GoldenCallArguments) throws -> any Optimizer {
+        RMSprop(params, learningRate: try a.float("lr"), alpha: try a.float("alpha"), eps: try a.float("eps"),
+                weightDecay: try a.float("weight_decay"), momentum: try a.float("momentum"), centered: try a.bool("centered"))
     }
 
     /// The PyTorch parameter order of every case: `torch.optim.X([w, b], ...)`.
@@ -74,8 +86,8 @@ struct OptimGoldenTests {
             }
             expectClose(actual, try archive.tensor(full), rtol: tol.rtol, atol: tol.atol, "\(c.name) \(full)")
         }
-        // Adam-family optimizers also record the step count, like PyTorch's state["step"].
-        if optimizer is Adam {
+        // Adam, Adagrad and RMSprop also record the step count, like PyTorch's state["step"].
+        if optimizer is Adam || optimizer is Adagrad || optimizer is RMSprop {
             for i in params.indices {
                 expectedKeys.insert("\(i).step")
                 #expect(state["\(i).step"]?.item() == 5, "\(c.name): \(i).step = \(String(describing: state["\(i).step"]))")
@@ -87,7 +99,8 @@ struct OptimGoldenTests {
     @Test("every optimizer case of the manifest is covered")
     func tableCoversOptimizerCases() throws {
         let manifest = try GoldenManifest.bundled.get()
-        let optimCases = Set(manifest.cases.filter { $0.group == "optimizer" }.map(\.name))
+        // The group also holds the gradient-clipping cases, tested in GradientClippingTests.
+        let optimCases = Set(manifest.cases.filter { $0.group == "optimizer" && $0.name.hasPrefix("optim_") }.map(\.name))
         #expect(optimCases == Set(Self.cases.map(\.name)))
     }
 
