@@ -33,6 +33,15 @@ import Testing
                             "counts": list(e.histogram_value.bucket)} for e in acc.Histograms(t)]
                        for t in tags["histograms"]},
     }
+    # What the TensorBoard server itself loads: plugin data, with scalars and histograms migrated
+    # to tensors (data_compat), as its Scalars, Histograms and Text tabs show them.
+    from tensorboard.backend.event_processing import plugin_event_accumulator
+    from tensorboard.util import tensor_util
+    served = plugin_event_accumulator.EventAccumulator(run, size_guidance={"tensors": 0})
+    served.Reload()
+    out["plugins"] = {p: sorted(served.PluginTagToContent(p).keys()) for p in ("scalars", "histograms", "text")}
+    out["served_histogram"] = tensor_util.make_ndarray(served.Tensors("weights")[0].tensor_proto).tolist()
+    out["served_scalar"] = float(tensor_util.make_ndarray(served.Tensors("metrics/f1")[0].tensor_proto))
     events = list(event_file_loader.LegacyEventFileLoader(path).Load())
     out["file_version"] = events[0].file_version if events else ""
     out["events"] = len(events)
@@ -50,6 +59,9 @@ import Testing
         let histograms: [String: [Histogram]]
         let file_version: String
         let events: Int
+        let plugins: [String: [String]]
+        let served_histogram: [[Double]]
+        let served_scalar: Double
     }
 
     /// Runs the reader script, or records why it could not and returns nil.
@@ -109,5 +121,11 @@ import Testing
         let h = try #require(r.histograms["weights"]?.first)
         #expect(h.step == 9 && h.min == 0 && h.max == 4 && h.num == 6 && h.sum == 14)
         #expect(h.limits == [1, 2, 3, 4] && h.counts == [1, 1, 1, 3])
+        // The server's view: each plugin finds its tags; histogram buckets as [left, right, count].
+        #expect(r.plugins["scalars"] == ["big-step", "loss/train", "metrics/accuracy", "metrics/f1"])
+        #expect(r.plugins["histograms"] == ["weights"])
+        #expect(r.plugins["text"] == ["notes"])
+        #expect(r.served_histogram == [[0, 1, 1], [1, 2, 1], [2, 3, 1], [3, 4, 3]])
+        #expect(r.served_scalar == 0.25)
     }
 }
