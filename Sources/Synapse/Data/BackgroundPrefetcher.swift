@@ -10,6 +10,7 @@ import Synchronization
 /// produced before it. The producer thread stops when the sequence ends, when `cancel()` is
 /// called, or when the prefetcher is released (breaking out of a loop early), and `cancel()` (and
 /// so deinit) waits for the thread to finish, so nothing keeps running in the background.
+/// It is meant for one consumer: `next()` is safe to call from any thread, but not from two at once.
 public final class BackgroundPrefetcher<Element: Sendable, Failure: Error>: Sendable {
     /// How many produced elements may wait for the consumer.
     public let depth: Int

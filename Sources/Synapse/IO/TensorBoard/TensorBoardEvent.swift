@@ -28,6 +28,13 @@ enum TensorBoardEvent {
         case text(tag: String, text: String)
         /// A histogram of values.
         case histogram(tag: String, TensorBoardHistogram)
+
+        /// The value's name.
+        var tag: String {
+            switch self {
+            case .scalar(let tag, _), .text(let tag, _), .histogram(let tag, _): return tag
+            }
+        }
     }
 
     /// An event holding a summary of `values` at `step`.

@@ -18,7 +18,9 @@ import Darwin
 /// Each writer creates one file, `events.out.tfevents.<unix seconds>.<hostname>` (with `.1`, `.2`, …
 /// appended if that name is taken), opened by a `file_version` record. Events are buffered in memory
 /// and handed to the operating system when `flush()` is called, when `flushThreshold` bytes are
-/// pending, or on `close()`. A writer may be shared between threads: each call holds a lock.
+/// pending, when an event arrives `flushInterval` seconds or more after the last write (so a live
+/// `tensorboard` keeps up with a slow run), or on `close()`. A writer may be shared between threads:
+/// each call holds a lock.
 public final class TensorBoardWriter: Sendable {
     /// The directory the event file lives in (created if missing).
     public let logDirectory: URL
@@ -26,11 +28,14 @@ public final class TensorBoardWriter: Sendable {
     public let fileURL: URL
     /// Buffered bytes beyond which events are written out without waiting for `flush()`.
     public let flushThreshold: Int
+    /// Seconds after the last write beyond which a new event is written out at once.
+    public let flushInterval: Double
 
     private struct State {
         var descriptor: Int32
         var pending: [UInt8] = []
         var isClosed = false
+        var lastWrite = Date().timeIntervalSince1970
     }
     private let state: Mutex<State>
 
@@ -38,10 +43,14 @@ public final class TensorBoardWriter: Sendable {
     /// - Parameters:
     ///   - filenameSuffix: appended to the file name (e.g. to tell runs sharing a directory apart).
     ///   - flushThreshold: pending bytes that trigger a write without an explicit `flush()`.
+    ///   - flushInterval: seconds since the last write after which the next event is written at once
+    ///     (`.infinity`: only by size, `flush()` and `close()`).
     /// - Throws: `TensorBoardError.cannotCreateDirectory` or `.cannotOpen`, naming the path.
-    public init(logDirectory: URL, filenameSuffix: String = "", flushThreshold: Int = 1 << 16) throws(TensorBoardError) {
+    public init(logDirectory: URL, filenameSuffix: String = "", flushThreshold: Int = 1 << 16,
+                flushInterval: Double = 10) throws(TensorBoardError) {
         self.logDirectory = logDirectory
         self.flushThreshold = Swift.max(flushThreshold, 0)
+        self.flushInterval = flushInterval
         try Self.createDirectory(logDirectory)
         let now = Date().timeIntervalSince1970
         let base = "events.out.tfevents.\(String(format: "%010ld", Int(now))).\(Self.hostname())\(filenameSuffix)"
@@ -91,17 +100,19 @@ public final class TensorBoardWriter: Sendable {
     }
 
     private func add(_ values: [TensorBoardEvent.Value], step: Int, wallTime: Double?) throws(TensorBoardError) {
-        for case .scalar(let tag, _) in values { require(!tag.isEmpty, "TensorBoardWriter: empty scalar tag") }
+        for value in values { require(!value.tag.isEmpty, "TensorBoardWriter: empty tag (every summary value needs a name)") }
         let event = TensorBoardEvent.summary(values, step: step, wallTime: wallTime ?? Date().timeIntervalSince1970)
         try append(event)
     }
 
     private func append(_ event: [UInt8]) throws(TensorBoardError) {
-        let path = fileURL.path, threshold = flushThreshold
+        let path = fileURL.path, threshold = flushThreshold, interval = flushInterval
         try state.withLock { s throws(TensorBoardError) in
             guard !s.isClosed else { throw .closed(path: path) }
             s.pending += TFRecord.frame(event)
-            if s.pending.count >= threshold { try Self.writePending(&s, path: path) }
+            if s.pending.count >= threshold || Date().timeIntervalSince1970 - s.lastWrite >= interval {
+                try Self.writePending(&s, path: path)
+            }
         }
     }
 
@@ -148,6 +159,7 @@ public final class TensorBoardWriter: Sendable {
         }
         // Keep what was not written, so a retried flush writes whole records.
         s.pending.removeFirst(written)
+        s.lastWrite = Date().timeIntervalSince1970
         if let code = failure { throw .writeFailed(path: path, reason: String(cString: strerror(code))) }
     }
 

@@ -54,7 +54,7 @@ import Testing
     @Test func flushMakesEventsVisibleAndCloseIsFinal() throws {
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let writer = try TensorBoardWriter(logDirectory: dir)
+        let writer = try TensorBoardWriter(logDirectory: dir, flushInterval: .infinity)
         try writer.addScalar("a", 1, step: 0)
         #expect(try records(writer.fileURL).count == 1)      // buffered: only the version record
         try writer.flush()
@@ -63,6 +63,15 @@ import Testing
         try writer.close()                                    // idempotent
         #expect(throws: TensorBoardError.closed(path: writer.fileURL.path)) { try writer.addScalar("a", 2, step: 1) }
         #expect(throws: TensorBoardError.closed(path: writer.fileURL.path)) { try writer.flush() }
+    }
+
+    @Test func eventsAfterTheFlushIntervalAreWrittenAtOnce() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let writer = try TensorBoardWriter(logDirectory: dir, flushInterval: 0)
+        try writer.addScalar("a", 1, step: 0)
+        #expect(try records(writer.fileURL).count == 2)
+        try writer.close()
     }
 
     @Test func droppedWriterStillWritesItsEvents() throws {
