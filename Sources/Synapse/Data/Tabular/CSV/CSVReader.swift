@@ -4,8 +4,8 @@ import Foundation
 /// into a `CSVTable`.
 ///
 /// Accepted: a UTF-8 byte-order mark, `\n`, `\r\n` and lone `\r` line endings (mixed too), quoted
-/// fields with doubled quotes and embedded delimiters or newlines, blank lines (skipped), gzip
-/// files (decompressed first). Rejected with the line and column of the fault: an unterminated
+/// fields with doubled quotes and embedded delimiters or newlines, spaces around a quoted field
+/// (`a, "b" ,c`), blank lines (skipped), gzip files (decompressed first). Rejected with the line and column of the fault: an unterminated
 /// quote, a quote inside an unquoted field, text after a closing quote, invalid UTF-8, records
 /// whose field count differs from the header's, and files without data rows. Parsing is strict on
 /// purpose: a silently misread cell shifts every later column of its row.
@@ -155,6 +155,8 @@ private struct Scanner {
 
     private func isLineBreak(_ b: UInt8) -> Bool { b == CSVReader.newline || b == CSVReader.carriageReturn }
 
+    private func isBlank(_ b: UInt8) -> Bool { b == CSVReader.space || b == CSVReader.tab }
+
     private func malformed(_ reason: String, line: Int? = nil, column: Int? = nil) -> DataError {
         .tabular(.malformedCSV(path: path, line: line ?? self.line, column: column ?? self.column, reason: reason))
     }
@@ -173,14 +175,24 @@ private struct Scanner {
                     fields.append(try quotedField())
                 } else {
                     let start = i
+                    var quoted = false
                     while i < n, bytes[i] != delimiter, !isLineBreak(bytes[i]) {
                         if bytes[i] == CSVReader.quote {
-                            throw malformed("quote character inside an unquoted field"
-                                            + " (quote the whole field and double the inner quotes)")
+                            // `a, "b"`: spaces before an opening quote are layout, not data.
+                            guard bytes[start..<i].allSatisfy(isBlank) else {
+                                throw malformed("quote character inside an unquoted field"
+                                                + " (quote the whole field and double the inner quotes)")
+                            }
+                            sawQuote = true
+                            quoted = true
+                            fields.append(try quotedField())
+                            break
                         }
                         advance()
                     }
-                    fields.append(try CSVReader.decode(bytes[start..<i], path: path, line: fieldLine, column: fieldColumn))
+                    if !quoted {
+                        fields.append(try CSVReader.decode(bytes[start..<i], path: path, line: fieldLine, column: fieldColumn))
+                    }
                 }
                 if i < n && bytes[i] == delimiter {
                     advance()
@@ -226,6 +238,7 @@ private struct Scanner {
                 advance()
             }
         }
+        while i < n && isBlank(bytes[i]) && bytes[i] != delimiter { advance() }  // `"b" ,` likewise
         if i < n && bytes[i] != delimiter && !isLineBreak(bytes[i]) {
             throw malformed("unexpected text after the closing quote of a field (a field must be wholly quoted)")
         }

@@ -46,6 +46,21 @@ extension TabularDataset {
         return data.renamingClasses(classNames)
     }
 
+    /// Names accepted by `builtIn(named:)` (for command-line `--dataset` values).
+    public static let builtInNames = ["breast-cancer", "diabetes"]
+
+    /// The bundled dataset called `name` (one of `builtInNames`).
+    /// - Throws: `DataError.invalidContents` for an unknown name (listing the known ones), or the
+    ///   dataset's own loading error.
+    public static func builtIn(named name: String) throws(DataError) -> TabularDataset {
+        switch name {
+        case "breast-cancer": return try breastCancer()
+        case "diabetes": return try diabetes()
+        default:
+            throw .invalidContents(path: name, reason: "not a built-in tabular dataset (known: \(builtInNames.joined(separator: ", ")))")
+        }
+    }
+
     /// The diabetes feature names (scikit-learn's; `s1`...`s6` are blood serum measurements).
     public static let diabetesFeatureNames = ["age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6"]
 
@@ -80,6 +95,21 @@ private func packageFile(_ file: URL?, _ relativePath: String, dataset: String, 
 extension TimeSeries {
     /// The pip command that installs statsmodels' bundled datasets.
     public static let statsmodelsInstall = "pip install statsmodels"
+
+    /// Names accepted by `builtIn(named:)` (for command-line `--dataset` values).
+    public static let builtInNames = ["sunspots", "co2"]
+
+    /// The bundled series called `name` (one of `builtInNames`).
+    /// - Throws: `DataError.invalidContents` for an unknown name (listing the known ones), or the
+    ///   series' own loading error.
+    public static func builtIn(named name: String) throws(DataError) -> TimeSeries {
+        switch name {
+        case "sunspots": return try sunspots()
+        case "co2": return try co2()
+        default:
+            throw .invalidContents(path: name, reason: "not a built-in time series (known: \(builtInNames.joined(separator: ", ")))")
+        }
+    }
 
     /// Yearly mean sunspot numbers 1700-2008 (309 values) from statsmodels.
     public static func sunspots(file: URL? = nil) throws(DataError) -> TimeSeries {
