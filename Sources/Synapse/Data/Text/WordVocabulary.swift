@@ -1,7 +1,8 @@
 import Foundation
 
-/// A word-level vocabulary: token strings and their ids, built from training text with a
-/// frequency cutoff and a size limit, with an unknown token for everything else.
+/// A word-level (or, with `WordTokenizer(unit: .character)`, character-level) vocabulary: token
+/// strings and their ids, built from training text with a frequency cutoff and a size limit, with an
+/// unknown token for everything else.
 ///
 /// Ids are stable: `<unk>` is 0, then the special tokens in the order given, then the words by
 /// descending frequency, ties broken by string order, so the same text always gives the same ids.
@@ -89,13 +90,14 @@ public struct WordVocabulary: Codable, Sendable, Equatable {
     /// The ids of `text`'s tokens.
     public func encode(_ text: String) -> [Int] { tokenizer.tokens(text).map(id(of:)) }
 
-    /// The tokens of `ids` joined by spaces (the tokenizer's spacing and case are not restored).
+    /// The tokens of `ids` joined by spaces (word level; the original spacing and case are not
+    /// restored) or concatenated (character level).
     /// - Precondition: every id is in `0..<count`.
     public func decode(_ ids: [Int]) -> String {
         ids.map { id -> String in
             require(id >= 0 && id < count, "WordVocabulary.decode: id \(id) out of range 0..<\(count)")
             return tokens[id]
-        }.joined(separator: " ")
+        }.joined(separator: tokenizer.unit == .word ? " " : "")
     }
 
     /// The fraction of `text`'s tokens that map to `<unk>` (how well the vocabulary covers it).

@@ -41,3 +41,14 @@ import Testing
         #expect(loaded.encode("y z w") == vocabulary.encode("y z w"))
     }
 }
+
+@Suite struct CharacterVocabularyTests {
+    @Test func characterLevelVocabularyRoundTrips() {
+        let tokenizer = WordTokenizer(lowercase: false, unit: .character)
+        #expect(tokenizer.tokens("Né e") == ["N", "é", " ", "e"])
+        let vocabulary = WordVocabulary(texts: ["abba cab"], tokenizer: tokenizer)
+        #expect(vocabulary.tokens == ["<unk>", "a", "b", " ", "c"])
+        #expect(vocabulary.decode(vocabulary.encode("cab")) == "cab")
+        #expect(vocabulary.encode("abz") == [1, 2, 0])
+    }
+}
