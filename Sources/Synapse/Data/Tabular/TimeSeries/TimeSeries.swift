@@ -54,14 +54,14 @@ public struct TimeSeries: Sendable, Equatable {
         var times: [Double] = [], values: [Double] = []
         for (r, row) in table.rows.enumerated() {
             let line = table.lineNumbers[r]
-            let timeText = row[timeIndex].trimmingCharacters(in: .whitespaces)
+            let timeText = TabularDataset.trimmingBlanks(row[timeIndex])
             guard let time = parseTime(timeText, timeFormat), time.isFinite else {
                 throw .tabular(.invalidNumber(path: table.path, line: line, column: timeColumn, value: timeText))
             }
             if let last = times.last, time < last {
                 throw .invalidContents(path: table.path, reason: "line \(line): time \(timeText) is earlier than the row before it")
             }
-            let valueText = row[valueIndex].trimmingCharacters(in: .whitespaces)
+            let valueText = TabularDataset.trimmingBlanks(row[valueIndex])
             var value = Double.nan
             if !TabularOptions.defaultMissingMarkers.contains(valueText) {
                 guard let parsed = Double(valueText) else {
