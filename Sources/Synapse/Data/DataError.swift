@@ -25,6 +25,8 @@ public enum DataError: Error, CustomStringConvertible, Equatable, Sendable {
     case datasetNotInstalled(name: String, searched: [String], missing: String, install: String)
     /// Writing a file failed.
     case writeFailed(path: String, reason: String)
+    /// A CSV or tabular file is malformed or does not fit what the caller asked for.
+    case tabular(TabularError)
 
     /// Human-readable explanation, naming the file involved.
     public var description: String {
@@ -56,6 +58,8 @@ public enum DataError: Error, CustomStringConvertible, Equatable, Sendable {
                 + searched.joined(separator: ", ") + ". Install it with: \(install)"
         case .writeFailed(let path, let reason):
             return "\(path): cannot write file: \(reason)"
+        case .tabular(let error):
+            return error.description
         }
     }
 }
