@@ -66,17 +66,7 @@ public enum Splitter {
     /// - Parameter groups: the group key of every row.
     public static func grouped<G: Hashable>(groups: [G], validation: Double, test: Double = 0, seed: UInt64) throws(SplitError) -> SplitIndices {
         let (v, t) = try sizes(count: groups.count, validation: validation, test: test)
-        // Group members in order of first appearance (deterministic, unlike Set iteration).
-        var position: [G: Int] = [:]
-        var members: [[Int]] = []
-        for (row, group) in groups.enumerated() {
-            if let p = position[group] {
-                members[p].append(row)
-            } else {
-                position[group] = members.count
-                members.append([row])
-            }
-        }
+        let members = groupMembers(groups)
         let needed = 1 + (v > 0 ? 1 : 0) + (t > 0 ? 1 : 0)
         guard members.count >= needed else { throw .tooFewGroups(groups: members.count, needed: needed) }
         let order = Permutation.shuffled(members.count, using: RandomGenerator(seed: seed))
@@ -124,10 +114,64 @@ public enum Splitter {
         return folds(blocks)
     }
 
+    /// `k` folds in which every group lies wholly in one validation block (scikit-learn's
+    /// `GroupKFold`, seeded): groups are shuffled, then placed largest first into the block with the
+    /// fewest rows so far, so blocks stay close in size.
+    public static func groupedKFold<G: Hashable>(groups: [G], k: Int, seed: UInt64) throws(SplitError) -> [SplitIndices] {
+        let members = groupMembers(groups)
+        guard k >= 2 && k <= members.count else {
+            throw members.count < 2 ? .tooFewGroups(groups: members.count, needed: 2) : .invalidFoldCount(k: k, count: members.count)
+        }
+        let shuffled = Permutation.shuffled(members.count, using: RandomGenerator(seed: seed))
+        let bySize = shuffled.enumerated().sorted { (members[$1.element].count, $0.offset) < (members[$0.element].count, $1.offset) }
+        var blocks = [[Int]](repeating: [], count: k)
+        for (_, group) in bySize {
+            let lightest = blocks.indices.min { (blocks[$0].count, $0) < (blocks[$1].count, $1) }!
+            blocks[lightest] += members[group]
+        }
+        return folds(blocks)
+    }
+
+    /// Expanding-window folds for time series (scikit-learn's `TimeSeriesSplit`): the rows sorted by
+    /// time are cut into `k + 1` blocks; fold `i` trains on blocks `0...i` and validates on block
+    /// `i + 1`, so every fold trains strictly before it validates. Equal times stay in one block.
+    public static func timeSeriesFolds<T: Comparable>(times: [T], k: Int) throws(SplitError) -> [SplitIndices] {
+        let count = times.count
+        guard k >= 2 && k < count else { throw .invalidFoldCount(k: k, count: count) }
+        let order = times.indices.sorted { (times[$0], $0) < (times[$1], $1) }
+        func cut(_ position: Int) -> Int {
+            var p = position
+            while p > 0 && p < count && times[order[p]] == times[order[p - 1]] { p += 1 }
+            return p
+        }
+        var bounds = [0]
+        for j in 1...k { bounds.append(max(bounds[j - 1], cut(j * count / (k + 1)))) }
+        bounds.append(count)
+        return (0..<k).map { i in
+            SplitIndices(train: Array(order[..<bounds[i + 1]]), validation: Array(order[bounds[i + 1]..<bounds[i + 2]]))
+        }
+    }
+
     private static func folds(_ blocks: [[Int]]) -> [SplitIndices] {
         blocks.indices.map { i in
             SplitIndices(train: blocks.indices.filter { $0 != i }.flatMap { blocks[$0] }.sorted(), validation: blocks[i].sorted())
         }
+    }
+
+    /// Row indices of each group, groups in order of first appearance (deterministic, unlike
+    /// iterating a `Set`).
+    private static func groupMembers<G: Hashable>(_ groups: [G]) -> [[Int]] {
+        var position: [G: Int] = [:]
+        var members: [[Int]] = []
+        for (row, group) in groups.enumerated() {
+            if let p = position[group] {
+                members[p].append(row)
+            } else {
+                position[group] = members.count
+                members.append([row])
+            }
+        }
+        return members
     }
 
     /// Row indices of each class, classes in ascending order.

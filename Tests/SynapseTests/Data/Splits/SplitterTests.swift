@@ -88,6 +88,30 @@ import Testing
         }
     }
 
+    @Test func groupedKFoldKeepsGroupsTogether() throws {
+        let groups = (0..<40).map { "user\($0 % 9)" }
+        let folds = try Splitter.groupedKFold(groups: groups, k: 3, seed: 5)
+        #expect(folds.flatMap(\.validation).sorted() == Array(0..<40))
+        for fold in folds {
+            #expect(Self.isPartition(fold, count: 40))
+            #expect(LeakageReport(split: fold, groups: groups).isClean)
+            #expect((12...15).contains(fold.validation.count))
+        }
+        #expect(try Splitter.groupedKFold(groups: groups, k: 3, seed: 5) == folds)
+        #expect(throws: SplitError.invalidFoldCount(k: 4, count: 3)) { try Splitter.groupedKFold(groups: ["a", "b", "c"], k: 4, seed: 0) }
+    }
+
+    @Test func timeSeriesFoldsExpandAndStayChronological() throws {
+        let times = (0..<12).map { Double(11 - $0) }  // newest first in file order
+        let folds = try Splitter.timeSeriesFolds(times: times, k: 3)
+        #expect(folds.map(\.train.count) == [3, 6, 9])
+        #expect(folds.map(\.validation.count) == [3, 3, 3])
+        for fold in folds {
+            #expect(fold.train.map { times[$0] }.max()! < fold.validation.map { times[$0] }.min()!)
+            #expect(LeakageReport(split: fold, times: times).isClean)
+        }
+    }
+
     @Test func subsetOfAnyDataset() {
         let data = IndexDataset(count: 10)
         let split = SplitIndices(train: [3, 1, 4], validation: [0])
