@@ -37,7 +37,7 @@ extension TrainCommand {
                     ("lr-schedule", p.lrSchedule != "none"), ("hidden", p.hidden != "64,32"), ("patience", p.patience != 20),
                     ("monitor", p.monitor != "val_loss"), ("window", p.window != 12)].filter(\.1).map { "--" + $0.0 }
         if !used.isEmpty {
-            throw ValidationError("\(used.joined(separator: ", ")) apply to the tabular datasets (breast-cancer, diabetes, sunspots, co2), "
+            throw ValidationError("\(used.joined(separator: ", ")) only work with the tabular datasets (breast-cancer, diabetes, sunspots, co2), "
                                   + "not to --dataset \(dataset.rawValue)")
         }
     }
