@@ -5,12 +5,15 @@ import Synapse
 enum DatasetName: String, ExpressibleByArgument, CaseIterable {
     case fashionMNIST = "fashion-mnist"
     case mnist
+    // Tabular and time-series datasets, trained by `TabularTrainingJob` (see Tabular/).
+    case breastCancer = "breast-cancer", diabetes, sunspots, co2
 
     /// Loads the train and test splits.
     func load() throws -> (train: TensorDataset, test: TensorDataset) {
         switch self {
         case .fashionMNIST: return (try FashionMNIST.load(split: .train), try FashionMNIST.load(split: .test))
         case .mnist: return (try MNIST.load(split: .train), try MNIST.load(split: .test))
+        case .breastCancer, .diabetes, .sunspots, .co2: throw ValidationError("--dataset \(rawValue) is tabular, not an image dataset")
         }
     }
 }

@@ -39,6 +39,7 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         if let threads { ThreadPool.shared.setThreadCount(threads) }
+        if let benchmark = dataset.tabularBenchmark { try runTabular(benchmark); return }
         let weightsURL = URL(fileURLWithPath: weights)
         guard FileManager.default.fileExists(atPath: weightsURL.path) else {
             throw EvaluateError("--weights \(weights): file not found (save one with `synapse train --output PATH`)")
@@ -89,6 +90,7 @@ extension DatasetName {
         switch self {
         case .fashionMNIST: return FashionMNIST.classNames
         case .mnist: return MNIST.classNames
+        case .breastCancer, .diabetes, .sunspots, .co2: return []
         }
     }
 }
