@@ -38,7 +38,7 @@ package func lstmRecurrence(_ gatesX: Tensor, weightHH: Tensor, biasHH: Tensor?,
     let grain = Swift.max(1, 4_096 / Swift.max(hs, 1))
     // h·W_hhᵀ + b_hh per step on W_hh packed once for the whole sequence.
     let hiddenProduct = RepeatedMatmul(m: n, n: g4, k: hs, b: w.basePointer, bRowStride: 1, bColStride: hs,
-                                       bias: b?.basePointer)
+                                       bias: b?.basePointer, uses: steps)
     let hw = TensorStorage(uninitializedCount: stepG)
     let y = Tensor.produce([steps + 2, n, hs]) { out in
         cells.pointer.update(from: c0c.basePointer, count: stepH)
@@ -77,7 +77,8 @@ package func lstmRecurrence(_ gatesX: Tensor, weightHH: Tensor, biasHH: Tensor?,
         let (ap, cp, tp) = (SendablePointer(acts.pointer), SendablePointer(cells.pointer), SendablePointer(tanhC.pointer))
         let (dgp, dsp, dcp) = (SendablePointer(dgates.pointer), SendablePointer(dhSum.pointer), SendablePointer(dc.basePointer))
         // dh_{t−1} = dgates_t·W_hh per step, W_hh packed once.
-        let hiddenGradient = RepeatedMatmul(m: n, n: hs, k: g4, b: w.basePointer, bRowStride: hs, bColStride: 1, bias: nil)
+        let hiddenGradient = RepeatedMatmul(m: n, n: hs, k: g4, b: w.basePointer, bRowStride: hs, bColStride: 1, bias: nil,
+                                            uses: steps)
         for s in stride(from: steps - 1, through: 0, by: -1) {
             let t = time(s)
             syn_binary(SYN_ADD, dh.basePointer, gc.basePointer + t * stepH, dhSum.pointer, stepH)

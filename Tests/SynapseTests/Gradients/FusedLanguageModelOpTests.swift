@@ -132,6 +132,21 @@ struct FusedLanguageModelOpTests {
         }
     }
 
+    /// Sequences shorter than `RepeatedMatmul.minimumUses` run the recurrent products on plain sgemm
+    /// (longer ones on the packed oneDNN primitive): both paths, including hidden size 1.
+    @Test("lstmRecurrence on short sequences (sgemm path) vs finite differences", arguments: [1, 3])
+    func lstmRecurrenceShort(hidden: Int) {
+        let steps = 3   // below RepeatedMatmul.minimumUses (4)
+        let inputs = [GradientInputs.normal([steps, 2, 4 * hidden], seed: 27), GradientInputs.normal([4 * hidden, hidden], seed: 28, std: 0.5),
+                      GradientInputs.normal([4 * hidden], seed: 29), GradientInputs.normal([2, hidden], seed: 30),
+                      GradientInputs.normal([2, hidden], seed: 31)]
+        for reverse in [false, true] {
+            FiniteDifference.check("lstmRecurrence short hidden=\(hidden) reverse=\(reverse)", inputs) { a in
+                lstmRecurrence(a[0], weightHH: a[1], biasHH: a[2], h0: a[3], c0: a[4], reverse: reverse)
+            }
+        }
+    }
+
     @Test("LSTM (fused time loop) equals LSTMCell steps, hidden size 37 (vector tails)")
     func lstmMatchesCells() {
         let lstm = LSTM(inputSize: 5, hiddenSize: 37, batchFirst: true, generator: RandomGenerator(seed: 22))

@@ -16,11 +16,16 @@ final class RepeatedMatmul {
     private var primitive: DNNLPrimitiveCache.Handle?
     private var packed: UnsafeMutableRawPointer?
 
+    /// Products expected before packing pays for itself (reordering B costs about as much as a few
+    /// products); fewer — e.g. one-token steps of text generation — run plain sgemm.
+    static let minimumUses = 4
+
     /// B's element (r, c) is at b[r·bRowStride + c·bColStride] (one of the strides 1); the pointers
-    /// must stay valid while this object is used.
-    init(m: Int, n: Int, k: Int, b: UnsafePointer<Float>, bRowStride: Int, bColStride: Int, bias: UnsafePointer<Float>?) {
+    /// must stay valid while this object is used. `uses` is how many products will follow.
+    init(m: Int, n: Int, k: Int, b: UnsafePointer<Float>, bRowStride: Int, bColStride: Int, bias: UnsafePointer<Float>?,
+         uses: Int) {
         (self.m, self.n, self.k, self.b, self.bRowStride, self.bColStride, self.bias) = (m, n, k, b, bRowStride, bColStride, bias)
-        guard m > 0, n > 0, k > 0 else { return }
+        guard m > 0, n > 0, k > 0, uses >= Self.minimumUses else { return }
         let key = DNNLPrimitiveCache.MatmulKey(m: m, n: n, k: k, aType: 0, aRowStride: k, aColStride: 1,
                                                bType: 0, bRowStride: -1, bColStride: -1,
                                                bias: bias != nil, relu: false, ldc: n)
