@@ -98,6 +98,9 @@ public final class MultiheadAttention: Module {
         let q = project(q0, 0), k = project(k0, 1), v = project(v0, 2)
 
         var mask: Tensor? = nil
+        // Causal without other masks takes attention's fused causal softmax; with a key padding mask
+        // the causal mask is built and added like any other.
+        let fusedCausal = attentionMask == nil && isCausal && keyPaddingMask == nil
         if let attentionMask {
             if attentionMask.rank == 2 {
                 require(attentionMask.shape == [l, s], "\(name): expected attentionMask [\(l), \(s)], got \(attentionMask.shape)")
@@ -107,7 +110,7 @@ public final class MultiheadAttention: Module {
                              "\(name): expected attentionMask [\(l), \(s)] or [\(n * h), \(l), \(s)], got \(attentionMask.shape)")
                 mask = attentionMask.reshaped([n, h, l, s])
             }
-        } else if isCausal {
+        } else if isCausal && !fusedCausal {
             mask = causalAttentionMask(queryLength: l, keyLength: s)
         }
         if let keyPaddingMask {
@@ -118,7 +121,7 @@ public final class MultiheadAttention: Module {
         }
 
         let dropout = attentionDropout
-        let (attended, weights) = attentionCore(query: q, key: k, value: v, attentionMask: mask, isCausal: false,
+        let (attended, weights) = attentionCore(query: q, key: k, value: v, attentionMask: mask, isCausal: fusedCausal,
                                                 scale: 1 / Float(d).squareRoot(), op: name,
                                                 dropout: isTraining && dropout.p > 0 ? { dropout($0) } : nil)
         // [N, H, L, D] → [N, L, E] → out_proj.

@@ -83,7 +83,14 @@ func attentionCore(query: Tensor, key: Tensor, value: Tensor, attentionMask: Ten
                  "\(op): key must be [..., S, \(e)] to match query \(query.shape), got \(key.shape)")
     require(value.shape[value.rank - 2] == s,
                  "\(op): value must be [..., \(s), Ev] to match key \(key.shape), got \(value.shape)")
-    var scores = matmul(query, key.transposed(-2, -1)) * (scale ?? 1 / Float(e).squareRoot())
+    let scale = scale ?? 1 / Float(e).squareRoot()
+    if isCausal && attentionMask == nil {
+        // Scale, causal mask and softmax as one fused op (no mask tensor, one pass each way).
+        var weights = causalSoftmax(matmul(query, key.transposed(-2, -1)), scale: scale)
+        if let dropout { weights = dropout(weights) }
+        return (matmul(weights, value), weights)
+    }
+    var scores = matmul(query, key.transposed(-2, -1)) * scale
     if let attentionMask {
         let m = attentionMask.shape
         let fits = m.count <= scores.rank && zip(m.reversed(), scores.shape.reversed()).allSatisfy { $0 == 1 || $0 == $1 }

@@ -21,6 +21,15 @@ public func layerNorm(_ x: Tensor, normalizedShape: [Int], weight: Tensor? = nil
     if let bias {
         require(bias.shape == normalizedShape, "layerNorm: bias has shape \(bias.shape), expected \(normalizedShape)")
     }
+    // One fused kernel (forward and backward) over rows of the flattened normalised dimensions.
+    return layerNormRows(x, cols: normalizedShape.reduce(1, *), weight: weight, bias: bias, eps: eps)
+}
+
+/// The composite form of `layerNorm` from primitive ops (mean, subtraction, variance, division),
+/// kept as the reference the fused kernel is tested against.
+func layerNormComposite(_ x: Tensor, normalizedShape: [Int], weight: Tensor? = nil, bias: Tensor? = nil,
+                        eps: Float = 1e-5) -> Tensor {
+    let k = normalizedShape.count
     let dims = Array((x.rank - k)..<x.rank)
     let centered = x - x.mean(dims: dims, keepdim: true)
     let variance = square(centered).mean(dims: dims, keepdim: true)

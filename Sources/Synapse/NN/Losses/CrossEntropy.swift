@@ -68,10 +68,20 @@ public func nllLoss(_ logProbs: Tensor, _ target: IntTensor, weight: Tensor? = n
     }
 }
 
-/// The fused [N, C] cross-entropy kernel and its VJP.
+/// The fused [N, C] cross-entropy and its VJP: `crossEntropyRows` (C kernels) without class weights
+/// or label smoothing, a Swift loop handling both otherwise.
 enum FusedCrossEntropy {
     static func apply(_ logits: Tensor, _ target: IntTensor, weight: Tensor?, ignoreIndex: Int,
                       smoothing eps: Float, reduction: Reduction) -> Tensor {
+        if weight == nil && eps == 0 {
+            // The common case (language models, classifiers): the C row kernel, forward and backward.
+            let losses = crossEntropyRows(logits, target.scalars, ignoreIndex: ignoreIndex)
+            switch reduction {
+            case .none: return losses
+            case .sum: return losses.sum()
+            case .mean: return losses.sum() / Float(target.scalars.lazy.filter { $0 != ignoreIndex }.count)
+            }
+        }
         let n = logits.shape[0], c = logits.shape[1]
         let x = logits.contiguous()
         let classWeight = weight.map { w -> [Float] in

@@ -14,9 +14,10 @@ public enum RNNNonlinearity: String, Sendable {
 /// bidirectional layer. Layer 0 reads `inputSize` features; deeper layers read the
 /// `directions·hiddenSize` features of the layer below.
 ///
-/// The forward pass is built from differentiable tensor ops: one `linear` per layer and direction
-/// projects the whole input sequence at once, then a loop over time adds the hidden projection and
-/// applies the cell's gates, so autodiff provides every gradient.
+/// One `linear` per layer and direction projects the whole input sequence at once. For LSTM the time
+/// loop is then one fused differentiable op (`lstmRecurrence`: a C kernel per step for the gates and
+/// cell update, one sgemm per step for the hidden projection, a hand-written backward pass); RNN
+/// and GRU loop over time with differentiable tensor ops, so autodiff provides their gradients.
 public class RNNBase: Module {
     /// Which recurrence the layer runs.
     enum Mode: Sendable {
@@ -241,6 +242,14 @@ public class RNNBase: Module {
         let wHH = p[1].value, bHH = bias ? p[3].value : nil
         // Input projection of every time step at once: [T, N, gates·H].
         let projected = linear(x, weight: p[0].value, bias: bias ? p[2].value : nil)
+        if mode == .lstm, let c {
+            // The whole time loop as one fused op (C cell kernels, one sgemm per step, no per-step
+            // tape nodes); see `lstmRecurrence`.
+            let steps = projected.shape[0]
+            let packed = lstmRecurrence(projected, weightHH: wHH, biasHH: bHH, h0: h, c0: c, reverse: reverse)
+            return (packed.slice(dim: 0, start: 0, end: steps), packed.select(dim: 0, index: steps),
+                    packed.select(dim: 0, index: steps + 1))
+        }
         let steps = unbindTime(projected)
         var h = h, c = c
         var outputs = [Tensor](repeating: h, count: steps.count)

@@ -1,0 +1,175 @@
+import Foundation
+import Testing
+@testable import Synapse
+
+/// The fused ops behind the language-model layers — cross-entropy rows, causal softmax, layer norm
+/// rows and the LSTM time loop — against finite differences and against the composite formulas
+/// they replace (values and gradients).
+@Suite("Gradients: fused language-model ops")
+struct FusedLanguageModelOpTests {
+    /// Values and gradients of `fused` and `reference` at the same inputs.
+    private func compare(_ name: String, _ inputs: [Tensor], rtol: Double = 1e-5, atol: Double = 1e-6,
+                         sourceLocation: SourceLocation = #_sourceLocation,
+                         fused: ([Tensor]) -> Tensor, reference: ([Tensor]) -> Tensor) {
+        let a = inputs.map { $0.detached().requiringGrad() }, b = inputs.map { $0.detached().requiringGrad() }
+        let ya = fused(a), yb = reference(b)
+        expectClose(ya, yb, rtol: rtol, atol: atol, "\(name) value", sourceLocation: sourceLocation)
+        let w = FiniteDifference.weights(like: ya.shape)
+        ya.backward(w)
+        yb.backward(w)
+        for i in inputs.indices {
+            guard let ga = a[i].grad, let gb = b[i].grad else {
+                Issue.record("\(name): input \(i) got no gradient", sourceLocation: sourceLocation)
+                continue
+            }
+            expectClose(ga, gb, rtol: rtol, atol: atol, "\(name) gradient \(i)", sourceLocation: sourceLocation)
+        }
+    }
+
+    // MARK: cross-entropy
+
+    @Test("crossEntropyRows vs finite differences, with an ignored row")
+    func crossEntropyRowsGradient() {
+        let target = [2, 0, -100, 4, 1]
+        FiniteDifference.check("crossEntropyRows", [GradientInputs.normal([5, 6], seed: 1, std: 2)]) { x in
+            crossEntropyRows(x[0], target, ignoreIndex: -100)
+        }
+    }
+
+    @Test("crossEntropy (fused) equals log-softmax + NLL for every reduction", arguments: [Reduction.mean, .sum, .none])
+    func crossEntropyMatchesComposite(reduction: Reduction) {
+        let target = IntTensor([3, 0, 7, 7, 2, 5, 1, 6])
+        let x = GradientInputs.normal([8, 9], seed: 2, std: 3)
+        compare("crossEntropy \(reduction)", [x], fused: { crossEntropy($0[0], target, reduction: reduction) },
+                reference: { nllLoss(logSoftmax($0[0], dim: 1), target, reduction: reduction) })
+        let ignoring = IntTensor([3, 1, 7, 1, 2, 5, 1, 6])
+        compare("crossEntropy ignoreIndex \(reduction)", [x],
+                fused: { crossEntropy($0[0], ignoring, ignoreIndex: 1, reduction: reduction) },
+                reference: { nllLoss(logSoftmax($0[0], dim: 1), ignoring, ignoreIndex: 1, reduction: reduction) })
+    }
+
+    @Test("crossEntropy over a 193-class vocabulary matches the composite (vectorised rows and tails)")
+    func crossEntropyLargeVocabulary() {
+        let g = RandomGenerator(seed: 3)
+        let target = IntTensor((0..<37).map { _ in g.nextInt(below: 193) })
+        compare("crossEntropy vocab", [GradientInputs.normal([37, 193], seed: 4, std: 4)], rtol: 1e-4, atol: 1e-6,
+                fused: { crossEntropy($0[0], target) },
+                reference: { nllLoss(logSoftmax($0[0], dim: 1), target) })
+    }
+
+    // MARK: causal attention
+
+    @Test("causalSoftmax vs finite differences", arguments: [[2, 5, 5], [3, 4, 6], [1, 6, 4]])
+    func causalSoftmaxGradient(shape: [Int]) {
+        FiniteDifference.check("causalSoftmax \(shape)", [GradientInputs.normal(shape, seed: 5)]) { x in
+            causalSoftmax(x[0], scale: 0.7)
+        }
+    }
+
+    @Test("causal attention (fused) equals attention with an explicit causal mask",
+          arguments: [(5, 5), (3, 7), (7, 3), (19, 19)])
+    func causalAttentionMatchesMask(lengths: (Int, Int)) {
+        let (l, s) = lengths
+        let q = GradientInputs.normal([2, 3, l, 4], seed: 6), k = GradientInputs.normal([2, 3, s, 4], seed: 7)
+        let v = GradientInputs.normal([2, 3, s, 5], seed: 8)
+        compare("causal attention L=\(l) S=\(s)", [q, k, v],
+                fused: { scaledDotProductAttention(query: $0[0], key: $0[1], value: $0[2], isCausal: true) },
+                reference: {
+                    scaledDotProductAttention(query: $0[0], key: $0[1], value: $0[2],
+                                              attentionMask: causalAttentionMask(queryLength: l, keyLength: s))
+                })
+    }
+
+    @Test("MultiheadAttention isCausal (fused) equals its explicit causal mask")
+    func multiheadCausal() {
+        let m = MultiheadAttention(embedDim: 8, numHeads: 2, batchFirst: true, generator: RandomGenerator(seed: 9))
+        let x = GradientInputs.normal([2, 6, 8], seed: 10)
+        compare("MHA causal", [x],
+                fused: { m($0[0], $0[0], $0[0], needWeights: false, isCausal: true).output },
+                reference: {
+                    m($0[0], $0[0], $0[0], attentionMask: causalAttentionMask(queryLength: 6, keyLength: 6),
+                      needWeights: false).output
+                })
+    }
+
+    // MARK: layer norm
+
+    @Test("layerNorm (fused) vs finite differences, with weight and bias over two dimensions")
+    func layerNormGradient() {
+        FiniteDifference.check("layerNorm", [GradientInputs.normal([3, 2, 4], seed: 11), GradientInputs.normal([2, 4], seed: 12),
+                                             GradientInputs.normal([2, 4], seed: 13)]) { x in
+            layerNorm(x[0], normalizedShape: [2, 4], weight: x[1], bias: x[2])
+        }
+    }
+
+    @Test("layerNorm (fused) equals the composite formula, with and without affine parameters")
+    func layerNormMatchesComposite() {
+        let x = GradientInputs.normal([37, 131], seed: 14, std: 3) + 5
+        let w = GradientInputs.normal([131], seed: 15), b = GradientInputs.normal([131], seed: 16)
+        compare("layerNorm affine", [x, w, b], rtol: 1e-4, atol: 1e-5,
+                fused: { layerNorm($0[0], normalizedShape: [131], weight: $0[1], bias: $0[2]) },
+                reference: { layerNormComposite($0[0], normalizedShape: [131], weight: $0[1], bias: $0[2]) })
+        compare("layerNorm plain", [x], rtol: 1e-4, atol: 1e-5,
+                fused: { layerNorm($0[0], normalizedShape: [131]) },
+                reference: { layerNormComposite($0[0], normalizedShape: [131]) })
+        compare("layerNorm weight only", [x, w], rtol: 1e-4, atol: 1e-5,
+                fused: { layerNorm($0[0], normalizedShape: [131], weight: $0[1]) },
+                reference: { layerNormComposite($0[0], normalizedShape: [131], weight: $0[1]) })
+    }
+
+    // MARK: LSTM
+
+    @Test("lstmRecurrence vs finite differences, both directions, with and without b_hh", arguments: [false, true])
+    func lstmRecurrenceGradient(reverse: Bool) {
+        let inputs = [GradientInputs.normal([4, 2, 12], seed: 17), GradientInputs.normal([12, 3], seed: 18, std: 0.5),
+                      GradientInputs.normal([12], seed: 19), GradientInputs.normal([2, 3], seed: 20),
+                      GradientInputs.normal([2, 3], seed: 21)]
+        FiniteDifference.check("lstmRecurrence reverse=\(reverse)", inputs) { a in
+            lstmRecurrence(a[0], weightHH: a[1], biasHH: a[2], h0: a[3], c0: a[4], reverse: reverse)
+        }
+        FiniteDifference.check("lstmRecurrence no bias reverse=\(reverse)", [inputs[0], inputs[1], inputs[3], inputs[4]]) { a in
+            lstmRecurrence(a[0], weightHH: a[1], biasHH: nil, h0: a[2], c0: a[3], reverse: reverse)
+        }
+    }
+
+    /// Sequences shorter than `RepeatedMatmul.minimumUses` run the recurrent products on plain sgemm
+    /// (longer ones on the packed oneDNN primitive): both paths, including hidden size 1.
+    @Test("lstmRecurrence on short sequences (sgemm path) vs finite differences", arguments: [1, 3])
+    func lstmRecurrenceShort(hidden: Int) {
+        let steps = 3   // below RepeatedMatmul.minimumUses (4)
+        let inputs = [GradientInputs.normal([steps, 2, 4 * hidden], seed: 27), GradientInputs.normal([4 * hidden, hidden], seed: 28, std: 0.5),
+                      GradientInputs.normal([4 * hidden], seed: 29), GradientInputs.normal([2, hidden], seed: 30),
+                      GradientInputs.normal([2, hidden], seed: 31)]
+        for reverse in [false, true] {
+            FiniteDifference.check("lstmRecurrence short hidden=\(hidden) reverse=\(reverse)", inputs) { a in
+                lstmRecurrence(a[0], weightHH: a[1], biasHH: a[2], h0: a[3], c0: a[4], reverse: reverse)
+            }
+        }
+    }
+
+    @Test("LSTM (fused time loop) equals LSTMCell steps, hidden size 37 (vector tails)")
+    func lstmMatchesCells() {
+        let lstm = LSTM(inputSize: 5, hiddenSize: 37, batchFirst: true, generator: RandomGenerator(seed: 22))
+        let cell = LSTMCell(inputSize: 5, hiddenSize: 37, generator: RandomGenerator(seed: 23))
+        cell.weightIH.value = lstm.weightIH().value
+        cell.weightHH.value = lstm.weightHH().value
+        cell.biasIH!.value = lstm.biasIH()!.value
+        cell.biasHH!.value = lstm.biasHH()!.value
+        let x = GradientInputs.normal([3, 6, 5], seed: 24)
+        let h0 = GradientInputs.normal([1, 3, 37], seed: 25), c0 = GradientInputs.normal([1, 3, 37], seed: 26)
+        compare("LSTM vs cells", [x, h0, c0], rtol: 1e-4, atol: 1e-5,
+                fused: { a in
+                    let r = lstm(a[0], (a[1], a[2]))
+                    return Tensor.cat([r.output.flattened(), r.hN.flattened(), r.cN.flattened()], dim: 0)
+                },
+                reference: { a in
+                    var state = (h: a[1].select(dim: 0, index: 0), c: a[2].select(dim: 0, index: 0))
+                    var outs: [Tensor] = []
+                    for t in 0..<6 {
+                        state = cell(a[0].select(dim: 1, index: t), state)
+                        outs.append(state.h)
+                    }
+                    return Tensor.cat([Tensor.stack(outs, dim: 1).flattened(), state.h.flattened(), state.c.flattened()], dim: 0)
+                })
+    }
+}
