@@ -5,6 +5,7 @@
 // All functions operate on dense buffers; callers split work across threads.
 #include <stddef.h>
 #include <stdint.h>
+#include "CPoolKernels.h"
 
 #ifdef __cplusplus
 extern "C" {
