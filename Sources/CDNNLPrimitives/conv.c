@@ -131,6 +131,11 @@ void *syn_dnnl_conv_create(syn_conv_shape sh, int *status) {
     // Backward primitives now too, so an unsupported shape is known before the forward pass commits
     // to this path (creation is a one-off per shape).
     if (s == dnnl_success) s = conv_backward_init(cv);
+    // Only oneDNN's direct kernels are worth the reorders; where it falls back to its own im2col + GEMM
+    // ("gemm:jit", e.g. dilated shapes), the caller's lowering is as fast. That path's weight-gradient
+    // primitive also crashed (null scratchpad write) when tests ran many convolutions concurrently.
+    for (int which = 0; which < 3 && s == dnnl_success; which++)
+        if (strstr(syn_dnnl_conv_impl(cv, which), "gemm")) s = dnnl_unimplemented;
     if (status) *status = (int)s;
     if (s != dnnl_success) {
         syn_dnnl_conv_destroy(cv);

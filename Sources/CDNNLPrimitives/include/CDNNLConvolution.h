@@ -20,7 +20,8 @@ typedef struct {
 } syn_conv_shape;
 
 /// Creates the forward and backward primitives for `shape`. Returns NULL and
-/// writes oneDNN's status to `status` when oneDNN has no implementation for it.
+/// writes oneDNN's status to `status` when oneDNN has no direct kernel for it (its GEMM fallback does
+/// not count: callers lower such shapes to GEMMs themselves).
 void *syn_dnnl_conv_create(syn_conv_shape shape, int *status);
 /// y = conv(x, w) (+ bias when the shape has one). All buffers plain (NCHW / OIHW / [o]).
 int syn_dnnl_conv_forward(void *conv, const float *x, const float *w, const float *bias, float *y);

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "CPoolKernels.h"
+#include "CConvKernels.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -4,7 +4,8 @@ import CKernels
 /// 2-D convolution (PyTorch `conv2d`): x [N, C, H, W], weight [O, C/groups, kh, kw], bias [O].
 ///
 /// Runs on oneDNN's convolution primitives (direct kernels on blocked layouts, reordered to and from
-/// NCHW inside each call), which compute the bias gradient with the weight gradient. Shapes oneDNN
+/// NCHW inside each call), which compute the bias gradient with the weight gradient; the forward pass
+/// of a single-input-channel, stride-1 convolution uses a direct NCHW kernel instead. Shapes oneDNN
 /// cannot run fall back to an im2col lowering onto GEMMs.
 public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
                    padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1) -> Tensor {
@@ -39,6 +40,18 @@ private func conv2dPrimitive(_ x: Tensor, weight: Tensor, bias: Tensor?, shape: 
     let xc = x.contiguous(), wc = weight.contiguous(), bc = bias?.contiguous()
     let outShape = [Int(shape.n), Int(shape.o), Int(shape.oh), Int(shape.ow)]
     let y = Tensor.produce(outShape) { out in
+        if shape.c == 1 && shape.groups == 1 && shape.sh == 1 && shape.sw == 1 && shape.dh == 1 && shape.dw == 1 {
+            // One input channel: a direct NCHW kernel beats oneDNN's, whose blocked output must be
+            // reordered (the reorder alone costs more than the convolution).
+            let g = syn_conv1ch_geometry(n: shape.n, h: shape.h, w: shape.w, o: shape.o, kh: shape.kh, kw: shape.kw,
+                                         ph: shape.ph, pw: shape.pw, oh: shape.oh, ow: shape.ow)
+            let (xp, wp, bp, yp) = (SendablePointer(xc.basePointer), SendablePointer(wc.basePointer),
+                                    bc.map { SendablePointer($0.basePointer) }, SendablePointer(out))
+            ThreadPool.shared.parallelFor(Int(shape.n), grain: 1) { r in
+                syn_conv1ch_forward(xp.pointer, wp.pointer, bp?.pointer, yp.pointer, g, Int64(r.lowerBound), Int64(r.upperBound))
+            }
+            return
+        }
         let status = syn_dnnl_conv_forward(handle.pointer, xc.basePointer, wc.basePointer, bc?.basePointer, out)
         require(status == 0, "conv2d: oneDNN forward failed (status \(status)) for input \(x.shape), weight \(weight.shape)")
     }

@@ -6,7 +6,8 @@ import Synchronization
 /// reorders), cached by shape for the process lifetime: creating one takes milliseconds, running it
 /// microseconds to milliseconds.
 ///
-/// A shape oneDNN cannot run is remembered as unsupported, and `conv2d` lowers it to im2col + GEMM.
+/// A shape oneDNN has no direct kernel for (it would fall back to its own GEMM lowering) is
+/// remembered as unsupported, and `conv2d` lowers it to im2col + GEMM itself.
 /// `SYNAPSE_CONV=im2col` forces that lowering everywhere (for comparisons).
 final class ConvolutionPrimitives: Sendable {
     /// The process-wide cache.
@@ -39,7 +40,7 @@ final class ConvolutionPrimitives: Sendable {
         disabled = ProcessInfo.processInfo.environment["SYNAPSE_CONV"] == "im2col"
     }
 
-    /// The handle for `shape`, created on first use; nil when oneDNN has no implementation for it.
+    /// The handle for `shape`, created on first use; nil when oneDNN has no direct kernel for it.
     func handle(for shape: syn_conv_shape) -> Handle? {
         if disabled { return nil }
         let key = Key(shape)
