@@ -2,8 +2,11 @@
 // the blocked layouts oneDNN prefers ("any"). On AVX-512 the blocked direct kernels run about 1.8x
 // faster than oneDNN's own plain-layout (GEMM) path, and the reorders cost a few percent of that.
 //
-// One handle per shape, holding the forward, backward-data and backward-weights primitives. Blocked intermediate buffers live in the handle, so a mutex serialises calls
-// on one handle (different shapes run concurrently).
+// One handle per shape, holding the forward, backward-data and backward-weights primitives and their
+// reorders. The blocked intermediate buffers of a call come from one process-wide workspace, so a
+// handle costs no activation-sized memory while idle (a cached handle per evaluation batch size would
+// otherwise pin hundreds of MB); a global mutex serialises convolution calls, each of which oneDNN
+// parallelises internally.
 #include "CDNNLConvolution.h"
 #include <oneapi/dnnl/dnnl.h>
 #include <pthread.h>
@@ -19,12 +22,47 @@ static void conv_engine_init(void) { dnnl_engine_create(&conv_engine, dnnl_cpu, 
 typedef struct {
     dnnl_memory_desc_t plain, chosen;
     dnnl_primitive_t reorder;  // plain -> chosen for inputs, chosen -> plain for outputs
-    dnnl_memory_t memory;      // persistent buffer in `chosen` (NULL when no reorder)
+    dnnl_memory_t memory;      // during a call: its `chosen` buffer in the workspace (else NULL)
 } conv_operand;
+
+// The shared workspace: grown to the largest call's need, released after calls that needed more than
+// `WORKSPACE_KEEP` bytes (large evaluation batches). Guarded by `conv_lock`.
+static pthread_mutex_t conv_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *workspace;
+static size_t workspace_size, workspace_used;
+enum { WORKSPACE_KEEP = 64 << 20 };
+
+static size_t round64(size_t n) { return (n + 63) / 64 * 64; }
+
+// Makes room for the reordered buffers of `count` operands and starts a call's allocations.
+static dnnl_status_t workspace_begin(conv_operand *const *ops, int count) {
+    size_t need = 0;
+    for (int i = 0; i < count; i++)
+        if (ops[i]->reorder) need += round64(dnnl_memory_desc_get_size(&ops[i]->chosen));
+    workspace_used = 0;
+    if (need <= workspace_size) return dnnl_success;
+    free(workspace);
+    workspace = aligned_alloc(64, need);
+    workspace_size = workspace ? need : 0;
+    return workspace ? dnnl_success : dnnl_out_of_memory;
+}
+
+// Destroys the call's workspace views and, after an unusually large call, the workspace itself.
+static void workspace_end(conv_operand *const *ops, int count) {
+    for (int i = 0; i < count; i++)
+        if (ops[i]->memory) {
+            dnnl_memory_destroy(ops[i]->memory);
+            ops[i]->memory = NULL;
+        }
+    if (workspace_size > WORKSPACE_KEEP) {
+        free(workspace);
+        workspace = NULL;
+        workspace_size = 0;
+    }
+}
 
 typedef struct {
     syn_conv_shape shape;
-    pthread_mutex_t lock;
     dnnl_stream_t stream;
     dnnl_memory_desc_t src_md, wei_md, bias_md, dst_md;  // plain descriptors
     dnnl_dims_t strides, dilates, pad_l, pad_r;
@@ -45,13 +83,11 @@ static dnnl_status_t operand_init(conv_operand *op, const dnnl_memory_desc_t *pl
                                 : dnnl_reorder_primitive_desc_create(&rpd, chosen, conv_engine, plain, conv_engine, NULL);
     if (s == dnnl_success) s = dnnl_primitive_create(&op->reorder, rpd);
     if (rpd) dnnl_primitive_desc_destroy(rpd);
-    if (s == dnnl_success) s = dnnl_memory_create(&op->memory, chosen, conv_engine, DNNL_MEMORY_ALLOCATE);
     return s;
 }
 
 static void operand_destroy(conv_operand *op) {
     if (op->reorder) dnnl_primitive_destroy(op->reorder);
-    if (op->memory) dnnl_memory_destroy(op->memory);
 }
 
 // Wraps a caller's plain buffer; `*out` is the memory the primitive should see. For an input with a
@@ -64,6 +100,9 @@ static dnnl_status_t operand_bind(syn_conv *cv, conv_operand *op, const float *d
         *out = *plain_mem;
         return dnnl_success;
     }
+    s = dnnl_memory_create(&op->memory, &op->chosen, conv_engine, workspace + workspace_used);
+    if (s != dnnl_success) return s;
+    workspace_used += round64(dnnl_memory_desc_get_size(&op->chosen));
     *out = op->memory;
     if (!is_input) return dnnl_success;
     dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, *plain_mem}, {DNNL_ARG_TO, op->memory}};
@@ -89,7 +128,6 @@ void *syn_dnnl_conv_create(syn_conv_shape sh, int *status) {
         if (status) *status = (int)dnnl_out_of_memory;
         return NULL;
     }
-    pthread_mutex_init(&cv->lock, NULL);
     cv->shape = sh;
     int64_t g = sh.groups;
     dnnl_dims_t src_dims = {sh.n, sh.c, sh.h, sh.w}, dst_dims = {sh.n, sh.o, sh.oh, sh.ow}, bias_dims = {sh.o};
@@ -176,9 +214,11 @@ static dnnl_status_t conv_backward_init(syn_conv *cv) {
 
 int syn_dnnl_conv_forward(void *handle, const float *x, const float *w, const float *bias, float *y) {
     syn_conv *cv = handle;
-    pthread_mutex_lock(&cv->lock);
+    pthread_mutex_lock(&conv_lock);
+    conv_operand *ops[] = {&cv->f_src, &cv->f_wei, &cv->f_dst};
     dnnl_memory_t px = NULL, pw = NULL, py = NULL, pb = NULL, mx = NULL, mw = NULL, my = NULL;
-    dnnl_status_t s = operand_bind(cv, &cv->f_src, x, 1, &px, &mx);
+    dnnl_status_t s = workspace_begin(ops, 3);
+    if (s == dnnl_success) s = operand_bind(cv, &cv->f_src, x, 1, &px, &mx);
     if (s == dnnl_success) s = operand_bind(cv, &cv->f_wei, w, 1, &pw, &mw);
     if (s == dnnl_success) s = operand_bind(cv, &cv->f_dst, y, 0, &py, &my);
     if (s == dnnl_success && cv->shape.with_bias) s = dnnl_memory_create(&pb, &cv->bias_md, conv_engine, (void *)bias);
@@ -192,15 +232,17 @@ int syn_dnnl_conv_forward(void *handle, const float *x, const float *w, const fl
     if (pw) dnnl_memory_destroy(pw);
     if (py) dnnl_memory_destroy(py);
     if (pb) dnnl_memory_destroy(pb);
-    pthread_mutex_unlock(&cv->lock);
+    workspace_end(ops, 3);
+    pthread_mutex_unlock(&conv_lock);
     return (int)s;
 }
 
 int syn_dnnl_conv_backward(void *handle, const float *x, const float *w, const float *dy, float *dx, float *dw,
                            float *dbias) {
     syn_conv *cv = handle;
-    pthread_mutex_lock(&cv->lock);
-    dnnl_status_t s = dnnl_success;
+    pthread_mutex_lock(&conv_lock);
+    conv_operand *ops[] = {&cv->d_ddst, &cv->d_wei, &cv->d_dsrc, &cv->w_src, &cv->w_ddst, &cv->w_dwei};
+    dnnl_status_t s = workspace_begin(ops, 6);
     dnnl_memory_t pdy = NULL, mdy = NULL, pw = NULL, mw = NULL, pdx = NULL, mdx = NULL;
     dnnl_memory_t px = NULL, mx = NULL, pdw = NULL, mdw = NULL, pdb = NULL, pdy2 = NULL, mdy2 = NULL;
     if (s == dnnl_success && dx) {
@@ -245,7 +287,8 @@ int syn_dnnl_conv_backward(void *handle, const float *x, const float *w, const f
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (all[i]) dnnl_memory_destroy(all[i]);
     (void)mdx; (void)mw;
-    pthread_mutex_unlock(&cv->lock);
+    workspace_end(ops, 6);
+    pthread_mutex_unlock(&conv_lock);
     return (int)s;
 }
 
@@ -270,6 +313,5 @@ void syn_dnnl_conv_destroy(void *handle) {
     for (size_t i = 0; i < 3; i++)
         if (pds[i]) dnnl_primitive_desc_destroy(pds[i]);
     if (cv->stream) dnnl_stream_destroy(cv->stream);
-    pthread_mutex_destroy(&cv->lock);
     free(cv);
 }
