@@ -4,6 +4,7 @@
 // Creating a primitive is slow (tens of microseconds to milliseconds); callers cache the handles.
 #include <stddef.h>
 #include <stdint.h>
+#include "CDNNLConvolution.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "lm_kernels.h"
+#include "CPoolKernels.h"
+#include "CConvKernels.h"
 
 #ifdef __cplusplus
 extern "C" {

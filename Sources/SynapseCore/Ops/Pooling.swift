@@ -40,14 +40,17 @@ public func maxPool2d(_ x: Tensor, kernelSize: (Int, Int), stride: (Int, Int)? =
     let indices = argmax
     return y.recorded("maxPool2d", inputs: [x]) { g in
         let gc = g.contiguous()
-        var dx = Tensor.zeros([n, c, h, w])
-        dx.withUnsafeMutableBufferPointer { buf in
-            let gp = gc.basePointer
-            for plane in 0..<planes {
-                let base = plane * h * w, ob = plane * oh * ow
-                for q in 0..<(oh * ow) where indices[ob + q] >= 0 { buf[base + Int(indices[ob + q])] += gp[ob + q] }
+        let dx = indices.withUnsafeBufferPointer { idxBuf in
+            let idx = SendablePointer(idxBuf.baseAddress!)
+            return Tensor.produce([n, c, h, w]) { out in
+                let src = SendablePointer(gc.basePointer), dst = SendablePointer(out)
+                ThreadPool.shared.parallelFor(planes, grain: Swift.max(1, 16_384 / Swift.max(h * w, 1))) { r in
+                    syn_maxpool2d_backward(src.pointer, idx.pointer, dst.pointer, Int64(h * w), Int64(oh * ow),
+                                           Int64(r.lowerBound), Int64(r.upperBound))
+                }
             }
         }
+        withExtendedLifetime(gc) {}
         return [dx]
     }
 }

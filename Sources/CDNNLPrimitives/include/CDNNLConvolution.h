@@ -1,0 +1,42 @@
+#ifndef SYNAPSE_CDNNL_CONVOLUTION_H
+#define SYNAPSE_CDNNL_CONVOLUTION_H
+// oneDNN convolution primitives (2.x C API) behind a plain-layout interface: callers pass NCHW
+// activations and [O, C/groups, kh, kw] weights; the glue reorders to and from the blocked layouts
+// oneDNN picks for the shape (e.g. nChw16c) inside each call.
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Shape of a 2-D convolution: input [n, c, h, w], weights [o, c/groups, kh, kw], output [n, o, oh, ow].
+/// Padding is (ph, pw) on the low side and as much as PyTorch's floor rule implies on the high side;
+/// dilation 1 means dense.
+typedef struct {
+    int64_t n, c, h, w, o, kh, kw;
+    int64_t sh, sw, ph, pw, dh, dw;
+    int64_t oh, ow, groups;
+    int32_t with_bias;
+} syn_conv_shape;
+
+/// Creates the forward and backward primitives for `shape`. Returns NULL and
+/// writes oneDNN's status to `status` when oneDNN has no direct kernel for it (its GEMM fallback does
+/// not count: callers lower such shapes to GEMMs themselves).
+void *syn_dnnl_conv_create(syn_conv_shape shape, int *status);
+/// y = conv(x, w) (+ bias when the shape has one). All buffers plain (NCHW / OIHW / [o]).
+int syn_dnnl_conv_forward(void *conv, const float *x, const float *w, const float *bias, float *y);
+/// Gradients from dy [n, o, oh, ow]: dx (input gradient, overwritten) when non-NULL, dw (weights
+/// gradient, overwritten) and dbias (overwritten, only with a bias) when non-NULL. x is needed for dw.
+/// dy is reordered once for both. Returns oneDNN's status (0 = ok).
+int syn_dnnl_conv_backward(void *conv, const float *x, const float *w, const float *dy,
+                           float *dx, float *dw, float *dbias);
+/// Implementation names oneDNN chose: `which` 0 = forward, 1 = backward data, 2 = backward weights
+/// ("unknown" if oneDNN gives no name).
+const char *syn_dnnl_conv_impl(void *conv, int which);
+/// Destroys a convolution handle.
+void syn_dnnl_conv_destroy(void *conv);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
