@@ -4,8 +4,8 @@ import Foundation
 public enum TextGenerationError: Error, CustomStringConvertible, Equatable {
     /// The temperature is not a positive finite number.
     case invalidTemperature(Float)
-    /// top-k is outside 1...vocabularySize.
-    case invalidTopK(Int, vocabularySize: Int)
+    /// top-k is below 1, or above the model's vocabulary size (when known).
+    case invalidTopK(Int, vocabularySize: Int?)
     /// The number of tokens to generate is negative.
     case invalidLength(Int)
     /// Generation needs at least one prompt token to condition on.
@@ -17,7 +17,8 @@ public enum TextGenerationError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .invalidTemperature(let t): "temperature must be a positive finite number, got \(t)"
-        case .invalidTopK(let k, let v): "top-k must be in 1...\(v) (the vocabulary size), got \(k)"
+        case .invalidTopK(let k, let v?): "top-k must be in 1...\(v) (the vocabulary size), got \(k)"
+        case .invalidTopK(let k, nil): "top-k must be at least 1, got \(k)"
         case .invalidLength(let n): "the number of tokens to generate must be at least 0, got \(n)"
         case .emptyPrompt: "the prompt must contain at least one token"
         case .tokenOutOfRange(let id, let v): "prompt token id \(id) is outside the vocabulary 0..<\(v)"
@@ -44,7 +45,7 @@ public struct TextGenerator {
     ///   `.invalidTopK` when `topK` is below 1 (the upper bound is checked against the model).
     public init(temperature: Float = 1, topK: Int? = nil) throws(TextGenerationError) {
         guard temperature > 0, temperature.isFinite else { throw .invalidTemperature(temperature) }
-        if let topK, topK < 1 { throw .invalidTopK(topK, vocabularySize: Int.max) }
+        if let topK, topK < 1 { throw .invalidTopK(topK, vocabularySize: nil) }
         self.temperature = temperature
         self.topK = topK
     }
