@@ -32,7 +32,7 @@ struct LanguageModelWorkload: Workload {
 
     /// W4: Embedding(vocab,64) → LSTM(64→256) → Linear(256,vocab), Adam 1e-3, batch 32 × 64; 5 warm-up + 200 timed steps.
     static func w4(quick: Bool) -> Self {
-        Self(id: "W4", batchSize: 32, context: 64, warmUpSteps: quick ? 2 : 5, steps: quick ? 6 : 200, chunk: quick ? 2 : 50,
+        Self(id: "W4", batchSize: 32, context: 64, warmUpSteps: quick ? 1 : 5, steps: quick ? 3 : 200, chunk: quick ? 1 : 50,
              validate: false, warmUpOnThrowaway: false, make: { vocab, g in
                  let m = CharLSTMLanguageModel(vocabularySize: vocab, generator: g)
                  return (m, Adam(m.parameters(), learningRate: 1e-3))
@@ -41,8 +41,8 @@ struct LanguageModelWorkload: Workload {
 
     /// W5: the tiny GPT, AdamW lr 1e-3 wd 0.01, batch 16 × 128; 500 steps and the validation loss with `accuracy`.
     static func w5(quick: Bool, accuracy: Bool) -> Self {
-        Self(id: "W5", batchSize: 16, context: 128, warmUpSteps: quick ? 2 : 5,
-             steps: quick ? 6 : (accuracy ? 500 : 150), chunk: quick ? 2 : 50, validate: accuracy && !quick,
+        Self(id: "W5", batchSize: 16, context: 128, warmUpSteps: quick ? 1 : 5,
+             steps: quick ? 3 : (accuracy ? 500 : 150), chunk: quick ? 1 : 50, validate: accuracy && !quick,
              warmUpOnThrowaway: true, make: { vocab, g in
                  let m = GPTLanguageModel(vocabularySize: vocab, generator: g)
                  return (m, AdamW(m.parameters(), learningRate: 1e-3, weightDecay: 0.01))
