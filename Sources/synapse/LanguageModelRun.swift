@@ -30,16 +30,9 @@ struct LanguageModelRun {
         let training = LanguageModelTraining(steps: steps, batchSize: batchSize, context: context, logEvery: o.logEvery)
         let windows = LanguageModelTraining.windowGenerator(seed: o.seed)
         var lastLoss = Double.nan
-        let tokensPerSecond: Double
-        switch model {
-        case let gpt as GPTLanguageModel:
-            tokensPerSecond = training.run(model: gpt, optimizer: AdamW(gpt.parameters(), learningRate: o.lr, weightDecay: 0.01),
-                                           corpus: train, generator: windows) { lastLoss = report($0, steps) }
-        case let lstm as CharLSTMLanguageModel:
-            tokensPerSecond = training.run(model: lstm, optimizer: Adam(lstm.parameters(), learningRate: o.lr),
-                                           corpus: train, generator: windows) { lastLoss = report($0, steps) }
-        default:
-            throw ValidationError("--model \(o.model.rawValue) is not a language model")
+        let optimizer = o.model.makeOptimizer(for: model, learningRate: o.lr)
+        let tokensPerSecond = training.run(model: model, optimizer: optimizer, corpus: train, generator: windows) {
+            lastLoss = report($0, steps)
         }
         let validationLoss = LanguageModelTraining.validationLoss(
             of: model, on: validation, batches: o.evalBatches, batchSize: batchSize, context: context,
