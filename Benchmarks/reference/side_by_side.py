@@ -8,9 +8,9 @@ For each thread count and workload it runs ours, then PyTorch's, back to back (1
 under `taskset -c 0`; synapse-bench also pins itself), `--rounds` times, and reports the median of
 each figure over the rounds. Each command waits for a quiet machine and is rerun when other processes
 used more than 10% of a core while it ran (the 2-thread runs slow down up to 50x when a third busy
-process shares the two cores). Ratio = ours / PyTorch's: above 1 is better for GFLOP/s and samples/s,
-below 1 is better for s/epoch, µs and val_loss; above 1 for tokens/s. With --ort, W6 also runs on ONNX Runtime (w6_onnxruntime.py) in
-an extra column. W4 (char LSTM) and W5 (tiny GPT) train on the very windows Synapse draws (synapse_random.py);
+process shares the two cores). Ratio = ours / PyTorch's: above 1 is better for GFLOP/s, samples/s and
+tokens/s, below 1 is better for s/epoch, µs and val_loss. With --ort, W6 also runs on ONNX Runtime
+(w6_onnxruntime.py) in an extra column. W4 (char LSTM) and W5 (tiny GPT) train on the very windows Synapse draws (synapse_random.py);
 with --accuracy, W5 trains the spec's 500 steps on both sides and the validation losses get a row of their own.
 Run on a developer machine with PyTorch; never in CI.
 """
