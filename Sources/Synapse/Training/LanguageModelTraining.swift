@@ -58,14 +58,15 @@ public struct LanguageModelTraining {
     }
 
     /// Trains `model` for `steps` steps on windows of `corpus` drawn from `generator`; returns the
-    /// training tokens per second over all steps.
+    /// training tokens per second over all steps (0 when `steps` is 0).
     @discardableResult
     public func run(model: some LanguageModel, optimizer: some Optimizer, corpus: TextCorpus, generator: RandomGenerator,
                     onProgress: (LanguageModelProgress) -> Void = { _ in }) -> Double {
+        guard steps > 0 else { return 0 }
         model.train()
         let start = Date()
         var lastTime = start, lossSum = 0.0, lastStep = 0
-        for step in 1...max(steps, 1) {
+        for step in 1...steps {
             let batch = corpus.randomWindows(batchSize: batchSize, length: context, generator: generator)
             lossSum += Double(Self.step(model, optimizer, batch))
             if step % logEvery == 0 || step == steps {
