@@ -2,15 +2,17 @@
 
 Usage (from the repository root, after `swift build -c release --product synapse-bench`):
     python Benchmarks/reference/side_by_side.py --bench .build/release/synapse-bench \\
-        [--python /root/torchenv/bin/python] [--threads 1 2] [--workloads W1 W1b W2 W6] [--rounds 1] [--ort]
+        [--python /root/torchenv/bin/python] [--threads 1 2] [--workloads W1 W1b W2 W6] [--rounds 1] [--ort] [--accuracy]
 
 For each thread count and workload it runs ours, then PyTorch's, back to back (1-thread runs of both
 under `taskset -c 0`; synapse-bench also pins itself), `--rounds` times, and reports the median of
 each figure over the rounds. Each command waits for a quiet machine and is rerun when other processes
 used more than 10% of a core while it ran (the 2-thread runs slow down up to 50x when a third busy
-process shares the two cores). Ratio = ours / PyTorch's: above 1 is better for GFLOP/s and samples/s,
-below 1 is better for s/epoch and µs. With --ort, W6 also runs on ONNX Runtime (w6_onnxruntime.py) in
-an extra column. Run on a developer machine with PyTorch; never in CI.
+process shares the two cores). Ratio = ours / PyTorch's: above 1 is better for GFLOP/s, samples/s and
+tokens/s, below 1 is better for s/epoch, µs and val_loss. With --ort, W6 also runs on ONNX Runtime
+(w6_onnxruntime.py) in an extra column. W4 (char LSTM) and W5 (tiny GPT) train on the very windows Synapse draws (synapse_random.py);
+with --accuracy, W5 trains the spec's 500 steps on both sides and the validation losses get a row of their own.
+Run on a developer machine with PyTorch; never in CI.
 """
 import argparse, json, os, resource, statistics, subprocess, sys, time
 
@@ -72,6 +74,8 @@ def figures(lines, ours):
         out[k] = m["value"]
         if "p99_us" in m:
             out[(m["workload"], "p99_us", None)] = m["p99_us"]
+        if "val_loss" in m:
+            out[(m["workload"], "val_loss", None)] = m["val_loss"]
     return out
 
 
@@ -87,9 +91,12 @@ def main():
     ap.add_argument("--workloads", nargs="+", default=["W1", "W1b", "W2", "W6"])
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--ort", action="store_true", help="W6 also on ONNX Runtime (w6_onnxruntime.py; needs onnx, onnxruntime)")
+    ap.add_argument("--accuracy", action="store_true", help="W5: the spec's 500 steps and validation loss on both sides")
     a = ap.parse_args()
     references = {"PyTorch": {"W1": ["w1_sgemm.py", "--no-bf16"], "W1b": ["w1_sgemm.py", "--sizes"],
-                              "W2": ["w2_mlp.py", "--epochs", "3", "--bench-json"], "W3": ["w3_cnn.py", "--epochs", "3"], "W6": ["w6_inference.py"]}}
+                              "W2": ["w2_mlp.py", "--epochs", "3", "--bench-json"], "W3": ["w3_cnn.py", "--epochs", "3"],
+                              "W4": ["w4_lstm.py"], "W5": ["w5_gpt.py", "--steps", "500" if a.accuracy else "150"],
+                              "W6": ["w6_inference.py"]}}
     if a.ort:
         references["ONNX Runtime"] = {"W6": ["w6_onnxruntime.py"]}
     header = "| workload | metric | threads | Synapse | " + " | ".join(f"{r} | ratio" for r in references) + " |"
@@ -98,7 +105,8 @@ def main():
         ours, theirs = {}, {r: {} for r in references}
         for _ in range(a.rounds):
             for w in a.workloads:
-                for k, v in figures(run([a.bench, w, "--threads", str(t), "--no-summary"], t), True).items():
+                extra = ["--accuracy"] if a.accuracy and w == "W5" else []
+                for k, v in figures(run([a.bench, w, "--threads", str(t), "--no-summary"] + extra, t), True).items():
                     ours.setdefault(k, []).append(v)
                 for r, cmds in references.items():
                     if w in cmds:

@@ -84,8 +84,8 @@ struct Measurement: Sendable, Decodable {
     var extras: [(key: String, value: JSONValue)]
 
     /// The order of well-known extra keys when a line is read back (JSON objects are unordered).
-    private static let keyOrder = ["n", "kernel", "impl", "batch", "calls", "epochs", "steps", "p99_us",
-                                   "ratio_to_raw", "test_accuracy", "note"]
+    private static let keyOrder = ["n", "kernel", "impl", "batch", "calls", "epochs", "steps", "context", "p99_us",
+                                   "ratio_to_raw", "test_accuracy", "val_loss", "note"]
 
     /// A measurement with the given extras (kept in the order written).
     init(_ workload: String, threads: Int, metric: String, value: Double?,

@@ -5,7 +5,7 @@ import ArgumentParser
 struct SynapseBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "synapse-bench",
-        abstract: "Run the Synapse benchmark workloads (W1 sgemm, W1b bf16 gemm, W2 MLP training, W6 MLP inference).",
+        abstract: "Run the Synapse benchmark workloads (W1 sgemm, W1b bf16 gemm, W2/W3 MLP/CNN training, W4/W5 LSTM/GPT language-model training, W6 MLP inference).",
         discussion: """
         Prints one JSON line per measurement, e.g.
           {"workload": "W2", "threads": 1, "metric": "s/epoch", "value": 1.31, ...}
@@ -29,7 +29,7 @@ struct SynapseBench: ParsableCommand {
     @Flag(help: "CI smoke run: every workload once at small sizes; figures are not comparable.")
     var quick = false
 
-    @Flag(help: "W2: train the spec's 5 epochs (not 3) so the reported test accuracy is the spec's.")
+    @Flag(help: "W2/W3: train the spec's epochs (not 3) so the reported test accuracy is the spec's; W5: train the spec's 500 steps (not 150) and report the validation loss.")
     var accuracy = false
 
     @Flag(name: .customLong("no-summary"), help: "Print only the JSON lines.")

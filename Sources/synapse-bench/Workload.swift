@@ -4,7 +4,7 @@ import ArgumentParser
 struct BenchSettings: Sendable {
     /// CI smoke mode: small sizes and few repetitions; the figures are not comparable.
     var quick: Bool
-    /// W2: train the spec's 5 epochs and report the accuracy after them.
+    /// W2/W3: train the spec's epochs and report the test accuracy; W5: train 500 steps and report the validation loss.
     var accuracy: Bool
 }
 
@@ -21,6 +21,8 @@ enum WorkloadID: String, CaseIterable, ExpressibleByArgument, Sendable {
     case w1b = "W1b"
     case w2 = "W2"
     case w3 = "W3"
+    case w4 = "W4"
+    case w5 = "W5"
     case w6 = "W6"
 
     /// Accepts ids in any letter case ("w1b", "W1B").
@@ -36,6 +38,8 @@ enum WorkloadID: String, CaseIterable, ExpressibleByArgument, Sendable {
         case .w1b: return W1b(quick: settings.quick)
         case .w2: return ClassifierTrainingWorkload.w2(quick: settings.quick, accuracy: settings.accuracy)
         case .w3: return ClassifierTrainingWorkload.w3(quick: settings.quick, accuracy: settings.accuracy)
+        case .w4: return LanguageModelWorkload.w4(quick: settings.quick)
+        case .w5: return LanguageModelWorkload.w5(quick: settings.quick, accuracy: settings.accuracy)
         case .w6: return W6(quick: settings.quick)
         }
     }

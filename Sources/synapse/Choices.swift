@@ -1,19 +1,36 @@
 import ArgumentParser
 import Synapse
 
-/// Datasets the CLI can train on.
+/// Datasets the CLI can train on: image classification sets and text corpora.
 enum DatasetName: String, ExpressibleByArgument, CaseIterable {
     case fashionMNIST = "fashion-mnist"
     case mnist
     // Tabular and time-series datasets, trained by `TabularTrainingJob` (see Tabular/).
     case breastCancer = "breast-cancer", diabetes, sunspots, co2
+    // Text corpora, trained with a character-level language model.
+    case shakespeare
+    case vimDocs = "vim-docs"
 
-    /// Loads the train and test splits.
+    /// True for the text corpora (trained with a language model).
+    var isText: Bool { self == .shakespeare || self == .vimDocs }
+
+    /// Loads the train and test splits of an image dataset.
     func load() throws -> (train: TensorDataset, test: TensorDataset) {
         switch self {
         case .fashionMNIST: return (try FashionMNIST.load(split: .train), try FashionMNIST.load(split: .test))
         case .mnist: return (try MNIST.load(split: .train), try MNIST.load(split: .test))
         case .breastCancer, .diabetes, .sunspots, .co2: throw ValidationError("--dataset \(rawValue) is tabular, not an image dataset")
+        case .shakespeare, .vimDocs: throw ValidationError("--dataset \(rawValue) is a text corpus, not an image dataset")
+        }
+    }
+
+    /// Loads a text corpus (whole text; the caller splits it).
+    func loadText() throws -> TextCorpus {
+        switch self {
+        case .shakespeare: return try TextCorpus.shakespeare()
+        case .vimDocs: return try TextCorpus.vimDocumentation()
+        case .fashionMNIST, .mnist: throw ValidationError("--dataset \(rawValue) is an image dataset, not a text corpus")
+        case .breastCancer, .diabetes, .sunspots, .co2: throw ValidationError("--dataset \(rawValue) is tabular, not a text corpus")
         }
     }
 }
@@ -22,12 +39,46 @@ enum DatasetName: String, ExpressibleByArgument, CaseIterable {
 enum ModelName: String, ExpressibleByArgument, CaseIterable {
     case mlp
     case cnn
+    case charLSTM = "char-lstm"
+    case gpt
 
-    /// Builds the model for examples of `inputShape`.
-    func make(inputShape: [Int], classes: Int, generator: RandomGenerator) -> any Layer {
+    /// True for the character-level language models.
+    var isLanguageModel: Bool { self == .charLSTM || self == .gpt }
+
+    /// Builds a classifier for examples of `inputShape`.
+    func make(inputShape: [Int], classes: Int, generator: RandomGenerator) throws -> any Layer {
         switch self {
         case .mlp: return MLPClassifier(inputSize: inputShape.reduce(1, *), hiddenSizes: [512, 256], classes: classes, generator: generator)
         case .cnn: return CNNClassifier(channels: inputShape[0], size: inputShape[1], classes: classes, generator: generator)
+        case .charLSTM, .gpt: throw ValidationError("--model \(rawValue) is a language model, not a classifier")
         }
     }
+
+    /// Builds a language model over `vocabularySize` tokens reading up to `context` tokens.
+    func makeLanguageModel(vocabularySize: Int, context: Int, generator: RandomGenerator) throws -> any LanguageModel {
+        switch self {
+        case .charLSTM: return CharLSTMLanguageModel(vocabularySize: vocabularySize, generator: generator)
+        case .gpt: return GPTLanguageModel(vocabularySize: vocabularySize, contextLength: context, generator: generator)
+        case .mlp, .cnn: throw ValidationError("--model \(rawValue) is a classifier, not a language model")
+        }
+    }
+
+    /// The recipe's optimiser for a language model: Adam (W4) for char-lstm, AdamW with weight decay
+    /// 0.01 (W5) for gpt.
+    func makeOptimizer(for model: any LanguageModel, learningRate: Float) -> any Optimizer {
+        self == .gpt ? AdamW(model.parameters(), learningRate: learningRate, weightDecay: 0.01)
+            : Adam(model.parameters(), learningRate: learningRate)
+    }
+
+    /// The recipe's batch size (W4: 32 windows, W5: 16 windows, classifiers: 128 examples).
+    var defaultBatchSize: Int {
+        switch self {
+        case .mlp, .cnn: 128
+        case .charLSTM: 32
+        case .gpt: 16
+        }
+    }
+
+    /// The recipe's window length in tokens (W4: 64, W5: 128).
+    var defaultContext: Int { self == .gpt ? 128 : 64 }
 }

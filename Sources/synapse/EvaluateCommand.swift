@@ -40,12 +40,16 @@ struct EvaluateCommand: ParsableCommand {
     func run() throws {
         if let threads { ThreadPool.shared.setThreadCount(threads) }
         if let benchmark = dataset.tabularBenchmark { try runTabular(benchmark); return }
+        if dataset.isText {
+            throw EvaluateError("--dataset \(dataset.rawValue) is a text corpus: `synapse train` reports its validation loss; "
+                                + "`synapse evaluate` covers the image and tabular datasets")
+        }
         let weightsURL = URL(fileURLWithPath: weights)
         guard FileManager.default.fileExists(atPath: weightsURL.path) else {
             throw EvaluateError("--weights \(weights): file not found (save one with `synapse train --output PATH`)")
         }
         let (_, test) = try dataset.load()
-        let network = model.make(inputShape: test.exampleShape, classes: dataset.evaluationClassNames.count, generator: RandomGenerator(seed: 0))
+        let network = try model.make(inputShape: test.exampleShape, classes: dataset.evaluationClassNames.count, generator: RandomGenerator(seed: 0))
         do {
             try network.load(from: weightsURL)
         } catch {
@@ -90,7 +94,7 @@ extension DatasetName {
         switch self {
         case .fashionMNIST: return FashionMNIST.classNames
         case .mnist: return MNIST.classNames
-        case .breastCancer, .diabetes, .sunspots, .co2: return []
+        case .breastCancer, .diabetes, .sunspots, .co2, .shakespeare, .vimDocs: return []
         }
     }
 }

@@ -7,6 +7,6 @@ struct SynapseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "synapse",
         abstract: "Train, evaluate and export neural networks with Synapse.",
-        subcommands: [TrainCommand.self, EvaluateCommand.self]
+        subcommands: [TrainCommand.self, EvaluateCommand.self, GenerateCommand.self]
     )
 }

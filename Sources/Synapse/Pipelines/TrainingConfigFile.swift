@@ -58,6 +58,9 @@ public enum TrainingConfigFile {
         "threads": .integer, "output": .string, "no-progress": .flag, "hidden": .integerList, "patience": .integer,
         "monitor": .string, "lr-schedule": .string, "clip-norm": .number, "checkpoint-dir": .string, "resume": .string,
         "log-dir": .string, "window": .integer,
+        // Language models (text corpora).
+        "steps": .integer, "context": .integer, "eval-batches": .integer, "log-every": .integer,
+        "sample-length": .integer, "prompt": .string, "temperature": .number, "top-k": .integer,
     ]
 
     /// The command-line arguments the file at `url` stands for, in key order: `--key value` for

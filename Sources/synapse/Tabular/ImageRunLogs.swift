@@ -2,23 +2,28 @@ import ArgumentParser
 import Foundation
 import Synapse
 
-/// `--log-dir` for the image-classifier runs, whose fixed `ClassifierTraining` loop reports one
-/// summary per epoch: the same files as the tabular runs (history.jsonl/csv, TensorBoard epoch
-/// scalars, loss/metric SVG curves), written after every epoch.
+/// `--log-dir` for the image-classifier runs (one summary per epoch of the fixed `ClassifierTraining`
+/// loop) and the language-model runs (one row per progress line, keyed by the step): the same files
+/// as the tabular runs (history.jsonl/csv, TensorBoard scalars, loss/metric SVG curves), rewritten
+/// after every record.
 final class ImageRunLogs {
     let directory: URL
     let writer: TensorBoardWriter
     private(set) var history = TrainingHistory()
 
-    init(directory: URL) throws {
+    /// TensorBoard tag prefix: `epoch/` for image runs, `step/` for language-model runs.
+    let tagPrefix: String
+
+    init(directory: URL, tagPrefix: String = "epoch/") throws {
         self.directory = directory
+        self.tagPrefix = tagPrefix
         writer = try TensorBoardWriter(logDirectory: directory)
     }
 
     /// Records one epoch and rewrites the files.
     func record(epoch: Int, values: [String: Double]) throws {
         history.append(epoch: epoch, values: values)
-        try writer.addScalars(values.keys.sorted().map { (tag: "epoch/" + $0, value: Float(values[$0]!)) }, step: epoch)
+        try writer.addScalars(values.keys.sorted().map { (tag: tagPrefix + $0, value: Float(values[$0]!)) }, step: epoch)
         try writer.flush()
         try AtomicFile.write(Data(history.jsonLines().utf8), to: directory.appendingPathComponent("history.jsonl"))
         try AtomicFile.write(Data(history.csv().utf8), to: directory.appendingPathComponent("history.csv"))
