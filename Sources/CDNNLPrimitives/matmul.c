@@ -1,5 +1,8 @@
-// oneDNN matmul primitives (2.x C API). One CPU engine for the process. oneDNN streams are not
-// thread-safe, so each primitive keeps one for the thread that holds its lock.
+// oneDNN matmul primitives (2.x C API). One CPU engine for the process. Executions of one primitive are
+// serialised by its lock: Debian's oneDNN 2.6 is built without DNNL_ENABLE_CONCURRENT_EXEC, so a
+// primitive's library-managed scratchpad is shared, and two threads running the same primitive at
+// once corrupted each other's results (seen as wrong LSTM gradients when tests ran concurrently).
+// Different primitives still run concurrently; each keeps one stream for the thread holding its lock.
 #include "CDNNLPrimitives.h"
 #include <oneapi/dnnl/dnnl.h>
 #include <pthread.h>
@@ -16,8 +19,8 @@ typedef struct {
     dnnl_primitive_desc_t pd;
     dnnl_memory_desc_t a_md, b_md, bias_md, c_md;
     int with_bias;
-    // Reused by whichever thread holds `lock` (a visible cost for small layers); a thread that
-    // finds it busy makes its own. Memory objects are NOT reused: rebinding a handle makes oneDNN
+    // Reused by whichever thread holds `lock` (creating one per call is a visible cost for small
+    // layers). Memory objects are NOT reused: rebinding a handle makes oneDNN
     // zero the padding of blocked layouts, i.e. rewrite packed weights on every call.
     pthread_mutex_t lock;
     dnnl_stream_t stream;
@@ -118,23 +121,14 @@ static dnnl_status_t syn_run(syn_matmul *mm, dnnl_stream_t stream, dnnl_memory_t
 int syn_dnnl_matmul_execute(void *primitive, const void *a, const void *b, const float *bias, float *c) {
     syn_matmul *mm = primitive;
     dnnl_memory_t am = NULL, bm = NULL, biasm = NULL, cm = NULL;
-    dnnl_stream_t stream = NULL;
-    int owns_lock = pthread_mutex_trylock(&mm->lock) == 0;
+    pthread_mutex_lock(&mm->lock);
     dnnl_status_t s = dnnl_memory_create(&am, &mm->a_md, syn_engine, (void *)a);
     if (s == dnnl_success) s = dnnl_memory_create(&bm, &mm->b_md, syn_engine, (void *)b);
     if (s == dnnl_success) s = dnnl_memory_create(&cm, &mm->c_md, syn_engine, c);
     if (s == dnnl_success && mm->with_bias) s = dnnl_memory_create(&biasm, &mm->bias_md, syn_engine, (void *)bias);
-    if (s == dnnl_success) {
-        if (owns_lock) {
-            if (!mm->stream) s = dnnl_stream_create(&mm->stream, syn_engine, dnnl_stream_default_flags);
-            stream = mm->stream;
-        } else {
-            s = dnnl_stream_create(&stream, syn_engine, dnnl_stream_default_flags);
-        }
-    }
-    if (s == dnnl_success) s = syn_run(mm, stream, am, bm, cm, biasm);
-    if (stream && !owns_lock) dnnl_stream_destroy(stream);
-    if (owns_lock) pthread_mutex_unlock(&mm->lock);
+    if (s == dnnl_success && !mm->stream) s = dnnl_stream_create(&mm->stream, syn_engine, dnnl_stream_default_flags);
+    if (s == dnnl_success) s = syn_run(mm, mm->stream, am, bm, cm, biasm);
+    pthread_mutex_unlock(&mm->lock);
     if (am) dnnl_memory_destroy(am);
     if (bm) dnnl_memory_destroy(bm);
     if (cm) dnnl_memory_destroy(cm);

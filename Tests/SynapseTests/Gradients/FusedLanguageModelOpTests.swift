@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import Synapse
 
@@ -118,6 +119,35 @@ struct FusedLanguageModelOpTests {
     }
 
     // MARK: LSTM
+
+    /// Many threads running the same LSTM shape at once share one cached oneDNN matmul primitive for
+    /// the recurrent products; every thread must still get exactly the serial result (before the
+    /// primitive's executions were serialised, concurrent runs silently corrupted each other).
+    @Test("lstmRecurrence from concurrent threads equals the serial result, bit for bit")
+    func lstmRecurrenceIsThreadSafe() {
+        let gatesX = GradientInputs.normal([16, 3, 32], seed: 31), w = GradientInputs.normal([32, 8], seed: 32, std: 0.5)
+        let b = GradientInputs.normal([32], seed: 33), h0 = GradientInputs.normal([3, 8], seed: 34)
+        let c0 = GradientInputs.normal([3, 8], seed: 35)
+        // The op returns the outputs followed by h_n and c_n: [T + 2, N, hidden].
+        let upstream = FiniteDifference.weights(like: [18, 3, 8])
+        @Sendable func run() -> [[Float]] {
+            let x = gatesX.detached().requiringGrad(), wh = w.detached().requiringGrad()
+            let y = lstmRecurrence(x, weightHH: wh, biasHH: b, h0: h0, c0: c0, reverse: false)
+            y.backward(upstream)
+            return [y.scalars, x.grad?.scalars ?? [], wh.grad?.scalars ?? []]
+        }
+        let serial = run()
+        let results = Mutex<[[[Float]]]>([])
+        DispatchQueue.concurrentPerform(iterations: 8) { _ in
+            for _ in 0..<20 {
+                let r = run()
+                results.withLock { $0.append(r) }
+            }
+        }
+        let all = results.withLock { $0 }
+        #expect(all.count == 160)
+        #expect(all.allSatisfy { $0 == serial }, "\(all.filter { $0 != serial }.count) of \(all.count) concurrent runs differ from the serial run")
+    }
 
     @Test("lstmRecurrence vs finite differences, both directions, with and without b_hh", arguments: [false, true])
     func lstmRecurrenceGradient(reverse: Bool) {
