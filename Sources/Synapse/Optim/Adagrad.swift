@@ -58,19 +58,11 @@ public final class Adagrad: Optimizer {
 
     /// Squared-gradient sums and step counts by "index.name".
     public func stateDict() -> [String: Tensor] {
-        var d = state.export()
-        for (i, t) in steps { d["\(i).step"] = Tensor(Float(t)) }
-        return d
+        state.export(steps: steps)
     }
 
     /// Restores sums and step counts.
     public func loadStateDict(_ s: [String: Tensor]) throws(OptimizerError) {
-        var restored = try ParameterState.restore(s, parameters: parameters)
-        var newSteps: [Int: Int] = [:]
-        for i in parameters.indices {
-            if let t = restored.get(i, "step") { newSteps[i] = Int(t.item()); restored.remove(i, "step") }
-        }
-        state = restored
-        steps = newSteps
+        (state, steps) = try ParameterState.restoreWithSteps(s, parameters: parameters)
     }
 }

@@ -58,6 +58,25 @@ struct ParameterState {
         return d
     }
 
+    /// `export()` plus each parameter's step count as "index.step" (the state dict of the optimizers
+    /// that count steps per parameter: Adam, Adagrad, RMSprop).
+    func export(steps: [Int: Int]) -> [String: Tensor] {
+        var d = export()
+        for (i, t) in steps { d["\(i).step"] = Tensor(Float(t)) }
+        return d
+    }
+
+    /// Restores `export(steps:)` output: the buffers, and the step counts separated from them.
+    static func restoreWithSteps(_ state: [String: Tensor], parameters: [Parameter]) throws(OptimizerError)
+        -> (state: ParameterState, steps: [Int: Int]) {
+        var restored = try restore(state, parameters: parameters)
+        var steps: [Int: Int] = [:]
+        for i in parameters.indices {
+            if let t = restored.get(i, "step") { steps[i] = Int(t.item()); restored.remove(i, "step") }
+        }
+        return (restored, steps)
+    }
+
     /// Restores from `export()` output, checking shapes against `parameters`.
     static func restore(_ state: [String: Tensor], parameters: [Parameter]) throws(OptimizerError) -> ParameterState {
         var s = ParameterState()
