@@ -1,79 +1,16 @@
 // Fused kernels for language-model training; see include/lm_kernels.h and docs/KERNELS.md.
 // Same scheme as kernels.c: each body is written once as an always-inline function and compiled for
-// baseline x86-64 and for AVX2+FMA, with a dispatcher choosing at run time. The few math helpers
-// below repeat kernels.c's (they are static there); the approximations are identical.
+// baseline x86-64 and for AVX2+FMA, with a dispatcher choosing at run time; the dispatch macros and
+// the scalar math come from simd_math.h, shared with kernels.c.
 #include "lm_kernels.h"
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
 
-#define LM_INLINE static inline __attribute__((always_inline))
-
-#if defined(__x86_64__) || defined(__i386__)
-#define LM_TARGET_AVX2 __attribute__((target("avx2,fma")))
-static int lm_avx2_state = -1;
-static int lm_has_avx2(void) {
-    if (lm_avx2_state < 0) {
-        __builtin_cpu_init();
-        lm_avx2_state = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    }
-    return lm_avx2_state;
-}
-#define LM_DISPATCH_VOID(name, params, args)                                   \
-    LM_TARGET_AVX2 static void name##_avx2 params { name##_body args; }        \
-    static void name##_generic params { name##_body args; }                     \
-    void name params { if (lm_has_avx2()) name##_avx2 args; else name##_generic args; }
-#else
-#define LM_DISPATCH_VOID(name, params, args) \
-    void name params { name##_body args; }
-#endif
-
-LM_INLINE float lm_bits_to_float(int32_t i) { float f; memcpy(&f, &i, 4); return f; }
-LM_INLINE float lm_minf(float a, float b) { return a < b ? a : b; }
-LM_INLINE float lm_maxf(float a, float b) { return a > b ? a : b; }
-LM_INLINE float lm_sqrtf(float x) {
-#if defined(__has_builtin) && __has_builtin(__builtin_elementwise_sqrt)
-    return __builtin_elementwise_sqrt(x);
-#else
-    return sqrtf(x);
-#endif
-}
-
-/// exp(x), relative error < 2e-7 on [-87, 88] (kernels.c's syn_expf).
-LM_INLINE float lm_expf(float x) {
-    x = lm_maxf(lm_minf(x, 88.3762626647949f), -87.3365478515625f);
-    float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-    float r = x - n * 0.693359375f;
-    r = r - n * -2.12194440e-4f;
-    float p = 1.9875691500E-4f;
-    p = p * r + 1.3981999507E-3f;
-    p = p * r + 8.3334519073E-3f;
-    p = p * r + 4.1665795894E-2f;
-    p = p * r + 1.6666665459E-1f;
-    p = p * r + 5.0000001201E-1f;
-    p = p * r * r + r + 1.0f;
-    return p * lm_bits_to_float(((int32_t)n + 127) << 23);
-}
-
-/// tanh(x), absolute error < 3e-7 (kernels.c's syn_tanhf).
-LM_INLINE float lm_tanhf(float x) {
-    float ax = x < 0 ? -x : x;
-    float z = x * x;
-    float p = -5.70498872745E-3f;
-    p = p * z + 2.06390887954E-2f;
-    p = p * z - 5.37397155531E-2f;
-    p = p * z + 1.33314422036E-1f;
-    p = p * z - 3.33332819422E-1f;
-    float small = x + x * z * p;
-    float t = 1.0f - 2.0f / (lm_expf(2.0f * ax) + 1.0f);
-    t = x < 0 ? -t : t;
-    return ax < 0.625f ? small : t;
-}
-
-LM_INLINE float lm_sigmoidf(float x) { return 1.0f / (1.0f + lm_expf(-x)); }
+#include "simd_math.h"
 
 /// Max and Σ exp(x − max) of a row, 16 independent lanes so the loops vectorise without fast-math.
-LM_INLINE float lm_row_max(const float *restrict x, size_t n) {
+SYN_INLINE float lm_row_max(const float *restrict x, size_t n) {
     float acc[16];
     for (int k = 0; k < 16; k++) acc[k] = -INFINITY;
     size_t i = 0;
@@ -86,7 +23,7 @@ LM_INLINE float lm_row_max(const float *restrict x, size_t n) {
 }
 
 /// max(−x) of a row (−min(x)).
-LM_INLINE float lm_row_max_neg(const float *restrict x, size_t n) {
+SYN_INLINE float lm_row_max_neg(const float *restrict x, size_t n) {
     float acc[16];
     for (int k = 0; k < 16; k++) acc[k] = -INFINITY;
     size_t i = 0;
@@ -98,7 +35,7 @@ LM_INLINE float lm_row_max_neg(const float *restrict x, size_t n) {
     return m;
 }
 
-LM_INLINE float lm_row_sum(const float *restrict x, size_t n) {
+SYN_INLINE float lm_row_sum(const float *restrict x, size_t n) {
     float acc[16] = {0};
     size_t i = 0;
     for (; i + 16 <= n; i += 16)
@@ -109,7 +46,7 @@ LM_INLINE float lm_row_sum(const float *restrict x, size_t n) {
     return s;
 }
 
-LM_INLINE float lm_row_dot(const float *restrict a, const float *restrict b, size_t n) {
+SYN_INLINE float lm_row_dot(const float *restrict a, const float *restrict b, size_t n) {
     float acc[16] = {0};
     size_t i = 0;
     for (; i + 16 <= n; i += 16)
@@ -122,7 +59,7 @@ LM_INLINE float lm_row_dot(const float *restrict a, const float *restrict b, siz
 
 // ---- cross-entropy ----
 
-LM_INLINE void syn_cross_entropy_rows_body(const float *restrict x, const long *restrict target, float *restrict probs,
+SYN_INLINE void syn_cross_entropy_rows_body(const float *restrict x, const long *restrict target, float *restrict probs,
                                            float *restrict loss, size_t r0, size_t r1, size_t cols, long ignore) {
     for (size_t r = r0; r < r1; r++) {
         long t = target[r];
@@ -130,19 +67,19 @@ LM_INLINE void syn_cross_entropy_rows_body(const float *restrict x, const long *
         const float *xr = x + r * cols;
         float *pr = probs + r * cols;
         float m = lm_row_max(xr, cols);
-        for (size_t j = 0; j < cols; j++) pr[j] = lm_expf(xr[j] - m);
+        for (size_t j = 0; j < cols; j++) pr[j] = syn_expf(xr[j] - m);
         float s = lm_row_sum(pr, cols);
         float inv = 1.0f / s;
         for (size_t j = 0; j < cols; j++) pr[j] *= inv;
         loss[r] = m + logf(s) - xr[t];
     }
 }
-LM_DISPATCH_VOID(syn_cross_entropy_rows,
+SYN_DISPATCH_VOID(syn_cross_entropy_rows,
                  (const float *x, const long *target, float *probs, float *loss, size_t r0, size_t r1, size_t cols,
                   long ignore_index),
                  (x, target, probs, loss, r0, r1, cols, ignore_index))
 
-LM_INLINE void syn_cross_entropy_rows_backward_body(const float *restrict probs, const long *restrict target,
+SYN_INLINE void syn_cross_entropy_rows_backward_body(const float *restrict probs, const long *restrict target,
                                                     float *restrict dx, size_t r0, size_t r1, size_t cols, long ignore,
                                                     float scale, const float *restrict row_scale) {
     for (size_t r = r0; r < r1; r++) {
@@ -155,14 +92,14 @@ LM_INLINE void syn_cross_entropy_rows_backward_body(const float *restrict probs,
         dr[t] -= s;
     }
 }
-LM_DISPATCH_VOID(syn_cross_entropy_rows_backward,
+SYN_DISPATCH_VOID(syn_cross_entropy_rows_backward,
                  (const float *probs, const long *target, float *dx, size_t r0, size_t r1, size_t cols,
                   long ignore_index, float scale, const float *row_scale),
                  (probs, target, dx, r0, r1, cols, ignore_index, scale, row_scale))
 
 // ---- LSTM cell ----
 
-LM_INLINE void syn_lstm_cell_forward_body(const float *restrict gx, const float *restrict hw, float *restrict gates,
+SYN_INLINE void syn_lstm_cell_forward_body(const float *restrict gx, const float *restrict hw, float *restrict gates,
                                           const float *restrict c_prev, float *restrict c, float *restrict tanh_c,
                                           float *restrict h, size_t n, size_t hs) {
     for (size_t r = 0; r < n; r++) {
@@ -175,21 +112,21 @@ LM_INLINE void syn_lstm_cell_forward_body(const float *restrict gx, const float 
         // without the hint it guards the vector loop with overlap checks that send it to scalar code.
 #pragma clang loop vectorize(assume_safety)
         for (size_t j = 0; j < hs; j++) {
-            float i = lm_sigmoidf(xi[j] + hi[j]), f = lm_sigmoidf(xf[j] + hf[j]);
-            float g = lm_tanhf(xg[j] + hg[j]), o = lm_sigmoidf(xo[j] + ho[j]);
+            float i = syn_sigmoidf(xi[j] + hi[j]), f = syn_sigmoidf(xf[j] + hf[j]);
+            float g = syn_tanhf(xg[j] + hg[j]), o = syn_sigmoidf(xo[j] + ho[j]);
             float cv = f * cp[j] + i * g;
-            float tc = lm_tanhf(cv);
+            float tc = syn_tanhf(cv);
             gi[j] = i; gf[j] = f; gg[j] = g; go[j] = o;
             cr[j] = cv; tr[j] = tc; hr[j] = o * tc;
         }
     }
 }
-LM_DISPATCH_VOID(syn_lstm_cell_forward,
+SYN_DISPATCH_VOID(syn_lstm_cell_forward,
                  (const float *gx, const float *hw, float *gates, const float *c_prev, float *c, float *tanh_c,
                   float *h, size_t n, size_t hs),
                  (gx, hw, gates, c_prev, c, tanh_c, h, n, hs))
 
-LM_INLINE void syn_lstm_cell_backward_body(const float *restrict gates, const float *restrict c_prev,
+SYN_INLINE void syn_lstm_cell_backward_body(const float *restrict gates, const float *restrict c_prev,
                                            const float *restrict tanh_c, const float *restrict dh, float *restrict dc,
                                            float *restrict dgates, size_t n, size_t hs) {
     for (size_t r = 0; r < n; r++) {
@@ -209,14 +146,14 @@ LM_INLINE void syn_lstm_cell_backward_body(const float *restrict gates, const fl
         }
     }
 }
-LM_DISPATCH_VOID(syn_lstm_cell_backward,
+SYN_DISPATCH_VOID(syn_lstm_cell_backward,
                  (const float *gates, const float *c_prev, const float *tanh_c, const float *dh, float *dc,
                   float *dgates, size_t n, size_t hs),
                  (gates, c_prev, tanh_c, dh, dc, dgates, n, hs))
 
 // ---- layer normalisation ----
 
-LM_INLINE void syn_layer_norm_rows_body(const float *restrict x, const float *restrict w, const float *restrict b,
+SYN_INLINE void syn_layer_norm_rows_body(const float *restrict x, const float *restrict w, const float *restrict b,
                                         float *restrict y, float *restrict mean, float *restrict rstd,
                                         size_t r0, size_t r1, size_t cols, float eps) {
     const float inv_n = 1.0f / (float)cols;
@@ -232,7 +169,7 @@ LM_INLINE void syn_layer_norm_rows_body(const float *restrict x, const float *re
         float var = 0;
         for (int k = 0; k < 16; k++) var += acc[k];
         for (; j < cols; j++) { float d = xr[j] - mu; var += d * d; }
-        float rs = 1.0f / lm_sqrtf(var * inv_n + eps);
+        float rs = 1.0f / syn_sqrtf(var * inv_n + eps);
         mean[r] = mu; rstd[r] = rs;
         if (w && b) for (j = 0; j < cols; j++) yr[j] = (xr[j] - mu) * rs * w[j] + b[j];
         else if (w) for (j = 0; j < cols; j++) yr[j] = (xr[j] - mu) * rs * w[j];
@@ -240,12 +177,12 @@ LM_INLINE void syn_layer_norm_rows_body(const float *restrict x, const float *re
         else for (j = 0; j < cols; j++) yr[j] = (xr[j] - mu) * rs;
     }
 }
-LM_DISPATCH_VOID(syn_layer_norm_rows,
+SYN_DISPATCH_VOID(syn_layer_norm_rows,
                  (const float *x, const float *w, const float *b, float *y, float *mean, float *rstd, size_t r0,
                   size_t r1, size_t cols, float eps),
                  (x, w, b, y, mean, rstd, r0, r1, cols, eps))
 
-LM_INLINE void syn_layer_norm_rows_backward_body(const float *restrict x, const float *restrict w,
+SYN_INLINE void syn_layer_norm_rows_backward_body(const float *restrict x, const float *restrict w,
                                                  const float *restrict mean, const float *restrict rstd,
                                                  const float *restrict dy, float *restrict dx, float *restrict dw,
                                                  float *restrict db, size_t r0, size_t r1, size_t cols) {
@@ -280,14 +217,14 @@ LM_INLINE void syn_layer_norm_rows_backward_body(const float *restrict x, const 
         if (db) for (j = 0; j < cols; j++) db[j] += gr[j];
     }
 }
-LM_DISPATCH_VOID(syn_layer_norm_rows_backward,
+SYN_DISPATCH_VOID(syn_layer_norm_rows_backward,
                  (const float *x, const float *w, const float *mean, const float *rstd, const float *dy, float *dx,
                   float *dw, float *db, size_t r0, size_t r1, size_t cols),
                  (x, w, mean, rstd, dy, dx, dw, db, r0, r1, cols))
 
 // ---- causal attention softmax ----
 
-LM_INLINE void syn_softmax_causal_rows_body(const float *restrict x, float *restrict y, size_t r0, size_t r1,
+SYN_INLINE void syn_softmax_causal_rows_body(const float *restrict x, float *restrict y, size_t r0, size_t r1,
                                             size_t q_len, size_t cols, float scale) {
     for (size_t r = r0; r < r1; r++) {
         const float *xr = x + r * cols;
@@ -296,17 +233,17 @@ LM_INLINE void syn_softmax_causal_rows_body(const float *restrict x, float *rest
         size_t n = i + 1 < cols ? i + 1 : cols;  // keys 0...i are visible
         // max(scale·x) is scale·max(x) for scale ≥ 0 and scale·min(x) otherwise.
         float m = scale >= 0 ? lm_row_max(xr, n) * scale : -lm_row_max_neg(xr, n) * scale;
-        for (size_t j = 0; j < n; j++) yr[j] = lm_expf(xr[j] * scale - m);
+        for (size_t j = 0; j < n; j++) yr[j] = syn_expf(xr[j] * scale - m);
         float inv = 1.0f / lm_row_sum(yr, n);
         for (size_t j = 0; j < n; j++) yr[j] *= inv;
         for (size_t j = n; j < cols; j++) yr[j] = 0;
     }
 }
-LM_DISPATCH_VOID(syn_softmax_causal_rows,
+SYN_DISPATCH_VOID(syn_softmax_causal_rows,
                  (const float *x, float *y, size_t r0, size_t r1, size_t q_len, size_t cols, float scale),
                  (x, y, r0, r1, q_len, cols, scale))
 
-LM_INLINE void syn_softmax_causal_rows_backward_body(const float *restrict y, const float *restrict dy,
+SYN_INLINE void syn_softmax_causal_rows_backward_body(const float *restrict y, const float *restrict dy,
                                                      float *restrict dx, size_t r0, size_t r1, size_t q_len,
                                                      size_t cols, float scale) {
     for (size_t r = r0; r < r1; r++) {
@@ -319,7 +256,7 @@ LM_INLINE void syn_softmax_causal_rows_backward_body(const float *restrict y, co
         for (size_t j = n; j < cols; j++) dr[j] = 0;
     }
 }
-LM_DISPATCH_VOID(syn_softmax_causal_rows_backward,
+SYN_DISPATCH_VOID(syn_softmax_causal_rows_backward,
                  (const float *y, const float *dy, float *dx, size_t r0, size_t r1, size_t q_len, size_t cols,
                   float scale),
                  (y, dy, dx, r0, r1, q_len, cols, scale))
