@@ -162,44 +162,10 @@ SYN_INLINE void syn_clamp_body(const float *restrict x, float *restrict y, size_
 }
 SYN_DISPATCH_VOID(syn_clamp, (const float *x, float *y, size_t n, float lo, float hi), (x, y, n, lo, hi))
 
-// ---- reductions (16 independent accumulators: vectorisable without -ffast-math) ----
+// ---- reductions (bodies in simd_math.h, shared with lm_kernels.c) ----
 
-SYN_INLINE float syn_sum_body(const float *restrict x, size_t n) {
-    float acc[16] = {0};
-    size_t i = 0;
-    for (; i + 16 <= n; i += 16)
-        for (int k = 0; k < 16; k++) acc[k] += x[i + k];
-    float s = 0;
-    for (int k = 0; k < 16; k++) s += acc[k];
-    for (; i < n; i++) s += x[i];
-    return s;
-}
 SYN_DISPATCH(float, syn_sum, (const float *x, size_t n), (x, n))
-
-SYN_INLINE float syn_max_body(const float *restrict x, size_t n) {
-    float acc[16];
-    for (int k = 0; k < 16; k++) acc[k] = -INFINITY;
-    size_t i = 0;
-    for (; i + 16 <= n; i += 16)
-        for (int k = 0; k < 16; k++) acc[k] = x[i + k] > acc[k] ? x[i + k] : acc[k];
-    float m = -INFINITY;
-    for (int k = 0; k < 16; k++) m = acc[k] > m ? acc[k] : m;
-    for (; i < n; i++) m = x[i] > m ? x[i] : m;
-    return m;
-}
 SYN_DISPATCH(float, syn_max, (const float *x, size_t n), (x, n))
-
-SYN_INLINE float syn_min_body(const float *restrict x, size_t n) {
-    float acc[16];
-    for (int k = 0; k < 16; k++) acc[k] = INFINITY;
-    size_t i = 0;
-    for (; i + 16 <= n; i += 16)
-        for (int k = 0; k < 16; k++) acc[k] = x[i + k] < acc[k] ? x[i + k] : acc[k];
-    float m = INFINITY;
-    for (int k = 0; k < 16; k++) m = acc[k] < m ? acc[k] : m;
-    for (; i < n; i++) m = x[i] < m ? x[i] : m;
-    return m;
-}
 SYN_DISPATCH(float, syn_min, (const float *x, size_t n), (x, n))
 
 SYN_INLINE void syn_sum_rows_into_body(const float *restrict x, float *restrict out, size_t rows, size_t cols) {

@@ -9,43 +9,6 @@
 
 #include "simd_math.h"
 
-/// Max and Σ exp(x − max) of a row, 16 independent lanes so the loops vectorise without fast-math.
-SYN_INLINE float lm_row_max(const float *restrict x, size_t n) {
-    float acc[16];
-    for (int k = 0; k < 16; k++) acc[k] = -INFINITY;
-    size_t i = 0;
-    for (; i + 16 <= n; i += 16)
-        for (int k = 0; k < 16; k++) acc[k] = x[i + k] > acc[k] ? x[i + k] : acc[k];
-    float m = -INFINITY;
-    for (int k = 0; k < 16; k++) m = acc[k] > m ? acc[k] : m;
-    for (; i < n; i++) m = x[i] > m ? x[i] : m;
-    return m;
-}
-
-/// max(−x) of a row (−min(x)).
-SYN_INLINE float lm_row_max_neg(const float *restrict x, size_t n) {
-    float acc[16];
-    for (int k = 0; k < 16; k++) acc[k] = -INFINITY;
-    size_t i = 0;
-    for (; i + 16 <= n; i += 16)
-        for (int k = 0; k < 16; k++) acc[k] = -x[i + k] > acc[k] ? -x[i + k] : acc[k];
-    float m = -INFINITY;
-    for (int k = 0; k < 16; k++) m = acc[k] > m ? acc[k] : m;
-    for (; i < n; i++) m = -x[i] > m ? -x[i] : m;
-    return m;
-}
-
-SYN_INLINE float lm_row_sum(const float *restrict x, size_t n) {
-    float acc[16] = {0};
-    size_t i = 0;
-    for (; i + 16 <= n; i += 16)
-        for (int k = 0; k < 16; k++) acc[k] += x[i + k];
-    float s = 0;
-    for (int k = 0; k < 16; k++) s += acc[k];
-    for (; i < n; i++) s += x[i];
-    return s;
-}
-
 SYN_INLINE float lm_row_dot(const float *restrict a, const float *restrict b, size_t n) {
     float acc[16] = {0};
     size_t i = 0;
@@ -66,9 +29,9 @@ SYN_INLINE void syn_cross_entropy_rows_body(const float *restrict x, const long 
         if (t == ignore) { loss[r] = 0; continue; }
         const float *xr = x + r * cols;
         float *pr = probs + r * cols;
-        float m = lm_row_max(xr, cols);
+        float m = syn_max_body(xr, cols);
         for (size_t j = 0; j < cols; j++) pr[j] = syn_expf(xr[j] - m);
-        float s = lm_row_sum(pr, cols);
+        float s = syn_sum_body(pr, cols);
         float inv = 1.0f / s;
         for (size_t j = 0; j < cols; j++) pr[j] *= inv;
         loss[r] = m + logf(s) - xr[t];
@@ -160,7 +123,7 @@ SYN_INLINE void syn_layer_norm_rows_body(const float *restrict x, const float *r
     for (size_t r = r0; r < r1; r++) {
         const float *xr = x + r * cols;
         float *yr = y + r * cols;
-        float mu = lm_row_sum(xr, cols) * inv_n;
+        float mu = syn_sum_body(xr, cols) * inv_n;
         // Two-pass variance (as PyTorch): no cancellation for rows with a large mean.
         float acc[16] = {0};
         size_t j = 0;
@@ -232,9 +195,9 @@ SYN_INLINE void syn_softmax_causal_rows_body(const float *restrict x, float *res
         size_t i = r % q_len;
         size_t n = i + 1 < cols ? i + 1 : cols;  // keys 0...i are visible
         // max(scale·x) is scale·max(x) for scale ≥ 0 and scale·min(x) otherwise.
-        float m = scale >= 0 ? lm_row_max(xr, n) * scale : -lm_row_max_neg(xr, n) * scale;
+        float m = scale >= 0 ? syn_max_body(xr, n) * scale : syn_min_body(xr, n) * scale;
         for (size_t j = 0; j < n; j++) yr[j] = syn_expf(xr[j] * scale - m);
-        float inv = 1.0f / lm_row_sum(yr, n);
+        float inv = 1.0f / syn_sum_body(yr, n);
         for (size_t j = 0; j < n; j++) yr[j] *= inv;
         for (size_t j = n; j < cols; j++) yr[j] = 0;
     }

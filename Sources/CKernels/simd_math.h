@@ -35,6 +35,44 @@ static int syn_has_avx2(void) {
     void name params { name##_body args; }
 #define SYN_DISPATCH(ret, name, params, args) \
     ret name params { return name##_body args; }
+
+// ---- row reductions: 16 independent lanes so the loops vectorise without fast-math ----
+
+SYN_INLINE float syn_sum_body(const float *restrict x, size_t n) {
+    float acc[16] = {0};
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int k = 0; k < 16; k++) acc[k] += x[i + k];
+    float s = 0;
+    for (int k = 0; k < 16; k++) s += acc[k];
+    for (; i < n; i++) s += x[i];
+    return s;
+}
+
+SYN_INLINE float syn_max_body(const float *restrict x, size_t n) {
+    float acc[16];
+    for (int k = 0; k < 16; k++) acc[k] = -INFINITY;
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int k = 0; k < 16; k++) acc[k] = x[i + k] > acc[k] ? x[i + k] : acc[k];
+    float m = -INFINITY;
+    for (int k = 0; k < 16; k++) m = acc[k] > m ? acc[k] : m;
+    for (; i < n; i++) m = x[i] > m ? x[i] : m;
+    return m;
+}
+
+SYN_INLINE float syn_min_body(const float *restrict x, size_t n) {
+    float acc[16];
+    for (int k = 0; k < 16; k++) acc[k] = INFINITY;
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int k = 0; k < 16; k++) acc[k] = x[i + k] < acc[k] ? x[i + k] : acc[k];
+    float m = INFINITY;
+    for (int k = 0; k < 16; k++) m = acc[k] < m ? acc[k] : m;
+    for (; i < n; i++) m = x[i] < m ? x[i] : m;
+    return m;
+}
+
 #endif
 
 // ---- scalar building blocks (branch-free so loops vectorise) ----
@@ -51,6 +89,44 @@ SYN_INLINE float syn_sqrtf(float x) {
     return __builtin_elementwise_sqrt(x);
 #else
     return sqrtf(x);
+
+// ---- row reductions: 16 independent lanes so the loops vectorise without fast-math ----
+
+SYN_INLINE float syn_sum_body(const float *restrict x, size_t n) {
+    float acc[16] = {0};
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int k = 0; k < 16; k++) acc[k] += x[i + k];
+    float s = 0;
+    for (int k = 0; k < 16; k++) s += acc[k];
+    for (; i < n; i++) s += x[i];
+    return s;
+}
+
+SYN_INLINE float syn_max_body(const float *restrict x, size_t n) {
+    float acc[16];
+    for (int k = 0; k < 16; k++) acc[k] = -INFINITY;
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int k = 0; k < 16; k++) acc[k] = x[i + k] > acc[k] ? x[i + k] : acc[k];
+    float m = -INFINITY;
+    for (int k = 0; k < 16; k++) m = acc[k] > m ? acc[k] : m;
+    for (; i < n; i++) m = x[i] > m ? x[i] : m;
+    return m;
+}
+
+SYN_INLINE float syn_min_body(const float *restrict x, size_t n) {
+    float acc[16];
+    for (int k = 0; k < 16; k++) acc[k] = INFINITY;
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int k = 0; k < 16; k++) acc[k] = x[i + k] < acc[k] ? x[i + k] : acc[k];
+    float m = INFINITY;
+    for (int k = 0; k < 16; k++) m = acc[k] < m ? acc[k] : m;
+    for (; i < n; i++) m = x[i] < m ? x[i] : m;
+    return m;
+}
+
 #endif
 }
 SYN_INLINE float syn_maxf(float a, float b) { return a > b ? a : b; }
@@ -143,6 +219,44 @@ SYN_INLINE float syn_erff(float x) {
     float erfc = t * syn_expf(-z * z + p);
     float r = 1.0f - erfc;
     return x < 0 ? -r : r;
+}
+
+
+// ---- row reductions: 16 independent lanes so the loops vectorise without fast-math ----
+
+SYN_INLINE float syn_sum_body(const float *restrict x, size_t n) {
+    float acc[16] = {0};
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int k = 0; k < 16; k++) acc[k] += x[i + k];
+    float s = 0;
+    for (int k = 0; k < 16; k++) s += acc[k];
+    for (; i < n; i++) s += x[i];
+    return s;
+}
+
+SYN_INLINE float syn_max_body(const float *restrict x, size_t n) {
+    float acc[16];
+    for (int k = 0; k < 16; k++) acc[k] = -INFINITY;
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int k = 0; k < 16; k++) acc[k] = x[i + k] > acc[k] ? x[i + k] : acc[k];
+    float m = -INFINITY;
+    for (int k = 0; k < 16; k++) m = acc[k] > m ? acc[k] : m;
+    for (; i < n; i++) m = x[i] > m ? x[i] : m;
+    return m;
+}
+
+SYN_INLINE float syn_min_body(const float *restrict x, size_t n) {
+    float acc[16];
+    for (int k = 0; k < 16; k++) acc[k] = INFINITY;
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int k = 0; k < 16; k++) acc[k] = x[i + k] < acc[k] ? x[i + k] : acc[k];
+    float m = INFINITY;
+    for (int k = 0; k < 16; k++) m = acc[k] < m ? acc[k] : m;
+    for (; i < n; i++) m = x[i] < m ? x[i] : m;
+    return m;
 }
 
 #endif
