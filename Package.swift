@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "Synapse", targets: ["Synapse"]),
         .executable(name: "synapse", targets: ["synapse"]),
         .executable(name: "synapse-bench", targets: ["synapse-bench"]),
+        .executable(name: "synapse-fuzz", targets: ["synapse-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -40,6 +41,12 @@ let package = Package(
             name: "synapse-bench",
             dependencies: ["Synapse", "CDNNL", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/synapse-bench"
+        ),
+        // Mutation fuzzing of every reader of external files (a short run in CI, long runs documented).
+        .executableTarget(
+            name: "synapse-fuzz",
+            dependencies: ["Synapse", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/synapse-fuzz"
         ),
         .testTarget(
             name: "SynapseCoreTests",

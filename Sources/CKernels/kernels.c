@@ -4,7 +4,6 @@
 // the compiler can vectorise the loops; their maximum errors are documented in docs/KERNELS.md and
 // checked by the test suite.
 #include "CKernels.h"
-#include <dlfcn.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -421,41 +420,3 @@ SYN_INLINE void syn_maxpool2d_body(const float *restrict x, float *restrict y, i
 }
 SYN_DISPATCH_VOID(syn_maxpool2d, (const float *x, float *y, int32_t *idx, syn_conv_geometry g, int64_t p0, int64_t p1),
                   (x, y, idx, g, p0, p1))
-
-// ---- runtime ----
-
-// libgomp entry points, looked up once (oneDNN's Debian build loads libgomp; we do not link it).
-static void (*syn_gomp_parallel)(void (*)(void *), void *, unsigned, unsigned);
-static int (*syn_omp_get_thread_num)(void);
-static int syn_gomp_state = -1;
-
-int syn_parallel_available(void) {
-    if (syn_gomp_state < 0) {
-        syn_gomp_parallel = (void (*)(void (*)(void *), void *, unsigned, unsigned))dlsym(RTLD_DEFAULT, "GOMP_parallel");
-        syn_omp_get_thread_num = (int (*)(void))dlsym(RTLD_DEFAULT, "omp_get_thread_num");
-        syn_gomp_state = syn_gomp_parallel != NULL && syn_omp_get_thread_num != NULL;
-    }
-    return syn_gomp_state;
-}
-
-struct syn_task { syn_task_fn fn; void *context; };
-
-static void syn_task_trampoline(void *data) {
-    struct syn_task *task = (struct syn_task *)data;
-    task->fn(task->context, syn_omp_get_thread_num());
-}
-
-void syn_parallel_run(syn_task_fn fn, void *context, int threads) {
-    struct syn_task task = { fn, context };
-    if (threads <= 1 || !syn_parallel_available()) {
-        for (int i = 0; i < (threads < 1 ? 1 : threads); i++) fn(context, i);
-        return;
-    }
-    syn_gomp_parallel(syn_task_trampoline, &task, (unsigned)threads, 0);
-}
-
-void syn_omp_set_num_threads(int n) {
-    // oneDNN's Debian build uses GNU OpenMP; it is loaded with libdnnl, so look it up rather than link it.
-    void (*set)(int) = (void (*)(int))dlsym(RTLD_DEFAULT, "omp_set_num_threads");
-    if (set) set(n);
-}

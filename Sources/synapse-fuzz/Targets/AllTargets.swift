@@ -1,0 +1,3 @@
+/// Every reader under mutation testing; a new reader adds its target here.
+let allTargets: [any FuzzTarget] = [
+]
