@@ -1,8 +1,21 @@
 // The parallel-region runtime: our kernels run on GNU OpenMP's thread team (loaded with Debian's
 // oneDNN), so oneDNN's GEMMs and our kernels share one set of threads and never run at once.
+//
+// Adaptive team size. On a machine where another busy process takes a core, a team thread that
+// shares that core loses whole scheduler ticks (milliseconds) and every region waits for it at the
+// closing barrier: on 2 cores, work ran 2-10x slower than on one thread. Each region therefore
+// records when every team thread finished; a region whose slowest thread ended far later than its
+// fastest (more than a tick's worth and several times the work) is "disturbed". Two disturbed
+// regions close together drop the team to one thread — our regions run on the caller alone and
+// oneDNN's OpenMP team is set to one thread — for a back-off period, after which the full team is
+// tried again; a disturbed probe doubles the back-off (up to 2 s), a calm one resets it. The
+// decision is a pure function of timings (syn_team_policy_update) so it is tested with synthetic ones.
 #include "CKernels.h"
 #include <dlfcn.h>
+#include <stdatomic.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <time.h>
 
 // libgomp entry points, looked up once (oneDNN's Debian build loads libgomp; we do not link it).
 static void (*syn_gomp_parallel)(void (*)(void *), void *, unsigned, unsigned);
@@ -18,24 +31,161 @@ int syn_parallel_available(void) {
     return syn_gomp_state;
 }
 
-struct syn_task { syn_task_fn fn; void *context; };
-
-static void syn_task_trampoline(void *data) {
-    struct syn_task *task = (struct syn_task *)data;
-    task->fn(task->context, syn_omp_get_thread_num());
-}
-
-void syn_parallel_run(syn_task_fn fn, void *context, int threads) {
-    struct syn_task task = { fn, context };
-    if (threads <= 1 || !syn_parallel_available()) {
-        for (int i = 0; i < (threads < 1 ? 1 : threads); i++) fn(context, i);
-        return;
-    }
-    syn_gomp_parallel(syn_task_trampoline, &task, (unsigned)threads, 0);
-}
-
 void syn_omp_set_num_threads(int n) {
     // oneDNN's Debian build uses GNU OpenMP; it is loaded with libdnnl, so look it up rather than link it.
     void (*set)(int) = (void (*)(int))dlsym(RTLD_DEFAULT, "omp_set_num_threads");
     if (set) set(n);
+}
+
+int64_t syn_monotonic_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+// ---- the policy (pure) ----
+
+#define SYN_DISTURBED_MIN_NS 400000LL       // a lost tick costs milliseconds; work imbalance far less
+#define SYN_DISTURBED_RATIO 3               // ...and the straggler took several times the fastest thread
+#define SYN_PAIR_WINDOW_NS 100000000LL      // two disturbed regions within 100 ms mean contention
+#define SYN_BACKOFF_MIN_NS 50000000LL       // first retry of the full team after 50 ms
+#define SYN_BACKOFF_MAX_NS 2000000000LL     // never wait more than 2 s to reclaim a freed core
+#define SYN_CALM_RESET_NS 2000000000LL      // a full team that ran calm for 2 s resets the back-off
+
+void syn_team_policy_init(syn_team_policy *p) {
+    p->reduced = 0;
+    p->probe_at_ns = 0;
+    p->backoff_ns = SYN_BACKOFF_MIN_NS;
+    p->last_disturbed_ns = -SYN_PAIR_WINDOW_NS * 10;
+    p->restored_at_ns = 0;
+    p->reductions = 0;
+    p->disturbed_regions = 0;
+}
+
+int syn_team_policy_update(syn_team_policy *p, int64_t now_ns, int64_t fastest_ns, int64_t slowest_ns) {
+    int64_t lag = slowest_ns - fastest_ns;
+    int disturbed = lag > SYN_DISTURBED_MIN_NS && slowest_ns > SYN_DISTURBED_RATIO * fastest_ns;
+    if (!disturbed) {
+        if (now_ns - p->restored_at_ns > SYN_CALM_RESET_NS && now_ns - p->last_disturbed_ns > SYN_CALM_RESET_NS)
+            p->backoff_ns = SYN_BACKOFF_MIN_NS;
+        return 0;
+    }
+    p->disturbed_regions++;
+    // Right after a probe one disturbance is enough: the competitor is evidently still there.
+    int probing = p->reductions > 0 && now_ns - p->restored_at_ns < SYN_PAIR_WINDOW_NS;
+    int paired = now_ns - p->last_disturbed_ns < SYN_PAIR_WINDOW_NS;
+    p->last_disturbed_ns = now_ns;
+    if (!probing && !paired) return 0;
+    if (!probing || now_ns - p->restored_at_ns > SYN_CALM_RESET_NS) p->backoff_ns = SYN_BACKOFF_MIN_NS;
+    p->reduced = 1;
+    p->probe_at_ns = now_ns + p->backoff_ns;
+    p->backoff_ns = p->backoff_ns * 2 > SYN_BACKOFF_MAX_NS ? SYN_BACKOFF_MAX_NS : p->backoff_ns * 2;
+    p->reductions++;
+    return 1;
+}
+
+int syn_team_policy_should_probe(syn_team_policy *p, int64_t now_ns) {
+    if (!p->reduced || now_ns < p->probe_at_ns) return 0;
+    p->reduced = 0;
+    p->restored_at_ns = now_ns;
+    return 1;
+}
+
+// ---- the runtime ----
+
+#define SYN_MAX_TEAM 256
+
+struct syn_task {
+    syn_task_fn fn;
+    void *context;
+    int64_t finished[SYN_MAX_TEAM];
+};
+
+static void syn_task_trampoline(void *data) {
+    struct syn_task *task = (struct syn_task *)data;
+    int index = syn_omp_get_thread_num();
+    task->fn(task->context, index);
+    if (index < SYN_MAX_TEAM) task->finished[index] = syn_monotonic_ns();
+}
+
+// One policy for the process, guarded by a spin lock (held for a few instructions; regions are
+// serialised by ThreadPool anyway, but the team size is also asked for outside regions).
+// `syn_reduced_flag` mirrors `reduced` for lock-free readers.
+static syn_team_policy syn_policy;
+static int syn_policy_ready = 0;
+static atomic_flag syn_policy_lock = ATOMIC_FLAG_INIT;
+static _Atomic int syn_reduced_flag = 0;
+static int syn_adaptive = -1;
+
+static void syn_lock(void) { while (atomic_flag_test_and_set_explicit(&syn_policy_lock, memory_order_acquire)) {} }
+static void syn_unlock(void) { atomic_flag_clear_explicit(&syn_policy_lock, memory_order_release); }
+
+static int syn_adaptive_enabled(void) {
+    if (syn_adaptive < 0) {
+        const char *s = getenv("SYNAPSE_ADAPTIVE_THREADS");
+        syn_adaptive = !(s && s[0] == '0');
+    }
+    return syn_adaptive;
+}
+
+void syn_parallel_set_adaptive(int enabled) {
+    syn_lock();
+    syn_adaptive = enabled != 0;
+    if (!syn_adaptive && syn_policy_ready) syn_policy.reduced = 0;
+    syn_unlock();
+    atomic_store(&syn_reduced_flag, 0);
+}
+
+int syn_parallel_team_reduced(void) { return atomic_load(&syn_reduced_flag); }
+
+void syn_parallel_team_stats(int64_t *reductions, int64_t *disturbed_regions) {
+    syn_lock();
+    *reductions = syn_policy_ready ? syn_policy.reductions : 0;
+    *disturbed_regions = syn_policy_ready ? syn_policy.disturbed_regions : 0;
+    syn_unlock();
+}
+
+int syn_parallel_team_size(int threads) {
+    if (threads <= 1 || !atomic_load_explicit(&syn_reduced_flag, memory_order_relaxed)) return threads;
+    syn_lock();
+    int probe = syn_team_policy_should_probe(&syn_policy, syn_monotonic_ns());
+    int reduced = syn_policy.reduced;
+    syn_unlock();
+    if (probe) {
+        atomic_store(&syn_reduced_flag, 0);
+        syn_omp_set_num_threads(threads);   // oneDNN's team follows the probe
+    }
+    return reduced ? 1 : threads;
+}
+
+void syn_parallel_run(syn_task_fn fn, void *context, int threads) {
+    if (threads <= 1 || !syn_parallel_available()) {
+        for (int i = 0; i < (threads < 1 ? 1 : threads); i++) fn(context, i);
+        return;
+    }
+    int adaptive = syn_adaptive_enabled();
+    if (adaptive && syn_parallel_team_size(threads) == 1) {
+        for (int i = 0; i < threads; i++) fn(context, i);
+        return;
+    }
+    struct syn_task task;
+    task.fn = fn;
+    task.context = context;
+    int64_t start = syn_monotonic_ns();
+    syn_gomp_parallel(syn_task_trampoline, &task, (unsigned)threads, 0);
+    if (!adaptive) return;
+    int team = threads < SYN_MAX_TEAM ? threads : SYN_MAX_TEAM;
+    int64_t fastest = task.finished[0], slowest = task.finished[0];
+    for (int i = 1; i < team; i++) {
+        if (task.finished[i] < fastest) fastest = task.finished[i];
+        if (task.finished[i] > slowest) slowest = task.finished[i];
+    }
+    syn_lock();
+    if (!syn_policy_ready) { syn_team_policy_init(&syn_policy); syn_policy_ready = 1; }
+    int reduce = syn_team_policy_update(&syn_policy, slowest, fastest - start, slowest - start);
+    syn_unlock();
+    if (reduce) {
+        atomic_store(&syn_reduced_flag, 1);
+        syn_omp_set_num_threads(1);
+    }
 }

@@ -39,6 +39,13 @@ enum Affinity {
     @discardableResult
     static func pinToOneCore() throws -> Int {
         guard let cpu = try allowedCPUs().first else { throw AffinityError(description: "no CPU in the affinity mask") }
+        try pin(to: cpu)
+        return cpu
+    }
+
+    /// Restricts the calling thread (and the threads it creates later) to `cpu`.
+    static func pin(to cpu: Int) throws {
+        guard cpu >= 0 && cpu < MemoryLayout<cpu_set_t>.size * 8 else { throw AffinityError(description: "no CPU \(cpu)") }
         var set = cpu_set_t()
         let setAffinity = try lookUp("sched_setaffinity")
         let status = withUnsafeMutableBytes(of: &set) { bytes in
@@ -46,6 +53,5 @@ enum Affinity {
             return setAffinity(0, bytes.count, bytes.baseAddress)
         }
         guard status == 0 else { throw AffinityError(description: "sched_setaffinity to CPU \(cpu) failed (errno \(errno))") }
-        return cpu
     }
 }

@@ -7,7 +7,10 @@ enum Runner {
     /// Configures `threads` and runs `ids` in this process, printing each JSON line as it is
     /// measured. For 1 thread the process is pinned to one core first; the pool, created at its
     /// first use just after, is sized to exactly `threads` (no idle workers).
-    static func runHere(_ ids: [WorkloadID], threads: Int, settings: BenchSettings) throws -> [Measurement] {
+    /// With `contended` (a competitor is known to be running: the contention workload), each figure
+    /// carries `"contended": true` and how often the thread team was reduced, and the warning about
+    /// other processes is not printed.
+    static func runHere(_ ids: [WorkloadID], threads: Int, settings: BenchSettings, contended: Bool = false) throws -> [Measurement] {
         let pinned = threads == 1 ? ", pinned to CPU \(try Affinity.pinToOneCore())" : ", not pinned"
         setenv("SYNAPSE_NUM_THREADS", String(threads), 1)
         ThreadPool.shared.setThreadCount(threads)
@@ -19,13 +22,19 @@ enum Runner {
         var results: [Measurement] = []
         for id in ids {
             let (before, start) = (CPUUsage.now(), Timing.now())
-            try id.make(settings).run(threads: threads) { m in
+            try id.make(settings).run(threads: threads) { measured in
+                var m = measured
+                if contended {
+                    let team = ThreadPool.shared.teamReductions
+                    m.extras += [("contended", .bool(true)), ("team_reductions", .int(team.reductions)),
+                                 ("disturbed_regions", .int(team.disturbedRegions))]
+                }
                 print(m.jsonLine)
                 fflush(nil)
                 results.append(m)
             }
             // /proc/stat counts in 10 ms ticks, so sub-second smoke runs need an absolute floor too.
-            if let others = CPUUsage.now().othersSeconds(since: before), others > max(0.1 * (Timing.now() - start), 0.05) {
+            if !contended, let others = CPUUsage.now().othersSeconds(since: before), others > max(0.1 * (Timing.now() - start), 0.05) {
                 log(String(format: "synapse-bench: warning: other processes used %.2f CPU-seconds while %@ ran for %.2f s; "
                            + "its figures are distorted (check `top`, rerun on a quiet machine)",
                            others, id.rawValue, Timing.now() - start))
@@ -37,14 +46,15 @@ enum Runner {
     /// Runs `ids` once per thread count, each in a child process of this executable with
     /// `--threads N --no-summary`; JSON lines are passed on to standard output as they arrive and
     /// anything else the child prints (e.g. `ONEDNN_VERBOSE` lines) goes to standard error.
-    static func runInChildren(_ ids: [WorkloadID], threadCounts: [Int], settings: BenchSettings) throws -> [Measurement] {
+    static func runInChildren(_ ids: [WorkloadID], threadCounts: [Int], settings: BenchSettings,
+                              extraArguments: [String] = []) throws -> [Measurement] {
         let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
         var results: [Measurement] = []
         for threads in threadCounts {
             let child = Process()
             child.executableURL = URL(fileURLWithPath: executable)
             child.arguments = ids.map(\.rawValue) + ["--threads", String(threads), "--no-summary"]
-                + (settings.quick ? ["--quick"] : []) + (settings.accuracy ? ["--accuracy"] : [])
+                + (settings.quick ? ["--quick"] : []) + (settings.accuracy ? ["--accuracy"] : []) + extraArguments
             let pipe = Pipe()
             child.standardOutput = pipe
             try child.run()

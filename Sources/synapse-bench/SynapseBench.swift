@@ -35,15 +35,39 @@ struct SynapseBench: ParsableCommand {
     @Flag(name: .customLong("no-summary"), help: "Print only the JSON lines.")
     var noSummary = false
 
+    @Flag(help: """
+        W7 contention: run the workloads (default W2 W6) idle at 1 thread, then at the default thread count \
+        while a busy process this run starts (and stops) spins pinned to the last CPU; prints both figures \
+        and their ratio (goals: W2 ≤ 1.3, W6 p50 ≤ 2).
+        """)
+    var contention = false
+
+    @Flag(help: .hidden)
+    var contended = false
+
+    @Option(name: .customLong("busy-loop"), help: .hidden)
+    var busyLoopCPU: Int?
+
+    @Option(name: .customLong("busy-seconds"), help: .hidden)
+    var busySeconds = 600.0
+
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
     }
 
     func run() throws {
+        if let busyLoopCPU { try Competitor.spin(cpu: busyLoopCPU, seconds: busySeconds) }
+        if contention {
+            if threads != nil { throw ValidationError("--contention chooses its own thread counts (1 idle, all cores contended)") }
+            let selected = WorkloadID.allCases.filter { workloads.contains($0) }
+            let results = try Contention.run(selected, settings: BenchSettings(quick: quick, accuracy: accuracy))
+            if !noSummary { print(Report(measurements: results).table) }
+            return
+        }
         let selected = WorkloadID.allCases.filter { workloads.isEmpty || workloads.contains($0) }
         let settings = BenchSettings(quick: quick, accuracy: accuracy)
         let results = if let threads {
-            try Runner.runHere(selected, threads: threads, settings: settings)
+            try Runner.runHere(selected, threads: threads, settings: settings, contended: contended)
         } else {
             try Runner.runInChildren(selected, threadCounts: [1, 2], settings: settings)
         }

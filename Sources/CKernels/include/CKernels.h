@@ -98,6 +98,37 @@ int syn_parallel_available(void);
 /// against the other on a small machine.
 void syn_parallel_run(syn_task_fn fn, void *context, int threads);
 
+/// Monotonic clock in nanoseconds.
+int64_t syn_monotonic_ns(void);
+
+/// The adaptive team-size policy's state (see parallel.c): whether regions currently run on the
+/// caller alone because team threads lost scheduler ticks, when to try the full team again, and counters.
+typedef struct {
+    int reduced;
+    int64_t probe_at_ns;
+    int64_t backoff_ns;
+    int64_t last_disturbed_ns;
+    int64_t restored_at_ns;
+    int64_t reductions;
+    int64_t disturbed_regions;
+} syn_team_policy;
+/// A fresh policy: full team, shortest back-off.
+void syn_team_policy_init(syn_team_policy *p);
+/// Feeds one region's timings (the fastest and slowest thread's finish, from the region's start) at
+/// `now_ns`; returns 1 when the team should drop to one thread from now on.
+int syn_team_policy_update(syn_team_policy *p, int64_t now_ns, int64_t fastest_ns, int64_t slowest_ns);
+/// For a reduced team: returns 1 (and marks the team full again) when the back-off has passed.
+int syn_team_policy_should_probe(syn_team_policy *p, int64_t now_ns);
+/// Turns the adaptive policy on or off (default on; `SYNAPSE_ADAPTIVE_THREADS=0` turns it off).
+void syn_parallel_set_adaptive(int enabled);
+/// The team size a region started now would get: `threads`, or 1 while the team is reduced (when
+/// the back-off has passed, the full team is restored and `threads` returned: the probe).
+int syn_parallel_team_size(int threads);
+/// 1 while parallel regions run on the caller alone because the team was found losing ticks.
+int syn_parallel_team_reduced(void);
+/// How many times the team was reduced, and how many regions were found disturbed, so far.
+void syn_parallel_team_stats(int64_t *reductions, int64_t *disturbed_regions);
+
 #ifdef __cplusplus
 }
 #endif

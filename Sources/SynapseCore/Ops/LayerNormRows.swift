@@ -32,7 +32,7 @@ package func layerNormRows(_ x: Tensor, cols: Int, weight: Tensor?, bias: Tensor
     let (needW, needB) = (weight?.node != nil, bias?.node != nil)
     return y.recorded("layerNorm", inputs: inputs) { g in
         let gc = g.contiguous()
-        let threads = Swift.max(1, Swift.min(ThreadPool.shared.threadCount, rows / grain))
+        let threads = Swift.max(1, Swift.min(ThreadPool.shared.effectiveThreadCount, rows / grain))
         // Per-thread partial sums of dw and db: [threads, cols] each.
         let partial = TensorStorage(repeating: 0, count: 2 * threads * cols)
         let (xp, gp, pp) = (SendablePointer(xd.basePointer), SendablePointer(gc.basePointer), SendablePointer(partial.pointer))

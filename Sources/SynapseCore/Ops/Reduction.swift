@@ -69,7 +69,7 @@ extension Tensor {
     }
 
     static func parallelSum(_ p: UnsafeMutablePointer<Float>, _ n: Int) -> Float {
-        let threads = ThreadPool.shared.threadCount
+        let threads = ThreadPool.shared.effectiveThreadCount
         if n < 65_536 || threads == 1 { return syn_sum(p, n) }
         var partial = [Float](repeating: 0, count: threads)
         let sp = SendablePointer(p)

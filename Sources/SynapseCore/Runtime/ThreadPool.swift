@@ -9,6 +9,12 @@ import CKernels
 /// threads: they never run at once, and neither team spins on a core the other needs (measured on 2
 /// cores: a separate pool made the Adam step 1.8x slower while OpenMP's idle threads spun).
 ///
+/// The team adapts to a busy machine: when another process takes a core, a team thread sharing it
+/// loses whole scheduler ticks and every region waits for it. Regions that finish far later on one
+/// thread than on the others drop the team to the calling thread alone (oneDNN's OpenMP team too) for
+/// a back-off period of 50 ms to 2 s, after which the full team is tried again. `SYNAPSE_ADAPTIVE_THREADS=0`
+/// turns this off; `isTeamReduced` and `teamReductions` show it at work.
+///
 /// Without libgomp, the pool runs its own persistent threads: a call hands each worker one slice of
 /// the work and the caller runs slice 0 itself. Idle workers spin briefly on an atomic generation
 /// counter before parking, so back-to-back kernels pay well under a microsecond to dispatch instead
@@ -23,8 +29,27 @@ public final class ThreadPool: @unchecked Sendable {
         return Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
     }
 
-    /// Number of threads that run a parallel region (the caller included).
+    /// Number of threads that run a parallel region (the caller included), as configured.
     public var threadCount: Int { activeThreads.load(ordering: .relaxed) }
+
+    /// The number of threads a region started now runs on: `threadCount`, or 1 while the team is
+    /// reduced on a busy machine. Kernels that size their work split by this.
+    public var effectiveThreadCount: Int { Int(syn_parallel_team_size(Int32(threadCount))) }
+
+    /// True while regions run on the calling thread alone because team threads were losing
+    /// scheduler ticks to another process (see the type's documentation).
+    public var isTeamReduced: Bool { syn_parallel_team_reduced() != 0 }
+
+    /// How many times the team was reduced to one thread, and how many regions were found
+    /// disturbed (a thread finishing far later than the others), since the process started.
+    public var teamReductions: (reductions: Int, disturbedRegions: Int) {
+        var reductions: Int64 = 0, disturbed: Int64 = 0
+        syn_parallel_team_stats(&reductions, &disturbed)
+        return (Int(reductions), Int(disturbed))
+    }
+
+    /// Turns the adaptive team size on or off for this process (on by default).
+    public func setAdaptive(_ enabled: Bool) { syn_parallel_set_adaptive(enabled ? 1 : 0) }
 
     private let maxThreads: Int
     private let activeThreads: Atomic<Int>
@@ -99,7 +124,8 @@ public final class ThreadPool: @unchecked Sendable {
     /// Splits `0..<count` into contiguous chunks, one per thread, when there is at least
     /// `grain` work per thread; otherwise runs `body(0..<count)` on the caller.
     public func parallelFor(_ count: Int, grain: Int = 32_768, _ body: (Range<Int>) -> Void) {
-        let n = Swift.min(threadCount, count / Swift.max(grain, 1))
+        // A reduced team runs every chunk on the caller anyway: skip the split.
+        let n = Swift.min(effectiveThreadCount, count / Swift.max(grain, 1))
         if n <= 1 {
             if count > 0 { body(0..<count) }
             return

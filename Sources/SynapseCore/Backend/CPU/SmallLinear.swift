@@ -16,7 +16,7 @@ enum SmallLinear {
         return withExtendedLifetime((xc, weight, bc)) {
             Tensor.produce(Array(x.shape.dropLast()) + [n]) { out in
                 let yp = SendablePointer(out)
-                let threads = n * k >= parallelWeights ? ThreadPool.shared.threadCount : 1
+                let threads = n * k >= parallelWeights ? ThreadPool.shared.effectiveThreadCount : 1
                 let reverse = Int32(weight.storage.sweeps.add(1, ordering: .relaxed).newValue & 1)
                 let run = { (i: Int) in
                     // Static split in blocks of 4 rows: thread i always gets the same rows of W.
