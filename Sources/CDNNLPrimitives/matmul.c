@@ -1,16 +1,12 @@
-// oneDNN matmul primitives (2.x C API). One CPU engine for the process. Executions of one primitive are
-// serialised by its lock: Debian's oneDNN 2.6 is built without DNNL_ENABLE_CONCURRENT_EXEC, so a
-// primitive's library-managed scratchpad is shared, and two threads running the same primitive at
-// once corrupted each other's results (seen as wrong LSTM gradients when tests ran concurrently).
-// Different primitives still run concurrently; each keeps one stream for the thread holding its lock.
+// oneDNN matmul primitives (2.x C API). Primitives use user-managed scratchpads placed in the calling
+// thread's arena, and run on the calling thread's stream (dnnl_context.h), so any number of threads
+// may execute the same primitive at once: concurrent inference does not queue.
 #include "CDNNLPrimitives.h"
-#include <oneapi/dnnl/dnnl.h>
-#include <pthread.h>
+#include "dnnl_context.h"
+#include <stdatomic.h>
 #include <stdlib.h>
 
-static dnnl_engine_t syn_engine;
-static pthread_once_t syn_engine_once = PTHREAD_ONCE_INIT;
-static void syn_engine_init(void) { dnnl_engine_create(&syn_engine, dnnl_cpu, 0); }
+#define syn_engine syn_dnnl_engine()
 
 static dnnl_data_type_t syn_dnnl_dt(syn_dt dt) { return dt == SYN_DT_BF16 ? dnnl_bf16 : dnnl_f32; }
 
@@ -19,17 +15,20 @@ typedef struct {
     dnnl_primitive_desc_t pd;
     dnnl_memory_desc_t a_md, b_md, bias_md, c_md;
     int with_bias;
-    // Reused by whichever thread holds `lock` (creating one per call is a visible cost for small
-    // layers). Memory objects are NOT reused: rebinding a handle makes oneDNN
-    // zero the padding of blocked layouts, i.e. rewrite packed weights on every call.
-    pthread_mutex_t lock;
-    dnnl_stream_t stream;
+    // Memory objects are created per call, not reused: rebinding a handle makes oneDNN zero the
+    // padding of blocked layouts, i.e. rewrite packed weights on every call.
+    dnnl_memory_desc_t scratch_md;
+    size_t scratch_size;
+    _Atomic int in_flight, max_in_flight;  // executions running now / most seen at once (tests)
 } syn_matmul;
 
 static void *syn_matmul_create(int64_t m, int64_t n, int64_t k, syn_operand a, syn_operand b, int packed_b,
                                int with_bias, int relu, int64_t ldc, int *status) {
-    pthread_once(&syn_engine_once, syn_engine_init);
     syn_matmul *mm = calloc(1, sizeof(syn_matmul));
+    if (!mm) {
+        if (status) *status = (int)dnnl_out_of_memory;
+        return NULL;
+    }
     dnnl_dims_t a_dims = {m, k}, a_strides = {a.row_stride, a.col_stride};
     dnnl_dims_t b_dims = {k, n}, b_strides = {b.row_stride, b.col_stride};
     dnnl_dims_t c_dims = {m, n}, c_strides = {ldc, 1};
@@ -45,7 +44,7 @@ static void *syn_matmul_create(int64_t m, int64_t n, int64_t k, syn_operand a, s
     if (s == dnnl_success) s = dnnl_matmul_desc_init(&desc, &mm->a_md, &mm->b_md, with_bias ? &mm->bias_md : NULL, &mm->c_md);
     dnnl_primitive_attr_t attr = NULL;
     dnnl_post_ops_t ops = NULL;
-    if (s == dnnl_success) s = dnnl_primitive_attr_create(&attr);
+    if (s == dnnl_success) s = syn_dnnl_user_scratchpad_attr(&attr);
     if (s == dnnl_success && relu) {
         s = dnnl_post_ops_create(&ops);
         if (s == dnnl_success) s = dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f);
@@ -63,7 +62,8 @@ static void *syn_matmul_create(int64_t m, int64_t n, int64_t k, syn_operand a, s
         return NULL;
     }
     mm->with_bias = with_bias;
-    pthread_mutex_init(&mm->lock, NULL);
+    mm->scratch_size = syn_dnnl_scratchpad_size(mm->pd);
+    if (mm->scratch_size) mm->scratch_md = *dnnl_primitive_desc_query_md(mm->pd, dnnl_query_scratchpad_md, 0);
     return mm;
 }
 
@@ -92,17 +92,27 @@ int syn_dnnl_matmul_pack_b(void *primitive, const float *b, int64_t row_stride, 
     dnnl_primitive_t reorder = NULL;
     dnnl_memory_t src = NULL, dst = NULL;
     dnnl_stream_t stream = NULL;
-    if (s == dnnl_success) s = dnnl_reorder_primitive_desc_create(&rpd, &plain_md, syn_engine, &mm->b_md, syn_engine, NULL);
+    dnnl_primitive_attr_t attr = NULL;
+    dnnl_memory_t sm = NULL;
+    if (s == dnnl_success) s = syn_dnnl_user_scratchpad_attr(&attr);
+    if (s == dnnl_success) s = dnnl_reorder_primitive_desc_create(&rpd, &plain_md, syn_engine, &mm->b_md, syn_engine, attr);
+    if (attr) dnnl_primitive_attr_destroy(attr);
     if (s == dnnl_success) s = dnnl_primitive_create(&reorder, rpd);
+    size_t scratch = s == dnnl_success ? syn_dnnl_scratchpad_size(rpd) : 0;
+    if (s == dnnl_success && scratch) {
+        char *arena = syn_dnnl_thread_arena(scratch);
+        s = arena ? dnnl_memory_create(&sm, dnnl_primitive_desc_query_md(rpd, dnnl_query_scratchpad_md, 0), syn_engine, arena)
+                  : dnnl_out_of_memory;
+    }
     if (s == dnnl_success) s = dnnl_memory_create(&src, &plain_md, syn_engine, (void *)b);
     if (s == dnnl_success) s = dnnl_memory_create(&dst, &mm->b_md, syn_engine, packed);
-    if (s == dnnl_success) s = dnnl_stream_create(&stream, syn_engine, dnnl_stream_default_flags);
+    if (s == dnnl_success) stream = syn_dnnl_thread_stream(&s);
     if (s == dnnl_success) {
-        dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}};
-        s = dnnl_primitive_execute(reorder, stream, 2, args);
+        dnnl_exec_arg_t args[3] = {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}, {DNNL_ARG_SCRATCHPAD, sm}};
+        s = dnnl_primitive_execute(reorder, stream, sm ? 3 : 2, args);
         if (s == dnnl_success) s = dnnl_stream_wait(stream);
     }
-    if (stream) dnnl_stream_destroy(stream);
+    if (sm) dnnl_memory_destroy(sm);
     if (src) dnnl_memory_destroy(src);
     if (dst) dnnl_memory_destroy(dst);
     if (reorder) dnnl_primitive_destroy(reorder);
@@ -110,30 +120,42 @@ int syn_dnnl_matmul_pack_b(void *primitive, const float *b, int64_t row_stride, 
     return (int)s;
 }
 
-static dnnl_status_t syn_run(syn_matmul *mm, dnnl_stream_t stream, dnnl_memory_t am, dnnl_memory_t bm,
-                             dnnl_memory_t cm, dnnl_memory_t biasm) {
-    dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, cm}, {DNNL_ARG_BIAS, biasm}};
-    dnnl_status_t s = dnnl_primitive_execute(mm->primitive, stream, mm->with_bias ? 4 : 3, args);
-    if (s == dnnl_success) s = dnnl_stream_wait(stream);
-    return s;
-}
-
 int syn_dnnl_matmul_execute(void *primitive, const void *a, const void *b, const float *bias, float *c) {
     syn_matmul *mm = primitive;
-    dnnl_memory_t am = NULL, bm = NULL, biasm = NULL, cm = NULL;
-    pthread_mutex_lock(&mm->lock);
-    dnnl_status_t s = dnnl_memory_create(&am, &mm->a_md, syn_engine, (void *)a);
+    int now = atomic_fetch_add(&mm->in_flight, 1) + 1;
+    int seen = atomic_load(&mm->max_in_flight);
+    while (now > seen && !atomic_compare_exchange_weak(&mm->max_in_flight, &seen, now)) {}
+    dnnl_memory_t am = NULL, bm = NULL, biasm = NULL, cm = NULL, sm = NULL;
+    dnnl_status_t s = dnnl_success;
+    dnnl_stream_t stream = syn_dnnl_thread_stream(&s);
+    if (s == dnnl_success) s = dnnl_memory_create(&am, &mm->a_md, syn_engine, (void *)a);
     if (s == dnnl_success) s = dnnl_memory_create(&bm, &mm->b_md, syn_engine, (void *)b);
     if (s == dnnl_success) s = dnnl_memory_create(&cm, &mm->c_md, syn_engine, c);
     if (s == dnnl_success && mm->with_bias) s = dnnl_memory_create(&biasm, &mm->bias_md, syn_engine, (void *)bias);
-    if (s == dnnl_success && !mm->stream) s = dnnl_stream_create(&mm->stream, syn_engine, dnnl_stream_default_flags);
-    if (s == dnnl_success) s = syn_run(mm, mm->stream, am, bm, cm, biasm);
-    pthread_mutex_unlock(&mm->lock);
+    if (s == dnnl_success && mm->scratch_size) {
+        char *arena = syn_dnnl_thread_arena(mm->scratch_size);
+        s = arena ? dnnl_memory_create(&sm, &mm->scratch_md, syn_engine, arena) : dnnl_out_of_memory;
+    }
+    if (s == dnnl_success) {
+        dnnl_exec_arg_t args[5] = {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, cm}};
+        int count = 3;
+        if (biasm) args[count++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, biasm};
+        if (sm) args[count++] = (dnnl_exec_arg_t){DNNL_ARG_SCRATCHPAD, sm};
+        s = dnnl_primitive_execute(mm->primitive, stream, count, args);
+        if (s == dnnl_success) s = dnnl_stream_wait(stream);
+    }
     if (am) dnnl_memory_destroy(am);
     if (bm) dnnl_memory_destroy(bm);
     if (cm) dnnl_memory_destroy(cm);
     if (biasm) dnnl_memory_destroy(biasm);
+    if (sm) dnnl_memory_destroy(sm);
+    atomic_fetch_sub(&mm->in_flight, 1);
     return (int)s;
+}
+
+int syn_dnnl_matmul_max_concurrency(void *primitive) {
+    syn_matmul *mm = primitive;
+    return atomic_load(&mm->max_in_flight);
 }
 
 const char *syn_dnnl_primitive_impl(void *primitive) {
@@ -146,8 +168,6 @@ const char *syn_dnnl_primitive_impl(void *primitive) {
 void syn_dnnl_primitive_destroy(void *primitive) {
     syn_matmul *mm = primitive;
     if (!mm) return;
-    if (mm->stream) dnnl_stream_destroy(mm->stream);
-    pthread_mutex_destroy(&mm->lock);
     dnnl_primitive_destroy(mm->primitive);
     dnnl_primitive_desc_destroy(mm->pd);
     free(mm);

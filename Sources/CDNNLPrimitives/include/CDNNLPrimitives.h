@@ -30,7 +30,11 @@ size_t syn_dnnl_matmul_packed_b_size(void *primitive);
 /// Reorders a plain f32 B [k, n] (given strides) into `packed` (syn_dnnl_matmul_packed_b_size bytes).
 int syn_dnnl_matmul_pack_b(void *primitive, const float *b, int64_t row_stride, int64_t col_stride, void *packed);
 /// Runs a primitive from `syn_dnnl_matmul_create` on the given buffers. Returns oneDNN's status (0 = ok).
+/// Safe to call from many threads at once on the same primitive.
 int syn_dnnl_matmul_execute(void *primitive, const void *a, const void *b, const float *bias, float *c);
+/// The most executions of this primitive seen running at the same time (executions never queue:
+/// each thread brings its own stream and scratchpad). For tests.
+int syn_dnnl_matmul_max_concurrency(void *primitive);
 /// The implementation oneDNN chose for a primitive (e.g. "brg:avx512_core_bf16"), for reports.
 const char *syn_dnnl_primitive_impl(void *primitive);
 /// Destroys a primitive.

@@ -55,7 +55,7 @@ private func conv2dPrimitive(_ x: Tensor, weight: Tensor, bias: Tensor?, shape: 
         let status = syn_dnnl_conv_forward(handle.pointer, xc.basePointer, wc.basePointer, bc?.basePointer, out)
         require(status == 0, "conv2d: oneDNN forward failed (status \(status)) for input \(x.shape), weight \(weight.shape)")
     }
-    withExtendedLifetime((xc, wc, bc)) {}
+    withExtendedLifetime((xc, wc, bc, handle)) {}
     var inputs = [xc, weight]
     if let bias { inputs.append(bias) }
     let (nx, nw, nb, hasBias) = (x.node != nil, weight.node != nil, bias?.node != nil, bias != nil)
@@ -68,7 +68,7 @@ private func conv2dPrimitive(_ x: Tensor, weight: Tensor, bias: Tensor?, shape: 
         let status = syn_dnnl_conv_backward(handle.pointer, xd.basePointer, wd.basePointer, gc.basePointer,
                                             gx?.basePointer, gw?.basePointer, gb?.basePointer)
         require(status == 0, "conv2d: oneDNN backward failed (status \(status)) for input \(xd.shape), weight \(wd.shape)")
-        withExtendedLifetime((gc, xd, wd)) {}
+        withExtendedLifetime((gc, xd, wd, handle)) {}  // the handle may have left the cache meanwhile
         return hasBias ? [gx, gw, gb] : [gx, gw]
     }
 }

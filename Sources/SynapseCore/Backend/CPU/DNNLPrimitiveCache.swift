@@ -1,10 +1,12 @@
 import CDNNLPrimitives
-import Synchronization
 
 /// oneDNN matmul primitives cached by configuration: creating one costs far more than running it,
-/// so each shape/layout/dtype/post-op combination is created once per process.
+/// so each shape/layout/dtype/post-op combination is created once and kept while in use (at most
+/// `capacity` configurations, least recently used dropped first, so varying batch sizes cannot grow
+/// the cache without bound). Executions never queue: a primitive runs from any number of threads
+/// at once, each with its own stream and scratchpad.
 final class DNNLPrimitiveCache: Sendable {
-    static let shared = DNNLPrimitiveCache()
+    static let shared = DNNLPrimitiveCache(capacity: 512)
 
     /// What identifies a matmul primitive.
     struct MatmulKey: Hashable, Sendable {
@@ -14,18 +16,27 @@ final class DNNLPrimitiveCache: Sendable {
         let bias: Bool, relu: Bool, ldc: Int
     }
 
-    /// A created primitive (an opaque oneDNN handle owned by the cache for the process lifetime).
-    struct Handle: @unchecked Sendable {
+    /// A created primitive; destroyed when neither the cache nor a running call holds it.
+    final class Handle: @unchecked Sendable {
         let pointer: UnsafeMutableRawPointer
+        init(pointer: UnsafeMutableRawPointer) { self.pointer = pointer }
+        deinit { syn_dnnl_primitive_destroy(pointer) }
         /// oneDNN's implementation name, e.g. `brg:avx512_core_bf16`.
         var implementation: String { String(cString: syn_dnnl_primitive_impl(pointer)) }
+        /// The most executions of this primitive seen running at once.
+        var maxConcurrency: Int { Int(syn_dnnl_matmul_max_concurrency(pointer)) }
     }
 
-    private let entries = Mutex([MatmulKey: Handle]())
+    private let entries: LRUCache<MatmulKey, Handle>
+
+    init(capacity: Int) { entries = LRUCache(capacity: capacity) }
+
+    /// Configurations cached now.
+    var count: Int { entries.count }
 
     /// The primitive for `key`, created on first use; nil (with oneDNN's status) if unsupported.
     func matmul(_ key: MatmulKey) -> Result<Handle, DNNLError> {
-        if let h = entries.withLock({ $0[key] }) { return .success(h) }
+        if let h = entries.value(for: key) { return .success(h) }
         var status: Int32 = 0
         let a = syn_operand(dtype: syn_dt(rawValue: UInt32(key.aType)), row_stride: Int64(key.aRowStride), col_stride: Int64(key.aColStride))
         let b = syn_operand(dtype: syn_dt(rawValue: UInt32(key.bType)), row_stride: Int64(key.bRowStride), col_stride: Int64(key.bColStride))
@@ -38,14 +49,8 @@ final class DNNLPrimitiveCache: Sendable {
         guard let p = created else {
             return .failure(DNNLError(status: status, what: "matmul primitive for \(key)"))
         }
-        let handle = Handle(pointer: p)
-        let stored = entries.withLock { table -> Handle in
-            if let existing = table[key] { return existing }  // another thread won the race
-            table[key] = handle
-            return handle
-        }
-        if stored.pointer != p { syn_dnnl_primitive_destroy(p) }
-        return .success(stored)
+        // If another thread won the race, ours is destroyed when `Handle(pointer: p)` is released.
+        return .success(entries.insert(Handle(pointer: p), for: key))
     }
 }
 

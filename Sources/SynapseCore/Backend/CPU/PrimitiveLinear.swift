@@ -20,7 +20,7 @@ enum PrimitiveLinear {
             let y = Tensor.produce(Array(x.shape.dropLast()) + [n]) { out in
                 status = syn_dnnl_matmul_execute(packedPrimitive.pointer, xc.basePointer, packed.buffer, bc?.basePointer, out)
             }
-            withExtendedLifetime((xc, packed, bc)) {}
+            withExtendedLifetime((xc, packed, bc, packedPrimitive)) {}  // the handle too: eviction must not destroy it mid-call
             if status == 0 { return y }
         }
         let (bRow, bCol) = w.transposed ? (w.ld, 1) : (1, w.ld)
@@ -33,7 +33,7 @@ enum PrimitiveLinear {
             status = syn_dnnl_matmul_execute(handle.pointer, xc.basePointer, w.tensor.storage.pointer + w.tensor.offset,
                                              bc?.basePointer, out)
         }
-        withExtendedLifetime((xc, w, bc)) {}
+        withExtendedLifetime((xc, w, bc, handle)) {}
         return status == 0 ? y : nil
     }
 }

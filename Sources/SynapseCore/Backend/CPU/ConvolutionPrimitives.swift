@@ -1,21 +1,24 @@
 import CDNNLPrimitives
 import Foundation
-import Synchronization
 
 /// oneDNN convolution handles (forward, backward data and backward weights, with their layout
-/// reorders), cached by shape for the process lifetime: creating one takes milliseconds, running it
-/// microseconds to milliseconds.
+/// reorders), cached by shape: creating one takes milliseconds, running it microseconds to
+/// milliseconds. At most `capacity` shapes are kept (least recently used dropped first); a handle
+/// runs from any number of threads at once (each call brings its own stream, scratchpad and blocked
+/// buffers), and one that a pending backward pass still holds outlives its eviction.
 ///
 /// A shape oneDNN has no direct kernel for (it would fall back to its own GEMM lowering) is
 /// remembered as unsupported, and `conv2d` lowers it to im2col + GEMM itself.
 /// `SYNAPSE_CONV=im2col` forces that lowering everywhere (for comparisons).
 final class ConvolutionPrimitives: Sendable {
     /// The process-wide cache.
-    static let shared = ConvolutionPrimitives()
+    static let shared = ConvolutionPrimitives(capacity: 128)
 
-    /// An opaque oneDNN convolution handle owned by the cache.
-    struct Handle: @unchecked Sendable {
+    /// An opaque oneDNN convolution handle; destroyed when neither the cache nor a call holds it.
+    final class Handle: @unchecked Sendable {
         let pointer: UnsafeMutableRawPointer
+        init(pointer: UnsafeMutableRawPointer) { self.pointer = pointer }
+        deinit { syn_dnnl_conv_destroy(pointer) }
 
         /// oneDNN's implementation names for forward, backward data and backward weights.
         var implementations: [String] {
@@ -33,26 +36,27 @@ final class ConvolutionPrimitives: Sendable {
         }
     }
 
-    private let entries = Mutex([Key: Handle?]())
+    /// A cached outcome: the handle, or nil for a shape oneDNN has no direct kernel for.
+    private struct Outcome: Sendable { let handle: Handle? }
+
+    private let entries: LRUCache<Key, Outcome>
     private let disabled: Bool
 
-    private init() {
+    init(capacity: Int) {
+        entries = LRUCache(capacity: capacity)
         disabled = ProcessInfo.processInfo.environment["SYNAPSE_CONV"] == "im2col"
     }
+
+    /// Shapes cached now.
+    var count: Int { entries.count }
 
     /// The handle for `shape`, created on first use; nil when oneDNN has no direct kernel for it.
     func handle(for shape: syn_conv_shape) -> Handle? {
         if disabled { return nil }
         let key = Key(shape)
-        if let cached = entries.withLock({ $0[key] }) { return cached }
+        if let cached = entries.value(for: key) { return cached.handle }
         var status: Int32 = 0
         let created = syn_dnnl_conv_create(shape, &status).map { Handle(pointer: $0) }
-        let stored = entries.withLock { table -> Handle? in
-            if let existing = table[key] { return existing }  // another thread won the race
-            table[key] = .some(created)
-            return created
-        }
-        if let created, stored?.pointer != created.pointer { syn_dnnl_conv_destroy(created.pointer) }
-        return stored
+        return entries.insert(Outcome(handle: created), for: key).handle
     }
 }
