@@ -48,6 +48,8 @@ public struct TabularTrainingOptions: Sendable {
     public var checkpointDirectory: URL?
     /// A checkpoint to resume from (written by an earlier run with the same options).
     public var resume: URL?
+    /// Resume even when the checkpoint was written with other hyperparameters (the differences are logged).
+    public var force = false
     /// Directory for `history.jsonl`, `history.csv`, TensorBoard event files and `loss.svg`/`metrics.svg`.
     public var logDirectory: URL?
     /// Draw the progress bar (per-epoch lines go to `log` either way).
@@ -82,6 +84,19 @@ public struct TabularTrainingOptions: Sendable {
         if let clipNorm, !(clipNorm > 0 && clipNorm.isFinite) { throw .invalidOption(name: "clip-norm", reason: "must be a positive number, got \(clipNorm)") }
         if window < 1 { throw .invalidOption(name: "window", reason: "must be at least 1, got \(window)") }
         if monitor.isEmpty { throw .invalidOption(name: "monitor", reason: "must name an epoch log such as val_loss") }
+    }
+
+    /// The options that decide what a run learns, by flag name, as text: recorded in checkpoints
+    /// so that `--resume` can say exactly what differs. Output paths, logging and threads are not
+    /// among them (resuming into another directory is legitimate).
+    public var hyperparameters: [String: String] {
+        var h = ["dataset": benchmark.rawValue, "model": "mlp", "epochs": String(effectiveEpochs), "batch-size": String(batchSize),
+                 "lr": String(learningRate), "seed": String(seed), "hidden": hiddenSizes.map(String.init).joined(separator: ","),
+                 "patience": String(patience), "monitor": monitor, "lr-schedule": schedule.rawValue,
+                 "clip-norm": clipNorm.map { String($0) } ?? "none", "validation": String(validationFraction), "test": String(testFraction)]
+        if benchmark.task == .forecasting { h["window"] = String(window) }
+        if splitOverride != nil { h["split"] = "override" }
+        return h
     }
 
     /// The preprocessing file saved next to `weights`: `<stem>.preprocessing.json`.
