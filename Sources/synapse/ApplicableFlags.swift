@@ -18,7 +18,7 @@ extension TrainCommand {
         case .image: return ["--epochs"]
         case .tabular:
             return ["--epochs", "--hidden", "--patience", "--monitor", "--lr-schedule", "--clip-norm", "--checkpoint-dir",
-                    "--resume", "--force"] + (dataset.tabularBenchmark?.task == .forecasting ? ["--window"] : [])
+                    "--checkpoint-every", "--resume", "--force"] + (dataset.tabularBenchmark?.task == .forecasting ? ["--window"] : [])
         case .text: return ["--steps", "--context", "--eval-batches", "--log-every", "--sample-length", "--prompt", "--temperature", "--top-k"]
         }
     }
@@ -32,6 +32,7 @@ extension TrainCommand {
             ("--prompt", prompt != nil), ("--temperature", temperature != nil), ("--top-k", topK != nil),
             ("--hidden", p.hidden != nil), ("--patience", p.patience != nil), ("--monitor", p.monitor != nil),
             ("--lr-schedule", p.lrSchedule != nil), ("--clip-norm", p.clipNorm != nil), ("--checkpoint-dir", p.checkpointDir != nil),
+            ("--checkpoint-every", p.checkpointEvery != nil),
             ("--resume", p.resume != nil), ("--force", p.force), ("--window", p.window != nil),
         ]
         return given.filter(\.1).map(\.0)

@@ -5,7 +5,7 @@ extension SynapseCommand {
     /// The keys of a `train` configuration file: the library's schema plus the CLI's newer flags
     /// (kept here until the library's schema lists them).
     static let trainSchema = TrainingConfigFile.trainSchema.merging([
-        "run-dir": .string, "overwrite": .flag, "force": .flag,
+        "run-dir": .string, "overwrite": .flag, "force": .flag, "checkpoint-every": .integer,
     ]) { current, _ in current }
 
     /// Entry point: expands `synapse train --config FILE` into the file's flags (placed before the

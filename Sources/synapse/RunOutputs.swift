@@ -76,7 +76,7 @@ final class RunOutputs {
 
     /// Writes config.json: the run's resolved options, keyed by flag name.
     func writeConfig(_ options: [String: Any]) throws {
-        let json = try JSONSerialization.data(withJSONObject: options, options: [.prettyPrinted, .sortedKeys])
+        let json = try JSONSerialization.data(withJSONObject: options, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         try AtomicFile.write(json + Data("\n".utf8), to: directory.appendingPathComponent("config.json"))
     }
 
@@ -86,7 +86,7 @@ final class RunOutputs {
         var result = figures
         result["run_dir"] = directory.path
         result["weights"] = weights.path
-        let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
+        let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys, .withoutEscapingSlashes])
         try AtomicFile.write(json + Data("\n".utf8), to: directory.appendingPathComponent("report.json"))
         say(String(decoding: json, as: UTF8.self))
     }

@@ -144,7 +144,7 @@ public final class TabularTrainingJob {
         }
         callbacks.append(RunSignature(options: o.hyperparameters))
         if let dir = o.checkpointDirectory {
-            callbacks.append(ModelCheckpoint(directory: dir, every: 1, monitor: o.monitor, mode: o.monitorMode))
+            callbacks.append(ModelCheckpoint(directory: dir, every: o.checkpointEvery ?? o.defaultCheckpointEvery, monitor: o.monitor, mode: o.monitorMode))
         }
         let trainer = Trainer(model: model, optimizer: optimizer, objective: objective, train: trainLoader,
                               validation: validationLoader, metrics: metrics, callbacks: callbacks)

@@ -28,6 +28,10 @@ struct PipelineOptions: ParsableArguments {
     @Option(name: .customLong("checkpoint-dir"), help: "Tabular datasets: write full checkpoints here (last.safetensors every epoch, best.safetensors).")
     var checkpointDir: String?
 
+    @Option(name: .customLong("checkpoint-every"), parsing: .unconditional,
+            help: "Tabular datasets: write last.safetensors every this many epochs (default: every epoch up to 100 epochs, else every hundredth of the run).")
+    var checkpointEvery: Int?
+
     @Option(help: "Tabular datasets: resume from this checkpoint; hyperparameters that differ from the checkpoint's are refused unless --force.")
     var resume: String?
 
@@ -47,6 +51,8 @@ struct PipelineOptions: ParsableArguments {
         if lrSchedule != nil { _ = try schedule() }
         if let patience, patience < 0 { throw ValidationError("--patience must be 0 (off) or positive, got \(patience)") }
         if let clipNorm, !(clipNorm > 0 && clipNorm.isFinite) { throw ValidationError("--clip-norm must be a positive number, got \(clipNorm)") }
+        if let checkpointEvery, checkpointEvery < 1 { throw ValidationError("--checkpoint-every must be positive, got \(checkpointEvery)") }
+        if checkpointEvery != nil && checkpointDir == nil { throw ValidationError("--checkpoint-every only applies with --checkpoint-dir") }
         if let window, window < 1 { throw ValidationError("--window must be at least 1, got \(window)") }
         if let monitor, monitor.isEmpty { throw ValidationError("--monitor must name an epoch log such as val_loss") }
         if force && resume == nil { throw ValidationError("--force only applies with --resume") }

@@ -22,6 +22,7 @@ extension TrainCommand {
         options.clipNorm = pipeline.clipNorm
         options.window = pipeline.window ?? options.window
         options.checkpointDirectory = checkpointDirectory
+        options.checkpointEvery = pipeline.checkpointEvery
         options.resume = pipeline.resume.map { URL(fileURLWithPath: $0) }
         options.force = pipeline.force
         options.logDirectory = run.logDirectory
