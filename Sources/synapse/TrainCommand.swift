@@ -32,7 +32,7 @@ struct TrainCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "Dataset: \(DatasetName.allValueStrings.joined(separator: ", ")).")
+    @Option(help: "Dataset: image (fashion-mnist, mnist), tabular (breast-cancer, diabetes; forecasting: sunspots, co2) or text corpus (shakespeare, vim-docs).")
     var dataset: DatasetName = .fashionMNIST
 
     @Option(help: "Model: mlp, cnn (image datasets); mlp (tabular datasets); char-lstm, gpt (text corpora).")

@@ -72,6 +72,26 @@ extension RealDataSuite {
         }
 
         @Test(.enabled(if: available, "needs the built synapse tool and scikit-learn"))
+        func staleTemporaryFilesOfTheOutputsAreRemoved() throws {
+            let dir = try Self.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let runDir = dir.appendingPathComponent("run")
+            try FileManager.default.createDirectory(at: runDir, withIntermediateDirectories: true)
+            // No process has id 2147483000 (above any pid_max); this test process is alive.
+            let stale = runDir.appendingPathComponent(".weights.safetensors.2147483000.tmp")
+            let live = runDir.appendingPathComponent(".weights.safetensors.\(getpid()).tmp")
+            let unrelated = runDir.appendingPathComponent(".notes.txt.2147483000.tmp")
+            for url in [stale, live, unrelated] { try Data("x".utf8).write(to: url) }
+            let (status, _, output) = try Self.run(Self.quick + ["--run-dir", runDir.path], in: dir)
+            #expect(status == 0 && output.contains("removed the stale temporary file \(stale.path)"), "\(output)")
+            #expect(!FileManager.default.fileExists(atPath: stale.path))
+            #expect(FileManager.default.fileExists(atPath: live.path) && FileManager.default.fileExists(atPath: unrelated.path))
+            // The run directory now holds a run: a second run into it is refused without --overwrite.
+            let (again, _, refused) = try Self.run(Self.quick + ["--run-dir", runDir.path], in: dir)
+            #expect(again != 0 && refused.contains("already exists"), "\(refused)")
+        }
+
+        @Test(.enabled(if: available, "needs the built synapse tool and scikit-learn"))
         func unusableOutputPathsAreRefusedBeforeTraining() throws {
             let dir = try Self.temporaryDirectory()
             defer { try? FileManager.default.removeItem(at: dir) }

@@ -64,6 +64,18 @@ import Testing
         }
     }
 
+    @Test func longRunsCheckpointEveryHundredthOfTheRun() {
+        var o = TabularTrainingOptions(benchmark: .diabetes, output: URL(fileURLWithPath: "/tmp/w.safetensors"))
+        o.epochs = 15
+        #expect(o.defaultCheckpointEvery == 1)
+        o.epochs = 100
+        #expect(o.defaultCheckpointEvery == 1)
+        o.epochs = 3000
+        #expect(o.defaultCheckpointEvery == 30)
+        o.checkpointEvery = 0
+        #expect(throws: PipelineError.invalidOption(name: "checkpoint-every", reason: "must be positive, got 0")) { try o.validate() }
+    }
+
     @Test func modelSizeLimitRefusesHugeModelsBeforeAllocating() throws {
         #expect(throws: PipelineError.self) {
             try ModelSizeLimit.check(ModelSizeLimit.mlp(inputSize: 10, hiddenSizes: [1 << 20, 1 << 20], classes: 1), model: "MLP", source: "x")
