@@ -45,24 +45,6 @@ enum ModelName: String, ExpressibleByArgument, CaseIterable {
     /// True for the character-level language models.
     var isLanguageModel: Bool { self == .charLSTM || self == .gpt }
 
-    /// Builds a classifier for examples of `inputShape`.
-    func make(inputShape: [Int], classes: Int, generator: RandomGenerator) throws -> any Layer {
-        switch self {
-        case .mlp: return MLPClassifier(inputSize: inputShape.reduce(1, *), hiddenSizes: [512, 256], classes: classes, generator: generator)
-        case .cnn: return CNNClassifier(channels: inputShape[0], size: inputShape[1], classes: classes, generator: generator)
-        case .charLSTM, .gpt: throw ValidationError("--model \(rawValue) is a language model, not a classifier")
-        }
-    }
-
-    /// Builds a language model over `vocabularySize` tokens reading up to `context` tokens.
-    func makeLanguageModel(vocabularySize: Int, context: Int, generator: RandomGenerator) throws -> any LanguageModel {
-        switch self {
-        case .charLSTM: return CharLSTMLanguageModel(vocabularySize: vocabularySize, generator: generator)
-        case .gpt: return GPTLanguageModel(vocabularySize: vocabularySize, contextLength: context, generator: generator)
-        case .mlp, .cnn: throw ValidationError("--model \(rawValue) is a classifier, not a language model")
-        }
-    }
-
     /// The recipe's optimiser for a language model: Adam (W4) for char-lstm, AdamW with weight decay
     /// 0.01 (W5) for gpt.
     func makeOptimizer(for model: any LanguageModel, learningRate: Float) -> any Optimizer {

@@ -8,6 +8,10 @@ struct EvaluateCommand: ParsableCommand {
         commandName: "evaluate",
         abstract: "Evaluate a saved model on a dataset's test split and write a Markdown or HTML report.",
         discussion: """
+        The dataset and the model (with its sizes) are read from the weights' metadata, so --dataset and \
+        --model are only needed for files that do not record them; given flags that differ from the \
+        metadata are refused. Image datasets: fashion-mnist, mnist; tabular datasets: breast-cancer, \
+        diabetes, sunspots, co2 (text corpora are evaluated by `synapse train` itself). \
         The model runs in evaluation mode without gradients. The report holds accuracy, top-3 accuracy, \
         precision/recall/F1 (macro, micro, weighted), log loss, ROC-AUC and average precision (one-vs-rest), \
         the confusion matrix, calibration (ECE and reliability diagram), and slices by true class and by \
@@ -17,11 +21,11 @@ struct EvaluateCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "Dataset: \(DatasetName.allValueStrings.joined(separator: ", ")).")
-    var dataset: DatasetName = .fashionMNIST
+    @Option(help: "Dataset the weights were trained on (default: the one recorded in the weights' metadata; a different one is refused).")
+    var dataset: EvaluableDataset?
 
-    @Option(help: "Model architecture the weights belong to: \(ModelName.allValueStrings.joined(separator: ", ")).")
-    var model: ModelName = .mlp
+    @Option(help: "Model architecture of the weights (default: the one recorded in the weights' metadata; a different one is refused).")
+    var model: ClassifierName?
 
     @Option(help: "Weights saved by `synapse train` (safetensors).")
     var weights: String
@@ -29,7 +33,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Where to write the report: a .md (Markdown) or .html (HTML with plots) path.")
     var report: String
 
-    @Option(help: "Intra-op threads (default: SYNAPSE_NUM_THREADS or all cores).")
+    @Option(parsing: .unconditional, help: "Intra-op threads (default: SYNAPSE_NUM_THREADS or all cores).")
     var threads: Int?
 
     func validate() throws {
@@ -39,24 +43,33 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         if let threads { ThreadPool.shared.setThreadCount(threads) }
-        if let benchmark = dataset.tabularBenchmark { try runTabular(benchmark); return }
-        if dataset.isText {
-            throw EvaluateError("--dataset \(dataset.rawValue) is a text corpus: `synapse train` reports its validation loss; "
-                                + "`synapse evaluate` covers the image and tabular datasets")
-        }
         let weightsURL = URL(fileURLWithPath: weights)
         guard FileManager.default.fileExists(atPath: weightsURL.path) else {
-            throw EvaluateError("--weights \(weights): file not found (save one with `synapse train --output PATH`)")
+            throw EvaluateError("--weights \(weights): file not found (save one with `synapse train`)")
         }
+        try OutputPaths.checkReplaceable(URL(fileURLWithPath: report), overwrite: true, flag: "--report")
+        let meta: WeightsMetadata
+        do { meta = WeightsMetadata(try SafeTensors.load(from: weightsURL).metadata, path: weights) } catch {
+            throw EvaluateError("--weights \(weights): cannot read the weights: \(error)")
+        }
+        let dataset = try resolvedDataset(meta)
+        if let benchmark = dataset.tabularBenchmark {
+            if let model, model != .mlp { throw EvaluateError("--model \(model.rawValue): the weights hold a tabular mlp (omit --model)") }
+            try runTabular(benchmark)
+            return
+        }
+        let model = try resolvedModel(meta)
         let (_, test) = try dataset.load()
-        let network = try model.make(inputShape: test.exampleShape, classes: dataset.evaluationClassNames.count, generator: RandomGenerator(seed: 0))
+        let classNames = dataset.evaluationClassNames
+        let architecture = try ClassifierArchitecture.read(meta, model: model, inputShape: test.exampleShape, classes: classNames.count)
+        let network = try architecture.make(generator: RandomGenerator(seed: 0), source: weights)
         do {
             try network.load(from: weightsURL)
         } catch {
             throw EvaluateError("--weights \(weights) does not hold a \(model.rawValue) model for \(dataset.rawValue): \(error)")
         }
         let evaluation = try EvaluationReport.imageClassifier(
-            model: network, dataset: test, classNames: dataset.evaluationClassNames,
+            model: network, dataset: test, classNames: classNames,
             title: "Evaluation of \(model.rawValue) on \(dataset.rawValue) (test split)",
             details: [("dataset", "\(dataset.rawValue), test split"), ("model", model.rawValue), ("weights", weights)])
         try evaluation.write(to: URL(fileURLWithPath: report))
@@ -98,3 +111,61 @@ extension DatasetName {
         }
     }
 }
+
+extension EvaluateCommand {
+    /// The dataset recorded in the weights; `--dataset`, when given, must agree with it.
+    func resolvedDataset(_ meta: WeightsMetadata) throws -> DatasetName {
+        let recorded = meta.optionalString("dataset")
+        guard let recorded else {
+            guard let dataset else {
+                throw EvaluateError("--weights \(weights) records no dataset in its metadata: pass --dataset")
+            }
+            return dataset.name
+        }
+        guard let name = DatasetName(rawValue: recorded) else {
+            throw EvaluateError("--weights \(weights): metadata dataset '\(recorded)' is not one synapse knows")
+        }
+        if let dataset, dataset.name != name {
+            throw EvaluateError("--dataset \(dataset.rawValue) does not match the weights, which were trained on \(recorded) "
+                                + "(omit --dataset to use the recorded one)")
+        }
+        if name.isText {
+            throw EvaluateError("--weights \(weights) holds a language model for the text corpus \(recorded): `synapse train` reports its "
+                                + "validation loss and `synapse generate` samples from it; `synapse evaluate` covers the image and tabular datasets")
+        }
+        return name
+    }
+
+    /// The classifier recorded in the weights; `--model`, when given, must agree with it.
+    func resolvedModel(_ meta: WeightsMetadata) throws -> ModelName {
+        guard let recorded = meta.optionalString("model") else {
+            guard let model else { throw EvaluateError("--weights \(weights) records no model in its metadata: pass --model") }
+            return model.name
+        }
+        guard let name = ClassifierName(rawValue: recorded) else {
+            throw EvaluateError("--weights \(weights): metadata model '\(recorded)' is not an image classifier (mlp, cnn)")
+        }
+        if let model, model != name {
+            throw EvaluateError("--model \(model.rawValue) does not match the weights, which hold a \(recorded) (omit --model to use the recorded one)")
+        }
+        return name.name
+    }
+}
+
+/// The datasets `synapse evaluate` accepts (image and tabular; a separate type so that its help
+/// and error messages do not offer the text corpora, which it refuses).
+enum EvaluableDataset: String, ExpressibleByArgument, CaseIterable {
+    case fashionMNIST = "fashion-mnist", mnist, breastCancer = "breast-cancer", diabetes, sunspots, co2
+
+    /// The same dataset as `train` names it.
+    var name: DatasetName { DatasetName(rawValue: rawValue)! }
+}
+
+/// The classifiers `synapse evaluate` rebuilds (image datasets; tabular runs are always mlp).
+enum ClassifierName: String, ExpressibleByArgument, CaseIterable {
+    case mlp, cnn
+
+    /// The same model as `train` names it.
+    var name: ModelName { ModelName(rawValue: rawValue)! }
+}
+

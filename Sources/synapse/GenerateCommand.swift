@@ -8,8 +8,10 @@ struct GenerateCommand: ParsableCommand {
         commandName: "generate",
         abstract: "Generate text from a character-level language model trained with `synapse train`.",
         discussion: """
-        The weights file must carry the metadata `synapse train` writes for text corpora (model, context and \
-        vocabulary). The prompt is printed, followed by the generated characters.
+        The weights file must carry the metadata `synapse train` writes for text corpora (model, context, \
+        layer sizes and vocabulary); the model is rebuilt from it, so --model is not needed. The prompt is \
+        printed, followed by the generated characters. Unlike `train` and `evaluate`, the output is the \
+        text only, with no JSON line.
         """
     )
 
@@ -19,19 +21,19 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Text the model continues (at least one character, all in the model's vocabulary).")
     var prompt: String = "The "
 
-    @Option(help: "Number of characters to generate.")
+    @Option(parsing: .unconditional, help: "Number of characters to generate.")
     var length: Int = 500
 
-    @Option(help: "Sampling temperature (> 0): below 1 is more conservative, above 1 more varied.")
+    @Option(parsing: .unconditional, help: "Sampling temperature (> 0): below 1 is more conservative, above 1 more varied.")
     var temperature: Float = 0.8
 
-    @Option(name: .customLong("top-k"), help: "Sample only from the k most likely characters (1: greedy).")
+    @Option(name: .customLong("top-k"), parsing: .unconditional, help: "Sample only from the k most likely characters (1: greedy).")
     var topK: Int?
 
-    @Option(help: "Random seed: the same seed gives the same text.")
+    @Option(parsing: .unconditional, help: "Random seed: the same seed gives the same text.")
     var seed: UInt64 = 0
 
-    @Option(help: "Intra-op threads (default: SYNAPSE_NUM_THREADS or all cores).")
+    @Option(parsing: .unconditional, help: "Intra-op threads (default: SYNAPSE_NUM_THREADS or all cores).")
     var threads: Int?
 
     func validate() throws {
@@ -46,7 +48,10 @@ struct GenerateCommand: ParsableCommand {
     func run() throws {
         if let threads { ThreadPool.shared.setThreadCount(threads) }
         let url = URL(fileURLWithPath: weights)
-        let metadata = try SafeTensors.load(from: url).metadata
+        let metadata: [String: String]
+        do { metadata = try SafeTensors.load(from: url).metadata } catch {
+            throw ValidationError("--weights \(weights): cannot read the weights: \(error)")
+        }
         guard let name = metadata["model"], let kind = ModelName(rawValue: name), kind.isLanguageModel else {
             throw ValidationError("\(weights): metadata 'model' is \(metadata["model"].map { "'\($0)'" } ?? "missing"); "
                                   + "expected char-lstm or gpt (a file written by `synapse train` on a text corpus)")
@@ -55,10 +60,10 @@ struct GenerateCommand: ParsableCommand {
             throw ValidationError("\(weights): no '\(CharacterVocabulary.metadataKey)' metadata (a file written by `synapse train` on a text corpus)")
         }
         let vocabulary = try CharacterVocabulary(metadataValue: vocabularyText, file: weights)
-        guard let context = Int(metadata["context"] ?? ""), context > 0 else {
-            throw ValidationError("\(weights): metadata 'context' is \(metadata["context"].map { "'\($0)'" } ?? "missing"); expected a positive integer")
-        }
-        let model = try kind.makeLanguageModel(vocabularySize: vocabulary.count, context: context, generator: RandomGenerator(seed: 0))
+        // Context and layer sizes are range-checked and the model's size bounded before anything is allocated.
+        let architecture = try LanguageModelArchitecture.read(WeightsMetadata(metadata, path: weights), model: kind,
+                                                              vocabularySize: vocabulary.count)
+        let model = try architecture.make(generator: RandomGenerator(seed: 0), source: weights)
         try model.load(from: url)
         model.eval()
         let generator = try TextGenerator(temperature: temperature, topK: topK)

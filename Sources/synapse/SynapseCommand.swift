@@ -7,6 +7,7 @@ struct SynapseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "synapse",
         abstract: "Train, evaluate and export neural networks with Synapse.",
+        version: SynapseVersion.current,
         subcommands: [TrainCommand.self, EvaluateCommand.self, GenerateCommand.self]
     )
 }

@@ -9,63 +9,90 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a model on a dataset, report its loss and accuracy or validation loss, and save the weights.",
         discussion: """
+        Every run gets its own directory, runs/<dataset>-<model>-<N>/ (N: the next free number; beside \
+        --output when given, or --run-dir), holding config.json (the resolved options), train.log, \
+        report.json, the history (history.jsonl, history.csv, TensorBoard events, SVG curves unless \
+        --log-dir) and the weights (unless --output). Existing files are never replaced without \
+        --overwrite; the output paths are checked before training. Flags that do not apply to the \
+        chosen dataset are refused. Every run ends with one JSON line holding "run_dir" and "weights" \
+        (absolute paths) besides its figures.
+
         Image datasets (fashion-mnist, mnist) train --model mlp or cnn by epochs; the last line printed is
-        {"test_accuracy": ..., "epochs": ..., "seconds_per_epoch": ...}
+        {"test_accuracy": ..., "epochs": ..., "seconds_per_epoch": ..., "run_dir": ..., "weights": ...}
+
+        Tabular datasets (breast-cancer, diabetes, sunspots, co2) train an MLP through the Trainer \
+        pipeline (early stopping, schedules, checkpoints, --resume); the last line holds the test metrics, \
+        "epochs", "best_epoch" and "seconds".
 
         Text corpora (shakespeare, vim-docs) train --model char-lstm or gpt by steps on random windows of
         the first 90% of the text, report the mean loss over --eval-batches random windows of the last 10%,
         save the weights with the vocabulary in the safetensors metadata (for `synapse generate`), and print
         a generated sample; the last line printed is
-        {"validation_loss": ..., "steps": ..., "tokens_per_second": ..., "train_loss": ...}
+        {"validation_loss": ..., "steps": ..., "tokens_per_second": ..., "train_loss": ..., "run_dir": ..., "weights": ...}
         """
     )
 
-    @Option(help: "Dataset: \(DatasetName.allValueStrings.joined(separator: ", ")).")
+    @Option(help: "Dataset: image (fashion-mnist, mnist), tabular (breast-cancer, diabetes; forecasting: sunspots, co2) or text corpus (shakespeare, vim-docs).")
     var dataset: DatasetName = .fashionMNIST
 
-    @Option(help: "Model: mlp, cnn (image datasets); char-lstm, gpt (text corpora).")
+    @Option(help: "Model: mlp, cnn (image datasets); mlp (tabular datasets); char-lstm, gpt (text corpora).")
     var model: ModelName = .mlp
 
-    @Option(help: "Image datasets: passes over the training set (default 5).")
+    // Numeric options parse `.unconditional`ly so that `--lr -1` reaches validation (and its
+    // message) instead of the parser taking `-1` for a flag.
+    @Option(parsing: .unconditional,
+            help: "Image and tabular datasets: passes over the training set (default: depends on dataset: 5 fashion-mnist/mnist, 100 breast-cancer, 200 diabetes, 300 sunspots, 60 co2).")
     var epochs: Int?
 
-    @Option(help: "Text corpora: optimisation steps (default 500).")
+    @Option(parsing: .unconditional, help: "Text corpora: optimisation steps (default 500).")
     var steps: Int?
 
-    @Option(name: .customLong("batch-size"), help: "Examples or windows per step (default: 128 mlp/cnn, 32 char-lstm, 16 gpt).")
+    @Option(name: .customLong("batch-size"), parsing: .unconditional,
+            help: "Examples or windows per step (default: depends on dataset and model: 128 image datasets, 32 tabular datasets, 32 char-lstm, 16 gpt).")
     var batchSize: Int?
 
-    @Option(help: "Text corpora: tokens per training window (default: 64 char-lstm, 128 gpt; gpt reads at most this many).")
+    @Option(parsing: .unconditional, help: "Text corpora: tokens per training window (default: 64 char-lstm, 128 gpt; gpt reads at most this many).")
     var context: Int?
 
-    @Option(help: "Learning rate (Adam; AdamW with weight decay 0.01 for gpt).")
+    @Option(parsing: .unconditional, help: "Learning rate, positive (Adam; AdamW with weight decay 0.01 for gpt).")
     var lr: Float = 1e-3
 
-    @Option(help: "Random seed for initialisation, shuffling, windows and sampling.")
+    @Option(parsing: .unconditional, help: "Random seed for the split, initialisation, shuffling, windows and sampling.")
     var seed: UInt64 = 0
 
-    @Option(help: "Intra-op threads (default: SYNAPSE_NUM_THREADS or all cores).")
+    @Option(parsing: .unconditional, help: "Intra-op threads (default: SYNAPSE_NUM_THREADS or all cores).")
     var threads: Int?
 
-    @Option(help: "Where to save the trained weights (safetensors). Default: runs/<dataset>-<model>.safetensors")
+    @Option(help: "Path of the weights file (safetensors); the run directory is created beside it unless --run-dir is given. Default: <run directory>/weights.safetensors")
     var output: String?
 
-    @Option(name: .customLong("eval-batches"), help: "Text corpora: validation batches averaged for the validation loss.")
-    var evalBatches: Int = 20
+    @Option(name: .customLong("run-dir"),
+            help: "Directory for the run's files (config.json, train.log, report.json, history, logs; the weights unless --output). Default: a new runs/<dataset>-<model>-<N>/ (beside --output when given).")
+    var runDir: String?
 
-    @Option(name: .customLong("log-every"), help: "Text corpora: print the train loss and tokens/s every this many steps.")
-    var logEvery: Int = 50
+    @Flag(help: "Replace existing output files (the weights, preprocessing and files in --run-dir) instead of refusing.")
+    var overwrite = false
 
-    @Option(name: .customLong("sample-length"), help: "Text corpora: characters of sample text to print after training (0: none).")
-    var sampleLength: Int = 300
+    @Option(name: .customLong("eval-batches"), parsing: .unconditional,
+            help: "Text corpora: validation batches averaged for the validation loss (default 20).")
+    var evalBatches: Int?
 
-    @Option(help: "Text corpora: prompt of the printed sample.")
-    var prompt: String = "The "
+    @Option(name: .customLong("log-every"), parsing: .unconditional,
+            help: "Text corpora: print the train loss and tokens/s every this many steps (default 50).")
+    var logEvery: Int?
 
-    @Option(help: "Text corpora: sampling temperature of the printed sample.")
-    var temperature: Float = 0.8
+    @Option(name: .customLong("sample-length"), parsing: .unconditional,
+            help: "Text corpora: characters of sample text to print after training (0: none; default 300).")
+    var sampleLength: Int?
 
-    @Option(name: .customLong("top-k"), help: "Text corpora: sample the printed text from the k most likely characters only.")
+    @Option(help: "Text corpora: prompt of the printed sample (default \"The \").")
+    var prompt: String?
+
+    @Option(parsing: .unconditional, help: "Text corpora: sampling temperature of the printed sample (default 0.8).")
+    var temperature: Float?
+
+    @Option(name: .customLong("top-k"), parsing: .unconditional,
+            help: "Text corpora: sample the printed text from the k most likely characters only.")
     var topK: Int?
 
     @Flag(name: .customLong("no-progress"), help: "Do not draw the progress bar.")
@@ -80,30 +107,27 @@ struct TrainCommand: ParsableCommand {
                 ? "--dataset \(dataset.rawValue) is a text corpus: use --model char-lstm or --model gpt (not \(model.rawValue))"
                 : "--dataset \(dataset.rawValue) is not a text corpus: use --model mlp or --model cnn (not \(model.rawValue))")
         }
-        if dataset.isText, epochs != nil { throw ValidationError("--epochs applies to image datasets; text corpora train by --steps") }
-        if !dataset.isText {
-            if steps != nil { throw ValidationError("--steps applies to text corpora; image datasets train by --epochs") }
-            if context != nil { throw ValidationError("--context applies to text corpora only") }
-        }
+        try rejectInapplicableFlags()
         if let epochs, epochs <= 0 { throw ValidationError("--epochs must be positive, got \(epochs)") }
         if let steps, steps <= 0 { throw ValidationError("--steps must be positive, got \(steps)") }
         if let batchSize, batchSize <= 0 { throw ValidationError("--batch-size must be positive, got \(batchSize)") }
         if let context, context < 1 { throw ValidationError("--context must be at least 1, got \(context)") }
         guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be a positive number, got \(lr)") }
         if let threads, threads <= 0 { throw ValidationError("--threads must be positive, got \(threads)") }
-        guard evalBatches > 0 else { throw ValidationError("--eval-batches must be positive, got \(evalBatches)") }
-        guard logEvery > 0 else { throw ValidationError("--log-every must be positive, got \(logEvery)") }
-        guard sampleLength >= 0 else { throw ValidationError("--sample-length must be at least 0, got \(sampleLength)") }
-        do { _ = try TextGenerator(temperature: temperature, topK: topK) } catch {
+        if let evalBatches, evalBatches <= 0 { throw ValidationError("--eval-batches must be positive, got \(evalBatches)") }
+        if let logEvery, logEvery <= 0 { throw ValidationError("--log-every must be positive, got \(logEvery)") }
+        if let sampleLength, sampleLength < 0 { throw ValidationError("--sample-length must be at least 0, got \(sampleLength)") }
+        if let prompt, prompt.isEmpty { throw ValidationError("--prompt must contain at least one character") }
+        do { _ = try TextGenerator(temperature: temperature ?? 0.8, topK: topK) } catch {
             throw ValidationError("--temperature/--top-k: \(error)")
         }
+        try pipeline.validateValues()
     }
 
     func run() throws {
         if let threads { ThreadPool.shared.setThreadCount(threads) }
         if let benchmark = dataset.tabularBenchmark { try runTabular(benchmark); return }
         if dataset.isText {
-            try rejectPipelineOnlyOptions()
             try LanguageModelRun(options: self).run()
         } else {
             try trainClassifier()
@@ -111,36 +135,37 @@ struct TrainCommand: ParsableCommand {
     }
 
     private func trainClassifier() throws {
-        try rejectPipelineOnlyOptions()
         let epochs = self.epochs ?? 5, batchSize = self.batchSize ?? model.defaultBatchSize
+        // Paths are checked (and the run directory made) before the data is loaded or a step taken.
+        let run = try RunOutputs.prepare(command: self)
+        try run.writeConfig(resolvedOptions(["epochs": epochs, "batch-size": batchSize]))
         let (train, test) = try dataset.load()
         manualSeed(seed)
         let generator = RandomGenerator(seed: seed)
-        let network = try model.make(inputShape: train.exampleShape, classes: 10, generator: generator)
+        let architecture = ClassifierArchitecture(model: model, inputShape: train.exampleShape, classes: 10)
+        let network = try architecture.make(generator: generator)
         let optimizer = Adam(network.parameters(), learningRate: lr)
-        print("synapse train: \(dataset.rawValue) (\(train.count) train / \(test.count) test), model \(model.rawValue) "
-              + "(\(network.parameterCount) parameters), \(ThreadPool.shared.threadCount) thread(s)")
+        run.say("synapse train: \(dataset.rawValue) (\(train.count) train / \(test.count) test), model \(model.rawValue) "
+                + "(\(network.parameterCount) parameters), \(ThreadPool.shared.threadCount) thread(s)")
         let training = ClassifierTraining(epochs: epochs, batchSize: batchSize, seed: seed, showProgress: !noProgress)
-        let logs = try pipeline.logDir.map { try ImageRunLogs(directory: URL(fileURLWithPath: $0)) }
+        let logs = try ImageRunLogs(directory: run.logDirectory)
         var logError: Error?
         let summaries = training.run(model: network, optimizer: optimizer, train: train, test: test) { s in
-            do { try logs?.record(epoch: s.epoch, values: ["loss": s.trainLoss, "test_accuracy": s.testAccuracy, "epoch_seconds": s.seconds]) } catch { logError = error }
-            print(String(format: "epoch %d/%d  train_loss %.4f  test_accuracy %.4f  %.2f s", s.epoch, epochs, s.trainLoss, s.testAccuracy, s.seconds))
+            do { try logs.record(epoch: s.epoch, values: ["loss": s.trainLoss, "test_accuracy": s.testAccuracy, "epoch_seconds": s.seconds]) } catch { logError = error }
+            run.say(String(format: "epoch %d/%d  train_loss %.4f  test_accuracy %.4f  %.2f s", s.epoch, epochs, s.trainLoss, s.testAccuracy, s.seconds))
         }
         if let logError { throw logError }
-        try logs?.finish()
-        let path = output ?? "runs/\(dataset.rawValue)-\(model.rawValue).safetensors"
-        try network.save(to: URL(fileURLWithPath: path), metadata: [
-            "dataset": dataset.rawValue, "model": model.rawValue, "epochs": String(epochs), "seed": String(seed),
-        ])
-        print("saved weights to \(path)")
+        try logs.finish()
+        try network.save(to: run.weights, metadata: architecture.metadata.merging([
+            "dataset": dataset.rawValue, "epochs": String(epochs), "seed": String(seed),
+            "batch_size": String(batchSize), "lr": String(lr),
+        ]) { a, _ in a })
+        run.say("saved weights to \(run.weights.path)")
         let secondsPerEpoch = summaries.map(\.seconds).reduce(0, +) / Double(summaries.count)
-        let result: [String: Any] = [
+        try run.finish([
             "test_accuracy": (summaries.last!.testAccuracy * 10_000).rounded() / 10_000,
             "epochs": epochs,
             "seconds_per_epoch": (secondsPerEpoch * 1000).rounded() / 1000,
-        ]
-        let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
-        print(String(decoding: json, as: UTF8.self))
+        ])
     }
 }

@@ -16,6 +16,13 @@ public struct TabularEvaluationJob {
     /// The dataset expected (checked against the weights' metadata), or nil to take it from there.
     public let benchmark: TabularBenchmark?
 
+    /// The widest hidden layer accepted from metadata.
+    public static let maxWidth = 1 << 20
+    /// The most hidden layers accepted from metadata.
+    public static let maxLayers = 64
+    /// The longest forecasting window accepted from metadata.
+    public static let maxWindow = 100_000
+
     /// A job.
     public init(weights: URL, report: URL, benchmark: TabularBenchmark? = nil) {
         self.weights = weights
@@ -41,21 +48,30 @@ public struct TabularEvaluationJob {
         if let benchmark, benchmark != saved {
             throw PipelineError.invalidRun(path: weights.path, reason: "holds a model for \(saved.rawValue), not \(benchmark.rawValue)")
         }
-        func number(_ key: String) throws(PipelineError) -> Double {
-            guard let v = meta[key].flatMap(Double.init) else { throw .invalidRun(path: weights.path, reason: "metadata lacks a numeric '\(key)'") }
-            return v
+        // Every value read back is range-checked before use: the file is external input.
+        let recorded = WeightsMetadata(meta, path: weights.path)
+        if let model = recorded.optionalString("model"), model != "mlp" {
+            throw PipelineError.invalidRun(path: weights.path, reason: "metadata model is '\(model)'; tabular runs train an mlp")
         }
-        let hidden = (meta["hidden"] ?? "").split(separator: ",").compactMap { Int($0) }
-        guard !hidden.isEmpty else { throw PipelineError.invalidRun(path: weights.path, reason: "metadata lacks the hidden sizes") }
-        let seed = UInt64(try number("seed")), window = Int(try number("window"))
+        guard let hidden = try recorded.optionalSizes("hidden", in: 1...Self.maxWidth, maxCount: Self.maxLayers) else {
+            throw PipelineError.invalidRun(path: weights.path, reason: "metadata lacks the hidden sizes")
+        }
+        let seed = try recorded.seed()
+        let validation = try recorded.fraction("validation"), test = try recorded.fraction("test")
+        guard validation + test < 1 else {
+            throw PipelineError.invalidRun(path: weights.path, reason: "metadata validation \(validation) and test \(test) leave no training rows")
+        }
+        let window = try recorded.integer("window", in: 1...Self.maxWindow)
         let preprocessingURL = TabularTrainingOptions.preprocessingURL(forWeights: weights)
         let prep = try PipelinePreprocessing.load(from: preprocessingURL)
         guard prep.dataset == saved.rawValue else {
             throw PipelineError.invalidRun(path: preprocessingURL.path, reason: "fitted on \(prep.dataset), but the weights are for \(saved.rawValue)")
         }
-        let data = try TabularExperimentData(benchmark: saved, seed: seed, validation: try number("validation"), test: try number("test"),
+        let data = try TabularExperimentData(benchmark: saved, seed: seed, validation: validation, test: test,
                                              window: window, saved: prep)
         let classes = saved.task == .classification ? data.classNames.count : 1
+        try ModelSizeLimit.check(ModelSizeLimit.mlp(inputSize: data.inputSize, hiddenSizes: hidden, classes: classes),
+                                 model: "MLP \(hidden)", source: weights.path)
         let model = MLPClassifier(inputSize: data.inputSize, hiddenSizes: hidden, classes: classes, generator: RandomGenerator(seed: 0))
         do { try model.load(from: weights) } catch {
             throw PipelineError.invalidRun(path: weights.path, reason: "does not fit an MLP \(hidden) for \(saved.rawValue): \(error)")

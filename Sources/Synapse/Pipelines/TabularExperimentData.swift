@@ -32,6 +32,9 @@ public struct TabularExperimentData: Sendable {
     /// Times of the test targets (forecasting).
     public let testTimes: [Double]?
 
+    /// Fewest input windows a forecasting series must yield (enough for three split parts).
+    static let minimumWindows = 20
+
     /// Prepares `benchmark`'s data.
     /// - Parameters:
     ///   - saved: preprocessing saved by a training run; nil fits it on the training split.
@@ -90,6 +93,12 @@ public struct TabularExperimentData: Sendable {
         case .forecasting:
             let series = try TimeSeries.builtIn(named: benchmark.rawValue)
             let window = saved?.window ?? window
+            // Checked here rather than trapping in `windows(length:)`: the window may come from a flag or a saved file.
+            let longest = series.count - Self.minimumWindows
+            guard window >= 1, window <= longest else {
+                throw PipelineError.invalidOption(name: "window", reason: "must be from 1 to \(longest) for \(benchmark.rawValue) "
+                    + "(\(series.count) values), got \(window)" + (saved?.window != nil ? " (from the saved preprocessing)" : ""))
+            }
             let windows = series.windows(length: window)
             let split = try splitOverride ?? Splitter.timeOrdered(times: windows.targetTimes, validation: validation, test: test)
             self.split = split

@@ -57,6 +57,8 @@ public final class TabularTrainingJob {
 
         manualSeed(o.seed)
         let classes = o.benchmark.task == .classification ? data.classNames.count : 1
+        try ModelSizeLimit.check(ModelSizeLimit.mlp(inputSize: data.inputSize, hiddenSizes: o.hiddenSizes, classes: classes),
+                                 model: "MLP \(o.hiddenSizes)", source: "--hidden")
         let model = MLPClassifier(inputSize: data.inputSize, hiddenSizes: o.hiddenSizes, classes: classes,
                                   generator: RandomGenerator(seed: o.seed))
         let optimizer = Adam(model.parameters(), learningRate: o.learningRate)
@@ -86,6 +88,7 @@ public final class TabularTrainingJob {
             "dataset": o.benchmark.rawValue, "model": "mlp", "hidden": o.hiddenSizes.map(String.init).joined(separator: ","),
             "seed": String(o.seed), "validation": String(o.validationFraction), "test": String(o.testFraction),
             "window": String(o.window), "epochs": String(history.records.count), "best_epoch": String(bestEpoch),
+            "input_size": String(data.inputSize), "classes": String(classes), "task": o.benchmark.task.rawValue,
         ])
         let preprocessingURL = TabularTrainingOptions.preprocessingURL(forWeights: o.output)
         try data.preprocessing.save(to: preprocessingURL)
@@ -139,17 +142,46 @@ public final class TabularTrainingJob {
             callbacks.append(HistoryLogger(jsonLines: dir.appendingPathComponent("history.jsonl"), csv: dir.appendingPathComponent("history.csv")))
             callbacks.append(TensorBoardCallback(writer: try TensorBoardWriter(logDirectory: dir)))
         }
+        callbacks.append(RunSignature(options: o.hyperparameters))
         if let dir = o.checkpointDirectory {
-            callbacks.append(ModelCheckpoint(directory: dir, every: 1, monitor: o.monitor, mode: o.monitorMode))
+            callbacks.append(ModelCheckpoint(directory: dir, every: o.checkpointEvery ?? o.defaultCheckpointEvery, monitor: o.monitor, mode: o.monitorMode))
         }
         let trainer = Trainer(model: model, optimizer: optimizer, objective: objective, train: trainLoader,
                               validation: validationLoader, metrics: metrics, callbacks: callbacks)
         if let resume = o.resume {
-            try trainer.resume(from: resume)
+            let (checkpoint, changed) = try resumableCheckpoint(resume)
+            try trainer.restore(checkpoint, path: resume.path)
+            // The restore brings back the checkpoint's learning rate; a forced new --lr takes over from here.
+            if changed.contains("lr") { optimizer.learningRate = o.learningRate }
             log("resumed from \(resume.path) after epoch \(trainer.context.epoch)")
         }
         let history = try trainer.fit(epochs: epochs)
         let best = early.map { $0.bestEpoch > 0 ? $0.bestEpoch : trainer.context.epoch } ?? trainer.context.epoch
         return (history, trainer.context.stopReason, best)
+    }
+
+    /// Reads the checkpoint to resume from and compares the hyperparameters it recorded with this
+    /// run's: any difference is refused (listing each one) unless `force` is set.
+    private func resumableCheckpoint(_ url: URL) throws -> (checkpoint: Checkpoint, changed: Set<String>) {
+        var checkpoint = try Checkpoint.read(from: url)
+        let current = options.hyperparameters
+        var changed = Set<String>()
+        if let state = checkpoint.callbacks[RunSignature.key] {
+            let recorded = RunSignature.options(in: state)
+            let differences = RunSignature.differences(recorded: recorded, current: current)
+            changed = Set(current.keys.filter { recorded[$0] != current[$0] })
+            if !differences.isEmpty {
+                guard options.force else {
+                    throw PipelineError.invalidOption(name: "resume", reason: "\(url.path) was written with other hyperparameters:\n  "
+                        + differences.joined(separator: "\n  ") + "\nuse the checkpoint's values, or pass --force to resume anyway")
+                }
+                log("warning: resuming with other hyperparameters than the checkpoint (--force): " + differences.joined(separator: "; "))
+            }
+        } else {
+            log("warning: \(url.path) records no hyperparameters (written by an older version); they cannot be compared")
+        }
+        // The trainer expects state for every checkpointable callback, this one included.
+        checkpoint.callbacks[RunSignature.key] = RunSignature.state(current)
+        return (checkpoint, changed)
     }
 }

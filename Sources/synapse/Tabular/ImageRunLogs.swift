@@ -2,48 +2,42 @@ import ArgumentParser
 import Foundation
 import Synapse
 
-/// `--log-dir` for the image-classifier runs (one summary per epoch of the fixed `ClassifierTraining`
-/// loop) and the language-model runs (one row per progress line, keyed by the step): the same files
-/// as the tabular runs (history.jsonl/csv, TensorBoard scalars, loss/metric SVG curves), rewritten
-/// after every record.
+/// `--log-dir` (or the run directory) for the image-classifier runs (one summary per epoch of the
+/// fixed `ClassifierTraining` loop) and the language-model runs (one row per progress line, keyed by
+/// the step): the same files as the tabular runs. history.jsonl/csv get one appended line per
+/// record and TensorBoard one event; the SVG curves, which can only be redrawn whole, are redrawn
+/// every `plotEvery` records and at the end, so a record costs the same at step 10 as at step 10 000.
 final class ImageRunLogs {
     let directory: URL
     let writer: TensorBoardWriter
+    let historyFiles: HistoryLogger
     private(set) var history = TrainingHistory()
 
     /// TensorBoard tag prefix: `epoch/` for image runs, `step/` for language-model runs.
     let tagPrefix: String
+    /// Records between redraws of the curves.
+    static let plotEvery = 10
 
     init(directory: URL, tagPrefix: String = "epoch/") throws {
         self.directory = directory
         self.tagPrefix = tagPrefix
         writer = try TensorBoardWriter(logDirectory: directory)
+        historyFiles = HistoryLogger(jsonLines: directory.appendingPathComponent("history.jsonl"),
+                                     csv: directory.appendingPathComponent("history.csv"))
     }
 
-    /// Records one epoch and rewrites the files.
+    /// Records one epoch (or step): appends to the history files, adds the TensorBoard scalars.
     func record(epoch: Int, values: [String: Double]) throws {
         history.append(epoch: epoch, values: values)
         try writer.addScalars(values.keys.sorted().map { (tag: tagPrefix + $0, value: Float(values[$0]!)) }, step: epoch)
         try writer.flush()
-        try AtomicFile.write(Data(history.jsonLines().utf8), to: directory.appendingPathComponent("history.jsonl"))
-        try AtomicFile.write(Data(history.csv().utf8), to: directory.appendingPathComponent("history.csv"))
-        try TrainingCurvesPlot(history: history).write(to: directory)
+        try historyFiles.record(history)
+        if history.records.count % Self.plotEvery == 0 { try TrainingCurvesPlot(history: history).write(to: directory) }
     }
 
-    /// Closes the event file.
-    func finish() throws { try writer.close() }
-}
-
-extension TrainCommand {
-    /// The image path trains with the fixed `ClassifierTraining` loop: refuse the `Trainer`-only flags there.
-    func rejectPipelineOnlyOptions() throws {
-        let p = pipeline
-        let used = [("checkpoint-dir", p.checkpointDir != nil), ("resume", p.resume != nil), ("clip-norm", p.clipNorm != nil),
-                    ("lr-schedule", p.lrSchedule != "none"), ("hidden", p.hidden != "64,32"), ("patience", p.patience != 20),
-                    ("monitor", p.monitor != "val_loss"), ("window", p.window != 12)].filter(\.1).map { "--" + $0.0 }
-        if !used.isEmpty {
-            throw ValidationError("\(used.joined(separator: ", ")) only work with the tabular datasets (breast-cancer, diabetes, sunspots, co2), "
-                                  + "not to --dataset \(dataset.rawValue)")
-        }
+    /// Draws the final curves and closes the event file.
+    func finish() throws {
+        if !history.records.isEmpty { try TrainingCurvesPlot(history: history).write(to: directory) }
+        try writer.close()
     }
 }

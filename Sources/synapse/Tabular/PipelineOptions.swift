@@ -2,49 +2,75 @@ import ArgumentParser
 import Synapse
 
 /// `synapse train` options of the tabular and forecasting runs (the `Trainer` pipeline), grouped
-/// in their own type so that `TrainCommand` only declares the group.
+/// in their own type so that `TrainCommand` only declares the group. The dataset-specific ones are
+/// optional so that a flag given for a dataset it does not apply to can be refused (a default value
+/// cannot tell "given" from "not given").
 struct PipelineOptions: ParsableArguments {
     @Option(help: "A JSON file of options whose keys mirror the flags (\"batch-size\": 32); flags given explicitly override it.")
     var config: String?
 
-    @Option(help: "Tabular datasets: hidden layer widths of the MLP, comma-separated.")
-    var hidden: String = "64,32"
+    @Option(help: "Tabular datasets: hidden layer widths of the MLP, comma-separated (default 64,32).")
+    var hidden: String?
 
-    @Option(help: "Tabular datasets: early-stopping patience in epochs, restoring the best weights (0: off).")
-    var patience: Int = 20
+    @Option(parsing: .unconditional, help: "Tabular datasets: early-stopping patience in epochs, restoring the best weights (0: off; default 20).")
+    var patience: Int?
 
-    @Option(help: "Tabular datasets: epoch log that early stopping and best.safetensors watch (val_loss, val_accuracy, val_mae, ...).")
-    var monitor: String = "val_loss"
+    @Option(help: "Tabular datasets: epoch log that early stopping and best.safetensors watch (val_loss, val_accuracy, val_mae, ...; default val_loss).")
+    var monitor: String?
 
-    @Option(name: .customLong("lr-schedule"), help: "Tabular datasets: learning-rate schedule: none, cosine, step, plateau.")
-    var lrSchedule: String = "none"
+    @Option(name: .customLong("lr-schedule"), help: "Tabular datasets: learning-rate schedule: none, cosine, step, plateau (default none).")
+    var lrSchedule: String?
 
-    @Option(name: .customLong("clip-norm"), help: "Tabular datasets: clip the gradient's global L2 norm to this before each step.")
+    @Option(name: .customLong("clip-norm"), parsing: .unconditional,
+            help: "Tabular datasets: clip the gradient's global L2 norm to this before each step.")
     var clipNorm: Double?
 
     @Option(name: .customLong("checkpoint-dir"), help: "Tabular datasets: write full checkpoints here (last.safetensors every epoch, best.safetensors).")
     var checkpointDir: String?
 
-    @Option(help: "Tabular datasets: resume from this checkpoint (same options as the run that wrote it).")
+    @Option(name: .customLong("checkpoint-every"), parsing: .unconditional,
+            help: "Tabular datasets: write last.safetensors every this many epochs (default: every epoch up to 100 epochs, else every hundredth of the run).")
+    var checkpointEvery: Int?
+
+    @Option(help: "Tabular datasets: resume from this checkpoint; hyperparameters that differ from the checkpoint's are refused unless --force.")
     var resume: String?
 
-    @Option(name: .customLong("log-dir"), help: "Write history.jsonl, history.csv, TensorBoard event files and loss/metric SVG curves here.")
+    @Flag(help: "Tabular datasets: with --resume, continue even though hyperparameters differ from the checkpoint's.")
+    var force = false
+
+    @Option(name: .customLong("log-dir"),
+            help: "Write history.jsonl, history.csv, TensorBoard event files and loss/metric SVG curves here (default: the run directory).")
     var logDir: String?
 
-    @Option(help: "Forecasting datasets (sunspots, co2): lagged values per input window.")
-    var window: Int = 12
+    @Option(parsing: .unconditional, help: "Forecasting datasets (sunspots, co2): lagged values per input window (default 12).")
+    var window: Int?
 
-    /// The hidden sizes, or a validation error naming the flag.
+    /// Range checks that need no dataset (the rest happens in `TabularTrainingOptions.validate`).
+    func validateValues() throws {
+        if hidden != nil { _ = try hiddenSizes() }
+        if lrSchedule != nil { _ = try schedule() }
+        if let patience, patience < 0 { throw ValidationError("--patience must be 0 (off) or positive, got \(patience)") }
+        if let clipNorm, !(clipNorm > 0 && clipNorm.isFinite) { throw ValidationError("--clip-norm must be a positive number, got \(clipNorm)") }
+        if let checkpointEvery, checkpointEvery < 1 { throw ValidationError("--checkpoint-every must be positive, got \(checkpointEvery)") }
+        if checkpointEvery != nil && checkpointDir == nil { throw ValidationError("--checkpoint-every only applies with --checkpoint-dir") }
+        if let window, window < 1 { throw ValidationError("--window must be at least 1, got \(window)") }
+        if let monitor, monitor.isEmpty { throw ValidationError("--monitor must name an epoch log such as val_loss") }
+        if force && resume == nil { throw ValidationError("--force only applies with --resume") }
+    }
+
+    /// The hidden sizes (default 64,32), or a validation error naming the flag.
     func hiddenSizes() throws -> [Int] {
-        let parts = hidden.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !parts.isEmpty, parts.allSatisfy({ ($0 ?? 0) > 0 }) else {
-            throw ValidationError("--hidden must be comma-separated positive widths such as 64,32, got '\(hidden)'")
+        guard let hidden else { return [64, 32] }
+        let parts = hidden.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !parts.isEmpty, parts.allSatisfy({ ($0 ?? 0) > 0 && ($0 ?? 0) <= TabularEvaluationJob.maxWidth }) else {
+            throw ValidationError("--hidden must be comma-separated positive widths (at most \(TabularEvaluationJob.maxWidth)) such as 64,32, got '\(hidden)'")
         }
         return parts.map { $0! }
     }
 
-    /// The schedule, or a validation error listing the choices.
+    /// The schedule (default none), or a validation error listing the choices.
     func schedule() throws -> TabularTrainingOptions.Schedule {
+        guard let lrSchedule else { return .none }
         guard let s = TabularTrainingOptions.Schedule(rawValue: lrSchedule) else {
             throw ValidationError("--lr-schedule must be one of \(TabularTrainingOptions.Schedule.allCases.map(\.rawValue).joined(separator: ", ")), got '\(lrSchedule)'")
         }

@@ -7,32 +7,41 @@ extension TrainCommand {
     /// metrics, ending with one JSON line.
     func runTabular(_ benchmark: TabularBenchmark) throws {
         guard model == .mlp else { throw ValidationError("--dataset \(benchmark.rawValue) trains an MLP: use --model mlp (not \(model.rawValue))") }
-        let epochsGiven: Int? = epochs
-        let batchGiven: Int? = batchSize
-        var options = TabularTrainingOptions(
-            benchmark: benchmark, output: URL(fileURLWithPath: output ?? "runs/\(benchmark.rawValue)-mlp.safetensors"))
-        options.epochs = epochsGiven
-        options.batchSize = batchGiven ?? 32
+        let checkpointDirectory = pipeline.checkpointDir.map { URL(fileURLWithPath: $0).standardizedFileURL }
+        let run = try RunOutputs.prepare(command: self, companions: { [TabularTrainingOptions.preprocessingURL(forWeights: $0)] },
+                                         checkpointDirectory: checkpointDirectory)
+        var options = TabularTrainingOptions(benchmark: benchmark, output: run.weights)
+        options.epochs = epochs
+        options.batchSize = batchSize ?? 32
         options.learningRate = lr
         options.seed = seed
         options.hiddenSizes = try pipeline.hiddenSizes()
-        options.patience = pipeline.patience
-        options.monitor = pipeline.monitor
+        options.patience = pipeline.patience ?? options.patience
+        options.monitor = pipeline.monitor ?? options.monitor
         options.schedule = try pipeline.schedule()
         options.clipNorm = pipeline.clipNorm
-        options.window = pipeline.window
-        options.checkpointDirectory = pipeline.checkpointDir.map { URL(fileURLWithPath: $0) }
+        options.window = pipeline.window ?? options.window
+        options.checkpointDirectory = checkpointDirectory
+        options.checkpointEvery = pipeline.checkpointEvery
         options.resume = pipeline.resume.map { URL(fileURLWithPath: $0) }
-        options.logDirectory = pipeline.logDir.map { URL(fileURLWithPath: $0) }
+        options.force = pipeline.force
+        options.logDirectory = run.logDirectory
         options.showProgress = false
+        var config: [String: Any] = [
+            "epochs": options.effectiveEpochs, "batch-size": options.batchSize,
+            "hidden": options.hiddenSizes, "patience": options.patience, "monitor": options.monitor,
+            "lr-schedule": options.schedule.rawValue,
+        ]
+        if let clipNorm = options.clipNorm { config["clip-norm"] = clipNorm }
+        if benchmark.task == .forecasting { config["window"] = options.window }
+        try run.writeConfig(resolvedOptions(config))
         let start = Date()
-        let result = try TabularTrainingJob(options: options).run()
+        let result = try TabularTrainingJob(options: options, log: run.say).run()
         var json: [String: Any] = result.testMetrics.mapValues { ($0 * 10_000).rounded() / 10_000 }
         json["epochs"] = result.history.records.count
         json["best_epoch"] = result.bestEpoch
         json["seconds"] = (Date().timeIntervalSince(start) * 100).rounded() / 100
-        let data = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
-        print(String(decoding: data, as: UTF8.self))
+        try run.finish(json)
     }
 }
 

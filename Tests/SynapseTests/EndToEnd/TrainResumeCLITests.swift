@@ -72,9 +72,10 @@ extension RealDataSuite {
             let saved = try Checkpoint.read(from: checkpoint)
             #expect(saved.epoch >= 1 && saved.epoch <= 15)
 
+            // --overwrite: when the run finished before it could be killed, its weights exist.
             let (resumedStatus, resumedOutput) = try Self.run(common + ["--checkpoint-dir", killed.path, "--output",
                                                                          killed.appendingPathComponent("w.safetensors").path,
-                                                                         "--resume", checkpoint.path])
+                                                                         "--resume", checkpoint.path, "--overwrite"])
             #expect(resumedStatus == 0, "resumed run failed: \(resumedOutput)")
             #expect(resumedOutput.contains("resumed from \(checkpoint.path) after epoch \(saved.epoch)"))
             print("killed after epoch \(saved.epoch) of 15, resumed")

@@ -1,0 +1,56 @@
+import ArgumentParser
+
+extension TrainCommand {
+    /// What kind of run a dataset makes; each kind reads its own flags.
+    enum RunKind: String {
+        case image, tabular, text
+    }
+
+    var runKind: RunKind { dataset.isText ? .text : dataset.isTabular ? .tabular : .image }
+
+    /// Flags every kind of run reads.
+    static let commonFlags = ["--dataset", "--model", "--batch-size", "--lr", "--seed", "--threads", "--output", "--run-dir",
+                              "--overwrite", "--no-progress", "--config", "--log-dir"]
+
+    /// Flags only some kinds of run read, by kind.
+    static func specificFlags(_ kind: RunKind, dataset: DatasetName) -> [String] {
+        switch kind {
+        case .image: return ["--epochs"]
+        case .tabular:
+            return ["--epochs", "--hidden", "--patience", "--monitor", "--lr-schedule", "--clip-norm", "--checkpoint-dir",
+                    "--checkpoint-every", "--resume", "--force"] + (dataset.tabularBenchmark?.task == .forecasting ? ["--window"] : [])
+        case .text: return ["--steps", "--context", "--eval-batches", "--log-every", "--sample-length", "--prompt", "--temperature", "--top-k"]
+        }
+    }
+
+    /// The dataset-specific flags given on the command line (or in --config).
+    private var givenSpecificFlags: [String] {
+        let p = pipeline
+        let given: [(String, Bool)] = [
+            ("--epochs", epochs != nil), ("--steps", steps != nil), ("--context", context != nil),
+            ("--eval-batches", evalBatches != nil), ("--log-every", logEvery != nil), ("--sample-length", sampleLength != nil),
+            ("--prompt", prompt != nil), ("--temperature", temperature != nil), ("--top-k", topK != nil),
+            ("--hidden", p.hidden != nil), ("--patience", p.patience != nil), ("--monitor", p.monitor != nil),
+            ("--lr-schedule", p.lrSchedule != nil), ("--clip-norm", p.clipNorm != nil), ("--checkpoint-dir", p.checkpointDir != nil),
+            ("--checkpoint-every", p.checkpointEvery != nil),
+            ("--resume", p.resume != nil), ("--force", p.force), ("--window", p.window != nil),
+        ]
+        return given.filter(\.1).map(\.0)
+    }
+
+    /// Refuses flags the chosen dataset's run would silently ignore (`--prompt` on a tabular run),
+    /// naming the flags that do apply.
+    func rejectInapplicableFlags() throws {
+        let kind = runKind
+        let applicable = Self.specificFlags(kind, dataset: dataset)
+        let refused = givenSpecificFlags.filter { !applicable.contains($0) }
+        guard !refused.isEmpty else { return }
+        let description = switch kind {
+        case .image: "an image dataset"
+        case .tabular: dataset.tabularBenchmark?.task == .forecasting ? "a forecasting dataset" : "a tabular dataset"
+        case .text: "a text corpus"
+        }
+        throw ValidationError("\(refused.joined(separator: ", ")) \(refused.count == 1 ? "does" : "do") not apply to --dataset "
+                              + "\(dataset.rawValue) (\(description)); the flags that apply are \((applicable + Self.commonFlags).joined(separator: ", "))")
+    }
+}
