@@ -98,8 +98,17 @@ public enum AtomicFile {
         let dir = url.deletingLastPathComponent()
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { return }
         let prefix = "." + truncatedName(url.lastPathComponent) + temporaryMarker
-        for name in names where name.hasPrefix(prefix) {
-            let owner = name.dropFirst(prefix.count).prefix { $0 != "-" }
+        // Earlier versions named them `.<name>.<pid>.tmp`; those are cleaned up too.
+        let legacyPrefix = "." + url.lastPathComponent + "."
+        for name in names {
+            let owner: Substring
+            if name.hasPrefix(prefix) {
+                owner = name.dropFirst(prefix.count).prefix { $0 != "-" }
+            } else if name.hasPrefix(legacyPrefix), name.hasSuffix(".tmp"), name.count > legacyPrefix.count + 4 {
+                owner = name.dropFirst(legacyPrefix.count).dropLast(4)
+            } else {
+                continue
+            }
             guard let pid = pid_t(owner), pid > 0, pid != getpid() else { continue }
             // ESRCH: no such process. EPERM means it exists under another user: leave its file alone.
             guard kill(pid, 0) != 0, errno == ESRCH else { continue }

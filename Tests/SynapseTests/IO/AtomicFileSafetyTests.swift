@@ -80,7 +80,8 @@ struct AtomicFileSafetyTests {
         let dead = dir.file(".out.bin.synapse-tmp-999999999-ab12")
         let alive = dir.file(".out.bin.synapse-tmp-1-cd34")
         let other = dir.file(".other.bin.synapse-tmp-999999999-ef56")
-        for f in [dead, alive, other] { try Data("partial".utf8).write(to: f) }
+        let legacy = dir.file(".out.bin.999999999.tmp")   // the name earlier versions used
+        for f in [dead, alive, other, legacy] { try Data("partial".utf8).write(to: f) }
         try AtomicFile.write(Data("done".utf8), to: url)
         let left = try FileManager.default.contentsOfDirectory(atPath: dir.url.path).sorted()
         #expect(left == [alive.lastPathComponent, other.lastPathComponent, "out.bin"].sorted(), "\(left)")
