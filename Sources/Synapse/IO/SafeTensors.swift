@@ -14,6 +14,8 @@ public enum SafeTensorsError: Error, CustomStringConvertible, Equatable {
     case missingTensor(String)
     /// A tensor has another dtype or shape than expected.
     case mismatch(String)
+    /// A floating-point tensor loaded as weights holds NaN or an infinity (a diverged or damaged model).
+    case nonFinite(path: String, name: String, index: Int, value: Float)
 
     /// Human-readable explanation.
     public var description: String {
@@ -24,6 +26,17 @@ public enum SafeTensorsError: Error, CustomStringConvertible, Equatable {
         case .invalidData(let m): return "invalid safetensors data: \(m)"
         case .missingTensor(let name): return "tensor '\(name)' is not in the file"
         case .mismatch(let m): return m
+        case .nonFinite(let path, let name, let index, let value):
+            return "\(path): tensor '\(name)' holds \(value) at element \(index); weights must be finite (a diverged or damaged model?)"
+        }
+    }
+
+    /// The same error with the file's path at the front of its message.
+    func located(in path: String) -> SafeTensorsError {
+        switch self {
+        case .invalidHeader(let m): return .invalidHeader("\(path): \(m)")
+        case .invalidData(let m): return .invalidData("\(path): \(m)")
+        case .missingTensor, .unreadable, .unsupportedDType, .mismatch, .nonFinite: return self
         }
     }
 }
@@ -46,9 +59,9 @@ public enum SafeTensorsDType: String, Sendable {
 /// The contents of a safetensors file: named tensors plus string metadata.
 ///
 /// Format: 8-byte little-endian header length, a JSON header mapping each name to dtype, shape and
-/// byte offsets, then the raw little-endian data. Loading validates every entry before any tensor
-/// is returned: truncated data, overlapping or out-of-range offsets, and shape/size disagreements
-/// are all reported as `SafeTensorsError`.
+/// byte offsets, then the raw little-endian data. Loading validates the whole file before any tensor
+/// is returned (see `SafeTensorsValidation`): a malformed header, truncated data, gaps, overlaps,
+/// out-of-range offsets and shape/size disagreements are all reported as `SafeTensorsError`.
 public struct SafeTensorsArchive: Sendable {
     /// One entry of the header.
     public struct Entry: Sendable {
@@ -70,79 +83,32 @@ public struct SafeTensorsArchive: Sendable {
     /// Names of all tensors, sorted.
     public var names: [String] { entries.keys.sorted() }
 
-    /// Reads and validates the file at `url`.
+    /// Reads and validates the file at `url`; every error message names the file.
     public init(contentsOf url: URL) throws(SafeTensorsError) {
         let data: Data
         do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
-            throw .unreadable(path: url.path, reason: (error as NSError).localizedDescription)
+            throw .unreadable(path: url.path, reason: FileSystemReason.describe(error))
         }
-        try self.init(data: data)
+        do { try self.init(data: data) } catch { throw error.located(in: url.path) }
     }
 
-    /// Parses and validates safetensors bytes.
+    /// Parses and validates safetensors bytes with the reference reader's rules (see
+    /// `SafeTensorsValidation`): nothing is returned from a file whose header and data disagree.
     public init(data: Data) throws(SafeTensorsError) {
-        guard data.count >= 8 else { throw .invalidHeader("file is \(data.count) bytes, shorter than the 8-byte header length") }
-        var length: UInt64 = 0
-        for i in 0..<8 { length |= UInt64(data[data.startIndex + i]) << (8 * UInt64(i)) }
-        guard length <= UInt64(data.count - 8) else {
-            throw .invalidHeader("header length \(length) exceeds the \(data.count - 8) bytes after it")
-        }
-        guard length <= 100_000_000 else { throw .invalidHeader("header length \(length) is implausibly large") }
-        let headerBytes = data.subdata(in: (data.startIndex + 8)..<(data.startIndex + 8 + Int(length)))
-        guard let json = try? JSONSerialization.jsonObject(with: headerBytes), let root = json as? [String: Any] else {
-            throw .invalidHeader("header is not a JSON object")
-        }
-        var entries: [String: Entry] = [:]
-        var metadata: [String: String] = [:]
-        let dataLength = data.count - 8 - Int(length)
-        for (name, value) in root {
-            if name == "__metadata__" {
-                guard let m = value as? [String: Any] else { throw .invalidHeader("__metadata__ is not an object") }
-                for (k, v) in m {
-                    guard let s = v as? String else { throw .invalidHeader("metadata value for '\(k)' is not a string") }
-                    metadata[k] = s
-                }
-                continue
-            }
-            guard let obj = value as? [String: Any] else { throw .invalidHeader("entry '\(name)' is not an object") }
-            guard let dt = obj["dtype"] as? String else { throw .invalidHeader("entry '\(name)' has no dtype") }
-            guard let dtype = SafeTensorsDType(rawValue: dt) else { throw .unsupportedDType(name: name, dtype: dt) }
-            guard let shapeAny = obj["shape"] as? [Any], let shape = Self.integers(shapeAny), shape.allSatisfy({ $0 >= 0 }) else {
-                throw .invalidHeader("entry '\(name)' has a malformed shape")
-            }
-            guard let offAny = obj["data_offsets"] as? [Any], let off = Self.integers(offAny), off.count == 2,
-                  off[0] >= 0, off[0] <= off[1] else {
-                throw .invalidHeader("entry '\(name)' has malformed data_offsets")
-            }
-            guard off[1] <= dataLength else {
-                throw .invalidData("tensor '\(name)' ends at byte \(off[1]) but the data section has \(dataLength) bytes (truncated file?)")
-            }
-            let (count, overflow) = shape.reduce((1, false)) { acc, d in
-                let (p, o) = acc.0.multipliedReportingOverflow(by: d)
-                return (p, acc.1 || o)
-            }
-            guard !overflow, count * dtype.size == off[1] - off[0] else {
-                throw .invalidData("tensor '\(name)' of shape \(shape) and dtype \(dt) needs \(count * dtype.size) bytes, offsets give \(off[1] - off[0])")
-            }
-            entries[name] = Entry(dtype: dtype, shape: shape, range: off[0]..<off[1])
-        }
-        let sorted = entries.filter { !$0.value.range.isEmpty }.sorted { $0.value.range.lowerBound < $1.value.range.lowerBound }
-        for (a, b) in zip(sorted, sorted.dropFirst()) where a.value.range.upperBound > b.value.range.lowerBound {
-            throw .invalidData("tensors '\(a.key)' (bytes \(a.value.range)) and '\(b.key)' (bytes \(b.value.range)) overlap")
-        }
-        self.entries = entries
-        self.metadata = metadata
+        let layout = try SafeTensorsValidation.validate(data)
+        self.entries = layout.entries
+        self.metadata = layout.metadata
         self.data = data
-        self.dataStart = data.startIndex + 8 + Int(length)
+        self.dataStart = data.startIndex + layout.dataStart
     }
 
-    private static func integers(_ values: [Any]) -> [Int]? {
-        var out: [Int] = []
-        for v in values {
-            guard let n = v as? NSNumber, n.doubleValue == n.doubleValue.rounded(), Swift.abs(n.doubleValue) < 9e15 else { return nil }
-            out.append(n.intValue)
+    /// Calls `body` with the raw little-endian bytes of tensor `name` as stored in the file.
+    func withRawBytes<R>(of name: String, _ body: (UnsafeRawBufferPointer) -> R) throws(SafeTensorsError) -> R {
+        let e = try entry(name)
+        return data.withUnsafeBytes { raw in
+            let start = dataStart - data.startIndex + e.range.lowerBound
+            return body(UnsafeRawBufferPointer(rebasing: raw[start..<(start + e.range.count)]))
         }
-        return out
     }
 
     private func entry(_ name: String) throws(SafeTensorsError) -> Entry {
@@ -153,7 +119,7 @@ public struct SafeTensorsArchive: Sendable {
     /// The tensor `name` as Float32 (F32, F64, F16, BF16 and integer types are converted).
     public func tensor(_ name: String) throws(SafeTensorsError) -> Tensor {
         let e = try entry(name)
-        let count = e.shape.reduce(1, *)
+        let count = e.range.count / e.dtype.size
         return data.withUnsafeBytes { raw in
             let base = raw.baseAddress!.advanced(by: dataStart - data.startIndex + e.range.lowerBound)
             return Tensor(shape: e.shape) { out in
@@ -165,7 +131,7 @@ public struct SafeTensorsArchive: Sendable {
     /// The tensor `name` as integers (I64, I32, U8, I8, BOOL).
     public func intTensor(_ name: String) throws(SafeTensorsError) -> IntTensor {
         let e = try entry(name)
-        let count = e.shape.reduce(1, *)
+        let count = e.range.count / e.dtype.size
         let values: [Int] = data.withUnsafeBytes { raw in
             let base = raw.baseAddress!.advanced(by: dataStart - data.startIndex + e.range.lowerBound)
             return (0..<count).map { i in

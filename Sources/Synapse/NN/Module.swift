@@ -128,9 +128,12 @@ open class Module {
     /// Loads parameters and buffers from a safetensors file, validating names and shapes.
     ///
     /// Parameters must be floating point; buffers may also be integers (PyTorch stores BatchNorm's
-    /// `num_batches_tracked` as int64), which are converted to Float.
+    /// `num_batches_tracked` as int64), which are converted to Float. Every value must be finite
+    /// (`SafeTensorsError.nonFinite` names the tensor). A training checkpoint's verified `model.`
+    /// part is loaded as weights.
     public func load(from url: URL, strict: Bool = true) throws {
         let archive = try SafeTensors.load(from: url)
+        if archive.metadata[Checkpoint.metadataKey] != nil { return try loadCheckpointWeights(from: url, strict: strict) }
         var state: [String: Tensor] = [:]
         let bufferNames = Set(namedBuffers().map(\.0))
         let expected = Dictionary(uniqueKeysWithValues: (namedParameters().map { ($0.0, $0.1.shape) }) + namedBuffers().map { ($0.0, $0.1.value.shape) })
@@ -148,6 +151,7 @@ open class Module {
             }
             else if strict { throw ModuleError.keyMismatch(missing: [], unexpected: [name]) }
         }
+        try Self.requireFinite(state, path: url.path)
         try loadStateDict(state, strict: strict)
     }
 }

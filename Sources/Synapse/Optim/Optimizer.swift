@@ -72,7 +72,14 @@ struct ParameterState {
         var restored = try restore(state, parameters: parameters)
         var steps: [Int: Int] = [:]
         for i in parameters.indices {
-            if let t = restored.get(i, "step") { steps[i] = Int(t.item()); restored.remove(i, "step") }
+            if let t = restored.get(i, "step") {
+                // A count read from a file: one integer, converted without trapping.
+                guard t.count == 1, let n = t.contiguous().scalars[0].exactCount else {
+                    throw .invalidState("'\(i).step' must be one integer in 0...2^40")
+                }
+                steps[i] = n
+                restored.remove(i, "step")
+            }
         }
         return (restored, steps)
     }

@@ -6,11 +6,15 @@ import Foundation
 ///
 /// On disk it is one safetensors file, written atomically: tensors are named `model.<name>`,
 /// `optimizer.<key>` and `callback.<key>.<name>`; everything else is JSON in the metadata entry
-/// `synapse.checkpoint`, which also holds a checksum of all tensor data so that a damaged file is
-/// reported as corrupt instead of silently resuming from wrong numbers.
+/// `synapse.checkpoint`. The metadata entry `synapse.checksum` is a checksum of that JSON text and
+/// of every tensor's name, shape and bits, so a flipped bit anywhere that matters — a learning rate,
+/// an epoch counter, a weight — is reported as corrupt instead of silently resuming from wrong
+/// numbers. Every field is also range-checked on reading (`CheckpointValidation`). Nothing in it
+/// refers to a path, so a checkpoint can be moved and resumed anywhere, and `Module.load(from:)`
+/// reads its `model.` part as plain weights.
 public struct Checkpoint: Sendable {
-    /// Format version written by this code.
-    public static let formatVersion = 1
+    /// Format version written by this code (2: the checksum covers the JSON header too).
+    public static let formatVersion = 2
     /// Last completed epoch.
     public var epoch = 0
     /// Optimizer steps taken.
@@ -34,7 +38,7 @@ public struct Checkpoint: Sendable {
     public init() {}
 
     /// The JSON part, stored in the safetensors metadata.
-    private struct Header: Codable {
+    struct Header: Codable {
         var format: String
         var version: Int
         var epoch: Int
@@ -45,11 +49,12 @@ public struct Checkpoint: Sendable {
         var callbacks: [String: [String: Double]]
         var callbackTensors: [String: [String]]
         var history: TrainingHistory
-        var checksum: String
     }
 
-    private static let metadataKey = "synapse.checkpoint"
-    private static let formatName = "synapse-training-checkpoint"
+    /// The metadata key whose presence marks a safetensors file as a training checkpoint.
+    static let metadataKey = "synapse.checkpoint"
+    static let checksumKey = "synapse.checksum"
+    static let formatName = "synapse-training-checkpoint"
 
     /// All tensors with their file names.
     private var namedTensors: [String: Tensor] {
@@ -73,14 +78,20 @@ public struct Checkpoint: Sendable {
         return d
     }
 
-    /// FNV-1a over tensor names, shapes and value bit patterns, in name order.
-    static func checksum(_ tensors: [String: Tensor]) -> String {
+    /// FNV-1a (64-bit) over the header JSON text, then every tensor's name, shape and value bits in
+    /// name order. Each step `h = (h ^ x) · prime` is a bijection of `h`, so changing any single byte
+    /// of the JSON or any single value always changes the result. It detects damage, not tampering.
+    static func checksum(json: String, tensors: [String: Tensor]) -> String {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         let prime: UInt64 = 0x0000_0100_0000_01b3
+        func mix(_ x: UInt64) { h = (h ^ x) &* prime }
+        for b in json.utf8 { mix(UInt64(b)) }
+        mix(UInt64(json.utf8.count))
         for name in tensors.keys.sorted() {
-            for b in name.utf8 { h = (h ^ UInt64(b)) &* prime }
+            for b in name.utf8 { mix(UInt64(b)) }
             let t = tensors[name]!
-            for d in t.shape { h = (h ^ UInt64(truncatingIfNeeded: d)) &* prime }
+            mix(UInt64(t.shape.count) | 0xFF00)   // separates the name from the shape
+            for d in t.shape { mix(UInt64(truncatingIfNeeded: d)) }
             t.contiguous().withUnsafeBufferPointer { buf in
                 for v in buf { h = (h ^ UInt64(v.bitPattern)) &* prime }
             }
@@ -88,20 +99,28 @@ public struct Checkpoint: Sendable {
         return String(h, radix: 16)
     }
 
-    /// Writes the checkpoint atomically (temporary file, flush, rename) to `url`.
-    public func write(to url: URL) throws(CheckpointError) {
+    /// The checkpoint as safetensors bytes, exactly as `write(to:)` stores them.
+    public func encoded() throws(CheckpointError) -> Data {
         let tensors = namedTensors
         let header = Header(format: Self.formatName, version: Self.formatVersion, epoch: epoch, globalStep: globalStep,
                             learningRate: learningRate, optimizerType: optimizerType,
                             generators: generators.mapValues { $0.map { String($0, radix: 16) } },
                             callbacks: callbacks.mapValues(\.values),
                             callbackTensors: callbacks.mapValues { $0.tensors.keys.sorted() },
-                            history: history, checksum: Self.checksum(tensors))
-        do {
-            let json = String(decoding: try Self.encoder().encode(header), as: UTF8.self)
-            try SafeTensors.save(tensors, metadata: [Self.metadataKey: json], to: url)
-        } catch {
-            throw .writeFailed(path: url.path, reason: "\(error)")
+                            history: history)
+        let json: String
+        do { json = String(decoding: try Self.encoder().encode(header), as: UTF8.self) } catch {
+            throw .writeFailed(path: "<memory>", reason: "cannot encode the checkpoint header: \(error)")
+        }
+        return SafeTensors.encode(tensors, metadata: [Self.metadataKey: json, Self.checksumKey: Self.checksum(json: json, tensors: tensors)])
+    }
+
+    /// Writes the checkpoint atomically (temporary file, flush, rename) to `url`.
+    public func write(to url: URL) throws(CheckpointError) {
+        let data: Data
+        do { data = try encoded() } catch { throw .writeFailed(path: url.path, reason: error.reason) }
+        do { try AtomicFile.write(data, to: url) } catch {
+            throw .writeFailed(path: url.path, reason: error.description)
         }
     }
 
@@ -111,6 +130,17 @@ public struct Checkpoint: Sendable {
         guard FileManager.default.fileExists(atPath: path) else { throw .missing(path: path) }
         let archive: SafeTensorsArchive
         do { archive = try SafeTensorsArchive(contentsOf: url) } catch { throw .corrupt(path: path, reason: error.description) }
+        return try decode(archive, path: path)
+    }
+
+    /// Decodes and verifies checkpoint bytes (as `encoded()` returns them); `path` names them in errors.
+    public static func decode(_ data: Data, path: String = "<memory>") throws(CheckpointError) -> Checkpoint {
+        let archive: SafeTensorsArchive
+        do { archive = try SafeTensorsArchive(data: data) } catch { throw .corrupt(path: path, reason: error.description) }
+        return try decode(archive, path: path)
+    }
+
+    private static func decode(_ archive: SafeTensorsArchive, path: String) throws(CheckpointError) -> Checkpoint {
         guard let json = archive.metadata[metadataKey] else {
             throw .corrupt(path: path, reason: "no '\(metadataKey)' metadata (not a Synapse training checkpoint)")
         }
@@ -122,40 +152,18 @@ public struct Checkpoint: Sendable {
         guard header.version == formatVersion else {
             throw .mismatch(path: path, reason: "format version \(header.version), this build reads version \(formatVersion)")
         }
+        guard let recorded = archive.metadata[checksumKey] else { throw .corrupt(path: path, reason: "no '\(checksumKey)' metadata") }
         var tensors: [String: Tensor] = [:]
         for name in archive.names {
+            guard archive.entries[name]?.dtype == .f32 else {
+                throw .corrupt(path: path, reason: "tensor '\(name)' is not F32 (checkpoints store only F32)")
+            }
             do { tensors[name] = try archive.tensor(name) } catch { throw .corrupt(path: path, reason: error.description) }
         }
-        guard checksum(tensors) == header.checksum else {
-            throw .corrupt(path: path, reason: "tensor data checksum \(checksum(tensors)) differs from the recorded \(header.checksum)")
+        let actual = checksum(json: json, tensors: tensors)
+        guard actual == recorded else {
+            throw .corrupt(path: path, reason: "checksum \(actual) of the header and tensors differs from the recorded \(recorded)")
         }
-        var c = Checkpoint()
-        c.epoch = header.epoch
-        c.globalStep = header.globalStep
-        c.learningRate = header.learningRate
-        c.optimizerType = header.optimizerType
-        c.history = header.history
-        for (name, words) in header.generators {
-            let values = words.compactMap { UInt64($0, radix: 16) }
-            guard values.count == 4, words.count == 4 else {
-                throw .corrupt(path: path, reason: "random generator '\(name)' state must be 4 hexadecimal words")
-            }
-            c.generators[name] = values
-        }
-        for (name, t) in tensors {
-            if name.hasPrefix("model.") { c.model[String(name.dropFirst(6))] = t }
-            else if name.hasPrefix("optimizer.") { c.optimizer[String(name.dropFirst(10))] = t }
-        }
-        for (key, values) in header.callbacks {
-            var state = CallbackState(values: values)
-            for n in header.callbackTensors[key] ?? [] {
-                guard let t = tensors["callback.\(key).\(n)"] else {
-                    throw .corrupt(path: path, reason: "callback '\(key)' tensor '\(n)' is missing")
-                }
-                state.tensors[n] = t
-            }
-            c.callbacks[key] = state
-        }
-        return c
+        return try CheckpointValidation.checkpoint(from: header, tensors: tensors, path: path)
     }
 }

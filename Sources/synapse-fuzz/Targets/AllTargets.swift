@@ -1,3 +1,5 @@
 /// Every reader under mutation testing; a new reader adds its target here.
 let allTargets: [any FuzzTarget] = [
+    SafeTensorsTarget(),
+    CheckpointTarget(),
 ]

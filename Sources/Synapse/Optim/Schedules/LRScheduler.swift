@@ -52,12 +52,12 @@ public final class LRScheduler: LearningRateScheduler {
     /// Restores the step count and re-applies the learning rate; the base learning rate must agree.
     public func loadStateDict(_ state: [String: Double]) throws(SchedulerError) {
         let step = try state.schedulerValue("step")
-        guard step >= 0, step == step.rounded() else { throw .invalidState("'step' must be a non-negative integer, got \(step)") }
+        guard let count = step.exactCount else { throw .invalidState("'step' must be an integer in 0...2^40, got \(step)") }
         let base = try state.schedulerValue("base_lr")
         guard base == baseLearningRate else {
             throw .invalidState("saved base learning rate \(base) differs from this scheduler's \(baseLearningRate)")
         }
-        stepCount = Int(step)
+        stepCount = count
         apply()
     }
 }

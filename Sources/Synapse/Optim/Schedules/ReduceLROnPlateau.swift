@@ -109,12 +109,16 @@ public final class ReduceLROnPlateau: LearningRateScheduler {
         let best = try state.schedulerValue("best")
         let bad = try state.schedulerValue("bad_steps"), cool = try state.schedulerValue("cooldown_counter")
         let step = try state.schedulerValue("step")
-        guard lr >= 0, bad >= 0, cool >= 0, step >= 0 else { throw .invalidState("negative learning rate or counter") }
+        guard lr.isFinite, lr >= 0 else { throw .invalidState("learning rate \(lr) is not a non-negative finite number") }
+        // Counters come from a file: convert without trapping.
+        guard let badCount = bad.exactCount, let coolCount = cool.exactCount, let stepCount = step.exactCount else {
+            throw .invalidState("bad_steps, cooldown_counter and step must be integers in 0...2^40 (got \(bad), \(cool), \(step))")
+        }
         learningRate = lr
         self.best = best
-        badSteps = Int(bad)
-        cooldownCounter = Int(cool)
-        stepCount = Int(step)
+        badSteps = badCount
+        cooldownCounter = coolCount
+        self.stepCount = stepCount
         optimizer.learningRate = Float(lr)
     }
 }

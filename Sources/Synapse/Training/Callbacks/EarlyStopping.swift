@@ -78,10 +78,17 @@ public final class EarlyStopping: CheckpointableCallback {
         guard let best = state.values["best"], let be = state.values["best_epoch"], let wait = state.values["wait"] else {
             throw .mismatch(path: "", reason: "early-stopping state lacks best, best_epoch or wait")
         }
+        // Counts come from a file: convert without trapping, and refuse what no run could produce.
+        guard !best.isNaN else { throw .mismatch(path: "", reason: "early-stopping best value is NaN") }
+        guard let bestEpoch = be.exactCount, let waitCount = wait.exactCount,
+              let stopped = (state.values["stopped_epoch"] ?? 0).exactCount else {
+            throw .mismatch(path: "", reason: "early-stopping best_epoch, wait and stopped_epoch must be integers in 0...2^40 "
+                + "(got \(be), \(wait), \(state.values["stopped_epoch"] ?? 0))")
+        }
         self.best = best
-        bestEpoch = Int(be)
-        self.wait = Int(wait)
-        stoppedEpoch = Int(state.values["stopped_epoch"] ?? 0)
+        self.bestEpoch = bestEpoch
+        self.wait = waitCount
+        stoppedEpoch = stopped
         bestWeights = state.tensors
     }
 }

@@ -61,7 +61,7 @@ public final class ModelCheckpoint: CheckpointableCallback {
 
     /// Restores the best monitored value.
     public func restore(from state: CallbackState) throws(CheckpointError) {
-        guard let best = state.values["best"] else { throw .mismatch(path: "", reason: "model-checkpoint state lacks best") }
+        guard let best = state.values["best"], !best.isNaN else { throw .mismatch(path: "", reason: "model-checkpoint state lacks best or it is NaN") }
         self.best = best
     }
 }
