@@ -90,7 +90,7 @@ public struct TabularExperimentData: Sendable {
         case .forecasting:
             let series = try TimeSeries.builtIn(named: benchmark.rawValue)
             let window = saved?.window ?? window
-            let windows = series.windows(length: window)
+            let windows = try series.windows(length: window)
             let split = try splitOverride ?? Splitter.timeOrdered(times: windows.targetTimes, validation: validation, test: test)
             self.split = split
             leakage = LeakageReport(split: split, times: windows.targetTimes)
