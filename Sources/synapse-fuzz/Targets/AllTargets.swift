@@ -1,3 +1,8 @@
 /// Every reader under mutation testing; a new reader adds its target here.
 let allTargets: [any FuzzTarget] = [
+    IDXTarget(),
+    CSVTarget(),
+    ConfigTarget(),
+    PreprocessingTarget(),
+    TimeSeriesTarget(),
 ]
