@@ -25,6 +25,14 @@ public enum DataError: Error, CustomStringConvertible, Equatable, Sendable {
     case datasetNotInstalled(name: String, searched: [String], missing: String, install: String)
     /// Writing a file failed.
     case writeFailed(path: String, reason: String)
+    /// The data would be larger than the reader allows (a gzip bomb, a header announcing gigabytes).
+    case tooLarge(path: String, limit: Int, reason: String)
+    /// The images of a dataset do not have the shape the caller (or the other split) needs.
+    case imageShapeMismatch(dataset: String, path: String, expected: [Int], found: [Int], reason: String)
+    /// A dataset, split or loader holds nothing to train or evaluate on.
+    case empty(name: String, reason: String)
+    /// A time series is too short for the windows asked of it, or the window is out of range.
+    case invalidWindow(series: String, length: Int, horizon: Int, values: Int, reason: String)
     /// A CSV or tabular file is malformed or does not fit what the caller asked for.
     case tabular(TabularError)
 
@@ -58,6 +66,14 @@ public enum DataError: Error, CustomStringConvertible, Equatable, Sendable {
                 + searched.joined(separator: ", ") + ". Install it with: \(install)"
         case .writeFailed(let path, let reason):
             return "\(path): cannot write file: \(reason)"
+        case .tooLarge(let path, let limit, let reason):
+            return "\(path): refusing to read more than \(limit) bytes: \(reason)"
+        case .imageShapeMismatch(let dataset, let path, let expected, let found, let reason):
+            return "\(dataset) (\(path)): images of shape \(found) where \(expected) is needed: \(reason)"
+        case .empty(let name, let reason):
+            return "\(name): \(reason)"
+        case .invalidWindow(let series, let length, let horizon, let values, let reason):
+            return "time series \(series) (\(values) values): window length \(length) with horizon \(horizon): \(reason)"
         case .tabular(let error):
             return error.description
         }

@@ -10,14 +10,45 @@ public enum Gzip {
         bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B
     }
 
+    /// The most bytes `decompress` produces unless the caller allows more: 1 GiB, far above any
+    /// dataset file Synapse reads, and low enough that a gzip bomb (a few kilobytes inflating to
+    /// many gigabytes) is refused before it exhausts memory.
+    public static let defaultOutputLimit = 1 << 30
+
     /// The decompressed contents of `bytes`, or `bytes` themselves when they are not gzip data.
     ///
     /// Concatenated gzip members are decompressed one after another, as `gunzip` does.
-    /// - Parameter path: names the source in error messages.
-    /// - Throws: `DataError.corruptGzip` when the stream is damaged or cut short.
-    public static func decompress(_ bytes: [UInt8], path: String = "<memory>") throws(DataError) -> [UInt8] {
-        guard isCompressed(bytes) else { return bytes }
-        var output = GrowableBuffer(capacity: sizeHint(bytes))
+    /// - Parameters:
+    ///   - path: names the source in error messages.
+    ///   - limit: the most bytes the output may hold; a stream that inflates beyond it is refused
+    ///     (readers that know the expected size from a header pass that size).
+    /// - Throws: `DataError.corruptGzip` when the stream is damaged or cut short,
+    ///   `DataError.tooLarge` when it inflates beyond `limit`.
+    public static func decompress(_ bytes: [UInt8], path: String = "<memory>",
+                                  limit: Int = defaultOutputLimit) throws(DataError) -> [UInt8] {
+        guard isCompressed(bytes) else {
+            if bytes.count > limit {
+                throw .tooLarge(path: path, limit: limit, reason: "the file holds \(bytes.count) bytes")
+            }
+            return bytes
+        }
+        return try inflateAll(bytes, path: path, limit: limit, prefixOnly: false)
+    }
+
+    /// At most the first `count` decompressed bytes of `bytes` (the bytes themselves when they are
+    /// not gzip data), without inflating the rest: enough to read a header and learn the size the
+    /// whole file must have before committing memory to it.
+    /// - Throws: `DataError.corruptGzip` when the stream is damaged before `count` bytes.
+    public static func decompressedPrefix(_ bytes: [UInt8], count: Int, path: String = "<memory>") throws(DataError) -> [UInt8] {
+        guard isCompressed(bytes) else { return Array(bytes.prefix(count)) }
+        return try inflateAll(bytes, path: path, limit: count, prefixOnly: true)
+    }
+
+    /// Inflates every member of `bytes`. Output beyond `limit` is an error, or (with `prefixOnly`)
+    /// the point where inflation stops and the first `limit` bytes are returned.
+    private static func inflateAll(_ bytes: [UInt8], path: String, limit: Int, prefixOnly: Bool) throws(DataError) -> [UInt8] {
+        let limit = min(max(0, limit), Int.max / 2)    // `limit + 1` below must not overflow
+        var output = GrowableBuffer(capacity: min(sizeHint(bytes), limit + 1))
         defer { output.deallocate() }
         var stream = z_stream()
         guard inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
@@ -25,6 +56,7 @@ public enum Gzip {
         }
         defer { inflateEnd(&stream) }
 
+        var exceeded = false
         let failure: String? = bytes.withUnsafeBufferPointer { input -> String? in
             let base = UnsafeMutablePointer(mutating: input.baseAddress!)
             var consumed = 0
@@ -36,12 +68,18 @@ public enum Gzip {
                     stream.avail_in = UInt32(chunk)
                     consumed += chunk
                 }
-                output.reserveFree(minimum: 1 << 16)
-                let free = min(output.capacity - output.count, 1 << 30)
+                // One byte past the limit is room enough to tell "exactly the limit" from "more".
+                let room = limit + 1 - output.count
+                output.reserveFree(minimum: min(1 << 16, room))
+                let free = min(output.capacity - output.count, 1 << 30, room)
                 stream.next_out = output.pointer + output.count
                 stream.avail_out = UInt32(free)
                 let status = inflate(&stream, Z_NO_FLUSH)
                 output.count += free - Int(stream.avail_out)
+                if output.count > limit {
+                    exceeded = true
+                    return nil
+                }
                 let remaining = input.count - consumed + Int(stream.avail_in)
                 switch status {
                 case Z_STREAM_END:
@@ -70,6 +108,10 @@ public enum Gzip {
                     return "zlib error \(status)"
                 }
             }
+        }
+        if exceeded {
+            if prefixOnly { return Array(output.toArray().prefix(limit)) }
+            throw .tooLarge(path: path, limit: limit, reason: "the gzip stream inflates to more than \(limit) bytes")
         }
         if let failure { throw .corruptGzip(path: path, reason: failure) }
         return output.toArray()

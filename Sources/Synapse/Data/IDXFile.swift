@@ -25,30 +25,57 @@ public struct IDXFile: Sendable, Equatable {
         try self.init(decoding: FileBytes.read(url), path: url.path)
     }
 
+    /// The largest decoded file (header and payload) a gzip-compressed IDX file may announce: the
+    /// full MNIST training images are 47 MB, so 1 GiB leaves room for bigger datasets while a
+    /// forged header cannot make the reader inflate gigabytes.
+    public static let maxDecodedBytes = Gzip.defaultOutputLimit
+
     /// Decodes an IDX file held in memory (`bytes` may be gzip-compressed).
+    ///
+    /// A compressed file's header is inflated first; the rest is inflated only up to the size that
+    /// header announces (plus one byte, to detect trailing data), so a gzip bomb or a forged header
+    /// is refused before any large allocation.
     /// - Parameter path: names the source in error messages.
-    public init(decoding bytes: [UInt8], path: String = "<memory>") throws(DataError) {
-        let bytes = try Gzip.decompress(bytes, path: path)
-        guard bytes.count >= 4 else {
-            throw .truncated(path: path, expectedBytes: 4, foundBytes: bytes.count)
+    public init(decoding raw: [UInt8], path: String = "<memory>") throws(DataError) {
+        let compressed = Gzip.isCompressed(raw)
+        let head = compressed ? try Gzip.decompressedPrefix(raw, count: 4 + 4 * 255, path: path) : raw
+        guard head.count >= 4 else {
+            throw .truncated(path: path, expectedBytes: 4, foundBytes: head.count)
         }
-        guard bytes[0] == 0, bytes[1] == 0 else { throw .badMagic(path: path, found: Array(bytes[0..<4])) }
-        guard let type = IDXElementType(rawValue: bytes[2]) else { throw .unsupportedType(path: path, code: bytes[2]) }
-        let rank = Int(bytes[3])
+        guard head[0] == 0, head[1] == 0 else { throw .badMagic(path: path, found: Array(head[0..<4])) }
+        guard let type = IDXElementType(rawValue: head[2]) else { throw .unsupportedType(path: path, code: head[2]) }
+        let rank = Int(head[3])
         let headerSize = 4 + 4 * rank
-        guard bytes.count >= headerSize else {
-            throw .truncated(path: path, expectedBytes: headerSize, foundBytes: bytes.count)
+        guard head.count >= headerSize else {
+            throw .truncated(path: path, expectedBytes: headerSize, foundBytes: head.count)
         }
         let dims = (0..<rank).map { d in
-            (0..<4).reduce(0) { $0 << 8 | Int(bytes[4 + 4 * d + $1]) }
+            (0..<4).reduce(0) { $0 << 8 | Int(head[4 + 4 * d + $1]) }
+        }
+        let expected = try Self.payloadSize(dims, type, path: path)
+        var bytes = raw
+        if compressed {
+            let total = headerSize + expected
+            guard total <= Self.maxDecodedBytes else {
+                throw .tooLarge(path: path, limit: Self.maxDecodedBytes,
+                                reason: "the IDX header announces shape \(dims) of \(type), \(total) bytes")
+            }
+            // One byte more than announced is enough to report trailing data; the prefix call stops
+            // there instead of inflating whatever follows.
+            bytes = try Gzip.decompressedPrefix(raw, count: total + 1, path: path)
         }
         let available = bytes.count - headerSize
-        let expected = try Self.payloadSize(dims, type, available: available, fileSize: bytes.count, path: path)
         if available < expected {
+            if let d = dims.firstIndex(where: { $0 > bytes.count }) {
+                throw .absurdDimensions(path: path, shape: dims,
+                                        reason: "dimension \(d) alone exceeds the file size (\(bytes.count) bytes; "
+                                            + "the header announces \(expected) bytes of data)")
+            }
             throw .truncated(path: path, expectedBytes: headerSize + expected, foundBytes: bytes.count)
         }
         if available > expected {
-            throw .invalidContents(path: path, reason: "\(available - expected) unexpected bytes after the data "
+            let extra = compressed ? "at least 1" : String(available - expected)
+            throw .invalidContents(path: path, reason: "\(extra) unexpected bytes after the data "
                 + "(header announces shape \(dims) of \(type), \(headerSize + expected) bytes in all)")
         }
         elementType = type
@@ -57,9 +84,8 @@ public struct IDXFile: Sendable, Equatable {
     }
 
     /// The payload size in bytes announced by the header, or an error when the dimensions
-    /// cannot describe a real file.
-    private static func payloadSize(_ dims: [Int], _ type: IDXElementType, available: Int, fileSize: Int,
-                                    path: String) throws(DataError) -> Int {
+    /// cannot describe a real file (a dimension negative as int32, or a product that overflows).
+    private static func payloadSize(_ dims: [Int], _ type: IDXElementType, path: String) throws(DataError) -> Int {
         if let d = dims.firstIndex(where: { $0 > Int(Int32.max) }) {
             throw .absurdDimensions(path: path, shape: dims,
                                     reason: "dimension \(d) is negative as a signed 32-bit integer")
@@ -67,15 +93,11 @@ public struct IDXFile: Sendable, Equatable {
         var product = type.byteWidth
         for size in dims {
             let (next, overflow) = product.multipliedReportingOverflow(by: size)
-            if overflow {
+            // Stay far below Int.max so that adding the header size cannot overflow either.
+            if overflow || next > Int.max / 4 {
                 throw .absurdDimensions(path: path, shape: dims, reason: "their product overflows")
             }
             product = next
-        }
-        if product > available, let d = dims.firstIndex(where: { $0 > fileSize }) {
-            throw .absurdDimensions(path: path, shape: dims,
-                                    reason: "dimension \(d) alone exceeds the file size (\(fileSize) bytes; "
-                                        + "the header announces \(product) bytes of data)")
         }
         return product
     }

@@ -73,6 +73,10 @@ enum IDXImageClassification {
                 + "found \(labels.elementType) of shape \(labels.shape)")
         }
         let n = images.shape[0]
+        guard n > 0 else { throw .empty(name: imagesPath, reason: "the image file holds no images (shape \(images.shape))") }
+        guard images.shape[1] > 0, images.shape[2] > 0 else {
+            throw .invalidContents(path: imagesPath, reason: "images of shape \(images.shape) have no pixels")
+        }
         guard labels.shape[0] == n else {
             throw .countMismatch(imagesPath: imagesPath, images: n, labelsPath: labelsPath, labels: labels.shape[0])
         }
@@ -86,5 +90,21 @@ enum IDXImageClassification {
             })
         }
         return TensorDataset(features: features, labels: IntTensor(labelBytes.map { Int($0) }))
+    }
+}
+
+extension TensorDataset {
+    /// An image-classification dataset from an images IDX array (`[N, H, W]`, unsigned bytes) and a
+    /// labels IDX array (`[N]`, unsigned bytes): features `[N, 1, H, W]` in [0, 1], labels `[N]`.
+    /// This is what `IDXImageDataset.load` does after reading the two files.
+    /// - Parameters:
+    ///   - imagesPath: names the images file in errors.
+    ///   - labelsPath: names the labels file in errors.
+    /// - Throws: `DataError.invalidContents` for wrong types, ranks or labels outside
+    ///   `0..<classCount` (naming the file, index and value), `.countMismatch`, or `.empty`.
+    public static func imageClassification(images: IDXFile, imagesPath: String, labels: IDXFile, labelsPath: String,
+                                           classCount: Int) throws(DataError) -> TensorDataset {
+        try IDXImageClassification.makeDataset(images: images, imagesPath: imagesPath, labels: labels,
+                                               labelsPath: labelsPath, classCount: classCount)
     }
 }

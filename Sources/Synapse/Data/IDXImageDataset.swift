@@ -43,6 +43,26 @@ extension IDXImageDataset {
                                         install: installCommand, classCount: classNames.count)
     }
 
+    /// Loads the training and the test split together and checks that their images have the same
+    /// shape, so a test split of other sizes is refused before a whole epoch is trained.
+    /// - Parameter directory: where the four IDX files are; nil searches `defaultDirectories`.
+    /// - Throws: the errors of `load(split:directory:)`, or `DataError.imageShapeMismatch` naming the
+    ///   test images file when its image shape differs from the training split's.
+    public static func loadSplits(directory: URL? = nil) throws(DataError) -> (train: TensorDataset, test: TensorDataset) {
+        let train = try load(split: .train, directory: directory)
+        let test = try load(split: .test, directory: directory)
+        if test.exampleShape != train.exampleShape {
+            let directories = directory.map { [$0] } ?? defaultDirectories
+            let path = IDXImageClassification.locate(.test, in: directories)?.images.path ?? "test split"
+            throw .imageShapeMismatch(dataset: displayName, path: path, expected: train.exampleShape, found: test.exampleShape,
+                                      reason: "the test images differ in shape from the training images")
+        }
+        return (train, test)
+    }
+
+    /// The example shape the built-in image models are made for: one channel of 28×28 pixels.
+    public static var expectedExampleShape: [Int] { [1, 28, 28] }
+
     /// True when both splits' files are present in `directory` (or one of `defaultDirectories`).
     public static func isInstalled(directory: URL? = nil) -> Bool {
         let directories = directory.map { [$0] } ?? defaultDirectories

@@ -99,7 +99,7 @@ public struct TabularExperimentData: Sendable {
                 throw PipelineError.invalidOption(name: "window", reason: "must be from 1 to \(longest) for \(benchmark.rawValue) "
                     + "(\(series.count) values), got \(window)" + (saved?.window != nil ? " (from the saved preprocessing)" : ""))
             }
-            let windows = series.windows(length: window)
+            let windows = try series.windows(length: window)
             let split = try splitOverride ?? Splitter.timeOrdered(times: windows.targetTimes, validation: validation, test: test)
             self.split = split
             leakage = LeakageReport(split: split, times: windows.targetTimes)

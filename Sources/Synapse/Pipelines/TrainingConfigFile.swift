@@ -34,6 +34,8 @@ public enum ConfigFileError: Error, CustomStringConvertible, Equatable, Sendable
     case unknownKey(path: String, key: String, known: [String])
     /// A value of the wrong JSON type.
     case wrongType(path: String, key: String, expected: String, found: String)
+    /// A value of the right type outside the key's range (a count of 0, a negative rate).
+    case outOfRange(path: String, key: String, value: String, requirement: String)
 
     /// The message shown to the user.
     public var description: String {
@@ -43,6 +45,8 @@ public enum ConfigFileError: Error, CustomStringConvertible, Equatable, Sendable
         case .unknownKey(let path, let key, let known):
             "\(path): unknown key \"\(key)\" (keys are the flags without their leading dashes: \(known.joined(separator: ", ")))"
         case .wrongType(let path, let key, let expected, let found): "\(path): key \"\(key)\" must be \(expected), found \(found)"
+        case .outOfRange(let path, let key, let value, let requirement):
+            "\(path): key \"\(key)\": \(value) is out of range (\(requirement))"
         }
     }
 }
@@ -62,6 +66,20 @@ public enum TrainingConfigFile {
         "steps": .integer, "context": .integer, "eval-batches": .integer, "log-every": .integer,
         "sample-length": .integer, "prompt": .string, "temperature": .number, "top-k": .integer,
     ]
+
+    /// The smallest value each numeric key accepts (whole-number keys: at least this; every count
+    /// is positive, seeds and optional sizes may be 0). Keys not listed accept any finite value.
+    public static let minimums: [String: Double] = [
+        "epochs": 1, "batch-size": 1, "seed": 0, "threads": 1, "patience": 0, "window": 1, "hidden": 1,
+        "steps": 1, "context": 1, "eval-batches": 1, "log-every": 1, "sample-length": 0, "top-k": 0,
+    ]
+
+    /// Number keys that must be strictly above 0 (rates, norms, temperatures).
+    public static let positiveNumbers: Set<String> = ["lr", "clip-norm", "temperature"]
+
+    /// The largest whole number a key accepts: counts fit comfortably in 32 bits, so that products
+    /// such as batch × context cannot overflow later.
+    public static let maxInteger = Int(Int32.max)
 
     /// The command-line arguments the file at `url` stands for, in key order: `--key value` for
     /// options, `--key` for flags set to true (nothing for false).
@@ -89,27 +107,43 @@ public enum TrainingConfigFile {
                 guard isBoolean(value), let b = value as? Bool ?? (value as? NSNumber)?.boolValue else { throw wrong }
                 if b { out.append("--\(key)") }
             case .integer:
-                guard let n = value as? NSNumber, !isBoolean(value), let i = Int(exactly: n.doubleValue) else { throw wrong }
-                out += ["--\(key)", String(i)]
+                guard let n = value as? NSNumber, !isBoolean(value), n.doubleValue.isFinite, n.doubleValue == n.doubleValue.rounded() else { throw wrong }
+                out += ["--\(key)", String(try checkedInteger(n.doubleValue, key: key, path: path))]
             case .number:
-                guard let n = value as? NSNumber, !isBoolean(value), n.doubleValue.isFinite else { throw wrong }
-                out += ["--\(key)", String(n.doubleValue)]
+                guard let n = value as? NSNumber, !isBoolean(value) else { throw wrong }
+                let x = n.doubleValue
+                guard x.isFinite else { throw .outOfRange(path: path, key: key, value: "\(x)", requirement: "must be finite") }
+                if positiveNumbers.contains(key) && !(x > 0) {
+                    throw .outOfRange(path: path, key: key, value: "\(x)", requirement: "must be above 0")
+                }
+                out += ["--\(key)", String(x)]
             case .string:
                 guard let s = value as? String else { throw wrong }
+                if s.isEmpty && key != "prompt" {
+                    throw .outOfRange(path: path, key: key, value: "\"\"", requirement: "must not be empty")
+                }
                 out += ["--\(key)", s]
             case .integerList:
+                var numbers: [Double] = []
                 if let s = value as? String {
-                    out += ["--\(key)", s]
-                } else if let list = value as? [Any] {
-                    var items: [String] = []
-                    for item in list {
-                        guard let n = item as? NSNumber, !isBoolean(item), let i = Int(exactly: n.doubleValue) else { throw wrong }
-                        items.append(String(i))
+                    for part in s.split(separator: ",", omittingEmptySubsequences: false) {
+                        let text = part.trimmingCharacters(in: .whitespaces)
+                        guard let i = Int(text) else { throw wrong }
+                        numbers.append(Double(i))
                     }
-                    out += ["--\(key)", items.joined(separator: ",")]
+                } else if let list = value as? [Any] {
+                    for item in list {
+                        guard let n = item as? NSNumber, !isBoolean(item), n.doubleValue.isFinite,
+                              n.doubleValue == n.doubleValue.rounded() else { throw wrong }
+                        numbers.append(n.doubleValue)
+                    }
                 } else {
                     throw wrong
                 }
+                guard !numbers.isEmpty else { throw .outOfRange(path: path, key: key, value: "[]", requirement: "needs at least one value") }
+                var items: [String] = []
+                for x in numbers { items.append(String(try checkedInteger(x, key: key, path: path))) }
+                out += ["--\(key)", items.joined(separator: ",")]
             }
         }
         return out
@@ -132,6 +166,17 @@ public enum TrainingConfigFile {
         // A flag both in the file and on the command line would be given twice, which the parser refuses.
         fromFile.removeAll { $0.hasPrefix("--") && schema[String($0.dropFirst(2))] == .flag && arguments.contains($0) }
         return [subcommand] + fromFile + arguments.dropFirst()
+    }
+
+    /// `x` (a whole number) as an `Int` within the key's range.
+    private static func checkedInteger(_ x: Double, key: String, path: String) throws(ConfigFileError) -> Int {
+        let minimum = minimums[key] ?? Double(Int32.min)
+        let maximum = key == "seed" ? 9_007_199_254_740_992 : Double(maxInteger)    // seeds: any exactly representable whole number
+        guard x >= minimum, x <= maximum else {
+            throw .outOfRange(path: path, key: key, value: x.magnitude < 1e15 ? String(Int(x)) : "\(x)",
+                              requirement: "must be a whole number in \(Int(minimum))...\(Int(maximum))")
+        }
+        return Int(x)
     }
 
     private static func isBoolean(_ value: Any) -> Bool {

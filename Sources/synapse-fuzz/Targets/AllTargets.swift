@@ -2,4 +2,9 @@
 let allTargets: [any FuzzTarget] = [
     SafeTensorsTarget(),
     CheckpointTarget(),
+    IDXTarget(),
+    CSVTarget(),
+    ConfigTarget(),
+    PreprocessingTarget(),
+    TimeSeriesTarget(),
 ]

@@ -9,6 +9,9 @@ public enum SplitError: Error, CustomStringConvertible, Equatable, Sendable {
     case lengthMismatch(what: String, expected: Int, found: Int)
     /// A group split needs at least one group per non-empty part.
     case tooFewGroups(groups: Int, needed: Int)
+    /// A part that must hold rows came out empty (training always; validation or test when their
+    /// fraction is above 0): too few rows, classes or distinct times for the fractions.
+    case emptyPart(part: String, rows: Int, reason: String)
 
     /// Human-readable explanation.
     public var description: String {
@@ -22,6 +25,8 @@ public enum SplitError: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(what) has \(found) entries, expected \(expected) (one per example)"
         case .tooFewGroups(let groups, let needed):
             return "a group split into \(needed) non-empty parts needs at least \(needed) groups, found \(groups)"
+        case .emptyPart(let part, let rows, let reason):
+            return "the \(part) part of a split of \(rows) rows is empty: \(reason)"
         }
     }
 }

@@ -18,8 +18,8 @@ public enum Splitter {
     public static func random(count: Int, validation: Double, test: Double = 0, seed: UInt64) throws(SplitError) -> SplitIndices {
         let (v, t) = try sizes(count: count, validation: validation, test: test)
         let order = Permutation.shuffled(count, using: RandomGenerator(seed: seed))
-        return SplitIndices(train: Array(order[(v + t)...]).sorted(), validation: Array(order[..<v]).sorted(),
-                            test: Array(order[v..<(v + t)]).sorted())
+        return try nonEmpty(SplitIndices(train: Array(order[(v + t)...]).sorted(), validation: Array(order[..<v]).sorted(),
+                                         test: Array(order[v..<(v + t)]).sorted()), validation: validation, test: test)
     }
 
     /// A random split that keeps each class's share in every part: each class is shuffled and cut
@@ -36,7 +36,8 @@ public enum Splitter {
             split.test += order[v..<(v + t)]
             split.train += order[(v + t)...]
         }
-        return SplitIndices(train: split.train.sorted(), validation: split.validation.sorted(), test: split.test.sorted())
+        return try nonEmpty(SplitIndices(train: split.train.sorted(), validation: split.validation.sorted(), test: split.test.sorted()),
+                            validation: validation, test: test)
     }
 
     /// A chronological split: training rows come strictly before validation rows, which come
@@ -55,8 +56,8 @@ public enum Splitter {
         }
         let trainEnd = cut(count - v - t)
         let validationEnd = max(trainEnd, cut(count - t))
-        return SplitIndices(train: Array(order[..<trainEnd]), validation: Array(order[trainEnd..<validationEnd]),
-                            test: Array(order[validationEnd...]))
+        return try nonEmpty(SplitIndices(train: Array(order[..<trainEnd]), validation: Array(order[trainEnd..<validationEnd]),
+                                         test: Array(order[validationEnd...])), validation: validation, test: test)
     }
 
     /// A split in which every group (patient, user, session, ...) lies wholly in one part, so a
@@ -85,7 +86,8 @@ public enum Splitter {
             split.train += members[order[next]]
             next += 1
         }
-        return SplitIndices(train: split.train.sorted(), validation: split.validation.sorted(), test: split.test.sorted())
+        return try nonEmpty(SplitIndices(train: split.train.sorted(), validation: split.validation.sorted(), test: split.test.sorted()),
+                            validation: validation, test: test)
     }
 
     /// `k` folds of `count` shuffled rows: fold `i` validates on the `i`-th block and trains on the
@@ -147,9 +149,35 @@ public enum Splitter {
         var bounds = [0]
         for j in 1...k { bounds.append(max(bounds[j - 1], cut(j * count / (k + 1)))) }
         bounds.append(count)
-        return (0..<k).map { i in
-            SplitIndices(train: Array(order[..<bounds[i + 1]]), validation: Array(order[bounds[i + 1]..<bounds[i + 2]]))
+        var result: [SplitIndices] = []
+        for i in 0..<k {
+            let fold = SplitIndices(train: Array(order[..<bounds[i + 1]]), validation: Array(order[bounds[i + 1]..<bounds[i + 2]]))
+            // Ties in time move cuts later, which can leave a block empty.
+            guard !fold.train.isEmpty, !fold.validation.isEmpty else {
+                throw .emptyPart(part: fold.train.isEmpty ? "training" : "validation", rows: count,
+                                 reason: "fold \(i + 1) of \(k) has no rows (too few distinct times for \(k) folds)")
+            }
+            result.append(fold)
         }
+        return result
+    }
+
+    /// `split` itself, or an error when training is empty or validation or test is empty although
+    /// its fraction asked for rows: an empty test part would report a metric of nothing, and an
+    /// empty training part would train nothing.
+    static func nonEmpty(_ split: SplitIndices, validation: Double, test: Double) throws(SplitError) -> SplitIndices {
+        let rows = split.train.count + split.validation.count + split.test.count
+        let advice = "use more rows or smaller validation/test fractions"
+        if split.train.isEmpty {
+            throw .emptyPart(part: "training", rows: rows, reason: "validation \(validation) and test \(test) leave no rows; " + advice)
+        }
+        if validation > 0 && split.validation.isEmpty {
+            throw .emptyPart(part: "validation", rows: rows, reason: "a fraction of \(validation) rounds to no rows; " + advice)
+        }
+        if test > 0 && split.test.isEmpty {
+            throw .emptyPart(part: "test", rows: rows, reason: "a fraction of \(test) rounds to no rows; " + advice)
+        }
+        return split
     }
 
     private static func folds(_ blocks: [[Int]]) -> [SplitIndices] {

@@ -60,7 +60,7 @@ extension RealDataSuite {
             #expect(series.count == 309)
             #expect(series.times.first == 1700 && series.times.last == 2008)
             #expect(series.values.prefix(4) == [5, 11, 16, 23])
-            let windows = series.windows(length: 12)
+            let windows = try series.windows(length: 12)
             #expect(windows.count == 297)
             let split = try Splitter.timeOrdered(times: windows.targetTimes, validation: 0.15, test: 0.15)
             #expect(LeakageReport(split: split, times: windows.targetTimes).isClean)

@@ -5,20 +5,20 @@ import Testing
 @Suite struct TimeSeriesTests {
     @Test func windowsPredictTheNextValue() throws {
         let series = TimeSeries(name: "ramp", times: (0..<6).map(Double.init), values: [10, 11, 12, 13, 14, 15])
-        let windows = series.windows(length: 3)
+        let windows = try series.windows(length: 3)
         #expect(windows.count == 3)
         #expect(windows.dataset.features.shape == [3, 3])
         #expect(windows.dataset.features.scalars == [10, 11, 12, 11, 12, 13, 12, 13, 14])
         #expect(windows.dataset.targets.scalars == [13, 14, 15])
         #expect(windows.targetTimes == [3, 4, 5])
-        let ahead = series.windows(length: 2, horizon: 2)
+        let ahead = try series.windows(length: 2, horizon: 2)
         #expect(ahead.dataset.targets.scalars == [13, 14, 15])
         #expect(ahead.dataset.features.scalars == [10, 11, 11, 12, 12, 13])
     }
 
     @Test func standardisationSeesOnlyTrainingWindows() throws {
         let series = TimeSeries(name: "s", times: (0..<10).map(Double.init), values: [1, 2, 3, 4, 5, 100, 200, 300, 400, 500])
-        let windows = series.windows(length: 2)
+        let windows = try series.windows(length: 2)
         let split = try Splitter.timeOrdered(times: windows.targetTimes, validation: 0.25, test: 0.25)
         #expect(LeakageReport(split: split, times: windows.targetTimes).isClean)
         let (_, scaling) = windows.standardized(fittedOn: split.train)

@@ -98,6 +98,8 @@ public struct TabularPreprocessor: Codable, Sendable, Equatable {
             classNames = nil
             targetScaling = .fit(options.targetScaling, to: values)
         }
+        // Finite inputs can still overflow a sum (values near 1e308): refuse infinite statistics.
+        try validate(path: "statistics fitted on \(training.path)")
     }
 
     private static func median(_ values: [Double]) -> Double {
@@ -142,7 +144,10 @@ public struct TabularPreprocessor: Codable, Sendable, Equatable {
                 let scaling = state.scaling ?? .identity, fill = state.fill ?? 0
                 for r in 0..<n {
                     let v = values[r].isNaN ? fill : values[r]
-                    out[r * width + offset] = Float(scaling.apply(v))
+                    let x = Float(scaling.apply(v))
+                    // A finite Double beyond Float's range (1e300 without scaling) must not become inf.
+                    guard x.isFinite else { throw Self.outOfFloatRange(data, row: r, column: state.name, value: v) }
+                    out[r * width + offset] = x
                 }
             case .categorical(let values):
                 let categories = state.categories ?? []
@@ -182,8 +187,22 @@ public struct TabularPreprocessor: Codable, Sendable, Equatable {
             throw .tabular(.schemaMismatch(reason: "label \"\(data.labelName)\" is not a regression target of this preprocessing"))
         }
         let scaling = targetScaling ?? .identity
-        let targets = Tensor(shape: [values.count, 1], scalars: values.map { Float(scaling.apply($0)) })
+        var scaled: [Float] = []
+        scaled.reserveCapacity(values.count)
+        for (r, value) in values.enumerated() {
+            let x = Float(scaling.apply(value))
+            guard x.isFinite else { throw Self.outOfFloatRange(data, row: r, column: data.labelName, value: value) }
+            scaled.append(x)
+        }
+        let targets = Tensor(shape: [values.count, 1], scalars: scaled)
         return RegressionDataset(features: try transform(data), targets: targets)
+    }
+
+    /// The error for a value that is finite but overflows `Float` once mapped, naming its line.
+    private static func outOfFloatRange(_ data: TabularDataset, row: Int, column: String, value: Double) -> DataError {
+        let line = row < data.lineNumbers.count ? data.lineNumbers[row] : row + 2
+        return .invalidContents(path: data.path, reason: "line \(line): column \"\(column)\": value \(value) is beyond"
+                                + " the 32-bit float range after preprocessing")
     }
 
     /// Predictions of a scaled regression target mapped back to the target's original units.
@@ -206,27 +225,9 @@ public struct TabularPreprocessor: Codable, Sendable, Equatable {
     }
 
     /// Reads state written by `save(to:)`.
-    /// - Throws: `TabularError.invalidState` when the JSON is not a fitted preprocessing state.
+    /// - Throws: `TabularError.invalidState` when the JSON is not a valid fitted preprocessing state
+    ///   (see `validate(path:)`), or has a key this build does not know.
     public static func load(from url: URL) throws(DataError) -> TabularPreprocessor {
-        let bytes = try FileBytes.read(url)
-        let state: TabularPreprocessor
-        do { state = try JSONDecoder().decode(TabularPreprocessor.self, from: Data(bytes)) } catch {
-            throw .tabular(.invalidState(path: url.path, reason: "\(error)"))
-        }
-        guard state.version == formatVersion else {
-            throw .tabular(.invalidState(path: url.path, reason: "format version \(state.version), this build reads \(formatVersion)"))
-        }
-        guard let columns = state.columns else {
-            throw .tabular(.invalidState(path: url.path, reason: "the state was never fitted"))
-        }
-        for column in columns {
-            let valid = column.kind == .numeric
-                ? column.fill?.isFinite == true && column.scaling.map { $0.scale.isFinite && $0.scale != 0 && $0.shift.isFinite } == true
-                : column.categories?.isEmpty == false
-            guard valid else {
-                throw .tabular(.invalidState(path: url.path, reason: "column \"\(column.name)\" has incomplete \(column.kind) statistics"))
-            }
-        }
-        return state
+        try decode(Data(try FileBytes.read(url)), path: url.path)
     }
 }

@@ -70,6 +70,11 @@ public struct TimeSeries: Sendable, Equatable {
                 guard parsed.isFinite else {
                     throw .tabular(.nonFiniteValue(path: table.path, line: line, column: valueColumn, value: valueText))
                 }
+                // Windows are Float tensors: a larger value would become infinity there.
+                guard parsed.magnitude <= Double(Float.greatestFiniteMagnitude) else {
+                    throw .invalidContents(path: table.path, reason: "line \(line): column \"\(valueColumn)\": value \(valueText)"
+                                           + " is too large for 32-bit training (magnitude above 3.4e38)")
+                }
                 value = parsed
             } else if missing == .error {
                 throw .tabular(.missingValue(path: table.path, line: line, column: valueColumn))
@@ -117,10 +122,21 @@ public struct TimeSeries: Sendable, Equatable {
 
     /// Supervised examples: inputs are `length` consecutive values, the target is the value
     /// `horizon` steps after the last input (1 = the next value).
-    public func windows(length: Int, horizon: Int = 1) -> TimeSeriesWindows {
-        require(length >= 1 && horizon >= 1, "TimeSeries.windows: length \(length) and horizon \(horizon) must be at least 1")
-        let n = Swift.max(0, count - length - horizon + 1)
-        require(n > 0, "TimeSeries.windows: \(name) has \(count) values, too few for windows of \(length) plus horizon \(horizon)")
+    /// - Throws: `DataError.invalidWindow` when `length` or `horizon` is below 1, or the series has
+    ///   too few values for one window (the window length usually comes from a command line or a
+    ///   saved preprocessing file, so it is reported, not trapped).
+    public func windows(length: Int, horizon: Int = 1) throws(DataError) -> TimeSeriesWindows {
+        guard length >= 1, horizon >= 1 else {
+            throw .invalidWindow(series: name, length: length, horizon: horizon, values: count,
+                                 reason: "the window length and the horizon must each be at least 1")
+        }
+        // Compared one at a time so that a huge length cannot overflow the sum.
+        guard length < count, horizon <= count - length else {
+            throw .invalidWindow(series: name, length: length, horizon: horizon, values: count,
+                                 reason: "too few values: one window needs at least \(length) + \(horizon) values"
+                                     + (length < count ? "" : "; choose a window below \(count)"))
+        }
+        let n = count - length - horizon + 1
         var inputs = [Float](), targets = [Float]()
         inputs.reserveCapacity(n * length)
         for start in 0..<n {
