@@ -16,7 +16,7 @@ func docs_data_example1() throws {
     let loader = DataLoader(train, batchSize: 32, shuffle: true, seed: 0)
 }
 
-/// docs/data.md, example 2 (line 69).
+/// docs/data.md, example 2 (line 94).
 func docs_data_example2() throws {
     TabularOptions(label: "outcome",                      // the label column, by name
                    task: .classification(),              // or .classification(classNames: [...]), .regression
@@ -27,7 +27,7 @@ func docs_data_example2() throws {
                    allowNonFinite: false)
 }
 
-/// docs/data.md, example 3 (line 142).
+/// docs/data.md, example 3 (line 169).
 func docs_data_example3() throws {
     let data = try TabularDataset.breastCancer()
     let split = try Splitter.stratified(labels: data.classIndices!, validation: 0.15, test: 0.15, seed: 0)
@@ -40,7 +40,7 @@ func docs_data_example3() throws {
     report.isClean
 }
 
-/// docs/data.md, example 4 (line 168).
+/// docs/data.md, example 4 (line 195).
 func docs_data_example4() throws {
     let trainingTexts = ["To be, or not to be", "that is the question"]
     let url = URL(fileURLWithPath: "vocabulary.json")
@@ -50,10 +50,10 @@ func docs_data_example4() throws {
     try vocabulary.save(to: url)                             // JSON; WordVocabulary.load(from:) checks it
 }
 
-/// docs/data.md, example 5 (line 202).
+/// docs/data.md, example 5 (line 229).
 func docs_data_example5() throws {
     let series = try TimeSeries.sunspots()
-    let windows = series.windows(length: 12)                  // inputs [297, 12] -> next value [297, 1]
+    let windows = try series.windows(length: 12)              // inputs [297, 12] -> next value [297, 1]
     let split = try Splitter.timeOrdered(times: windows.targetTimes, validation: 0.15, test: 0.15)
     let (scaled, scaling) = windows.standardized(fittedOn: split.train)   // statistics of the training windows' values only
     let train = scaled.dataset.subset(split.train)            // RegressionDataset
