@@ -116,6 +116,19 @@ struct NaNPropagationTests {
         #expect(general.allSatisfy { $0.isNaN })
     }
 
+    /// Inference fuses ReLU into the linear layer (the small-batch kernel below 8 rows, a oneDNN
+    /// post-op above): a NaN input row must give a NaN output row there too.
+    @Test(arguments: [2, 64])
+    func fusedLinearReLUPropagatesNaN(rows: Int) {
+        let w = Tensor(shape: [5, 3], scalars: (0..<15).map { Float($0 % 7) - 3 })
+        var xs = (0..<(rows * 3)).map { Float($0 % 5) - 2 }
+        xs[3] = .nan   // row 1
+        let y = withoutGradients { linear(Tensor(shape: [rows, 3], scalars: xs), weight: w, bias: Tensor([0, 0, 0, 0, 0]), activation: .relu) }
+        let out = y.scalars
+        #expect(out[5..<10].allSatisfy { $0.isNaN }, "row 1: \(Array(out[5..<10]))")
+        #expect(out.enumerated().allSatisfy { $0.offset / 5 == 1 || !$0.element.isNaN })
+    }
+
     @Test(arguments: sizes)
     func finiteCheckFindsEveryKindOfNonFiniteValueAnywhere(n: Int) {
         #expect(Tensor((0..<n).map { Float($0) - 3e38 / Float(n + 1) }).isAllFinite)

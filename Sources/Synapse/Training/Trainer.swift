@@ -14,8 +14,8 @@ import Foundation
 /// ```
 ///
 /// Per batch: forward, loss check, `zeroGrad`, `backward`, weight penalty, `afterBackward` callbacks,
-/// gradient check, optimizer step, `batchEnd` callbacks. Per epoch: validation in evaluation mode without a tape, then
-/// `epochEnd`, history, `epochCommitted`. Epoch logs: `loss` (example-weighted mean training loss),
+/// gradient check, optimizer step, `batchEnd` callbacks. Per epoch: weight check, validation in
+/// evaluation mode without a tape, then `epochEnd`, history, `epochCommitted`. Epoch logs: `loss` (example-weighted mean training loss),
 /// `val_loss`, `val_<metric>` (and `<metric>` on the training set when `trainMetrics`), `lr` (the
 /// learning rate at the end of the epoch) and `epoch_seconds`.
 ///
