@@ -114,9 +114,11 @@ public struct LanguageModelTraining {
     }
 
     /// Mean next-token loss of `model` over `batches` batches of `batchSize` × `context` random
-    /// windows of `corpus` drawn from `generator`, in eval mode without gradients.
+    /// windows of `corpus` drawn from `generator`, in eval mode without gradients. `batches` must be
+    /// at least 1: a mean over no batches is undefined, not 0.
     public static func validationLoss(of model: some LanguageModel, on corpus: TextCorpus, batches: Int, batchSize: Int,
                                       context: Int, generator: RandomGenerator) -> Double {
+        require(batches > 0, "validationLoss: \(batches) validation batches; the mean loss needs at least 1")
         let wasTraining = model.isTraining
         model.eval()
         defer { model.train(wasTraining) }
@@ -126,7 +128,7 @@ public struct LanguageModelTraining {
                 let b = corpus.randomWindows(batchSize: batchSize, length: context, generator: generator)
                 sum += Double(model.loss(b.inputs, b.targets).item())
             }
-            return sum / Double(max(batches, 1))
+            return sum / Double(batches)
         }
     }
 }
