@@ -23,7 +23,8 @@ SYN_INLINE float syn_unary_scalar(syn_unary_op op, float x, float a, float b) {
     case SYN_SQRT: return syn_sqrtf(x);
     case SYN_TANH: return syn_tanhf(x);
     case SYN_SIGMOID: return syn_sigmoidf(x);
-    case SYN_RELU: return x > 0 ? x : 0.0f;
+    // `x <= 0 ? 0 : x`, not `x > 0 ? x : 0`: NaN fails every compare, so this form passes it through.
+    case SYN_RELU: return x <= 0 ? 0.0f : x;
     case SYN_ABS: return x < 0 ? -x : x;
     case SYN_NEG: return -x;
     case SYN_LEAKY_RELU: return x > 0 ? x : a * x;
@@ -54,12 +55,14 @@ SYN_INLINE float syn_unary_grad_scalar(syn_unary_op op, float x, float y, float 
     case SYN_SQRT: return dy * 0.5f / y;
     case SYN_TANH: return dy * (1.0f - y * y);
     case SYN_SIGMOID: return dy * y * (1.0f - y);
-    case SYN_RELU: return x > 0 ? dy : 0.0f;
+    // PyTorch's threshold_backward: `x <= 0 ? 0 : dy` (so a NaN input passes dy through).
+    case SYN_RELU: return x <= 0 ? 0.0f : dy;
     case SYN_ABS: return x > 0 ? dy : (x < 0 ? -dy : 0.0f);
     case SYN_NEG: return -dy;
     case SYN_LEAKY_RELU: return x > 0 ? dy : a * dy;
-    case SYN_ELU: return x > 0 ? dy : dy * a * syn_expf(x);
-    case SYN_SELU: return dy * SYN_SELU_SCALE * (x > 0 ? 1.0f : SYN_SELU_ALPHA * syn_expf(x));
+    // PyTorch's elu_backward tests `x <= 0`, so a NaN input takes the linear branch (dy).
+    case SYN_ELU: return x <= 0 ? dy * a * syn_expf(x) : dy;
+    case SYN_SELU: return dy * SYN_SELU_SCALE * (x <= 0 ? SYN_SELU_ALPHA * syn_expf(x) : 1.0f);
     case SYN_SILU: { float s = syn_sigmoidf(x); return dy * s * (1.0f + x * (1.0f - s)); }
     case SYN_SOFTPLUS: { float bx = a * x; return bx > b ? dy : dy * syn_sigmoidf(bx); }
     case SYN_GELU_ERF: {
@@ -119,8 +122,8 @@ SYN_INLINE void syn_binary_body(syn_binary_op op, const float *restrict a, const
     case SYN_SUB: SYN_BIN_LOOP(l - r) break;
     case SYN_MUL: SYN_BIN_LOOP(l * r) break;
     case SYN_DIV: SYN_BIN_LOOP(l / r) break;
-    case SYN_MAX: SYN_BIN_LOOP(l > r ? l : r) break;
-    case SYN_MIN: SYN_BIN_LOOP(l < r ? l : r) break;
+    case SYN_MAX: SYN_BIN_LOOP(syn_max_nan(l, r)) break;
+    case SYN_MIN: SYN_BIN_LOOP(syn_min_nan(l, r)) break;
     }
 }
 SYN_DISPATCH_VOID(syn_binary, (syn_binary_op op, const float *a, const float *b, float *z, size_t n), (op, a, b, z, n))
@@ -132,8 +135,8 @@ SYN_INLINE void syn_binary_scalar_body(syn_binary_op op, const float *restrict a
     case SYN_SUB: SYN_BINS_LOOP(l - r) break;
     case SYN_MUL: SYN_BINS_LOOP(l * r) break;
     case SYN_DIV: SYN_BINS_LOOP(l / r) break;
-    case SYN_MAX: SYN_BINS_LOOP(l > r ? l : r) break;
-    case SYN_MIN: SYN_BINS_LOOP(l < r ? l : r) break;
+    case SYN_MAX: SYN_BINS_LOOP(syn_max_nan(l, r)) break;
+    case SYN_MIN: SYN_BINS_LOOP(syn_min_nan(l, r)) break;
     }
 }
 SYN_DISPATCH_VOID(syn_binary_scalar, (syn_binary_op op, const float *a, float s, float *z, size_t n), (op, a, s, z, n))
@@ -145,8 +148,8 @@ SYN_INLINE void syn_scalar_binary_body(syn_binary_op op, float s, const float *r
     case SYN_SUB: SYN_SBIN_LOOP(l - r) break;
     case SYN_MUL: SYN_SBIN_LOOP(l * r) break;
     case SYN_DIV: SYN_SBIN_LOOP(l / r) break;
-    case SYN_MAX: SYN_SBIN_LOOP(l > r ? l : r) break;
-    case SYN_MIN: SYN_SBIN_LOOP(l < r ? l : r) break;
+    case SYN_MAX: SYN_SBIN_LOOP(syn_max_nan(l, r)) break;
+    case SYN_MIN: SYN_SBIN_LOOP(syn_min_nan(l, r)) break;
     }
 }
 SYN_DISPATCH_VOID(syn_scalar_binary, (syn_binary_op op, float s, const float *a, float *z, size_t n), (op, s, a, z, n))
@@ -166,6 +169,7 @@ SYN_DISPATCH_VOID(syn_clamp, (const float *x, float *y, size_t n, float lo, floa
 SYN_DISPATCH(float, syn_sum, (const float *x, size_t n), (x, n))
 SYN_DISPATCH(float, syn_max, (const float *x, size_t n), (x, n))
 SYN_DISPATCH(float, syn_min, (const float *x, size_t n), (x, n))
+SYN_DISPATCH(int, syn_all_finite, (const float *x, size_t n), (x, n))
 
 SYN_INLINE void syn_sum_rows_into_body(const float *restrict x, float *restrict out, size_t rows, size_t cols) {
     for (size_t r = 0; r < rows; r++) {
@@ -390,10 +394,14 @@ SYN_INLINE void syn_maxpool2d_body(const float *restrict x, float *restrict y, i
                 const float *r0 = xp + 2 * i * g.w, *r1 = r0 + g.w;
                 for (int64_t j = 0; j < g.ow; j++) {
                     int64_t c = 2 * j;
+                    // `v > best || v != v` as in the general path and PyTorch: a NaN in the window wins.
                     float best = r0[c]; int32_t at = (int32_t)(2 * i * g.w + c);
-                    if (r0[c + 1] > best) { best = r0[c + 1]; at = (int32_t)(2 * i * g.w + c + 1); }
-                    if (r1[c] > best) { best = r1[c]; at = (int32_t)((2 * i + 1) * g.w + c); }
-                    if (r1[c + 1] > best) { best = r1[c + 1]; at = (int32_t)((2 * i + 1) * g.w + c + 1); }
+                    float v = r0[c + 1];
+                    if (v > best || v != v) { best = v; at = (int32_t)(2 * i * g.w + c + 1); }
+                    v = r1[c];
+                    if (v > best || v != v) { best = v; at = (int32_t)((2 * i + 1) * g.w + c); }
+                    v = r1[c + 1];
+                    if (v > best || v != v) { best = v; at = (int32_t)((2 * i + 1) * g.w + c + 1); }
                     yp[i * g.ow + j] = best;
                     ip[i * g.ow + j] = at;
                 }

@@ -36,43 +36,6 @@ static int syn_has_avx2(void) {
 #define SYN_DISPATCH(ret, name, params, args) \
     ret name params { return name##_body args; }
 
-// ---- row reductions: 16 independent lanes so the loops vectorise without fast-math ----
-
-SYN_INLINE float syn_sum_body(const float *restrict x, size_t n) {
-    float acc[16] = {0};
-    size_t i = 0;
-    for (; i + 16 <= n; i += 16)
-        for (int k = 0; k < 16; k++) acc[k] += x[i + k];
-    float s = 0;
-    for (int k = 0; k < 16; k++) s += acc[k];
-    for (; i < n; i++) s += x[i];
-    return s;
-}
-
-SYN_INLINE float syn_max_body(const float *restrict x, size_t n) {
-    float acc[16];
-    for (int k = 0; k < 16; k++) acc[k] = -INFINITY;
-    size_t i = 0;
-    for (; i + 16 <= n; i += 16)
-        for (int k = 0; k < 16; k++) acc[k] = x[i + k] > acc[k] ? x[i + k] : acc[k];
-    float m = -INFINITY;
-    for (int k = 0; k < 16; k++) m = acc[k] > m ? acc[k] : m;
-    for (; i < n; i++) m = x[i] > m ? x[i] : m;
-    return m;
-}
-
-SYN_INLINE float syn_min_body(const float *restrict x, size_t n) {
-    float acc[16];
-    for (int k = 0; k < 16; k++) acc[k] = INFINITY;
-    size_t i = 0;
-    for (; i + 16 <= n; i += 16)
-        for (int k = 0; k < 16; k++) acc[k] = x[i + k] < acc[k] ? x[i + k] : acc[k];
-    float m = INFINITY;
-    for (int k = 0; k < 16; k++) m = acc[k] < m ? acc[k] : m;
-    for (; i < n; i++) m = x[i] < m ? x[i] : m;
-    return m;
-}
-
 #endif
 
 // ---- scalar building blocks (branch-free so loops vectorise) ----
@@ -89,51 +52,20 @@ SYN_INLINE float syn_sqrtf(float x) {
     return __builtin_elementwise_sqrt(x);
 #else
     return sqrtf(x);
-
-// ---- row reductions: 16 independent lanes so the loops vectorise without fast-math ----
-
-SYN_INLINE float syn_sum_body(const float *restrict x, size_t n) {
-    float acc[16] = {0};
-    size_t i = 0;
-    for (; i + 16 <= n; i += 16)
-        for (int k = 0; k < 16; k++) acc[k] += x[i + k];
-    float s = 0;
-    for (int k = 0; k < 16; k++) s += acc[k];
-    for (; i < n; i++) s += x[i];
-    return s;
-}
-
-SYN_INLINE float syn_max_body(const float *restrict x, size_t n) {
-    float acc[16];
-    for (int k = 0; k < 16; k++) acc[k] = -INFINITY;
-    size_t i = 0;
-    for (; i + 16 <= n; i += 16)
-        for (int k = 0; k < 16; k++) acc[k] = x[i + k] > acc[k] ? x[i + k] : acc[k];
-    float m = -INFINITY;
-    for (int k = 0; k < 16; k++) m = acc[k] > m ? acc[k] : m;
-    for (; i < n; i++) m = x[i] > m ? x[i] : m;
-    return m;
-}
-
-SYN_INLINE float syn_min_body(const float *restrict x, size_t n) {
-    float acc[16];
-    for (int k = 0; k < 16; k++) acc[k] = INFINITY;
-    size_t i = 0;
-    for (; i + 16 <= n; i += 16)
-        for (int k = 0; k < 16; k++) acc[k] = x[i + k] < acc[k] ? x[i + k] : acc[k];
-    float m = INFINITY;
-    for (int k = 0; k < 16; k++) m = acc[k] < m ? acc[k] : m;
-    for (; i < n; i++) m = x[i] < m ? x[i] : m;
-    return m;
-}
-
 #endif
 }
 SYN_INLINE float syn_maxf(float a, float b) { return a > b ? a : b; }
 
-/// exp(x), relative error < 2e-7 on [-87, 88]; saturates outside (no inf/denormal results).
-SYN_INLINE float syn_expf(float x) {
-    x = syn_maxf(syn_minf(x, 88.3762626647949f), -87.3365478515625f);
+// NaN-propagating max/min (PyTorch's `maximum`/`minimum`, `max` reductions): NaN when either operand
+// is NaN. The plain `a > b ? a : b` above (what `maxps` computes) returns `b` whenever either is NaN,
+// so a NaN in `a` would silently vanish. The extra unordered compare costs one vector op.
+SYN_INLINE float syn_max_nan(float a, float b) { return ((a > b) | (a != a)) ? a : b; }
+SYN_INLINE float syn_min_nan(float a, float b) { return ((a < b) | (a != a)) ? a : b; }
+
+/// exp(x), relative error < 2e-7 on [-87, 88]; saturates outside (no inf/denormal results); NaN
+/// stays NaN (the clamp alone would turn it into e^88 and hide it from every activation built on exp).
+SYN_INLINE float syn_expf(float x0) {
+    float x = syn_maxf(syn_minf(x0, 88.3762626647949f), -87.3365478515625f);
     // Round x*log2(e) to nearest with the 1.5*2^23 trick (works without SSE4.1's roundps).
     float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
     float r = x - n * 0.693359375f;
@@ -145,7 +77,8 @@ SYN_INLINE float syn_expf(float x) {
     p = p * r + 1.6666665459E-1f;
     p = p * r + 5.0000001201E-1f;
     p = p * r * r + r + 1.0f;
-    return p * syn_bits_to_float(((int32_t)n + 127) << 23);
+    float y = p * syn_bits_to_float(((int32_t)n + 127) << 23);
+    return x0 != x0 ? x0 : y;
 }
 
 /// log(x), relative error < 2e-7 for normal positive x; -inf at 0, NaN below 0, inf at inf.
@@ -223,6 +156,7 @@ SYN_INLINE float syn_erff(float x) {
 
 
 // ---- row reductions: 16 independent lanes so the loops vectorise without fast-math ----
+// max/min propagate NaN (a row holding NaN reduces to NaN, as in PyTorch).
 
 SYN_INLINE float syn_sum_body(const float *restrict x, size_t n) {
     float acc[16] = {0};
@@ -240,10 +174,10 @@ SYN_INLINE float syn_max_body(const float *restrict x, size_t n) {
     for (int k = 0; k < 16; k++) acc[k] = -INFINITY;
     size_t i = 0;
     for (; i + 16 <= n; i += 16)
-        for (int k = 0; k < 16; k++) acc[k] = x[i + k] > acc[k] ? x[i + k] : acc[k];
+        for (int k = 0; k < 16; k++) acc[k] = syn_max_nan(x[i + k], acc[k]);
     float m = -INFINITY;
-    for (int k = 0; k < 16; k++) m = acc[k] > m ? acc[k] : m;
-    for (; i < n; i++) m = x[i] > m ? x[i] : m;
+    for (int k = 0; k < 16; k++) m = syn_max_nan(acc[k], m);
+    for (; i < n; i++) m = syn_max_nan(x[i], m);
     return m;
 }
 
@@ -252,11 +186,26 @@ SYN_INLINE float syn_min_body(const float *restrict x, size_t n) {
     for (int k = 0; k < 16; k++) acc[k] = INFINITY;
     size_t i = 0;
     for (; i + 16 <= n; i += 16)
-        for (int k = 0; k < 16; k++) acc[k] = x[i + k] < acc[k] ? x[i + k] : acc[k];
+        for (int k = 0; k < 16; k++) acc[k] = syn_min_nan(x[i + k], acc[k]);
     float m = INFINITY;
-    for (int k = 0; k < 16; k++) m = acc[k] < m ? acc[k] : m;
-    for (; i < n; i++) m = x[i] < m ? x[i] : m;
+    for (int k = 0; k < 16; k++) m = syn_min_nan(acc[k], m);
+    for (; i < n; i++) m = syn_min_nan(x[i], m);
     return m;
+}
+
+/// 1 when every x[i] is finite: x − x is +0 for finite x and NaN for ±inf and NaN, so one
+/// branch-free vectorised sum answers for the whole buffer (no early exit; the buffer is small next to
+/// the work that produced it). 32 lanes (four AVX2 accumulators) so the add latency does not bound
+/// it: it runs on every gradient of every training step.
+SYN_INLINE int syn_all_finite_body(const float *restrict x, size_t n) {
+    float acc[32] = {0};
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32)
+        for (int k = 0; k < 32; k++) acc[k] += x[i + k] - x[i + k];
+    float s = 0;
+    for (int k = 0; k < 32; k++) s += acc[k];
+    for (; i < n; i++) s += x[i] - x[i];
+    return s == 0.0f;
 }
 
 #endif

@@ -42,14 +42,14 @@ struct ClassifierTrainingWorkload: Workload {
         // Warm-up on a throwaway network and loader, leaving the measured run's random streams untouched.
         let warmUp = Trainer(makeModel(RandomGenerator(seed: 1)))
         var warmUpBatches = DataLoader(train, batchSize: batchSize, shuffle: true, dropLast: true, seed: 1).makeIterator()
-        for _ in 0..<(quick ? 5 : 20) { _ = warmUp.step(warmUpBatches.next()!) }
+        for _ in 0..<(quick ? 5 : 20) { _ = try warmUp.step(warmUpBatches.next()!) }
 
         manualSeed(0)
         let trainer = Trainer(makeModel(RandomGenerator(seed: 0)))
         if quick {
             var batches = loader.makeIterator()
-            let times = (0..<3).map { _ in
-                Timing.seconds { for _ in 0..<smokeSteps { _ = trainer.step(batches.next()!) } }
+            let times = try (0..<3).map { _ in
+                try Timing.seconds { for _ in 0..<smokeSteps { _ = try trainer.step(batches.next()!) } }
             }
             emit(Measurement(id, threads: threads, metric: "s/\(smokeSteps)steps", value: Timing.median(times),
                              ["steps": .int(smokeSteps), "note": .string("smoke run, not an epoch time")]))
@@ -58,7 +58,7 @@ struct ClassifierTrainingWorkload: Workload {
         let epochs = accuracy ? accuracyEpochs : 3
         var times: [Double] = []
         for _ in 0..<epochs {
-            times.append(Timing.seconds { for batch in loader { _ = trainer.step(batch) } })
+            times.append(try Timing.seconds { for batch in loader { _ = try trainer.step(batch) } })
         }
         let testAccuracy = ClassifierTraining.accuracy(of: trainer.model, on: try FashionMNIST.load(split: .test))
         emit(Measurement(id, threads: threads, metric: "s/epoch", value: Timing.median(times),
@@ -69,19 +69,27 @@ struct ClassifierTrainingWorkload: Workload {
     private final class Trainer {
         let model: any Layer
         let optimizer: Adam
+        /// The divergence checks of `ClassifierTraining`, so the timed step pays what training pays.
+        let check: DivergenceCheck
+        var steps = 0
 
         init(_ model: any Layer) {
             self.model = model
             optimizer = Adam(model.parameters(), learningRate: 1e-3)
+            check = DivergenceCheck(parameters: optimizer.parameters, model: model)
         }
 
-        /// One training step on `batch`; returns the loss.
-        func step(_ batch: TensorDataset.Batch) -> Float {
+        /// One training step on `batch` (loss and gradient checks as in `ClassifierTraining`); returns the loss.
+        func step(_ batch: TensorDataset.Batch) throws(TrainingError) -> Float {
+            steps += 1
             let loss = crossEntropy(model(batch.features), batch.labels)
+            let value = loss.item()
+            try check.loss(value, epoch: nil, step: steps)
             optimizer.zeroGrad()
             loss.backward()
+            try check.gradients(epoch: nil, step: steps)
             optimizer.step()
-            return loss.item()
+            return value
         }
     }
 }

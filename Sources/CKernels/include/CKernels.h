@@ -36,14 +36,16 @@ void syn_binary_scalar(syn_binary_op op, const float *a, float s, float *z, size
 void syn_scalar_binary(syn_binary_op op, float s, const float *a, float *z, size_t n);
 /// y[i] += alpha * x[i].
 void syn_axpy(float alpha, const float *x, float *y, size_t n);
-/// y[i] = min(max(x[i], lo), hi).
+/// y[i] = min(max(x[i], lo), hi); NaN stays NaN.
 void syn_clamp(const float *x, float *y, size_t n, float lo, float hi);
 
 /// Sum of x[0..n) (pairwise-blocked, 16 accumulators).
 float syn_sum(const float *x, size_t n);
-/// Maximum / minimum of x[0..n) (n > 0).
+/// Maximum / minimum of x[0..n) (n > 0); NaN when any element is NaN (PyTorch semantics).
 float syn_max(const float *x, size_t n);
 float syn_min(const float *x, size_t n);
+/// 1 when every element of x[0..n) is finite (no NaN, no ±inf), else 0; one vectorised pass.
+int syn_all_finite(const float *x, size_t n);
 /// out[j] += x[i*cols + j] for all rows i: column sums of a [rows, cols] block.
 void syn_sum_rows_into(const float *x, float *out, size_t rows, size_t cols);
 

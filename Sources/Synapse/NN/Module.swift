@@ -121,7 +121,9 @@ open class Module {
     }
 
     /// Saves the state dict as a safetensors file (atomically), loadable by PyTorch's `safetensors`.
+    /// Throws `NonFiniteWeightsError` (writing nothing) when a parameter holds NaN or ±inf.
     public func save(to url: URL, metadata: [String: String] = [:]) throws {
+        try checkWeightsFinite()
         try SafeTensors.save(stateDict(), metadata: metadata, to: url)
     }
 

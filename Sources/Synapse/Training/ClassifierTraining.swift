@@ -33,10 +33,20 @@ public struct ClassifierTraining {
 
     /// Trains `model` on `train` (shuffled each epoch, last partial batch dropped) and evaluates
     /// on `test` after every epoch; `onEpoch` sees each summary as it completes.
+    ///
+    /// Each step checks the loss (read back anyway) and, before the optimizer step, every gradient
+    /// (one vectorised pass each); the weights are checked once per epoch (see `DivergenceCheck`).
+    /// - Throws: `TrainingError.nonFinite` on divergence (the step is not applied and no later
+    ///   epoch is reported, so callers save nothing), `.anomaly` in anomaly mode,
+    ///   `.noOptimizerSteps` when `train` is smaller than one batch, `.emptyEvaluationSet` for an
+    ///   empty `test`.
     @discardableResult
-    public func run(model: some Layer, optimizer: some Optimizer, train: TensorDataset, test: TensorDataset,
-                    onEpoch: (EpochSummary) -> Void = { _ in }) -> [EpochSummary] {
+    public func train(model: some Layer, optimizer: some Optimizer, train: TensorDataset, test: TensorDataset,
+                      onEpoch: (EpochSummary) -> Void = { _ in }) throws(TrainingError) -> [EpochSummary] {
         let loader = DataLoader(train, batchSize: batchSize, shuffle: true, dropLast: true, seed: seed)
+        guard loader.count > 0 else { throw .noOptimizerSteps(examples: train.count, batchSize: batchSize, dropLast: true) }
+        guard test.count > 0 else { throw .emptyEvaluationSet(name: "test") }
+        let check = DivergenceCheck(parameters: optimizer.parameters, model: model)
         var summaries: [EpochSummary] = []
         for epoch in 1...max(epochs, 1) {
             model.train()
@@ -45,13 +55,19 @@ public struct ClassifierTraining {
             var lossSum = 0.0, steps = 0
             for batch in loader {
                 let loss = crossEntropy(model(batch.features), batch.labels)
+                try check.anomaly(epoch: epoch, step: steps + 1)
+                let lossValue = loss.item()
+                try check.loss(lossValue, epoch: epoch, step: steps + 1)
                 optimizer.zeroGrad()
                 loss.backward()
+                try check.anomaly(epoch: epoch, step: steps + 1)
+                try check.gradients(epoch: epoch, step: steps + 1)
                 optimizer.step()
-                lossSum += Double(loss.item())
+                lossSum += Double(lossValue)
                 steps += 1
                 bar?.update(step: steps, samples: steps * batchSize, metrics: [("loss", lossSum / Double(steps))])
             }
+            try check.weights(epoch: epoch, step: steps)
             let seconds = Date().timeIntervalSince(start)
             let accuracy = Self.accuracy(of: model, on: test)
             let summary = EpochSummary(epoch: epoch, trainLoss: lossSum / Double(max(steps, 1)), testAccuracy: accuracy, seconds: seconds)
@@ -61,8 +77,23 @@ public struct ClassifierTraining {
         return summaries
     }
 
+    /// `train(model:optimizer:train:test:onEpoch:)` for callers that cannot handle its error yet
+    /// (the `synapse train` command): a `TrainingError` is printed to standard error and the process
+    /// exits with status 1, so nothing is saved after divergence. New code should call `train`.
+    @discardableResult
+    public func run(model: some Layer, optimizer: some Optimizer, train: TensorDataset, test: TensorDataset,
+                    onEpoch: (EpochSummary) -> Void = { _ in }) -> [EpochSummary] {
+        do {
+            return try self.train(model: model, optimizer: optimizer, train: train, test: test, onEpoch: onEpoch)
+        } catch {
+            TrainingError.exitWithMessage(error)
+        }
+    }
+
     /// Fraction of `dataset` examples whose arg-max logit equals the label (evaluation mode, no tape).
+    /// `dataset` must not be empty (`train` checks its test set up front).
     public static func accuracy(of model: some Layer, on dataset: TensorDataset, batchSize: Int = 1000) -> Double {
+        require(dataset.count > 0, "accuracy: the evaluation set is empty, so accuracy is undefined")
         let wasTraining = model.isTraining
         model.eval()
         defer { model.train(wasTraining) }
@@ -77,6 +108,6 @@ public struct ClassifierTraining {
                 start = end
             }
         }
-        return Double(correct) / Double(max(dataset.count, 1))
+        return Double(correct) / Double(dataset.count)
     }
 }

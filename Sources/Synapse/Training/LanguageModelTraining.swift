@@ -46,7 +46,8 @@ public struct LanguageModelTraining {
         RandomGenerator(seed: seed, stream: RandomStream(rawValue: 4))
     }
 
-    /// One optimisation step on a batch; returns the loss.
+    /// One optimisation step on a batch, unchecked (the benchmarks' step; `train` checks for
+    /// divergence); returns the loss.
     @discardableResult
     public static func step(_ model: some LanguageModel, _ optimizer: some Optimizer,
                             _ batch: (inputs: IntTensor, targets: IntTensor)) -> Float {
@@ -59,16 +60,31 @@ public struct LanguageModelTraining {
 
     /// Trains `model` for `steps` steps on windows of `corpus` drawn from `generator`; returns the
     /// training tokens per second over all steps (0 when `steps` is 0).
+    ///
+    /// Every step checks the loss and, before the optimizer step, every gradient; the weights are
+    /// checked after the last step (see `DivergenceCheck`).
+    /// - Throws: `TrainingError.nonFinite` naming the step on divergence (that step's update is not
+    ///   applied, so callers save nothing), `.anomaly` in anomaly mode.
     @discardableResult
-    public func run(model: some LanguageModel, optimizer: some Optimizer, corpus: TextCorpus, generator: RandomGenerator,
-                    onProgress: (LanguageModelProgress) -> Void = { _ in }) -> Double {
+    public func train(model: some LanguageModel, optimizer: some Optimizer, corpus: TextCorpus, generator: RandomGenerator,
+                      onProgress: (LanguageModelProgress) -> Void = { _ in }) throws(TrainingError) -> Double {
         guard steps > 0 else { return 0 }
         model.train()
+        let check = DivergenceCheck(parameters: optimizer.parameters, model: model)
         let start = Date()
         var lastTime = start, lossSum = 0.0, lastStep = 0
         for step in 1...steps {
             let batch = corpus.randomWindows(batchSize: batchSize, length: context, generator: generator)
-            lossSum += Double(Self.step(model, optimizer, batch))
+            let loss = model.loss(batch.inputs, batch.targets)
+            try check.anomaly(epoch: nil, step: step)
+            let lossValue = loss.item()
+            try check.loss(lossValue, epoch: nil, step: step)
+            optimizer.zeroGrad()
+            loss.backward()
+            try check.anomaly(epoch: nil, step: step)
+            try check.gradients(epoch: nil, step: step)
+            optimizer.step()
+            lossSum += Double(lossValue)
             if step % logEvery == 0 || step == steps {
                 let now = Date()
                 let tokens = Double((step - lastStep) * batchSize * context)
@@ -80,13 +96,29 @@ public struct LanguageModelTraining {
                 lastStep = step
             }
         }
+        try check.weights(epoch: nil, step: steps)
         return Double(steps * batchSize * context) / max(Date().timeIntervalSince(start), 1e-9)
     }
 
+    /// `train(model:optimizer:corpus:generator:onProgress:)` for callers that cannot handle its error
+    /// yet (the `synapse train` command): a `TrainingError` is printed to standard error and the
+    /// process exits with status 1, so nothing is saved after divergence. New code should call `train`.
+    @discardableResult
+    public func run(model: some LanguageModel, optimizer: some Optimizer, corpus: TextCorpus, generator: RandomGenerator,
+                    onProgress: (LanguageModelProgress) -> Void = { _ in }) -> Double {
+        do {
+            return try train(model: model, optimizer: optimizer, corpus: corpus, generator: generator, onProgress: onProgress)
+        } catch {
+            TrainingError.exitWithMessage(error)
+        }
+    }
+
     /// Mean next-token loss of `model` over `batches` batches of `batchSize` × `context` random
-    /// windows of `corpus` drawn from `generator`, in eval mode without gradients.
+    /// windows of `corpus` drawn from `generator`, in eval mode without gradients. `batches` must be
+    /// at least 1: a mean over no batches is undefined, not 0.
     public static func validationLoss(of model: some LanguageModel, on corpus: TextCorpus, batches: Int, batchSize: Int,
                                       context: Int, generator: RandomGenerator) -> Double {
+        require(batches > 0, "validationLoss: \(batches) validation batches; the mean loss needs at least 1")
         let wasTraining = model.isTraining
         model.eval()
         defer { model.train(wasTraining) }
@@ -96,7 +128,7 @@ public struct LanguageModelTraining {
                 let b = corpus.randomWindows(batchSize: batchSize, length: context, generator: generator)
                 sum += Double(model.loss(b.inputs, b.targets).item())
             }
-            return sum / Double(max(batches, 1))
+            return sum / Double(batches)
         }
     }
 }

@@ -13,14 +13,21 @@ import Foundation
 /// let history = try trainer.fit(epochs: 20)
 /// ```
 ///
-/// Per batch: forward, `zeroGrad`, `backward`, weight penalty, `afterBackward` callbacks, optimizer
-/// step, `batchEnd` callbacks. Per epoch: validation in evaluation mode without a tape, then
-/// `epochEnd`, history, `epochCommitted`. Epoch logs: `loss` (example-weighted mean training loss),
+/// Per batch: forward, loss check, `zeroGrad`, `backward`, weight penalty, `afterBackward` callbacks,
+/// gradient check, optimizer step, `batchEnd` callbacks. Per epoch: weight check, validation in
+/// evaluation mode without a tape, then `epochEnd`, history, `epochCommitted`. Epoch logs: `loss` (example-weighted mean training loss),
 /// `val_loss`, `val_<metric>` (and `<metric>` on the training set when `trainMetrics`), `lr` (the
 /// learning rate at the end of the epoch) and `epoch_seconds`.
 ///
 /// `saveCheckpoint(to:)` / `resume(from:)` capture and restore everything that influences later
 /// epochs, so a resumed run reaches bit-identical weights to an uninterrupted one.
+///
+/// Divergence stops training with `TrainingError.nonFinite` naming the epoch and step: a NaN/inf
+/// loss (checked before `backward`), a NaN/inf gradient (checked after the `afterBackward`
+/// callbacks, before the optimizer step, which is then not applied) or a NaN/inf weight (checked
+/// at the end of each epoch, before validation and checkpoints). Nothing runs after the error, so
+/// `ModelCheckpoint` keeps the last good checkpoint. In anomaly mode (`AnomalyDetection`) the first
+/// non-finite op is reported as `TrainingError.anomaly`.
 public final class Trainer<Train: BatchedDataset, Validation: BatchedDataset> where Validation.Batch == Train.Batch {
     /// The model trained.
     public let model: Module
@@ -67,8 +74,14 @@ public final class Trainer<Train: BatchedDataset, Validation: BatchedDataset> wh
 
     /// Trains until `context.epoch == epochs` (continuing after a resume) or a callback stops
     /// training; returns the history of all epochs so far.
+    /// - Throws: `TrainingError` (divergence, an epoch without optimizer steps, an empty validation
+    ///   set) and what callbacks throw.
     @discardableResult
     public func fit(epochs: Int) throws -> TrainingHistory {
+        guard trainLoader.count > 0 else {
+            throw TrainingError.noOptimizerSteps(examples: trainLoader.dataset.count, batchSize: trainLoader.batchSize,
+                                                 dropLast: trainLoader.dropLast)
+        }
         context.targetEpochs = epochs
         context.batchesPerEpoch = trainLoader.count
         context.stopTraining = false
@@ -90,21 +103,29 @@ public final class Trainer<Train: BatchedDataset, Validation: BatchedDataset> wh
         model.train()
         let start = Date()
         let parameters = optimizer.parameters
-        var lossSum = 0.0
+        let check = DivergenceCheck(parameters: parameters, model: model)
+        let epoch = context.epoch
+        var lossSum = 0.0, steps = 0
         var predictions: [Tensor] = [], targets: [Tensor] = []
         for (index, batch) in trainLoader.enumerated() {
             context.batchIndex = index
             let (output, loss) = objective.forward(batch)
+            try check.anomaly(epoch: epoch, step: index + 1)
+            let lossValue = Double(loss.item())
+            try check.loss(Float(lossValue), epoch: epoch, step: index + 1)
             optimizer.zeroGrad()
             loss.backward()
+            try check.anomaly(epoch: epoch, step: index + 1)
             penalty.addGradients(to: parameters)
-            let lossValue = Double(loss.item())
             let n = output.rank > 0 ? output.shape[0] : 1
             context.samplesInEpoch += n
             lossSum += lossValue * Double(n)
             context.batchLogs = ["loss": lossValue, "lr": Double(optimizer.learningRate)]
             for c in callbacks { try c.afterBackward(context) }
+            // A finite clipping norm already proves every gradient finite; otherwise one pass each.
+            if !(context.batchLogs["grad_norm"]?.isFinite ?? false) { try check.gradients(epoch: epoch, step: index + 1) }
             optimizer.step()
+            steps += 1
             context.globalStep += 1
             if trainMetrics && metrics != nil {
                 predictions.append(output.detached())
@@ -113,13 +134,20 @@ public final class Trainer<Train: BatchedDataset, Validation: BatchedDataset> wh
             for c in callbacks { try c.batchEnd(context) }
             if context.stopTraining { break }
         }
+        guard steps > 0 else {
+            throw TrainingError.noOptimizerSteps(examples: trainLoader.dataset.count, batchSize: trainLoader.batchSize,
+                                                 dropLast: trainLoader.dropLast)
+        }
+        // Steps with finite gradients can still overflow a weight (e.g. SGD with a huge rate): one
+        // pass per epoch, before anything (validation, checkpoints) uses the weights.
+        try check.weights(epoch: epoch, step: steps)
         var logs: [String: Double] = ["loss": lossSum / Double(max(context.samplesInEpoch, 1))]
         if let metrics, !predictions.isEmpty {
             for (k, v) in metrics(Tensor.cat(predictions, dim: 0), Tensor.cat(targets, dim: 0)) { logs[k] = v }
         }
         logs["epoch_seconds"] = Date().timeIntervalSince(start)
         if let validationLoader {
-            for (k, v) in evaluate(validationLoader) { logs["val_" + k] = v }
+            for (k, v) in try evaluate(validationLoader) { logs["val_" + k] = v }
         }
         logs["lr"] = Double(optimizer.learningRate)
         context.epochLogs = logs
@@ -130,7 +158,9 @@ public final class Trainer<Train: BatchedDataset, Validation: BatchedDataset> wh
 
     /// Loss (example-weighted mean) and metrics of the model on `loader`, in evaluation mode
     /// without recording a tape; the model's mode is restored afterwards.
-    public func evaluate<D: BatchedDataset>(_ loader: DataLoader<D>) -> [String: Double] where D.Batch == Train.Batch {
+    /// - Throws: `TrainingError.emptyEvaluationSet` when the loader yields no example.
+    public func evaluate<D: BatchedDataset>(_ loader: DataLoader<D>) throws(TrainingError) -> [String: Double] where D.Batch == Train.Batch {
+        guard loader.dataset.count > 0 else { throw .emptyEvaluationSet(name: "validation") }
         let wasTraining = model.isTraining
         model.eval()
         defer { model.train(wasTraining) }
@@ -174,8 +204,11 @@ public final class Trainer<Train: BatchedDataset, Validation: BatchedDataset> wh
         return c
     }
 
-    /// Writes `checkpoint()` atomically to `url`.
-    public func saveCheckpoint(to url: URL) throws(CheckpointError) { try checkpoint().write(to: url) }
+    /// Writes `checkpoint()` atomically to `url`; refuses (writing nothing) when a weight is NaN or ±inf.
+    public func saveCheckpoint(to url: URL) throws(CheckpointError) {
+        do { try model.checkWeightsFinite() } catch { throw .writeFailed(path: url.path, reason: error.description) }
+        try checkpoint().write(to: url)
+    }
 
     /// Restores the state saved in the checkpoint at `url`; the trainer must be built as the one
     /// that wrote it (same model, optimizer type, checkpointable callbacks and generator names).

@@ -40,7 +40,10 @@ extension Tensor {
     /// `vjp` receives the gradient of the result and returns the gradient of each input, in order
     /// (nil for inputs that need none); it runs with gradients off and is released after
     /// `backward()` runs through it. Capture detached values in it, never `self`'s result.
+    /// In anomaly mode (`AnomalyDetection`) the result is checked here for NaN and ±inf, so every
+    /// op that records itself is covered, with or without gradients.
     public func recorded(_ op: String, inputs: [Tensor], vjp: @escaping (Tensor) -> [Tensor?]) -> Tensor {
+        if let detector = AnomalyDetection.detector { detector.checkForward(op: op, output: self, inputs: inputs) }
         guard GradMode.isEnabled, inputs.contains(where: { $0.node != nil }) else { return self }
         var out = self
         out.node = AutogradNode(op: op, shape: shape, isLeaf: false, inputs: inputs.map(\.node), vjp: vjp)
@@ -52,7 +55,8 @@ extension Tensor {
     /// - Parameter upstream: the gradient of some scalar with respect to this tensor; defaults to 1
     ///   and may then only be omitted for one-element tensors (like PyTorch).
     /// The tape below this tensor is released afterwards; calling `backward()` twice through the same
-    /// intermediate results is a programming error.
+    /// intermediate results is a programming error. In anomaly mode every VJP's gradients are
+    /// checked (see `AnomalyDetection`, `backwardChecked()`).
     public func backward(_ upstream: Tensor? = nil) {
         guard let root = node else {
             requireFailure("backward: tensor of shape \(shape) does not require gradients")
@@ -67,11 +71,13 @@ extension Tensor {
             seed = Tensor.ones(shape)
         }
         let order = Self.topologicalOrder(from: root)
+        let detector = AnomalyDetection.detector
         withoutGradients {
             root.accumulate(seed)
             for node in order.reversed() {
                 guard let vjp = node.vjp, let g = node.grad else { continue }
                 let grads = vjp(g)
+                if let detector { detector.checkBackward(op: node.op, inputShapes: node.inputs.map { $0?.shape ?? [] }, upstream: g, gradients: grads) }
                 for (input, grad) in zip(node.inputs, grads) {
                     if let input, let grad { input.accumulate(grad) }
                 }

@@ -39,9 +39,10 @@ extension Tensor {
         }
     }
 
-    /// Element-wise maximum (the gradient goes to the larger input; to `a` on ties).
+    /// Element-wise maximum (the gradient goes to the larger input; to `a` on ties); NaN when either
+    /// input is NaN (PyTorch `torch.maximum`; `Swift.max` would drop a NaN in its first operand).
     public static func maximum(_ a: Tensor, _ b: Tensor) -> Tensor {
-        let y = BroadcastKernel.apply(a, b, SYN_MAX, name: "maximum") { Swift.max($0, $1) }
+        let y = BroadcastKernel.apply(a, b, SYN_MAX, name: "maximum") { ($0 > $1 || $0.isNaN) ? $0 : $1 }
         let ad = a.detached(), bd = b.detached()
         return y.recorded("maximum", inputs: [a, b]) { g in
             let m = ad.ge(bd)
@@ -49,9 +50,10 @@ extension Tensor {
         }
     }
 
-    /// Element-wise minimum (the gradient goes to the smaller input; to `a` on ties).
+    /// Element-wise minimum (the gradient goes to the smaller input; to `a` on ties); NaN when either
+    /// input is NaN (PyTorch `torch.minimum`).
     public static func minimum(_ a: Tensor, _ b: Tensor) -> Tensor {
-        let y = BroadcastKernel.apply(a, b, SYN_MIN, name: "minimum") { Swift.min($0, $1) }
+        let y = BroadcastKernel.apply(a, b, SYN_MIN, name: "minimum") { ($0 < $1 || $0.isNaN) ? $0 : $1 }
         let ad = a.detached(), bd = b.detached()
         return y.recorded("minimum", inputs: [a, b]) { g in
             let m = ad.le(bd)

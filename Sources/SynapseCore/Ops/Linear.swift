@@ -9,7 +9,7 @@ public enum LinearActivation: Sendable {
 /// The affine map y = x·Wᵀ + b of a linear layer, with `weight` [out, in] and `bias` [out] laid
 /// out as in PyTorch; `x` is [..., in]. One oneDNN GEMM accumulates onto the broadcast bias.
 ///
-/// `activation` applies ReLU to the result. Without a tape (inference) and for fewer than 8 rows, a
+/// `activation` applies ReLU to the result (NaN stays NaN). Without a tape (inference) and for fewer than 8 rows, a
 /// dedicated kernel computes bias, product and ReLU in one pass over W, with each thread always
 /// handling the same block of W's rows so that block stays in that core's cache between calls.
 public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, activation: LinearActivation = .none) -> Tensor {
@@ -18,9 +18,12 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, activation: Linea
         && weight.rank == 2 && weight.isContiguous && x.shape.last == weight.shape[1] {
         return SmallLinear.apply(x, weight: weight, bias: bias, relu: activation == .relu)
     }
+    // oneDNN's fused ReLU post-op maps NaN to 0 (a diverged model would evaluate as if fine), so
+    // ReLU runs as our NaN-propagating kernel on the GEMM's result: one pass over the output, small
+    // next to the GEMM's k-fold work.
     if !recording && weight.rank == 2 && x.rank >= 1 && x.shape.last == weight.shape[1],
-       let y = PrimitiveLinear.apply(x, weight: weight, bias: bias, relu: activation == .relu) {
-        return y
+       let y = PrimitiveLinear.apply(x, weight: weight, bias: bias, relu: false) {
+        return activation == .relu ? relu(y) : y
     }
     let y = affine(x, weight: weight, bias: bias)
     return activation == .relu ? relu(y) : y

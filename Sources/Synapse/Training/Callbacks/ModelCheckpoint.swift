@@ -3,7 +3,8 @@ import Foundation
 /// Saves full training checkpoints (see `Checkpoint`) into a directory: `last.safetensors` every
 /// `every` epochs (and at the last epoch), `best.safetensors` whenever the monitored epoch log
 /// improves, and optionally `epoch-<N>.safetensors` for every saved epoch. All writes are atomic,
-/// so `last.safetensors` is always a complete checkpoint to resume from.
+/// so `last.safetensors` is always a complete checkpoint to resume from; weights holding NaN or ±inf
+/// are never written (`CheckpointError.writeFailed`).
 public final class ModelCheckpoint: CheckpointableCallback {
     /// Where checkpoints go.
     public let directory: URL
@@ -47,6 +48,11 @@ public final class ModelCheckpoint: CheckpointableCallback {
         }
         let due = context.epoch % every == 0 || context.epoch == context.targetEpochs || context.stopTraining
         guard due || improved else { return }
+        // A diverged model never replaces a good checkpoint (the trainer stops before this, but
+        // callbacks and custom loops can change weights too).
+        do { try context.model.checkWeightsFinite() } catch {
+            throw CheckpointError.writeFailed(path: (due ? lastURL : bestURL).path, reason: error.description)
+        }
         // Built after `best` is updated so the saved state includes this epoch's decision.
         let checkpoint = context.checkpoint()
         if due {
