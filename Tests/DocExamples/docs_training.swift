@@ -44,7 +44,7 @@ func docs_training_example2() throws {
         targets: { $0.y })
 }
 
-/// docs/training.md, example 3 (line 159).
+/// docs/training.md, example 3 (line 167).
 func docs_training_example3() throws {
     let runDir = URL(fileURLWithPath: "runs/example")
     func makeTrainer() -> Trainer<FashionMNIST, FashionMNIST> { fatalError("as in the first example") }
