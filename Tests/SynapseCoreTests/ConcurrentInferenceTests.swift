@@ -35,15 +35,12 @@ struct ConcurrentInferenceTests {
         }
         #expect(runs.load(ordering: .relaxed) == 120)
         #expect(mismatches.load(ordering: .relaxed) == 0)
-        // The first layer's primitive (batch 256, 784 → 512, packed weights, bias + ReLU) was seen
-        // executing on more than one thread at the same moment.
-        let key = DNNLPrimitiveCache.MatmulKey(m: 256, n: 512, k: 784, aType: 0, aRowStride: 784, aColStride: 1,
-                                               bType: 0, bRowStride: -1, bColStride: -1, bias: true, relu: true, ldc: 512)
-        guard case .success(let handle) = DNNLPrimitiveCache.shared.matmul(key) else {
-            Issue.record("the packed matmul primitive was not created")
-            return
-        }
-        #expect(handle.maxConcurrency > 1, "executions of one primitive never overlapped: something serialises them")
+        // The first layer's primitive (batch 256, 784 → 512, packed weights, bias) was seen executing
+        // on more than one thread at the same moment.
+        let firstLayer = DNNLPrimitiveCache.shared.cached.filter { $0.key.m == 256 && $0.key.n == 512 && $0.key.k == 784 }
+        #expect(!firstLayer.isEmpty, "the first layer ran on no cached oneDNN primitive")
+        let overlap = firstLayer.map { $0.handle.maxConcurrency }.max() ?? 0
+        #expect(overlap > 1, "executions of one primitive never overlapped: something serialises them")
     }
 
     @Test("primitive caches are bounded: least recently used entries go first")

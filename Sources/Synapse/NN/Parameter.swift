@@ -1,17 +1,46 @@
+import Foundation
+
 /// A trainable tensor owned by a module (PyTorch `nn.Parameter`).
 ///
 /// A reference type so the module, the optimizer and the user all see the same value: the optimizer
 /// updates `value` in place (no copy while the buffer is not shared) and the module reads it on the
 /// next forward pass.
+///
+/// Thread safety: every access to `value` (and so to `grad`) holds the parameter's lock, including an
+/// in-place update for its whole duration, so any number of threads may run a model for inference
+/// while another thread updates or loads its weights: a reader gets either the old or the new
+/// tensor, never a torn one (an in-place update of a buffer a reader still holds copies it first).
+/// Training itself — `backward()` through the same parameters from several threads at once — is not
+/// supported: one thread records and runs a tape (see `AutogradNode`).
 public final class Parameter: @unchecked Sendable {
+    // Recursive: an update in place may read the parameter again (its gradient) while it holds it.
+    private let lock = NSRecursiveLock()
+    private var stored: Tensor
+
     /// The current value; always a leaf that requires gradients.
     public var value: Tensor {
-        didSet { if !value.requiresGrad { value.requiresGrad = true } }
+        get {
+            lock.lock()
+            defer { lock.unlock() }
+            return stored
+        }
+        set {
+            lock.lock()
+            defer { lock.unlock() }
+            stored = newValue
+            if !stored.requiresGrad { stored.requiresGrad = true }
+        }
+        _modify {
+            lock.lock()
+            defer { lock.unlock() }
+            yield &stored
+            if !stored.requiresGrad { stored.requiresGrad = true }
+        }
     }
 
     /// Wraps `value` as a trainable leaf.
     public init(_ value: Tensor) {
-        self.value = value.detached().requiringGrad()
+        stored = value.detached().requiringGrad()
     }
 
     /// The gradient accumulated by the last `backward()` calls, or nil.
@@ -28,9 +57,31 @@ public final class Parameter: @unchecked Sendable {
 }
 
 /// A non-trainable tensor saved with a module's state (e.g. batch-norm running statistics).
+///
+/// Thread safety as for `Parameter`: every access to `value` holds the buffer's lock.
 public final class Buffer: @unchecked Sendable {
+    private let lock = NSRecursiveLock()
+    private var stored: Tensor
+
     /// The current value.
-    public var value: Tensor
+    public var value: Tensor {
+        get {
+            lock.lock()
+            defer { lock.unlock() }
+            return stored
+        }
+        set {
+            lock.lock()
+            defer { lock.unlock() }
+            stored = newValue
+        }
+        _modify {
+            lock.lock()
+            defer { lock.unlock() }
+            yield &stored
+        }
+    }
+
     /// Wraps `value`.
-    public init(_ value: Tensor) { self.value = value.detached() }
+    public init(_ value: Tensor) { stored = value.detached() }
 }

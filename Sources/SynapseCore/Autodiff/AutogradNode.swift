@@ -3,6 +3,12 @@
 ///
 /// All copies of a tensor share one node, so a gradient accumulated through any copy is visible in
 /// all of them (like PyTorch's tensor identity).
+///
+/// Ownership rule: a tape belongs to the thread that records it. Nodes are immutable once recorded
+/// except for their gradient, which `backward()` writes, so tensors (and their nodes) may be passed
+/// between threads and read anywhere, but two `backward()` calls through shared nodes (the same
+/// parameters) must not run at once. Inference (`withoutGradients`, or inputs that need no gradient)
+/// records no nodes and is free of this rule. `@unchecked Sendable` states exactly that contract.
 public final class AutogradNode: @unchecked Sendable {
     /// The op that produced the value (`"leaf"` for leaves); named in error messages.
     public let op: String

@@ -5,11 +5,14 @@ import Synchronization
 ///
 /// Storage is never mutated while shared: `Tensor` checks `isKnownUniquelyReferenced` before any
 /// in-place write and copies otherwise (copy-on-write), which is what gives tensors value semantics.
-public final class TensorStorage: @unchecked Sendable {
+/// Internal to the core: users hold `Tensor`s. `@unchecked Sendable` is true under that rule: a buffer
+/// is written only through a uniquely referenced tensor, so a buffer two threads can see is read-only.
+@usableFromInline
+final class TensorStorage: @unchecked Sendable {
     /// First element.
-    public let pointer: UnsafeMutablePointer<Float>
+    @usableFromInline let pointer: UnsafeMutablePointer<Float>
     /// Number of elements.
-    public let count: Int
+    @usableFromInline let count: Int
     /// Calls so far that swept this buffer as small-batch linear weights; its parity picks the sweep
     /// direction, so each weight matrix alternates however many layers a model has.
     let sweeps = Atomic<Int>(0)
@@ -18,13 +21,13 @@ public final class TensorStorage: @unchecked Sendable {
     let version = Atomic<Int>(0)
 
     /// Allocates `count` uninitialised elements (from the buffer cache when possible).
-    public init(uninitializedCount count: Int) {
+    init(uninitializedCount count: Int) {
         self.count = count
         self.pointer = BufferCache.shared.allocate(count)
     }
 
     /// Allocates `count` elements set to `value`.
-    public convenience init(repeating value: Float, count: Int) {
+    convenience init(repeating value: Float, count: Int) {
         self.init(uninitializedCount: count)
         pointer.update(repeating: value, count: count)
     }

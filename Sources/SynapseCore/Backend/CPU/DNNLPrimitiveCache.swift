@@ -34,6 +34,9 @@ final class DNNLPrimitiveCache: Sendable {
     /// Configurations cached now.
     var count: Int { entries.count }
 
+    /// The cached primitives with their configurations (for tests and reports).
+    var cached: [(key: MatmulKey, handle: Handle)] { entries.entries.map { ($0.key, $0.value) } }
+
     /// The primitive for `key`, created on first use; nil (with oneDNN's status) if unsupported.
     func matmul(_ key: MatmulKey) -> Result<Handle, DNNLError> {
         if let h = entries.value(for: key) { return .success(h) }

@@ -52,6 +52,9 @@ final class LRUCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         return kept
     }
 
+    /// Every entry held now (for tests and reports).
+    var entries: [(key: Key, value: Value)] { state.withLock { s in s.slots.map { ($0.key, $0.value.value) } } }
+
     /// Number of entries held now.
     var count: Int { state.withLock { $0.slots.count } }
 }
