@@ -43,7 +43,7 @@ struct LanguageModelRun {
         // --log-dir: one history row (and TensorBoard step) per progress line, keyed by the step.
         let logs = try ImageRunLogs(directory: run.logDirectory, tagPrefix: "step/")
         var logError: Error?
-        let tokensPerSecond = training.run(model: model, optimizer: optimizer, corpus: train, generator: windows) {
+        let tokensPerSecond = try training.train(model: model, optimizer: optimizer, corpus: train, generator: windows) {
             lastLoss = report($0, steps, run)
             do { try logs.record(epoch: $0.step, values: ["loss": $0.trainLoss, "tokens_per_second": $0.tokensPerSecond]) } catch { logError = error }
         }

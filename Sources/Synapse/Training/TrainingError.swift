@@ -77,12 +77,3 @@ public struct NonFiniteValue: Equatable, Sendable, CustomStringConvertible {
         epoch.map { "epoch \($0), step \(step)" } ?? "step \(step)"
     }
 }
-
-extension TrainingError {
-    /// Prints `error` to standard error and exits with status 1: how the non-throwing `run` shims
-    /// of the fixed training loops report a `TrainingError` to the command line.
-    static func exitWithMessage(_ error: TrainingError) -> Never {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-        exit(1)
-    }
-}
