@@ -104,6 +104,19 @@ extension RealDataSuite {
             #expect(okStatus == 0 && ok.contains("\"test_accuracy\""), "\(ok)")
         }
 
+        @Test(.enabled(if: TrainResumeCLITests.available, "needs the built synapse tool and statsmodels"))
+        func anExampleConfigRunsTwiceWithoutOverwrite() throws {
+            let dir = try CLIRunOutputsTests.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("examples/sunspots.json")
+            for n in 1...2 {
+                let (status, _, output) = try Self.run(["train", "--config", example.path, "--epochs", "2", "--threads", "1"], in: dir)
+                #expect(status == 0, "run \(n): \(output)")
+                #expect(FileManager.default.fileExists(atPath: Self.runsDirectory(dir).appendingPathComponent("sunspots-mlp-\(n)/weights.safetensors").path))
+            }
+        }
+
         @Test(.enabled(if: toolBuilt, "needs the built synapse tool"))
         func badEvalBatchesAndMonitorNamesAreRefusedBeforeAnythingIsWritten() throws {
             let dir = try CLIRunOutputsTests.temporaryDirectory()
