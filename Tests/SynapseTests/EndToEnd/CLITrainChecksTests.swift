@@ -82,7 +82,7 @@ extension RealDataSuite {
             // Adam moves every weight by about lr on the first step: 1e38 overflows the next forward pass.
             let (status, exited, output) = try Self.run(Self.tiny + ["--lr", "1e38"], in: dir, dataDir: dir)
             #expect(exited && status != 0, "\(output)")
-            #expect(output.contains("non-finite") && output.contains("epoch 1, step "), "\(output)")
+            #expect(output.contains("non-finite") && output.contains("epoch 1, step ") && output.contains("--detect-anomaly"), "\(output)")
             let runDir = Self.runsDirectory(dir).appendingPathComponent("fashion-mnist-mlp-1")
             #expect(!FileManager.default.fileExists(atPath: runDir.appendingPathComponent("weights.safetensors").path))
             #expect(!FileManager.default.fileExists(atPath: runDir.appendingPathComponent("report.json").path))
