@@ -14,11 +14,12 @@ enum DatasetName: String, ExpressibleByArgument, CaseIterable {
     /// True for the text corpora (trained with a language model).
     var isText: Bool { self == .shakespeare || self == .vimDocs }
 
-    /// Loads the train and test splits of an image dataset.
+    /// Loads the train and test splits of an image dataset (`loadSplits`: both splits' images must
+    /// agree in shape).
     func load() throws -> (train: TensorDataset, test: TensorDataset) {
         switch self {
-        case .fashionMNIST: return (try FashionMNIST.load(split: .train), try FashionMNIST.load(split: .test))
-        case .mnist: return (try MNIST.load(split: .train), try MNIST.load(split: .test))
+        case .fashionMNIST: return try FashionMNIST.loadSplits()
+        case .mnist: return try MNIST.loadSplits()
         case .breastCancer, .diabetes, .sunspots, .co2: throw ValidationError("--dataset \(rawValue) is tabular, not an image dataset")
         case .shakespeare, .vimDocs: throw ValidationError("--dataset \(rawValue) is a text corpus, not an image dataset")
         }

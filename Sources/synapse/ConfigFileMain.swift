@@ -6,6 +6,7 @@ extension SynapseCommand {
     /// (kept here until the library's schema lists them).
     static let trainSchema = TrainingConfigFile.trainSchema.merging([
         "run-dir": .string, "overwrite": .flag, "force": .flag, "checkpoint-every": .integer,
+        "detect-anomaly": .flag,
     ]) { current, _ in current }
 
     /// Entry point: expands `synapse train --config FILE` into the file's flags (placed before the

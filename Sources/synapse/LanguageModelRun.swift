@@ -17,6 +17,13 @@ struct LanguageModelRun {
         let context = o.context ?? o.model.defaultContext
         let logEvery = o.logEvery ?? 50, evalBatches = o.evalBatches ?? 20, sampleLength = o.sampleLength ?? 300
         let promptText = o.prompt ?? "The ", temperature = o.temperature ?? 0.8
+        // The corpus is loaded and checked before the run directory is made: a refused run leaves nothing behind.
+        let corpus = try o.dataset.loadText()
+        let (train, validation) = corpus.split(trainFraction: Self.trainFraction)
+        guard train.count > context, validation.count > context else {
+            throw ValidationError("--context \(context) is longer than the \(o.dataset.rawValue) corpus' splits "
+                                  + "(\(train.count) train / \(validation.count) validation tokens)")
+        }
         let run = try RunOutputs.prepare(command: o)
         var config: [String: Any] = [
             "steps": steps, "batch-size": batchSize, "context": context, "log-every": logEvery, "eval-batches": evalBatches,
@@ -24,12 +31,6 @@ struct LanguageModelRun {
         ]
         if let topK = o.topK { config["top-k"] = topK }
         try run.writeConfig(o.resolvedOptions(config))
-        let corpus = try o.dataset.loadText()
-        let (train, validation) = corpus.split(trainFraction: Self.trainFraction)
-        guard train.count > context, validation.count > context else {
-            throw ValidationError("--context \(context) is longer than the \(o.dataset.rawValue) corpus' splits "
-                                  + "(\(train.count) train / \(validation.count) validation tokens)")
-        }
         manualSeed(o.seed)
         let architecture = LanguageModelArchitecture(model: o.model, vocabularySize: corpus.vocabularySize, context: context)
         let model = try architecture.make(generator: RandomGenerator(seed: o.seed), source: "--context")
@@ -43,7 +44,7 @@ struct LanguageModelRun {
         // --log-dir: one history row (and TensorBoard step) per progress line, keyed by the step.
         let logs = try ImageRunLogs(directory: run.logDirectory, tagPrefix: "step/")
         var logError: Error?
-        let tokensPerSecond = training.run(model: model, optimizer: optimizer, corpus: train, generator: windows) {
+        let tokensPerSecond = try training.train(model: model, optimizer: optimizer, corpus: train, generator: windows) {
             lastLoss = report($0, steps, run)
             do { try logs.record(epoch: $0.step, values: ["loss": $0.trainLoss, "tokens_per_second": $0.tokensPerSecond]) } catch { logError = error }
         }

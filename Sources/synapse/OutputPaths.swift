@@ -1,4 +1,5 @@
 import Foundation
+import Synapse
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,26 +13,25 @@ struct OutputPathError: Error, CustomStringConvertible {
 /// Up-front checks of the files a run will write, done before any data is loaded or step taken, so
 /// that a bad path fails in a second instead of after the training it would have thrown away.
 ///
-/// The library is getting its own check that a path is a replaceable regular file (in
-/// `AtomicFile`); until then this is the CLI's, with `lstat` so that a symbolic link is seen as one.
+/// What a replaceable file is, and which temporary files are stale, is decided by the library
+/// (`AtomicFile.checkWritable`, `AtomicFile.removeStaleTemporaries`), which also writes the files;
+/// this adds the CLI's `--overwrite` rule, its messages and the run directories.
 enum OutputPaths {
     /// Refuses `url` when it exists and is not a regular file (`/dev/null`, a directory, a symbolic
     /// link), or is a regular file and `overwrite` is off; creates its directory if missing and
     /// refuses it when not writable. `flag` names where the path came from.
     static func checkReplaceable(_ url: URL, overwrite: Bool, flag: String) throws {
+        do { try AtomicFile.checkWritable(url) } catch {
+            switch error {
+            case .refused(let path, let reason):
+                throw OutputPathError("\(flag) \(path) exists and is not a regular file (\(reason)); refusing to replace it")
+            case .failed(let path, let reason):
+                throw OutputPathError("\(flag) \(path): \(reason)")
+            }
+        }
         var info = stat()
-        if lstat(url.path, &info) == 0 {
-            guard info.st_mode & S_IFMT == S_IFREG else {
-                throw OutputPathError("\(flag) \(url.path) exists and is not a regular file (a device, directory or symbolic link); "
-                                      + "refusing to replace it")
-            }
-            guard overwrite else {
-                throw OutputPathError("\(flag) \(url.path) already exists; pass --overwrite to replace it, or choose another path")
-            }
-        } else if errno == ENOTDIR {
-            throw OutputPathError("\(flag) \(url.path): a component of its directory is not a directory")
-        } else if errno != ENOENT {
-            throw OutputPathError("\(flag) \(url.path) cannot be checked: \(String(cString: strerror(errno)))")
+        if lstat(url.path, &info) == 0, !overwrite {
+            throw OutputPathError("\(flag) \(url.path) already exists; pass --overwrite to replace it, or choose another path")
         }
         try makeWritableDirectory(url.deletingLastPathComponent(), flag: flag)
     }
@@ -39,7 +39,7 @@ enum OutputPaths {
     /// Creates `dir` (with its parents) if missing and checks that files can be created in it.
     static func makeWritableDirectory(_ dir: URL, flag: String) throws {
         do { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) } catch {
-            throw OutputPathError("\(flag): cannot create the directory \(dir.path): \(error.localizedDescription)")
+            throw OutputPathError("\(flag): cannot create the directory \(dir.path): \(FileSystemReason.describe(error))")
         }
         guard access(dir.path, W_OK | X_OK) == 0 else {
             throw OutputPathError("\(flag): the directory \(dir.path) is not writable")
@@ -62,24 +62,11 @@ enum OutputPaths {
         }
     }
 
-    /// Removes the temporary files (`.<name>.<pid>.tmp`, as `AtomicFile` names them) that a killed
-    /// writer of one of `outputs` left behind; files of a live process are kept. Returns the paths removed.
+    /// Removes the temporary files that a killed writer of one of `outputs` left behind (as
+    /// `AtomicFile.removeStaleTemporaries(for:)` decides); files of a live process are kept.
+    /// Returns the paths removed.
     @discardableResult
     static func removeStaleTemporaries(of outputs: [URL]) -> [String] {
-        var removed: [String] = []
-        let byDirectory = Dictionary(grouping: outputs) { $0.deletingLastPathComponent().path }
-        for (dir, urls) in byDirectory {
-            let names = Set(urls.map(\.lastPathComponent))
-            for entry in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where entry.hasPrefix(".") && entry.hasSuffix(".tmp") {
-                let middle = entry.dropFirst().dropLast(4)   // "<name>.<pid>"
-                guard let dot = middle.lastIndex(of: "."), names.contains(String(middle[..<dot])),
-                      let pid = Int32(middle[middle.index(after: dot)...]), pid != getpid() else { continue }
-                // kill(pid, 0) fails with ESRCH when no such process exists: its writer is gone.
-                guard kill(pid, 0) != 0 && errno == ESRCH else { continue }
-                let path = (dir as NSString).appendingPathComponent(entry)
-                if (try? FileManager.default.removeItem(atPath: path)) != nil { removed.append(path) }
-            }
-        }
-        return removed.sorted()
+        Set(outputs.map(\.standardizedFileURL)).flatMap { AtomicFile.removeStaleTemporaries(for: $0) }.sorted()
     }
 }

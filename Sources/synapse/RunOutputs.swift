@@ -101,6 +101,7 @@ extension TrainCommand {
                                       "seed": seed]
         if let threads { options["threads"] = threads }
         if noProgress { options["no-progress"] = true }
+        if detectAnomaly { options["detect-anomaly"] = true }
         return options.merging(specific) { _, new in new }
     }
 }

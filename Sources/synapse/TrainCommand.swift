@@ -98,6 +98,10 @@ struct TrainCommand: ParsableCommand {
     @Flag(name: .customLong("no-progress"), help: "Do not draw the progress bar.")
     var noProgress = false
 
+    @Flag(name: .customLong("detect-anomaly"),
+          help: "Anomaly mode: check every op's result and gradient and stop at the first NaN/inf, naming the op (slow; for debugging).")
+    var detectAnomaly = false
+
     @OptionGroup(title: "Training pipeline (tabular datasets; --config and --log-dir for all)")
     var pipeline: PipelineOptions
 
@@ -114,7 +118,7 @@ struct TrainCommand: ParsableCommand {
         if let context, context < 1 { throw ValidationError("--context must be at least 1, got \(context)") }
         guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be a positive number, got \(lr)") }
         if let threads, threads <= 0 { throw ValidationError("--threads must be positive, got \(threads)") }
-        if let evalBatches, evalBatches <= 0 { throw ValidationError("--eval-batches must be positive, got \(evalBatches)") }
+        if let evalBatches, evalBatches < 1 { throw ValidationError("--eval-batches must be at least 1, got \(evalBatches)") }
         if let logEvery, logEvery <= 0 { throw ValidationError("--log-every must be positive, got \(logEvery)") }
         if let sampleLength, sampleLength < 0 { throw ValidationError("--sample-length must be at least 0, got \(sampleLength)") }
         if let prompt, prompt.isEmpty { throw ValidationError("--prompt must contain at least one character") }
@@ -122,12 +126,28 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--temperature/--top-k: \(error)")
         }
         try pipeline.validateValues()
+        // A monitored name the run never logs would make early stopping and best.safetensors never fire.
+        if let monitor = pipeline.monitor, let benchmark = dataset.tabularBenchmark {
+            do { try MonitorNames.validate(monitor, against: MonitorNames.tabular(benchmark)) } catch {
+                throw ValidationError(error.description)
+            }
+        }
     }
 
     func run() throws {
         if let threads { ThreadPool.shared.setThreadCount(threads) }
-        if let benchmark = dataset.tabularBenchmark { try runTabular(benchmark); return }
-        if dataset.isText {
+        if detectAnomaly {
+            try withAnomalyDetection { try runKindOfDataset() }
+        } else {
+            try runKindOfDataset()
+        }
+    }
+
+    /// Trains on the chosen dataset: tabular pipeline, language model or image classifier.
+    private func runKindOfDataset() throws {
+        if let benchmark = dataset.tabularBenchmark {
+            try runTabular(benchmark)
+        } else if dataset.isText {
             try LanguageModelRun(options: self).run()
         } else {
             try trainClassifier()
@@ -136,10 +156,11 @@ struct TrainCommand: ParsableCommand {
 
     private func trainClassifier() throws {
         let epochs = self.epochs ?? 5, batchSize = self.batchSize ?? model.defaultBatchSize
-        // Paths are checked (and the run directory made) before the data is loaded or a step taken.
+        // The data is loaded and checked (shapes, at least one batch) before the run directory is
+        // made, so a refused run leaves nothing behind; the paths are checked before a step is taken.
+        let (train, test) = try dataset.loadCheckedImages(batchSize: batchSize)
         let run = try RunOutputs.prepare(command: self)
         try run.writeConfig(resolvedOptions(["epochs": epochs, "batch-size": batchSize]))
-        let (train, test) = try dataset.load()
         manualSeed(seed)
         let generator = RandomGenerator(seed: seed)
         let architecture = ClassifierArchitecture(model: model, inputShape: train.exampleShape, classes: 10)
@@ -150,7 +171,7 @@ struct TrainCommand: ParsableCommand {
         let training = ClassifierTraining(epochs: epochs, batchSize: batchSize, seed: seed, showProgress: !noProgress)
         let logs = try ImageRunLogs(directory: run.logDirectory)
         var logError: Error?
-        let summaries = training.run(model: network, optimizer: optimizer, train: train, test: test) { s in
+        let summaries = try training.train(model: network, optimizer: optimizer, train: train, test: test) { s in
             do { try logs.record(epoch: s.epoch, values: ["loss": s.trainLoss, "test_accuracy": s.testAccuracy, "epoch_seconds": s.seconds]) } catch { logError = error }
             run.say(String(format: "epoch %d/%d  train_loss %.4f  test_accuracy %.4f  %.2f s", s.epoch, epochs, s.trainLoss, s.testAccuracy, s.seconds))
         }

@@ -7,8 +7,8 @@ func docs_language_models_example1() throws {
     let (train, validation) = try TextCorpus.shakespeare().split(trainFraction: 0.9)
     let model = GPTLanguageModel(vocabularySize: train.vocabularySize)           // W5 sizes by default
     let optimizer = AdamW(model.parameters(), learningRate: 1e-3, weightDecay: 0.01)
-    LanguageModelTraining(steps: 500, batchSize: 16, context: 128)
-        .run(model: model, optimizer: optimizer, corpus: train,
+    try LanguageModelTraining(steps: 500, batchSize: 16, context: 128)
+        .train(model: model, optimizer: optimizer, corpus: train,
              generator: LanguageModelTraining.windowGenerator(seed: 0)) { print($0.step, $0.trainLoss) }
     let loss = LanguageModelTraining.validationLoss(of: model, on: validation, batches: 20, batchSize: 16, context: 128,
                                                     generator: LanguageModelTraining.validationGenerator(seed: 0))

@@ -93,10 +93,13 @@ public enum AtomicFile {
         _ = unlink(probe.path)
     }
 
-    /// Removes temporary files of earlier writes to `url` whose process no longer exists.
-    public static func removeStaleTemporaries(for url: URL) {
+    /// Removes temporary files of earlier writes to `url` whose process no longer exists; returns
+    /// the paths removed (so a caller can say what it cleaned up).
+    @discardableResult
+    public static func removeStaleTemporaries(for url: URL) -> [String] {
         let dir = url.deletingLastPathComponent()
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { return }
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { return [] }
+        var removed: [String] = []
         let prefix = "." + truncatedName(url.lastPathComponent) + temporaryMarker
         // Earlier versions named them `.<name>.<pid>.tmp`; those are cleaned up too.
         let legacyPrefix = "." + url.lastPathComponent + "."
@@ -114,8 +117,9 @@ public enum AtomicFile {
             guard kill(pid, 0) != 0, errno == ESRCH else { continue }
             let stale = dir.appendingPathComponent(name).path
             var st = stat()
-            if lstat(stale, &st) == 0, st.st_mode & 0o170000 == 0o100000 { _ = unlink(stale) }
+            if lstat(stale, &st) == 0, st.st_mode & 0o170000 == 0o100000, unlink(stale) == 0 { removed.append(stale) }
         }
+        return removed
     }
 
     /// A fresh temporary name next to `url` (the random part keeps concurrent writers in one process apart).

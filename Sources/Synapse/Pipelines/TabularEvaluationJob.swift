@@ -94,7 +94,7 @@ public struct TabularEvaluationJob {
                                  probabilities: predictions.probabilities, slices: slices).write(to: report)
             return metrics
         }
-        let predictions = TabularTestMetrics.regressionPredictions(model: model, test: data.regression!.test, invert: data.invertTarget)
+        let predictions = try TabularTestMetrics.regressionPredictions(model: model, test: data.regression!.test, invert: data.invertTarget)
         let slices = try data.testSlices.map { s throws(MetricError) in
             try RegressionReport.Slicing(name: s.name, targets: data.testTargets, predictions: predictions, keys: s.keys)
         }

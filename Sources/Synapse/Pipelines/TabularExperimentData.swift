@@ -108,9 +108,9 @@ public struct TabularExperimentData: Sendable {
             inputSize = window
             classNames = []
             classification = nil
-            // The same mapping as `TimeSeriesWindows.standardized`, so a saved scaling reproduces it exactly.
-            let map = { (t: Tensor) in Tensor(shape: t.shape, scalars: t.scalars.map { Float(scaling.apply(Double($0))) }) }
-            let scaled = RegressionDataset(features: map(windows.dataset.features), targets: map(windows.dataset.targets))
+            // The same mapping as `TimeSeriesWindows.standardized`, so a saved scaling reproduces it
+            // exactly; a (forged) saved scaling that overflows Float is refused, not turned into inf.
+            let scaled = try preprocessing.scaledWindows(windows, path: saved == nil ? "the fitted series scaling" : "the saved preprocessing")
             regression = (scaled.subset(split.train), scaled.subset(split.validation), scaled.subset(split.test))
             let raw = windows.dataset.subset(split.test)
             testTargets = raw.targets.scalars.map(Double.init)

@@ -3,11 +3,16 @@ import Foundation
 /// Test-split metrics of a trained tabular model, shared by the training job (which prints them)
 /// and the evaluation job (which reports them), so both give the same numbers.
 public enum TabularTestMetrics {
+    /// What `MetricError.empty` names when the test split has no rows.
+    static let emptyTestSplit = "test metrics (the test split is empty; give the test part a fraction that yields rows)"
+
     /// Class probabilities of `model` on the test split, and the metrics of `ClassificationSummary`
     /// by short names: `accuracy`, `precision`/`recall`/`f1` (binary: class 1 positive, as
     /// scikit-learn), `macro_f1`, `roc_auc`, `average_precision`, `log_loss`, `ece`.
+    /// - Throws: `MetricError.empty` for an empty test split (its metrics are undefined, not 0).
     public static func classification(model: some Layer, test: TensorDataset) throws(MetricError)
         -> (predictions: ClassifierPredictions, summary: ClassificationSummary, metrics: [String: Double]) {
+        guard test.count > 0 else { throw .empty(metric: emptyTestSplit) }
         let predictions = ClassifierPredictions(model: model, dataset: test)
         let s = try ClassificationSummary(labels: predictions.labels, probabilities: predictions.probabilities)
         var m: [String: Double] = ["accuracy": s.accuracy, "log_loss": s.logLoss, "ece": s.expectedCalibrationError,
@@ -26,7 +31,10 @@ public enum TabularTestMetrics {
     }
 
     /// Predictions of `model` on `test` in original units (`invert` maps the scaled outputs back).
-    public static func regressionPredictions(model: some Layer, test: RegressionDataset, invert: (Double) -> Double) -> [Double] {
+    /// - Throws: `MetricError.empty` for an empty test split (its metrics are undefined, not NaN).
+    public static func regressionPredictions(model: some Layer, test: RegressionDataset,
+                                             invert: (Double) -> Double) throws(MetricError) -> [Double] {
+        guard test.count > 0 else { throw .empty(metric: emptyTestSplit) }
         let wasTraining = model.isTraining
         model.eval()
         defer { model.train(wasTraining) }

@@ -102,7 +102,7 @@ public final class TabularTrainingJob {
         if let sets = data.classification {
             metrics = try TabularTestMetrics.classification(model: model, test: sets.test).metrics
         } else {
-            let predictions = TabularTestMetrics.regressionPredictions(model: model, test: data.regression!.test, invert: data.invertTarget)
+            let predictions = try TabularTestMetrics.regressionPredictions(model: model, test: data.regression!.test, invert: data.invertTarget)
             metrics = TabularTestMetrics.regression(try RegressionSummary(targets: data.testTargets, predictions: predictions))
             metrics.merge(try TabularTestMetrics.baselines(data.baselines, targets: data.testTargets)) { a, _ in a }
         }
@@ -110,6 +110,16 @@ public final class TabularTrainingJob {
         return TabularTrainingResult(history: history, stopReason: stopReason, bestEpoch: bestEpoch, testMetrics: metrics,
                                      leakage: data.leakage, weights: o.output, preprocessing: preprocessingURL,
                                      splitSizes: (data.split.train.count, data.split.validation.count, data.split.test.count))
+    }
+
+    /// Checks, before anything is created, that `options.resume` (if set) is a readable checkpoint
+    /// whose recorded hyperparameters match this run's (or `force` is set). `run()` checks again;
+    /// call this first so a refused resume leaves no run directory or log behind.
+    /// - Throws: `CheckpointError` (unreadable file), `PipelineError.invalidOption` listing the
+    ///   differing hyperparameters.
+    public func validateResume() throws {
+        guard let resume = options.resume else { return }
+        _ = try resumableCheckpoint(resume)
     }
 
     /// Builds the trainer and its callbacks, resumes if asked, and trains.
@@ -120,6 +130,8 @@ public final class TabularTrainingJob {
         let epochs = o.effectiveEpochs
         let trainLoader = DataLoader(train, batchSize: o.batchSize, shuffle: true, seed: o.seed)
         let validationLoader = DataLoader(validation, batchSize: 1024)
+        try trainLoader.validateNotEmpty(name: "\(o.benchmark.rawValue) training split")
+        try validationLoader.validateNotEmpty(name: "\(o.benchmark.rawValue) validation split")
         var callbacks: [any TrainingCallback] = []
         if let clipNorm = o.clipNorm { callbacks.append(GradientClippingCallback(maxNorm: clipNorm)) }
         switch o.schedule {

@@ -77,19 +77,6 @@ public struct ClassifierTraining {
         return summaries
     }
 
-    /// `train(model:optimizer:train:test:onEpoch:)` for callers that cannot handle its error yet
-    /// (the `synapse train` command): a `TrainingError` is printed to standard error and the process
-    /// exits with status 1, so nothing is saved after divergence. New code should call `train`.
-    @discardableResult
-    public func run(model: some Layer, optimizer: some Optimizer, train: TensorDataset, test: TensorDataset,
-                    onEpoch: (EpochSummary) -> Void = { _ in }) -> [EpochSummary] {
-        do {
-            return try self.train(model: model, optimizer: optimizer, train: train, test: test, onEpoch: onEpoch)
-        } catch {
-            TrainingError.exitWithMessage(error)
-        }
-    }
-
     /// Fraction of `dataset` examples whose arg-max logit equals the label (evaluation mode, no tape).
     /// `dataset` must not be empty (`train` checks its test set up front).
     public static func accuracy(of model: some Layer, on dataset: TensorDataset, batchSize: Int = 1000) -> Double {

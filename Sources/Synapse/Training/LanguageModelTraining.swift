@@ -100,19 +100,6 @@ public struct LanguageModelTraining {
         return Double(steps * batchSize * context) / max(Date().timeIntervalSince(start), 1e-9)
     }
 
-    /// `train(model:optimizer:corpus:generator:onProgress:)` for callers that cannot handle its error
-    /// yet (the `synapse train` command): a `TrainingError` is printed to standard error and the
-    /// process exits with status 1, so nothing is saved after divergence. New code should call `train`.
-    @discardableResult
-    public func run(model: some LanguageModel, optimizer: some Optimizer, corpus: TextCorpus, generator: RandomGenerator,
-                    onProgress: (LanguageModelProgress) -> Void = { _ in }) -> Double {
-        do {
-            return try train(model: model, optimizer: optimizer, corpus: corpus, generator: generator, onProgress: onProgress)
-        } catch {
-            TrainingError.exitWithMessage(error)
-        }
-    }
-
     /// Mean next-token loss of `model` over `batches` batches of `batchSize` × `context` random
     /// windows of `corpus` drawn from `generator`, in eval mode without gradients. `batches` must be
     /// at least 1: a mean over no batches is undefined, not 0.

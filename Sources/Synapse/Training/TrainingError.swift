@@ -18,7 +18,7 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .nonFinite(let v):
             return "training diverged: \(v); the optimizer step was not applied and no checkpoint or weights were "
-                + "written after it (lower the learning rate, clip gradients, or set SYNAPSE_DETECT_ANOMALY=1 to name the op)"
+                + "written after it (lower the learning rate, clip gradients, or rerun with --detect-anomaly or SYNAPSE_DETECT_ANOMALY=1 to name the op)"
         case .anomaly(let report, let epoch, let step):
             return "training stopped at \(NonFiniteValue.position(epoch: epoch, step: step)) by \(report)"
         case .noOptimizerSteps(let examples, let batchSize, let dropLast):
@@ -75,14 +75,5 @@ public struct NonFiniteValue: Equatable, Sendable, CustomStringConvertible {
     /// "epoch E, step S" or "step S".
     static func position(epoch: Int?, step: Int) -> String {
         epoch.map { "epoch \($0), step \(step)" } ?? "step \(step)"
-    }
-}
-
-extension TrainingError {
-    /// Prints `error` to standard error and exits with status 1: how the non-throwing `run` shims
-    /// of the fixed training loops report a `TrainingError` to the command line.
-    static func exitWithMessage(_ error: TrainingError) -> Never {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-        exit(1)
     }
 }

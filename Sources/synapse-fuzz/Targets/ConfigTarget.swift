@@ -26,9 +26,7 @@ struct ConfigTarget: FuzzTarget {
       "monitor": "val_loss",
       "lr-schedule": "cosine",
       "clip-norm": 1.0,
-      "output": "runs/breast-cancer/model.safetensors",
       "checkpoint-dir": "runs/breast-cancer/checkpoints",
-      "log-dir": "runs/breast-cancer/logs",
       "no-progress": true
     }
     """
@@ -40,9 +38,7 @@ struct ConfigTarget: FuzzTarget {
       "window": 12,
       "hidden": [64, 32],
       "patience": 20,
-      "lr-schedule": "plateau",
-      "output": "runs/sunspots/model.safetensors",
-      "log-dir": "runs/sunspots/logs"
+      "lr-schedule": "plateau"
     }
     """
 

@@ -8,9 +8,8 @@ extension TrainCommand {
     func runTabular(_ benchmark: TabularBenchmark) throws {
         guard model == .mlp else { throw ValidationError("--dataset \(benchmark.rawValue) trains an MLP: use --model mlp (not \(model.rawValue))") }
         let checkpointDirectory = pipeline.checkpointDir.map { URL(fileURLWithPath: $0).standardizedFileURL }
-        let run = try RunOutputs.prepare(command: self, companions: { [TabularTrainingOptions.preprocessingURL(forWeights: $0)] },
-                                         checkpointDirectory: checkpointDirectory)
-        var options = TabularTrainingOptions(benchmark: benchmark, output: run.weights)
+        // The weights path is not a hyperparameter: a placeholder until the run directory is chosen.
+        var options = TabularTrainingOptions(benchmark: benchmark, output: URL(fileURLWithPath: "weights.safetensors"))
         options.epochs = epochs
         options.batchSize = batchSize ?? 32
         options.learningRate = lr
@@ -25,8 +24,13 @@ extension TrainCommand {
         options.checkpointEvery = pipeline.checkpointEvery
         options.resume = pipeline.resume.map { URL(fileURLWithPath: $0) }
         options.force = pipeline.force
-        options.logDirectory = run.logDirectory
         options.showProgress = false
+        // A refused --resume (other hyperparameters, unreadable file) must not leave a run directory behind.
+        try options.validate()
+        try TabularTrainingJob(options: options, log: { _ in }).validateResume()
+        let run = try RunOutputs.prepare(command: self, companions: { [TabularTrainingOptions.preprocessingURL(forWeights: $0)] },
+                                         checkpointDirectory: checkpointDirectory)
+        options.output = run.weights
         var config: [String: Any] = [
             "epochs": options.effectiveEpochs, "batch-size": options.batchSize,
             "hidden": options.hiddenSizes, "patience": options.patience, "monitor": options.monitor,
@@ -35,6 +39,7 @@ extension TrainCommand {
         if let clipNorm = options.clipNorm { config["clip-norm"] = clipNorm }
         if benchmark.task == .forecasting { config["window"] = options.window }
         try run.writeConfig(resolvedOptions(config))
+        options.logDirectory = run.logDirectory
         let start = Date()
         let result = try TabularTrainingJob(options: options, log: run.say).run()
         var json: [String: Any] = result.testMetrics.mapValues { ($0 * 10_000).rounded() / 10_000 }

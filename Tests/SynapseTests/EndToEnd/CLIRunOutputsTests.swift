@@ -133,6 +133,10 @@ extension RealDataSuite {
             let last = checkpoints.appendingPathComponent("last.safetensors").path
             let (refused, _, message) = try Self.run(Self.quick + ["--resume", last, "--lr", "0.01"], in: dir)
             #expect(refused != 0 && message.contains("--lr: checkpoint 0.001, now 0.01") && message.contains("--force"), "\(message)")
+            // Refused before the run directory is made: nothing of the refused run is left behind.
+            #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("runs/diabetes-mlp-2").path))
+            let (missing, _, missingMessage) = try Self.run(Self.quick + ["--resume", dir.appendingPathComponent("nothing.safetensors").path], in: dir)
+            #expect(missing != 0 && !FileManager.default.fileExists(atPath: dir.appendingPathComponent("runs/diabetes-mlp-2").path), "\(missingMessage)")
             let (forced, _, forcedOutput) = try Self.run(Self.quick + ["--resume", last, "--lr", "0.01", "--force"], in: dir)
             #expect(forced == 0 && forcedOutput.contains("resumed from"), "\(forcedOutput)")
             // Self-contained: the same hyperparameters resume from another directory into another output.

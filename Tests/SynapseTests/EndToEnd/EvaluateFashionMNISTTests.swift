@@ -13,8 +13,8 @@ extension RealDataSuite {
             manualSeed(0)
             let model = MLPClassifier(generator: RandomGenerator(seed: 0))
             // One epoch over a third of the training set (156 Adam steps): enough for ~80 % accuracy.
-            ClassifierTraining(epochs: 1, batchSize: 128, seed: 0, showProgress: false)
-                .run(model: model, optimizer: Adam(model.parameters(), learningRate: 1e-3),
+            try ClassifierTraining(epochs: 1, batchSize: 128, seed: 0, showProgress: false)
+                .train(model: model, optimizer: Adam(model.parameters(), learningRate: 1e-3),
                      train: train.subset(Array(0..<20_000)), test: test.subset(Array(0..<100)))
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("evaluate-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: dir) }

@@ -19,7 +19,7 @@ extension RealDataSuite {
             let model = MLPClassifier(generator: RandomGenerator(seed: 0))
             let optimizer = Adam(model.parameters(), learningRate: 1e-3)
             let run = ClassifierTraining(epochs: 5, batchSize: 128, seed: 0, showProgress: false)
-            let epochs = run.run(model: model, optimizer: optimizer, train: train, test: test)
+            let epochs = try run.train(model: model, optimizer: optimizer, train: train, test: test)
             let final = try #require(epochs.last)
             // Loss must fall monotonically over the first epochs on this recipe.
             #expect(epochs[0].trainLoss > epochs[2].trainLoss)

@@ -42,8 +42,8 @@ extension RealDataSuite {
         /// Trains `model` on Vim-documentation windows; returns (validation loss, unigram loss).
         func trainOnVim(_ model: some LanguageModel, _ optimizer: some Optimizer, steps: Int, batch: Int, context: Int) throws -> (Double, Double) {
             let (train, validation) = try TextCorpus.vimDocumentation().split(trainFraction: 0.9)
-            LanguageModelTraining(steps: steps, batchSize: batch, context: context)
-                .run(model: model, optimizer: optimizer, corpus: train, generator: LanguageModelTraining.windowGenerator(seed: 0))
+            try LanguageModelTraining(steps: steps, batchSize: batch, context: context)
+                .train(model: model, optimizer: optimizer, corpus: train, generator: LanguageModelTraining.windowGenerator(seed: 0))
             let loss = LanguageModelTraining.validationLoss(of: model, on: validation, batches: 10, batchSize: batch, context: context,
                                                             generator: LanguageModelTraining.validationGenerator(seed: 0))
             return (loss, Self.unigramLoss(train: train, validation: validation))
