@@ -3,10 +3,11 @@ import Foundation
 extension Module {
     /// Loads the `model.` part of the training checkpoint at `url`, verified (checksum, field
     /// ranges, finite weights) exactly as a resume would verify it.
-    func loadCheckpointWeights(from url: URL, strict: Bool) throws {
+    func loadCheckpointWeights(from url: URL, strict: Bool, mapping: [StateDictKeyRule] = [],
+                               keyMap: ((String) -> String?)? = nil) throws -> IncompatibleKeys {
         let checkpoint = try Checkpoint.read(from: url)
         try Self.requireFinite(checkpoint.model, path: url.path)
-        try loadStateDict(checkpoint.model, strict: strict)
+        return try loadStateDict(checkpoint.model, strict: strict, mapping: mapping, keyMap: keyMap)
     }
 
     /// Throws `SafeTensorsError.nonFinite` naming the first tensor (in name order) that holds NaN or

@@ -41,7 +41,23 @@ open class Module {
         return out
     }
 
-    /// Calls `body` for each stored property of the dynamic class and its superclasses, unwrapping optionals.
+    /// The state-dict name of the stored property `name` (after a `@StateName` wrapper renamed it).
+    /// The default keeps it; override to map Swift names to another framework's names, e.g.
+    /// `name == "convLayers" ? "conv_layers" : name`.
+    open func stateDictName(forProperty name: String) -> String { name }
+
+    /// One line of constructor arguments shown by `print(module)` after the type name, like
+    /// PyTorch's `extra_repr` (`Linear(784 → 512, bias)`). Empty by default; layers override it.
+    open var extraDescription: String { "" }
+
+    /// Rewrites `state` before it is matched against this module's names during a load, like
+    /// PyTorch's `_load_from_state_dict` hooks; `prefix` is this module's dotted path with a trailing
+    /// dot ("" for the root). The default does nothing; `MultiheadAttention` packs PyTorch's separate
+    /// `q_proj_weight`/`k_proj_weight`/`v_proj_weight` into `in_proj_weight` here.
+    open func adaptStateDict(_ state: inout [String: Tensor], prefix: String) {}
+
+    /// Calls `body` for each stored property of the dynamic class and its superclasses, unwrapping
+    /// optionals and `@StateName` wrappers, named by `stateDictName(forProperty:)`.
     private func forEachProperty(_ body: (String, Any) -> Void) {
         var mirror: Mirror? = Mirror(reflecting: self)
         var chain: [Mirror] = []
@@ -49,12 +65,15 @@ open class Module {
         for m in chain.reversed() {
             for child in m.children {
                 guard let label = child.label, label != "isTraining" else { continue }
-                let name = label.hasPrefix("_") ? String(label.dropFirst()) : label
-                let unwrapped = Mirror(reflecting: child.value)
+                var name = label.hasPrefix("_") ? String(label.dropFirst()) : label
+                var value = child.value
+                if let wrapper = value as? any StateNameWrapper { name = wrapper.stateName; value = wrapper.wrappedAny }
+                name = stateDictName(forProperty: name)
+                let unwrapped = Mirror(reflecting: value)
                 if unwrapped.displayStyle == .optional {
                     if let some = unwrapped.children.first?.value { body(name, some) }
                 } else {
-                    body(name, child.value)
+                    body(name, value)
                 }
             }
         }
@@ -81,7 +100,8 @@ open class Module {
     /// All parameters, in definition order (what optimizers take).
     public func parameters() -> [Parameter] { namedParameters().map(\.1) }
 
-    /// Total number of trainable scalars.
+    /// Total number of trainable scalars: the sum of the element counts of `parameters()` (PyTorch's
+    /// `sum(p.numel() for p in model.parameters())`); `print(model)` shows it on its last line.
     public var parameterCount: Int { parameters().reduce(0) { $0 + $1.value.count } }
 
     /// Switches this module and all descendants to training mode.
@@ -104,57 +124,11 @@ open class Module {
         return d
     }
 
-    /// Replaces parameters and buffers from `state`. With `strict`, missing or unexpected names are
-    /// errors; shapes must always match. Nothing changes unless every entry is valid.
-    public func loadStateDict(_ state: [String: Tensor], strict: Bool = true) throws(ModuleError) {
-        let params = namedParameters(), buffers = namedBuffers()
-        let known = Set(params.map(\.0) + buffers.map(\.0))
-        if strict {
-            let missing = known.subtracting(state.keys).sorted()
-            let unexpected = Set(state.keys).subtracting(known).sorted()
-            if !missing.isEmpty || !unexpected.isEmpty { throw .keyMismatch(missing: missing, unexpected: unexpected) }
-        }
-        for (n, p) in params { if let t = state[n], t.shape != p.shape { throw .shapeMismatch(name: n, expected: p.shape, actual: t.shape) } }
-        for (n, b) in buffers { if let t = state[n], t.shape != b.value.shape { throw .shapeMismatch(name: n, expected: b.value.shape, actual: t.shape) } }
-        for (n, p) in params { if let t = state[n] { p.value = t.contiguousCopy() } }
-        for (n, b) in buffers { if let t = state[n] { b.value = t.contiguousCopy() } }
-    }
-
     /// Saves the state dict as a safetensors file (atomically), loadable by PyTorch's `safetensors`.
     /// Throws `NonFiniteWeightsError` (writing nothing) when a parameter holds NaN or ±inf.
     public func save(to url: URL, metadata: [String: String] = [:]) throws {
         try checkWeightsFinite()
         try SafeTensors.save(stateDict(), metadata: metadata, to: url)
-    }
-
-    /// Loads parameters and buffers from a safetensors file, validating names and shapes.
-    ///
-    /// Parameters must be floating point; buffers may also be integers (PyTorch stores BatchNorm's
-    /// `num_batches_tracked` as int64), which are converted to Float. Every value must be finite
-    /// (`SafeTensorsError.nonFinite` names the tensor). A training checkpoint's verified `model.`
-    /// part is loaded as weights.
-    public func load(from url: URL, strict: Bool = true) throws {
-        let archive = try SafeTensors.load(from: url)
-        if archive.metadata[Checkpoint.metadataKey] != nil { return try loadCheckpointWeights(from: url, strict: strict) }
-        var state: [String: Tensor] = [:]
-        let bufferNames = Set(namedBuffers().map(\.0))
-        let expected = Dictionary(uniqueKeysWithValues: (namedParameters().map { ($0.0, $0.1.shape) }) + namedBuffers().map { ($0.0, $0.1.value.shape) })
-        for name in archive.names {
-            if let shape = expected[name] {
-                if bufferNames.contains(name), let entry = archive.entries[name],
-                   [.i64, .i32, .i8, .u8, .bool].contains(entry.dtype) {
-                    guard entry.shape == shape else {
-                        throw SafeTensorsError.mismatch("tensor '\(name)' has shape \(entry.shape) in the file but the model expects \(shape)")
-                    }
-                    state[name] = try archive.tensor(name)
-                } else {
-                    state[name] = try archive.tensor(name, expectedShape: shape)
-                }
-            }
-            else if strict { throw ModuleError.keyMismatch(missing: [], unexpected: [name]) }
-        }
-        try Self.requireFinite(state, path: url.path)
-        try loadStateDict(state, strict: strict)
     }
 }
 
@@ -164,6 +138,9 @@ public enum ModuleError: Error, CustomStringConvertible, Equatable {
     case keyMismatch(missing: [String], unexpected: [String])
     /// A tensor whose shape differs from the model's.
     case shapeMismatch(name: String, expected: [Int], actual: [Int])
+    /// Several problems at once (more than one shape mismatch, or shape and key mismatches):
+    /// every missing key, every unexpected key and every shape mismatch of the load.
+    case incompatible(IncompatibleKeys)
 
     /// Human-readable explanation.
     public var description: String {
@@ -175,6 +152,8 @@ public enum ModuleError: Error, CustomStringConvertible, Equatable {
             return "state dict does not match the model (" + parts.joined(separator: "; ") + ")"
         case .shapeMismatch(let name, let expected, let actual):
             return "state dict entry '\(name)' has shape \(actual) but the model expects \(expected)"
+        case .incompatible(let keys):
+            return "state dict does not match the model (\(keys.problems.joined(separator: "; ")))"
         }
     }
 }

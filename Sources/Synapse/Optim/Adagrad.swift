@@ -30,6 +30,13 @@ public final class Adagrad: Optimizer {
         self.eps = eps
     }
 
+    /// Creates the optimizer with PyTorch's `lr` label: `Adagrad(model.parameters(), lr: 0.01)`.
+    public convenience init(_ parameters: [Parameter], lr: Float, lrDecay: Float = 0, weightDecay: Float = 0,
+                            initialAccumulatorValue: Float = 0, eps: Float = 1e-10) {
+        self.init(parameters, learningRate: lr, lrDecay: lrDecay, weightDecay: weightDecay,
+                  initialAccumulatorValue: initialAccumulatorValue, eps: eps)
+    }
+
     /// Applies one update.
     public func step() {
         for (i, p) in parameters.enumerated() {

@@ -29,6 +29,13 @@ public class Adam: Optimizer, MomentumScheduling {
                   weightDecay: weightDecay, amsgrad: amsgrad, decoupled: false)
     }
 
+    /// Creates the optimizer with PyTorch's `lr` label: `Adam(model.parameters(), lr: 1e-3)`.
+    public convenience init(_ parameters: [Parameter], lr: Float, betas: (Float, Float) = (0.9, 0.999),
+                            eps: Float = 1e-8, weightDecay: Float = 0, amsgrad: Bool = false) {
+        self.init(parameters: parameters, learningRate: lr, betas: betas, eps: eps,
+                  weightDecay: weightDecay, amsgrad: amsgrad, decoupled: false)
+    }
+
     /// The one designated initialiser; `decoupled` selects AdamW's weight decay.
     init(parameters: [Parameter], learningRate: Float, betas: (Float, Float), eps: Float, weightDecay: Float,
          amsgrad: Bool, decoupled: Bool) {
@@ -114,6 +121,13 @@ public final class AdamW: Adam {
                             eps: Float = 1e-8, weightDecay: Float = 0.01, amsgrad: Bool = false) {
         self.init(parameters: parameters, learningRate: learningRate, betas: betas, eps: eps,
                    weightDecay: weightDecay, amsgrad: amsgrad, decoupled: true)
+    }
+
+    /// Creates the optimizer with PyTorch's `lr` label: `AdamW(model.parameters(), lr: 1e-3)`.
+    public convenience init(_ parameters: [Parameter], lr: Float, betas: (Float, Float) = (0.9, 0.999),
+                            eps: Float = 1e-8, weightDecay: Float = 0.01, amsgrad: Bool = false) {
+        self.init(parameters: parameters, learningRate: lr, betas: betas, eps: eps,
+                  weightDecay: weightDecay, amsgrad: amsgrad, decoupled: true)
     }
 }
 

@@ -33,6 +33,13 @@ public final class RMSprop: Optimizer, MomentumScheduling {
         self.centered = centered
     }
 
+    /// Creates the optimizer with PyTorch's `lr` label: `RMSprop(model.parameters(), lr: 0.01)`.
+    public convenience init(_ parameters: [Parameter], lr: Float, alpha: Float = 0.99, eps: Float = 1e-8,
+                            weightDecay: Float = 0, momentum: Float = 0, centered: Bool = false) {
+        self.init(parameters, learningRate: lr, alpha: alpha, eps: eps, weightDecay: weightDecay,
+                  momentum: momentum, centered: centered)
+    }
+
     /// The momentum factor, as cycled by one-cycle schedules.
     public var scheduledMomentum: Float {
         get { momentum }

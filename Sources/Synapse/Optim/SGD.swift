@@ -28,6 +28,13 @@ public final class SGD: Optimizer, MomentumScheduling {
         self.nesterov = nesterov
     }
 
+    /// Creates the optimizer with PyTorch's `lr` label: `SGD(model.parameters(), lr: 0.1)`.
+    public convenience init(_ parameters: [Parameter], lr: Float, momentum: Float = 0, dampening: Float = 0,
+                            weightDecay: Float = 0, nesterov: Bool = false) {
+        self.init(parameters, learningRate: lr, momentum: momentum, dampening: dampening,
+                  weightDecay: weightDecay, nesterov: nesterov)
+    }
+
     /// Applies one update.
     public func step() {
         for (i, p) in parameters.enumerated() {

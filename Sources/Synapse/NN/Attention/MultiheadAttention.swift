@@ -12,6 +12,9 @@ import Foundation
 /// Masks are **additive float masks** (0 keeps, −∞ forbids; see `attentionMask(blocking:)` to
 /// convert PyTorch's boolean masks, where true = may not attend).
 public final class MultiheadAttention: Module {
+    /// Constructor arguments shown by `print(model)`.
+    public override var extraDescription: String { "embedDim: \(embedDim), numHeads: \(numHeads)" + (inProjBias == nil ? ", bias: false" : "") + (batchFirst ? ", batchFirst" : "") }
+
     /// Model width E.
     public let embedDim: Int
     /// Number of heads (divides `embedDim`).
@@ -50,6 +53,21 @@ public final class MultiheadAttention: Module {
     /// PyTorch names: `in_proj_weight`, `in_proj_bias`.
     public override func namedLocalParameters() -> [(String, Parameter)] {
         [("in_proj_weight", inProjWeight)] + (inProjBias.map { [("in_proj_bias", $0)] } ?? [])
+    }
+
+    /// Accepts the input projection as PyTorch's separate `q_proj_weight`, `k_proj_weight` and
+    /// `v_proj_weight` (what `nn.MultiheadAttention` saves when `kdim`/`vdim` differ from
+    /// `embed_dim`; each [E, E] here) and, for mapped Hugging Face checkpoints, separate
+    /// `q_proj_bias`/`k_proj_bias`/`v_proj_bias`: the three are packed into `in_proj_weight` /
+    /// `in_proj_bias` when the packed entry is absent.
+    public override func adaptStateDict(_ state: inout [String: Tensor], prefix: String) {
+        for (packed, part) in [("in_proj_weight", "weight"), ("in_proj_bias", "bias")] {
+            let names = ["q", "k", "v"].map { prefix + $0 + "_proj_" + part }
+            guard state[prefix + packed] == nil, let q = state[names[0]], let k = state[names[1]], let v = state[names[2]],
+                  q.shape.dropFirst() == k.shape.dropFirst(), q.shape.dropFirst() == v.shape.dropFirst() else { continue }
+            state[prefix + packed] = Tensor.cat([q, k, v], dim: 0)
+            for name in names { state[name] = nil }
+        }
     }
 
     /// PyTorch names: `out_proj` (the dropout holds no state).

@@ -8,6 +8,9 @@ public final class ReLU: Module, Layer {
 
 /// Leaky ReLU with a negative slope.
 public final class LeakyReLU: Module, Layer {
+    /// Constructor arguments shown by `print(model)`.
+    public override var extraDescription: String { "negativeSlope: \(negativeSlope)" }
+
     /// Slope for x < 0.
     public let negativeSlope: Float
     /// Creates the activation.
@@ -82,6 +85,9 @@ public final class Softplus: Module, Layer {
 
 /// Softmax along a dimension.
 public final class Softmax: Module, Layer {
+    /// Constructor arguments shown by `print(model)`.
+    public override var extraDescription: String { "dim: \(dim)" }
+
     /// The dimension normalised.
     public let dim: Int
     /// Creates the layer.
@@ -92,6 +98,9 @@ public final class Softmax: Module, Layer {
 
 /// Log-softmax along a dimension.
 public final class LogSoftmax: Module, Layer {
+    /// Constructor arguments shown by `print(model)`.
+    public override var extraDescription: String { "dim: \(dim)" }
+
     /// The dimension normalised.
     public let dim: Int
     /// Creates the layer.
@@ -110,6 +119,9 @@ public final class Identity: Module, Layer {
 
 /// Flattens dimensions `startDim...endDim` (PyTorch `nn.Flatten`, default: all but the batch).
 public final class Flatten: Module, Layer {
+    /// Constructor arguments shown by `print(model)`.
+    public override var extraDescription: String { "startDim: \(startDim), endDim: \(endDim)" }
+
     /// First dimension merged.
     public let startDim: Int
     /// Last dimension merged.

@@ -16,6 +16,9 @@
 /// `num_batches_tracked` (when `trackRunningStats`). `num_batches_tracked` is a scalar stored as
 /// Float (PyTorch stores int64; loading such a file converts it).
 public class BatchNorm: Module, Layer {
+    /// Constructor arguments shown by `print(model)`.
+    public override var extraDescription: String { "\(numFeatures), eps: \(eps)" + (momentum.map { ", momentum: \($0)" } ?? "") + (weight == nil ? ", affine: false" : "") }
+
     /// Number of channels C.
     public let numFeatures: Int
     /// Added to the variance before the square root.

@@ -1,6 +1,9 @@
 /// 2-D convolution layer (PyTorch `nn.Conv2d`): weight [out, in/groups, kh, kw], bias [out].
 /// Default initialisation matches PyTorch: U(±1/√fanIn) for weight and bias, fanIn = in/groups·kh·kw.
 public final class Conv2d: Module, Layer {
+    /// Constructor arguments shown by `print(model)`.
+    public override var extraDescription: String { "\(weight.shape[1] * groups) → \(weight.shape[0]), kernelSize: \(weight.shape[2])×\(weight.shape[3]), stride: \(stride.0)×\(stride.1), padding: \(padding.0)×\(padding.1)" + (groups == 1 ? "" : ", groups: \(groups)") + (bias == nil ? ", bias: false" : ", bias") }
+
     /// [out, in/groups, kh, kw].
     public let weight: Parameter
     /// [out], or nil.
@@ -46,6 +49,9 @@ public final class Conv2d: Module, Layer {
 
 /// 1-D convolution layer (PyTorch `nn.Conv1d`): weight [out, in/groups, k], bias [out].
 public final class Conv1d: Module, Layer {
+    /// Constructor arguments shown by `print(model)`.
+    public override var extraDescription: String { "\(weight.shape[1] * groups) → \(weight.shape[0]), kernelSize: \(weight.shape[2]), stride: \(stride), padding: \(padding)" + (groups == 1 ? "" : ", groups: \(groups)") + (bias == nil ? ", bias: false" : ", bias") }
+
     /// [out, in/groups, k].
     public let weight: Parameter
     /// [out], or nil.

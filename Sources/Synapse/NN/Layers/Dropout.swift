@@ -1,6 +1,9 @@
 /// Randomly zeroes elements with probability `p` during training and scales the rest by 1/(1−p)
 /// (inverted dropout, as PyTorch); the identity in evaluation mode.
 public final class Dropout: Module, Layer {
+    /// Constructor arguments shown by `print(model)`.
+    public override var extraDescription: String { "p: \(p)" }
+
     /// Probability of zeroing an element.
     public let p: Float
     private let generator: RandomGenerator
@@ -11,6 +14,11 @@ public final class Dropout: Module, Layer {
         self.p = p
         self.generator = generator
         super.init()
+    }
+
+    /// Creates the layer, PyTorch's positional spelling (`Dropout(0.2)`).
+    public convenience init(_ p: Float, generator: RandomGenerator = .global) {
+        self.init(p: p, generator: generator)
     }
 
     /// Applies dropout in training mode; returns `x` in evaluation mode.

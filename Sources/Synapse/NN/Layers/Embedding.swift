@@ -5,6 +5,9 @@
 /// gradients of repeated indices accumulate. Indices outside 0..<numEmbeddings stop the program
 /// with a message naming the layer, the index and the table size.
 public final class Embedding: Module {
+    /// Constructor arguments shown by `print(model)`.
+    public override var extraDescription: String { "\(numEmbeddings), \(embeddingDim)" + (paddingIndex.map { ", paddingIndex: \($0)" } ?? "") }
+
     /// [numEmbeddings, embeddingDim] (state-dict name `weight`).
     public let weight: Parameter
     /// The row that is zero at initialisation and gets no gradient (normalised to 0..<numEmbeddings), or nil.

@@ -46,6 +46,9 @@ func layerNormComposite(_ x: Tensor, normalizedShape: [Int], weight: Tensor? = n
 /// Parameters (PyTorch state-dict names): `weight` (initialised to ones) and `bias` (zeros), both of
 /// shape `normalizedShape`; absent when `elementwiseAffine` is false (`bias` also when `bias` is false).
 public final class LayerNorm: Module, Layer {
+    /// Constructor arguments shown by `print(model)`.
+    public override var extraDescription: String { "\(normalizedShape), eps: \(eps)" + (weight == nil ? ", elementwiseAffine: false" : "") }
+
     /// The trailing dimensions normalised over.
     public let normalizedShape: [Int]
     /// Added to the variance for numerical stability.

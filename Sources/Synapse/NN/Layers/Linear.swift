@@ -3,6 +3,9 @@
 /// `weight` is [outFeatures, inFeatures] and `bias` [outFeatures], as in PyTorch's state dict.
 /// Default initialisation matches PyTorch: weight Kaiming-uniform with a = √5 (U(±1/√in)), bias U(±1/√in).
 public final class Linear: Module, Layer {
+    /// Constructor arguments shown by `print(model)`.
+    public override var extraDescription: String { "\(inFeatures) → \(outFeatures)" + (bias == nil ? ", bias: false" : ", bias") }
+
     /// [outFeatures, inFeatures].
     public let weight: Parameter
     /// [outFeatures], or nil without bias.

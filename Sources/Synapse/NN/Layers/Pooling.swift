@@ -1,5 +1,8 @@
 /// 2-D max pooling (PyTorch `nn.MaxPool2d`); stride defaults to the kernel size.
 public final class MaxPool2d: Module, Layer {
+    /// Constructor arguments shown by `print(model)`.
+    public override var extraDescription: String { "kernelSize: \(kernelSize.0)×\(kernelSize.1), stride: \(stride.0)×\(stride.1)" + (padding == (0, 0) ? "" : ", padding: \(padding.0)×\(padding.1)") }
+
     /// Window size.
     public let kernelSize: (Int, Int)
     /// Window step.
@@ -21,6 +24,11 @@ public final class MaxPool2d: Module, Layer {
         super.init()
     }
 
+    /// Creates the layer with a square window, PyTorch's positional spelling (`MaxPool2d(2)`).
+    public convenience init(_ kernelSize: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1, ceilMode: Bool = false) {
+        self.init(kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode)
+    }
+
     /// Pools [N, C, H, W].
     public func callAsFunction(_ x: Tensor) -> Tensor {
         maxPool2d(x, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode)
@@ -29,6 +37,9 @@ public final class MaxPool2d: Module, Layer {
 
 /// 2-D average pooling (PyTorch `nn.AvgPool2d`); stride defaults to the kernel size.
 public final class AvgPool2d: Module, Layer {
+    /// Constructor arguments shown by `print(model)`.
+    public override var extraDescription: String { "kernelSize: \(kernelSize.0)×\(kernelSize.1), stride: \(stride.0)×\(stride.1)" + (padding == (0, 0) ? "" : ", padding: \(padding.0)×\(padding.1)") }
+
     /// Window size.
     public let kernelSize: (Int, Int)
     /// Window step.
@@ -50,6 +61,12 @@ public final class AvgPool2d: Module, Layer {
         super.init()
     }
 
+    /// Creates the layer with a square window, PyTorch's positional spelling (`AvgPool2d(2)`).
+    public convenience init(_ kernelSize: Int, stride: Int? = nil, padding: Int = 0, ceilMode: Bool = false,
+                            countIncludePad: Bool = true) {
+        self.init(kernelSize: kernelSize, stride: stride, padding: padding, ceilMode: ceilMode, countIncludePad: countIncludePad)
+    }
+
     /// Pools [N, C, H, W].
     public func callAsFunction(_ x: Tensor) -> Tensor {
         avgPool2d(x, kernelSize: kernelSize, stride: stride, padding: padding, ceilMode: ceilMode, countIncludePad: countIncludePad)
@@ -58,6 +75,9 @@ public final class AvgPool2d: Module, Layer {
 
 /// Adaptive average pooling to a fixed output size (PyTorch `nn.AdaptiveAvgPool2d`).
 public final class AdaptiveAvgPool2d: Module, Layer {
+    /// Constructor arguments shown by `print(model)`.
+    public override var extraDescription: String { "\(outputSize.0)×\(outputSize.1)" }
+
     /// Output height and width.
     public let outputSize: (Int, Int)
 

@@ -13,7 +13,12 @@ public final class TensorBoardCallback: TrainingCallback {
     /// Close the writer when training ends (flushing and fsyncing the file).
     public let closeAtEnd: Bool
 
-    /// Logs to `writer`.
+    /// Logs to `writer`: pass `TensorBoardCallback(writer: try TensorBoardWriter(logDirectory: dir))`
+    /// in a `Trainer`'s callbacks, then run `tensorboard --logdir dir`.
+    /// - Parameters:
+    ///   - writer: the event file the scalars go to.
+    ///   - logBatches: also log every batch (`batch/<name>` at the global step).
+    ///   - closeAtEnd: close the writer when training ends; otherwise only flush it.
     public init(writer: TensorBoardWriter, logBatches: Bool = true, closeAtEnd: Bool = true) {
         self.writer = writer
         self.logBatches = logBatches
