@@ -1,5 +1,40 @@
 import Foundation
 
+/// A value that every access reads or writes under a recursive lock, an in-place modification
+/// included for its whole duration; `normalize` runs (under the lock) after every write.
+/// Recursive, because an update in place may read the same value again (a parameter's gradient)
+/// while it holds it.
+final class LockedValue<Value>: @unchecked Sendable {
+    private let lock = NSRecursiveLock()
+    private var stored: Value
+    private let normalize: @Sendable (inout Value) -> Void
+
+    init(_ value: Value, normalize: @escaping @Sendable (inout Value) -> Void = { _ in }) {
+        stored = value
+        self.normalize = normalize
+    }
+
+    var value: Value {
+        get {
+            lock.lock()
+            defer { lock.unlock() }
+            return stored
+        }
+        set {
+            lock.lock()
+            defer { lock.unlock() }
+            stored = newValue
+            normalize(&stored)
+        }
+        _modify {
+            lock.lock()
+            defer { lock.unlock() }
+            yield &stored
+            normalize(&stored)
+        }
+    }
+}
+
 /// A trainable tensor owned by a module (PyTorch `nn.Parameter`).
 ///
 /// A reference type so the module, the optimizer and the user all see the same value: the optimizer
@@ -12,35 +47,21 @@ import Foundation
 /// tensor, never a torn one (an in-place update of a buffer a reader still holds copies it first).
 /// Training itself — `backward()` through the same parameters from several threads at once — is not
 /// supported: one thread records and runs a tape (see `AutogradNode`).
-public final class Parameter: @unchecked Sendable {
-    // Recursive: an update in place may read the parameter again (its gradient) while it holds it.
-    private let lock = NSRecursiveLock()
-    private var stored: Tensor
+public final class Parameter: Sendable {
+    private let state: LockedValue<Tensor>
 
     /// The current value; always a leaf that requires gradients.
     public var value: Tensor {
-        get {
-            lock.lock()
-            defer { lock.unlock() }
-            return stored
-        }
-        set {
-            lock.lock()
-            defer { lock.unlock() }
-            stored = newValue
-            if !stored.requiresGrad { stored.requiresGrad = true }
-        }
-        _modify {
-            lock.lock()
-            defer { lock.unlock() }
-            yield &stored
-            if !stored.requiresGrad { stored.requiresGrad = true }
-        }
+        get { state.value }
+        set { state.value = newValue }
+        _modify { yield &state.value }
     }
 
     /// Wraps `value` as a trainable leaf.
     public init(_ value: Tensor) {
-        stored = value.detached().requiringGrad()
+        state = LockedValue(value.detached().requiringGrad()) { v in
+            if !v.requiresGrad { v.requiresGrad = true }
+        }
     }
 
     /// The gradient accumulated by the last `backward()` calls, or nil.
@@ -59,29 +80,16 @@ public final class Parameter: @unchecked Sendable {
 /// A non-trainable tensor saved with a module's state (e.g. batch-norm running statistics).
 ///
 /// Thread safety as for `Parameter`: every access to `value` holds the buffer's lock.
-public final class Buffer: @unchecked Sendable {
-    private let lock = NSRecursiveLock()
-    private var stored: Tensor
+public final class Buffer: Sendable {
+    private let state: LockedValue<Tensor>
 
     /// The current value.
     public var value: Tensor {
-        get {
-            lock.lock()
-            defer { lock.unlock() }
-            return stored
-        }
-        set {
-            lock.lock()
-            defer { lock.unlock() }
-            stored = newValue
-        }
-        _modify {
-            lock.lock()
-            defer { lock.unlock() }
-            yield &stored
-        }
+        get { state.value }
+        set { state.value = newValue }
+        _modify { yield &state.value }
     }
 
     /// Wraps `value`.
-    public init(_ value: Tensor) { stored = value.detached() }
+    public init(_ value: Tensor) { state = LockedValue(value.detached()) }
 }
