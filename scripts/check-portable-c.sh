@@ -9,7 +9,10 @@ if [ ! -d /usr/aarch64-linux-gnu/include ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get install -y -qq libc6-dev-arm64-cross >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq libc6-dev-arm64-cross >/dev/null; }
 fi
-cc=$(command -v clang)
+# The Swift toolchain ships clang next to swift; any clang with an aarch64 back end will do.
+cc=$(command -v clang || true)
+[ -n "$cc" ] || cc="$(dirname "$(readlink -f "$(command -v swift)")")/clang"
+[ -x "$cc" ] || { echo "check-portable-c: no clang found (install a Swift toolchain or clang)" >&2; exit 1; }
 status=0
 for f in Sources/CKernels/*.c; do
     "$cc" --target=aarch64-linux-gnu --sysroot=/usr/aarch64-linux-gnu -isystem /usr/aarch64-linux-gnu/include \
