@@ -18,12 +18,9 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, activation: Linea
         && weight.rank == 2 && weight.isContiguous && x.shape.last == weight.shape[1] {
         return SmallLinear.apply(x, weight: weight, bias: bias, relu: activation == .relu)
     }
-    // oneDNN's fused ReLU post-op maps NaN to 0 (a diverged model would evaluate as if fine), so
-    // ReLU runs as our NaN-propagating kernel on the GEMM's result: one pass over the output, small
-    // next to the GEMM's k-fold work.
     if !recording && weight.rank == 2 && x.rank >= 1 && x.shape.last == weight.shape[1],
-       let y = PrimitiveLinear.apply(x, weight: weight, bias: bias, relu: false) {
-        return activation == .relu ? relu(y) : y
+       let y = PrimitiveLinear.apply(x, weight: weight, bias: bias, relu: activation == .relu) {
+        return y
     }
     let y = affine(x, weight: weight, bias: bias)
     return activation == .relu ? relu(y) : y

@@ -1,7 +1,10 @@
 import CDNNLPrimitives
+import CKernels
 
-/// Batched inference path of `linear`: one cached oneDNN matmul primitive computes product, bias and
-/// ReLU together (post-ops), with W read in place as the transposed [in, out] operand.
+/// Batched inference path of `linear`: one cached oneDNN matmul primitive computes product and bias
+/// (post-op), with W read in place as the transposed [in, out] operand. ReLU is not a oneDNN post-op
+/// here: oneDNN's maps NaN to 0, so a diverged model would evaluate as if fine. Our NaN-propagating
+/// ReLU kernel runs in place on the fresh output instead (one pass, no extra buffer).
 enum PrimitiveLinear {
     static func apply(_ x: Tensor, weight: Tensor, bias: Tensor?, relu: Bool) -> Tensor? {
         let (n, k) = (weight.shape[0], weight.shape[1])
@@ -13,12 +16,13 @@ enum PrimitiveLinear {
         // B = Wᵀ [k, n]: element (r, c) is W[c, r]. Weights used repeatedly run on a pre-packed copy.
         let packedKey = DNNLPrimitiveCache.MatmulKey(m: m, n: n, k: k, aType: 0, aRowStride: k, aColStride: 1,
                                                      bType: 0, bRowStride: -1, bColStride: -1,
-                                                     bias: bc != nil, relu: relu, ldc: n)
+                                                     bias: bc != nil, relu: false, ldc: n)
         if case .success(let packedPrimitive) = DNNLPrimitiveCache.shared.matmul(packedKey),
            let packed = PackedWeightCache.shared.packed(w, key: packedKey, primitive: packedPrimitive) {
             var status: Int32 = 0
             let y = Tensor.produce(Array(x.shape.dropLast()) + [n]) { out in
                 status = syn_dnnl_matmul_execute(packedPrimitive.pointer, xc.basePointer, packed.buffer, bc?.basePointer, out)
+                if relu && status == 0 { reluInPlace(out, count: m * n) }
             }
             withExtendedLifetime((xc, packed, bc, packedPrimitive)) {}  // the handle too: eviction must not destroy it mid-call
             if status == 0 { return y }
@@ -26,14 +30,23 @@ enum PrimitiveLinear {
         let (bRow, bCol) = w.transposed ? (w.ld, 1) : (1, w.ld)
         let key = DNNLPrimitiveCache.MatmulKey(m: m, n: n, k: k, aType: 0, aRowStride: k, aColStride: 1,
                                                bType: 0, bRowStride: bRow, bColStride: bCol,
-                                               bias: bc != nil, relu: relu, ldc: n)
+                                               bias: bc != nil, relu: false, ldc: n)
         guard case .success(let handle) = DNNLPrimitiveCache.shared.matmul(key) else { return nil }
         var status: Int32 = 0
         let y = Tensor.produce(Array(x.shape.dropLast()) + [n]) { out in
             status = syn_dnnl_matmul_execute(handle.pointer, xc.basePointer, w.tensor.storage.pointer + w.tensor.offset,
                                              bc?.basePointer, out)
+            if relu && status == 0 { reluInPlace(out, count: m * n) }
         }
         withExtendedLifetime((xc, w, bc, handle)) {}
         return status == 0 ? y : nil
+    }
+
+    /// ReLU over `count` floats in place (NaN stays NaN, as in PyTorch).
+    private static func reluInPlace(_ p: UnsafeMutablePointer<Float>, count: Int) {
+        let sp = SendablePointer(p)
+        parallelChunks(count) { r in
+            syn_unary(SYN_RELU, sp.pointer + r.lowerBound, sp.pointer + r.lowerBound, r.count, 0, 0)
+        }
     }
 }
