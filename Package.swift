@@ -27,9 +27,32 @@ let package = Package(
             dependencies: ["CDNNL", "CDNNLPrimitives", "CKernels"],
             path: "Sources/SynapseCore"
         ),
+        // The library's layers, each importing only those below it (scripts/check-layering.py
+        // enforces it in CI): IO < NN < Optim; IO < Data; NN + Data < Eval, Models < Training < Jobs.
+        .target(name: "SynapseIO", dependencies: ["SynapseCore"], path: "Sources/SynapseIO"),
+        .target(name: "SynapseNN", dependencies: ["SynapseCore", "SynapseIO"], path: "Sources/SynapseNN"),
+        .target(name: "SynapseOptim", dependencies: ["SynapseCore", "SynapseNN", "CKernels"], path: "Sources/SynapseOptim"),
+        .target(name: "SynapseData", dependencies: ["SynapseCore", "SynapseIO", "CZlib"], path: "Sources/SynapseData"),
+        .target(name: "SynapseEval", dependencies: ["SynapseCore", "SynapseIO", "SynapseNN", "SynapseData"],
+                path: "Sources/SynapseEval"),
+        .target(name: "SynapseModels", dependencies: ["SynapseCore", "SynapseNN", "SynapseData"], path: "Sources/SynapseModels"),
+        .target(
+            name: "SynapseTraining",
+            dependencies: ["SynapseCore", "SynapseIO", "SynapseNN", "SynapseOptim", "SynapseData", "SynapseEval", "SynapseModels"],
+            path: "Sources/SynapseTraining"
+        ),
+        // Application jobs: the recipes behind the CLI (tabular training and evaluation, run files).
+        .target(
+            name: "SynapseJobs",
+            dependencies: ["SynapseCore", "SynapseIO", "SynapseNN", "SynapseOptim", "SynapseData", "SynapseEval",
+                           "SynapseModels", "SynapseTraining"],
+            path: "Sources/SynapseJobs"
+        ),
+        // The umbrella users import: `import Synapse` re-exports every layer.
         .target(
             name: "Synapse",
-            dependencies: ["SynapseCore", "CKernels", "CZlib"],
+            dependencies: ["SynapseCore", "SynapseIO", "SynapseNN", "SynapseOptim", "SynapseData", "SynapseEval",
+                           "SynapseModels", "SynapseTraining", "SynapseJobs"],
             path: "Sources/Synapse"
         ),
         .executableTarget(
@@ -63,7 +86,9 @@ let package = Package(
         ),
         .testTarget(
             name: "SynapseTests",
-            dependencies: ["Synapse"],
+            // The layers are named too: tests reach their internals with `@testable import`.
+            dependencies: ["Synapse", "SynapseCore", "SynapseIO", "SynapseNN", "SynapseOptim", "SynapseData", "SynapseEval",
+                           "SynapseModels", "SynapseTraining", "SynapseJobs"],
             path: "Tests/SynapseTests",
             resources: [.copy("Fixtures")]
         ),

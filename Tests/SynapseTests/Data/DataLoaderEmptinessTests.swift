@@ -1,5 +1,6 @@
 import Testing
 @testable import Synapse
+@testable import SynapseData
 
 /// Loaders that would yield no batch are reported by the data layer instead of training nothing.
 @Suite struct DataLoaderEmptinessTests {

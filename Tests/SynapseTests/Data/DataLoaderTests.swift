@@ -1,5 +1,7 @@
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseData
 
 @Suite struct DataLoaderTests {
     @Test func batchCountsAndSizes() {

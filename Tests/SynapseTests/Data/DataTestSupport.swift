@@ -1,5 +1,6 @@
 import Foundation
 @testable import Synapse
+@testable import SynapseData
 
 /// A fresh temporary directory, removed by `remove()`.
 struct TemporaryDirectory {

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseData
 
 @Suite struct GzipDataTests {
     private func sample(_ n: Int) -> [UInt8] {

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseData
 
 /// Hostile IDX and gzip input: bombs, forged headers, truncation, trailing data, image shapes that
 /// do not fit the model. Each must be a typed error naming the file, never a trap or a huge allocation.

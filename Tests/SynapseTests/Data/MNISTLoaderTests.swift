@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseData
 
 /// The MNIST-style loaders on small synthetic files.
 @Suite struct MNISTLoaderTests {

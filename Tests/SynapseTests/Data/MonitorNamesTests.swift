@@ -1,5 +1,7 @@
 import Testing
 @testable import Synapse
+@testable import SynapseEval
+@testable import SynapseTraining
 
 /// Monitor names are checked against the epoch logs a run writes.
 @Suite struct MonitorNamesTests {

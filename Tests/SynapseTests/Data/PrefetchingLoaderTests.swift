@@ -1,6 +1,8 @@
 import Synchronization
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseData
 
 @Suite struct PrefetchingLoaderTests {
     /// Counts how many batches a dataset has gathered.

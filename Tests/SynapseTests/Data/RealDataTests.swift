@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseData
 
 extension RealDataSuite {
     /// Loads the real datasets when they are installed on this machine.

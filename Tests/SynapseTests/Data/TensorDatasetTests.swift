@@ -1,5 +1,7 @@
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseData
 
 @Suite struct TensorDatasetTests {
     /// 5 examples of shape [2, 3]; element j of example i is 100 i + j.

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseData
 
 struct TextCorpusTests {
     @Test func vocabularyIsTheDistinctBytesInAscendingOrder() throws {

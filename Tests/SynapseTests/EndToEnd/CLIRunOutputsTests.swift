@@ -1,6 +1,9 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseIO
+@testable import SynapseData
 
 extension RealDataSuite {
     /// The built `synapse` tool's run directories, output checks, metadata-driven `evaluate`,

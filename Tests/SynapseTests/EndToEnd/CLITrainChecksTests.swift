@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseData
 
 extension RealDataSuite {
     /// `synapse train` checks that run before training (image shapes, `--eval-batches`, `--monitor`)

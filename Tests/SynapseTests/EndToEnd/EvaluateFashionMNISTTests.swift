@@ -1,6 +1,12 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseOptim
+@testable import SynapseData
+@testable import SynapseEval
+@testable import SynapseModels
+@testable import SynapseTraining
 
 extension RealDataSuite {
     /// `synapse evaluate` end to end on real Fashion-MNIST: a quickly trained MLP is saved, reloaded

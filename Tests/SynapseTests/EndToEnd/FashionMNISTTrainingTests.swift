@@ -1,6 +1,12 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseOptim
+@testable import SynapseData
+@testable import SynapseEval
+@testable import SynapseModels
+@testable import SynapseTraining
 
 extension Tag {
     /// End-to-end training runs (seconds to minutes in release builds); still run in CI.

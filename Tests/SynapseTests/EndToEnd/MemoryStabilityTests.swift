@@ -1,6 +1,11 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseNN
+@testable import SynapseOptim
+@testable import SynapseData
+@testable import SynapseModels
 
 extension RealDataSuite {
     /// Memory must stay flat over a long W2 run: the tape is freed by every backward pass, optimizer

@@ -4,6 +4,9 @@ import Glibc
 #endif
 import Testing
 @testable import Synapse
+@testable import SynapseIO
+@testable import SynapseData
+@testable import SynapseTraining
 
 extension RealDataSuite {
     /// The built `synapse` tool: a tabular run killed with SIGKILL after its first checkpoint and

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseData
+@testable import SynapseModels
 
 extension RealDataSuite {
     /// Full-size training steps on real Fashion-MNIST batches, compared step by step with float64

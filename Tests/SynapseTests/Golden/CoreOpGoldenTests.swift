@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
 
 /// Every differentiable core op against PyTorch (float64 reference, see Fixtures/golden/manifest.json):
 /// forward values, integer indices and input gradients.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
 
 /// The autodiff tape's semantics: accumulation, clearing, detaching, no-grad mode, explicit
 /// upstream gradients, and value semantics of tensors.

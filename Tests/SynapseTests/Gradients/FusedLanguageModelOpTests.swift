@@ -2,6 +2,8 @@ import Foundation
 import Synchronization
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseNN
 
 /// The fused ops behind the language-model layers — cross-entropy rows, causal softmax, layer norm
 /// rows and the LSTM time loop — against finite differences and against the composite formulas

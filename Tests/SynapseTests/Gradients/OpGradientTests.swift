@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
 
 /// One differentiable op with seeded inputs, for the finite-difference check.
 struct GradientCase: Sendable, CustomTestStringConvertible {

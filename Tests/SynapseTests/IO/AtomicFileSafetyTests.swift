@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseIO
 
 /// The error `body` throws, or nil.
 private func atomicError(_ body: () throws -> Void) -> AtomicFileError? {

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseIO
 
 @Suite("IO: atomic file writes")
 struct IOAtomicFileTests {

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseIO
+@testable import SynapseModels
 
 @Suite("IO: weights with NaN or infinity are refused on load")
 struct NonFiniteWeightsTests {

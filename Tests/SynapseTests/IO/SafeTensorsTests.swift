@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseIO
 
 /// A safetensors file built by hand: 8-byte little-endian header length, the header text, the data.
 private func rawFile(header: String, data: Data = Data(), declaredLength: UInt64? = nil) -> Data {

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseIO
 
 /// Bytes of a safetensors file: the length field (`declaredLength` or the header's real length), header, data.
 private func file(_ header: String, data: Data = Data(), declaredLength: UInt64? = nil) -> Data {

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseEval
 
 /// Ties, absent classes, zero division and bad input. Expected values come from scikit-learn 1.9
 /// (printed by `Benchmarks/reference/metrics_edge_cases.py`).

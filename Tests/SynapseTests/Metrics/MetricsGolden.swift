@@ -1,5 +1,6 @@
 import Foundation
 @testable import Synapse
+@testable import SynapseCore
 
 /// The scikit-learn reference file `Fixtures/metrics/metrics.json` (copied from the project's
 /// golden set): input data and, per metric, the call that produced the value.

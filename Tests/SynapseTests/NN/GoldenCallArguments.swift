@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseOptim
 
 /// Keyword arguments of a manifest case's PyTorch `call` string, e.g.
 /// `torch.optim.Adam([w, b], lr=0.01, betas=(0.9, 0.999), amsgrad=False)` gives

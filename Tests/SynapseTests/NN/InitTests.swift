@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseNN
 
 /// Statistical checks of the initialisers on large tensors (≥ 131 072 samples).
 ///

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseIO
+@testable import SynapseNN
 
 /// `Linear` against `torch.nn.Linear(6, 4)` (Fixtures/golden/linear.safetensors): the PyTorch
 /// parameters are loaded into the layer, then the output and the gradients of the input, the weight

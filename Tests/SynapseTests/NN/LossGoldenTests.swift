@@ -1,6 +1,9 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseIO
+@testable import SynapseNN
 
 /// The losses of `NN/Losses` against PyTorch (forward value and gradient with respect to the input;
 /// see Fixtures/golden/manifest.json). Hyper-parameters (β, δ, label smoothing) are read from the

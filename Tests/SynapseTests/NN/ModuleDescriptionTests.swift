@@ -1,5 +1,8 @@
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseNN
+@testable import SynapseData
 
 private final class Classifier: Module, Layer {
     let features = Sequential { Conv2d(1, 8, kernelSize: 3, padding: 1); ReLU(); MaxPool2d(2) }

@@ -1,6 +1,11 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseIO
+@testable import SynapseNN
+@testable import SynapseOptim
+@testable import SynapseModels
 
 /// A custom model: parameters are discovered from its stored properties.
 private final class Net: Module, Layer {

@@ -1,5 +1,7 @@
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseNN
 
 struct ResidualTests {
     @Test func addsTheSkipPathAndNamesParametersLikePyTorch() {

@@ -1,5 +1,7 @@
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseNN
 
 /// `Sequential` fuses Linear→ReLU pairs; results and gradients must equal the unfused composition.
 struct SequentialFusionTests {

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseIO
+@testable import SynapseNN
 
 /// Swift names that differ from the checkpoint's: a wrapper and an override.
 private final class Renamed: Module {

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseIO
+@testable import SynapseNN
+@testable import SynapseOptim
 
 @Suite("Optim: gradient clipping and weight penalties")
 struct GradientClippingTests {

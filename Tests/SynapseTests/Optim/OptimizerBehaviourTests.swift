@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseIO
+@testable import SynapseNN
+@testable import SynapseOptim
 
 /// Kinds of optimizer exercised by the behaviour tests, each with non-trivial settings.
 enum OptimizerKind: String, CaseIterable, Sendable, CustomTestStringConvertible {

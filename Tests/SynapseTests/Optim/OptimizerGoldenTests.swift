@@ -1,6 +1,9 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseIO
+@testable import SynapseNN
+@testable import SynapseOptim
 
 /// One optimizer case of the manifest and how to build the Synapse optimizer from its `call`.
 struct OptimizerGoldenCase: Sendable, CustomTestStringConvertible {

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseNN
+@testable import SynapseOptim
 
 /// `Fixtures/schedules/schedules.json`: the learning rate PyTorch's schedulers give over 30 steps.
 struct ScheduleGolden: Decodable {

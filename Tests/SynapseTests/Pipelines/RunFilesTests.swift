@@ -1,6 +1,11 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseIO
+@testable import SynapseModels
+@testable import SynapseTraining
+@testable import SynapseJobs
 
 /// Run files written by the library without real data: the history appended per epoch, and
 /// weights metadata that must be refused with a typed error instead of trapping.

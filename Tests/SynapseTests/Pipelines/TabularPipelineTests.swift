@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseData
+@testable import SynapseEval
+@testable import SynapseJobs
 
 /// Whether `relativePath` is installed among the Python packages.
 private func installed(_ relativePath: String) -> Bool {

@@ -1,6 +1,11 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseData
+@testable import SynapseEval
+@testable import SynapseModels
+@testable import SynapseJobs
 
 /// `TabularTestMetrics` refuses an empty test split instead of reporting accuracy 0 or NaN errors.
 @Suite struct TabularTestMetricsTests {

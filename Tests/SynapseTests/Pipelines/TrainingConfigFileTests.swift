@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseJobs
 
 /// `synapse train --config FILE`: JSON keys mirror the flags, explicit flags win, bad files are
 /// typed errors naming the file and the key.

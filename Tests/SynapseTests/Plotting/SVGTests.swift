@@ -4,6 +4,8 @@ import FoundationXML
 #endif
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseEval
 
 /// Parses SVG text as XML and records element names, so tests can check both well-formedness and content.
 final class SVGStructure: NSObject, XMLParserDelegate {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseEval
 
 @Suite struct EvaluationReportTests {
     static func sampleReport() throws -> EvaluationReport {

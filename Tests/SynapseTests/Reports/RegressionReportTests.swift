@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseEval
 
 /// `RegressionReport`: metrics beside baselines, slices with the worst (highest MAE) marked, plot.
 @Suite struct RegressionReportTests {

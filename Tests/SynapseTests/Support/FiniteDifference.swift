@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
 
 /// Gradient checking against finite differences.
 ///

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseIO
 
 // Harness for the PyTorch golden files in Fixtures/golden (see manifest.json there): it loads a
 // case, feeds its inputs to a Synapse closure, and compares outputs and gradients with the

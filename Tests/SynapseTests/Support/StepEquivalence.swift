@@ -1,6 +1,11 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseIO
+@testable import SynapseNN
+@testable import SynapseOptim
+@testable import SynapseData
 
 /// Trains `model` with Adam (lr 1e-3) on the Fashion-MNIST batches stored in a PyTorch fixture
 /// (`Fixtures/training/<fixture>.safetensors`, made by `Benchmarks/reference/steps_fixture.py --workload W2|W3`) from the

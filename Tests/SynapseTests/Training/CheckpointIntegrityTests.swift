@@ -1,6 +1,12 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseIO
+@testable import SynapseNN
+@testable import SynapseOptim
+@testable import SynapseModels
+@testable import SynapseTraining
 
 /// A checkpoint of a small real model after two Adam steps, with callback state and history.
 private func sampleCheckpoint() -> (Checkpoint, MLPClassifier) {
@@ -152,6 +158,21 @@ struct CheckpointIntegrityTests {
         bytes[bytes.count - 2] ^= 1
         try bytes.write(to: url)
         #expect(throws: CheckpointError.self) { try fresh.load(from: url) }
+    }
+
+    @Test("a checkpoint of another format version is refused by name, by resume and by Module.load alike")
+    func otherVersionRefused() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let (c, _) = sampleCheckpoint()
+        let old = try forged(try c.encoded()) { $0["version"] = 1 }
+        #expect(decodeError(old) == .mismatch(path: "<memory>", reason: "format version 1, this build reads version 2"))
+        let url = dir.file("v1.safetensors")
+        try old.write(to: url)
+        let fresh = MLPClassifier(inputSize: 5, hiddenSizes: [4], classes: 3, generator: RandomGenerator(seed: 99))
+        #expect(throws: CheckpointError.mismatch(path: url.path, reason: "format version 1, this build reads version 2")) {
+            try fresh.load(from: url)
+        }
     }
 
     @Test("a checkpoint holds no paths: moved to another directory it resumes")

@@ -1,6 +1,12 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseOptim
+@testable import SynapseData
+@testable import SynapseModels
+@testable import SynapseTraining
+@testable import SynapseJobs
 
 extension RealDataSuite {
     /// The reproductions from the hardening issue, on the real data and through the code the CLI

@@ -1,6 +1,13 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseIO
+@testable import SynapseNN
+@testable import SynapseOptim
+@testable import SynapseData
+@testable import SynapseModels
+@testable import SynapseTraining
 
 /// Divergence stops every training loop with a typed error naming the epoch and step; the bad step
 /// is not applied and nothing is written after it.

@@ -1,6 +1,13 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseIO
+@testable import SynapseNN
+@testable import SynapseOptim
+@testable import SynapseData
+@testable import SynapseEval
+@testable import SynapseTraining
 
 /// A small classifier with dropout drawing from its own generator (so the test never touches the
 /// global generator that concurrently running tests use).

@@ -1,6 +1,12 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseIO
+@testable import SynapseOptim
+@testable import SynapseData
+@testable import SynapseEval
+@testable import SynapseTraining
 
 /// `TensorBoardCallback` read back by the real TensorBoard, and `TrainingCurvesPlot` as SVG.
 @Suite(.serialized) struct TrainingLogsTests {

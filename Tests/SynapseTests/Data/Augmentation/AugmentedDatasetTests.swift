@@ -1,5 +1,7 @@
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseData
 
 @Suite struct AugmentedDatasetTests {
     private func dataset(_ n: Int = 40) -> TensorDataset {

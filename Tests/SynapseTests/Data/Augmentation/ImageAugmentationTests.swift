@@ -1,5 +1,7 @@
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseData
 
 @Suite struct ImageAugmentationTests {
     /// A [C, H, W] image whose element at (c, i, j) is 100c + 10i + j + 1 (never 0, so padding shows).

@@ -1,5 +1,6 @@
 import Testing
 @testable import Synapse
+@testable import SynapseData
 
 /// Splits that would leave a requested part empty are refused when they are made.
 @Suite struct SplitEmptinessTests {

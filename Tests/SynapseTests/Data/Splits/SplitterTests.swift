@@ -1,5 +1,6 @@
 import Testing
 @testable import Synapse
+@testable import SynapseData
 
 @Suite struct SplitterTests {
     /// Every index in `0..<count` exactly once across the parts.

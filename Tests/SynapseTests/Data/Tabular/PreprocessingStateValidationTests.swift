@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseData
+@testable import SynapseJobs
 
 /// Saved preprocessing states with unusable statistics, unknown keys or out-of-range windows are
 /// refused when loaded, naming the file and the value.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseData
 
 @Suite struct TabularDatasetTests {
     static let csv = """

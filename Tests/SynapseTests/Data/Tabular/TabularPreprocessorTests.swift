@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseData
 
 @Suite struct TabularPreprocessorTests {
     /// Rows 0-3 are the training split; rows 4-5 (validation) hold extreme values and a colour the

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseData
 
 /// Whether `relativePath` is installed among the Python packages.
 private func installed(_ relativePath: String) -> Bool {

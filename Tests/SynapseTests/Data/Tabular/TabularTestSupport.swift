@@ -1,5 +1,6 @@
 import Foundation
 @testable import Synapse
+@testable import SynapseData
 
 /// URL of `Fixtures/tabular/<name>` inside the test bundle.
 func tabularFixture(_ name: String) throws -> URL {

@@ -1,6 +1,12 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseNN
+@testable import SynapseOptim
+@testable import SynapseData
+@testable import SynapseEval
+@testable import SynapseModels
 
 /// Whether `relativePath` is installed among the Python packages.
 private func installed(_ relativePath: String) -> Bool {

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseData
 
 @Suite struct TimeSeriesTests {
     @Test func windowsPredictTheNextValue() throws {

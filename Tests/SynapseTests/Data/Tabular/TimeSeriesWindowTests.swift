@@ -1,5 +1,6 @@
 import Testing
 @testable import Synapse
+@testable import SynapseData
 
 /// Windows that do not fit the series are typed errors (they come from `--window` or a saved
 /// preprocessing file), never a trap.

@@ -1,5 +1,6 @@
 import Testing
 @testable import Synapse
+@testable import SynapseData
 
 @Suite struct WordVocabularyTests {
     @Test func tokenizerSplitsWordsAndPunctuation() {

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseIO
+@testable import SynapseEval
 
 /// Reads our event files with the real TensorBoard (its Python event reader, in a subprocess).
 ///

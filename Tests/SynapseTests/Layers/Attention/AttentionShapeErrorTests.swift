@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseNN
 
 /// Shape mistakes stop the process with a message naming the layer, the expected and the actual shape.
 @Suite("Attention: shape errors name the layer and both shapes")

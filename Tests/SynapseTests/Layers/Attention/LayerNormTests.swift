@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseNN
 
 @Suite("Layers: LayerNorm vs PyTorch and finite differences")
 struct LayerNormTests {

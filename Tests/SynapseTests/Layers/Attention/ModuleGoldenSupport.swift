@@ -1,6 +1,9 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseIO
+@testable import SynapseNN
 
 /// Checks a module against a golden module case: loads every `param.*` tensor into `module` with a
 /// strict `loadStateDict` (so the module's parameter names must equal PyTorch's state-dict keys),

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseNN
 
 @Suite("Attention: MultiheadAttention vs PyTorch, names and finite differences")
 struct MultiheadAttentionTests {

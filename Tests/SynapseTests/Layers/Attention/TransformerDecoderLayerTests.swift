@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseNN
 
 @Suite("Transformer: decoder layer vs PyTorch, names and finite differences")
 struct TransformerDecoderLayerTests {

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseNN
 
 /// The `TransformerEncoderLayer` / `TransformerDecoderLayer` constructor arguments of a golden case.
 struct TransformerLayerArguments {

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseIO
+@testable import SynapseNN
 
 @Suite("Transformer: stacks and positional encodings")
 struct TransformerStackTests {

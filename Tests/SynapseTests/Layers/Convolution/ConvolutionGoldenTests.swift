@@ -1,6 +1,9 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseIO
+@testable import SynapseNN
 
 /// Convolution and pooling layers against PyTorch (Fixtures/golden, manifest-conv.json): the case's
 /// parameters are loaded into the layer built with the case's constructor arguments, then the output

@@ -1,5 +1,7 @@
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseData
 
 /// Finite-difference checks of convolution and pooling gradients (input, weight, bias) over the
 /// options the golden cases do not cover together: stride, padding, dilation, groups, ceil mode.

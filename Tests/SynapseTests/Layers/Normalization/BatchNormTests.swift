@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseIO
+@testable import SynapseNN
+@testable import SynapseOptim
 
 /// The first positional integer argument of a constructor call such as `torch.nn.BatchNorm1d(6, eps=...)`.
 func firstPositionalInt(_ call: String) throws -> Int {

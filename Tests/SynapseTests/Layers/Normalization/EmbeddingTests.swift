@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseNN
 
 /// `Embedding` against PyTorch, finite differences, padding and index errors.
 @Suite("Layers: Embedding")

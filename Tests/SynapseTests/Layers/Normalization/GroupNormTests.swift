@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseNN
 
 /// `GroupNorm` against PyTorch, finite differences, names and shape errors.
 @Suite("Layers: GroupNorm")

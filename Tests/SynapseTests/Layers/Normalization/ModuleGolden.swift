@@ -1,6 +1,9 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseIO
+@testable import SynapseNN
 
 /// A module golden case of `Fixtures/golden/manifest-norm.json`: loads the PyTorch parameters
 /// (`param.*`) and buffers (`buffer.*`) into a module through `loadStateDict` (so the state-dict

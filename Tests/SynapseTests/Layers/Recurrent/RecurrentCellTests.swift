@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseNN
 
 /// `RNNCell`, `LSTMCell` and `GRUCell`: PyTorch names, agreement with one step of the (golden-tested)
 /// sequence layers given the same weights, finite differences, unbatched input and shape errors.

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseIO
+@testable import SynapseNN
 
 /// `RNN`, `LSTM` and `GRU` against PyTorch (Fixtures/golden/manifest-rnn.json): each module is built
 /// from the case's constructor call, the `param.*` tensors are loaded through `loadStateDict` (so the

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseNN
 
 /// Autodiff gradients of `RNN`, `LSTM` and `GRU` against finite differences, with respect to the
 /// input, the initial states and every parameter, on small sizes. The checked output is the

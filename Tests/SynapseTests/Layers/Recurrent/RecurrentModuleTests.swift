@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseNN
 
 /// State-dict names and shapes (as PyTorch's), initialisation, shape checks, dropout and layout
 /// equivalences of `RNN`, `LSTM` and `GRU`.

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseNN
 
 /// `splitForRecurrence` (the O(size) replacement for slicing steps and gates) against `slice`.
 @Suite("Layers: recurrent split")

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseCore
+@testable import SynapseNN
+@testable import SynapseOptim
 
 /// End-to-end: recurrent layers inside a model, trained with Adam, learn a small sequence task.
 @Suite("Layers: recurrent training")

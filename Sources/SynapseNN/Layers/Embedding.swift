@@ -1,0 +1,80 @@
+import SynapseCore
+
+/// A lookup table of embeddings (PyTorch `nn.Embedding`): row i of `weight` is the vector for index i.
+///
+/// `weight` is [numEmbeddings, embeddingDim], initialised N(0, 1) as in PyTorch. With a
+/// `paddingIndex`, that row starts at zero and never receives a gradient (so it stays as set);
+/// gradients of repeated indices accumulate. Indices outside 0..<numEmbeddings stop the program
+/// with a message naming the layer, the index and the table size.
+public final class Embedding: Module {
+    /// Constructor arguments shown by `print(model)`.
+    public override var extraDescription: String { "\(numEmbeddings), \(embeddingDim)" + (paddingIndex.map { ", paddingIndex: \($0)" } ?? "") }
+
+    /// [numEmbeddings, embeddingDim] (state-dict name `weight`).
+    public let weight: Parameter
+    /// The row that is zero at initialisation and gets no gradient (normalised to 0..<numEmbeddings), or nil.
+    public let paddingIndex: Int?
+
+    /// A table of `numEmbeddings` vectors of size `embeddingDim`. A negative `paddingIndex` counts from
+    /// the end, as in PyTorch.
+    public init(_ numEmbeddings: Int, _ embeddingDim: Int, paddingIndex: Int? = nil,
+                generator: RandomGenerator = .global) {
+        require(numEmbeddings > 0 && embeddingDim > 0,
+                     "Embedding: numEmbeddings and embeddingDim must be positive, got \(numEmbeddings) and \(embeddingDim)")
+        var padding = paddingIndex
+        if let p = paddingIndex {
+            require(p >= -numEmbeddings && p < numEmbeddings,
+                         "Embedding(\(numEmbeddings), \(embeddingDim)): paddingIndex \(p) must be in -\(numEmbeddings)..<\(numEmbeddings)")
+            padding = p < 0 ? p + numEmbeddings : p
+        }
+        self.paddingIndex = padding
+        var w = Init.normal([numEmbeddings, embeddingDim], generator: generator)
+        if let p = padding {
+            w.withUnsafeMutableBufferPointer { b in
+                for j in 0..<embeddingDim { b[p * embeddingDim + j] = 0 }
+            }
+        }
+        weight = Parameter(w)
+        super.init()
+    }
+
+    /// Number of rows of the table.
+    public var numEmbeddings: Int { weight.shape[0] }
+    /// Size of each vector.
+    public var embeddingDim: Int { weight.shape[1] }
+
+    /// The message for the first index outside the table, or nil when all are valid.
+    func indexError(_ indices: IntTensor) -> String? {
+        let size = numEmbeddings
+        guard let bad = indices.scalars.first(where: { $0 < 0 || $0 >= size }) else { return nil }
+        return "Embedding(\(size), \(embeddingDim)): index \(bad) is out of range for \(size) embeddings (valid: 0..<\(size))"
+    }
+
+    /// The vectors of `indices` (any shape S), as a tensor of shape S + [embeddingDim].
+    public func callAsFunction(_ indices: IntTensor) -> Tensor {
+        if let message = indexError(indices) { requireFailure(message) }
+        let dim = embeddingDim, rows = numEmbeddings
+        let table = weight.value.contiguous()
+        let ids = indices.scalars
+        let y = table.withUnsafeBufferPointer { src in
+            Tensor(shape: indices.shape + [dim]) { out in
+                for (k, i) in ids.enumerated() {
+                    for j in 0..<dim { out[k * dim + j] = src[i * dim + j] }
+                }
+            }
+        }
+        let padding = paddingIndex
+        return y.recorded("embedding", inputs: [weight.value]) { g in
+            let gc = g.contiguous()
+            let dw = gc.withUnsafeBufferPointer { gp in
+                Tensor(shape: [rows, dim]) { dst in
+                    dst.initialize(repeating: 0)
+                    for (k, i) in ids.enumerated() where i != padding {
+                        for j in 0..<dim { dst[i * dim + j] += gp[k * dim + j] }
+                    }
+                }
+            }
+            return [dw]
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import SynapseCore
+
+/// A fully connected layer y = x·Wᵀ + b (PyTorch `nn.Linear`).
+///
+/// `weight` is [outFeatures, inFeatures] and `bias` [outFeatures], as in PyTorch's state dict.
+/// Default initialisation matches PyTorch: weight Kaiming-uniform with a = √5 (U(±1/√in)), bias U(±1/√in).
+public final class Linear: Module, Layer {
+    /// Constructor arguments shown by `print(model)`.
+    public override var extraDescription: String { "\(inFeatures) → \(outFeatures)" + (bias == nil ? ", bias: false" : ", bias") }
+
+    /// [outFeatures, inFeatures].
+    public let weight: Parameter
+    /// [outFeatures], or nil without bias.
+    public let bias: Parameter?
+
+    /// A layer from `inFeatures` to `outFeatures`, initialised like PyTorch.
+    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, generator: RandomGenerator = .global) {
+        require(inFeatures > 0 && outFeatures > 0, "Linear: feature counts must be positive, got \(inFeatures) → \(outFeatures)")
+        weight = Parameter(Init.kaimingUniform([outFeatures, inFeatures], a: Float(5).squareRoot(), generator: generator))
+        let bound = 1 / Float(inFeatures).squareRoot()
+        self.bias = bias ? Parameter(Init.uniform([outFeatures], low: -bound, high: bound, generator: generator)) : nil
+        super.init()
+    }
+
+    /// Input features.
+    public var inFeatures: Int { weight.shape[1] }
+    /// Output features.
+    public var outFeatures: Int { weight.shape[0] }
+
+    /// Applies the layer to `x` of shape [..., inFeatures].
+    public func callAsFunction(_ x: Tensor) -> Tensor { callAsFunction(x, activation: .none) }
+
+    /// Applies the layer followed by `activation` (fused where a kernel can do both in one pass).
+    public func callAsFunction(_ x: Tensor, activation: LinearActivation) -> Tensor {
+        require(x.rank >= 1 && x.shape.last == inFeatures,
+                     "Linear(\(inFeatures) → \(outFeatures)): expected input [..., \(inFeatures)], got \(x.shape)")
+        return linear(x, weight: weight.value, bias: bias?.value, activation: activation)
+    }
+}

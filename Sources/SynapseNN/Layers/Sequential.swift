@@ -1,0 +1,46 @@
+import SynapseCore
+
+/// Builds a `Sequential` from a list of layers.
+@resultBuilder
+public enum LayerBuilder {
+    /// Collects the layers.
+    public static func buildBlock(_ layers: any Layer...) -> [any Layer] { layers }
+    /// Allows `if` without `else`.
+    public static func buildOptional(_ layers: [any Layer]?) -> [any Layer] { layers ?? [] }
+}
+
+/// Layers applied one after another (PyTorch `nn.Sequential`); parameters are named `0.weight`, `1.bias`…
+public final class Sequential: Module, Layer {
+    /// The layers in order.
+    public let layers: [any Layer]
+
+    /// A chain of `layers`.
+    public init(_ layers: [any Layer]) {
+        self.layers = layers
+        super.init()
+    }
+
+    /// A chain written with a result builder: `Sequential { Linear(4, 8); ReLU(); Linear(8, 2) }`.
+    public convenience init(@LayerBuilder _ build: () -> [any Layer]) { self.init(build()) }
+
+    /// Children are named by position, as in PyTorch.
+    public override func namedChildren() -> [(String, Module)] {
+        layers.enumerated().map { ("\($0.offset)", $0.element as Module) }
+    }
+
+    /// Runs the layers in order. A `Linear` directly followed by `ReLU` runs as one fused op.
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        var h = x
+        var i = 0
+        while i < layers.count {
+            if let dense = layers[i] as? Linear, i + 1 < layers.count, layers[i + 1] is ReLU {
+                h = dense(h, activation: .relu)
+                i += 2
+            } else {
+                h = layers[i](h)
+                i += 1
+            }
+        }
+        return h
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import SynapseCore
+
+/// A value that every access reads or writes under a recursive lock, an in-place modification
+/// included for its whole duration; `normalize` runs (under the lock) after every write.
+/// Recursive, because an update in place may read the same value again (a parameter's gradient)
+/// while it holds it.
+final class LockedValue<Value>: @unchecked Sendable {
+    private let lock = NSRecursiveLock()
+    private var stored: Value
+    private let normalize: @Sendable (inout Value) -> Void
+
+    init(_ value: Value, normalize: @escaping @Sendable (inout Value) -> Void = { _ in }) {
+        stored = value
+        self.normalize = normalize
+    }
+
+    var value: Value {
+        get {
+            lock.lock()
+            defer { lock.unlock() }
+            return stored
+        }
+        set {
+            lock.lock()
+            defer { lock.unlock() }
+            stored = newValue
+            normalize(&stored)
+        }
+        _modify {
+            lock.lock()
+            defer { lock.unlock() }
+            yield &stored
+            normalize(&stored)
+        }
+    }
+}
+
+/// A trainable tensor owned by a module (PyTorch `nn.Parameter`).
+///
+/// A reference type so the module, the optimizer and the user all see the same value: the optimizer
+/// updates `value` in place (no copy while the buffer is not shared) and the module reads it on the
+/// next forward pass.
+///
+/// Thread safety: every access to `value` (and so to `grad`) holds the parameter's lock, including an
+/// in-place update for its whole duration, so any number of threads may run a model for inference
+/// while another thread updates or loads its weights: a reader gets either the old or the new
+/// tensor, never a torn one (an in-place update of a buffer a reader still holds copies it first).
+/// Training itself — `backward()` through the same parameters from several threads at once — is not
+/// supported: one thread records and runs a tape (see `AutogradNode`).
+public final class Parameter: Sendable {
+    private let state: LockedValue<Tensor>
+
+    /// The current value; always a leaf that requires gradients.
+    public var value: Tensor {
+        get { state.value }
+        set { state.value = newValue }
+        _modify { yield &state.value }
+    }
+
+    /// Wraps `value` as a trainable leaf.
+    public init(_ value: Tensor) {
+        state = LockedValue(value.detached().requiringGrad()) { v in
+            if !v.requiresGrad { v.requiresGrad = true }
+        }
+    }
+
+    /// The gradient accumulated by the last `backward()` calls, or nil.
+    public var grad: Tensor? {
+        get { value.grad }
+        set { value.grad = newValue }
+    }
+
+    /// Shape of the value.
+    public var shape: [Int] { value.shape }
+
+    /// Clears the gradient.
+    public func zeroGrad() { value.zeroGrad() }
+}
+
+/// A non-trainable tensor saved with a module's state (e.g. batch-norm running statistics).
+///
+/// Thread safety as for `Parameter`: every access to `value` holds the buffer's lock.
+public final class Buffer: Sendable {
+    private let state: LockedValue<Tensor>
+
+    /// The current value.
+    public var value: Tensor {
+        get { state.value }
+        set { state.value = newValue }
+        _modify { yield &state.value }
+    }
+
+    /// Wraps `value`.
+    public init(_ value: Tensor) { state = LockedValue(value.detached()) }
+}

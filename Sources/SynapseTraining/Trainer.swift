@@ -1,0 +1,270 @@
+import Foundation
+import SynapseCore
+import SynapseData
+import SynapseIO
+import SynapseNN
+import SynapseOptim
+
+/// A general training loop: epochs over a training `DataLoader` with an optional validation
+/// loader, for any model, loss (`TrainingObjective`) and optimizer, extended by callbacks
+/// (schedules, early stopping, clipping, logging, checkpoints).
+///
+/// ```swift
+/// let trainer = Trainer(model: model, optimizer: Adam(model.parameters()),
+///                       objective: .classification(model), train: trainLoader, validation: valLoader,
+///                       metrics: TrainingMetrics.accuracy,
+///                       callbacks: [EarlyStopping(monitor: "val_loss", patience: 3),
+///                                   ModelCheckpoint(directory: dir)])
+/// let history = try trainer.fit(epochs: 20)
+/// ```
+///
+/// Per batch: forward, loss check, `zeroGrad`, `backward`, weight penalty, `afterBackward` callbacks,
+/// gradient check, optimizer step, `batchEnd` callbacks. Per epoch: weight check, validation in
+/// evaluation mode without a tape, then `epochEnd`, history, `epochCommitted`. Epoch logs: `loss` (example-weighted mean training loss),
+/// `val_loss`, `val_<metric>` (and `<metric>` on the training set when `trainMetrics`), `lr` (the
+/// learning rate at the end of the epoch) and `epoch_seconds`.
+///
+/// `saveCheckpoint(to:)` / `resume(from:)` capture and restore everything that influences later
+/// epochs, so a resumed run reaches bit-identical weights to an uninterrupted one.
+///
+/// Divergence stops training with `TrainingError.nonFinite` naming the epoch and step: a NaN/inf
+/// loss (checked before `backward`), a NaN/inf gradient (checked after the `afterBackward`
+/// callbacks, before the optimizer step, which is then not applied) or a NaN/inf weight (checked
+/// at the end of each epoch, before validation and checkpoints). Nothing runs after the error, so
+/// `ModelCheckpoint` keeps the last good checkpoint. In anomaly mode (`AnomalyDetection`) the first
+/// non-finite op is reported as `TrainingError.anomaly`.
+public final class Trainer<Train: BatchedDataset, Validation: BatchedDataset> where Validation.Batch == Train.Batch {
+    /// The model trained.
+    public let model: Module
+    /// Its optimizer.
+    public let optimizer: any Optimizer
+    /// Predictions and loss of a batch.
+    public let objective: TrainingObjective<Train.Batch>
+    /// Training batches (its shuffling generator is checkpointed).
+    public let trainLoader: DataLoader<Train>
+    /// Validation batches, if any.
+    public let validationLoader: DataLoader<Validation>?
+    /// Named metrics computed on each validation pass (names get a `val_` prefix).
+    public var metrics: MetricFunction?
+    /// Also compute `metrics` on the training predictions of each epoch (costs keeping them).
+    public var trainMetrics = false
+    /// L1/L2 penalty whose gradient is added after `backward()`.
+    public var penalty: WeightPenalty
+    /// Callbacks, run in order for every hook.
+    public var callbacks: [any TrainingCallback]
+    /// Random generators saved in checkpoints and restored on resume, by name. Include every
+    /// generator the model draws from during training (e.g. a `Dropout` generator). Defaults to
+    /// the global generator.
+    public var generators: [String: RandomGenerator]
+    /// State shared with callbacks.
+    public let context: TrainingContext
+
+    /// Creates a trainer.
+    public init(model: Module, optimizer: any Optimizer, objective: TrainingObjective<Train.Batch>,
+                train: DataLoader<Train>, validation: DataLoader<Validation>?, metrics: MetricFunction? = nil,
+                penalty: WeightPenalty = WeightPenalty(), callbacks: [any TrainingCallback] = [],
+                generators: [String: RandomGenerator] = ["global": .global]) {
+        self.model = model
+        self.optimizer = optimizer
+        self.objective = objective
+        self.trainLoader = train
+        self.validationLoader = validation
+        self.metrics = metrics
+        self.penalty = penalty
+        self.callbacks = callbacks
+        self.generators = generators
+        context = TrainingContext(model: model, optimizer: optimizer)
+        context.makeCheckpoint = { [weak self] in self?.checkpoint() ?? Checkpoint() }
+    }
+
+    /// Trains until `context.epoch == epochs` (continuing after a resume) or a callback stops
+    /// training; returns the history of all epochs so far.
+    /// - Throws: `TrainingError` (divergence, an epoch without optimizer steps, an empty validation
+    ///   set) and what callbacks throw.
+    @discardableResult
+    public func fit(epochs: Int) throws -> TrainingHistory {
+        guard trainLoader.count > 0 else {
+            throw TrainingError.noOptimizerSteps(examples: trainLoader.dataset.count, batchSize: trainLoader.batchSize,
+                                                 dropLast: trainLoader.dropLast)
+        }
+        context.targetEpochs = epochs
+        context.batchesPerEpoch = trainLoader.count
+        context.stopTraining = false
+        context.stopReason = nil
+        for c in callbacks { try c.trainBegin(context) }
+        while context.epoch < epochs && !context.stopTraining {
+            try runEpoch()
+        }
+        for c in callbacks { try c.trainEnd(context) }
+        return context.history
+    }
+
+    private func runEpoch() throws {
+        context.epoch += 1
+        context.epochLogs = [:]
+        context.batchIndex = 0
+        context.samplesInEpoch = 0
+        for c in callbacks { try c.epochBegin(context) }
+        model.train()
+        let start = Date()
+        let parameters = optimizer.parameters
+        let check = DivergenceCheck(parameters: parameters, model: model)
+        let epoch = context.epoch
+        var lossSum = 0.0, steps = 0
+        var predictions: [Tensor] = [], targets: [Tensor] = []
+        for (index, batch) in trainLoader.enumerated() {
+            context.batchIndex = index
+            let (output, loss) = objective.forward(batch)
+            try check.anomaly(epoch: epoch, step: index + 1)
+            let lossValue = Double(loss.item())
+            try check.loss(Float(lossValue), epoch: epoch, step: index + 1)
+            optimizer.zeroGrad()
+            loss.backward()
+            try check.anomaly(epoch: epoch, step: index + 1)
+            penalty.addGradients(to: parameters)
+            let n = output.rank > 0 ? output.shape[0] : 1
+            context.samplesInEpoch += n
+            lossSum += lossValue * Double(n)
+            context.batchLogs = ["loss": lossValue, "lr": Double(optimizer.learningRate)]
+            for c in callbacks { try c.afterBackward(context) }
+            // A finite clipping norm already proves every gradient finite; otherwise one pass each.
+            if !(context.batchLogs["grad_norm"]?.isFinite ?? false) { try check.gradients(epoch: epoch, step: index + 1) }
+            optimizer.step()
+            steps += 1
+            context.globalStep += 1
+            if trainMetrics && metrics != nil {
+                predictions.append(output.detached())
+                targets.append(objective.targets(batch))
+            }
+            for c in callbacks { try c.batchEnd(context) }
+            if context.stopTraining { break }
+        }
+        guard steps > 0 else {
+            throw TrainingError.noOptimizerSteps(examples: trainLoader.dataset.count, batchSize: trainLoader.batchSize,
+                                                 dropLast: trainLoader.dropLast)
+        }
+        // Steps with finite gradients can still overflow a weight (e.g. SGD with a huge rate): one
+        // pass per epoch, before anything (validation, checkpoints) uses the weights.
+        try check.weights(epoch: epoch, step: steps)
+        var logs: [String: Double] = ["loss": lossSum / Double(max(context.samplesInEpoch, 1))]
+        if let metrics, !predictions.isEmpty {
+            for (k, v) in metrics(Tensor.cat(predictions, dim: 0), Tensor.cat(targets, dim: 0)) { logs[k] = v }
+        }
+        logs["epoch_seconds"] = Date().timeIntervalSince(start)
+        if let validationLoader {
+            for (k, v) in try evaluate(validationLoader) { logs["val_" + k] = v }
+        }
+        logs["lr"] = Double(optimizer.learningRate)
+        context.epochLogs = logs
+        for c in callbacks { try c.epochEnd(context) }
+        context.history.append(epoch: context.epoch, values: context.epochLogs)
+        for c in callbacks { try c.epochCommitted(context) }
+    }
+
+    /// Loss (example-weighted mean) and metrics of the model on `loader`, in evaluation mode
+    /// without recording a tape; the model's mode is restored afterwards.
+    /// - Throws: `TrainingError.emptyEvaluationSet` when the loader yields no example.
+    public func evaluate<D: BatchedDataset>(_ loader: DataLoader<D>) throws(TrainingError) -> [String: Double] where D.Batch == Train.Batch {
+        guard loader.dataset.count > 0 else { throw .emptyEvaluationSet(name: "validation") }
+        let wasTraining = model.isTraining
+        model.eval()
+        defer { model.train(wasTraining) }
+        return withoutGradients {
+            var lossSum = 0.0, count = 0
+            var predictions: [Tensor] = [], targets: [Tensor] = []
+            for batch in loader {
+                let (output, loss) = objective.forward(batch)
+                let n = output.rank > 0 ? output.shape[0] : 1
+                lossSum += Double(loss.item()) * Double(n)
+                count += n
+                if metrics != nil {
+                    predictions.append(output)
+                    targets.append(objective.targets(batch))
+                }
+            }
+            var logs = ["loss": lossSum / Double(max(count, 1))]
+            if let metrics, !predictions.isEmpty {
+                for (k, v) in metrics(Tensor.cat(predictions, dim: 0), Tensor.cat(targets, dim: 0)) { logs[k] = v }
+            }
+            return logs
+        }
+    }
+
+    // MARK: Checkpoints
+
+    /// The complete training state now.
+    public func checkpoint() -> Checkpoint {
+        var c = Checkpoint()
+        c.epoch = context.epoch
+        c.globalStep = context.globalStep
+        c.model = model.stateDict()
+        c.optimizer = optimizer.stateDict()
+        c.learningRate = optimizer.learningRate
+        c.optimizerType = String(describing: type(of: optimizer))
+        c.history = context.history
+        for (name, g) in generators { c.generators[name] = g.state }
+        c.generators["loader.train"] = trainLoader.generatorState
+        if let validationLoader { c.generators["loader.validation"] = validationLoader.generatorState }
+        for case let cb as any CheckpointableCallback in callbacks { c.callbacks[cb.checkpointKey] = cb.checkpointState() }
+        return c
+    }
+
+    /// Writes `checkpoint()` atomically to `url`; refuses (writing nothing) when a weight is NaN or ±inf.
+    public func saveCheckpoint(to url: URL) throws(CheckpointError) {
+        do { try model.checkWeightsFinite() } catch { throw .writeFailed(path: url.path, reason: error.description) }
+        try checkpoint().write(to: url)
+    }
+
+    /// Restores the state saved in the checkpoint at `url`; the trainer must be built as the one
+    /// that wrote it (same model, optimizer type, checkpointable callbacks and generator names).
+    /// Then `fit(epochs:)` continues after the saved epoch.
+    public func resume(from url: URL) throws(CheckpointError) {
+        try restore(Checkpoint.read(from: url), path: url.path)
+    }
+
+    /// Restores a checkpoint already in memory; `path` names it in errors.
+    public func restore(_ c: Checkpoint, path: String = "<memory>") throws(CheckpointError) {
+        // Check everything that can be checked before changing anything.
+        let optimizerType = String(describing: type(of: optimizer))
+        guard c.optimizerType == optimizerType else {
+            throw .mismatch(path: path, reason: "it holds \(c.optimizerType) state but the optimizer is \(optimizerType)")
+        }
+        var generatorStates: [(RandomGenerator, [UInt64])] = []
+        for (name, g) in generators {
+            guard let s = c.generators[name] else { throw .mismatch(path: path, reason: "no state for random generator '\(name)'") }
+            generatorStates.append((g, s))
+        }
+        guard let loaderState = c.generators["loader.train"] else {
+            throw .mismatch(path: path, reason: "no state for the training loader's generator")
+        }
+        let checkpointable = callbacks.compactMap { $0 as? any CheckpointableCallback }
+        for cb in checkpointable where c.callbacks[cb.checkpointKey] == nil {
+            throw .mismatch(path: path, reason: "no state for callback '\(cb.checkpointKey)'")
+        }
+        do { try model.loadStateDict(c.model) } catch { throw .mismatch(path: path, reason: error.description) }
+        do { try optimizer.loadStateDict(c.optimizer) } catch { throw .mismatch(path: path, reason: error.description) }
+        optimizer.learningRate = c.learningRate
+        for cb in checkpointable {
+            do { try cb.restore(from: c.callbacks[cb.checkpointKey]!) } catch {
+                throw .mismatch(path: path, reason: "callback '\(cb.checkpointKey)': \(error.reason)")
+            }
+        }
+        for (g, s) in generatorStates { g.state = s }
+        trainLoader.generatorState = loaderState
+        if let validationLoader, let s = c.generators["loader.validation"] { validationLoader.generatorState = s }
+        context.epoch = c.epoch
+        context.globalStep = c.globalStep
+        context.history = c.history
+    }
+}
+
+extension Trainer where Validation == Train {
+    /// A trainer without validation data.
+    public convenience init(model: Module, optimizer: any Optimizer, objective: TrainingObjective<Train.Batch>,
+                            train: DataLoader<Train>, metrics: MetricFunction? = nil,
+                            penalty: WeightPenalty = WeightPenalty(), callbacks: [any TrainingCallback] = [],
+                            generators: [String: RandomGenerator] = ["global": .global]) {
+        self.init(model: model, optimizer: optimizer, objective: objective, train: train, validation: nil,
+                  metrics: metrics, penalty: penalty, callbacks: callbacks, generators: generators)
+    }
+}

@@ -1,0 +1,53 @@
+import SynapseCore
+import SynapseData
+import SynapseEval
+import SynapseNN
+
+/// What the trainer optimises on a batch: the model's predictions and the loss, plus the batch's
+/// targets as a tensor for metrics. Keeps `Trainer` independent of the batch type and the task.
+public struct TrainingObjective<Batch> {
+    /// Runs the model on a batch: predictions (first dimension = examples) and the scalar loss.
+    public var forward: (Batch) -> (predictions: Tensor, loss: Tensor)
+    /// The batch's targets as a Float tensor (class indices as floats), handed to metric functions.
+    public var targets: (Batch) -> Tensor
+
+    /// Creates an objective from its two closures.
+    public init(forward: @escaping (Batch) -> (predictions: Tensor, loss: Tensor), targets: @escaping (Batch) -> Tensor) {
+        self.forward = forward
+        self.targets = targets
+    }
+}
+
+extension TrainingObjective where Batch == TensorDataset.Batch {
+    /// Classification with cross-entropy on `(features, labels)` batches; predictions are logits.
+    public static func classification(_ model: some Layer, labelSmoothing: Float = 0) -> TrainingObjective {
+        TrainingObjective(forward: { batch in
+            let logits = model(batch.features)
+            return (logits, crossEntropy(logits, batch.labels, labelSmoothing: labelSmoothing))
+        }, targets: { $0.labels.asFloat })
+    }
+}
+
+/// A metric function: named values from the predictions and targets of a whole evaluation pass
+/// (concatenated along the first dimension). Any metric library can be plugged in through it.
+public typealias MetricFunction = (_ predictions: Tensor, _ targets: Tensor) -> [String: Double]
+
+/// Small built-in metric functions for `Trainer.metrics`.
+public enum TrainingMetrics {
+    /// Classification accuracy from logits `[N, C]` and class-index targets `[N]`: `["accuracy": …]`.
+    public static func accuracy(_ predictions: Tensor, _ targets: Tensor) -> [String: Double] {
+        let predicted = predictions.argmax(dim: 1).scalars
+        let labels = targets.scalars
+        let correct = zip(predicted, labels).filter { Float($0) == $1 }.count
+        return ["accuracy": Double(correct) / Double(Swift.max(labels.count, 1))]
+    }
+
+    /// Mean squared and mean absolute error of regression predictions: `["mse": …, "mae": …]`.
+    public static func regressionErrors(_ predictions: Tensor, _ targets: Tensor) -> [String: Double] {
+        let p = predictions.scalars, t = targets.scalars
+        var se = 0.0, ae = 0.0
+        for (a, b) in zip(p, t) { let d = Double(a) - Double(b); se += d * d; ae += Swift.abs(d) }
+        let n = Double(Swift.max(p.count, 1))
+        return ["mse": se / n, "mae": ae / n]
+    }
+}

@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""Fails when a library target imports a layer above it or beside it.
+
+The library is cut into targets that mirror its layers (see CONTRIBUTING.md, "Layers"). SwiftPM
+checks only that a target builds; it does not stop a file from importing a module that happens to
+be built earlier. This script reads every `import` line under Sources/ and compares it with the
+table below, which is the architecture: change the table only when the architecture changes.
+"""
+import os
+import re
+import sys
+
+# Each library target and the Synapse modules it may import (C modules are listed too: only the
+# core and the optimizer kernels talk to C directly).
+ALLOWED = {
+    "SynapseCore": {"CKernels", "CDNNL", "CDNNLPrimitives"},
+    "SynapseIO": {"SynapseCore"},
+    "SynapseNN": {"SynapseCore", "SynapseIO"},
+    "SynapseOptim": {"SynapseCore", "SynapseNN", "CKernels"},
+    "SynapseData": {"SynapseCore", "SynapseIO", "CZlib"},
+    "SynapseEval": {"SynapseCore", "SynapseIO", "SynapseNN", "SynapseData"},
+    "SynapseModels": {"SynapseCore", "SynapseNN", "SynapseData"},
+    "SynapseTraining": {"SynapseCore", "SynapseIO", "SynapseNN", "SynapseOptim", "SynapseData", "SynapseEval",
+                        "SynapseModels"},
+    "SynapseJobs": {"SynapseCore", "SynapseIO", "SynapseNN", "SynapseOptim", "SynapseData", "SynapseEval",
+                    "SynapseModels", "SynapseTraining"},
+    "Synapse": {"SynapseCore", "SynapseIO", "SynapseNN", "SynapseOptim", "SynapseData", "SynapseEval",
+                "SynapseModels", "SynapseTraining", "SynapseJobs"},
+}
+# Modules of our own; anything else (Foundation, Glibc, Synchronization, ...) is the platform's.
+OURS = set(ALLOWED) | {"CKernels", "CDNNL", "CDNNLPrimitives", "CZlib"}
+IMPORT = re.compile(r"^\s*(?:@\w+\s+)*import\s+(?:(?:struct|class|enum|protocol|func|var|let|typealias)\s+)?([A-Za-z_]\w*)", re.M)
+
+
+def main(root: str) -> int:
+    sources = os.path.join(root, "Sources")
+    problems = []
+    for target in sorted(os.listdir(sources)):
+        path = os.path.join(sources, target)
+        if not os.path.isdir(path) or not target.startswith("Synapse"):
+            continue
+        if target not in ALLOWED:
+            problems.append(f"Sources/{target}: a library target missing from scripts/check-layering.py's table")
+            continue
+        for folder, _, files in os.walk(path):
+            for name in sorted(files):
+                if not name.endswith(".swift"):
+                    continue
+                file = os.path.join(folder, name)
+                with open(file, encoding="utf-8") as f:
+                    text = f.read()
+                for m in IMPORT.finditer(text):
+                    module = m.group(1)
+                    if module in OURS and module != target and module not in ALLOWED[target]:
+                        line = text.count("\n", 0, m.start()) + 1
+                        problems.append(f"{os.path.relpath(file, root)}:{line}: {target} may not import {module} "
+                                        f"(allowed: {', '.join(sorted(ALLOWED[target]))})")
+    for p in problems:
+        print(p, file=sys.stderr)
+    if problems:
+        print(f"check-layering: {len(problems)} upward or sideways import(s)", file=sys.stderr)
+        return 1
+    print(f"check-layering: {len(ALLOWED)} library targets, no upward imports")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..")))
