@@ -29,7 +29,7 @@ let package = Package(
         ),
         // The library's layers, each importing only those below it (scripts/check-layering.py
         // enforces it in CI): IO < NN < Optim; IO < Data; NN + Data < Eval, Models < Training < Jobs.
-        .target(name: "SynapseIO", dependencies: ["SynapseCore"], path: "Sources/SynapseIO"),
+        .target(name: "SynapseIO", dependencies: ["SynapseCore", "CZlib"], path: "Sources/SynapseIO"),
         .target(name: "SynapseNN", dependencies: ["SynapseCore", "SynapseIO"], path: "Sources/SynapseNN"),
         .target(name: "SynapseOptim", dependencies: ["SynapseCore", "SynapseNN", "CKernels"], path: "Sources/SynapseOptim"),
         .target(name: "SynapseData", dependencies: ["SynapseCore", "SynapseIO", "CZlib"], path: "Sources/SynapseData"),

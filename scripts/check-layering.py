@@ -14,7 +14,7 @@ import sys
 # core and the optimizer kernels talk to C directly).
 ALLOWED = {
     "SynapseCore": {"CKernels", "CDNNL", "CDNNLPrimitives"},
-    "SynapseIO": {"SynapseCore"},
+    "SynapseIO": {"SynapseCore", "CZlib"},
     "SynapseNN": {"SynapseCore", "SynapseIO"},
     "SynapseOptim": {"SynapseCore", "SynapseNN", "CKernels"},
     "SynapseData": {"SynapseCore", "SynapseIO", "CZlib"},

@@ -29,6 +29,9 @@ public struct IncompatibleKeys: Sendable, Equatable, CustomStringConvertible {
     public var unexpectedKeys: [String]
     /// Entries whose shape differs from the model's, sorted by name.
     public var shapeMismatches: [ShapeMismatch]
+    /// Conversions that changed values without failing the load (e.g. a float64 PyTorch tensor
+    /// rounded to Float32); not counted by `isEmpty`.
+    public var warnings: [String] = []
 
     /// A result listing the given problems.
     public init(missingKeys: [String] = [], unexpectedKeys: [String] = [], shapeMismatches: [ShapeMismatch] = []) {

@@ -74,12 +74,16 @@ extension Module {
     /// Parameters must be floating point; buffers may also be integers (PyTorch stores BatchNorm's
     /// `num_batches_tracked` as int64), which are converted to Float. Every value must be finite
     /// (`SafeTensorsError.nonFinite` names the tensor). A training checkpoint's verified `model.`
-    /// part is loaded as weights. `strict`, `mapping` and `keyMap` work as in
+    /// part is loaded as weights, and a PyTorch `.pt`/`.pth` file (recognised by its first bytes) is
+    /// read as `loadPyTorch(from:)` reads it. `strict`, `mapping` and `keyMap` work as in
     /// `loadStateDict(_:strict:mapping:keyMap:)`; names in errors are the mapped names.
     /// - Returns: the missing and unexpected keys (empty after a successful strict load).
     @discardableResult
     public func load(from url: URL, strict: Bool = true, mapping: [StateDictKeyRule] = [],
                      keyMap: ((String) -> String?)? = nil) throws -> IncompatibleKeys {
+        if PyTorchFile.looksLikePyTorchFile(Self.leadingBytes(of: url)) {
+            return try loadPyTorch(from: url, strict: strict, mapping: mapping, keyMap: keyMap)
+        }
         let archive = try SafeTensors.load(from: url)
         if CheckpointContainer.isCheckpoint(archive) {
             return try loadCheckpointWeights(archive, from: url, strict: strict, mapping: mapping, keyMap: keyMap)

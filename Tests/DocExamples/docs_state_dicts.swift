@@ -26,3 +26,16 @@ func docs_state_dicts_example2() throws {
                                 keyMap: { $0.replacingOccurrences(of: "classifier.", with: "2.") })
     print(report.missingKeys, report.unexpectedKeys)
 }
+
+/// docs/state-dicts.md, example 3 (line 77).
+func docs_state_dicts_example3() throws {
+    let url = URL(fileURLWithPath: "checkpoint.pt")
+    let model = Linear(4, 2)
+    // A checkpoint saved from DataParallel as {"model": state_dict, "optimizer": ..., "epoch": 3}:
+    let result = try model.loadPyTorch(from: url, keyPath: ["model"], mapping: [.stripPrefix("module.")])
+    for warning in result.warnings { print(warning) }     // e.g. float64 tensors rounded to Float32
+
+    // The other entries stay readable:
+    let file = try PyTorchFile(contentsOf: url)
+    if case .int(let epoch)? = file.root["epoch"] { print("saved after epoch", epoch) }
+}

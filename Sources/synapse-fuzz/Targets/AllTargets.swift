@@ -7,4 +7,5 @@ let allTargets: [any FuzzTarget] = [
     ConfigTarget(),
     PreprocessingTarget(),
     TimeSeriesTarget(),
+    PyTorchTarget(),
 ]
