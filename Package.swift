@@ -29,7 +29,8 @@ let package = Package(
         ),
         .target(
             name: "Synapse",
-            dependencies: ["SynapseCore", "CKernels", "CZlib"],
+            // No CKernels: kernels are reached through SynapseCore's ops, never called from here.
+            dependencies: ["SynapseCore", "CZlib"],
             path: "Sources/Synapse"
         ),
         .executableTarget(
