@@ -1,5 +1,3 @@
-import CKernels
-
 /// The scalars of one Adam / AdamW update (see `adamUpdate`).
 package struct AdamHyperparameters: Sendable {
     /// Learning rate.
@@ -30,8 +28,8 @@ package struct AdamHyperparameters: Sendable {
 }
 
 /// One Adam step (PyTorch `torch.optim.Adam` / `AdamW`, AMSGrad when `maxSquaredAverage` is given)
-/// in place on `weight` and the moment buffers, by the fused `syn_adam_step` kernel over ranges
-/// split across the thread pool. Not recorded on the tape: an optimizer update, not an op on values.
+/// in place on `weight` and the moment buffers, by the backend's fused update (`CPUBackend.adamStep`).
+/// Not recorded on the tape: an optimizer update, not an op on values.
 ///
 /// Every buffer must have `gradient`'s element count; pass uniquely referenced tensors so the
 /// writes do not copy them.
@@ -41,21 +39,13 @@ package func adamUpdate(_ weight: inout Tensor, gradient: Tensor, average m: ino
     require(weight.count == grad.count && m.count == grad.count && v.count == grad.count
                 && (vmax == nil || vmax!.count == grad.count),
             "adamUpdate: buffers of \(weight.count), \(m.count), \(v.count) elements for a gradient of \(grad.count)")
-    let decoupled: Int32 = h.decoupled ? 1 : 0
     grad.withUnsafeBufferPointer { g in
         weight.withUnsafeMutableBufferPointer { w in
             m.withUnsafeMutableBufferPointer { mb in
                 v.withUnsafeMutableBufferPointer { vb in
                     let run = { (mx: UnsafeMutablePointer<Float>?) in
-                        let (wp, gp) = (SendablePointer(w.baseAddress!), SendablePointer(g.baseAddress!))
-                        let (mp, vp) = (SendablePointer(mb.baseAddress!), SendablePointer(vb.baseAddress!))
-                        let xp = mx.map { SendablePointer($0) }
-                        ThreadPool.shared.parallelFor(w.count, grain: 65_536) { r in
-                            let o = r.lowerBound
-                            syn_adam_step(wp.pointer + o, gp.pointer + o, mp.pointer + o, vp.pointer + o,
-                                          xp.map { $0.pointer + o }, r.count, h.learningRate, h.beta1, h.beta2, h.eps,
-                                          h.weightDecay, decoupled, h.biasCorrection1, h.biasCorrection2)
-                        }
+                        CPUBackend.adamStep(w.baseAddress!, gradient: g.baseAddress!, average: mb.baseAddress!,
+                                            squaredAverage: vb.baseAddress!, maxSquaredAverage: mx, count: w.count, h)
                     }
                     if var mx = vmax {
                         vmax = nil   // `mx` is then the only reference: updated in place

@@ -1,5 +1,3 @@
-import CKernels
-
 /// Cross-entropy between logits and class indices (PyTorch `cross_entropy`), fused: one pass of a C
 /// kernel computes the softmax and the loss, and (on backward) another writes the gradient
 /// w.r.t. the logits. Class weights, label smoothing and `ignoreIndex` all run in the same kernel.
@@ -85,17 +83,13 @@ package func crossEntropyRows(_ logits: Tensor, _ target: [Int], weight: [Float]
     }
     let x = logits.contiguous()
     let probs = TensorStorage(uninitializedCount: n * c)
-    let grain = Swift.max(1, 16_384 / Swift.max(c, 1))
     let eps = labelSmoothing
     let loss = target.withUnsafeBufferPointer { tb in
-        weight.withOptionalBufferPointer { wb in
+        weight.withOptionalBufferPointer { wp in
             Tensor.produce([n]) { out in
-                let (xp, pp, lp) = (SendablePointer(x.basePointer), SendablePointer(probs.pointer), SendablePointer(out))
-                let tp = SendablePointer(tb.baseAddress!), wp = wb.map { SendablePointer($0) }
-                ThreadPool.shared.parallelFor(n, grain: grain) { r in
-                    syn_cross_entropy_rows(xp.pointer, tp.pointer, wp?.pointer, eps, pp.pointer, lp.pointer,
-                                           r.lowerBound, r.upperBound, c, ignoreIndex)
-                }
+                CPUBackend.crossEntropyRows(x.basePointer, targets: tb.baseAddress!, classWeights: wp, labelSmoothing: eps,
+                                            ignoreIndex: ignoreIndex, probabilities: probs.pointer, losses: out,
+                                            rows: n, classes: c)
             }
         }
     }
@@ -103,14 +97,11 @@ package func crossEntropyRows(_ logits: Tensor, _ target: [Int], weight: [Float]
     return loss.recorded("crossEntropy", inputs: [x]) { g in
         let gc = g.contiguous()
         let dx = target.withUnsafeBufferPointer { tb in
-            weight.withOptionalBufferPointer { wb in
+            weight.withOptionalBufferPointer { wp in
                 Tensor.produce([n, c]) { out in
-                    let (pp, dp, gp) = (SendablePointer(probs.pointer), SendablePointer(out), SendablePointer(gc.basePointer))
-                    let tp = SendablePointer(tb.baseAddress!), wp = wb.map { SendablePointer($0) }
-                    ThreadPool.shared.parallelFor(n, grain: grain) { r in
-                        syn_cross_entropy_rows_backward(pp.pointer, tp.pointer, wp?.pointer, eps, dp.pointer,
-                                                        r.lowerBound, r.upperBound, c, ignoreIndex, 0, gp.pointer)
-                    }
+                    CPUBackend.crossEntropyRowsBackward(probabilities: probs.pointer, targets: tb.baseAddress!,
+                                                        classWeights: wp, labelSmoothing: eps, ignoreIndex: ignoreIndex,
+                                                        rowGradients: gc.basePointer, into: out, rows: n, classes: c)
                 }
             }
         }

@@ -1,5 +1,3 @@
-import CKernels
-
 /// Layer normalisation over the trailing `normalizedShape` dimensions (PyTorch
 /// `torch.nn.functional.layer_norm`):
 ///
@@ -53,16 +51,9 @@ private func layerNormRows(_ x: Tensor, cols: Int, weight: Tensor?, bias: Tensor
     let xc = x.contiguous(), wc = weight?.contiguous(), bc = bias?.contiguous()
     let rows = xc.count / cols
     let stats = TensorStorage(uninitializedCount: 2 * Swift.max(rows, 1))   // μ then rstd
-    let grain = Swift.max(1, 8_192 / cols)
-    let xp = SendablePointer(xc.basePointer)
-    let wp = wc.map { SendablePointer($0.basePointer) }, bp = bc.map { SendablePointer($0.basePointer) }
-    let sp = SendablePointer(stats.pointer)
     let y = Tensor.produce(xc.shape) { out in
-        let yp = SendablePointer(out)
-        ThreadPool.shared.parallelFor(rows, grain: grain) { r in
-            syn_layer_norm_rows(xp.pointer, wp?.pointer, bp?.pointer, yp.pointer, sp.pointer, sp.pointer + rows,
-                                r.lowerBound, r.upperBound, cols, eps)
-        }
+        CPUBackend.layerNormRows(xc.basePointer, weight: wc?.basePointer, bias: bc?.basePointer, into: out,
+                                 mean: stats.pointer, rstd: stats.pointer + rows, rows: rows, cols: cols, eps: eps)
     }
     withExtendedLifetime((xc, wc, bc)) {}
     var inputs = [xc]
@@ -73,38 +64,16 @@ private func layerNormRows(_ x: Tensor, cols: Int, weight: Tensor?, bias: Tensor
     let (needW, needB) = (weight?.node != nil, bias?.node != nil)
     return y.recorded("layerNorm", inputs: inputs) { g in
         let gc = g.contiguous()
-        let threads = Swift.max(1, Swift.min(ThreadPool.shared.effectiveThreadCount, rows / grain))
-        // Per-thread partial sums of dw and db: [threads, cols] each.
-        let partial = TensorStorage(repeating: 0, count: 2 * threads * cols)
-        let (xp, gp, pp) = (SendablePointer(xd.basePointer), SendablePointer(gc.basePointer), SendablePointer(partial.pointer))
-        let wp = wd.map { SendablePointer($0.basePointer) }
+        let dw = needW ? TensorStorage(uninitializedCount: cols) : nil
+        let db = needB ? TensorStorage(uninitializedCount: cols) : nil
         let dx = Tensor.produce(xd.shape) { out in
-            let dp = SendablePointer(out)
-            let body = { (t: Int, r: Range<Int>) in
-                let dw = needW ? pp.pointer + t * cols : nil
-                let db = needB ? pp.pointer + (threads + t) * cols : nil
-                syn_layer_norm_rows_backward(xp.pointer, wp?.pointer, sp.pointer, sp.pointer + rows, gp.pointer, dp.pointer,
-                                             dw, db, r.lowerBound, r.upperBound, cols)
-            }
-            if threads == 1 {
-                body(0, 0..<rows)
-            } else {
-                ThreadPool.shared.run { t in
-                    let chunk = (rows + threads - 1) / threads
-                    let r = Swift.min(rows, t * chunk)..<Swift.min(rows, (t + 1) * chunk)
-                    if t < threads && !r.isEmpty { body(t, r) }
-                }
-            }
-        }
-        func reduce(_ base: Int, _ shape: [Int]) -> Tensor {
-            Tensor.produce(shape) { out in
-                out.update(from: partial.pointer + base * cols, count: cols)
-                for t in 1..<threads { syn_axpy(1, partial.pointer + (base + t) * cols, out, cols) }
-            }
+            CPUBackend.layerNormRowsBackward(xd.basePointer, weight: wd?.basePointer, mean: stats.pointer,
+                                             rstd: stats.pointer + rows, dy: gc.basePointer, into: out,
+                                             weightGradient: dw?.pointer, biasGradient: db?.pointer, rows: rows, cols: cols)
         }
         var grads: [Tensor?] = [dx]
-        if let wShape { grads.append(needW ? reduce(0, wShape) : nil) }
-        if let bShape { grads.append(needB ? reduce(threads, bShape) : nil) }
-        return withExtendedLifetime((gc, xd, wd, stats, partial)) { grads }
+        if let wShape { grads.append(dw.map { Tensor(storage: $0, shape: wShape) }) }
+        if let bShape { grads.append(db.map { Tensor(storage: $0, shape: bShape) }) }
+        return withExtendedLifetime((gc, xd, wd, stats)) { grads }
     }
 }
