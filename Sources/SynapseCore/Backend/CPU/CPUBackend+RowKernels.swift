@@ -1,10 +1,32 @@
 import CKernels
 
-/// The fused row kernels of `lm_kernels.h` (cross-entropy, layer normalisation, causal softmax):
-/// dense row-major float32 buffers, rows split across the thread pool.
+/// Kernels over the rows of a matrix (softmax, and the fused kernels of `lm_kernels.h`:
+/// cross-entropy, layer normalisation, causal softmax): dense row-major float32 buffers, rows split
+/// across the thread pool.
 extension CPUBackend {
     /// Rows per task for a row kernel over `cols` columns: about 16k elements per task.
     private static func rowGrain(_ cols: Int, elements: Int = 16_384) -> Int { Swift.max(1, elements / Swift.max(cols, 1)) }
+
+    /// Softmax (or log-softmax when `log`) of each row of x [rows, cols] (`syn_softmax_rows`).
+    static func softmaxRows(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, rows: Int, cols: Int,
+                            log: Bool) {
+        let (xp, yp) = (SendablePointer(x), SendablePointer(y))
+        ThreadPool.shared.parallelFor(rows, grain: rowGrain(cols)) { r in
+            let o = r.lowerBound * cols
+            syn_softmax_rows(xp.pointer + o, yp.pointer + o, r.count, cols, log ? 1 : 0)
+        }
+    }
+
+    /// Backward of `softmaxRows` from its output `y` and the output gradient `dy`
+    /// (`syn_softmax_rows_backward`).
+    static func softmaxRowsBackward(y: UnsafePointer<Float>, dy: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>,
+                                    rows: Int, cols: Int, log: Bool) {
+        let (yp, gp, dp) = (SendablePointer(y), SendablePointer(dy), SendablePointer(dx))
+        ThreadPool.shared.parallelFor(rows, grain: rowGrain(cols)) { r in
+            let o = r.lowerBound * cols
+            syn_softmax_rows_backward(yp.pointer + o, gp.pointer + o, dp.pointer + o, r.count, cols, log ? 1 : 0)
+        }
+    }
 
     /// Cross-entropy of each row of `logits` [rows, classes] against `targets`: writes the softmax
     /// to `probabilities` and each row's loss to `losses` (`syn_cross_entropy_rows`: class weights
