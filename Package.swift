@@ -31,7 +31,7 @@ let package = Package(
         // enforces it in CI): IO < NN < Optim; IO < Data; NN + Data < Eval, Models < Training < Jobs.
         .target(name: "SynapseIO", dependencies: ["SynapseCore", "CZlib"], path: "Sources/SynapseIO"),
         .target(name: "SynapseNN", dependencies: ["SynapseCore", "SynapseIO"], path: "Sources/SynapseNN"),
-        .target(name: "SynapseOptim", dependencies: ["SynapseCore", "SynapseNN", "CKernels"], path: "Sources/SynapseOptim"),
+        .target(name: "SynapseOptim", dependencies: ["SynapseCore", "SynapseNN"], path: "Sources/SynapseOptim"),
         .target(name: "SynapseData", dependencies: ["SynapseCore", "SynapseIO", "CZlib"], path: "Sources/SynapseData"),
         .target(name: "SynapseEval", dependencies: ["SynapseCore", "SynapseIO", "SynapseNN", "SynapseData"],
                 path: "Sources/SynapseEval"),

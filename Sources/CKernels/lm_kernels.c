@@ -22,8 +22,31 @@ SYN_INLINE float lm_row_dot(const float *restrict a, const float *restrict b, si
 
 // ---- cross-entropy ----
 
-SYN_INLINE void syn_cross_entropy_rows_body(const float *restrict x, const long *restrict target, float *restrict probs,
+// Σ_j w_j·(lse − x_j) over a row (w_j = 1 when w is NULL): the label-smoothing term. Sixteen
+// partial sums so the loop vectorises without reassociating floats behind the compiler's back.
+SYN_INLINE float lm_smoothing_sum(const float *restrict x, const float *restrict w, float lse, size_t n) {
+    float acc[16] = {0};
+    size_t i = 0;
+    if (w) {
+        for (; i + 16 <= n; i += 16)
+            for (int k = 0; k < 16; k++) acc[k] += w[i + k] * (lse - x[i + k]);
+    } else {
+        for (; i + 16 <= n; i += 16)
+            for (int k = 0; k < 16; k++) acc[k] += lse - x[i + k];
+    }
+    float s = 0;
+    for (int k = 0; k < 16; k++) s += acc[k];
+    for (; i < n; i++) s += (w ? w[i] : 1.0f) * (lse - x[i]);
+    return s;
+}
+
+SYN_INLINE void syn_cross_entropy_rows_body(const float *restrict x, const long *restrict target,
+                                           const float *restrict weight, float smoothing, float *restrict probs,
                                            float *restrict loss, size_t r0, size_t r1, size_t cols, long ignore) {
+    // The plain loss (no class weights, no smoothing) is the hot path of every classifier: it keeps
+    // its own branch, free of the extra multiplies and the smoothing sweep.
+    const int plain = !weight && smoothing == 0;
+    const float eps_per_class = smoothing / (float)cols;
     for (size_t r = r0; r < r1; r++) {
         long t = target[r];
         if (t == ignore) { loss[r] = 0; continue; }
@@ -34,31 +57,52 @@ SYN_INLINE void syn_cross_entropy_rows_body(const float *restrict x, const long 
         float s = syn_sum_body(pr, cols);
         float inv = 1.0f / s;
         for (size_t j = 0; j < cols; j++) pr[j] *= inv;
-        loss[r] = m + logf(s) - xr[t];
+        float lse = m + logf(s);
+        if (plain) { loss[r] = lse - xr[t]; continue; }
+        // PyTorch's cross_entropy: (1 − ε)·w_t·(−log p_t) + ε/C·Σ_j w_j·(−log p_j).
+        float wt = weight ? weight[t] : 1.0f;
+        float l = (1.0f - smoothing) * wt * (lse - xr[t]);
+        if (smoothing != 0) l += eps_per_class * lm_smoothing_sum(xr, weight, lse, cols);
+        loss[r] = l;
     }
 }
 SYN_DISPATCH_VOID(syn_cross_entropy_rows,
-                 (const float *x, const long *target, float *probs, float *loss, size_t r0, size_t r1, size_t cols,
-                  long ignore_index),
-                 (x, target, probs, loss, r0, r1, cols, ignore_index))
+                 (const float *x, const long *target, const float *weight, float smoothing, float *probs, float *loss,
+                  size_t r0, size_t r1, size_t cols, long ignore_index),
+                 (x, target, weight, smoothing, probs, loss, r0, r1, cols, ignore_index))
 
 SYN_INLINE void syn_cross_entropy_rows_backward_body(const float *restrict probs, const long *restrict target,
+                                                    const float *restrict weight, float smoothing,
                                                     float *restrict dx, size_t r0, size_t r1, size_t cols, long ignore,
                                                     float scale, const float *restrict row_scale) {
+    const int plain = !weight && smoothing == 0;
+    const float eps_per_class = smoothing / (float)cols;
+    // W = Σ_j w_j (C without weights): the smoothing term's gradient is ε/C·(W·p_j − w_j).
+    float total = (float)cols;
+    if (weight && smoothing != 0) { total = 0; for (size_t j = 0; j < cols; j++) total += weight[j]; }
     for (size_t r = r0; r < r1; r++) {
         long t = target[r];
         float *dr = dx + r * cols;
         if (t == ignore) { for (size_t j = 0; j < cols; j++) dr[j] = 0; continue; }
         const float *pr = probs + r * cols;
         float s = row_scale ? row_scale[r] : scale;
-        for (size_t j = 0; j < cols; j++) dr[j] = pr[j] * s;
-        dr[t] -= s;
+        if (plain) {
+            for (size_t j = 0; j < cols; j++) dr[j] = pr[j] * s;
+            dr[t] -= s;
+            continue;
+        }
+        // d/dx_j = (1 − ε)·w_t·(p_j − [j = t]) + ε/C·(W·p_j − w_j), times the incoming gradient s.
+        float target_term = (1.0f - smoothing) * (weight ? weight[t] : 1.0f) * s;
+        float a = target_term + eps_per_class * total * s, b = eps_per_class * s;
+        if (weight && smoothing != 0) for (size_t j = 0; j < cols; j++) dr[j] = a * pr[j] - b * weight[j];
+        else for (size_t j = 0; j < cols; j++) dr[j] = a * pr[j] - b;
+        dr[t] -= target_term;
     }
 }
 SYN_DISPATCH_VOID(syn_cross_entropy_rows_backward,
-                 (const float *probs, const long *target, float *dx, size_t r0, size_t r1, size_t cols,
-                  long ignore_index, float scale, const float *row_scale),
-                 (probs, target, dx, r0, r1, cols, ignore_index, scale, row_scale))
+                 (const float *probs, const long *target, const float *weight, float smoothing, float *dx, size_t r0,
+                  size_t r1, size_t cols, long ignore_index, float scale, const float *row_scale),
+                 (probs, target, weight, smoothing, dx, r0, r1, cols, ignore_index, scale, row_scale))
 
 // ---- LSTM cell ----
 

@@ -1,5 +1,4 @@
 import Foundation
-import CKernels
 import SynapseCore
 import SynapseNN
 
@@ -70,29 +69,10 @@ public class Adam: Optimizer, MomentumScheduling {
             state.remove(i, "exp_avg"); state.remove(i, "exp_avg_sq"); state.remove(i, "max_exp_avg_sq")
             let bc1 = 1 - Float(Foundation.pow(Double(betas.0), Double(t)))
             let bc2 = 1 - Float(Foundation.pow(Double(betas.1), Double(t)))
-            let (lr, b1, b2, e, wd, dec) = (learningRate, betas.0, betas.1, eps, weightDecay, decoupled ? Int32(1) : 0)
-            grad.withUnsafeBufferPointer { g in
-                p.value.withUnsafeMutableBufferPointer { w in
-                    m.withUnsafeMutableBufferPointer { mb in
-                        v.withUnsafeMutableBufferPointer { vb in
-                            let run = { (mx: UnsafeMutablePointer<Float>?) in
-                                let wp = SendableBuffers(w.baseAddress!, g.baseAddress!, mb.baseAddress!, vb.baseAddress!, mx)
-                                ThreadPool.shared.parallelFor(w.count, grain: 65_536) { r in
-                                    let o = r.lowerBound
-                                    syn_adam_step(wp.w + o, wp.g + o, wp.m + o, wp.v + o, wp.vmax.map { $0 + o }, r.count,
-                                                  lr, b1, b2, e, wd, dec, bc1, bc2)
-                                }
-                            }
-                            if var mx = vmax {
-                                mx.withUnsafeMutableBufferPointer { run($0.baseAddress!) }
-                                vmax = mx
-                            } else {
-                                run(nil)
-                            }
-                        }
-                    }
-                }
-            }
+            let hyper = AdamHyperparameters(learningRate: learningRate, beta1: betas.0, beta2: betas.1, eps: eps,
+                                            weightDecay: weightDecay, decoupled: decoupled,
+                                            biasCorrection1: bc1, biasCorrection2: bc2)
+            adamUpdate(&p.value, gradient: grad, average: &m, squaredAverage: &v, maxSquaredAverage: &vmax, hyper)
             state.set(i, "exp_avg", m)
             state.set(i, "exp_avg_sq", v)
             if let vmax { state.set(i, "max_exp_avg_sq", vmax) }
@@ -133,12 +113,3 @@ public final class AdamW: Adam {
     }
 }
 
-/// Raw pointers of one Adam update, shareable with the thread pool (threads touch disjoint ranges).
-private struct SendableBuffers: @unchecked Sendable {
-    let w: UnsafeMutablePointer<Float>, g: UnsafePointer<Float>, m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>
-    let vmax: UnsafeMutablePointer<Float>?
-    init(_ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>,
-         _ v: UnsafeMutablePointer<Float>, _ vmax: UnsafeMutablePointer<Float>?) {
-        self.w = w; self.g = g; self.m = m; self.v = v; self.vmax = vmax
-    }
-}

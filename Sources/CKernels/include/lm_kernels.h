@@ -10,15 +10,20 @@
 extern "C" {
 #endif
 
-/// Cross-entropy of rows [r0, r1) of logits x [rows, cols] against class indices `target`: writes the
-/// softmax probabilities of each row to `probs` and lse(x_i) − x_i[t_i] to `loss[i]`. Rows whose target
-/// equals `ignore_index` get loss 0 and are not touched otherwise. Targets are assumed in range.
-void syn_cross_entropy_rows(const float *x, const long *target, float *probs, float *loss,
-                            size_t r0, size_t r1, size_t cols, long ignore_index);
-/// Gradient of cross-entropy w.r.t. the logits for rows [r0, r1): dx_i = (p_i − onehot(t_i)) · s_i with
-/// s_i = row_scale[i] when `row_scale` is not NULL, else `scale`; ignored rows get zeros.
-void syn_cross_entropy_rows_backward(const float *probs, const long *target, float *dx, size_t r0, size_t r1,
-                                     size_t cols, long ignore_index, float scale, const float *row_scale);
+/// Cross-entropy of rows [r0, r1) of logits x [rows, cols] against class indices `target`, as PyTorch's
+/// `cross_entropy`: writes the softmax probabilities of each row to `probs` and to `loss[i]`
+///     (1 − ε)·w[t_i]·(lse(x_i) − x_i[t_i]) + ε/cols·Σ_j w[j]·(lse(x_i) − x_i[j])
+/// with ε = `smoothing` and w = `weight` (per-class weights [cols]; NULL means all 1). Without weights
+/// and smoothing that is lse(x_i) − x_i[t_i]. Rows whose target equals `ignore_index` get loss 0 and
+/// are not touched otherwise. Targets are assumed in range.
+void syn_cross_entropy_rows(const float *x, const long *target, const float *weight, float smoothing, float *probs,
+                            float *loss, size_t r0, size_t r1, size_t cols, long ignore_index);
+/// Gradient of `syn_cross_entropy_rows` w.r.t. the logits for rows [r0, r1):
+///     dx_ij = s_i·((1 − ε)·w[t_i]·(p_ij − [j = t_i]) + ε/cols·(W·p_ij − w[j])),  W = Σ_j w[j],
+/// with s_i = row_scale[i] when `row_scale` is not NULL, else `scale`; ignored rows get zeros.
+void syn_cross_entropy_rows_backward(const float *probs, const long *target, const float *weight, float smoothing,
+                                     float *dx, size_t r0, size_t r1, size_t cols, long ignore_index, float scale,
+                                     const float *row_scale);
 
 /// One LSTM step for n rows: the pre-activations are gx + hw ([n, 4h] each: the input and hidden
 /// projections, i, f, g, o blocks in PyTorch order); `gates` [n, 4h] receives the activations σ(i),

@@ -1,5 +1,3 @@
-import CKernels
-
 /// softmax(scale·scores + causal mask) over the last dimension of scores [..., L, S], in one fused
 /// op: key j > query i gets probability 0 (top-left aligned, PyTorch's `is_causal`). It replaces
 /// a scale, a mask addition and a softmax, with their three buffers and three backward passes.
@@ -9,24 +7,16 @@ package func causalSoftmax(_ scores: Tensor, scale: Float) -> Tensor {
     let x = scores.contiguous()
     let l = x.shape[x.rank - 2], s = x.shape[x.rank - 1]
     let rows = x.count / Swift.max(s, 1)
-    let grain = Swift.max(1, 16_384 / Swift.max(s, 1))
-    let xp = SendablePointer(x.basePointer)
     let y = Tensor.produce(x.shape) { out in
-        let yp = SendablePointer(out)
-        ThreadPool.shared.parallelFor(rows, grain: grain) { r in
-            syn_softmax_causal_rows(xp.pointer, yp.pointer, r.lowerBound, r.upperBound, l, s, scale)
-        }
+        CPUBackend.causalSoftmaxRows(x.basePointer, into: out, rows: rows, queryLength: l, keyLength: s, scale: scale)
     }
     withExtendedLifetime(x) {}
     let saved = y
     return y.recorded("causalSoftmax", inputs: [x]) { g in
         let gc = g.contiguous()
-        let (gp, sp) = (SendablePointer(gc.basePointer), SendablePointer(saved.basePointer))
         let dx = Tensor.produce(saved.shape) { out in
-            let dp = SendablePointer(out)
-            ThreadPool.shared.parallelFor(rows, grain: grain) { r in
-                syn_softmax_causal_rows_backward(sp.pointer, gp.pointer, dp.pointer, r.lowerBound, r.upperBound, l, s, scale)
-            }
+            CPUBackend.causalSoftmaxRowsBackward(y: saved.basePointer, dy: gc.basePointer, into: out, rows: rows,
+                                                 queryLength: l, keyLength: s, scale: scale)
         }
         return withExtendedLifetime((gc, saved)) { [dx] }
     }

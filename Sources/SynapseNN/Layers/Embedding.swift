@@ -50,31 +50,11 @@ public final class Embedding: Module {
         return "Embedding(\(size), \(embeddingDim)): index \(bad) is out of range for \(size) embeddings (valid: 0..<\(size))"
     }
 
-    /// The vectors of `indices` (any shape S), as a tensor of shape S + [embeddingDim].
+    /// The vectors of `indices` (any shape S), as a tensor of shape S + [embeddingDim]: the
+    /// `embedding` op on this layer's table.
     public func callAsFunction(_ indices: IntTensor) -> Tensor {
+        // Checked here first so the message names this layer, not just the op.
         if let message = indexError(indices) { requireFailure(message) }
-        let dim = embeddingDim, rows = numEmbeddings
-        let table = weight.value.contiguous()
-        let ids = indices.scalars
-        let y = table.withUnsafeBufferPointer { src in
-            Tensor(shape: indices.shape + [dim]) { out in
-                for (k, i) in ids.enumerated() {
-                    for j in 0..<dim { out[k * dim + j] = src[i * dim + j] }
-                }
-            }
-        }
-        let padding = paddingIndex
-        return y.recorded("embedding", inputs: [weight.value]) { g in
-            let gc = g.contiguous()
-            let dw = gc.withUnsafeBufferPointer { gp in
-                Tensor(shape: [rows, dim]) { dst in
-                    dst.initialize(repeating: 0)
-                    for (k, i) in ids.enumerated() where i != padding {
-                        for j in 0..<dim { dst[i * dim + j] += gp[k * dim + j] }
-                    }
-                }
-            }
-            return [dw]
-        }
+        return embedding(indices, weight: weight.value, paddingIndex: paddingIndex)
     }
 }

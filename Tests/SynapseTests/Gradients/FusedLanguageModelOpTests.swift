@@ -60,6 +60,72 @@ struct FusedLanguageModelOpTests {
                 reference: { nllLoss(logSoftmax($0[0], dim: 1), target) })
     }
 
+    /// One combination of cross-entropy options for the tests below.
+    struct CrossEntropyOptions: Sendable, CustomTestStringConvertible {
+        let weighted: Bool, smoothing: Float, ignoring: Bool, reduction: Reduction
+        var testDescription: String {
+            "weight \(weighted), ε \(smoothing), ignoreIndex \(ignoring), \(reduction)"
+        }
+        /// Every combination of weights, smoothing and an ignored row, for each reduction.
+        static let all: [CrossEntropyOptions] = [false, true].flatMap { w in
+            [Float(0), 0.2, 1].flatMap { e in
+                [false, true].flatMap { i in [Reduction.mean, .sum, .none].map { CrossEntropyOptions(weighted: w, smoothing: e, ignoring: i, reduction: $0) } }
+            }
+        }
+    }
+
+    /// PyTorch's definition written out with primitive ops: per row
+    /// (1 − ε)·w[t]·(−log p[t]) + ε/C·Σ_j w[j]·(−log p[j]), 0 for ignored rows; the mean divides by
+    /// Σ w[t] over the kept rows.
+    private func crossEntropyReference(_ x: Tensor, _ target: [Int], weight: [Float]?, smoothing: Float,
+                                       ignoreIndex: Int, reduction: Reduction) -> Tensor {
+        let (n, c) = (x.shape[0], x.shape[1])
+        let w = weight ?? [Float](repeating: 1, count: c)
+        let keep = target.map { $0 == ignoreIndex ? Float(0) : 1 }
+        let onehot = Tensor(shape: [n, c], scalars: (0..<n * c).map { k in
+            target[k / c] == k % c ? Float(1) : 0
+        })
+        let logp = logSoftmax(x, dim: 1)
+        let wt = Tensor((0..<n).map { target[$0] == ignoreIndex ? 0 : w[target[$0]] })
+        let nll = -(logp * onehot).sum(dim: 1) * wt
+        let smooth = -(logp * Tensor(shape: [1, c], scalars: w)).sum(dim: 1) * Tensor(keep)
+        let rows = nll * (1 - smoothing) + smooth * (smoothing / Float(c))
+        switch reduction {
+        case .none: return rows
+        case .sum: return rows.sum()
+        case .mean: return rows.sum() / wt.scalars.reduce(0, +)
+        }
+    }
+
+    @Test("crossEntropy with class weights, label smoothing and ignoreIndex: values and gradients match the definition",
+          arguments: CrossEntropyOptions.all)
+    func crossEntropyOptionsMatchDefinition(options o: CrossEntropyOptions) {
+        let target = o.ignoring ? [3, -100, 0, 4, 4, -100, 1] : [3, 2, 0, 4, 4, 1, 1]
+        let weight: [Float]? = o.weighted ? [0.5, 1, 2, 1.5, 0.25] : nil
+        let x = GradientInputs.normal([7, 5], seed: 30, std: 2)
+        compare("crossEntropy \(o.testDescription)", [x], rtol: 1e-5, atol: 1e-6,
+                fused: { crossEntropy($0[0], IntTensor(target), weight: weight.map { Tensor($0) },
+                                      labelSmoothing: o.smoothing, reduction: o.reduction) },
+                reference: { crossEntropyReference($0[0], target, weight: weight, smoothing: o.smoothing,
+                                                   ignoreIndex: -100, reduction: o.reduction) })
+        FiniteDifference.check("crossEntropy \(o.testDescription)", [x]) { x in
+            crossEntropy(x[0], IntTensor(target), weight: weight.map { Tensor($0) }, labelSmoothing: o.smoothing,
+                         reduction: o.reduction)
+        }
+    }
+
+    @Test("crossEntropy with weights and smoothing over a 193-class vocabulary (vectorised smoothing sum and tails)")
+    func crossEntropyOptionsLargeVocabulary() {
+        let g = RandomGenerator(seed: 31)
+        let target = (0..<37).map { _ in g.nextInt(below: 193) }
+        let weight = (0..<193).map { _ in Float(g.nextInt(below: 100)) / 50 + 0.1 }
+        compare("crossEntropy vocab weighted smoothed", [GradientInputs.normal([37, 193], seed: 32, std: 4)],
+                rtol: 1e-4, atol: 1e-6,
+                fused: { crossEntropy($0[0], IntTensor(target), weight: Tensor(weight), labelSmoothing: 0.1) },
+                reference: { crossEntropyReference($0[0], target, weight: weight, smoothing: 0.1, ignoreIndex: -100,
+                                                   reduction: .mean) })
+    }
+
     // MARK: causal attention
 
     @Test("causalSoftmax vs finite differences", arguments: [[2, 5, 5], [3, 4, 6], [1, 6, 4]])

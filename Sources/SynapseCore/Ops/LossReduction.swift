@@ -1,6 +1,6 @@
-import SynapseCore
-
 /// How a loss combines per-element values (PyTorch `reduction=`).
+///
+/// Lives in SynapseCore (not with the other losses) because the fused loss ops here take it.
 public enum Reduction: String, Sendable {
     /// Average over elements.
     case mean
@@ -20,6 +20,6 @@ public enum Reduction: String, Sendable {
 }
 
 /// Checks that prediction and target shapes agree, naming the loss.
-func checkSameShape(_ a: Tensor, _ b: Tensor, _ loss: String) {
+package func checkSameShape(_ a: Tensor, _ b: Tensor, _ loss: String) {
     require(a.shape == b.shape, "\(loss): input shape \(a.shape) does not match target shape \(b.shape)")
 }

@@ -1,5 +1,3 @@
-import SynapseCore
-
 /// Gradient buffer shared by the pieces of one `splitForRecurrence` call.
 private final class SplitGradient {
     let shape: [Int]
@@ -45,7 +43,7 @@ private final class SplitGradient {
 /// cutting a [T, N, G] projection into T steps costs O(T²) in the backward pass. Here the pieces
 /// add their gradients into one shared buffer instead, which a single hub node hands to `x`: the
 /// backward pass costs O(size of x) in all.
-func splitForRecurrence(_ x: Tensor, dim: Int, sizes: [Int]) -> [Tensor] {
+package func splitForRecurrence(_ x: Tensor, dim: Int, sizes: [Int]) -> [Tensor] {
     require(sizes.reduce(0, +) == x.shape[dim], "split: sizes \(sizes) do not add up to dimension \(dim) of \(x.shape)")
     var offsets: [Int] = [], start = 0
     for size in sizes { offsets.append(start); start += size }
@@ -66,6 +64,6 @@ func splitForRecurrence(_ x: Tensor, dim: Int, sizes: [Int]) -> [Tensor] {
 }
 
 /// The steps of x [T, ...] as T tensors [...] (see `splitForRecurrence`).
-func unbindTime(_ x: Tensor) -> [Tensor] {
+package func unbindTime(_ x: Tensor) -> [Tensor] {
     splitForRecurrence(x, dim: 0, sizes: Array(repeating: 1, count: x.shape[0])).map { $0.squeezed(0) }
 }
