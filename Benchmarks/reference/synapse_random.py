@@ -58,6 +58,35 @@ class RandomGenerator:
 DATA_ORDER, VALIDATION = 1, 4
 
 
+def uniform(gen, shape, low, high):
+    """Tensor.uniform: row-major float32 low + (high - low) * u, u = 24 random bits / 2^24 (nextUniform)."""
+    n = int(np.prod(shape))
+    u = np.array([gen.next() >> 40 for _ in range(n)], dtype=np.float32) * np.float32(1.0 / 16777216.0)
+    low, high = np.float32(low), np.float32(high)
+    return (low + (high - low) * u).astype(np.float32).reshape(shape)
+
+
+def default_init(gen, weight_shape):
+    """Linear / Conv2d default init (PyTorch's): weight kaimingUniform(a: sqrt 5) = U(±1/sqrt(fan_in)), then bias
+    U(±1/sqrt(fan_in)), both drawn from `gen` in that order, in Float arithmetic as Synapse computes the bounds."""
+    fan_in = int(np.prod(weight_shape[1:]))
+    a = np.float32(np.sqrt(np.float32(5)))
+    gain = np.sqrt(np.float32(2) / (np.float32(1) + a * a))
+    bound = gain * np.sqrt(np.float32(3) / np.float32(fan_in))
+    weight = uniform(gen, weight_shape, -bound, bound)
+    b = np.float32(1) / np.sqrt(np.float32(fan_in))
+    return weight, uniform(gen, [weight_shape[0]], -b, b)
+
+
+def permutation(n, gen):
+    """Permutation.shuffled: Fisher-Yates from the last index down, j = gen.randint(i + 1) (DataLoader, one per epoch)."""
+    order = list(range(n))
+    for i in range(n - 1, 0, -1):
+        j = gen.randint(i + 1)
+        order[i], order[j] = order[j], order[i]
+    return order
+
+
 def random_windows(ids, batch, length, gen):
     """TextCorpus.randomWindows: `batch` windows of `length` ids at offsets gen.randint(len(ids) - length),
     with next-token targets; returns two int64 arrays [batch, length]."""

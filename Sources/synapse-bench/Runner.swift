@@ -54,7 +54,8 @@ enum Runner {
             let child = Process()
             child.executableURL = URL(fileURLWithPath: executable)
             child.arguments = ids.map(\.rawValue) + ["--threads", String(threads), "--no-summary"]
-                + (settings.quick ? ["--quick"] : []) + (settings.accuracy ? ["--accuracy"] : []) + extraArguments
+                + (settings.quick ? ["--quick"] : []) + (settings.accuracy ? ["--accuracy"] : [])
+                + (settings.seed != 0 ? ["--seed", String(settings.seed)] : []) + extraArguments
             let pipe = Pipe()
             child.standardOutput = pipe
             try child.run()

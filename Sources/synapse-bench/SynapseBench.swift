@@ -32,6 +32,10 @@ struct SynapseBench: ParsableCommand {
     @Flag(help: "W2/W3: train the spec's epochs (not 3) so the reported test accuracy is the spec's; W5: train the spec's 500 steps (not 150) and report the validation loss.")
     var accuracy = false
 
+    /// Hidden: W2/W3 seed (weights, global generator, shuffling); accuracy-over-seeds runs (issue 9 §9).
+    @Option(help: .hidden)
+    var seed: UInt64 = 0
+
     @Flag(name: .customLong("no-summary"), help: "Print only the JSON lines.")
     var noSummary = false
 
@@ -60,12 +64,12 @@ struct SynapseBench: ParsableCommand {
         if contention {
             if threads != nil { throw ValidationError("--contention chooses its own thread counts (1 idle, all cores contended)") }
             let selected = WorkloadID.allCases.filter { workloads.contains($0) }
-            let results = try Contention.run(selected, settings: BenchSettings(quick: quick, accuracy: accuracy))
+            let results = try Contention.run(selected, settings: BenchSettings(quick: quick, accuracy: accuracy, seed: seed))
             if !noSummary { print(Report(measurements: results).table) }
             return
         }
         let selected = WorkloadID.allCases.filter { workloads.isEmpty || workloads.contains($0) }
-        let settings = BenchSettings(quick: quick, accuracy: accuracy)
+        let settings = BenchSettings(quick: quick, accuracy: accuracy, seed: seed)
         let results = if let threads {
             try Runner.runHere(selected, threads: threads, settings: settings, contended: contended)
         } else {

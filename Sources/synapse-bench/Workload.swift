@@ -6,6 +6,9 @@ struct BenchSettings: Sendable {
     var quick: Bool
     /// W2/W3: train the spec's epochs and report the test accuracy; W5: train 500 steps and report the validation loss.
     var accuracy: Bool
+    /// W2/W3: seeds weight initialisation, the global generator and the loader's shuffling (default 0),
+    /// as `torch.manual_seed(seed)` in the reference scripts; for accuracy-over-seeds comparisons.
+    var seed: UInt64 = 0
 }
 
 /// One workload of the benchmark spec.
@@ -36,8 +39,8 @@ enum WorkloadID: String, CaseIterable, ExpressibleByArgument, Sendable {
         switch self {
         case .w1: return W1(quick: settings.quick)
         case .w1b: return W1b(quick: settings.quick)
-        case .w2: return ClassifierTrainingWorkload.w2(quick: settings.quick, accuracy: settings.accuracy)
-        case .w3: return ClassifierTrainingWorkload.w3(quick: settings.quick, accuracy: settings.accuracy)
+        case .w2: return ClassifierTrainingWorkload.w2(quick: settings.quick, accuracy: settings.accuracy, seed: settings.seed)
+        case .w3: return ClassifierTrainingWorkload.w3(quick: settings.quick, accuracy: settings.accuracy, seed: settings.seed)
         case .w4: return LanguageModelWorkload.w4(quick: settings.quick)
         case .w5: return LanguageModelWorkload.w5(quick: settings.quick, accuracy: settings.accuracy)
         case .w6: return W6(quick: settings.quick)
