@@ -15,13 +15,17 @@ extension TrainCommand {
     /// Flags only some kinds of run read, by kind.
     static func specificFlags(_ kind: RunKind, dataset: DatasetName) -> [String] {
         switch kind {
-        case .image: return ["--epochs"]
-        case .tabular:
-            return ["--epochs", "--hidden", "--patience", "--monitor", "--lr-schedule", "--clip-norm", "--checkpoint-dir",
-                    "--checkpoint-every", "--resume", "--force"] + (dataset.tabularBenchmark?.task == .forecasting ? ["--window"] : [])
-        case .text: return ["--steps", "--context", "--eval-batches", "--log-every", "--sample-length", "--prompt", "--temperature", "--top-k"]
+        case .image: return ["--epochs"] + controlFlags
+        case .tabular: return ["--epochs", "--hidden"] + controlFlags + (dataset.tabularBenchmark?.task == .forecasting ? ["--window"] : [])
+        case .text:
+            return ["--steps", "--context", "--eval-batches", "--log-every", "--sample-length", "--prompt", "--temperature", "--top-k"]
+                + controlFlags
         }
     }
+
+    /// The training controls every kind of run reads (the shared `TrainingControls`).
+    static let controlFlags = ["--patience", "--monitor", "--lr-schedule", "--clip-norm", "--checkpoint-dir", "--checkpoint-every",
+                               "--resume", "--force"]
 
     /// The dataset-specific flags given on the command line (or in --config).
     private var givenSpecificFlags: [String] {

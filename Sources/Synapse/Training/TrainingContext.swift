@@ -11,6 +11,8 @@ public final class TrainingContext {
     public internal(set) var globalStep = 0
     /// The epoch `fit` trains up to.
     public internal(set) var targetEpochs = 0
+    /// The optimizer step `fit(steps:)` trains up to; nil in an epoch-based run.
+    public internal(set) var targetSteps: Int?
     /// Batches per training epoch.
     public internal(set) var batchesPerEpoch = 0
     /// Index of the current batch within the epoch (0-based).
