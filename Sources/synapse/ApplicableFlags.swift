@@ -57,4 +57,21 @@ extension TrainCommand {
         throw ValidationError("\(refused.joined(separator: ", ")) \(refused.count == 1 ? "does" : "do") not apply to --dataset "
                               + "\(dataset.rawValue) (\(description)); the flags that apply are \((applicable + Self.commonFlags).joined(separator: ", "))")
     }
+
+    /// Refuses flags that apply to the dataset but that the other flags leave without effect: a
+    /// `--monitor` nothing watches (no early stopping, no best checkpoint), sampling settings of a
+    /// sample that is not generated (`--sample-length 0`).
+    func rejectIdleFlags() throws {
+        let patience = pipeline.patience ?? (dataset.isTabular ? 20 : 0)
+        if pipeline.monitor != nil && patience == 0 && pipeline.checkpointDir == nil {
+            throw ValidationError("--monitor only applies with early stopping (--patience above 0) or --checkpoint-dir (best.safetensors)")
+        }
+        if sampleLength == 0 {
+            let idle = [("--prompt", prompt != nil), ("--temperature", temperature != nil), ("--top-k", topK != nil)].filter(\.1).map(\.0)
+            if !idle.isEmpty {
+                throw ValidationError("\(idle.joined(separator: ", ")) only \(idle.count == 1 ? "applies" : "apply") when a sample is "
+                                      + "generated: --sample-length is 0")
+            }
+        }
+    }
 }

@@ -131,6 +131,7 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--temperature/--top-k: \(error)")
         }
         try pipeline.validateValues()
+        try rejectIdleFlags()
         // A monitored name the run never logs would make early stopping and best.safetensors never fire.
         if let monitor = pipeline.monitor {
             let logged = dataset.tabularBenchmark.map(MonitorNames.tabular)

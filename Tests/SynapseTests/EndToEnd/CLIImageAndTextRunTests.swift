@@ -10,7 +10,6 @@ extension RealDataSuite {
     @Suite struct CLIImageAndTextRunTests {
         static var tool: URL { TrainResumeCLITests.tool }
         static var toolBuilt: Bool { FileManager.default.isExecutableFile(atPath: tool.path) }
-        static var mnistAvailable: Bool { toolBuilt && MNIST.isInstalled() }
         static var shakespeareAvailable: Bool { toolBuilt && LanguageModelRealDataTests.shakespeareInstalled }
 
         static func run(_ arguments: [String], in dir: URL) throws -> (Int32, String) {
@@ -30,6 +29,9 @@ extension RealDataSuite {
                 (["--dataset", "shakespeare", "--model", "char-lstm", "--window", "2"], "--window does not apply to --dataset shakespeare"),
                 (["--dataset", "mnist", "--monitor", "val_mae", "--patience", "2"], "val_mae"),
                 (["--dataset", "mnist", "--force"], "--force only applies with --resume"),
+                (["--dataset", "mnist", "--monitor", "val_accuracy"], "--monitor only applies with early stopping"),
+                (["--dataset", "shakespeare", "--model", "gpt", "--sample-length", "0", "--prompt", "A"],
+                 "--prompt only applies when a sample is generated"),
             ]
             for (arguments, message) in cases {
                 let (status, output) = try Self.run(["train", "--threads", "1"] + arguments, in: dir)
@@ -43,31 +45,39 @@ extension RealDataSuite {
             #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("runs").path))
         }
 
-        @Test(.enabled(if: mnistAvailable, "needs the built synapse tool and MNIST"))
+        @Test(.enabled(if: toolBuilt, "needs the built synapse tool"))
         func anImageRunCheckpointsResumesAndRefusesChangedHyperparameters() throws {
             let dir = try CLIRunOutputsTests.temporaryDirectory()
             defer { try? FileManager.default.removeItem(at: dir) }
+            // Tiny Fashion-MNIST-named files (SYNAPSE_DATA_DIR): 32 training and 8 test images.
+            try CLITrainChecksTests.writeImages(in: dir, train: 32, test: 8)
+            func run(_ arguments: [String]) throws -> (Int32, String) {
+                let (status, _, output) = try CLITrainChecksTests.run(arguments, in: dir, dataDir: dir)
+                return (status, output)
+            }
             let checkpoints = dir.appendingPathComponent("checkpoints").path
-            let common = ["train", "--dataset", "mnist", "--threads", "1", "--no-progress", "--batch-size", "512",
+            let common = ["train", "--dataset", "fashion-mnist", "--threads", "1", "--no-progress", "--batch-size", "8",
                           "--lr-schedule", "step", "--clip-norm", "5"]
-            let (status, output) = try Self.run(common + ["--epochs", "1", "--checkpoint-dir", checkpoints], in: dir)
+            let (status, output) = try run(common + ["--epochs", "1", "--checkpoint-dir", checkpoints])
             #expect(status == 0, "\(output)")
             let json = try CLIRunOutputsTests.result(output)
             #expect(json["test_accuracy"] != nil && json["run_dir"] != nil && json["weights"] != nil && json["seconds_per_epoch"] != nil)
             let last = checkpoints + "/last.safetensors"
             #expect(FileManager.default.fileExists(atPath: last))
 
-            let (refused, message) = try Self.run(common + ["--epochs", "2", "--resume", last], in: dir)
+            let (refused, message) = try run(common + ["--epochs", "2", "--resume", last])
             #expect(refused != 0 && message.contains("--epochs: checkpoint 1, now 2") && message.contains("--force"), "\(message)")
-            #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("runs/mnist-mlp-2").path))
-            let (model, modelMessage) = try Self.run(common + ["--epochs", "1", "--model", "cnn", "--resume", last], in: dir)
+            #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("runs/fashion-mnist-mlp-2").path))
+            let (model, modelMessage) = try run(common + ["--epochs", "1", "--model", "cnn", "--resume", last])
             #expect(model != 0 && modelMessage.contains("--model: checkpoint mlp, now cnn"), "\(modelMessage)")
+            let (batch, batchMessage) = try run(common + ["--epochs", "1", "--batch-size", "4", "--resume", last])
+            #expect(batch != 0 && batchMessage.contains("--batch-size: checkpoint 8, now 4"), "\(batchMessage)")
 
-            let (forced, forcedOutput) = try Self.run(common + ["--epochs", "2", "--resume", last, "--force"], in: dir)
+            let (forced, forcedOutput) = try run(common + ["--epochs", "2", "--resume", last, "--force"])
             #expect(forced == 0 && forcedOutput.contains("resumed from \(last) after epoch 1"), "\(forcedOutput)")
             #expect(try CLIRunOutputsTests.result(forcedOutput)["epochs"] as? Int == 2)
-            let history = try String(contentsOfFile: dir.appendingPathComponent("runs/mnist-mlp-2/history.jsonl").path, encoding: .utf8)
-            #expect(history.contains("val_accuracy"))
+            let history = try String(contentsOfFile: dir.appendingPathComponent("runs/fashion-mnist-mlp-2/history.jsonl").path, encoding: .utf8)
+            #expect(history.split(separator: "\n").count == 2 && history.contains("val_accuracy"), "\(history)")
         }
 
         @Test(.enabled(if: shakespeareAvailable, "needs the built synapse tool and the Shakespeare corpus"))
