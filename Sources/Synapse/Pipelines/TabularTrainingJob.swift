@@ -71,12 +71,8 @@ public final class TabularTrainingJob {
             (history, stopReason, bestEpoch) = try fit(model: model, optimizer: optimizer, train: sets.train, validation: sets.validation,
                                                        objective: .classification(model), metrics: TrainingMetrics.accuracy)
         } else if let sets = data.regression {
-            let objective = TrainingObjective<RegressionDataset.Batch>(forward: { b in
-                let y = model(b.features)
-                return (y, mseLoss(y, b.targets))
-            }, targets: { $0.targets })
             (history, stopReason, bestEpoch) = try fit(model: model, optimizer: optimizer, train: sets.train, validation: sets.validation,
-                                                       objective: objective, metrics: TrainingMetrics.regressionErrors)
+                                                       objective: .regression(model), metrics: TrainingMetrics.regressionErrors)
         } else {
             requireFailure("TabularTrainingJob: prepared data holds neither classification nor regression sets")
         }

@@ -20,6 +20,7 @@ public final class TrainingContext {
     /// Examples seen so far in the current epoch.
     public internal(set) var samplesInEpoch = 0
     /// Logs of the current batch: `loss`, `lr`, and what `afterBackward` callbacks add (`grad_norm`).
+    /// Filled only when the trainer has callbacks (nothing else reads them).
     public var batchLogs: [String: Double] = [:]
     /// Logs of the current epoch: `loss`, `val_loss`, metrics, `lr`, `epoch_seconds`; callbacks may add.
     public var epochLogs: [String: Double] = [:]

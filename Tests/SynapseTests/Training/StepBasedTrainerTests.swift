@@ -95,6 +95,17 @@ import Testing
         #expect(loss.item() == model.loss(batch.inputs, batch.targets).item())
     }
 
+    @Test func theRegressionObjectiveIsTheMeanSquaredError() {
+        let model = Linear(3, 1, generator: RandomGenerator(seed: 4))
+        let data = RegressionDataset(features: Tensor(shape: [4, 3], scalars: (0..<12).map { Float($0) / 10 }),
+                                     targets: Tensor(shape: [4, 1], scalars: [0.5, -1, 2, 0]))
+        let batch = data.batch([0, 1, 2, 3])
+        let (predictions, loss) = TrainingObjective.regression(model).forward(batch)
+        #expect(predictions.shape == [4, 1])
+        #expect(loss.item() == mseLoss(model(batch.features), batch.targets).item())
+        #expect(TrainingObjective.regression(model).targets(batch).scalars == [0.5, -1, 2, 0])
+    }
+
     @Test func aLanguageModelTrainsThroughTheTrainerByStepsAndLearns() throws {
         let corpus = TextCorpus(bytes: Array(String(repeating: "abcabcabd ", count: 40).utf8))
         let model = CharLSTMLanguageModel(vocabularySize: corpus.vocabularySize, embeddingSize: 8, hiddenSize: 16,
