@@ -216,9 +216,13 @@ struct TrainCommand: ParsableCommand {
         var config: [String: Any] = [
             "steps": options.steps, "batch-size": options.effectiveBatchSize, "context": options.effectiveContext,
             "log-every": options.logEvery, "eval-batches": options.evalBatches, "sample-length": options.sampleLength,
-            "prompt": options.prompt, "temperature": Double(String(options.temperature)) ?? Double(options.temperature),
         ]
-        if let topK = options.topK { config["top-k"] = topK }
+        // The sampling settings only where a sample is drawn: `--config` refuses them with --sample-length 0.
+        if options.sampleLength > 0 {
+            config["prompt"] = options.prompt
+            config["temperature"] = Double(String(options.temperature)) ?? Double(options.temperature)
+            if let topK = options.topK { config["top-k"] = topK }
+        }
         try run.writeConfig(resolvedOptions(pipeline.resolvedControls(options.controls).merging(config) { _, b in b }))
         let result = try LanguageModelTrainingJob(options: options, log: run.say).run(data: data)
         try run.finish([

@@ -76,7 +76,10 @@ struct PipelineOptions: ParsableArguments {
 
     /// The controls as config.json records them, keyed like the flags (so the file can be given back to `--config`).
     func resolvedControls(_ c: TrainingControls) -> [String: Any] {
-        var config: [String: Any] = ["patience": c.patience, "monitor": c.monitor, "lr-schedule": c.schedule.rawValue]
+        var config: [String: Any] = ["patience": c.patience, "lr-schedule": c.schedule.rawValue]
+        // Recorded only with early stopping: config.json holds no paths (so no --checkpoint-dir), and
+        // `--config` refuses a --monitor that nothing watches.
+        if c.patience > 0 { config["monitor"] = c.monitor }
         if let clipNorm = c.clipNorm { config["clip-norm"] = clipNorm }
         return config
     }

@@ -64,10 +64,14 @@ extension RealDataSuite {
             #expect(json["test_accuracy"] != nil && json["run_dir"] != nil && json["weights"] != nil && json["seconds_per_epoch"] != nil)
             let last = checkpoints + "/last.safetensors"
             #expect(FileManager.default.fileExists(atPath: last))
+            // The recorded config.json repeats the run (every key it holds is a flag the run accepts).
+            let config = try #require(json["run_dir"] as? String) + "/config.json"
+            let (again, againOutput) = try run(["train", "--config", config])
+            #expect(again == 0, "\(againOutput)")
 
             let (refused, message) = try run(common + ["--epochs", "2", "--resume", last])
             #expect(refused != 0 && message.contains("--epochs: checkpoint 1, now 2") && message.contains("--force"), "\(message)")
-            #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("runs/fashion-mnist-mlp-2").path))
+            #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("runs/fashion-mnist-mlp-3").path))
             let (model, modelMessage) = try run(common + ["--epochs", "1", "--model", "cnn", "--resume", last])
             #expect(model != 0 && modelMessage.contains("--model: checkpoint mlp, now cnn"), "\(modelMessage)")
             let (batch, batchMessage) = try run(common + ["--epochs", "1", "--batch-size", "4", "--resume", last])
@@ -76,7 +80,7 @@ extension RealDataSuite {
             let (forced, forcedOutput) = try run(common + ["--epochs", "2", "--resume", last, "--force"])
             #expect(forced == 0 && forcedOutput.contains("resumed from \(last) after epoch 1"), "\(forcedOutput)")
             #expect(try CLIRunOutputsTests.result(forcedOutput)["epochs"] as? Int == 2)
-            let history = try String(contentsOfFile: dir.appendingPathComponent("runs/fashion-mnist-mlp-2/history.jsonl").path, encoding: .utf8)
+            let history = try String(contentsOfFile: dir.appendingPathComponent("runs/fashion-mnist-mlp-3/history.jsonl").path, encoding: .utf8)
             #expect(history.split(separator: "\n").count == 2 && history.contains("val_accuracy"), "\(history)")
         }
 
@@ -93,6 +97,9 @@ extension RealDataSuite {
             let json = try CLIRunOutputsTests.result(output)
             #expect(json["validation_loss"] != nil && json["steps"] as? Int == 4 && json["tokens_per_second"] != nil && json["run_dir"] != nil)
             let last = checkpoints + "/last.safetensors"
+            let config = try #require(json["run_dir"] as? String) + "/config.json"
+            let (again, againOutput) = try Self.run(["train", "--config", config], in: dir)
+            #expect(again == 0, "config.json does not repeat the run: \(againOutput)")
             let (refused, message) = try Self.run(common + ["--steps", "6", "--lr", "0.01", "--resume", last], in: dir)
             #expect(refused != 0 && message.contains("--steps: checkpoint 4, now 6") && message.contains("--lr: checkpoint 0.001, now 0.01"),
                     "\(message)")
