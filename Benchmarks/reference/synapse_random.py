@@ -54,7 +54,7 @@ class RandomGenerator:
         return m >> 64
 
 
-# Streams of Synapse's RandomStream / LanguageModelTraining.
+# Streams of Synapse's RandomStream / TextWindows (training and validation windows).
 DATA_ORDER, VALIDATION = 1, 4
 
 

@@ -14,6 +14,10 @@ import SynapseCore
 /// sequence of epoch orders is the same in every run with the same seed. Save and restore
 /// `generatorState` to resume that sequence from a checkpoint. Batches are gathered lazily, one
 /// `dataset.batch(_:)` call each, as the iteration advances.
+///
+/// `init(_:batchSize:randomBatches:generator:)` makes a sampling loader instead: every epoch is
+/// `randomBatches` batches whose indices are drawn uniformly with replacement from `generator`
+/// (the random windows of language-model training, where an "epoch" is only a reporting interval).
 public final class DataLoader<D: BatchedDataset>: Sequence {
     /// The dataset iterated over.
     public let dataset: D
@@ -25,6 +29,9 @@ public final class DataLoader<D: BatchedDataset>: Sequence {
     public let dropLast: Bool
     /// The seed of the shuffling generator.
     public let seed: UInt64
+    /// Batches per epoch of a sampling loader (indices drawn with replacement); nil for a loader
+    /// that visits every example once per epoch.
+    public let randomBatches: Int?
     private let generator: RandomGenerator
 
     /// A loader over `dataset`.
@@ -41,12 +48,31 @@ public final class DataLoader<D: BatchedDataset>: Sequence {
         self.shuffle = shuffle
         self.dropLast = dropLast
         self.seed = seed
+        self.randomBatches = nil
         // Its own stream: the same seed used for weight init must not give the same random numbers.
         self.generator = RandomGenerator(seed: seed, stream: .dataOrder)
     }
 
+    /// A sampling loader: each epoch is `randomBatches` batches of `batchSize` indices drawn
+    /// uniformly with replacement (`generator.nextInt(below: dataset.count)`, one draw per example,
+    /// lazily as the iteration advances), so a step-based run that stops mid-epoch consumes exactly
+    /// the draws of the batches it trained on. `generator` is used as given (not reseeded); its
+    /// state is `generatorState`. `seed` reads 0.
+    public init(_ dataset: D, batchSize: Int, randomBatches: Int, generator: RandomGenerator) {
+        require(batchSize >= 1, "DataLoader: batchSize must be at least 1, got \(batchSize)")
+        require(randomBatches >= 1, "DataLoader: randomBatches must be at least 1, got \(randomBatches)")
+        self.dataset = dataset
+        self.batchSize = batchSize
+        self.shuffle = false
+        self.dropLast = false
+        self.seed = 0
+        self.randomBatches = randomBatches
+        self.generator = generator
+    }
+
     /// Number of batches per epoch.
     public var count: Int {
+        if let randomBatches { return dataset.count > 0 ? randomBatches : 0 }
         let n = dataset.count
         return dropLast ? n / batchSize : (n + batchSize - 1) / batchSize
     }
@@ -62,6 +88,9 @@ public final class DataLoader<D: BatchedDataset>: Sequence {
 
     /// Starts a new epoch, drawing a fresh order when `shuffle` is on.
     public func makeIterator() -> Iterator {
+        if randomBatches != nil {
+            return Iterator(dataset: dataset, order: [], batchSize: batchSize, batchCount: count, sampler: generator)
+        }
         let n = dataset.count
         let order = shuffle ? Permutation.shuffled(n, using: generator) : Array(0..<n)
         return Iterator(dataset: dataset, order: order, batchSize: batchSize, batchCount: count)
@@ -70,22 +99,30 @@ public final class DataLoader<D: BatchedDataset>: Sequence {
     /// One epoch's pass over the dataset.
     public struct Iterator: IteratorProtocol {
         private let dataset: D
-        /// The order in which this epoch visits the examples.
+        /// The order in which this epoch visits the examples (empty for a sampling loader, whose
+        /// indices are drawn batch by batch).
         public let order: [Int]
         private let batchSize: Int
         private let batchCount: Int
+        private let sampler: RandomGenerator?
         private var nextBatch = 0
 
-        init(dataset: D, order: [Int], batchSize: Int, batchCount: Int) {
+        init(dataset: D, order: [Int], batchSize: Int, batchCount: Int, sampler: RandomGenerator? = nil) {
             self.dataset = dataset
             self.order = order
             self.batchSize = batchSize
             self.batchCount = batchCount
+            self.sampler = sampler
         }
 
         /// The next batch, or nil at the end of the epoch.
         public mutating func next() -> D.Batch? {
             guard nextBatch < batchCount else { return nil }
+            if let sampler {
+                nextBatch += 1
+                let n = dataset.count
+                return dataset.batch((0..<batchSize).map { _ in sampler.nextInt(below: n) })
+            }
             let start = nextBatch * batchSize
             let end = Swift.min(start + batchSize, order.count)
             nextBatch += 1

@@ -1,3 +1,4 @@
+import SynapseCore
 import SynapseTraining
 
 extension MonitorNames {

@@ -79,12 +79,8 @@ public final class TabularTrainingJob {
             (history, stopReason, bestEpoch) = try fit(model: model, optimizer: optimizer, train: sets.train, validation: sets.validation,
                                                        objective: .classification(model), metrics: TrainingMetrics.accuracy)
         } else if let sets = data.regression {
-            let objective = TrainingObjective<RegressionDataset.Batch>(forward: { b in
-                let y = model(b.features)
-                return (y, mseLoss(y, b.targets))
-            }, targets: { $0.targets })
             (history, stopReason, bestEpoch) = try fit(model: model, optimizer: optimizer, train: sets.train, validation: sets.validation,
-                                                       objective: objective, metrics: TrainingMetrics.regressionErrors)
+                                                       objective: .regression(model), metrics: TrainingMetrics.regressionErrors)
         } else {
             requireFailure("TabularTrainingJob: prepared data holds neither classification nor regression sets")
         }
@@ -127,7 +123,7 @@ public final class TabularTrainingJob {
     ///   differing hyperparameters.
     public func validateResume() throws {
         guard let resume = options.resume else { return }
-        _ = try resumableCheckpoint(resume)
+        _ = try resumeGuard.checkpoint(resume)
     }
 
     /// Builds the trainer and its callbacks, resumes if asked, and trains.
@@ -140,68 +136,20 @@ public final class TabularTrainingJob {
         let validationLoader = DataLoader(validation, batchSize: 1024)
         try trainLoader.validateNotEmpty(name: "\(o.benchmark.rawValue) training split")
         try validationLoader.validateNotEmpty(name: "\(o.benchmark.rawValue) validation split")
-        var callbacks: [any TrainingCallback] = []
-        if let clipNorm = o.clipNorm { callbacks.append(GradientClippingCallback(maxNorm: clipNorm)) }
-        switch o.schedule {
-        case .none: break
-        case .cosine:
-            let steps = epochs * trainLoader.count
-            callbacks.append(LRSchedulerCallback(LRScheduler(optimizer, schedule: CosineAnnealingLR(tMax: steps, etaMin: Double(o.learningRate) * 0.01)),
-                                                 interval: .batch))
-        case .step:
-            callbacks.append(LRSchedulerCallback(LRScheduler(optimizer, schedule: StepLR(stepSize: max(epochs / 3, 1), gamma: 0.1)), interval: .epoch))
-        case .plateau:
-            callbacks.append(LRSchedulerCallback(ReduceLROnPlateau(optimizer, mode: .min, factor: 0.5, patience: 5), monitor: "val_loss"))
-        }
-        let early = o.patience > 0
-            ? EarlyStopping(monitor: o.monitor, mode: o.monitorMode, patience: o.patience, restoreBestWeights: true) : nil
-        if let early { callbacks.append(early) }
+        let controls = o.controls
+        var (callbacks, early) = LoopCallbacks.training(controls, optimizer: optimizer, learningRate: o.learningRate, epochs: epochs,
+                                                        totalSteps: epochs * trainLoader.count)
         if o.showProgress { callbacks.append(ProgressBarCallback()) }
         callbacks.append(EpochLinePrinter(every: max(epochs / 10, 1), log: log))
-        if let dir = o.logDirectory {
-            callbacks.append(HistoryLogger(jsonLines: dir.appendingPathComponent("history.jsonl"), csv: dir.appendingPathComponent("history.csv")))
-            callbacks.append(TensorBoardCallback(writer: try TensorBoardWriter(logDirectory: dir)))
-        }
-        callbacks.append(RunSignature(options: o.hyperparameters))
-        if let dir = o.checkpointDirectory {
-            callbacks.append(ModelCheckpoint(directory: dir, every: o.checkpointEvery ?? o.defaultCheckpointEvery, monitor: o.monitor, mode: o.monitorMode))
-        }
+        callbacks += try LoopCallbacks.logging(controls, batchScalars: true)
+        callbacks += LoopCallbacks.checkpoints(controls, hyperparameters: o.hyperparameters, every: o.defaultCheckpointEvery)
         let trainer = Trainer(model: model, optimizer: optimizer, objective: objective, train: trainLoader,
                               validation: validationLoader, metrics: metrics, callbacks: callbacks)
-        if let resume = o.resume {
-            let (checkpoint, changed) = try resumableCheckpoint(resume)
-            try trainer.restore(checkpoint, path: resume.path)
-            // The restore brings back the checkpoint's learning rate; a forced new --lr takes over from here.
-            if changed.contains("lr") { optimizer.learningRate = o.learningRate }
-            log("resumed from \(resume.path) after epoch \(trainer.context.epoch)")
-        }
+        if let resume = o.resume { try resumeGuard.restore(resume, into: trainer, learningRate: o.learningRate) }
         let history = try trainer.fit(epochs: epochs)
         let best = early.map { $0.bestEpoch > 0 ? $0.bestEpoch : trainer.context.epoch } ?? trainer.context.epoch
         return (history, trainer.context.stopReason, best)
     }
 
-    /// Reads the checkpoint to resume from and compares the hyperparameters it recorded with this
-    /// run's: any difference is refused (listing each one) unless `force` is set.
-    private func resumableCheckpoint(_ url: URL) throws -> (checkpoint: Checkpoint, changed: Set<String>) {
-        var checkpoint = try Checkpoint.read(from: url)
-        let current = options.hyperparameters
-        var changed = Set<String>()
-        if let state = checkpoint.callbacks[RunSignature.key] {
-            let recorded = RunSignature.options(in: state)
-            let differences = RunSignature.differences(recorded: recorded, current: current)
-            changed = Set(current.keys.filter { recorded[$0] != current[$0] })
-            if !differences.isEmpty {
-                guard options.force else {
-                    throw PipelineError.invalidOption(name: "resume", reason: "\(url.path) was written with other hyperparameters:\n  "
-                        + differences.joined(separator: "\n  ") + "\nuse the checkpoint's values, or pass --force to resume anyway")
-                }
-                log("warning: resuming with other hyperparameters than the checkpoint (--force): " + differences.joined(separator: "; "))
-            }
-        } else {
-            log("warning: \(url.path) records no hyperparameters (written by an older version); they cannot be compared")
-        }
-        // The trainer expects state for every checkpointable callback, this one included.
-        checkpoint.callbacks[RunSignature.key] = RunSignature.state(current)
-        return (checkpoint, changed)
-    }
+    private var resumeGuard: ResumeGuard { ResumeGuard(hyperparameters: options.hyperparameters, force: options.force, log: log) }
 }

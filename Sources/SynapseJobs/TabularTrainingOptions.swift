@@ -6,17 +6,8 @@ import SynapseOptim
 /// Everything that defines a tabular or forecasting training run; `synapse train` fills it from
 /// its flags (and `--config` file). Defaults are the documented example runs.
 public struct TabularTrainingOptions: Sendable {
-    /// Learning-rate schedules selectable by name (`--lr-schedule`).
-    public enum Schedule: String, Sendable, CaseIterable {
-        /// Constant learning rate.
-        case none
-        /// Cosine annealing per batch over the whole run down to 1 % of the base rate.
-        case cosine
-        /// ×0.1 after each third of the epochs.
-        case step
-        /// ×0.5 after 5 epochs without `val_loss` improving (reduce-on-plateau).
-        case plateau
-    }
+    /// Learning-rate schedules selectable by name (`--lr-schedule`), shared by every job.
+    public typealias Schedule = LearningRateScheduleChoice
 
     /// The dataset.
     public var benchmark: TabularBenchmark
@@ -110,6 +101,22 @@ public struct TabularTrainingOptions: Sendable {
         if benchmark.task == .forecasting { h["window"] = String(window) }
         if splitOverride != nil { h["split"] = "override" }
         return h
+    }
+
+    /// The shared training controls these options set (the job installs its callbacks from them).
+    public var controls: TrainingControls {
+        var c = TrainingControls()
+        c.schedule = schedule
+        c.clipNorm = clipNorm
+        c.patience = patience
+        c.monitor = monitor
+        c.checkpointDirectory = checkpointDirectory
+        c.checkpointEvery = checkpointEvery
+        c.resume = resume
+        c.force = force
+        c.logDirectory = logDirectory
+        c.showProgress = showProgress
+        return c
     }
 
     /// The preprocessing file saved next to `weights`: `<stem>.preprocessing.json`.

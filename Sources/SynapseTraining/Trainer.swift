@@ -5,9 +5,14 @@ import SynapseIO
 import SynapseNN
 import SynapseOptim
 
-/// A general training loop: epochs over a training `DataLoader` with an optional validation
-/// loader, for any model, loss (`TrainingObjective`) and optimizer, extended by callbacks
-/// (schedules, early stopping, clipping, logging, checkpoints).
+/// The training loop of Synapse — the only one: epochs over a training `DataLoader` with an
+/// optional validation loader, for any model, loss (`TrainingObjective`: classification,
+/// regression, language modelling, or your own) and optimizer, extended by callbacks (schedules,
+/// early stopping, clipping, logging, checkpoints). The CLI's jobs and the benchmarks run it.
+///
+/// Runs are epoch-based (`fit(epochs:)`) or step-based (`fit(steps:)`, which may end an epoch
+/// early; language models use a sampling loader whose "epoch" is a reporting interval, see
+/// `TextWindows`).
 ///
 /// ```swift
 /// let trainer = Trainer(model: model, optimizer: Adam(model.parameters()),
@@ -52,6 +57,9 @@ public final class Trainer<Train: BatchedDataset, Validation: BatchedDataset> wh
     public var penalty: WeightPenalty
     /// Callbacks, run in order for every hook.
     public var callbacks: [any TrainingCallback]
+    /// Validate every this many epochs (at least 1); the last epoch of a `fit` call is always
+    /// validated. Epochs in between log no `val_` values (callbacks that monitor one skip them).
+    public var validationInterval = 1
     /// Random generators saved in checkpoints and restored on resume, by name. Include every
     /// generator the model draws from during training (e.g. a `Dropout` generator). Defaults to
     /// the global generator.
@@ -83,23 +91,47 @@ public final class Trainer<Train: BatchedDataset, Validation: BatchedDataset> wh
     ///   set) and what callbacks throw.
     @discardableResult
     public func fit(epochs: Int) throws -> TrainingHistory {
-        guard trainLoader.count > 0 else {
-            throw TrainingError.noOptimizerSteps(examples: trainLoader.dataset.count, batchSize: trainLoader.batchSize,
-                                                 dropLast: trainLoader.dropLast)
-        }
-        context.targetEpochs = epochs
-        context.batchesPerEpoch = trainLoader.count
-        context.stopTraining = false
-        context.stopReason = nil
-        for c in callbacks { try c.trainBegin(context) }
+        try begin(targetEpochs: epochs, targetSteps: nil)
         while context.epoch < epochs && !context.stopTraining {
-            try runEpoch()
+            try runEpoch(isLast: context.epoch + 1 == epochs)
         }
         for c in callbacks { try c.trainEnd(context) }
         return context.history
     }
 
-    private func runEpoch() throws {
+    /// Trains until `context.globalStep == steps` (continuing after a resume) or a callback stops
+    /// training; returns the history of all epochs so far. Epochs are passes of the training loader
+    /// as in `fit(epochs:)`; the last one ends early when the step budget runs out mid-epoch (it is
+    /// still closed: weight check, validation, epoch callbacks, history).
+    /// - Throws: as `fit(epochs:)`.
+    @discardableResult
+    public func fit(steps: Int) throws -> TrainingHistory {
+        let perEpoch = max(trainLoader.count, 1)
+        let remaining = max(steps - context.globalStep, 0)
+        try begin(targetEpochs: context.epoch + (remaining + perEpoch - 1) / perEpoch, targetSteps: steps)
+        while context.globalStep < steps && !context.stopTraining {
+            try runEpoch(isLast: context.globalStep + perEpoch >= steps)
+        }
+        for c in callbacks { try c.trainEnd(context) }
+        return context.history
+    }
+
+    /// What both `fit` variants do first: check that an epoch takes a step, set the targets, run `trainBegin`.
+    private func begin(targetEpochs: Int, targetSteps: Int?) throws {
+        guard trainLoader.count > 0 else {
+            throw TrainingError.noOptimizerSteps(examples: trainLoader.dataset.count, batchSize: trainLoader.batchSize,
+                                                 dropLast: trainLoader.dropLast)
+        }
+        context.targetEpochs = targetEpochs
+        context.targetSteps = targetSteps
+        context.batchesPerEpoch = trainLoader.count
+        context.stopTraining = false
+        context.stopReason = nil
+        for c in callbacks { try c.trainBegin(context) }
+    }
+
+    /// One epoch (cut short at `context.targetSteps`); `isLast`: the run's final epoch, always validated.
+    private func runEpoch(isLast: Bool) throws {
         context.epoch += 1
         context.epochLogs = [:]
         context.batchIndex = 0
@@ -112,7 +144,13 @@ public final class Trainer<Train: BatchedDataset, Validation: BatchedDataset> wh
         let epoch = context.epoch
         var lossSum = 0.0, steps = 0
         var predictions: [Tensor] = [], targets: [Tensor] = []
+        let keepPredictions = trainMetrics && metrics != nil
+        // Without callbacks nothing reads the batch logs: skipping them keeps the step free of
+        // per-batch dictionary allocations (the benchmarks time this path).
+        let hasCallbacks = !callbacks.isEmpty
+        let stepLimit = context.targetSteps ?? Int.max
         for (index, batch) in trainLoader.enumerated() {
+            if context.globalStep >= stepLimit { break }
             context.batchIndex = index
             let (output, loss) = objective.forward(batch)
             try check.anomaly(epoch: epoch, step: index + 1)
@@ -125,19 +163,25 @@ public final class Trainer<Train: BatchedDataset, Validation: BatchedDataset> wh
             let n = output.rank > 0 ? output.shape[0] : 1
             context.samplesInEpoch += n
             lossSum += lossValue * Double(n)
-            context.batchLogs = ["loss": lossValue, "lr": Double(optimizer.learningRate)]
-            for c in callbacks { try c.afterBackward(context) }
-            // A finite clipping norm already proves every gradient finite; otherwise one pass each.
-            if !(context.batchLogs["grad_norm"]?.isFinite ?? false) { try check.gradients(epoch: epoch, step: index + 1) }
+            var gradientsProvenFinite = false
+            if hasCallbacks {
+                context.batchLogs = ["loss": lossValue, "lr": Double(optimizer.learningRate)]
+                for c in callbacks { try c.afterBackward(context) }
+                // A finite clipping norm already proves every gradient finite; otherwise one pass each.
+                gradientsProvenFinite = context.batchLogs["grad_norm"]?.isFinite ?? false
+            }
+            if !gradientsProvenFinite { try check.gradients(epoch: epoch, step: index + 1) }
             optimizer.step()
             steps += 1
             context.globalStep += 1
-            if trainMetrics && metrics != nil {
+            if keepPredictions {
                 predictions.append(output.detached())
                 targets.append(objective.targets(batch))
             }
-            for c in callbacks { try c.batchEnd(context) }
-            if context.stopTraining { break }
+            if hasCallbacks {
+                for c in callbacks { try c.batchEnd(context) }
+                if context.stopTraining { break }
+            }
         }
         guard steps > 0 else {
             throw TrainingError.noOptimizerSteps(examples: trainLoader.dataset.count, batchSize: trainLoader.batchSize,
@@ -151,7 +195,7 @@ public final class Trainer<Train: BatchedDataset, Validation: BatchedDataset> wh
             for (k, v) in metrics(Tensor.cat(predictions, dim: 0), Tensor.cat(targets, dim: 0)) { logs[k] = v }
         }
         logs["epoch_seconds"] = Date().timeIntervalSince(start)
-        if let validationLoader {
+        if let validationLoader, isLast || epoch % max(validationInterval, 1) == 0 {
             for (k, v) in try evaluate(validationLoader) { logs["val_" + k] = v }
         }
         logs["lr"] = Double(optimizer.learningRate)

@@ -15,6 +15,8 @@ public final class TrainingContext {
     public internal(set) var globalStep = 0
     /// The epoch `fit` trains up to.
     public internal(set) var targetEpochs = 0
+    /// The optimizer step `fit(steps:)` trains up to; nil in an epoch-based run.
+    public internal(set) var targetSteps: Int?
     /// Batches per training epoch.
     public internal(set) var batchesPerEpoch = 0
     /// Index of the current batch within the epoch (0-based).
@@ -22,6 +24,7 @@ public final class TrainingContext {
     /// Examples seen so far in the current epoch.
     public internal(set) var samplesInEpoch = 0
     /// Logs of the current batch: `loss`, `lr`, and what `afterBackward` callbacks add (`grad_norm`).
+    /// Filled only when the trainer has callbacks (nothing else reads them).
     public var batchLogs: [String: Double] = [:]
     /// Logs of the current epoch: `loss`, `val_loss`, metrics, `lr`, `epoch_seconds`; callbacks may add.
     public var epochLogs: [String: Double] = [:]

@@ -28,6 +28,17 @@ extension TrainingObjective where Batch == TensorDataset.Batch {
     }
 }
 
+extension TrainingObjective where Batch == RegressionDataset.Batch {
+    /// Regression with mean squared error on `(features, targets)` batches; predictions are the
+    /// model's outputs `[N, 1]` (the tabular regression and forecasting runs).
+    public static func regression(_ model: some Layer) -> TrainingObjective {
+        TrainingObjective(forward: { batch in
+            let predictions = model(batch.features)
+            return (predictions, mseLoss(predictions, batch.targets))
+        }, targets: { $0.targets })
+    }
+}
+
 /// A metric function: named values from the predictions and targets of a whole evaluation pass
 /// (concatenated along the first dimension). Any metric library can be plugged in through it.
 public typealias MetricFunction = (_ predictions: Tensor, _ targets: Tensor) -> [String: Double]

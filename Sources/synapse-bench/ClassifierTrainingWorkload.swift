@@ -4,9 +4,10 @@ import Synapse
 /// reshuffled every epoch, the last partial batch dropped, PyTorch default init, seed 0 unless the
 /// hidden `--seed` says otherwise (as `synapse train --seed N`).
 ///
-/// Loading and decoding the IDX files is not timed. An epoch's time covers what PyTorch's reference
-/// loop covers: gathering each shuffled batch, forward, loss, backward, the Adam step and reading the
-/// loss. A throwaway network trains a few steps first to warm caches and the allocator, so the
+/// Loading and decoding the IDX files is not timed. The timed loop is the library's `Trainer` with
+/// its callbacks off; an epoch's time covers what PyTorch's reference loop covers (gathering each
+/// shuffled batch, forward, loss, backward, the Adam step and reading the loss) plus the divergence
+/// checks every Synapse run pays. A throwaway network trains a few steps first to warm caches and the allocator, so the
 /// measured network trains exactly the timed epochs.
 struct ClassifierTrainingWorkload: Workload {
     /// Workload id ("W2", "W3").
@@ -41,61 +42,34 @@ struct ClassifierTrainingWorkload: Workload {
 
     func run(threads: Int, emit: (Measurement) -> Void) throws {
         let train = try FashionMNIST.load(split: .train)
-        let loader = DataLoader(train, batchSize: batchSize, shuffle: true, dropLast: true, seed: seed)
 
         // Warm-up on a throwaway network and loader, leaving the measured run's random streams untouched.
-        let warmUp = Trainer(makeModel(RandomGenerator(seed: 1)))
-        var warmUpBatches = DataLoader(train, batchSize: batchSize, shuffle: true, dropLast: true, seed: 1).makeIterator()
-        for _ in 0..<(quick ? 5 : 20) { _ = try warmUp.step(warmUpBatches.next()!) }
+        try makeTrainer(makeModel(RandomGenerator(seed: 1)), train, seed: 1).fit(steps: quick ? 5 : 20)
 
         manualSeed(seed)
-        let trainer = Trainer(makeModel(RandomGenerator(seed: seed)))
+        let trainer = makeTrainer(makeModel(RandomGenerator(seed: seed)), train, seed: seed)
         if quick {
-            var batches = loader.makeIterator()
-            let times = try (0..<3).map { _ in
-                try Timing.seconds { for _ in 0..<smokeSteps { _ = try trainer.step(batches.next()!) } }
-            }
+            // Each call continues to the next multiple of the smoke steps (starting a fresh epoch).
+            let times = try (1...3).map { round in try Timing.seconds { try trainer.fit(steps: round * smokeSteps) } }
             emit(Measurement(id, threads: threads, metric: "s/\(smokeSteps)steps", value: Timing.median(times),
                              ["steps": .int(smokeSteps), "note": .string("smoke run, not an epoch time")]))
             return
         }
         let epochs = accuracy ? accuracyEpochs : 3
-        var times: [Double] = []
-        for _ in 0..<epochs {
-            times.append(try Timing.seconds { for batch in loader { _ = try trainer.step(batch) } })
-        }
-        let testAccuracy = ClassifierTraining.accuracy(of: trainer.model, on: try FashionMNIST.load(split: .test))
+        let times = try (1...epochs).map { epoch in try Timing.seconds { try trainer.fit(epochs: epoch) } }
+        let test = DataLoader(try FashionMNIST.load(split: .test), batchSize: 1000)
+        let testAccuracy = try trainer.evaluate(test)["accuracy"] ?? .nan
         var measurement = Measurement(id, threads: threads, metric: "s/epoch", value: Timing.median(times),
-                                      ["epochs": .int(epochs), "steps": .int(loader.count), "test_accuracy": .double(testAccuracy)])
+                                      ["epochs": .int(epochs), "steps": .int(trainer.trainLoader.count), "test_accuracy": .double(testAccuracy)])
         if seed != 0 { measurement.extras.append(("seed", Int(exactly: seed).map(JSONValue.int) ?? .string(String(seed)))) }
         emit(measurement)
     }
 
-    /// A network and its optimiser.
-    private final class Trainer {
-        let model: any Layer
-        let optimizer: Adam
-        /// The divergence checks of `ClassifierTraining`, so the timed step pays what training pays.
-        let check: DivergenceCheck
-        var steps = 0
-
-        init(_ model: any Layer) {
-            self.model = model
-            optimizer = Adam(model.parameters(), learningRate: 1e-3)
-            check = DivergenceCheck(parameters: optimizer.parameters, model: model)
-        }
-
-        /// One training step on `batch` (loss and gradient checks as in `ClassifierTraining`); returns the loss.
-        func step(_ batch: TensorDataset.Batch) throws(TrainingError) -> Float {
-            steps += 1
-            let loss = crossEntropy(model(batch.features), batch.labels)
-            let value = loss.item()
-            try check.loss(value, epoch: nil, step: steps)
-            optimizer.zeroGrad()
-            loss.backward()
-            try check.gradients(epoch: nil, step: steps)
-            optimizer.step()
-            return value
-        }
+    /// The library's `Trainer` with no callbacks (what `synapse train` runs, minus logging): Adam,
+    /// cross-entropy, shuffled batches with the last partial one dropped, the divergence checks.
+    private func makeTrainer(_ model: any Layer, _ train: TensorDataset, seed: UInt64) -> Trainer<TensorDataset, TensorDataset> {
+        Trainer(model: model, optimizer: Adam(model.parameters(), learningRate: 1e-3), objective: .classification(model),
+                train: DataLoader(train, batchSize: batchSize, shuffle: true, dropLast: true, seed: seed),
+                metrics: TrainingMetrics.accuracy)
     }
 }

@@ -4,7 +4,8 @@ import Synapse
 /// (the benchmark corpus), seed 0, the windows drawn as `synapse train` draws them.
 ///
 /// Loading and tokenising the corpus is not timed; drawing each batch of windows is (PyTorch's
-/// reference scripts time it too). The figure is training tokens per second, the median over chunks
+/// reference scripts time it too). The timed loop is the library's `Trainer.fit(steps:)` with its
+/// callbacks off, divergence checks included. The figure is training tokens per second, the median over chunks
 /// of `chunk` steps. W4 follows the spec: 5 warm-up steps, then 200 timed steps. W5 warms up on a
 /// throwaway network, then times 150 steps; with `--accuracy` it trains the spec's 500 steps and
 /// also reports the mean validation loss over 20 batches of the last 10% of the text.
@@ -51,31 +52,29 @@ struct LanguageModelWorkload: Workload {
 
     func run(threads: Int, emit: (Measurement) -> Void) throws {
         let (train, validation) = try TextCorpus.vimDocumentation().split(trainFraction: 0.9)
+        let windows = TextWindows(train, length: context)
         let vocab = train.vocabularySize
         if warmUpOnThrowaway {
             let (m, o) = make(vocab, RandomGenerator(seed: 1))
-            let g = LanguageModelTraining.windowGenerator(seed: 1)
-            for _ in 0..<warmUpSteps { Self.step(m, o, train.randomWindows(batchSize: batchSize, length: context, generator: g)) }
+            try makeTrainer(m, o, windows, generator: TextWindows.trainingGenerator(seed: 1)).fit(steps: warmUpSteps)
         }
         manualSeed(0)
         let (model, optimizer) = make(vocab, RandomGenerator(seed: 0))
-        let windows = LanguageModelTraining.windowGenerator(seed: 0)
-        if !warmUpOnThrowaway {
-            for _ in 0..<warmUpSteps { Self.step(model, optimizer, train.randomWindows(batchSize: batchSize, length: context, generator: windows)) }
-        }
+        let trainer = makeTrainer(model, optimizer, windows, generator: TextWindows.trainingGenerator(seed: 0))
+        if !warmUpOnThrowaway { try trainer.fit(steps: warmUpSteps) }
         var rates: [Double] = [], done = 0
         while done < steps {
             let n = min(chunk, steps - done)
-            let seconds = Timing.seconds {
-                for _ in 0..<n { Self.step(model, optimizer, train.randomWindows(batchSize: batchSize, length: context, generator: windows)) }
-            }
+            let target = trainer.context.globalStep + n
+            let seconds = try Timing.seconds { try trainer.fit(steps: target) }
             rates.append(Double(n * batchSize * context) / seconds)
             done += n
         }
         var extras: KeyValuePairs<String, JSONValue> = ["steps": .int(steps), "batch": .int(batchSize), "context": .int(context)]
         if validate {
-            let loss = LanguageModelTraining.validationLoss(of: model, on: validation, batches: 20, batchSize: batchSize,
-                                                            context: context, generator: LanguageModelTraining.validationGenerator(seed: 0))
+            let loader = TextWindows(validation, length: context)
+                .loader(batchSize: batchSize, batchesPerEpoch: 20, generator: TextWindows.validationGenerator(seed: 0))
+            let loss = try trainer.evaluate(loader)["loss"] ?? .nan
             extras = ["steps": .int(steps), "batch": .int(batchSize), "context": .int(context), "val_loss": .double(loss)]
         } else if quick {
             extras = ["steps": .int(steps), "batch": .int(batchSize), "context": .int(context), "note": .string("smoke run")]
@@ -83,8 +82,11 @@ struct LanguageModelWorkload: Workload {
         emit(Measurement(id, threads: threads, metric: "tokens/s", value: Timing.median(rates), extras))
     }
 
-    /// One training step; opens the existential model and optimizer for the generic training step.
-    private static func step(_ model: any LanguageModel, _ optimizer: any Optimizer, _ batch: (inputs: IntTensor, targets: IntTensor)) {
-        LanguageModelTraining.step(model, optimizer, batch)
+    /// The library's `Trainer` with no callbacks on random windows drawn from `generator` (as
+    /// `synapse train` draws them; one epoch per timed chunk), with the divergence checks.
+    private func makeTrainer(_ model: any LanguageModel, _ optimizer: any Optimizer, _ windows: TextWindows,
+                             generator: RandomGenerator) -> Trainer<TextWindows, TextWindows> {
+        Trainer(model: model, optimizer: optimizer, objective: .languageModel(model),
+                train: windows.loader(batchSize: batchSize, batchesPerEpoch: chunk, generator: generator))
     }
 }

@@ -15,13 +15,17 @@ extension TrainCommand {
     /// Flags only some kinds of run read, by kind.
     static func specificFlags(_ kind: RunKind, dataset: DatasetName) -> [String] {
         switch kind {
-        case .image: return ["--epochs"]
-        case .tabular:
-            return ["--epochs", "--hidden", "--patience", "--monitor", "--lr-schedule", "--clip-norm", "--checkpoint-dir",
-                    "--checkpoint-every", "--resume", "--force"] + (dataset.tabularBenchmark?.task == .forecasting ? ["--window"] : [])
-        case .text: return ["--steps", "--context", "--eval-batches", "--log-every", "--sample-length", "--prompt", "--temperature", "--top-k"]
+        case .image: return ["--epochs"] + controlFlags
+        case .tabular: return ["--epochs", "--hidden"] + controlFlags + (dataset.tabularBenchmark?.task == .forecasting ? ["--window"] : [])
+        case .text:
+            return ["--steps", "--context", "--eval-batches", "--log-every", "--sample-length", "--prompt", "--temperature", "--top-k"]
+                + controlFlags
         }
     }
+
+    /// The training controls every kind of run reads (the shared `TrainingControls`).
+    static let controlFlags = ["--patience", "--monitor", "--lr-schedule", "--clip-norm", "--checkpoint-dir", "--checkpoint-every",
+                               "--resume", "--force"]
 
     /// The dataset-specific flags given on the command line (or in --config).
     private var givenSpecificFlags: [String] {
@@ -52,5 +56,22 @@ extension TrainCommand {
         }
         throw ValidationError("\(refused.joined(separator: ", ")) \(refused.count == 1 ? "does" : "do") not apply to --dataset "
                               + "\(dataset.rawValue) (\(description)); the flags that apply are \((applicable + Self.commonFlags).joined(separator: ", "))")
+    }
+
+    /// Refuses flags that apply to the dataset but that the other flags leave without effect: a
+    /// `--monitor` nothing watches (no early stopping, no best checkpoint), sampling settings of a
+    /// sample that is not generated (`--sample-length 0`).
+    func rejectIdleFlags() throws {
+        let patience = pipeline.patience ?? (dataset.isTabular ? 20 : 0)
+        if pipeline.monitor != nil && patience == 0 && pipeline.checkpointDir == nil {
+            throw ValidationError("--monitor only applies with early stopping (--patience above 0) or --checkpoint-dir (best.safetensors)")
+        }
+        if sampleLength == 0 {
+            let idle = [("--prompt", prompt != nil), ("--temperature", temperature != nil), ("--top-k", topK != nil)].filter(\.1).map(\.0)
+            if !idle.isEmpty {
+                throw ValidationError("\(idle.joined(separator: ", ")) only \(idle.count == 1 ? "applies" : "apply") when a sample is "
+                                      + "generated: --sample-length is 0")
+            }
+        }
     }
 }

@@ -61,7 +61,8 @@ struct EvaluateCommand: ParsableCommand {
         let model = try resolvedModel(meta)
         let (_, test) = try dataset.load()
         let classNames = dataset.evaluationClassNames
-        let architecture = try ClassifierArchitecture.read(meta, model: model, inputShape: test.exampleShape, classes: classNames.count)
+        let architecture = try ImageClassifierArchitecture.read(meta, kind: model.imageClassifier!, inputShape: test.exampleShape,
+                                                                classes: classNames.count)
         let network = try architecture.make(generator: RandomGenerator(seed: 0), source: weights)
         do {
             try network.load(from: weightsURL)

@@ -52,7 +52,7 @@ struct GenerateCommand: ParsableCommand {
         do { metadata = try SafeTensors.load(from: url).metadata } catch {
             throw ValidationError("--weights \(weights): cannot read the weights: \(error)")
         }
-        guard let name = metadata["model"], let kind = ModelName(rawValue: name), kind.isLanguageModel else {
+        guard let name = metadata["model"], let kind = LanguageModelKind(rawValue: name) else {
             throw ValidationError("\(weights): metadata 'model' is \(metadata["model"].map { "'\($0)'" } ?? "missing"); "
                                   + "expected char-lstm or gpt (a file written by `synapse train` on a text corpus)")
         }
@@ -61,7 +61,7 @@ struct GenerateCommand: ParsableCommand {
         }
         let vocabulary = try CharacterVocabulary(metadataValue: vocabularyText, file: weights)
         // Context and layer sizes are range-checked and the model's size bounded before anything is allocated.
-        let architecture = try LanguageModelArchitecture.read(WeightsMetadata(metadata, path: weights), model: kind,
+        let architecture = try LanguageModelArchitecture.read(WeightsMetadata(metadata, path: weights), kind: kind,
                                                               vocabularySize: vocabulary.count)
         let model = try architecture.make(generator: RandomGenerator(seed: 0), source: weights)
         try model.load(from: url)

@@ -17,15 +17,20 @@ struct TrainCommand: ParsableCommand {
         chosen dataset are refused. Every run ends with one JSON line holding "run_dir" and "weights" \
         (absolute paths) besides its figures.
 
-        Image datasets (fashion-mnist, mnist) train --model mlp or cnn by epochs; the last line printed is
+        Every dataset trains through the same Trainer with the same controls: --lr-schedule, --clip-norm, \
+        --patience/--monitor (early stopping), --checkpoint-dir/--checkpoint-every, --resume (refused when \
+        the checkpoint's hyperparameters differ, unless --force) and --log-dir.
+
+        Image datasets (fashion-mnist, mnist) train --model mlp or cnn by epochs, with the test split as \
+        the validation set (val_loss, val_accuracy); the last line printed is
         {"test_accuracy": ..., "epochs": ..., "seconds_per_epoch": ..., "run_dir": ..., "weights": ...}
 
-        Tabular datasets (breast-cancer, diabetes, sunspots, co2) train an MLP through the Trainer \
-        pipeline (early stopping, schedules, checkpoints, --resume); the last line holds the test metrics, \
-        "epochs", "best_epoch" and "seconds".
+        Tabular datasets (breast-cancer, diabetes, sunspots, co2) train an MLP with a validation split \
+        (early stopping on by default); the last line holds the test metrics, "epochs", "best_epoch" and "seconds".
 
         Text corpora (shakespeare, vim-docs) train --model char-lstm or gpt by steps on random windows of
-        the first 90% of the text, report the mean loss over --eval-batches random windows of the last 10%,
+        the first 90% of the text (one epoch, history row and checkpoint per --log-every steps), report the
+        mean loss over --eval-batches random windows of the last 10%,
         save the weights with the vocabulary in the safetensors metadata (for `synapse generate`), and print
         a generated sample; the last line printed is
         {"validation_loss": ..., "steps": ..., "tokens_per_second": ..., "train_loss": ..., "run_dir": ..., "weights": ...}
@@ -78,7 +83,7 @@ struct TrainCommand: ParsableCommand {
     var evalBatches: Int?
 
     @Option(name: .customLong("log-every"), parsing: .unconditional,
-            help: "Text corpora: print the train loss and tokens/s every this many steps (default 50).")
+            help: "Text corpora: steps per epoch: a line with the train loss and tokens/s, a history row and a checkpoint every this many steps (default 50).")
     var logEvery: Int?
 
     @Option(name: .customLong("sample-length"), parsing: .unconditional,
@@ -102,7 +107,7 @@ struct TrainCommand: ParsableCommand {
           help: "Anomaly mode: check every op's result and gradient and stop at the first NaN/inf, naming the op (slow; for debugging).")
     var detectAnomaly = false
 
-    @OptionGroup(title: "Training pipeline (tabular datasets; --config and --log-dir for all)")
+    @OptionGroup(title: "Training controls (every dataset unless marked)")
     var pipeline: PipelineOptions
 
     func validate() throws {
@@ -126,11 +131,12 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--temperature/--top-k: \(error)")
         }
         try pipeline.validateValues()
+        try rejectIdleFlags()
         // A monitored name the run never logs would make early stopping and best.safetensors never fire.
-        if let monitor = pipeline.monitor, let benchmark = dataset.tabularBenchmark {
-            do { try MonitorNames.validate(monitor, against: MonitorNames.tabular(benchmark)) } catch {
-                throw ValidationError(error.description)
-            }
+        if let monitor = pipeline.monitor {
+            let logged = dataset.tabularBenchmark.map(MonitorNames.tabular)
+                ?? (dataset.isText ? LanguageModelTrainingOptions.loggedNames : ImageTrainingOptions.loggedNames)
+            do { try MonitorNames.validate(monitor, against: logged) } catch { throw ValidationError(error.description) }
         }
     }
 
@@ -147,46 +153,83 @@ struct TrainCommand: ParsableCommand {
     private func runKindOfDataset() throws {
         if let benchmark = dataset.tabularBenchmark {
             try runTabular(benchmark)
-        } else if dataset.isText {
-            try LanguageModelRun(options: self).run()
+        } else if let corpus = dataset.textCorpus, let languageModel = model.languageModel {
+            try trainLanguageModel(corpus, languageModel)
+        } else if let images = dataset.imageDataset, let classifier = model.imageClassifier {
+            try trainClassifier(images, classifier)
         } else {
-            try trainClassifier()
+            // `validate()` pairs text corpora with language models and the other datasets with classifiers.
+            throw ValidationError("--model \(model.rawValue) cannot train on --dataset \(dataset.rawValue)")
         }
     }
 
-    private func trainClassifier() throws {
-        let epochs = self.epochs ?? 5, batchSize = self.batchSize ?? model.defaultBatchSize
-        // The data is loaded and checked (shapes, at least one batch) before the run directory is
-        // made, so a refused run leaves nothing behind; the paths are checked before a step is taken.
-        let (train, test) = try dataset.loadCheckedImages(batchSize: batchSize)
-        let run = try RunOutputs.prepare(command: self)
-        try run.writeConfig(resolvedOptions(["epochs": epochs, "batch-size": batchSize]))
-        manualSeed(seed)
-        let generator = RandomGenerator(seed: seed)
-        let architecture = ClassifierArchitecture(model: model, inputShape: train.exampleShape, classes: 10)
-        let network = try architecture.make(generator: generator)
-        let optimizer = Adam(network.parameters(), learningRate: lr)
-        run.say("synapse train: \(dataset.rawValue) (\(train.count) train / \(test.count) test), model \(model.rawValue) "
-                + "(\(network.parameterCount) parameters), \(ThreadPool.shared.threadCount) thread(s)")
-        let training = ClassifierTraining(epochs: epochs, batchSize: batchSize, seed: seed, showProgress: !noProgress)
-        let logs = try ImageRunLogs(directory: run.logDirectory)
-        var logError: Error?
-        let summaries = try training.train(model: network, optimizer: optimizer, train: train, test: test) { s in
-            do { try logs.record(epoch: s.epoch, values: ["loss": s.trainLoss, "test_accuracy": s.testAccuracy, "epoch_seconds": s.seconds]) } catch { logError = error }
-            run.say(String(format: "epoch %d/%d  train_loss %.4f  test_accuracy %.4f  %.2f s", s.epoch, epochs, s.trainLoss, s.testAccuracy, s.seconds))
-        }
-        if let logError { throw logError }
-        try logs.finish()
-        try network.save(to: run.weights, metadata: architecture.metadata.merging([
-            "dataset": dataset.rawValue, "epochs": String(epochs), "seed": String(seed),
-            "batch_size": String(batchSize), "lr": String(lr),
-        ]) { a, _ in a })
-        run.say("saved weights to \(run.weights.path)")
-        let secondsPerEpoch = summaries.map(\.seconds).reduce(0, +) / Double(summaries.count)
+    /// Maps the flags to an `ImageTrainingJob` and runs it in a new run directory.
+    private func trainClassifier(_ dataset: ImageDatasetChoice, _ model: ImageClassifierKind) throws {
+        var options = ImageTrainingOptions(dataset: dataset, model: model, output: URL(fileURLWithPath: "weights.safetensors"))
+        options.epochs = epochs ?? options.epochs
+        options.batchSize = batchSize ?? options.batchSize
+        options.learningRate = lr
+        options.seed = seed
+        options.controls = try pipeline.controls(showProgress: !noProgress)
+        try options.validate()
+        // The data is loaded and checked (shapes, at least one batch) and a --resume checked before
+        // the run directory is made, so a refused run leaves nothing behind.
+        let job = ImageTrainingJob(options: options, log: { _ in })
+        let data = try job.loadData()
+        try job.validateResume()
+        let run = try RunOutputs.prepare(command: self, checkpointDirectory: options.controls.checkpointDirectory)
+        options.output = run.weights
+        options.controls.logDirectory = run.logDirectory
+        try run.writeConfig(resolvedOptions(pipeline.resolvedControls(options.controls)
+            .merging(["epochs": options.epochs, "batch-size": options.batchSize]) { _, b in b }))
+        let result = try ImageTrainingJob(options: options, log: run.say).run(data: data)
         try run.finish([
-            "test_accuracy": (summaries.last!.testAccuracy * 10_000).rounded() / 10_000,
-            "epochs": epochs,
-            "seconds_per_epoch": (secondsPerEpoch * 1000).rounded() / 1000,
+            "test_accuracy": (result.testAccuracy * 10_000).rounded() / 10_000,
+            "epochs": result.history.records.count,
+            "seconds_per_epoch": (result.secondsPerEpoch * 1000).rounded() / 1000,
+        ])
+    }
+
+    /// Maps the flags to a `LanguageModelTrainingJob` and runs it in a new run directory.
+    private func trainLanguageModel(_ corpus: TextCorpusChoice, _ model: LanguageModelKind) throws {
+        var options = LanguageModelTrainingOptions(corpus: corpus, model: model, output: URL(fileURLWithPath: "weights.safetensors"))
+        options.steps = steps ?? options.steps
+        options.batchSize = batchSize
+        options.context = context
+        options.learningRate = lr
+        options.seed = seed
+        options.logEvery = logEvery ?? options.logEvery
+        options.evalBatches = evalBatches ?? options.evalBatches
+        options.sampleLength = sampleLength ?? options.sampleLength
+        options.prompt = prompt ?? options.prompt
+        options.temperature = temperature ?? options.temperature
+        options.topK = topK
+        options.controls = try pipeline.controls(showProgress: !noProgress)
+        try options.validate()
+        // The corpus is loaded and checked and a --resume checked before the run directory is made.
+        let job = LanguageModelTrainingJob(options: options, log: { _ in })
+        let data = try job.loadData()
+        try job.validateResume()
+        let run = try RunOutputs.prepare(command: self, checkpointDirectory: options.controls.checkpointDirectory)
+        options.output = run.weights
+        options.controls.logDirectory = run.logDirectory
+        var config: [String: Any] = [
+            "steps": options.steps, "batch-size": options.effectiveBatchSize, "context": options.effectiveContext,
+            "log-every": options.logEvery, "eval-batches": options.evalBatches, "sample-length": options.sampleLength,
+        ]
+        // The sampling settings only where a sample is drawn: `--config` refuses them with --sample-length 0.
+        if options.sampleLength > 0 {
+            config["prompt"] = options.prompt
+            config["temperature"] = Double(String(options.temperature)) ?? Double(options.temperature)
+            if let topK = options.topK { config["top-k"] = topK }
+        }
+        try run.writeConfig(resolvedOptions(pipeline.resolvedControls(options.controls).merging(config) { _, b in b }))
+        let result = try LanguageModelTrainingJob(options: options, log: run.say).run(data: data)
+        try run.finish([
+            "validation_loss": (result.validationLoss * 10_000).rounded() / 10_000,
+            "train_loss": (result.trainLoss * 10_000).rounded() / 10_000,
+            "steps": result.steps,
+            "tokens_per_second": result.tokensPerSecond.rounded(),
         ])
     }
 }

@@ -35,8 +35,19 @@ func docs_training_example1() throws {
     let history = try trainer.fit(epochs: 20)
 }
 
-/// docs/training.md, example 2 (line 67).
+/// docs/training.md, example 2 (line 71).
 func docs_training_example2() throws {
+    let corpus = TextCorpus(bytes: Array("to be or not to be, that is the question".utf8))
+    let lm = CharLSTMLanguageModel(vocabularySize: corpus.vocabularySize)
+    let lmTrainer = Trainer(model: lm, optimizer: Adam(lm.parameters(), learningRate: 1e-3),
+                            objective: .languageModel(lm),
+                            train: TextWindows(corpus, length: 16)
+                                .loader(batchSize: 8, batchesPerEpoch: 50, generator: TextWindows.trainingGenerator(seed: 0)))
+    try lmTrainer.fit(steps: 500)                        // ten epochs of 50 steps
+}
+
+/// docs/training.md, example 3 (line 99).
+func docs_training_example3() throws {
     struct MyBatch { let x: Tensor; let y: Tensor }
     let model = Linear(4, 1)
     let objective = TrainingObjective<MyBatch>(
@@ -44,8 +55,8 @@ func docs_training_example2() throws {
         targets: { $0.y })
 }
 
-/// docs/training.md, example 3 (line 167).
-func docs_training_example3() throws {
+/// docs/training.md, example 4 (line 199).
+func docs_training_example4() throws {
     let runDir = URL(fileURLWithPath: "runs/example")
     func makeTrainer() -> Trainer<FashionMNIST, FashionMNIST> { fatalError("as in the first example") }
     let trainer = makeTrainer()                        // fresh objects, as for a new run

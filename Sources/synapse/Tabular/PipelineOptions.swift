@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Synapse
 
 /// `synapse train` options of the tabular and forecasting runs (the `Trainer` pipeline), grouped
@@ -12,30 +13,30 @@ struct PipelineOptions: ParsableArguments {
     @Option(help: "Tabular datasets: hidden layer widths of the MLP, comma-separated (default 64,32).")
     var hidden: String?
 
-    @Option(parsing: .unconditional, help: "Tabular datasets: early-stopping patience in epochs, restoring the best weights (0: off; default 20).")
+    @Option(parsing: .unconditional, help: "Early-stopping patience in epochs, restoring the best weights (0: off; default 20 tabular datasets, 0 otherwise). Image datasets watch their test split (they have no validation split).")
     var patience: Int?
 
-    @Option(help: "Tabular datasets: epoch log that early stopping and best.safetensors watch (val_loss, val_accuracy, val_mae, ...; default val_loss).")
+    @Option(help: "Epoch log that early stopping and best.safetensors watch (val_loss, val_accuracy, val_mae, ...; default val_loss).")
     var monitor: String?
 
-    @Option(name: .customLong("lr-schedule"), help: "Tabular datasets: learning-rate schedule: none, cosine, step, plateau (default none).")
+    @Option(name: .customLong("lr-schedule"), help: "Learning-rate schedule: none, cosine, step, plateau (default none).")
     var lrSchedule: String?
 
     @Option(name: .customLong("clip-norm"), parsing: .unconditional,
-            help: "Tabular datasets: clip the gradient's global L2 norm to this before each step.")
+            help: "Clip the gradient's global L2 norm to this before each step.")
     var clipNorm: Double?
 
-    @Option(name: .customLong("checkpoint-dir"), help: "Tabular datasets: write full checkpoints here (last.safetensors every epoch, best.safetensors).")
+    @Option(name: .customLong("checkpoint-dir"), help: "Write full checkpoints here (last.safetensors every epoch, best.safetensors; text corpora: an epoch is --log-every steps).")
     var checkpointDir: String?
 
     @Option(name: .customLong("checkpoint-every"), parsing: .unconditional,
-            help: "Tabular datasets: write last.safetensors every this many epochs (default: every epoch up to 100 epochs, else every hundredth of the run).")
+            help: "Write last.safetensors every this many epochs (default: every epoch; tabular datasets: every epoch up to 100 epochs, else every hundredth of the run).")
     var checkpointEvery: Int?
 
-    @Option(help: "Tabular datasets: resume from this checkpoint; hyperparameters that differ from the checkpoint's are refused unless --force.")
+    @Option(help: "Resume from this checkpoint; hyperparameters that differ from the checkpoint's (epochs or steps, lr, batch size, model, seed, ...) are refused unless --force.")
     var resume: String?
 
-    @Flag(help: "Tabular datasets: with --resume, continue even though hyperparameters differ from the checkpoint's.")
+    @Flag(help: "With --resume, continue even though hyperparameters differ from the checkpoint's.")
     var force = false
 
     @Option(name: .customLong("log-dir"),
@@ -58,6 +59,31 @@ struct PipelineOptions: ParsableArguments {
         if force && resume == nil { throw ValidationError("--force only applies with --resume") }
     }
 
+    /// The shared training controls of an image or text run (patience defaults to 0: off).
+    func controls(showProgress: Bool) throws -> TrainingControls {
+        var c = TrainingControls()
+        c.schedule = try schedule()
+        c.clipNorm = clipNorm
+        c.patience = patience ?? 0
+        c.monitor = monitor ?? c.monitor
+        c.checkpointDirectory = checkpointDir.map { URL(fileURLWithPath: $0).standardizedFileURL }
+        c.checkpointEvery = checkpointEvery
+        c.resume = resume.map { URL(fileURLWithPath: $0) }
+        c.force = force
+        c.showProgress = showProgress
+        return c
+    }
+
+    /// The controls as config.json records them, keyed like the flags (so the file can be given back to `--config`).
+    func resolvedControls(_ c: TrainingControls) -> [String: Any] {
+        var config: [String: Any] = ["patience": c.patience, "lr-schedule": c.schedule.rawValue]
+        // Recorded only with early stopping: config.json holds no paths (so no --checkpoint-dir), and
+        // `--config` refuses a --monitor that nothing watches.
+        if c.patience > 0 { config["monitor"] = c.monitor }
+        if let clipNorm = c.clipNorm { config["clip-norm"] = clipNorm }
+        return config
+    }
+
     /// The hidden sizes (default 64,32), or a validation error naming the flag.
     func hiddenSizes() throws -> [Int] {
         guard let hidden else { return [64, 32] }
@@ -69,10 +95,10 @@ struct PipelineOptions: ParsableArguments {
     }
 
     /// The schedule (default none), or a validation error listing the choices.
-    func schedule() throws -> TabularTrainingOptions.Schedule {
+    func schedule() throws -> LearningRateScheduleChoice {
         guard let lrSchedule else { return .none }
-        guard let s = TabularTrainingOptions.Schedule(rawValue: lrSchedule) else {
-            throw ValidationError("--lr-schedule must be one of \(TabularTrainingOptions.Schedule.allCases.map(\.rawValue).joined(separator: ", ")), got '\(lrSchedule)'")
+        guard let s = LearningRateScheduleChoice(rawValue: lrSchedule) else {
+            throw ValidationError("--lr-schedule must be one of \(LearningRateScheduleChoice.allCases.map(\.rawValue).joined(separator: ", ")), got '\(lrSchedule)'")
         }
         return s
     }

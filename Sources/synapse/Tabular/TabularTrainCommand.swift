@@ -33,9 +33,11 @@ extension TrainCommand {
         options.output = run.weights
         var config: [String: Any] = [
             "epochs": options.effectiveEpochs, "batch-size": options.batchSize,
-            "hidden": options.hiddenSizes, "patience": options.patience, "monitor": options.monitor,
-            "lr-schedule": options.schedule.rawValue,
+            "hidden": options.hiddenSizes, "patience": options.patience, "lr-schedule": options.schedule.rawValue,
         ]
+        // Recorded only with early stopping: config.json holds no paths (so no --checkpoint-dir), and
+        // `--config` refuses a --monitor that nothing watches.
+        if options.patience > 0 { config["monitor"] = options.monitor }
         if let clipNorm = options.clipNorm { config["clip-norm"] = clipNorm }
         if benchmark.task == .forecasting { config["window"] = options.window }
         try run.writeConfig(resolvedOptions(config))

@@ -19,9 +19,9 @@ extension RealDataSuite {
             manualSeed(0)
             let model = MLPClassifier(generator: RandomGenerator(seed: 0))
             // One epoch over a third of the training set (156 Adam steps): enough for ~80 % accuracy.
-            try ClassifierTraining(epochs: 1, batchSize: 128, seed: 0, showProgress: false)
-                .train(model: model, optimizer: Adam(model.parameters(), learningRate: 1e-3),
-                     train: train.subset(Array(0..<20_000)), test: test.subset(Array(0..<100)))
+            try Trainer(model: model, optimizer: Adam(model.parameters(), learningRate: 1e-3), objective: .classification(model),
+                        train: DataLoader(train.subset(Array(0..<20_000)), batchSize: 128, shuffle: true, dropLast: true))
+                .fit(epochs: 1)
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("evaluate-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: dir) }
             let weights = dir.appendingPathComponent("mlp.safetensors")
@@ -37,7 +37,7 @@ extension RealDataSuite {
             let s = report.summary
             #expect(s.count == 10_000 && s.classCount == 10)
             // Arg-max of Float softmax outputs may break a near-tie of logits differently: allow 3 examples.
-            #expect(abs(s.accuracy - ClassifierTraining.accuracy(of: model, on: test)) <= 0.0003)
+            #expect(abs(s.accuracy - (try TestAccuracy.of(model, on: test))) <= 0.0003)
             #expect(s.accuracy > 0.75, "accuracy \(s.accuracy) after 156 steps")
             #expect(s.topKAccuracy > s.accuracy)
             #expect(try #require(s.rocAUCMacro) > 0.95)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseJobs
 @testable import SynapseCore
 @testable import SynapseOptim
 @testable import SynapseData
@@ -21,23 +22,22 @@ extension RealDataSuite {
         func mlpReachesTargetAccuracyInFiveEpochs() throws {
             let train = try FashionMNIST.load(split: .train)
             let test = try FashionMNIST.load(split: .test)
-            manualSeed(0)
-            let model = MLPClassifier(generator: RandomGenerator(seed: 0))
-            let optimizer = Adam(model.parameters(), learningRate: 1e-3)
-            let run = ClassifierTraining(epochs: 5, batchSize: 128, seed: 0, showProgress: false)
-            let epochs = try run.train(model: model, optimizer: optimizer, train: train, test: test)
-            let final = try #require(epochs.last)
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("w2-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let url = dir.appendingPathComponent("weights.safetensors")
+            // The job behind `synapse train --dataset fashion-mnist --model mlp` with its defaults.
+            let result = try ImageTrainingJob(options: ImageTrainingOptions(dataset: .fashionMNIST, model: .mlp, output: url),
+                                              log: { _ in }).run(data: (train, test))
+            let losses = result.history.series("loss").map { $0! }
+            #expect(result.history.records.count == 5)
             // Loss must fall monotonically over the first epochs on this recipe.
-            #expect(epochs[0].trainLoss > epochs[2].trainLoss)
-            #expect(final.trainLoss < 0.32)
-            #expect(final.testAccuracy >= 0.870, "test accuracy \(final.testAccuracy) after 5 epochs")
+            #expect(losses[0] > losses[2])
+            #expect(losses[4] < 0.32)
+            #expect(result.testAccuracy >= 0.870, "test accuracy \(result.testAccuracy) after 5 epochs")
             // Saving and reloading reproduces the evaluated model exactly.
-            let url = FileManager.default.temporaryDirectory.appendingPathComponent("w2-\(UUID().uuidString).safetensors")
-            defer { try? FileManager.default.removeItem(at: url) }
-            try model.save(to: url)
             let reloaded = MLPClassifier(generator: RandomGenerator(seed: 99))
             try reloaded.load(from: url)
-            #expect(ClassifierTraining.accuracy(of: reloaded, on: test) == final.testAccuracy)
+            #expect(try TestAccuracy.of(reloaded, on: test) == result.testAccuracy)
         }
     }
 }

@@ -47,10 +47,12 @@ extension RealDataSuite {
         /// Trains `model` on Vim-documentation windows; returns (validation loss, unigram loss).
         func trainOnVim(_ model: some LanguageModel, _ optimizer: some Optimizer, steps: Int, batch: Int, context: Int) throws -> (Double, Double) {
             let (train, validation) = try TextCorpus.vimDocumentation().split(trainFraction: 0.9)
-            try LanguageModelTraining(steps: steps, batchSize: batch, context: context)
-                .train(model: model, optimizer: optimizer, corpus: train, generator: LanguageModelTraining.windowGenerator(seed: 0))
-            let loss = LanguageModelTraining.validationLoss(of: model, on: validation, batches: 10, batchSize: batch, context: context,
-                                                            generator: LanguageModelTraining.validationGenerator(seed: 0))
+            let trainer = Trainer(model: model, optimizer: optimizer, objective: .languageModel(model),
+                                  train: TextWindows(train, length: context)
+                                      .loader(batchSize: batch, batchesPerEpoch: 50, generator: TextWindows.trainingGenerator(seed: 0)))
+            try trainer.fit(steps: steps)
+            let loss = try trainer.evaluate(TextWindows(validation, length: context)
+                .loader(batchSize: batch, batchesPerEpoch: 10, generator: TextWindows.validationGenerator(seed: 0)))["loss"]!
             return (loss, Self.unigramLoss(train: train, validation: validation))
         }
 

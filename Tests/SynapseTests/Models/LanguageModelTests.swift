@@ -102,11 +102,11 @@ struct LanguageModelTests {
         // Benchmarks/reference/synapse_random.py reimplements the generator; these are its values.
         let a = RandomGenerator(seed: 0, stream: .dataOrder)
         #expect((0..<4).map { _ in a.nextInt(below: 1_000_003) } == [376_998, 912_794, 23421, 91672])
-        let b = LanguageModelTraining.validationGenerator(seed: 7)
+        let b = TextWindows.validationGenerator(seed: 7)
         #expect((0..<6).map { _ in b.nextInt(below: 97) } == [10, 87, 59, 64, 26, 78])
         let c = RandomGenerator(seed: 12345)
         #expect((0..<3).map { _ in c.nextInt(below: 8_567_541) } == [6_372_606, 1_114_170, 8_253_407])
-        #expect(LanguageModelTraining.windowGenerator(seed: 0).nextInt(below: 1_000_003) == 376_998)
+        #expect(TextWindows.trainingGenerator(seed: 0).nextInt(below: 1_000_003) == 376_998)
     }
 
     @Test func vocabularyRoundTripsThroughMetadata() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Synapse
+@testable import SynapseEval
 @testable import SynapseCore
 @testable import SynapseOptim
 @testable import SynapseData
@@ -54,27 +55,30 @@ extension RealDataSuite {
         func fashionMNISTWithLearningRate1e6() throws {
             let full = try FashionMNIST.load(split: .train)
             let train = full.subset(Array(0..<2048)), test = full.subset(Array(2048..<2560))
-            let run = ClassifierTraining(epochs: 3, batchSize: 128, seed: 0, showProgress: false)
+            func trainer(_ model: MLPClassifier, _ optimizer: some Optimizer) -> Trainer<TensorDataset, TensorDataset> {
+                Trainer(model: model, optimizer: optimizer, objective: .classification(model),
+                        train: DataLoader(train, batchSize: 128, shuffle: true, dropLast: true),
+                        validation: DataLoader(test, batchSize: 512), metrics: TrainingMetrics.accuracy)
+            }
 
             let sgdModel = MLPClassifier(generator: RandomGenerator(seed: 0))
-            var summaries: [EpochSummary] = []
+            let sgd = trainer(sgdModel, SGD(sgdModel.parameters(), learningRate: 1e6))
             do {
-                try run.train(model: sgdModel, optimizer: SGD(sgdModel.parameters(), learningRate: 1e6), train: train, test: test) {
-                    summaries.append($0)
-                }
-                Issue.record("SGD with lr 1e6 trained to the end: losses \(summaries.map(\.trainLoss))")
-            } catch {
+                try sgd.fit(epochs: 3)
+                Issue.record("SGD with lr 1e6 trained to the end: losses \(sgd.context.history.series("loss"))")
+            } catch let error as TrainingError {
                 guard case .nonFinite(let v) = error else { Issue.record("wrong error \(error)"); return }
                 #expect(v.epoch == 1 && error.description.contains("non-finite"))
             }
-            #expect(summaries.isEmpty)
+            #expect(sgd.context.history.records.isEmpty)
 
             let adamModel = MLPClassifier(generator: RandomGenerator(seed: 0))
+            let adam = trainer(adamModel, Adam(adamModel.parameters(), learningRate: 1e6))
             do {
-                let epochs = try run.train(model: adamModel, optimizer: Adam(adamModel.parameters(), learningRate: 1e6), train: train, test: test)
-                #expect(epochs.allSatisfy { $0.trainLoss.isFinite })
+                let history = try adam.fit(epochs: 3)
+                #expect(history.records.allSatisfy { $0.values["loss"]!.isFinite })
                 #expect(adamModel.parameters().allSatisfy { $0.value.isAllFinite })
-            } catch {
+            } catch let error as TrainingError {
                 guard case .nonFinite = error else { Issue.record("wrong error \(error)"); return }
             }
         }

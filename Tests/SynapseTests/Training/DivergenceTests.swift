@@ -168,49 +168,46 @@ struct DivergenceTests {
         #expect(throws: TrainingError.emptyEvaluationSet(name: "validation")) { try noValidation.fit(epochs: 1) }
         #expect(TrainingError.noOptimizerSteps(examples: 3, batchSize: 8, dropLast: true).description.contains("batch size is 8"))
 
-        let run = ClassifierTraining(epochs: 1, batchSize: 8, showProgress: false)
-        #expect(throws: TrainingError.noOptimizerSteps(examples: 3, batchSize: 8, dropLast: true)) {
-            try run.train(model: model, optimizer: SGD(model.parameters(), learningRate: 0.1), train: tiny, test: tiny)
-        }
-        #expect(throws: TrainingError.emptyEvaluationSet(name: "test")) {
-            try run.train(model: model, optimizer: SGD(model.parameters(), learningRate: 0.1), train: TrainerFixtures.train, test: empty)
-        }
+        // A step-based run checks the same.
+        #expect(throws: TrainingError.noOptimizerSteps(examples: 3, batchSize: 8, dropLast: true)) { try dropping.fit(steps: 4) }
     }
 
     @Test func classifierTrainingStopsOnANaNWeightThatReLUWouldOnceHaveHidden() throws {
         let model = TinyNet(seed: 1, dropout: RandomGenerator(seed: 2))
         model.fc1.weight.value = Tensor(shape: model.fc1.weight.shape, scalars: .init(repeating: .nan, count: model.fc1.weight.value.count))
-        var epochs = 0
-        let run = ClassifierTraining(epochs: 2, batchSize: 32, showProgress: false)
+        let trainer = Trainer(model: model, optimizer: SGD(model.parameters(), learningRate: 0.1), objective: .classification(model),
+                              train: DataLoader(TrainerFixtures.train, batchSize: 32, shuffle: true, dropLast: true),
+                              validation: DataLoader(TrainerFixtures.validation, batchSize: 64), generators: [:])
         do {
-            try run.train(model: model, optimizer: SGD(model.parameters(), learningRate: 0.1), train: TrainerFixtures.train,
-                          test: TrainerFixtures.validation) { _ in epochs += 1 }
+            try trainer.fit(epochs: 2)
             Issue.record("training did not stop")
-        } catch {
+        } catch let error as TrainingError {
             guard case .nonFinite(let v) = error else { Issue.record("wrong error \(error)"); return }
             #expect(v.quantity == .loss && v.epoch == 1 && v.step == 1)
         }
-        #expect(epochs == 0)
+        #expect(trainer.context.history.records.isEmpty)
     }
 
     @Test func languageModelTrainingStopsOnDivergence() throws {
         let corpus = TextCorpus(bytes: Array("the quick brown fox jumps over the lazy dog. ".utf8) + Array("abcdefgh ".utf8))
         let model = CharLSTMLanguageModel(vocabularySize: corpus.vocabularySize, embeddingSize: 8, hiddenSize: 16,
                                           generator: RandomGenerator(seed: 1))
-        let training = LanguageModelTraining(steps: 5, batchSize: 2, context: 8)
         let optimizer = Adam(model.parameters(), learningRate: 1e-3)
+        func trainer() -> Trainer<TextWindows, TextWindows> {
+            Trainer(model: model, optimizer: optimizer, objective: .languageModel(model),
+                    train: TextWindows(corpus, length: 8).loader(batchSize: 2, batchesPerEpoch: 5, generator: RandomGenerator(seed: 2)),
+                    generators: [:])
+        }
         // Healthy: trains without error.
-        try training.train(model: model, optimizer: optimizer, corpus: corpus, generator: RandomGenerator(seed: 2))
+        try trainer().fit(steps: 5)
         var w = model.head.weight.value.scalars
         w[0] = .nan
         model.head.weight.value = Tensor(shape: model.head.weight.shape, scalars: w)
-        #expect(throws: TrainingError.self) {
-            try training.train(model: model, optimizer: optimizer, corpus: corpus, generator: RandomGenerator(seed: 2))
-        }
         do {
-            try training.train(model: model, optimizer: optimizer, corpus: corpus, generator: RandomGenerator(seed: 2))
-        } catch {
-            #expect(error.description.contains("non-finite loss") && error.description.contains("at step 1"))
+            try trainer().fit(steps: 5)
+            Issue.record("training did not stop")
+        } catch let error as TrainingError {
+            #expect(error.description.contains("non-finite loss") && error.description.contains("step 1"), "\(error)")
         }
     }
 }

@@ -1,0 +1,75 @@
+import SynapseCore
+import SynapseModels
+import SynapseNN
+
+/// The image classifiers the jobs build.
+public enum ImageClassifierKind: String, Sendable, CaseIterable {
+    /// `MLPClassifier` (hidden widths recorded in the metadata).
+    case mlp
+    /// `CNNClassifier` (fixed layers sized by the images).
+    case cnn
+}
+
+/// What rebuilds an image classifier: the kind with its sizes. Training writes it into the
+/// weights' metadata; evaluation reads it back (range-checked, size-limited before allocating).
+public struct ImageClassifierArchitecture: Sendable {
+    /// The kind of network.
+    public let kind: ImageClassifierKind
+    /// One example's shape, `[channels, height, width]`.
+    public let inputShape: [Int]
+    /// Number of classes.
+    public let classes: Int
+    /// Hidden widths of the MLP (the recipe's 512, 256); unused by the CNN, whose layers are fixed.
+    public var hiddenSizes = [512, 256]
+
+    /// The recipe's architecture for `kind` on examples of `inputShape`.
+    public init(kind: ImageClassifierKind, inputShape: [Int], classes: Int) {
+        self.kind = kind
+        self.inputShape = inputShape
+        self.classes = classes
+    }
+
+    /// The metadata entries describing it.
+    public var metadata: [String: String] {
+        var m = ["model": kind.rawValue, "input_shape": inputShape.map(String.init).joined(separator: ","), "classes": String(classes)]
+        if kind == .mlp { m["hidden"] = hiddenSizes.map(String.init).joined(separator: ",") }
+        return m
+    }
+
+    /// Reads the architecture for a dataset of `inputShape` and `classes` from `meta`: recorded
+    /// sizes must match the dataset and lie in range; files from before the sizes were recorded get
+    /// the recipe's sizes.
+    /// - Throws: `PipelineError.invalidRun` naming the file and the entry at fault.
+    public static func read(_ meta: WeightsMetadata, kind: ImageClassifierKind, inputShape: [Int], classes: Int) throws -> ImageClassifierArchitecture {
+        var a = ImageClassifierArchitecture(kind: kind, inputShape: inputShape, classes: classes)
+        if let shape = try meta.optionalSizes("input_shape", in: 1...(1 << 16), maxCount: 4), shape != inputShape {
+            throw PipelineError.invalidRun(path: meta.path, reason: "metadata input_shape \(shape) differs from the dataset's \(inputShape)")
+        }
+        if let recorded = try meta.optionalInteger("classes", in: 1...(1 << 20)), recorded != classes {
+            throw PipelineError.invalidRun(path: meta.path, reason: "metadata classes \(recorded) differs from the dataset's \(classes)")
+        }
+        if kind == .mlp, let hidden = try meta.optionalSizes("hidden", in: 1...TabularEvaluationJob.maxWidth, maxCount: TabularEvaluationJob.maxLayers) {
+            a.hiddenSizes = hidden
+        }
+        return a
+    }
+
+    /// Builds the network, refusing one over `ModelSizeLimit.maxParameters` before allocating it.
+    /// - Parameter source: the flag or file named in errors.
+    /// - Throws: `PipelineError.invalidOption` (images the CNN cannot take), the size limit's error.
+    public func make(generator: RandomGenerator, source: String = "--model") throws -> any Layer {
+        switch kind {
+        case .mlp:
+            let inputs = inputShape.reduce(1, *)
+            try ModelSizeLimit.check(ModelSizeLimit.mlp(inputSize: inputs, hiddenSizes: hiddenSizes, classes: classes),
+                                     model: "MLP \(hiddenSizes)", source: source)
+            return MLPClassifier(inputSize: inputs, hiddenSizes: hiddenSizes, classes: classes, generator: generator)
+        case .cnn:
+            // Fixed layers sized by the dataset's images, which the CNN needs square with a side divisible by 4.
+            guard inputShape.count == 3, inputShape[1] == inputShape[2], inputShape[1] % 4 == 0 else {
+                throw PipelineError.invalidOption(name: "model", reason: "cnn needs square images with a side divisible by 4, got \(inputShape)")
+            }
+            return CNNClassifier(channels: inputShape[0], size: inputShape[1], classes: classes, generator: generator)
+        }
+    }
+}
