@@ -115,13 +115,13 @@ struct LanguageModelArchitecture {
         case .charLSTM:
             try ModelSizeLimit.check(ModelSizeLimit.charLSTM(vocabulary: vocabularySize, embedding: width, hidden: innerWidth, layers: layers),
                                      model: "char-lstm", source: source)
-            return CharLSTMLanguageModel(vocabularySize: vocabularySize, embeddingSize: width, hiddenSize: innerWidth, layers: layers,
+            return CharLSTMLanguageModel(vocabularySize: vocabularySize, embeddingDim: width, hiddenSize: innerWidth, numLayers: layers,
                                          generator: generator)
         case .gpt:
             try ModelSizeLimit.check(ModelSizeLimit.gpt(vocabulary: vocabularySize, context: context, width: width, layers: layers,
                                                         mlpWidth: innerWidth), model: "gpt", source: source)
-            return GPTLanguageModel(vocabularySize: vocabularySize, contextLength: context, width: width, layers: layers, heads: heads,
-                                    mlpWidth: innerWidth, generator: generator)
+            return GPTLanguageModel(vocabularySize: vocabularySize, contextLength: context, dModel: width, numLayers: layers, numHeads: heads,
+                                    dimFeedforward: innerWidth, generator: generator)
         case .mlp, .cnn: throw ValidationError("--model \(model.rawValue) is a classifier, not a language model")
         }
     }
