@@ -146,10 +146,10 @@ public final class TabularTrainingJob {
         case .none: break
         case .cosine:
             let steps = epochs * trainLoader.count
-            callbacks.append(LRSchedulerCallback(LRScheduler(optimizer, schedule: CosineAnnealingLR(tMax: steps, etaMin: Double(o.learningRate) * 0.01)),
+            callbacks.append(LRSchedulerCallback(ScheduledLR(optimizer, schedule: CosineAnnealingLR(tMax: steps, etaMin: o.learningRate * 0.01)),
                                                  interval: .batch))
         case .step:
-            callbacks.append(LRSchedulerCallback(LRScheduler(optimizer, schedule: StepLR(stepSize: max(epochs / 3, 1), gamma: 0.1)), interval: .epoch))
+            callbacks.append(LRSchedulerCallback(ScheduledLR(optimizer, schedule: StepLR(stepSize: max(epochs / 3, 1), gamma: 0.1)), interval: .epoch))
         case .plateau:
             callbacks.append(LRSchedulerCallback(ReduceLROnPlateau(optimizer, mode: .min, factor: 0.5, patience: 5), monitor: "val_loss"))
         }

@@ -48,7 +48,7 @@ enum ModelName: String, ExpressibleByArgument, CaseIterable {
 
     /// The recipe's optimiser for a language model: Adam (W4) for char-lstm, AdamW with weight decay
     /// 0.01 (W5) for gpt.
-    func makeOptimizer(for model: any LanguageModel, learningRate: Float) -> any Optimizer {
+    func makeOptimizer(for model: any LanguageModel, learningRate: Double) -> any Optimizer {
         self == .gpt ? AdamW(model.parameters(), learningRate: learningRate, weightDecay: 0.01)
             : Adam(model.parameters(), learningRate: learningRate)
     }
