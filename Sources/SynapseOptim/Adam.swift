@@ -68,11 +68,13 @@ public class Adam: Optimizer, MomentumScheduling {
             var vmax: Tensor? = amsgrad ? state.buffer(i, "max_exp_avg_sq", shape: p.shape) : nil
             // Drop the stored copies so the buffers are uniquely referenced and update in place.
             state.remove(i, "exp_avg"); state.remove(i, "exp_avg_sq"); state.remove(i, "max_exp_avg_sq")
-            let bc1 = 1 - Float(Foundation.pow(betas.0, Double(t)))
-            let bc2 = 1 - Float(Foundation.pow(betas.1, Double(t)))
             // Hyperparameters are Double in the API; the kernel runs in Float, like the parameters.
             let (lr, b1, b2, e, wd, dec) = (Float(learningRate), Float(betas.0), Float(betas.1), eps, Float(weightDecay),
                                             decoupled ? Int32(1) : 0)
+            // The bias corrections use the Float βs the kernel decays the moments with, so that
+            // 1 − β^t normalises exactly those moments (the Double βs drift from PyTorch over steps).
+            let bc1 = 1 - Float(Foundation.pow(Double(b1), Double(t)))
+            let bc2 = 1 - Float(Foundation.pow(Double(b2), Double(t)))
             grad.withUnsafeBufferPointer { g in
                 p.value.withUnsafeMutableBufferPointer { w in
                     m.withUnsafeMutableBufferPointer { mb in

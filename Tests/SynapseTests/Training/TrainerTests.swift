@@ -265,7 +265,7 @@ struct TrainerTests {
         let history = try trainer.fit(epochs: 3)
         try handle.close()
         #expect(history.records.allSatisfy { $0.values["accuracy"] != nil && $0.values["val_accuracy"] != nil })
-        #expect(history.series("lr").compactMap { $0 } == [Double(Float(0.1)), Double(Float(0.1)), Double(Float(0.05))])
+        #expect(history.series("lr").compactMap { $0 } == [0.1, 0.1, 0.05])
         let text = try String(contentsOf: logURL, encoding: .utf8)
         #expect(text.contains("epoch 1/3 [") == false && text.contains("epoch 3/3  loss "))
         #expect(text.contains("val_accuracy") && text.contains("6/6"))
