@@ -14,7 +14,7 @@ public struct ImageTrainingOptions: Sendable {
     /// Examples per step (the last partial batch of each epoch is dropped).
     public var batchSize = 128
     /// Adam's learning rate.
-    public var learningRate: Float = 1e-3
+    public var learningRate: Double = 1e-3
     /// Seed of the initialisation and shuffling.
     public var seed: UInt64 = 0
     /// Schedule, clipping, early stopping, checkpoints, resume, logs, progress bar.

@@ -10,7 +10,7 @@ public enum LanguageModelKind: String, Sendable, CaseIterable {
     case gpt
 
     /// The recipe's optimiser: Adam (W4) for char-lstm, AdamW with weight decay 0.01 (W5) for gpt.
-    public func makeOptimizer(for model: any LanguageModel, learningRate: Float) -> any Optimizer {
+    public func makeOptimizer(for model: any LanguageModel, learningRate: Double) -> any Optimizer {
         self == .gpt ? AdamW(model.parameters(), learningRate: learningRate, weightDecay: 0.01)
             : Adam(model.parameters(), learningRate: learningRate)
     }
@@ -89,13 +89,13 @@ public struct LanguageModelArchitecture: Sendable {
         case .charLSTM:
             try ModelSizeLimit.check(ModelSizeLimit.charLSTM(vocabulary: vocabularySize, embedding: width, hidden: innerWidth, layers: layers),
                                      model: "char-lstm", source: source)
-            return CharLSTMLanguageModel(vocabularySize: vocabularySize, embeddingSize: width, hiddenSize: innerWidth, layers: layers,
+            return CharLSTMLanguageModel(vocabularySize: vocabularySize, embeddingDim: width, hiddenSize: innerWidth, numLayers: layers,
                                          generator: generator)
         case .gpt:
             try ModelSizeLimit.check(ModelSizeLimit.gpt(vocabulary: vocabularySize, context: context, width: width, layers: layers,
                                                         mlpWidth: innerWidth), model: "gpt", source: source)
-            return GPTLanguageModel(vocabularySize: vocabularySize, contextLength: context, width: width, layers: layers, heads: heads,
-                                    mlpWidth: innerWidth, generator: generator)
+            return GPTLanguageModel(vocabularySize: vocabularySize, contextLength: context, dModel: width, numLayers: layers,
+                                    numHeads: heads, dimFeedforward: innerWidth, generator: generator)
         }
     }
 }

@@ -18,7 +18,7 @@ public struct LanguageModelTrainingOptions: Sendable {
     /// Tokens per window (nil: the model's recipe).
     public var context: Int?
     /// The optimiser's learning rate (Adam; AdamW with weight decay 0.01 for gpt).
-    public var learningRate: Float = 1e-3
+    public var learningRate: Double = 1e-3
     /// Seed of the initialisation, windows and sampling.
     public var seed: UInt64 = 0
     /// Steps per epoch: a progress line, a history row and (when due) a checkpoint each.

@@ -13,17 +13,17 @@ enum LoopCallbacks {
     /// - Parameters:
     ///   - epochs: the run's length in epochs (the step schedule's thirds).
     ///   - totalSteps: the run's optimizer steps (the cosine schedule's length).
-    static func training(_ controls: TrainingControls, optimizer: any Optimizer, learningRate: Float, epochs: Int,
+    static func training(_ controls: TrainingControls, optimizer: any Optimizer, learningRate: Double, epochs: Int,
                          totalSteps: Int) -> (callbacks: [any TrainingCallback], earlyStopping: EarlyStopping?) {
         var callbacks: [any TrainingCallback] = []
         if let clipNorm = controls.clipNorm { callbacks.append(GradientClippingCallback(maxNorm: clipNorm)) }
         switch controls.schedule {
         case .none: break
         case .cosine:
-            let schedule = CosineAnnealingLR(tMax: max(totalSteps, 1), etaMin: Double(learningRate) * 0.01)
-            callbacks.append(LRSchedulerCallback(LRScheduler(optimizer, schedule: schedule), interval: .batch))
+            let schedule = CosineAnnealingLR(tMax: max(totalSteps, 1), etaMin: learningRate * 0.01)
+            callbacks.append(LRSchedulerCallback(ScheduledLR(optimizer, schedule: schedule), interval: .batch))
         case .step:
-            callbacks.append(LRSchedulerCallback(LRScheduler(optimizer, schedule: StepLR(stepSize: max(epochs / 3, 1), gamma: 0.1)),
+            callbacks.append(LRSchedulerCallback(ScheduledLR(optimizer, schedule: StepLR(stepSize: max(epochs / 3, 1), gamma: 0.1)),
                                                  interval: .epoch))
         case .plateau:
             callbacks.append(LRSchedulerCallback(ReduceLROnPlateau(optimizer, mode: .min, factor: 0.5, patience: 5), monitor: "val_loss"))

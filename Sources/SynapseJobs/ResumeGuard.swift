@@ -44,7 +44,7 @@ struct ResumeGuard {
     /// Restores `url` into `trainer` (refusing changed hyperparameters unless forced); a forced new
     /// learning rate takes over from the checkpoint's. Returns the epoch resumed after.
     @discardableResult
-    func restore<T: BatchedDataset, V: BatchedDataset>(_ url: URL, into trainer: Trainer<T, V>, learningRate: Float) throws -> Int where V.Batch == T.Batch {
+    func restore<T: BatchedDataset, V: BatchedDataset>(_ url: URL, into trainer: Trainer<T, V>, learningRate: Double) throws -> Int where V.Batch == T.Batch {
         let (checkpoint, changed) = try self.checkpoint(url)
         try trainer.restore(checkpoint, path: url.path)
         // The restore brings back the checkpoint's learning rate; a forced new --lr takes over from here.

@@ -16,7 +16,7 @@ public struct TabularTrainingOptions: Sendable {
     /// Examples per step.
     public var batchSize = 32
     /// Adam's learning rate.
-    public var learningRate: Float = 1e-3
+    public var learningRate: Double = 1e-3
     /// Seed of the split, initialisation and shuffling.
     public var seed: UInt64 = 0
     /// Hidden layer widths of the MLP.

@@ -7,7 +7,7 @@ import SynapseNN
 /// Parameter names match a PyTorch module with attributes `embedding`, `lstm` and `head`
 /// (`embedding.weight`, `lstm.weight_ih_l0`, …, `head.bias`), so its `state_dict` loads as it is.
 public final class CharLSTMLanguageModel: Module, LanguageModel {
-    /// Token embeddings [vocab, embeddingSize].
+    /// Token embeddings [vocab, embeddingDim].
     public let embedding: Embedding
     /// The recurrent layer, batch-first.
     public let lstm: LSTM
@@ -15,12 +15,21 @@ public final class CharLSTMLanguageModel: Module, LanguageModel {
     public let head: Linear
 
     /// A model over `vocabularySize` tokens, initialised like PyTorch's defaults from `generator`.
-    public init(vocabularySize: Int, embeddingSize: Int = 64, hiddenSize: Int = 256, layers: Int = 1,
+    public init(vocabularySize: Int, embeddingDim: Int = 64, hiddenSize: Int = 256, numLayers: Int = 1,
                 generator: RandomGenerator = .global) {
-        embedding = Embedding(vocabularySize, embeddingSize, generator: generator)
-        lstm = LSTM(inputSize: embeddingSize, hiddenSize: hiddenSize, numLayers: layers, batchFirst: true, generator: generator)
+        embedding = Embedding(vocabularySize, embeddingDim, generator: generator)
+        lstm = LSTM(inputSize: embeddingDim, hiddenSize: hiddenSize, numLayers: numLayers, batchFirst: true, generator: generator)
         head = Linear(hiddenSize, vocabularySize, generator: generator)
         super.init()
+    }
+
+    /// The spelling before the layers' own names (`Embedding`'s `embeddingDim`, `LSTM`'s
+    /// `numLayers`) were used.
+    @available(*, deprecated, renamed: "init(vocabularySize:embeddingDim:hiddenSize:numLayers:generator:)")
+    public convenience init(vocabularySize: Int, embeddingSize: Int, hiddenSize: Int = 256, layers: Int = 1,
+                            generator: RandomGenerator = .global) {
+        self.init(vocabularySize: vocabularySize, embeddingDim: embeddingSize, hiddenSize: hiddenSize, numLayers: layers,
+                  generator: generator)
     }
 
     /// Number of distinct tokens.

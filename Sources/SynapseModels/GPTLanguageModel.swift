@@ -6,12 +6,12 @@ import SynapseNN
 /// (4 heads, MLP 512, GELU) → LayerNorm → Linear(128, vocab).
 ///
 /// Parameter names match a PyTorch module with attributes `embedding`, `positions`
-/// (`nn.Embedding(context, width)`), `blocks` (an `nn.ModuleList`), `norm` and `head`, so its
+/// (`nn.Embedding(context, dModel)`), `blocks` (an `nn.ModuleList`), `norm` and `head`, so its
 /// `state_dict` loads as it is (see `Benchmarks/reference/w5_gpt.py`).
 public final class GPTLanguageModel: Module, LanguageModel {
-    /// Token embeddings [vocab, width].
+    /// Token embeddings [vocab, dModel].
     public let embedding: Embedding
-    /// Learned position embeddings [contextLength, width] (state-dict name `positions.weight`).
+    /// Learned position embeddings [contextLength, dModel] (state-dict name `positions.weight`).
     public let positions: LearnedPositionalEncoding
     /// The Transformer blocks.
     public let blocks: [GPTBlock]
@@ -22,15 +22,35 @@ public final class GPTLanguageModel: Module, LanguageModel {
 
     /// A model over `vocabularySize` tokens; the defaults are the W5 sizes. Initialised like
     /// PyTorch's defaults (embeddings N(0, 1), linear layers Kaiming-uniform) from `generator`.
-    public init(vocabularySize: Int, contextLength: Int = 128, width: Int = 128, layers: Int = 4, heads: Int = 4,
-                mlpWidth: Int = 512, generator: RandomGenerator = .global) {
-        require(width % heads == 0, "GPTLanguageModel: width \(width) must be divisible by heads \(heads)")
-        embedding = Embedding(vocabularySize, width, generator: generator)
-        positions = LearnedPositionalEncoding(maxLength: contextLength, dModel: width, batchFirst: true, generator: generator)
-        blocks = (0..<layers).map { _ in GPTBlock(width: width, heads: heads, mlpWidth: mlpWidth, generator: generator) }
-        norm = LayerNorm(width)
-        head = Linear(width, vocabularySize, generator: generator)
+    public init(vocabularySize: Int, contextLength: Int = 128, dModel: Int = 128, numLayers: Int = 4, numHeads: Int = 4,
+                dimFeedforward: Int = 512, generator: RandomGenerator = .global) {
+        require(dModel % numHeads == 0, "GPTLanguageModel: dModel \(dModel) must be divisible by numHeads \(numHeads)")
+        embedding = Embedding(vocabularySize, dModel, generator: generator)
+        positions = LearnedPositionalEncoding(dModel: dModel, maxLength: contextLength, batchFirst: true, generator: generator)
+        blocks = (0..<numLayers).map { _ in
+            GPTBlock(dModel: dModel, numHeads: numHeads, dimFeedforward: dimFeedforward, generator: generator)
+        }
+        norm = LayerNorm(dModel)
+        head = Linear(dModel, vocabularySize, generator: generator)
         super.init()
+    }
+
+    /// The spelling before the Transformer vocabulary (`dModel`, `numLayers`, `numHeads`,
+    /// `dimFeedforward`) was used everywhere.
+    @available(*, deprecated, renamed: "init(vocabularySize:contextLength:dModel:numLayers:numHeads:dimFeedforward:generator:)")
+    public convenience init(vocabularySize: Int, contextLength: Int = 128, width: Int, layers: Int = 4, heads: Int = 4,
+                            mlpWidth: Int = 512, generator: RandomGenerator = .global) {
+        self.init(vocabularySize: vocabularySize, contextLength: contextLength, dModel: width, numLayers: layers,
+                  numHeads: heads, dimFeedforward: mlpWidth, generator: generator)
+    }
+
+    /// Model width (the embedding size).
+    public var dModel: Int { embedding.embeddingDim }
+    /// Number of attention heads per block.
+    public var numHeads: Int { blocks.first?.numHeads ?? 0 }
+    /// Constructor arguments shown by `print(model)`.
+    public override var extraDescription: String {
+        "vocabularySize: \(vocabularySize), contextLength: \(contextLength), dModel: \(dModel), numLayers: \(blocks.count), numHeads: \(numHeads)"
     }
 
     /// Number of distinct tokens.
@@ -74,44 +94,62 @@ public final class GPTLanguageModel: Module, LanguageModel {
 ///     x = x + proj(attention(qkv(norm1(x))))
 ///     x = x + fc2(GELU(fc1(norm2(x))))
 ///
-/// `qkv` [3·width, width] holds the query, key and value projections stacked in that order (each
-/// split into `heads` heads of width/heads features), as in GPT-2 / nanoGPT.
+/// `qkv` [3·dModel, dModel] holds the query, key and value projections stacked in that order (each
+/// split into `numHeads` heads of dModel/numHeads features), as in GPT-2 / nanoGPT.
 public final class GPTBlock: Module, Layer {
     /// Normalisation before attention.
     public let norm1: LayerNorm
-    /// Joint query/key/value projection, width → 3·width.
+    /// Joint query/key/value projection, dModel → 3·dModel.
     public let qkv: Linear
-    /// Output projection of the attention, width → width.
+    /// Output projection of the attention, dModel → dModel.
     public let proj: Linear
     /// Normalisation before the MLP.
     public let norm2: LayerNorm
-    /// MLP expansion, width → mlpWidth.
+    /// MLP expansion, dModel → dimFeedforward.
     public let fc1: Linear
-    /// MLP contraction, mlpWidth → width.
+    /// MLP contraction, dimFeedforward → dModel.
     public let fc2: Linear
     /// Number of attention heads.
-    public let heads: Int
+    public let numHeads: Int
 
-    /// A block of `width` features with `heads` heads and an MLP of `mlpWidth`.
-    public init(width: Int, heads: Int, mlpWidth: Int, generator: RandomGenerator = .global) {
-        require(width % heads == 0, "GPTBlock: width \(width) must be divisible by heads \(heads)")
-        norm1 = LayerNorm(width)
-        qkv = Linear(width, 3 * width, generator: generator)
-        proj = Linear(width, width, generator: generator)
-        norm2 = LayerNorm(width)
-        fc1 = Linear(width, mlpWidth, generator: generator)
-        fc2 = Linear(mlpWidth, width, generator: generator)
-        self.heads = heads
+    /// A block of `dModel` features with `numHeads` heads and an MLP of `dimFeedforward`.
+    public init(dModel: Int, numHeads: Int, dimFeedforward: Int, generator: RandomGenerator = .global) {
+        require(dModel % numHeads == 0, "GPTBlock: dModel \(dModel) must be divisible by numHeads \(numHeads)")
+        norm1 = LayerNorm(dModel)
+        qkv = Linear(dModel, 3 * dModel, generator: generator)
+        proj = Linear(dModel, dModel, generator: generator)
+        norm2 = LayerNorm(dModel)
+        fc1 = Linear(dModel, dimFeedforward, generator: generator)
+        fc2 = Linear(dimFeedforward, dModel, generator: generator)
+        self.numHeads = numHeads
         super.init()
     }
 
-    /// The block applied to `x` [B, T, width].
+    /// The spelling before the Transformer vocabulary was used everywhere.
+    @available(*, deprecated, renamed: "init(dModel:numHeads:dimFeedforward:generator:)")
+    public convenience init(width: Int, heads: Int, mlpWidth: Int, generator: RandomGenerator = .global) {
+        self.init(dModel: width, numHeads: heads, dimFeedforward: mlpWidth, generator: generator)
+    }
+
+    /// The head count under its old name.
+    @available(*, deprecated, renamed: "numHeads")
+    public var heads: Int { numHeads }
+
+    /// Model width.
+    public var dModel: Int { proj.inFeatures }
+
+    /// Constructor arguments shown by `print(model)`.
+    public override var extraDescription: String {
+        "dModel: \(dModel), numHeads: \(numHeads), dimFeedforward: \(fc1.outFeatures)"
+    }
+
+    /// The block applied to `x` [B, T, dModel].
     public func callAsFunction(_ x: Tensor) -> Tensor {
         let width = proj.inFeatures
         require(x.rank == 3 && x.shape[2] == width, "GPTBlock: expected [B, T, \(width)], got \(x.shape)")
         let (b, t) = (x.shape[0], x.shape[1])
-        // [B, T, 3·width] → [3, B, heads, T, headWidth]: one view, then q, k, v are selections of it.
-        let packed = qkv(norm1(x)).reshaped([b, t, 3, heads, width / heads]).permuted([2, 0, 3, 1, 4])
+        // [B, T, 3·dModel] → [3, B, numHeads, T, headWidth]: one view, then q, k, v are selections of it.
+        let packed = qkv(norm1(x)).reshaped([b, t, 3, numHeads, width / numHeads]).permuted([2, 0, 3, 1, 4])
         let attended = scaledDotProductAttention(query: packed.select(dim: 0, index: 0), key: packed.select(dim: 0, index: 1),
                                                  value: packed.select(dim: 0, index: 2), isCausal: true)
         let h = x + proj(attended.permuted([0, 2, 1, 3]).reshaped([b, t, width]))

@@ -8,21 +8,21 @@ public final class Adagrad: Optimizer {
     /// Parameters updated.
     public let parameters: [Parameter]
     /// Learning rate.
-    public var learningRate: Float
+    public var learningRate: Double
     /// Learning-rate decay per step.
-    public let lrDecay: Float
+    public let lrDecay: Double
     /// L2 penalty added to the gradient.
-    public let weightDecay: Float
+    public let weightDecay: Double
     /// Starting value of the squared-gradient sum.
-    public let initialAccumulatorValue: Float
+    public let initialAccumulatorValue: Double
     /// Term added to the denominator for stability.
     public let eps: Float
     private var state = ParameterState()
     private var steps: [Int: Int] = [:]
 
     /// Creates the optimizer (PyTorch's defaults).
-    public init(_ parameters: [Parameter], learningRate: Float = 0.01, lrDecay: Float = 0, weightDecay: Float = 0,
-                initialAccumulatorValue: Float = 0, eps: Float = 1e-10) {
+    public init(_ parameters: [Parameter], learningRate: Double = 0.01, lrDecay: Double = 0, weightDecay: Double = 0,
+                initialAccumulatorValue: Double = 0, eps: Float = 1e-10) {
         require(learningRate >= 0, "Adagrad: learning rate must be non-negative, got \(learningRate)")
         require(initialAccumulatorValue >= 0, "Adagrad: initialAccumulatorValue must be non-negative, got \(initialAccumulatorValue)")
         self.parameters = parameters
@@ -34,8 +34,8 @@ public final class Adagrad: Optimizer {
     }
 
     /// Creates the optimizer with PyTorch's `lr` label: `Adagrad(model.parameters(), lr: 0.01)`.
-    public convenience init(_ parameters: [Parameter], lr: Float, lrDecay: Float = 0, weightDecay: Float = 0,
-                            initialAccumulatorValue: Float = 0, eps: Float = 1e-10) {
+    public convenience init(_ parameters: [Parameter], lr: Double, lrDecay: Double = 0, weightDecay: Double = 0,
+                            initialAccumulatorValue: Double = 0, eps: Float = 1e-10) {
         self.init(parameters, learningRate: lr, lrDecay: lrDecay, weightDecay: weightDecay,
                   initialAccumulatorValue: initialAccumulatorValue, eps: eps)
     }
@@ -47,10 +47,11 @@ public final class Adagrad: Optimizer {
             let grad = g0.contiguous()
             let t = (steps[i] ?? 0) + 1
             steps[i] = t
-            var sum = state.get(i, "sum") ?? Tensor.full(p.shape, initialAccumulatorValue)
+            var sum = state.get(i, "sum") ?? Tensor.full(p.shape, Float(initialAccumulatorValue))
             state.remove(i, "sum")  // keep the buffer uniquely referenced while updating
-            let clr = learningRate / (1 + Float(t - 1) * lrDecay)
-            let (wd, e) = (weightDecay, eps)
+            // Hyperparameters are Double in the API; the update runs in Float, like the parameters.
+            let clr = Float(learningRate / (1 + Double(t - 1) * lrDecay))
+            let (wd, e) = (Float(weightDecay), eps)
             grad.withUnsafeBufferPointer { g in
                 p.value.withUnsafeMutableBufferPointer { w in
                     sum.withUnsafeMutableBufferPointer { s in

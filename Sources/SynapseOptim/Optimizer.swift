@@ -5,8 +5,9 @@ import SynapseNN
 public protocol Optimizer: AnyObject {
     /// The parameters updated by `step()`.
     var parameters: [Parameter] { get }
-    /// The learning rate used by the next `step()` (schedules change it).
-    var learningRate: Float { get set }
+    /// The learning rate used by the next `step()` (schedules change it). `Double` like every
+    /// training hyperparameter; optimizers convert it to `Float` where it meets the parameters.
+    var learningRate: Double { get set }
     /// Applies one update using the current gradients; parameters without a gradient are skipped.
     func step()
     /// Optimizer state (moment buffers, step counts) by name, for checkpoints.
@@ -24,7 +25,7 @@ extension Optimizer {
 /// Adam's β₁), as PyTorch's `OneCycleLR(cycle_momentum=True)` does.
 public protocol MomentumScheduling: Optimizer {
     /// The momentum term used by the next `step()`.
-    var scheduledMomentum: Float { get set }
+    var scheduledMomentum: Double { get set }
 }
 
 /// Errors from restoring optimizer state.

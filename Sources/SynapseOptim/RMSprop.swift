@@ -8,23 +8,23 @@ public final class RMSprop: Optimizer, MomentumScheduling {
     /// Parameters updated.
     public let parameters: [Parameter]
     /// Learning rate.
-    public var learningRate: Float
+    public var learningRate: Double
     /// Smoothing constant of the squared-gradient average.
-    public let alpha: Float
+    public let alpha: Double
     /// Term added to the denominator for stability.
     public let eps: Float
     /// L2 penalty added to the gradient.
-    public let weightDecay: Float
+    public let weightDecay: Double
     /// Momentum factor (0 disables momentum).
-    public var momentum: Float
+    public var momentum: Double
     /// Normalise by the estimated variance instead of the raw second moment.
     public let centered: Bool
     private var state = ParameterState()
     private var steps: [Int: Int] = [:]
 
     /// Creates the optimizer (PyTorch's defaults).
-    public init(_ parameters: [Parameter], learningRate: Float = 0.01, alpha: Float = 0.99, eps: Float = 1e-8,
-                weightDecay: Float = 0, momentum: Float = 0, centered: Bool = false) {
+    public init(_ parameters: [Parameter], learningRate: Double = 0.01, alpha: Double = 0.99, eps: Float = 1e-8,
+                weightDecay: Double = 0, momentum: Double = 0, centered: Bool = false) {
         require(learningRate >= 0, "RMSprop: learning rate must be non-negative, got \(learningRate)")
         require(alpha >= 0, "RMSprop: alpha must be non-negative, got \(alpha)")
         self.parameters = parameters
@@ -37,14 +37,14 @@ public final class RMSprop: Optimizer, MomentumScheduling {
     }
 
     /// Creates the optimizer with PyTorch's `lr` label: `RMSprop(model.parameters(), lr: 0.01)`.
-    public convenience init(_ parameters: [Parameter], lr: Float, alpha: Float = 0.99, eps: Float = 1e-8,
-                            weightDecay: Float = 0, momentum: Float = 0, centered: Bool = false) {
+    public convenience init(_ parameters: [Parameter], lr: Double, alpha: Double = 0.99, eps: Float = 1e-8,
+                            weightDecay: Double = 0, momentum: Double = 0, centered: Bool = false) {
         self.init(parameters, learningRate: lr, alpha: alpha, eps: eps, weightDecay: weightDecay,
                   momentum: momentum, centered: centered)
     }
 
     /// The momentum factor, as cycled by one-cycle schedules.
-    public var scheduledMomentum: Float {
+    public var scheduledMomentum: Double {
         get { momentum }
         set { momentum = newValue }
     }
@@ -60,7 +60,8 @@ public final class RMSprop: Optimizer, MomentumScheduling {
             var gavg = centered ? state.buffer(i, "grad_avg", shape: p.shape) : Tensor.zeros([0])
             // Drop the stored copies so the buffers are uniquely referenced and update in place.
             state.remove(i, "square_avg"); state.remove(i, "momentum_buffer"); state.remove(i, "grad_avg")
-            let (lr, a, e, wd, mu, c) = (learningRate, alpha, eps, weightDecay, momentum, centered)
+            // Hyperparameters are Double in the API; the update runs in Float, like the parameters.
+            let (lr, a, e, wd, mu, c) = (Float(learningRate), Float(alpha), eps, Float(weightDecay), Float(momentum), centered)
             grad.withUnsafeBufferPointer { g in
                 p.value.withUnsafeMutableBufferPointer { w in
                     sq.withUnsafeMutableBufferPointer { s in

@@ -7,20 +7,20 @@ public final class SGD: Optimizer, MomentumScheduling {
     /// Parameters updated.
     public let parameters: [Parameter]
     /// Learning rate.
-    public var learningRate: Float
+    public var learningRate: Double
     /// Momentum factor (0 disables momentum); `OneCycleLR` may cycle it between steps.
-    public var momentum: Float
+    public var momentum: Double
     /// Dampening of the gradient added to the momentum buffer.
-    public let dampening: Float
+    public let dampening: Double
     /// L2 penalty added to the gradient.
-    public let weightDecay: Float
+    public let weightDecay: Double
     /// Use Nesterov momentum.
     public let nesterov: Bool
     private var state = ParameterState()
 
     /// Creates the optimizer.
-    public init(_ parameters: [Parameter], learningRate: Float, momentum: Float = 0, dampening: Float = 0,
-                weightDecay: Float = 0, nesterov: Bool = false) {
+    public init(_ parameters: [Parameter], learningRate: Double, momentum: Double = 0, dampening: Double = 0,
+                weightDecay: Double = 0, nesterov: Bool = false) {
         require(learningRate >= 0, "SGD: learning rate must be non-negative, got \(learningRate)")
         require(!nesterov || (momentum > 0 && dampening == 0), "SGD: Nesterov momentum requires momentum > 0 and zero dampening")
         self.parameters = parameters
@@ -32,8 +32,8 @@ public final class SGD: Optimizer, MomentumScheduling {
     }
 
     /// Creates the optimizer with PyTorch's `lr` label: `SGD(model.parameters(), lr: 0.1)`.
-    public convenience init(_ parameters: [Parameter], lr: Float, momentum: Float = 0, dampening: Float = 0,
-                            weightDecay: Float = 0, nesterov: Bool = false) {
+    public convenience init(_ parameters: [Parameter], lr: Double, momentum: Double = 0, dampening: Double = 0,
+                            weightDecay: Double = 0, nesterov: Bool = false) {
         self.init(parameters, learningRate: lr, momentum: momentum, dampening: dampening,
                   weightDecay: weightDecay, nesterov: nesterov)
     }
@@ -43,7 +43,8 @@ public final class SGD: Optimizer, MomentumScheduling {
         for (i, p) in parameters.enumerated() {
             guard let g0 = p.grad else { continue }
             let grad = g0.contiguous()
-            let (lr, wd, mu, damp, nest) = (learningRate, weightDecay, momentum, dampening, nesterov)
+            // Hyperparameters are Double in the API; the update runs in Float, like the parameters.
+            let (lr, wd, mu, damp, nest) = (Float(learningRate), Float(weightDecay), Float(momentum), Float(dampening), nesterov)
             var buf: Tensor? = nil
             var fresh = false
             if mu != 0 {
@@ -72,7 +73,7 @@ public final class SGD: Optimizer, MomentumScheduling {
     }
 
     /// The momentum factor, as cycled by one-cycle schedules.
-    public var scheduledMomentum: Float {
+    public var scheduledMomentum: Double {
         get { momentum }
         set { momentum = newValue }
     }

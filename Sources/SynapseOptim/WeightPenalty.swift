@@ -9,12 +9,12 @@ import SynapseNN
 /// for decoupled weight decay use `AdamW`.
 public struct WeightPenalty: Sendable {
     /// L1 coefficient.
-    public var l1: Float
+    public var l1: Double
     /// L2 coefficient (the gradient of the penalty is `l2·w`).
-    public var l2: Float
+    public var l2: Double
 
     /// Creates the penalty.
-    public init(l1: Float = 0, l2: Float = 0) {
+    public init(l1: Double = 0, l2: Double = 0) {
         require(l1 >= 0 && l2 >= 0, "WeightPenalty: coefficients must be non-negative, got l1 \(l1), l2 \(l2)")
         self.l1 = l1
         self.l2 = l2
@@ -26,9 +26,11 @@ public struct WeightPenalty: Sendable {
     /// The scalar penalty `l1·Σ|w| + (l2/2)·Σw²` (differentiable; add it to the loss).
     public func penalty(_ parameters: [Parameter]) -> Tensor {
         var total = Tensor(0)
+        // The coefficients are Double in the API; they meet the tensors as Float.
+        let (a, halfB) = (Float(l1), Float(l2 / 2))
         for p in parameters {
-            if l1 != 0 { total = total + abs(p.value).sum() * l1 }
-            if l2 != 0 { total = total + square(p.value).sum() * (l2 / 2) }
+            if l1 != 0 { total = total + abs(p.value).sum() * a }
+            if l2 != 0 { total = total + square(p.value).sum() * halfB }
         }
         return total
     }
@@ -40,7 +42,7 @@ public struct WeightPenalty: Sendable {
         for p in parameters {
             guard let g0 = p.grad else { continue }
             var g = g0.contiguous()
-            let (a, b) = (l1, l2)
+            let (a, b) = (Float(l1), Float(l2))
             p.value.contiguous().withUnsafeBufferPointer { w in
                 g.withUnsafeMutableBufferPointer { gb in
                     for i in gb.indices {

@@ -25,8 +25,8 @@ public struct Checkpoint: Sendable {
     public var model: [String: Tensor] = [:]
     /// Optimizer state (`Optimizer.stateDict()`).
     public var optimizer: [String: Tensor] = [:]
-    /// The optimizer's learning rate.
-    public var learningRate: Float = 0
+    /// The optimizer's learning rate (`Double`, like every training hyperparameter).
+    public var learningRate: Double = 0
     /// The optimizer's type name (e.g. `Adam`): state of one optimizer type means nothing to another.
     public var optimizerType = ""
     /// Random generator states by name (the training loader's is `loader.train`).
@@ -45,7 +45,9 @@ public struct Checkpoint: Sendable {
         var version: Int
         var epoch: Int
         var globalStep: Int
-        var learningRate: Float
+        // A JSON number either way: files written when this was a Float (its shortest decimal, `0.001`)
+        // read back as that decimal.
+        var learningRate: Double
         var optimizerType: String
         var generators: [String: [String]]
         var callbacks: [String: [String: Double]]

@@ -60,7 +60,7 @@ struct TrainCommand: ParsableCommand {
     var context: Int?
 
     @Option(parsing: .unconditional, help: "Learning rate, positive (Adam; AdamW with weight decay 0.01 for gpt).")
-    var lr: Float = 1e-3
+    var lr: Double = 1e-3
 
     @Option(parsing: .unconditional, help: "Random seed for the split, initialisation, shuffling, windows and sampling.")
     var seed: UInt64 = 0

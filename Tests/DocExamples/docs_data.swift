@@ -27,7 +27,7 @@ func docs_data_example2() throws {
                    allowNonFinite: false)
 }
 
-/// docs/data.md, example 3 (line 169).
+/// docs/data.md, example 3 (line 170).
 func docs_data_example3() throws {
     let data = try TabularDataset.breastCancer()
     let split = try Splitter.stratified(labels: data.classIndices!, validation: 0.15, test: 0.15, seed: 0)
@@ -40,7 +40,7 @@ func docs_data_example3() throws {
     report.isClean
 }
 
-/// docs/data.md, example 4 (line 195).
+/// docs/data.md, example 4 (line 196).
 func docs_data_example4() throws {
     let trainingTexts = ["To be, or not to be", "that is the question"]
     let url = URL(fileURLWithPath: "vocabulary.json")
@@ -50,7 +50,7 @@ func docs_data_example4() throws {
     try vocabulary.save(to: url)                             // JSON; WordVocabulary.load(from:) checks it
 }
 
-/// docs/data.md, example 5 (line 229).
+/// docs/data.md, example 5 (line 230).
 func docs_data_example5() throws {
     let series = try TimeSeries.sunspots()
     let windows = try series.windows(length: 12)              // inputs [297, 12] -> next value [297, 1]

@@ -3,7 +3,7 @@ import Synapse
 
 /// docs/layers-attention.md, example 1 (line 52).
 func docs_layers_attention_example1() throws {
-    let mha = MultiheadAttention(embedDim: 16, numHeads: 4, batchFirst: true)
+    let mha = MultiheadAttention(dModel: 16, numHeads: 4, batchFirst: true)
     let x = Tensor.randn([2, 5, 16])
     let pad = IntTensor(shape: [2, 5], scalars: [0, 0, 0, 1, 1, 0, 0, 0, 0, 1])
     let causal = IntTensor(shape: [5, 5], scalars: (0..<25).map { $0 % 5 > $0 / 5 ? 1 : 0 })
@@ -15,8 +15,8 @@ func docs_layers_attention_example1() throws {
 func docs_layers_attention_example2() throws {
     let (t, x, tgt) = (5, Tensor.randn([2, 7, 64]), Tensor.randn([2, 5, 64]))
     let padding = IntTensor(shape: [2, 7], scalars: [Int](repeating: 0, count: 14))
-    let enc = TransformerEncoderLayer(dModel: 64, nhead: 4, dimFeedforward: 256, batchFirst: true)
+    let enc = TransformerEncoderLayer(dModel: 64, numHeads: 4, dimFeedforward: 256, batchFirst: true)
     let h = enc(x, mask: nil, keyPaddingMask: attentionMask(blocking: padding), isCausal: false)
-    let dec = TransformerDecoderLayer(dModel: 64, nhead: 4, batchFirst: true)
+    let dec = TransformerDecoderLayer(dModel: 64, numHeads: 4, batchFirst: true)
     let y = dec(tgt, h, tgtMask: causalAttentionMask(queryLength: t, keyLength: t))
 }

@@ -12,7 +12,8 @@ func docs_layers_recurrent_example1() throws {
     let h0 = Tensor.zeros([4, 2, 7]), c0 = Tensor.zeros([4, 2, 7])
     let again = lstm(x, (h0, c0))                      // PyTorch: lstm(x, (h0, c0))
 
-    let gru = GRU(inputSize: 5, hiddenSize: 6)         // sequence-first: x is [T, N, 5]
+    let gru = GRU(5, 6)                                // positional sizes, as nn.GRU(5, 6); sequence-first: x is [T, N, 5]
+    print(lstm)                                        // LSTM(5 → 7, numLayers: 2, batchFirst, bidirectional) ...
     let (y, h) = gru(Tensor.randn([10, 2, 5]))
 
     let cell = LSTMCell(inputSize: 5, hiddenSize: 7)   // one step: x [N, 5], state [N, 7]

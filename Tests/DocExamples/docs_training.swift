@@ -11,7 +11,7 @@ func docs_training_example1() throws {
     let model = MLPClassifier()                          // any Module
     let optimizer = AdamW(model.parameters(), learningRate: 3e-3)
     let steps = 20 * trainLoader.count
-    let scheduler = LRScheduler(optimizer, schedule: SequentialLR(
+    let scheduler = ScheduledLR(optimizer, schedule: SequentialLR(
         [LinearLR.warmUp(steps: 200), CosineAnnealingLR(tMax: steps - 200, etaMin: 1e-5)], milestones: [200]))
 
     let trainer = Trainer(
@@ -55,7 +55,7 @@ func docs_training_example3() throws {
         targets: { $0.y })
 }
 
-/// docs/training.md, example 4 (line 199).
+/// docs/training.md, example 4 (line 214).
 func docs_training_example4() throws {
     let runDir = URL(fileURLWithPath: "runs/example")
     func makeTrainer() -> Trainer<FashionMNIST, FashionMNIST> { fatalError("as in the first example") }

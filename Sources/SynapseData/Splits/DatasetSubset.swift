@@ -30,7 +30,16 @@ extension DatasetSubset: BatchedDataset where Base: BatchedDataset {
 
 extension DatasetSubset: Sendable where Base: Sendable {}
 
+// One subset API: `subset(_:)`. The datasets that store their rows (`TensorDataset`, `TabularDataset`,
+// `RegressionDataset`) declare their own `subset(_:)`, which copies the rows into a dataset of the
+// same type (the preprocessing and training entry points take those types); Swift picks it over this
+// one. Every other dataset gets this view, which copies nothing.
 extension Dataset {
-    /// A view of the rows at `indices` (e.g. `split.train`), in that order.
+    /// A view of the rows at `indices` (e.g. `split.train`), in that order. Datasets that store
+    /// their rows return a copy of their own type instead; see `TensorDataset.subset(_:)`.
+    public func subset(_ indices: [Int]) -> DatasetSubset<Self> { DatasetSubset(self, indices: indices) }
+
+    /// The spelling before there was one subset API.
+    @available(*, deprecated, renamed: "subset(_:)")
     public func subset(at indices: [Int]) -> DatasetSubset<Self> { DatasetSubset(self, indices: indices) }
 }

@@ -16,7 +16,7 @@ public struct NamedSplit: Sendable, Equatable, Codable {
 
 /// A division of a dataset's rows into training, validation and test indices. Any part may be
 /// empty (k-fold folds have no test part). Subset a dataset with them: `data.subset(split.train)`
-/// for the in-memory datasets, `dataset.subset(at: split.train)` for any `Dataset`.
+/// (a copy of the same type for the in-memory datasets, a `DatasetSubset` view for any other `Dataset`).
 public struct SplitIndices: Sendable, Equatable, Codable {
     /// Indices of the training rows.
     public var train: [Int]

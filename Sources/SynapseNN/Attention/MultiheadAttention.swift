@@ -1,7 +1,7 @@
 import Foundation
 import SynapseCore
 
-/// Multi-head attention (PyTorch `torch.nn.MultiheadAttention` with `kdim = vdim = embedDim`, no
+/// Multi-head attention (PyTorch `torch.nn.MultiheadAttention` with `kdim = vdim = dModel`, no
 /// `add_bias_kv`, no `add_zero_attn`).
 ///
 /// The query, key and value are projected with the rows of one packed matrix
@@ -14,11 +14,11 @@ import SynapseCore
 /// convert PyTorch's boolean masks, where true = may not attend).
 public final class MultiheadAttention: Module {
     /// Constructor arguments shown by `print(model)`.
-    public override var extraDescription: String { "embedDim: \(embedDim), numHeads: \(numHeads)" + (inProjBias == nil ? ", bias: false" : "") + (batchFirst ? ", batchFirst" : "") }
+    public override var extraDescription: String { "dModel: \(dModel), numHeads: \(numHeads)" + (inProjBias == nil ? ", bias: false" : "") + (batchFirst ? ", batchFirst" : "") }
 
-    /// Model width E.
-    public let embedDim: Int
-    /// Number of heads (divides `embedDim`).
+    /// Model width E (PyTorch's `embed_dim`; `dModel` as in the Transformer layers).
+    public let dModel: Int
+    /// Number of heads (divides `dModel`).
     public let numHeads: Int
     /// Whether inputs are [N, L, E] (true) or [L, N, E] (false, PyTorch's default).
     public let batchFirst: Bool
@@ -32,21 +32,21 @@ public final class MultiheadAttention: Module {
     public let attentionDropout: Dropout
 
     /// Size of one head, E / numHeads.
-    public var headDim: Int { embedDim / numHeads }
+    public var headDim: Int { dModel / numHeads }
 
     /// A layer with PyTorch's initialisation: `in_proj_weight` Xavier-uniform, `in_proj_bias` and
     /// `out_proj.bias` zero, `out_proj.weight` as `Linear`.
-    public init(embedDim: Int, numHeads: Int, dropout: Float = 0, bias: Bool = true, batchFirst: Bool = false,
+    public init(dModel: Int, numHeads: Int, dropout: Float = 0, bias: Bool = true, batchFirst: Bool = false,
                 generator: RandomGenerator = .global) {
-        require(embedDim > 0 && numHeads > 0 && embedDim % numHeads == 0,
-                     "MultiheadAttention: embedDim (\(embedDim)) must be a positive multiple of numHeads (\(numHeads))")
-        self.embedDim = embedDim
+        require(dModel > 0 && numHeads > 0 && dModel % numHeads == 0,
+                     "MultiheadAttention: dModel (\(dModel)) must be a positive multiple of numHeads (\(numHeads))")
+        self.dModel = dModel
         self.numHeads = numHeads
         self.batchFirst = batchFirst
-        inProjWeight = Parameter(Init.xavierUniform([3 * embedDim, embedDim], generator: generator))
-        inProjBias = bias ? Parameter(Tensor.zeros([3 * embedDim])) : nil
-        outProj = Linear(embedDim, embedDim, bias: bias, generator: generator)
-        if let b = outProj.bias { b.value = Tensor.zeros([embedDim]) }
+        inProjWeight = Parameter(Init.xavierUniform([3 * dModel, dModel], generator: generator))
+        inProjBias = bias ? Parameter(Tensor.zeros([3 * dModel])) : nil
+        outProj = Linear(dModel, dModel, bias: bias, generator: generator)
+        if let b = outProj.bias { b.value = Tensor.zeros([dModel]) }
         attentionDropout = Dropout(p: dropout, generator: generator)
         super.init()
     }
@@ -94,8 +94,8 @@ public final class MultiheadAttention: Module {
     public func callAsFunction(_ query: Tensor, _ key: Tensor, _ value: Tensor, keyPaddingMask: Tensor? = nil,
                                attentionMask: Tensor? = nil, needWeights: Bool = true,
                                averageAttentionWeights: Bool = true, isCausal: Bool = false) -> (output: Tensor, weights: Tensor?) {
-        let name = "MultiheadAttention(embedDim: \(embedDim), numHeads: \(numHeads))"
-        let e = embedDim, h = numHeads, d = headDim
+        let name = "MultiheadAttention(dModel: \(dModel), numHeads: \(numHeads))"
+        let e = dModel, h = numHeads, d = headDim
         let batched = query.rank == 3
         require((query.rank == 3 || query.rank == 2) && query.shape.last == e,
                      "\(name): expected query [\(batchFirst ? "N, L" : "L, N"), \(e)] or [L, \(e)], got \(query.shape)")
@@ -151,4 +151,26 @@ public final class MultiheadAttention: Module {
         if !batched { returned = returned.squeezed(0) }
         return (output, returned)
     }
+}
+
+extension MultiheadAttention {
+    /// A layer with the model width and head count given positionally, as PyTorch users write
+    /// `nn.MultiheadAttention(64, 8)`.
+    public convenience init(_ dModel: Int, _ numHeads: Int, dropout: Float = 0, bias: Bool = true,
+                            batchFirst: Bool = false, generator: RandomGenerator = .global) {
+        self.init(dModel: dModel, numHeads: numHeads, dropout: dropout, bias: bias, batchFirst: batchFirst,
+                  generator: generator)
+    }
+
+    /// The spelling before the model width was called `dModel` everywhere.
+    @available(*, deprecated, renamed: "init(dModel:numHeads:dropout:bias:batchFirst:generator:)")
+    public convenience init(embedDim: Int, numHeads: Int, dropout: Float = 0, bias: Bool = true, batchFirst: Bool = false,
+                            generator: RandomGenerator = .global) {
+        self.init(dModel: embedDim, numHeads: numHeads, dropout: dropout, bias: bias, batchFirst: batchFirst,
+                  generator: generator)
+    }
+
+    /// The model width under its old name.
+    @available(*, deprecated, renamed: "dModel")
+    public var embedDim: Int { dModel }
 }

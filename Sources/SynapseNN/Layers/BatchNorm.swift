@@ -168,3 +168,27 @@ public final class BatchNorm3d: BatchNorm {
                    trackRunningStats: trackRunningStats)
     }
 }
+
+extension BatchNorm1d {
+    /// The fully labelled form with PyTorch's parameter name, `BatchNorm1d(numFeatures: 16)`.
+    public convenience init(numFeatures: Int, eps: Float = 1e-5, momentum: Float? = 0.1, affine: Bool = true,
+                            trackRunningStats: Bool = true) {
+        self.init(numFeatures, eps: eps, momentum: momentum, affine: affine, trackRunningStats: trackRunningStats)
+    }
+}
+
+extension BatchNorm2d {
+    /// The fully labelled form with PyTorch's parameter name, `BatchNorm2d(numFeatures: 16)`.
+    public convenience init(numFeatures: Int, eps: Float = 1e-5, momentum: Float? = 0.1, affine: Bool = true,
+                            trackRunningStats: Bool = true) {
+        self.init(numFeatures, eps: eps, momentum: momentum, affine: affine, trackRunningStats: trackRunningStats)
+    }
+}
+
+extension BatchNorm3d {
+    /// The fully labelled form with PyTorch's parameter name, `BatchNorm3d(numFeatures: 16)`.
+    public convenience init(numFeatures: Int, eps: Float = 1e-5, momentum: Float? = 0.1, affine: Bool = true,
+                            trackRunningStats: Bool = true) {
+        self.init(numFeatures, eps: eps, momentum: momentum, affine: affine, trackRunningStats: trackRunningStats)
+    }
+}

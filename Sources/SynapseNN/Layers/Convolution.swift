@@ -139,3 +139,71 @@ func convolutionParameters(_ shape: [Int], bias: Bool, biasCount: Int, generator
     let bound = 1 / Float(Init.fans(shape).fanIn).squareRoot()
     return (weight, bias ? Parameter(Init.uniform([biasCount], low: -bound, high: bound, generator: generator)) : nil)
 }
+
+// The fully labelled forms use PyTorch's parameter names; the positional ones take the kernel size
+// where PyTorch users write it, `Conv2d(1, 32, 3)`.
+extension Conv2d {
+    /// The fully labelled form, `Conv2d(inChannels: 1, outChannels: 32, kernelSize: (3, 5))`.
+    public convenience init(inChannels: Int, outChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
+                            padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1,
+                            bias: Bool = true, generator: RandomGenerator = .global) {
+        self.init(inChannels, outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
+                  dilation: dilation, groups: groups, bias: bias, generator: generator)
+    }
+
+    /// The fully labelled square-kernel form, `Conv2d(inChannels: 1, outChannels: 32, kernelSize: 3)`.
+    public convenience init(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+                            dilation: Int = 1, groups: Int = 1, bias: Bool = true, generator: RandomGenerator = .global) {
+        self.init(inChannels, outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
+                  dilation: dilation, groups: groups, bias: bias, generator: generator)
+    }
+
+    /// A square kernel given positionally, `Conv2d(1, 32, 3)`.
+    public convenience init(_ inChannels: Int, _ outChannels: Int, _ kernelSize: Int, stride: Int = 1, padding: Int = 0,
+                            dilation: Int = 1, groups: Int = 1, bias: Bool = true, generator: RandomGenerator = .global) {
+        self.init(inChannels, outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
+                  dilation: dilation, groups: groups, bias: bias, generator: generator)
+    }
+
+    /// A rectangular kernel given positionally, `Conv2d(1, 32, (3, 5))`.
+    public convenience init(_ inChannels: Int, _ outChannels: Int, _ kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
+                            padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1,
+                            bias: Bool = true, generator: RandomGenerator = .global) {
+        self.init(inChannels, outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
+                  dilation: dilation, groups: groups, bias: bias, generator: generator)
+    }
+}
+
+extension Conv1d {
+    /// The fully labelled form, `Conv1d(inChannels: 16, outChannels: 33, kernelSize: 3)`.
+    public convenience init(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+                            dilation: Int = 1, groups: Int = 1, bias: Bool = true, generator: RandomGenerator = .global) {
+        self.init(inChannels, outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
+                  dilation: dilation, groups: groups, bias: bias, generator: generator)
+    }
+
+    /// The kernel size given positionally, `Conv1d(16, 33, 3)`.
+    public convenience init(_ inChannels: Int, _ outChannels: Int, _ kernelSize: Int, stride: Int = 1, padding: Int = 0,
+                            dilation: Int = 1, groups: Int = 1, bias: Bool = true, generator: RandomGenerator = .global) {
+        self.init(inChannels, outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
+                  dilation: dilation, groups: groups, bias: bias, generator: generator)
+    }
+}
+
+extension ConvTranspose2d {
+    /// The fully labelled form, `ConvTranspose2d(inChannels: 16, outChannels: 8, kernelSize: 2, stride: 2)`.
+    public convenience init(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+                            outputPadding: Int = 0, groups: Int = 1, bias: Bool = true, dilation: Int = 1,
+                            generator: RandomGenerator = .global) {
+        self.init(inChannels, outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
+                  outputPadding: outputPadding, groups: groups, bias: bias, dilation: dilation, generator: generator)
+    }
+
+    /// The kernel size given positionally, `ConvTranspose2d(16, 8, 2, stride: 2)`.
+    public convenience init(_ inChannels: Int, _ outChannels: Int, _ kernelSize: Int, stride: Int = 1, padding: Int = 0,
+                            outputPadding: Int = 0, groups: Int = 1, bias: Bool = true, dilation: Int = 1,
+                            generator: RandomGenerator = .global) {
+        self.init(inChannels, outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
+                  outputPadding: outputPadding, groups: groups, bias: bias, dilation: dilation, generator: generator)
+    }
+}

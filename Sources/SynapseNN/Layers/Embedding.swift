@@ -58,3 +58,12 @@ public final class Embedding: Module {
         return embedding(indices, weight: weight.value, paddingIndex: paddingIndex)
     }
 }
+
+extension Embedding {
+    /// The fully labelled form with PyTorch's parameter names, `Embedding(numEmbeddings: 1000, embeddingDim: 64)`;
+    /// `Embedding(1000, 64)` is the same layer.
+    public convenience init(numEmbeddings: Int, embeddingDim: Int, paddingIndex: Int? = nil,
+                            generator: RandomGenerator = .global) {
+        self.init(numEmbeddings, embeddingDim, paddingIndex: paddingIndex, generator: generator)
+    }
+}

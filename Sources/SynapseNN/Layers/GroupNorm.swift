@@ -61,3 +61,10 @@ public final class GroupNorm: Module, Layer {
         return y
     }
 }
+
+extension GroupNorm {
+    /// The group and channel counts given positionally, as PyTorch users write `nn.GroupNorm(4, 16)`.
+    public convenience init(_ numGroups: Int, _ numChannels: Int, eps: Float = 1e-5, affine: Bool = true) {
+        self.init(numGroups: numGroups, numChannels: numChannels, eps: eps, affine: affine)
+    }
+}

@@ -43,3 +43,15 @@ public final class LayerNorm: Module, Layer {
         return layerNorm(x, normalizedShape: normalizedShape, weight: weight?.value, bias: bias?.value, eps: eps)
     }
 }
+
+extension LayerNorm {
+    /// The fully labelled form with PyTorch's parameter name, `LayerNorm(normalizedShape: [8, 16])`.
+    public convenience init(normalizedShape: [Int], eps: Float = 1e-5, elementwiseAffine: Bool = true, bias: Bool = true) {
+        self.init(normalizedShape, eps: eps, elementwiseAffine: elementwiseAffine, bias: bias)
+    }
+
+    /// The fully labelled form for the last dimension only, `LayerNorm(normalizedShape: 64)`.
+    public convenience init(normalizedShape: Int, eps: Float = 1e-5, elementwiseAffine: Bool = true, bias: Bool = true) {
+        self.init(normalizedShape, eps: eps, elementwiseAffine: elementwiseAffine, bias: bias)
+    }
+}

@@ -37,3 +37,11 @@ public final class Linear: Module, Layer {
         return linear(x, weight: weight.value, bias: bias?.value, activation: activation)
     }
 }
+
+extension Linear {
+    /// The fully labelled form with PyTorch's parameter names, `Linear(inFeatures: 4, outFeatures: 8)`;
+    /// `Linear(4, 8)` is the same layer.
+    public convenience init(inFeatures: Int, outFeatures: Int, bias: Bool = true, generator: RandomGenerator = .global) {
+        self.init(inFeatures, outFeatures, bias: bias, generator: generator)
+    }
+}

@@ -91,3 +91,11 @@ public final class AdaptiveAvgPool2d: Module, Layer {
     /// Pools [N, C, H, W] to [N, C, outH, outW].
     public func callAsFunction(_ x: Tensor) -> Tensor { adaptiveAvgPool2d(x, outputSize: outputSize) }
 }
+
+extension AdaptiveAvgPool2d {
+    /// The fully labelled form with PyTorch's parameter name, `AdaptiveAvgPool2d(outputSize: 1)`.
+    public convenience init(outputSize: Int) { self.init(outputSize) }
+
+    /// The fully labelled form for a rectangular output, `AdaptiveAvgPool2d(outputSize: (7, 7))`.
+    public convenience init(outputSize: (Int, Int)) { self.init(outputSize) }
+}

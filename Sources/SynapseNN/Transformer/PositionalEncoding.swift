@@ -20,6 +20,11 @@ private func addPositions(_ x: Tensor, _ table: Tensor, batchFirst: Bool, name: 
 /// to the input. The table is a constant, not a parameter or buffer, so it is not in the state dict
 /// (like a PyTorch buffer registered with `persistent=False`).
 public final class SinusoidalPositionalEncoding: Module, Layer {
+    /// Constructor arguments shown by `print(model)`.
+    public override var extraDescription: String {
+        "dModel: \(encoding.shape[1]), maxLength: \(encoding.shape[0])" + (batchFirst ? ", batchFirst" : "")
+    }
+
     /// The table [maxLength, dModel].
     public let encoding: Tensor
     /// Whether inputs are [N, T, E] (true) or [T, N, E] (false).
@@ -51,15 +56,20 @@ public final class SinusoidalPositionalEncoding: Module, Layer {
 /// Learned absolute positional encoding: a trainable table `weight` [maxLength, dModel]
 /// (initialised N(0, 1) like `nn.Embedding`) whose first T rows are added to the input.
 public final class LearnedPositionalEncoding: Module, Layer {
+    /// Constructor arguments shown by `print(model)`.
+    public override var extraDescription: String {
+        "dModel: \(weight.shape[1]), maxLength: \(weight.shape[0])" + (batchFirst ? ", batchFirst" : "")
+    }
+
     /// The table [maxLength, dModel] (state-dict name `weight`).
     public let weight: Parameter
     /// Whether inputs are [N, T, E] (true) or [T, N, E] (false).
     public let batchFirst: Bool
 
     /// A table for positions 0..<maxLength.
-    public init(maxLength: Int, dModel: Int, batchFirst: Bool = false, generator: RandomGenerator = .global) {
+    public init(dModel: Int, maxLength: Int, batchFirst: Bool = false, generator: RandomGenerator = .global) {
         require(dModel > 0 && maxLength > 0,
-                     "LearnedPositionalEncoding: maxLength and dModel must be positive, got \(maxLength), \(dModel)")
+                     "LearnedPositionalEncoding: dModel and maxLength must be positive, got \(dModel), \(maxLength)")
         weight = Parameter(Tensor.randn([maxLength, dModel], generator: generator))
         self.batchFirst = batchFirst
         super.init()
@@ -68,5 +78,13 @@ public final class LearnedPositionalEncoding: Module, Layer {
     /// `x` plus the learned encodings of positions 0..<T.
     public func callAsFunction(_ x: Tensor) -> Tensor {
         addPositions(x, weight.value, batchFirst: batchFirst, name: "LearnedPositionalEncoding(dModel: \(weight.shape[1]))")
+    }
+}
+
+extension LearnedPositionalEncoding {
+    /// The argument order before both positional encodings took `(dModel:maxLength:)`.
+    @available(*, deprecated, renamed: "init(dModel:maxLength:batchFirst:generator:)")
+    public convenience init(maxLength: Int, dModel: Int, batchFirst: Bool = false, generator: RandomGenerator = .global) {
+        self.init(dModel: dModel, maxLength: maxLength, batchFirst: batchFirst, generator: generator)
     }
 }

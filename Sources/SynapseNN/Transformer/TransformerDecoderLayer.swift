@@ -40,12 +40,12 @@ public final class TransformerDecoderLayer: Module {
     public let batchFirst: Bool
 
     /// A layer with PyTorch's defaults and initialisation.
-    public init(dModel: Int, nhead: Int, dimFeedforward: Int = 2048, dropout: Float = 0.1,
+    public init(dModel: Int, numHeads: Int, dimFeedforward: Int = 2048, dropout: Float = 0.1,
                 activation: TransformerActivation = .relu, layerNormEps: Float = 1e-5, batchFirst: Bool = false,
                 normFirst: Bool = false, bias: Bool = true, generator: RandomGenerator = .global) {
-        selfAttention = MultiheadAttention(embedDim: dModel, numHeads: nhead, dropout: dropout, bias: bias,
+        selfAttention = MultiheadAttention(dModel: dModel, numHeads: numHeads, dropout: dropout, bias: bias,
                                            batchFirst: batchFirst, generator: generator)
-        crossAttention = MultiheadAttention(embedDim: dModel, numHeads: nhead, dropout: dropout, bias: bias,
+        crossAttention = MultiheadAttention(dModel: dModel, numHeads: numHeads, dropout: dropout, bias: bias,
                                             batchFirst: batchFirst, generator: generator)
         linear1 = Linear(dModel, dimFeedforward, bias: bias, generator: generator)
         self.dropout = Dropout(p: dropout, generator: generator)
@@ -63,7 +63,18 @@ public final class TransformerDecoderLayer: Module {
     }
 
     /// Model width.
-    public var dModel: Int { selfAttention.embedDim }
+    public var dModel: Int { selfAttention.dModel }
+    /// Number of attention heads.
+    public var numHeads: Int { selfAttention.numHeads }
+    /// Width of the feed-forward block.
+    public var dimFeedforward: Int { linear1.outFeatures }
+
+    /// Constructor arguments shown by `print(model)`; the defaults PyTorch's repr omits are omitted too.
+    public override var extraDescription: String {
+        "dModel: \(dModel), numHeads: \(numHeads), dimFeedforward: \(dimFeedforward), dropout: \(dropout.p)"
+            + (activation == .relu ? "" : ", activation: \(activation)") + (normFirst ? ", normFirst" : "")
+            + (batchFirst ? ", batchFirst" : "")
+    }
 
     /// PyTorch names, in PyTorch's order.
     public override func namedChildren() -> [(String, Module)] {
@@ -111,5 +122,29 @@ public final class TransformerDecoderLayer: Module {
             x = norm3(x + ff(x))
         }
         return x
+    }
+}
+
+extension TransformerDecoderLayer {
+    /// A layer with the model width and head count given positionally, as PyTorch users write
+    /// `nn.TransformerDecoderLayer(512, 8)`.
+    public convenience init(_ dModel: Int, _ numHeads: Int, dimFeedforward: Int = 2048, dropout: Float = 0.1,
+                            activation: TransformerActivation = .relu, layerNormEps: Float = 1e-5,
+                            batchFirst: Bool = false, normFirst: Bool = false, bias: Bool = true,
+                            generator: RandomGenerator = .global) {
+        self.init(dModel: dModel, numHeads: numHeads, dimFeedforward: dimFeedforward, dropout: dropout,
+                  activation: activation, layerNormEps: layerNormEps, batchFirst: batchFirst, normFirst: normFirst,
+                  bias: bias, generator: generator)
+    }
+
+    /// The spelling before the head count was called `numHeads` everywhere.
+    @available(*, deprecated, renamed: "init(dModel:numHeads:dimFeedforward:dropout:activation:layerNormEps:batchFirst:normFirst:bias:generator:)")
+    public convenience init(dModel: Int, nhead: Int, dimFeedforward: Int = 2048, dropout: Float = 0.1,
+                            activation: TransformerActivation = .relu, layerNormEps: Float = 1e-5,
+                            batchFirst: Bool = false, normFirst: Bool = false, bias: Bool = true,
+                            generator: RandomGenerator = .global) {
+        self.init(dModel: dModel, numHeads: nhead, dimFeedforward: dimFeedforward, dropout: dropout,
+                  activation: activation, layerNormEps: layerNormEps, batchFirst: batchFirst, normFirst: normFirst,
+                  bias: bias, generator: generator)
     }
 }

@@ -48,10 +48,10 @@ public final class TransformerEncoderLayer: Module, Layer {
     public let batchFirst: Bool
 
     /// A layer with PyTorch's defaults and initialisation.
-    public init(dModel: Int, nhead: Int, dimFeedforward: Int = 2048, dropout: Float = 0.1,
+    public init(dModel: Int, numHeads: Int, dimFeedforward: Int = 2048, dropout: Float = 0.1,
                 activation: TransformerActivation = .relu, layerNormEps: Float = 1e-5, batchFirst: Bool = false,
                 normFirst: Bool = false, bias: Bool = true, generator: RandomGenerator = .global) {
-        selfAttention = MultiheadAttention(embedDim: dModel, numHeads: nhead, dropout: dropout, bias: bias,
+        selfAttention = MultiheadAttention(dModel: dModel, numHeads: numHeads, dropout: dropout, bias: bias,
                                            batchFirst: batchFirst, generator: generator)
         linear1 = Linear(dModel, dimFeedforward, bias: bias, generator: generator)
         self.dropout = Dropout(p: dropout, generator: generator)
@@ -67,7 +67,18 @@ public final class TransformerEncoderLayer: Module, Layer {
     }
 
     /// Model width.
-    public var dModel: Int { selfAttention.embedDim }
+    public var dModel: Int { selfAttention.dModel }
+    /// Number of attention heads.
+    public var numHeads: Int { selfAttention.numHeads }
+    /// Width of the feed-forward block.
+    public var dimFeedforward: Int { linear1.outFeatures }
+
+    /// Constructor arguments shown by `print(model)`; the defaults PyTorch's repr omits are omitted too.
+    public override var extraDescription: String {
+        "dModel: \(dModel), numHeads: \(numHeads), dimFeedforward: \(dimFeedforward), dropout: \(dropout.p)"
+            + (activation == .relu ? "" : ", activation: \(activation)") + (normFirst ? ", normFirst" : "")
+            + (batchFirst ? ", batchFirst" : "")
+    }
 
     /// PyTorch names, in PyTorch's order.
     public override func namedChildren() -> [(String, Module)] {
@@ -81,7 +92,7 @@ public final class TransformerEncoderLayer: Module, Layer {
     /// Encodes `src` ([N, S, E] with `batchFirst`, else [S, N, E]; or unbatched [S, E]).
     ///
     /// - Parameters:
-    ///   - mask: additive [S, S] (or [N·nhead, S, S]) attention mask (PyTorch `src_mask`).
+    ///   - mask: additive [S, S] (or [N·numHeads, S, S]) attention mask (PyTorch `src_mask`).
     ///   - keyPaddingMask: additive [N, S] mask (PyTorch `src_key_padding_mask`).
     ///   - isCausal: apply the causal mask when `mask` is nil.
     public func callAsFunction(_ src: Tensor, mask: Tensor?, keyPaddingMask: Tensor? = nil, isCausal: Bool = false) -> Tensor {
@@ -101,5 +112,29 @@ public final class TransformerEncoderLayer: Module, Layer {
             x = norm2(x + ff(x))
         }
         return x
+    }
+}
+
+extension TransformerEncoderLayer {
+    /// A layer with the model width and head count given positionally, as PyTorch users write
+    /// `nn.TransformerEncoderLayer(512, 8)`.
+    public convenience init(_ dModel: Int, _ numHeads: Int, dimFeedforward: Int = 2048, dropout: Float = 0.1,
+                            activation: TransformerActivation = .relu, layerNormEps: Float = 1e-5,
+                            batchFirst: Bool = false, normFirst: Bool = false, bias: Bool = true,
+                            generator: RandomGenerator = .global) {
+        self.init(dModel: dModel, numHeads: numHeads, dimFeedforward: dimFeedforward, dropout: dropout,
+                  activation: activation, layerNormEps: layerNormEps, batchFirst: batchFirst, normFirst: normFirst,
+                  bias: bias, generator: generator)
+    }
+
+    /// The spelling before the head count was called `numHeads` everywhere.
+    @available(*, deprecated, renamed: "init(dModel:numHeads:dimFeedforward:dropout:activation:layerNormEps:batchFirst:normFirst:bias:generator:)")
+    public convenience init(dModel: Int, nhead: Int, dimFeedforward: Int = 2048, dropout: Float = 0.1,
+                            activation: TransformerActivation = .relu, layerNormEps: Float = 1e-5,
+                            batchFirst: Bool = false, normFirst: Bool = false, bias: Bool = true,
+                            generator: RandomGenerator = .global) {
+        self.init(dModel: dModel, numHeads: nhead, dimFeedforward: dimFeedforward, dropout: dropout,
+                  activation: activation, layerNormEps: layerNormEps, batchFirst: batchFirst, normFirst: normFirst,
+                  bias: bias, generator: generator)
     }
 }

@@ -14,9 +14,9 @@ public struct ChainedLR: LRSchedule {
     }
 
     /// `base · Π (schedule_i(step) / base)` (0 when the base is 0).
-    public func learningRate(at step: Int, baseLR: Double) -> Double {
-        guard baseLR != 0 else { return 0 }
-        return schedules.reduce(baseLR) { $0 * $1.learningRate(at: step, baseLR: baseLR) / baseLR }
+    public func learningRate(at step: Int, baseLearningRate: Double) -> Double {
+        guard baseLearningRate != 0 else { return 0 }
+        return schedules.reduce(baseLearningRate) { $0 * $1.learningRate(at: step, baseLearningRate: baseLearningRate) / baseLearningRate }
     }
 
     /// The momentum of the last schedule that sets one.

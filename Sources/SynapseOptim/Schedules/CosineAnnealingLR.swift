@@ -18,7 +18,7 @@ public struct CosineAnnealingLR: LRSchedule {
     }
 
     /// `etaMin + (base − etaMin)·(1 + cos(π·step/tMax))/2`.
-    public func learningRate(at step: Int, baseLR: Double) -> Double {
-        etaMin + (baseLR - etaMin) * (1 + Foundation.cos(Double.pi * Double(step) / Double(tMax))) / 2
+    public func learningRate(at step: Int, baseLearningRate: Double) -> Double {
+        etaMin + (baseLearningRate - etaMin) * (1 + Foundation.cos(Double.pi * Double(step) / Double(tMax))) / 2
     }
 }

@@ -10,7 +10,7 @@ public struct ExponentialLR: LRSchedule {
     public init(gamma: Double) { self.gamma = gamma }
 
     /// `base · gamma^step`.
-    public func learningRate(at step: Int, baseLR: Double) -> Double {
-        baseLR * Foundation.pow(gamma, Double(step))
+    public func learningRate(at step: Int, baseLearningRate: Double) -> Double {
+        baseLearningRate * Foundation.pow(gamma, Double(step))
     }
 }

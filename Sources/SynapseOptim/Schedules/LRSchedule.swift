@@ -1,15 +1,16 @@
 import Foundation
 import SynapseCore
 
-/// A learning-rate schedule as a pure function of the step count (PyTorch's closed-form
-/// `lr_scheduler` classes). `LRScheduler` binds one to an optimizer and counts the steps.
+/// A learning-rate schedule: a pure function of the step count (PyTorch's closed-form
+/// `lr_scheduler` formulas, Keras's `LearningRateSchedule`). A schedule holds no optimizer and no
+/// state; `ScheduledLR` binds one to an optimizer and counts the steps.
 ///
 /// Step `0` is the learning rate of the first optimizer step; a scheduler stepped once per epoch
 /// reads `step` as the epoch index, one stepped per batch as the batch index. Values are computed in
 /// `Double` so schedules match PyTorch's float64 arithmetic.
 public protocol LRSchedule: Sendable {
-    /// The learning rate at `step` (0-based) for an optimizer whose initial learning rate is `baseLR`.
-    func learningRate(at step: Int, baseLR: Double) -> Double
+    /// The learning rate at `step` (0-based) for an optimizer whose initial learning rate is `baseLearningRate`.
+    func learningRate(at step: Int, baseLearningRate: Double) -> Double
     /// The momentum at `step`, for schedules that cycle momentum (`OneCycleLR`); nil otherwise.
     func momentum(at step: Int) -> Double?
 }
@@ -17,23 +18,11 @@ public protocol LRSchedule: Sendable {
 extension LRSchedule {
     /// Schedules do not change momentum unless they say so.
     public func momentum(at step: Int) -> Double? { nil }
-}
 
-/// Anything that sets an optimizer's learning rate over training: `LRScheduler` (a schedule of the
-/// step count) or `ReduceLROnPlateau` (driven by a monitored metric).
-public protocol LearningRateScheduler: AnyObject {
-    /// The optimizer whose learning rate is set.
-    var optimizer: any Optimizer { get }
-    /// The learning rate the optimizer uses for its next step, in full precision.
-    var learningRate: Double { get }
-    /// True when `step(metric:)` needs a metric value (plateau schedules).
-    var needsMetric: Bool { get }
-    /// Advances one step; `metric` is the monitored value (ignored by step-count schedules).
-    func step(metric: Double?)
-    /// Scheduler state (step counts, best values) for checkpoints; JSON-friendly numbers.
-    func stateDict() -> [String: Double]
-    /// Restores state saved by `stateDict()`.
-    func loadStateDict(_ state: [String: Double]) throws(SchedulerError)
+    /// The spelling before learning rates were spelled out everywhere (for callers; a custom
+    /// schedule implements `learningRate(at:baseLearningRate:)`).
+    @available(*, deprecated, renamed: "learningRate(at:baseLearningRate:)")
+    public func learningRate(at step: Int, baseLR: Double) -> Double { learningRate(at: step, baseLearningRate: baseLR) }
 }
 
 /// Errors from restoring scheduler state.

@@ -1,65 +1,24 @@
 import SynapseCore
 
-/// Binds an `LRSchedule` to an optimizer: sets the optimizer's learning rate (and momentum, for
-/// schedules that cycle it) for step 0 on creation and for the next step on every `step()`.
-///
-/// ```swift
-/// let scheduler = LRScheduler(optimizer, schedule: CosineAnnealingLR(tMax: 30, etaMin: 1e-4))
-/// for epoch in 0..<30 { train(); scheduler.step() }
-/// ```
-public final class LRScheduler: LearningRateScheduler {
+/// Anything that sets an optimizer's learning rate over training (PyTorch's base class
+/// `torch.optim.lr_scheduler.LRScheduler`): `ScheduledLR`, which follows an `LRSchedule` of the
+/// step count, and `ReduceLROnPlateau`, which follows a monitored metric. `LRSchedulerCallback`
+/// steps any of them from a `Trainer`.
+public protocol LRScheduler: AnyObject {
     /// The optimizer whose learning rate is set.
-    public let optimizer: any Optimizer
-    /// The schedule followed.
-    public let schedule: any LRSchedule
-    /// The initial learning rate the schedule scales (PyTorch's `initial_lr`).
-    public let baseLearningRate: Double
-    /// Number of `step()` calls so far (PyTorch's `last_epoch`).
-    public private(set) var stepCount = 0
-    /// The learning rate of the optimizer's next step, in full precision.
-    public private(set) var learningRate: Double
-
-    /// Schedules `optimizer`. `baseLearningRate` defaults to the optimizer's current learning rate.
-    public init(_ optimizer: any Optimizer, schedule: any LRSchedule, baseLearningRate: Double? = nil) {
-        self.optimizer = optimizer
-        self.schedule = schedule
-        self.baseLearningRate = baseLearningRate ?? Double(optimizer.learningRate)
-        learningRate = self.baseLearningRate
-        apply()
-    }
-
-    /// Step-count schedules need no metric.
-    public var needsMetric: Bool { false }
-
-    /// Advances one step and updates the optimizer.
-    public func step() {
-        stepCount += 1
-        apply()
-    }
-
-    /// Advances one step; the metric is ignored.
-    public func step(metric: Double?) { step() }
-
-    private func apply() {
-        learningRate = schedule.learningRate(at: stepCount, baseLR: baseLearningRate)
-        optimizer.learningRate = Float(learningRate)
-        if let m = schedule.momentum(at: stepCount), let o = optimizer as? any MomentumScheduling {
-            o.scheduledMomentum = Float(m)
-        }
-    }
-
-    /// `step` (the step count) and `base_lr`.
-    public func stateDict() -> [String: Double] { ["step": Double(stepCount), "base_lr": baseLearningRate] }
-
-    /// Restores the step count and re-applies the learning rate; the base learning rate must agree.
-    public func loadStateDict(_ state: [String: Double]) throws(SchedulerError) {
-        let step = try state.schedulerValue("step")
-        guard let count = step.exactCount else { throw .invalidState("'step' must be an integer in 0...2^40, got \(step)") }
-        let base = try state.schedulerValue("base_lr")
-        guard base == baseLearningRate else {
-            throw .invalidState("saved base learning rate \(base) differs from this scheduler's \(baseLearningRate)")
-        }
-        stepCount = count
-        apply()
-    }
+    var optimizer: any Optimizer { get }
+    /// The learning rate the optimizer uses for its next step.
+    var learningRate: Double { get }
+    /// True when `step(metric:)` needs a metric value (plateau schedulers).
+    var needsMetric: Bool { get }
+    /// Advances one step; `metric` is the monitored value (ignored by step-count schedulers).
+    func step(metric: Double?)
+    /// Scheduler state (step counts, best values) for checkpoints; JSON-friendly numbers.
+    func stateDict() -> [String: Double]
+    /// Restores state saved by `stateDict()`.
+    func loadStateDict(_ state: [String: Double]) throws(SchedulerError)
 }
+
+/// The protocol's name before it took PyTorch's `LRScheduler`.
+@available(*, deprecated, renamed: "LRScheduler")
+public typealias LearningRateScheduler = LRScheduler

@@ -16,7 +16,7 @@ public struct MultiStepLR: LRSchedule {
     }
 
     /// `base · gamma^(number of milestones ≤ step)`.
-    public func learningRate(at step: Int, baseLR: Double) -> Double {
-        baseLR * Foundation.pow(gamma, Double(milestones.filter { $0 <= step }.count))
+    public func learningRate(at step: Int, baseLearningRate: Double) -> Double {
+        baseLearningRate * Foundation.pow(gamma, Double(milestones.filter { $0 <= step }.count))
     }
 }

@@ -2,8 +2,8 @@ import Foundation
 import SynapseCore
 
 /// The one-cycle policy (Smith & Topin; PyTorch `OneCycleLR`): the learning rate rises from
-/// `maxLR/divFactor` to `maxLR` over the first `pctStart` of `totalSteps`, then anneals to
-/// `maxLR/(divFactor·finalDivFactor)`; momentum moves the opposite way between `maxMomentum` and
+/// `maxLearningRate/divFactor` to `maxLearningRate` over the first `pctStart` of `totalSteps`, then anneals to
+/// `maxLearningRate/(divFactor·finalDivFactor)`; momentum moves the opposite way between `maxMomentum` and
 /// `baseMomentum`. The optimizer's own learning rate is ignored, as in PyTorch.
 public struct OneCycleLR: LRSchedule {
     /// How a phase interpolates between its end points.
@@ -15,7 +15,7 @@ public struct OneCycleLR: LRSchedule {
     }
 
     /// The peak learning rate.
-    public let maxLR: Double
+    public let maxLearningRate: Double
     /// Total number of steps of the cycle.
     public let totalSteps: Int
     /// Fraction of the steps spent rising.
@@ -28,7 +28,7 @@ public struct OneCycleLR: LRSchedule {
     public let baseMomentum: Double
     /// Momentum at the start and end.
     public let maxMomentum: Double
-    /// Initial learning rate is `maxLR / divFactor`.
+    /// Initial learning rate is `maxLearningRate / divFactor`.
     public let divFactor: Double
     /// Final learning rate is the initial one divided by `finalDivFactor`.
     public let finalDivFactor: Double
@@ -36,12 +36,12 @@ public struct OneCycleLR: LRSchedule {
     public let threePhase: Bool
 
     /// Creates the schedule (PyTorch's defaults).
-    public init(maxLR: Double, totalSteps: Int, pctStart: Double = 0.3, annealing: Annealing = .cosine,
+    public init(maxLearningRate: Double, totalSteps: Int, pctStart: Double = 0.3, annealing: Annealing = .cosine,
                 cycleMomentum: Bool = true, baseMomentum: Double = 0.85, maxMomentum: Double = 0.95,
                 divFactor: Double = 25, finalDivFactor: Double = 1e4, threePhase: Bool = false) {
         require(totalSteps >= 2, "OneCycleLR: totalSteps must be at least 2, got \(totalSteps)")
         require(pctStart > 0 && pctStart < 1, "OneCycleLR: pctStart must be in (0, 1), got \(pctStart)")
-        self.maxLR = maxLR
+        self.maxLearningRate = maxLearningRate
         self.totalSteps = totalSteps
         self.pctStart = pctStart
         self.annealing = annealing
@@ -60,15 +60,15 @@ public struct OneCycleLR: LRSchedule {
     }
 
     private var phases: [Phase] {
-        let initial = maxLR / divFactor, minimum = initial / finalDivFactor
+        let initial = maxLearningRate / divFactor, minimum = initial / finalDivFactor
         let rise = pctStart * Double(totalSteps) - 1, last = Double(totalSteps - 1)
         if threePhase {
-            return [Phase(endStep: rise, lr: (initial, maxLR), momentum: (maxMomentum, baseMomentum)),
-                    Phase(endStep: 2 * pctStart * Double(totalSteps) - 2, lr: (maxLR, initial), momentum: (baseMomentum, maxMomentum)),
+            return [Phase(endStep: rise, lr: (initial, maxLearningRate), momentum: (maxMomentum, baseMomentum)),
+                    Phase(endStep: 2 * pctStart * Double(totalSteps) - 2, lr: (maxLearningRate, initial), momentum: (baseMomentum, maxMomentum)),
                     Phase(endStep: last, lr: (initial, minimum), momentum: (maxMomentum, maxMomentum))]
         }
-        return [Phase(endStep: rise, lr: (initial, maxLR), momentum: (maxMomentum, baseMomentum)),
-                Phase(endStep: last, lr: (maxLR, minimum), momentum: (baseMomentum, maxMomentum))]
+        return [Phase(endStep: rise, lr: (initial, maxLearningRate), momentum: (maxMomentum, baseMomentum)),
+                Phase(endStep: last, lr: (maxLearningRate, minimum), momentum: (baseMomentum, maxMomentum))]
     }
 
     /// The phase containing `step` and the fraction of it done (PyTorch's `get_lr` walk; past the
@@ -92,8 +92,8 @@ public struct OneCycleLR: LRSchedule {
         }
     }
 
-    /// The cycle's learning rate at `step`; `baseLR` is not used.
-    public func learningRate(at step: Int, baseLR: Double) -> Double {
+    /// The cycle's learning rate at `step`; `baseLearningRate` is not used.
+    public func learningRate(at step: Int, baseLearningRate: Double) -> Double {
         let (phase, pct) = locate(step)
         return anneal(phase.lr, pct)
     }
@@ -104,4 +104,20 @@ public struct OneCycleLR: LRSchedule {
         let (phase, pct) = locate(step)
         return anneal(phase.momentum, pct)
     }
+}
+
+extension OneCycleLR {
+    /// The spelling before learning rates were spelled out everywhere.
+    @available(*, deprecated, renamed: "init(maxLearningRate:totalSteps:pctStart:annealing:cycleMomentum:baseMomentum:maxMomentum:divFactor:finalDivFactor:threePhase:)")
+    public init(maxLR: Double, totalSteps: Int, pctStart: Double = 0.3, annealing: Annealing = .cosine,
+                cycleMomentum: Bool = true, baseMomentum: Double = 0.85, maxMomentum: Double = 0.95,
+                divFactor: Double = 25, finalDivFactor: Double = 1e4, threePhase: Bool = false) {
+        self.init(maxLearningRate: maxLR, totalSteps: totalSteps, pctStart: pctStart, annealing: annealing,
+                  cycleMomentum: cycleMomentum, baseMomentum: baseMomentum, maxMomentum: maxMomentum,
+                  divFactor: divFactor, finalDivFactor: finalDivFactor, threePhase: threePhase)
+    }
+
+    /// The peak learning rate under its old name.
+    @available(*, deprecated, renamed: "maxLearningRate")
+    public var maxLR: Double { maxLearningRate }
 }

@@ -3,9 +3,9 @@ import SynapseCore
 /// Reduces the learning rate when a monitored metric stops improving (PyTorch `ReduceLROnPlateau`).
 ///
 /// Call `step(metric:)` once per evaluation. After more than `patience` consecutive steps without
-/// improvement the learning rate becomes `max(lr·factor, minLR)` (unless that changes it by at
+/// improvement the learning rate becomes `max(lr·factor, minLearningRate)` (unless that changes it by at
 /// most `eps`), then `cooldown` steps pass during which bad steps are not counted.
-public final class ReduceLROnPlateau: LearningRateScheduler {
+public final class ReduceLROnPlateau: LRScheduler {
     /// How an improvement is measured against the best value.
     public enum ThresholdMode: String, Sendable {
         /// Relative: beat `best·(1 ∓ threshold)`.
@@ -29,7 +29,7 @@ public final class ReduceLROnPlateau: LearningRateScheduler {
     /// Steps after a reduction during which bad steps are ignored.
     public let cooldown: Int
     /// Lower bound of the learning rate.
-    public let minLR: Double
+    public let minLearningRate: Double
     /// Reductions smaller than this are skipped.
     public let eps: Double
 
@@ -44,10 +44,11 @@ public final class ReduceLROnPlateau: LearningRateScheduler {
     /// Number of `step(metric:)` calls so far.
     public private(set) var stepCount = 0
 
-    /// Creates the scheduler (PyTorch's defaults); `initialLR` defaults to the optimizer's learning rate.
+    /// Creates the scheduler (PyTorch's defaults); `baseLearningRate` (the starting learning rate)
+    /// defaults to the optimizer's learning rate.
     public init(_ optimizer: any Optimizer, mode: MetricMode = .min, factor: Double = 0.1, patience: Int = 10,
                 threshold: Double = 1e-4, thresholdMode: ThresholdMode = .relative, cooldown: Int = 0,
-                minLR: Double = 0, eps: Double = 1e-8, initialLR: Double? = nil) {
+                minLearningRate: Double = 0, eps: Double = 1e-8, baseLearningRate: Double? = nil) {
         require(factor < 1, "ReduceLROnPlateau: factor must be below 1, got \(factor)")
         require(patience >= 0 && cooldown >= 0, "ReduceLROnPlateau: patience and cooldown must be non-negative")
         self.optimizer = optimizer
@@ -57,11 +58,11 @@ public final class ReduceLROnPlateau: LearningRateScheduler {
         self.threshold = threshold
         self.thresholdMode = thresholdMode
         self.cooldown = cooldown
-        self.minLR = minLR
+        self.minLearningRate = minLearningRate
         self.eps = eps
         self.best = mode.worst
-        learningRate = initialLR ?? Double(optimizer.learningRate)
-        optimizer.learningRate = Float(learningRate)
+        learningRate = baseLearningRate ?? optimizer.learningRate
+        optimizer.learningRate = learningRate
     }
 
     /// Plateau detection needs the monitored value.
@@ -89,10 +90,10 @@ public final class ReduceLROnPlateau: LearningRateScheduler {
             badSteps = 0
         }
         if badSteps > patience {
-            let reduced = Swift.max(learningRate * factor, minLR)
+            let reduced = Swift.max(learningRate * factor, minLearningRate)
             if learningRate - reduced > eps {
                 learningRate = reduced
-                optimizer.learningRate = Float(reduced)
+                optimizer.learningRate = reduced
             }
             cooldownCounter = cooldown
             badSteps = 0
@@ -121,6 +122,34 @@ public final class ReduceLROnPlateau: LearningRateScheduler {
         badSteps = badCount
         cooldownCounter = coolCount
         self.stepCount = stepCount
-        optimizer.learningRate = Float(lr)
+        optimizer.learningRate = lr
     }
+}
+
+// The spellings before learning rates were spelled out everywhere. Each takes its old label without
+// a default, so a call that uses neither old label resolves to the current initialiser alone.
+extension ReduceLROnPlateau {
+    /// `minLR:` (and optionally `initialLR:`) as before.
+    @available(*, deprecated, renamed: "init(_:mode:factor:patience:threshold:thresholdMode:cooldown:minLearningRate:eps:baseLearningRate:)")
+    public convenience init(_ optimizer: any Optimizer, mode: MetricMode = .min, factor: Double = 0.1, patience: Int = 10,
+                            threshold: Double = 1e-4, thresholdMode: ThresholdMode = .relative, cooldown: Int = 0,
+                            minLR: Double, eps: Double = 1e-8, initialLR: Double? = nil) {
+        self.init(optimizer, mode: mode, factor: factor, patience: patience, threshold: threshold,
+                  thresholdMode: thresholdMode, cooldown: cooldown, minLearningRate: minLR, eps: eps,
+                  baseLearningRate: initialLR)
+    }
+
+    /// `initialLR:` as before.
+    @available(*, deprecated, renamed: "init(_:mode:factor:patience:threshold:thresholdMode:cooldown:minLearningRate:eps:baseLearningRate:)")
+    public convenience init(_ optimizer: any Optimizer, mode: MetricMode = .min, factor: Double = 0.1, patience: Int = 10,
+                            threshold: Double = 1e-4, thresholdMode: ThresholdMode = .relative, cooldown: Int = 0,
+                            eps: Double = 1e-8, initialLR: Double?) {
+        self.init(optimizer, mode: mode, factor: factor, patience: patience, threshold: threshold,
+                  thresholdMode: thresholdMode, cooldown: cooldown, minLearningRate: 0, eps: eps,
+                  baseLearningRate: initialLR)
+    }
+
+    /// The lower bound under its old name.
+    @available(*, deprecated, renamed: "minLearningRate")
+    public var minLR: Double { minLearningRate }
 }

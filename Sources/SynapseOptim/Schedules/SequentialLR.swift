@@ -28,9 +28,9 @@ public struct SequentialLR: LRSchedule {
     }
 
     /// The active schedule's learning rate at its local step.
-    public func learningRate(at step: Int, baseLR: Double) -> Double {
+    public func learningRate(at step: Int, baseLearningRate: Double) -> Double {
         let (s, local) = active(at: step)
-        return s.learningRate(at: local, baseLR: baseLR)
+        return s.learningRate(at: local, baseLearningRate: baseLearningRate)
     }
 
     /// The active schedule's momentum at its local step.

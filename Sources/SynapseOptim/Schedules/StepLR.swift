@@ -17,7 +17,7 @@ public struct StepLR: LRSchedule {
     }
 
     /// `base · gamma^⌊step / stepSize⌋`.
-    public func learningRate(at step: Int, baseLR: Double) -> Double {
-        baseLR * Foundation.pow(gamma, Double(step / stepSize))
+    public func learningRate(at step: Int, baseLearningRate: Double) -> Double {
+        baseLearningRate * Foundation.pow(gamma, Double(step / stepSize))
     }
 }

@@ -2,8 +2,9 @@ import SynapseCore
 import SynapseIO
 import SynapseOptim
 
-/// Steps a learning-rate scheduler from the training loop: after every batch, or after every
-/// epoch; plateau schedulers step at epoch end with the monitored log value (default `val_loss`).
+/// Steps an `LRScheduler` (a `ScheduledLR` or a `ReduceLROnPlateau`) from the training loop: after
+/// every batch, or after every epoch; plateau schedulers step at epoch end with the monitored log
+/// value (default `val_loss`).
 /// Its scheduler state is saved in checkpoints under `checkpointKey`.
 public final class LRSchedulerCallback: CheckpointableCallback {
     /// When the scheduler steps.
@@ -15,7 +16,7 @@ public final class LRSchedulerCallback: CheckpointableCallback {
     }
 
     /// The scheduler stepped.
-    public let scheduler: any LearningRateScheduler
+    public let scheduler: any LRScheduler
     /// When it steps.
     public let interval: Interval
     /// The epoch log value handed to schedulers that need a metric.
@@ -24,7 +25,7 @@ public final class LRSchedulerCallback: CheckpointableCallback {
     public let checkpointKey: String
 
     /// Creates the callback. Plateau schedulers always step per epoch.
-    public init(_ scheduler: any LearningRateScheduler, interval: Interval = .epoch, monitor: String = "val_loss",
+    public init(_ scheduler: any LRScheduler, interval: Interval = .epoch, monitor: String = "val_loss",
                 checkpointKey: String = "lr_scheduler") {
         self.scheduler = scheduler
         self.interval = scheduler.needsMetric ? .epoch : interval

@@ -151,7 +151,7 @@ struct FusedLanguageModelOpTests {
 
     @Test("MultiheadAttention isCausal (fused) equals its explicit causal mask")
     func multiheadCausal() {
-        let m = MultiheadAttention(embedDim: 8, numHeads: 2, batchFirst: true, generator: RandomGenerator(seed: 9))
+        let m = MultiheadAttention(dModel: 8, numHeads: 2, batchFirst: true, generator: RandomGenerator(seed: 9))
         let x = GradientInputs.normal([2, 6, 8], seed: 10)
         compare("MHA causal", [x],
                 fused: { m($0[0], $0[0], $0[0], needWeights: false, isCausal: true).output },

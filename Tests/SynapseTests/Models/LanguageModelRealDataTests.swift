@@ -60,7 +60,7 @@ extension RealDataSuite {
         func reducedGPTLearnsTheVimDocumentation() throws {
             // W5's architecture at half the width, half the depth and half the context, lr 3e-3, 200 steps
             // (PyTorch on the same windows: 2.55 after 150 steps, 2.21 after 300); the unigram loss is 3.46.
-            let model = GPTLanguageModel(vocabularySize: 193, contextLength: 64, width: 64, layers: 2, heads: 4, mlpWidth: 256,
+            let model = GPTLanguageModel(vocabularySize: 193, contextLength: 64, dModel: 64, numLayers: 2, numHeads: 4, dimFeedforward: 256,
                                          generator: RandomGenerator(seed: 0))
             let (loss, unigram) = try trainOnVim(model, AdamW(model.parameters(), learningRate: 3e-3, weightDecay: 0.01),
                                                  steps: 200, batch: 16, context: 64)

@@ -39,12 +39,12 @@ struct LanguageModelTests {
     }
 
     @Test func gptLoadsPyTorchWeightsAndMatchesLogitsAndGradients() throws {
-        let model = GPTLanguageModel(vocabularySize: 11, contextLength: 8, width: 16, layers: 2, heads: 4, mlpWidth: 32)
+        let model = GPTLanguageModel(vocabularySize: 11, contextLength: 8, dModel: 16, numLayers: 2, numHeads: 4, dimFeedforward: 32)
         try expectMatchesPyTorch(model, fixture: "tiny_gpt")
     }
 
     @Test func lstmLoadsPyTorchWeightsAndMatchesLogitsAndGradients() throws {
-        let model = CharLSTMLanguageModel(vocabularySize: 11, embeddingSize: 6, hiddenSize: 10)
+        let model = CharLSTMLanguageModel(vocabularySize: 11, embeddingDim: 6, hiddenSize: 10)
         try expectMatchesPyTorch(model, fixture: "tiny_lstm")
     }
 
@@ -65,7 +65,7 @@ struct LanguageModelTests {
     }
 
     @Test func gptIsCausal() {
-        let model = GPTLanguageModel(vocabularySize: 7, contextLength: 6, width: 8, layers: 1, heads: 2, mlpWidth: 16,
+        let model = GPTLanguageModel(vocabularySize: 7, contextLength: 6, dModel: 8, numLayers: 1, numHeads: 2, dimFeedforward: 16,
                                      generator: RandomGenerator(seed: 3))
         let a = model.logits(IntTensor(shape: [1, 6], scalars: [1, 2, 3, 4, 5, 6]))
         let b = model.logits(IntTensor(shape: [1, 6], scalars: [1, 2, 3, 0, 0, 0]))
@@ -75,7 +75,7 @@ struct LanguageModelTests {
     }
 
     @Test func lstmDecoderCarriesStateInsteadOfRerunningThePrefix() {
-        let model = CharLSTMLanguageModel(vocabularySize: 9, embeddingSize: 4, hiddenSize: 6, generator: RandomGenerator(seed: 5))
+        let model = CharLSTMLanguageModel(vocabularySize: 9, embeddingDim: 4, hiddenSize: 6, generator: RandomGenerator(seed: 5))
         let tokens = [3, 1, 4, 1, 5, 8, 2]
         let full = withoutGradients { model.logits(IntTensor(shape: [1, tokens.count], scalars: tokens)) }
         let decoder = model.makeDecoder()
@@ -89,7 +89,7 @@ struct LanguageModelTests {
     }
 
     @Test func gptDecoderCropsToItsContext() {
-        let model = GPTLanguageModel(vocabularySize: 7, contextLength: 4, width: 8, layers: 1, heads: 2, mlpWidth: 16,
+        let model = GPTLanguageModel(vocabularySize: 7, contextLength: 4, dModel: 8, numLayers: 1, numHeads: 2, dimFeedforward: 16,
                                      generator: RandomGenerator(seed: 4))
         let decoder = model.makeDecoder()
         _ = decoder.feed([1, 2, 3])

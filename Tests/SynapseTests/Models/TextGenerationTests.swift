@@ -6,8 +6,8 @@ import Testing
 /// Sampling: seeded determinism, greedy top-k 1, validation of the settings.
 struct TextGenerationTests {
     // Fresh per test (Swift Testing runs tests in parallel; modules are not Sendable).
-    let lstm = CharLSTMLanguageModel(vocabularySize: 12, embeddingSize: 8, hiddenSize: 16, generator: RandomGenerator(seed: 2))
-    let gpt = GPTLanguageModel(vocabularySize: 12, contextLength: 5, width: 8, layers: 1, heads: 2, mlpWidth: 16,
+    let lstm = CharLSTMLanguageModel(vocabularySize: 12, embeddingDim: 8, hiddenSize: 16, generator: RandomGenerator(seed: 2))
+    let gpt = GPTLanguageModel(vocabularySize: 12, contextLength: 5, dModel: 8, numLayers: 1, numHeads: 2, dimFeedforward: 16,
                                generator: RandomGenerator(seed: 2))
 
     @Test func sameSeedSameTextDifferentSeedDifferentText() throws {

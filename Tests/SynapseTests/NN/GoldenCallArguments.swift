@@ -58,6 +58,12 @@ struct GoldenCallArguments {
         return v
     }
 
+    /// A numeric argument at full precision (training hyperparameters are `Double`, as in PyTorch).
+    func double(_ key: String) throws -> Double {
+        guard let s = values[key], let v = Double(s) else { throw Golden.Failure("no numeric argument '\(key)' in \(call)") }
+        return v
+    }
+
     /// A Python boolean argument (`True`/`False`).
     func bool(_ key: String) throws -> Bool {
         switch values[key] {
@@ -73,6 +79,15 @@ struct GoldenCallArguments {
         let numbers = s.trimmingCharacters(in: CharacterSet(charactersIn: "()[] "))
             .split(separator: ",").compactMap { Float($0.trimmingCharacters(in: .whitespaces)) }
         guard numbers.count == 2 else { throw Golden.Failure("argument '\(key)' = \(s) is not a pair in \(call)") }
+        return (numbers[0], numbers[1])
+    }
+
+    /// `pair(key)` at full precision (`betas`).
+    func doublePair(_ key: String) throws -> (Double, Double) {
+        let (a, b) = try pair(key)
+        guard let s = values[key] else { return (Double(a), Double(b)) }
+        let numbers = s.trimmingCharacters(in: CharacterSet(charactersIn: "()[] "))
+            .split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
         return (numbers[0], numbers[1])
     }
 

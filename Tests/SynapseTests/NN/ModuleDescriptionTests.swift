@@ -42,8 +42,8 @@ struct ModuleDescriptionTests {
             Total parameters: 15,760
             """)
         #expect(model.parameterCount == 8 * 9 + 8 + 1568 * 10)
-        #expect(MultiheadAttention(embedDim: 8, numHeads: 2).description.hasPrefix("""
-            MultiheadAttention(embedDim: 8, numHeads: 2
+        #expect(MultiheadAttention(dModel: 8, numHeads: 2).description.hasPrefix("""
+            MultiheadAttention(dModel: 8, numHeads: 2
               (out_proj): Linear(8 → 8, bias)
             """))
         #expect(Linear(4, 8).description == "Linear(4 → 8, bias)\nTotal parameters: 40")

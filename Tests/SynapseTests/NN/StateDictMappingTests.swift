@@ -109,7 +109,7 @@ struct StateDictMappingTests {
         let q = Tensor.full([e, e], 1), k = Tensor.full([e, e], 2), v = Tensor.full([e, e], 3)
         let packed = Tensor.cat([q, k, v], dim: 0)
         // PyTorch's own separate names (saved when kdim/vdim differ from embed_dim).
-        let torch = MultiheadAttention(embedDim: e, numHeads: 2)
+        let torch = MultiheadAttention(dModel: e, numHeads: 2)
         try torch.loadStateDict(["q_proj_weight": q, "k_proj_weight": k, "v_proj_weight": v,
                                  "in_proj_bias": Tensor.zeros([3 * e]),
                                  "out_proj.weight": Tensor.zeros([e, e]), "out_proj.bias": Tensor.zeros([e])])
@@ -122,7 +122,7 @@ struct StateDictMappingTests {
             "attention.output.dense.weight": Tensor.full([e, e], 4), "attention.output.dense.bias": Tensor.zeros([e]),
         ]
         let names = ["query": "q_proj", "key": "k_proj", "value": "v_proj"]
-        let attention = MultiheadAttention(embedDim: e, numHeads: 2)
+        let attention = MultiheadAttention(dModel: e, numHeads: 2)
         try attention.loadStateDict(hf, keyMap: { key in
             let parts = key.split(separator: ".").map(String.init)
             if parts[1] == "output" { return "out_proj." + parts[3] }

@@ -27,28 +27,28 @@ struct OptimGoldenTests {
     ]
 
     static func makeSGD(_ params: [Parameter], _ a: GoldenCallArguments) throws -> any Optimizer {
-        SGD(params, learningRate: try a.float("lr"), momentum: try a.float("momentum"), dampening: try a.float("dampening"),
-            weightDecay: try a.float("weight_decay"), nesterov: try a.bool("nesterov"))
+        SGD(params, learningRate: try a.double("lr"), momentum: try a.double("momentum"), dampening: try a.double("dampening"),
+            weightDecay: try a.double("weight_decay"), nesterov: try a.bool("nesterov"))
     }
 
     static func makeAdam(_ params: [Parameter], _ a: GoldenCallArguments) throws -> any Optimizer {
-        Adam(params, learningRate: try a.float("lr"), betas: try a.pair("betas"), eps: try a.float("eps"),
-             weightDecay: try a.float("weight_decay"), amsgrad: try a.bool("amsgrad"))
+        Adam(params, learningRate: try a.double("lr"), betas: try a.doublePair("betas"), eps: try a.float("eps"),
+             weightDecay: try a.double("weight_decay"), amsgrad: try a.bool("amsgrad"))
     }
 
     static func makeAdamW(_ params: [Parameter], _ a: GoldenCallArguments) throws -> any Optimizer {
-        AdamW(params, learningRate: try a.float("lr"), betas: try a.pair("betas"), eps: try a.float("eps"),
-              weightDecay: try a.float("weight_decay"), amsgrad: try a.bool("amsgrad"))
+        AdamW(params, learningRate: try a.double("lr"), betas: try a.doublePair("betas"), eps: try a.float("eps"),
+              weightDecay: try a.double("weight_decay"), amsgrad: try a.bool("amsgrad"))
     }
 
     static func makeAdagrad(_ params: [Parameter], _ a: GoldenCallArguments) throws -> any Optimizer {
-        Adagrad(params, learningRate: try a.float("lr"), lrDecay: try a.float("lr_decay"), weightDecay: try a.float("weight_decay"),
-                initialAccumulatorValue: try a.float("initial_accumulator_value"), eps: try a.float("eps"))
+        Adagrad(params, learningRate: try a.double("lr"), lrDecay: try a.double("lr_decay"), weightDecay: try a.double("weight_decay"),
+                initialAccumulatorValue: try a.double("initial_accumulator_value"), eps: try a.float("eps"))
     }
 
     static func makeRMSprop(_ params: [Parameter], _ a: GoldenCallArguments) throws -> any Optimizer {
-        RMSprop(params, learningRate: try a.float("lr"), alpha: try a.float("alpha"), eps: try a.float("eps"),
-                weightDecay: try a.float("weight_decay"), momentum: try a.float("momentum"), centered: try a.bool("centered"))
+        RMSprop(params, learningRate: try a.double("lr"), alpha: try a.double("alpha"), eps: try a.float("eps"),
+                weightDecay: try a.double("weight_decay"), momentum: try a.double("momentum"), centered: try a.bool("centered"))
     }
 
     /// The PyTorch parameter order of every case: `torch.optim.X([w, b], ...)`.

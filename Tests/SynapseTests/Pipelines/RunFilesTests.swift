@@ -94,8 +94,8 @@ import Testing
         #expect(ModelSizeLimit.mlp(inputSize: 784, hiddenSizes: [512, 256], classes: 10)
                 == Double(MLPClassifier(inputSize: 784, hiddenSizes: [512, 256], classes: 10).parameterCount))
         #expect(ModelSizeLimit.gpt(vocabulary: 65, context: 16, width: 32, layers: 2, mlpWidth: 64)
-                == Double(GPTLanguageModel(vocabularySize: 65, contextLength: 16, width: 32, layers: 2, heads: 4, mlpWidth: 64).parameterCount))
+                == Double(GPTLanguageModel(vocabularySize: 65, contextLength: 16, dModel: 32, numLayers: 2, numHeads: 4, dimFeedforward: 64).parameterCount))
         #expect(ModelSizeLimit.charLSTM(vocabulary: 65, embedding: 16, hidden: 32, layers: 2)
-                == Double(CharLSTMLanguageModel(vocabularySize: 65, embeddingSize: 16, hiddenSize: 32, layers: 2).parameterCount))
+                == Double(CharLSTMLanguageModel(vocabularySize: 65, embeddingDim: 16, hiddenSize: 32, numLayers: 2).parameterCount))
     }
 }

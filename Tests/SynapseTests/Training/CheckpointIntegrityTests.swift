@@ -135,7 +135,7 @@ struct CheckpointIntegrityTests {
             state[key] = value
             #expect(throws: SchedulerError.self, "\(key) = \(value)") { try plateau.loadStateDict(state) }
         }
-        let scheduler = LRScheduler(optimizer, schedule: StepLR(stepSize: 2))
+        let scheduler = ScheduledLR(optimizer, schedule: StepLR(stepSize: 2))
         for step in [1e300, -.infinity, 2.5] {
             #expect(throws: SchedulerError.self) { try scheduler.loadStateDict(["step": step, "base_lr": scheduler.baseLearningRate]) }
         }

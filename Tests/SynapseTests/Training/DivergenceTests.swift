@@ -190,7 +190,7 @@ struct DivergenceTests {
 
     @Test func languageModelTrainingStopsOnDivergence() throws {
         let corpus = TextCorpus(bytes: Array("the quick brown fox jumps over the lazy dog. ".utf8) + Array("abcdefgh ".utf8))
-        let model = CharLSTMLanguageModel(vocabularySize: corpus.vocabularySize, embeddingSize: 8, hiddenSize: 16,
+        let model = CharLSTMLanguageModel(vocabularySize: corpus.vocabularySize, embeddingDim: 8, hiddenSize: 16,
                                           generator: RandomGenerator(seed: 1))
         let optimizer = Adam(model.parameters(), learningRate: 1e-3)
         func trainer() -> Trainer<TextWindows, TextWindows> {

@@ -94,7 +94,7 @@ import Testing
 
     @Test func theLanguageModelObjectiveIsTheModelsLoss() throws {
         let corpus = TextCorpus(bytes: Array("the quick brown fox jumps over the lazy dog, again and again. ".utf8))
-        let model = CharLSTMLanguageModel(vocabularySize: corpus.vocabularySize, embeddingSize: 8, hiddenSize: 16,
+        let model = CharLSTMLanguageModel(vocabularySize: corpus.vocabularySize, embeddingDim: 8, hiddenSize: 16,
                                           generator: RandomGenerator(seed: 1))
         let batch = TextWindows(corpus, length: 6).batch([0, 5, 11])
         let (logits, loss) = TrainingObjective.languageModel(model).forward(batch)
@@ -115,7 +115,7 @@ import Testing
 
     @Test func aLanguageModelTrainsThroughTheTrainerByStepsAndLearns() throws {
         let corpus = TextCorpus(bytes: Array(String(repeating: "abcabcabd ", count: 40).utf8))
-        let model = CharLSTMLanguageModel(vocabularySize: corpus.vocabularySize, embeddingSize: 8, hiddenSize: 16,
+        let model = CharLSTMLanguageModel(vocabularySize: corpus.vocabularySize, embeddingDim: 8, hiddenSize: 16,
                                           generator: RandomGenerator(seed: 1))
         let windows = TextWindows(corpus, length: 8)
         let trainer = Trainer(model: model, optimizer: Adam(model.parameters(), learningRate: 3e-2), objective: .languageModel(model),

@@ -76,7 +76,7 @@ final class HookRecorder: TrainingCallback {
 struct TrainingRun {
     let model: TinyNet
     let optimizer: Adam
-    let scheduler: LRScheduler
+    let scheduler: ScheduledLR
     let earlyStopping: EarlyStopping
     let checkpoints: ModelCheckpoint
     let trainer: Trainer<TensorDataset, TensorDataset>
@@ -85,7 +85,7 @@ struct TrainingRun {
         let dropout = RandomGenerator(seed: 5, stream: .sampling)
         model = TinyNet(seed: modelSeed, dropout: dropout)
         optimizer = Adam(model.parameters(), learningRate: 0.02)
-        scheduler = LRScheduler(optimizer, schedule: SequentialLR([LinearLR.warmUp(steps: 6), CosineAnnealingLR(tMax: 60, etaMin: 1e-4)],
+        scheduler = ScheduledLR(optimizer, schedule: SequentialLR([LinearLR.warmUp(steps: 6), CosineAnnealingLR(tMax: 60, etaMin: 1e-4)],
                                                                   milestones: [6]))
         earlyStopping = EarlyStopping(monitor: "val_loss", patience: 50, minDelta: 0)
         checkpoints = ModelCheckpoint(directory: directory, every: 1, monitor: "val_accuracy", mode: .max, keepAll: true)
@@ -265,7 +265,7 @@ struct TrainerTests {
         let history = try trainer.fit(epochs: 3)
         try handle.close()
         #expect(history.records.allSatisfy { $0.values["accuracy"] != nil && $0.values["val_accuracy"] != nil })
-        #expect(history.series("lr").compactMap { $0 } == [Double(Float(0.1)), Double(Float(0.1)), Double(Float(0.05))])
+        #expect(history.series("lr").compactMap { $0 } == [0.1, 0.1, 0.05])
         let text = try String(contentsOf: logURL, encoding: .utf8)
         #expect(text.contains("epoch 1/3 [") == false && text.contains("epoch 3/3  loss "))
         #expect(text.contains("val_accuracy") && text.contains("6/6"))

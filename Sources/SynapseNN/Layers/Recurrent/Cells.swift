@@ -20,6 +20,11 @@ public class RNNCellBase: Module {
     public let biasHH: Parameter?
     private let kindName: String
 
+    /// Constructor arguments shown by `print(model)`: the sizes as `Linear` shows them.
+    public override var extraDescription: String {
+        "\(inputSize) → \(hiddenSize)" + (biasIH == nil ? ", bias: false" : "")
+    }
+
     init(kind: String, gates: Int, inputSize: Int, hiddenSize: Int, bias: Bool, generator: RandomGenerator) {
         require(inputSize > 0 && hiddenSize > 0,
                      "\(kind): inputSize and hiddenSize must be positive, got \(inputSize) and \(hiddenSize)")
@@ -84,6 +89,11 @@ public final class RNNCell: RNNCellBase {
     /// The non-linearity applied.
     public let nonlinearity: RNNNonlinearity
 
+    /// Constructor arguments shown by `print(model)`, with the non-linearity when it is not tanh.
+    public override var extraDescription: String {
+        super.extraDescription + (nonlinearity == .relu ? ", nonlinearity: relu" : "")
+    }
+
     /// Creates the cell; weights are drawn from `generator`.
     public init(inputSize: Int, hiddenSize: Int, bias: Bool = true, nonlinearity: RNNNonlinearity = .tanh,
                 generator: RandomGenerator = .global) {
@@ -142,5 +152,28 @@ public final class GRUCell: RNNCellBase {
                      + rz.slice(dim: 1, start: 0, end: H) * hh.slice(dim: 1, start: 2 * H, end: 3 * H))
         let next = n + rz.slice(dim: 1, start: H, end: 2 * H) * (h - n)
         return p.unbatched ? next.squeezed(0) : next
+    }
+}
+
+// The sizes given positionally, as PyTorch users write `nn.LSTMCell(10, 20)`.
+extension RNNCell {
+    /// `RNNCell(10, 20)`.
+    public convenience init(_ inputSize: Int, _ hiddenSize: Int, bias: Bool = true, nonlinearity: RNNNonlinearity = .tanh,
+                            generator: RandomGenerator = .global) {
+        self.init(inputSize: inputSize, hiddenSize: hiddenSize, bias: bias, nonlinearity: nonlinearity, generator: generator)
+    }
+}
+
+extension LSTMCell {
+    /// `LSTMCell(10, 20)`.
+    public convenience init(_ inputSize: Int, _ hiddenSize: Int, bias: Bool = true, generator: RandomGenerator = .global) {
+        self.init(inputSize: inputSize, hiddenSize: hiddenSize, bias: bias, generator: generator)
+    }
+}
+
+extension GRUCell {
+    /// `GRUCell(10, 20)`.
+    public convenience init(_ inputSize: Int, _ hiddenSize: Int, bias: Bool = true, generator: RandomGenerator = .global) {
+        self.init(inputSize: inputSize, hiddenSize: hiddenSize, bias: bias, generator: generator)
     }
 }

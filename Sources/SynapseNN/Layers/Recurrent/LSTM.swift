@@ -25,3 +25,13 @@ public final class LSTM: RNNBase {
         return (r.output, r.h, r.c!)
     }
 }
+
+extension LSTM {
+    /// The sizes given positionally, as PyTorch users write `nn.LSTM(10, 20)`.
+    public convenience init(_ inputSize: Int, _ hiddenSize: Int, numLayers: Int = 1, bias: Bool = true,
+                            batchFirst: Bool = false, dropout: Float = 0, bidirectional: Bool = false,
+                            generator: RandomGenerator = .global) {
+        self.init(inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bias: bias, batchFirst: batchFirst,
+                  dropout: dropout, bidirectional: bidirectional, generator: generator)
+    }
+}

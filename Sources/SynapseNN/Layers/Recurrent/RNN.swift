@@ -29,3 +29,13 @@ public final class RNN: RNNBase {
         return (r.output, r.h)
     }
 }
+
+extension RNN {
+    /// The sizes given positionally, as PyTorch users write `nn.RNN(10, 20)`.
+    public convenience init(_ inputSize: Int, _ hiddenSize: Int, numLayers: Int = 1, nonlinearity: RNNNonlinearity = .tanh,
+                            bias: Bool = true, batchFirst: Bool = false, dropout: Float = 0, bidirectional: Bool = false,
+                            generator: RandomGenerator = .global) {
+        self.init(inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, nonlinearity: nonlinearity,
+                  bias: bias, batchFirst: batchFirst, dropout: dropout, bidirectional: bidirectional, generator: generator)
+    }
+}

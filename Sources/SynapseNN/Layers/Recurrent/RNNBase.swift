@@ -51,6 +51,19 @@ public class RNNBase: Module {
     /// Whether each layer also runs over the sequence backwards and concatenates both outputs.
     public let bidirectional: Bool
 
+    /// Constructor arguments shown by `print(model)`: the sizes as `Linear` shows them, then every
+    /// argument that differs from PyTorch's default (as PyTorch's repr does).
+    public override var extraDescription: String {
+        var parts = ["\(inputSize) → \(hiddenSize)"]
+        if numLayers != 1 { parts.append("numLayers: \(numLayers)") }
+        if mode == .rnnRelu { parts.append("nonlinearity: relu") }
+        if !bias { parts.append("bias: false") }
+        if batchFirst { parts.append("batchFirst") }
+        if dropout != 0 { parts.append("dropout: \(dropout)") }
+        if bidirectional { parts.append("bidirectional") }
+        return parts.joined(separator: ", ")
+    }
+
     /// Parameters of layer `l`, direction `d` at index `l·directions + d`: [weight_ih, weight_hh] plus [bias_ih, bias_hh] with bias.
     private let weights: [[Parameter]]
     private let generator: RandomGenerator

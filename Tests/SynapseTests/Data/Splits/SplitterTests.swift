@@ -116,7 +116,7 @@ import Testing
     @Test func subsetOfAnyDataset() {
         let data = IndexDataset(count: 10)
         let split = SplitIndices(train: [3, 1, 4], validation: [0])
-        let part = data.subset(at: split.train)
+        let part = data.subset(split.train)
         #expect(part.count == 3)
         #expect(part[1] == 1)
         #expect(part.batch([2, 0]) == [4, 3])

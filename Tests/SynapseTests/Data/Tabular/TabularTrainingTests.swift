@@ -19,7 +19,7 @@ extension RealDataSuite {
     /// can expect. Each run is seeded and takes well under a second of training in release builds.
     @Suite struct TabularTrainingTests {
         /// Trains `model` with Adam for `epochs` passes, minimising `loss` of each batch.
-        static func fit<D: BatchedDataset>(_ model: MLPClassifier, on data: D, epochs: Int, learningRate: Float = 1e-3,
+        static func fit<D: BatchedDataset>(_ model: MLPClassifier, on data: D, epochs: Int, learningRate: Double = 1e-3,
                                            loss: (D.Batch) -> Tensor) {
             let optimizer = Adam(model.parameters(), learningRate: learningRate)
             let loader = DataLoader(data, batchSize: 32, shuffle: true, seed: 0)

@@ -25,11 +25,11 @@ struct AttentionShapeErrorTests {
 
     @Test func multiheadAttentionWrongQuery() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            let mha = MultiheadAttention(embedDim: 8, numHeads: 2, batchFirst: true)
+            let mha = MultiheadAttention(dModel: 8, numHeads: 2, batchFirst: true)
             let x = Tensor.zeros([2, 5, 6])
             _ = mha(x, x, x)
         }
-        Self.expectMessage(result, ["MultiheadAttention(embedDim: 8, numHeads: 2)", "[N, L, 8]", "[2, 5, 6]"])
+        Self.expectMessage(result, ["MultiheadAttention(dModel: 8, numHeads: 2)", "[N, L, 8]", "[2, 5, 6]"])
     }
 
     @Test func attentionMaskWrongShape() async {
@@ -42,7 +42,7 @@ struct AttentionShapeErrorTests {
 
     @Test func encoderLayerWrongWidth() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            _ = TransformerEncoderLayer(dModel: 8, nhead: 2, dimFeedforward: 16)(Tensor.zeros([5, 2, 4]))
+            _ = TransformerEncoderLayer(dModel: 8, numHeads: 2, dimFeedforward: 16)(Tensor.zeros([5, 2, 4]))
         }
         Self.expectMessage(result, ["TransformerEncoderLayer(dModel: 8)", "[S, N, 8]", "[5, 2, 4]"])
     }

@@ -9,7 +9,7 @@ struct MultiheadAttentionTests {
     @Test("golden: multihead_attention_self_causal_padding (output, averaged weights, all gradients)")
     func golden() throws {
         let args = try ModuleGolden.arguments("multihead_attention_self_causal_padding")
-        let mha = MultiheadAttention(embedDim: 8, numHeads: 2, bias: try args.bool("bias"),
+        let mha = MultiheadAttention(dModel: 8, numHeads: 2, bias: try args.bool("bias"),
                                      batchFirst: try args.bool("batch_first"))
         try ModuleGolden.check("multihead_attention_self_causal_padding", module: mha) { i in
             let x = i["x"]
@@ -23,19 +23,19 @@ struct MultiheadAttentionTests {
 
     @Test("parameter names and shapes match PyTorch's state_dict")
     func names() {
-        let mha = MultiheadAttention(embedDim: 6, numHeads: 3)
+        let mha = MultiheadAttention(dModel: 6, numHeads: 3)
         #expect(mha.namedParameters().map(\.0) == ["in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias"])
         #expect(mha.parameters().map(\.shape) == [[18, 6], [18], [6, 6], [6]])
         #expect(mha.inProjBias!.value.scalars.allSatisfy { $0 == 0 })
         #expect(mha.outProj.bias!.value.scalars.allSatisfy { $0 == 0 })
-        #expect(MultiheadAttention(embedDim: 4, numHeads: 2, bias: false).namedParameters().map(\.0)
+        #expect(MultiheadAttention(dModel: 4, numHeads: 2, bias: false).namedParameters().map(\.0)
                 == ["in_proj_weight", "out_proj.weight"])
     }
 
     @Test("layouts agree: batchFirst, sequence-first and unbatched; per-head weights average to the returned ones")
     func layouts() {
-        let a = MultiheadAttention(embedDim: 4, numHeads: 2, batchFirst: true, generator: RandomGenerator(seed: 1))
-        let b = MultiheadAttention(embedDim: 4, numHeads: 2, batchFirst: false, generator: RandomGenerator(seed: 1))
+        let a = MultiheadAttention(dModel: 4, numHeads: 2, batchFirst: true, generator: RandomGenerator(seed: 1))
+        let b = MultiheadAttention(dModel: 4, numHeads: 2, batchFirst: false, generator: RandomGenerator(seed: 1))
         let q = GradientInputs.normal([2, 3, 4], seed: 2), kv = GradientInputs.normal([2, 5, 4], seed: 3)
         let ra = a(q, kv, kv)
         let rb = b(q.transposed(0, 1), kv.transposed(0, 1), kv.transposed(0, 1))
@@ -61,7 +61,7 @@ struct MultiheadAttentionTests {
 
     @Test("finite differences: inputs and all parameters, with causal and padding masks")
     func finiteDifferences() {
-        let mha = MultiheadAttention(embedDim: 4, numHeads: 2, batchFirst: true, generator: RandomGenerator(seed: 4))
+        let mha = MultiheadAttention(dModel: 4, numHeads: 2, batchFirst: true, generator: RandomGenerator(seed: 4))
         let padding = attentionMask(blocking: IntTensor(shape: [2, 4], scalars: [0, 0, 0, 1, 0, 0, 1, 1]))
         let inputs = [GradientInputs.normal([2, 3, 4], seed: 41), GradientInputs.normal([2, 4, 4], seed: 42),
                       GradientInputs.normal([12, 4], seed: 43, std: 0.5), GradientInputs.normal([12], seed: 44, std: 0.5),

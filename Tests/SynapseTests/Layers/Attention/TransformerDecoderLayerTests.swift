@@ -12,7 +12,7 @@ struct TransformerDecoderLayerTests {
     @Test("golden: decoder layer with a boolean causal tgt_mask", arguments: decoderCases)
     func goldenDecoder(_ caseName: String) throws {
         let a = try TransformerLayerArguments(caseName)
-        let layer = TransformerDecoderLayer(dModel: a.dModel, nhead: a.nhead, dimFeedforward: a.dimFeedforward,
+        let layer = TransformerDecoderLayer(dModel: a.dModel, numHeads: a.numHeads, dimFeedforward: a.dimFeedforward,
                                             dropout: a.dropout, activation: a.activation, layerNormEps: a.eps,
                                             batchFirst: a.batchFirst, normFirst: a.normFirst, bias: a.bias)
         try ModuleGolden.check(caseName, module: layer) { i in
@@ -22,7 +22,7 @@ struct TransformerDecoderLayerTests {
 
     @Test("parameter names equal PyTorch's state_dict keys, in order")
     func names() {
-        let decoder = TransformerDecoderLayer(dModel: 8, nhead: 2, dimFeedforward: 16)
+        let decoder = TransformerDecoderLayer(dModel: 8, numHeads: 2, dimFeedforward: 16)
         #expect(decoder.namedParameters().map(\.0) == [
             "self_attn.in_proj_weight", "self_attn.in_proj_bias", "self_attn.out_proj.weight", "self_attn.out_proj.bias",
             "multihead_attn.in_proj_weight", "multihead_attn.in_proj_bias", "multihead_attn.out_proj.weight",
@@ -37,7 +37,7 @@ struct TransformerDecoderLayerTests {
         let memoryPadding = attentionMask(blocking: IntTensor(shape: [2, 5], scalars: [0, 0, 0, 0, 1, 0, 1, 0, 0, 0]))
         for normFirst in [true, false] {
             // GELU: smooth, so no relu kink can fall inside a finite-difference step.
-            let layer = TransformerDecoderLayer(dModel: 4, nhead: 2, dimFeedforward: 6, dropout: 0, activation: .gelu,
+            let layer = TransformerDecoderLayer(dModel: 4, numHeads: 2, dimFeedforward: 6, dropout: 0, activation: .gelu,
                                                 batchFirst: true, normFirst: normFirst, generator: RandomGenerator(seed: 8))
             FiniteDifference.check("TransformerDecoderLayer(normFirst: \(normFirst))",
                                    [GradientInputs.normal([2, 3, 4], seed: 91), GradientInputs.normal([2, 5, 4], seed: 92)]) { a in

@@ -6,7 +6,7 @@ import Testing
 
 /// The `TransformerEncoderLayer` / `TransformerDecoderLayer` constructor arguments of a golden case.
 struct TransformerLayerArguments {
-    let dModel: Int, nhead: Int, dimFeedforward: Int, dropout: Float, activation: TransformerActivation
+    let dModel: Int, numHeads: Int, dimFeedforward: Int, dropout: Float, activation: TransformerActivation
     let eps: Float, batchFirst: Bool, normFirst: Bool, bias: Bool
 
     init(_ caseName: String) throws {
@@ -16,7 +16,7 @@ struct TransformerLayerArguments {
             return v
         }
         dModel = try int("d_model")
-        nhead = try int("nhead")
+        numHeads = try int("nhead")
         dimFeedforward = try int("dim_feedforward")
         dropout = try a.float("dropout")
         switch try a.string("activation") {
@@ -39,7 +39,7 @@ struct TransformerEncoderLayerTests {
     @Test("golden: encoder layer (output, input and every parameter gradient)", arguments: encoderCases)
     func goldenEncoder(_ caseName: String) throws {
         let a = try TransformerLayerArguments(caseName)
-        let layer = TransformerEncoderLayer(dModel: a.dModel, nhead: a.nhead, dimFeedforward: a.dimFeedforward,
+        let layer = TransformerEncoderLayer(dModel: a.dModel, numHeads: a.numHeads, dimFeedforward: a.dimFeedforward,
                                             dropout: a.dropout, activation: a.activation, layerNormEps: a.eps,
                                             batchFirst: a.batchFirst, normFirst: a.normFirst, bias: a.bias)
         try ModuleGolden.check(caseName, module: layer) { i in ["y": layer(i["x"])] }
@@ -47,7 +47,7 @@ struct TransformerEncoderLayerTests {
 
     @Test("parameter names equal PyTorch's state_dict keys, in order")
     func names() {
-        let encoder = TransformerEncoderLayer(dModel: 8, nhead: 2, dimFeedforward: 16)
+        let encoder = TransformerEncoderLayer(dModel: 8, numHeads: 2, dimFeedforward: 16)
         #expect(encoder.namedParameters().map(\.0) == [
             "self_attn.in_proj_weight", "self_attn.in_proj_bias", "self_attn.out_proj.weight", "self_attn.out_proj.bias",
             "linear1.weight", "linear1.bias", "linear2.weight", "linear2.bias",
@@ -57,9 +57,9 @@ struct TransformerEncoderLayerTests {
 
     @Test("eval mode disables dropout; sequence-first layout agrees with batch-first")
     func modesAndLayouts() {
-        let a = TransformerEncoderLayer(dModel: 4, nhead: 2, dimFeedforward: 8, dropout: 0.5, batchFirst: true,
+        let a = TransformerEncoderLayer(dModel: 4, numHeads: 2, dimFeedforward: 8, dropout: 0.5, batchFirst: true,
                                         generator: RandomGenerator(seed: 5))
-        let b = TransformerEncoderLayer(dModel: 4, nhead: 2, dimFeedforward: 8, dropout: 0.5, batchFirst: false,
+        let b = TransformerEncoderLayer(dModel: 4, numHeads: 2, dimFeedforward: 8, dropout: 0.5, batchFirst: false,
                                         generator: RandomGenerator(seed: 5))
         a.eval(); b.eval()
         let x = GradientInputs.normal([2, 3, 4], seed: 6)
@@ -71,7 +71,7 @@ struct TransformerEncoderLayerTests {
     @Test("finite differences: encoder layer input and parameters (pre- and post-norm, with masks)")
     func finiteDifferences() {
         for normFirst in [false, true] {
-            let layer = TransformerEncoderLayer(dModel: 4, nhead: 2, dimFeedforward: 6, dropout: 0, activation: .gelu,
+            let layer = TransformerEncoderLayer(dModel: 4, numHeads: 2, dimFeedforward: 6, dropout: 0, activation: .gelu,
                                                 batchFirst: true, normFirst: normFirst, generator: RandomGenerator(seed: 7))
             let params = layer.parameters()
             let padding = attentionMask(blocking: IntTensor(shape: [2, 3], scalars: [0, 0, 1, 0, 0, 0]))

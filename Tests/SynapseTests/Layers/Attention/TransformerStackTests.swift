@@ -10,7 +10,7 @@ struct TransformerStackTests {
     @Test("encoder stack: PyTorch names (layers.<i>.…, norm.…) and equal to the layers applied in turn")
     func encoderStack() {
         let g = RandomGenerator(seed: 1)
-        let stack = TransformerEncoder({ TransformerEncoderLayer(dModel: 4, nhead: 2, dimFeedforward: 8, dropout: 0,
+        let stack = TransformerEncoder({ TransformerEncoderLayer(dModel: 4, numHeads: 2, dimFeedforward: 8, dropout: 0,
                                                                  batchFirst: true, generator: g) },
                                        numLayers: 2, norm: LayerNorm(4))
         let names = stack.namedParameters().map(\.0)
@@ -22,14 +22,14 @@ struct TransformerStackTests {
         let mask = causalAttentionMask(queryLength: 3, keyLength: 3)
         let expected = stack.norm!(stack.layers[1](stack.layers[0](x, mask: mask), mask: mask))
         #expect(stack(x, mask: mask).scalars == expected.scalars)
-        #expect(TransformerEncoder({ TransformerEncoderLayer(dModel: 4, nhead: 1) }, numLayers: 1)
+        #expect(TransformerEncoder({ TransformerEncoderLayer(dModel: 4, numHeads: 1) }, numLayers: 1)
             .namedParameters().allSatisfy { $0.0.hasPrefix("layers.0.") })
     }
 
     @Test("decoder stack: PyTorch names and equal to the layers applied in turn")
     func decoderStack() {
         let g = RandomGenerator(seed: 3)
-        let stack = TransformerDecoder({ TransformerDecoderLayer(dModel: 4, nhead: 2, dimFeedforward: 8, dropout: 0,
+        let stack = TransformerDecoder({ TransformerDecoderLayer(dModel: 4, numHeads: 2, dimFeedforward: 8, dropout: 0,
                                                                  batchFirst: true, generator: g) },
                                        numLayers: 2, norm: LayerNorm(4))
         let names = stack.namedParameters().map(\.0)
@@ -62,7 +62,7 @@ struct TransformerStackTests {
 
     @Test("learned encoding: parameter weight, gradients reach only the used rows")
     func learned() {
-        let pe = LearnedPositionalEncoding(maxLength: 5, dModel: 3, batchFirst: true, generator: RandomGenerator(seed: 7))
+        let pe = LearnedPositionalEncoding(dModel: 3, maxLength: 5, batchFirst: true, generator: RandomGenerator(seed: 7))
         #expect(pe.namedParameters().map(\.0) == ["weight"])
         #expect(pe.weight.shape == [5, 3])
         let x = GradientInputs.normal([2, 3, 3], seed: 8).requiringGrad()
@@ -83,7 +83,7 @@ struct TransformerStackTests {
     func stackLoadsPrefixedGoldenWeights() throws {
         let c = try GoldenManifest.bundled.get().case("transformer_encoder_prenorm_gelu")
         let archive = try SafeTensorsArchive(contentsOf: try Golden.fixtureURL(c.file))
-        let stack = TransformerEncoder({ TransformerEncoderLayer(dModel: 8, nhead: 2, dimFeedforward: 16, dropout: 0,
+        let stack = TransformerEncoder({ TransformerEncoderLayer(dModel: 8, numHeads: 2, dimFeedforward: 16, dropout: 0,
                                                                  activation: .gelu, batchFirst: true, normFirst: true) },
                                        numLayers: 1)
         var state: [String: Tensor] = [:]
