@@ -8,6 +8,6 @@ struct SynapseCommand: ParsableCommand {
         commandName: "synapse",
         abstract: "Train, evaluate and export neural networks with Synapse.",
         version: SynapseVersion.current,
-        subcommands: [TrainCommand.self, EvaluateCommand.self, GenerateCommand.self]
+        subcommands: [TrainCommand.self, EvaluateCommand.self, GenerateCommand.self, InspectCommand.self]
     )
 }
