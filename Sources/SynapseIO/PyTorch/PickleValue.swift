@@ -87,14 +87,6 @@ public enum TorchDType: String, Sendable, CaseIterable {
         }
     }
 
-    /// Whether every value of this dtype is exactly representable in Float32.
-    public var convertsExactlyToFloat32: Bool {
-        switch self {
-        case .float32, .float16, .bfloat16, .int16, .int8, .uint8, .bool: return true
-        case .float64, .int64, .int32: return false
-        }
-    }
-
     /// The dtype of a storage class name, or nil.
     static func ofStorageClass(_ name: String) -> TorchDType? { allCases.first { $0.storageClass == name } }
 }
