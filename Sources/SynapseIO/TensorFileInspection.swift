@@ -42,15 +42,7 @@ public struct TensorFileInspection: Sendable {
     /// Reads the file at `url`, recognising the format from its first bytes.
     /// - Throws: the reader's typed error (`SafeTensorsError`, `CheckpointError`, `PyTorchFileError`).
     public init(contentsOf url: URL) throws {
-        let head: [UInt8]
-        do {
-            let handle = try FileHandle(forReadingFrom: url)
-            defer { try? handle.close() }
-            head = [UInt8](try handle.read(upToCount: 16) ?? Data())
-        } catch {
-            throw SafeTensorsError.unreadable(path: url.path, reason: FileSystemReason.describe(error))
-        }
-        if PyTorchFile.looksLikePyTorchFile(head) {
+        if PyTorchFile.looksLikePyTorchFile(at: url) {
             let file = try PyTorchFile(contentsOf: url)
             var entries: [Entry] = [], metadata: [String: String] = [:]
             Self.collect(file.root, prefix: "", depth: 0, into: &entries, metadata: &metadata)

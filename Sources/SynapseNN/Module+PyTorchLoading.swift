@@ -22,12 +22,4 @@ extension Module {
         result.warnings += file.warnings
         return result
     }
-
-    /// The first 16 bytes of the file (fewer if it is shorter; none if it cannot be opened, in which
-    /// case the reader that follows reports the error).
-    static func leadingBytes(of url: URL) -> [UInt8] {
-        guard let handle = try? FileHandle(forReadingFrom: url) else { return [] }
-        defer { try? handle.close() }
-        return [UInt8]((try? handle.read(upToCount: 16)) ?? Data())
-    }
 }

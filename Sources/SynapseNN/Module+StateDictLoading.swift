@@ -81,7 +81,7 @@ extension Module {
     @discardableResult
     public func load(from url: URL, strict: Bool = true, mapping: [StateDictKeyRule] = [],
                      keyMap: ((String) -> String?)? = nil) throws -> IncompatibleKeys {
-        if PyTorchFile.looksLikePyTorchFile(Self.leadingBytes(of: url)) {
+        if PyTorchFile.looksLikePyTorchFile(at: url) {
             return try loadPyTorch(from: url, strict: strict, mapping: mapping, keyMap: keyMap)
         }
         let archive = try SafeTensors.load(from: url)

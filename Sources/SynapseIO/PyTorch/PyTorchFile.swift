@@ -46,6 +46,14 @@ public struct PyTorchFile: Sendable {
         warnings = reader.warnings
     }
 
+    /// Whether the file at `url` starts like a PyTorch file; false when it cannot be opened (the
+    /// reader that follows then reports why).
+    public static func looksLikePyTorchFile(at url: URL) -> Bool {
+        guard let handle = try? FileHandle(forReadingFrom: url) else { return false }
+        defer { try? handle.close() }
+        return looksLikePyTorchFile([UInt8]((try? handle.read(upToCount: PyTorchFileReader.legacyMagic.count)) ?? Data()))
+    }
+
     /// Whether `bytes` start like a PyTorch file (zip archive or legacy stream).
     public static func looksLikePyTorchFile(_ bytes: some Collection<UInt8>) -> Bool {
         let head = Array(bytes.prefix(PyTorchFileReader.legacyMagic.count))

@@ -227,12 +227,12 @@ struct Unpickler {
                 try push(v)
             case 0x63: // GLOBAL
                 let module = try line(), name = try line()
-                try push(try global(module, name, opStart))
+                try push(try global(module, name))
             case 0x93: // STACK_GLOBAL
                 guard case .string(let name) = try pop(), case .string(let module) = try pop() else {
                     throw bad("STACK_GLOBAL needs two strings", opStart)
                 }
-                try push(try global(module, name, opStart))
+                try push(try global(module, name))
             case 0x52: // REDUCE
                 let args = try pop(), callable = try pop()
                 guard case .box(let a) = args, a.kind == .tuple else { throw bad("REDUCE arguments are not a tuple", opStart) }
@@ -295,7 +295,7 @@ struct Unpickler {
         "int16", "short", "int8", "uint8", "bool",
     ]
 
-    private func global(_ module: String, _ name: String, _ offset: Int) throws(PyTorchFileError) -> Item {
+    private func global(_ module: String, _ name: String) throws(PyTorchFileError) -> Item {
         let full = module + "." + name
         if Self.callables.contains(full) { return .global(module: module, name: name) }
         if module == "torch", TorchDType.ofStorageClass(name) != nil || Self.dtypeNames.contains(name) {
