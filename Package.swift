@@ -12,6 +12,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // ONNX files are protobuf: the official onnx.proto compiled once (scripts/generate-onnx-proto.sh).
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // oneDNN (Debian `libdnnl-dev`, 2.x C API): matmul / inner product kernels.
@@ -29,13 +31,18 @@ let package = Package(
         ),
         // The library's layers, each importing only those below it (scripts/check-layering.py
         // enforces it in CI): IO < NN < Optim; IO < Data; NN + Data < Eval, Models < Training < Jobs.
-        .target(name: "SynapseIO", dependencies: ["SynapseCore", "CZlib"], path: "Sources/SynapseIO"),
+        .target(name: "SynapseIO", dependencies: ["SynapseCore", "CZlib", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                path: "Sources/SynapseIO"),
         .target(name: "SynapseNN", dependencies: ["SynapseCore", "SynapseIO"], path: "Sources/SynapseNN"),
         .target(name: "SynapseOptim", dependencies: ["SynapseCore", "SynapseNN"], path: "Sources/SynapseOptim"),
         .target(name: "SynapseData", dependencies: ["SynapseCore", "SynapseIO", "CZlib"], path: "Sources/SynapseData"),
         .target(name: "SynapseEval", dependencies: ["SynapseCore", "SynapseIO", "SynapseNN", "SynapseData"],
                 path: "Sources/SynapseEval"),
         .target(name: "SynapseModels", dependencies: ["SynapseCore", "SynapseNN", "SynapseData"], path: "Sources/SynapseModels"),
+        // ONNX export (modules → graph) and import (graph → a trainable module); the file format is in IO.
+        .target(name: "SynapseONNX", dependencies: ["SynapseCore", "SynapseIO", "SynapseNN", "SynapseModels",
+                                                     .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                path: "Sources/SynapseONNX"),
         .target(
             name: "SynapseTraining",
             dependencies: ["SynapseCore", "SynapseIO", "SynapseNN", "SynapseOptim", "SynapseData", "SynapseEval", "SynapseModels"],
@@ -45,14 +52,14 @@ let package = Package(
         .target(
             name: "SynapseJobs",
             dependencies: ["SynapseCore", "SynapseIO", "SynapseNN", "SynapseOptim", "SynapseData", "SynapseEval",
-                           "SynapseModels", "SynapseTraining"],
+                           "SynapseModels", "SynapseTraining", "SynapseONNX"],
             path: "Sources/SynapseJobs"
         ),
         // The umbrella users import: `import Synapse` re-exports every layer.
         .target(
             name: "Synapse",
             dependencies: ["SynapseCore", "SynapseIO", "SynapseNN", "SynapseOptim", "SynapseData", "SynapseEval",
-                           "SynapseModels", "SynapseTraining", "SynapseJobs"],
+                           "SynapseModels", "SynapseTraining", "SynapseONNX", "SynapseJobs"],
             path: "Sources/Synapse"
         ),
         .executableTarget(
@@ -88,7 +95,8 @@ let package = Package(
             name: "SynapseTests",
             // The layers are named too: tests reach their internals with `@testable import`.
             dependencies: ["Synapse", "SynapseCore", "SynapseIO", "SynapseNN", "SynapseOptim", "SynapseData", "SynapseEval",
-                           "SynapseModels", "SynapseTraining", "SynapseJobs"],
+                           "SynapseModels", "SynapseTraining", "SynapseONNX", "SynapseJobs",
+                           .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             path: "Tests/SynapseTests",
             resources: [.copy("Fixtures")]
         ),

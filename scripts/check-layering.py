@@ -22,10 +22,11 @@ ALLOWED = {
     "SynapseModels": {"SynapseCore", "SynapseNN", "SynapseData"},
     "SynapseTraining": {"SynapseCore", "SynapseIO", "SynapseNN", "SynapseOptim", "SynapseData", "SynapseEval",
                         "SynapseModels"},
+    "SynapseONNX": {"SynapseCore", "SynapseIO", "SynapseNN", "SynapseModels"},
     "SynapseJobs": {"SynapseCore", "SynapseIO", "SynapseNN", "SynapseOptim", "SynapseData", "SynapseEval",
-                    "SynapseModels", "SynapseTraining"},
+                    "SynapseModels", "SynapseTraining", "SynapseONNX"},
     "Synapse": {"SynapseCore", "SynapseIO", "SynapseNN", "SynapseOptim", "SynapseData", "SynapseEval",
-                "SynapseModels", "SynapseTraining", "SynapseJobs"},
+                "SynapseModels", "SynapseTraining", "SynapseONNX", "SynapseJobs"},
 }
 # Modules of our own; anything else (Foundation, Glibc, Synchronization, ...) is the platform's.
 OURS = set(ALLOWED) | {"CKernels", "CDNNL", "CDNNLPrimitives", "CZlib"}

@@ -6,5 +6,6 @@
 @_exported import SynapseJobs
 @_exported import SynapseModels
 @_exported import SynapseNN
+@_exported import SynapseONNX
 @_exported import SynapseOptim
 @_exported import SynapseTraining
