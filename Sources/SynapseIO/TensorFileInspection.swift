@@ -12,6 +12,9 @@ public struct TensorFileInspection: Sendable {
         case checkpoint
         /// A `torch.save` file (`.pt`/`.pth`), zip or legacy.
         case pytorch
+        /// An ONNX model (`.onnx`): its initializers are the tensors; the metadata names the producer,
+        /// the opset, the graph's inputs and outputs and its operators.
+        case onnx
     }
 
     /// One tensor of the file.
@@ -40,8 +43,17 @@ public struct TensorFileInspection: Sendable {
     public var elementCount: Int { tensors.reduce(0) { $0 + $1.count } }
 
     /// Reads the file at `url`, recognising the format from its first bytes.
-    /// - Throws: the reader's typed error (`SafeTensorsError`, `CheckpointError`, `PyTorchFileError`).
+    /// - Throws: the reader's typed error (`SafeTensorsError`, `CheckpointError`, `PyTorchFileError`,
+    ///   `ONNXError`).
     public init(contentsOf url: URL) throws {
+        if url.pathExtension.lowercased() == "onnx" {
+            let inspected = try Self.inspectONNX(at: url.path)
+            format = .onnx
+            tensors = inspected.tensors
+            metadata = inspected.metadata
+            warnings = []
+            return
+        }
         if PyTorchFile.looksLikePyTorchFile(at: url) {
             let file = try PyTorchFile(contentsOf: url)
             var entries: [Entry] = [], metadata: [String: String] = [:]

@@ -6,12 +6,13 @@ import Synapse
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
-        abstract: "List the tensors (name, dtype, shape) and metadata of a .safetensors, checkpoint or .pt/.pth file.",
+        abstract: "List the tensors (name, dtype, shape) and metadata of a .safetensors, checkpoint, .pt/.pth or .onnx file.",
         discussion: """
         One line per tensor, sorted by name: NAME DTYPE [d0, d1, ...]. Then lines starting with '#': the \
         format, the tensor and element counts, and the metadata (long values shortened). PyTorch files are \
         read without running any code; tensors inside nested checkpoints are named by their key path joined \
-        with '/'. With --json the same is one JSON object instead. A file that cannot be read exits non-zero \
+        with '/'. For .onnx files the tensors are the initializers, and the metadata gives the opsets, \
+        the producer, the inputs and outputs with their shapes and the operator counts. With --json the same is one JSON object instead. A file that cannot be read exits non-zero \
         with the reader's error.
         """
     )
