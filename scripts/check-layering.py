@@ -28,6 +28,10 @@ ALLOWED = {
     "Synapse": {"SynapseCore", "SynapseIO", "SynapseNN", "SynapseOptim", "SynapseData", "SynapseEval",
                 "SynapseModels", "SynapseTraining", "SynapseONNX", "SynapseJobs"},
 }
+# Inside the core, only the CPU backend (and the thread pool's runtime) may call C: ops go through
+# `CPUBackend`, so a second backend replaces the backend folder, not the ops.
+C_MODULES = {"CKernels", "CDNNL", "CDNNLPrimitives", "CZlib"}
+CORE_C_CALLERS = ("Sources/SynapseCore/Backend/", "Sources/SynapseCore/Runtime/ThreadPool.swift")
 # Modules of our own; anything else (Foundation, Glibc, Synchronization, ...) is the platform's.
 OURS = set(ALLOWED) | {"CKernels", "CDNNL", "CDNNLPrimitives", "CZlib"}
 IMPORT = re.compile(r"^\s*(?:@\w+\s+)*import\s+(?:(?:struct|class|enum|protocol|func|var|let|typealias)\s+)?([A-Za-z_]\w*)", re.M)
@@ -52,6 +56,12 @@ def main(root: str) -> int:
                     text = f.read()
                 for m in IMPORT.finditer(text):
                     module = m.group(1)
+                    rel = os.path.relpath(file, root)
+                    if target == "SynapseCore" and module in C_MODULES and not rel.startswith(CORE_C_CALLERS):
+                        line = text.count("\n", 0, m.start()) + 1
+                        problems.append(f"{rel}:{line}: only Sources/SynapseCore/Backend/ may import {module} "
+                                        f"(call the kernel through CPUBackend)")
+                        continue
                     if module in OURS and module != target and module not in ALLOWED[target]:
                         line = text.count("\n", 0, m.start()) + 1
                         problems.append(f"{os.path.relpath(file, root)}:{line}: {target} may not import {module} "

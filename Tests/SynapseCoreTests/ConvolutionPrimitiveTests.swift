@@ -1,5 +1,3 @@
-import CDNNLPrimitives
-import CKernels
 import Testing
 @testable import SynapseCore
 
@@ -45,10 +43,9 @@ struct ConvolutionPrimitiveTests {
         let viaIm2col = Self.run(c) { x, w, b in
             let oh = (c.x[2] + 2 * c.padding.0 - c.dilation.0 * (c.w[2] - 1) - 1) / c.stride.0 + 1
             let ow = (c.x[3] + 2 * c.padding.1 - c.dilation.1 * (c.w[3] - 1) - 1) / c.stride.1 + 1
-            let geometry = syn_conv_geometry(n: Int64(c.x[0]), c: Int64(c.x[1]), h: Int64(c.x[2]), w: Int64(c.x[3]),
-                                             kh: Int64(c.w[2]), kw: Int64(c.w[3]), sh: Int64(c.stride.0), sw: Int64(c.stride.1),
-                                             ph: Int64(c.padding.0), pw: Int64(c.padding.1), dh: Int64(c.dilation.0),
-                                             dw: Int64(c.dilation.1), oh: Int64(oh), ow: Int64(ow))
+            let geometry = ConvolutionGeometry(n: c.x[0], c: c.x[1], h: c.x[2], w: c.x[3], kh: c.w[2], kw: c.w[3],
+                                               sh: c.stride.0, sw: c.stride.1, ph: c.padding.0, pw: c.padding.1,
+                                               dh: c.dilation.0, dw: c.dilation.1, oh: oh, ow: ow)
             return conv2dIm2col(x, weight: w, bias: b, geometry: geometry, groups: c.groups)
         }
         for (name, (p, q)) in zip(["output", "input grad", "weight grad", "bias grad"], zip(viaPrimitive, viaIm2col)) {
@@ -60,9 +57,9 @@ struct ConvolutionPrimitiveTests {
     /// The benchmark's shapes must get oneDNN's direct kernels (others may fall back to im2col).
     @Test func w3ShapesRunOnOneDNNDirectKernels() {
         for c in Self.cases where c.name.hasPrefix("W3") {
-            let shape = syn_conv_shape(n: Int64(c.x[0]), c: Int64(c.x[1]), h: Int64(c.x[2]), w: Int64(c.x[3]), o: Int64(c.w[0]),
-                                       kh: Int64(c.w[2]), kw: Int64(c.w[3]), sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1,
-                                       oh: Int64(c.x[2]), ow: Int64(c.x[3]), groups: 1, with_bias: 1)
+            let geometry = ConvolutionGeometry(n: c.x[0], c: c.x[1], h: c.x[2], w: c.x[3], kh: c.w[2], kw: c.w[3],
+                                               sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1, oh: c.x[2], ow: c.x[3])
+            let shape = ConvolutionShape(geometry: geometry, outChannels: c.w[0], groups: 1, withBias: true)
             let handle = ConvolutionPrimitives.shared.handle(for: shape)
             #expect(handle != nil, "\(c.name): oneDNN has no direct convolution for it")
             #expect(handle?.implementations.allSatisfy { $0.hasPrefix("jit") } ?? false,

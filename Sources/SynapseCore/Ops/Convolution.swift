@@ -1,6 +1,3 @@
-import CDNNLPrimitives
-import CKernels
-
 /// 2-D convolution (PyTorch `conv2d`): x [N, C, H, W], weight [O, C/groups, kh, kw], bias [O].
 ///
 /// Runs on oneDNN's convolution primitives (direct kernels on blocked layouts, reordered to and from
@@ -21,13 +18,9 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (In
     let oh = (h + 2 * padding.0 - dilation.0 * (kh - 1) - 1) / stride.0 + 1
     let ow = (w + 2 * padding.1 - dilation.1 * (kw - 1) - 1) / stride.1 + 1
     require(oh > 0 && ow > 0, "conv2d: kernel \([kh, kw]) (dilation \([dilation.0, dilation.1])) is larger than the padded input \(x.shape)")
-    let geometry = syn_conv_geometry(n: Int64(n), c: Int64(c), h: Int64(h), w: Int64(w), kh: Int64(kh), kw: Int64(kw),
-                                     sh: Int64(stride.0), sw: Int64(stride.1), ph: Int64(padding.0), pw: Int64(padding.1),
-                                     dh: Int64(dilation.0), dw: Int64(dilation.1), oh: Int64(oh), ow: Int64(ow))
-    let shape = syn_conv_shape(n: Int64(n), c: Int64(c), h: Int64(h), w: Int64(w), o: Int64(o), kh: Int64(kh), kw: Int64(kw),
-                               sh: Int64(stride.0), sw: Int64(stride.1), ph: Int64(padding.0), pw: Int64(padding.1),
-                               dh: Int64(dilation.0), dw: Int64(dilation.1), oh: Int64(oh), ow: Int64(ow),
-                               groups: Int64(groups), with_bias: bias == nil ? 0 : 1)
+    let geometry = ConvolutionGeometry(n: n, c: c, h: h, w: w, kh: kh, kw: kw, sh: stride.0, sw: stride.1,
+                                       ph: padding.0, pw: padding.1, dh: dilation.0, dw: dilation.1, oh: oh, ow: ow)
+    let shape = ConvolutionShape(geometry: geometry, outChannels: o, groups: groups, withBias: bias != nil)
     if x.count > 0 && weight.count > 0, let handle = ConvolutionPrimitives.shared.handle(for: shape) {
         return conv2dPrimitive(x, weight: weight, bias: bias, shape: shape, handle: handle)
     }
@@ -35,24 +28,18 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (In
 }
 
 /// `conv2d` on a cached oneDNN handle.
-private func conv2dPrimitive(_ x: Tensor, weight: Tensor, bias: Tensor?, shape: syn_conv_shape,
+private func conv2dPrimitive(_ x: Tensor, weight: Tensor, bias: Tensor?, shape: ConvolutionShape,
                              handle: ConvolutionPrimitives.Handle) -> Tensor {
     let xc = x.contiguous(), wc = weight.contiguous(), bc = bias?.contiguous()
-    let outShape = [Int(shape.n), Int(shape.o), Int(shape.oh), Int(shape.ow)]
-    let y = Tensor.produce(outShape) { out in
-        if shape.c == 1 && shape.groups == 1 && shape.sh == 1 && shape.sw == 1 && shape.dh == 1 && shape.dw == 1 {
+    let g = shape.geometry
+    let y = Tensor.produce([g.n, shape.outChannels, g.oh, g.ow]) { out in
+        if CPUBackend.usesSingleChannelKernel(shape) {
             // One input channel: a direct NCHW kernel beats oneDNN's, whose blocked output must be
             // reordered (the reorder alone costs more than the convolution).
-            let g = syn_conv1ch_geometry(n: shape.n, h: shape.h, w: shape.w, o: shape.o, kh: shape.kh, kw: shape.kw,
-                                         ph: shape.ph, pw: shape.pw, oh: shape.oh, ow: shape.ow)
-            let (xp, wp, bp, yp) = (SendablePointer(xc.basePointer), SendablePointer(wc.basePointer),
-                                    bc.map { SendablePointer($0.basePointer) }, SendablePointer(out))
-            ThreadPool.shared.parallelFor(Int(shape.n), grain: 1) { r in
-                syn_conv1ch_forward(xp.pointer, wp.pointer, bp?.pointer, yp.pointer, g, Int64(r.lowerBound), Int64(r.upperBound))
-            }
+            CPUBackend.singleChannelConvolution(xc.basePointer, weight: wc.basePointer, bias: bc?.basePointer, into: out, shape: shape)
             return
         }
-        let status = syn_dnnl_conv_forward(handle.pointer, xc.basePointer, wc.basePointer, bc?.basePointer, out)
+        let status = CPUBackend.convolutionForward(handle, x: xc.basePointer, weight: wc.basePointer, bias: bc?.basePointer, into: out)
         require(status == 0, "conv2d: oneDNN forward failed (status \(status)) for input \(x.shape), weight \(weight.shape)")
     }
     withExtendedLifetime((xc, wc, bc, handle)) {}
@@ -64,9 +51,9 @@ private func conv2dPrimitive(_ x: Tensor, weight: Tensor, bias: Tensor?, shape: 
         let gc = g.contiguous()
         let gx = nx ? Tensor(storage: TensorStorage(uninitializedCount: xd.count), shape: xd.shape) : nil
         let gw = nw ? Tensor(storage: TensorStorage(uninitializedCount: wd.count), shape: wd.shape) : nil
-        let gb = nb ? Tensor(storage: TensorStorage(uninitializedCount: Int(shape.o)), shape: [Int(shape.o)]) : nil
-        let status = syn_dnnl_conv_backward(handle.pointer, xd.basePointer, wd.basePointer, gc.basePointer,
-                                            gx?.basePointer, gw?.basePointer, gb?.basePointer)
+        let gb = nb ? Tensor(storage: TensorStorage(uninitializedCount: shape.outChannels), shape: [shape.outChannels]) : nil
+        let status = CPUBackend.convolutionBackward(handle, x: xd.basePointer, weight: wd.basePointer, dy: gc.basePointer,
+                                                    dx: gx?.basePointer, dWeight: gw?.basePointer, dBias: gb?.basePointer)
         require(status == 0, "conv2d: oneDNN backward failed (status \(status)) for input \(xd.shape), weight \(wd.shape)")
         withExtendedLifetime((gc, xd, wd, handle)) {}  // the handle may have left the cache meanwhile
         return hasBias ? [gx, gw, gb] : [gx, gw]
@@ -77,10 +64,10 @@ private func conv2dPrimitive(_ x: Tensor, weight: Tensor, bias: Tensor?, shape: 
 /// [C/groups·kh·kw, N·oh·ow] column matrix (im2col) and multiplied by the group's weights with oneDNN
 /// GEMMs that read and write the [N, C, H, W] layout in place (no permutes). The columns are kept for
 /// the backward pass, which needs two more GEMMs per example and the adjoint (col2im).
-func conv2dIm2col(_ x: Tensor, weight: Tensor, bias: Tensor?, geometry: syn_conv_geometry, groups: Int) -> Tensor {
+func conv2dIm2col(_ x: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvolutionGeometry, groups: Int) -> Tensor {
     let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
     let (o, cg, kh, kw) = (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
-    let (oh, ow) = (Int(geometry.oh), Int(geometry.ow))
+    let (oh, ow) = (geometry.oh, geometry.ow)
     let xc = x.contiguous(), wc = weight.contiguous()
     let og = o / groups, k = cg * kh * kw, p = n * oh * ow
     // Columns for all groups: group g occupies rows [g·k, (g+1)·k).

@@ -1,5 +1,3 @@
-import CKernels
-
 /// Transposed 2-D convolution (PyTorch `conv_transpose2d`): x [N, Cin, H, W], weight
 /// [Cin, Cout/groups, kh, kw], bias [Cout]. Output size (H − 1)·stride − 2·padding +
 /// dilation·(kh − 1) + outputPadding + 1.
@@ -23,9 +21,8 @@ public func convTranspose2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, st
     let ow = (w - 1) * stride.1 - 2 * padding.1 + dilation.1 * (kw - 1) + outputPadding.1 + 1
     require(oh > 0 && ow > 0, "convTranspose2d: output size would be \([oh, ow]) for input \(x.shape)")
     // The convolution this is the adjoint of: it maps [N, Cout, oh, ow] to [N, Cin, h, w].
-    let geometry = syn_conv_geometry(n: Int64(n), c: Int64(cout), h: Int64(oh), w: Int64(ow), kh: Int64(kh), kw: Int64(kw),
-                                     sh: Int64(stride.0), sw: Int64(stride.1), ph: Int64(padding.0), pw: Int64(padding.1),
-                                     dh: Int64(dilation.0), dw: Int64(dilation.1), oh: Int64(h), ow: Int64(w))
+    let geometry = ConvolutionGeometry(n: n, c: cout, h: oh, w: ow, kh: kh, kw: kw, sh: stride.0, sw: stride.1,
+                                       ph: padding.0, pw: padding.1, dh: dilation.0, dw: dilation.1, oh: h, ow: w)
     let cing = cin / groups, k = coutg * kh * kw, p = n * h * w
     let wc = weight.contiguous()
     // x as [Cin, N·h·w].

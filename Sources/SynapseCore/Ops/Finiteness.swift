@@ -1,14 +1,12 @@
-import CKernels
-
 extension Tensor {
     /// True when no element is NaN or ±infinity (true for an empty tensor).
     ///
-    /// One branch-free vectorised pass (`syn_all_finite`), cheap enough to run on every gradient of
+    /// One branch-free vectorised pass (`CPUBackend.allFinite`), cheap enough to run on every gradient of
     /// every training step; use `firstNonFinite()` only once this says false, to name the culprit.
     public var isAllFinite: Bool {
         withUnsafeBufferPointer { b in
             guard let base = b.baseAddress, !b.isEmpty else { return true }
-            return syn_all_finite(base, b.count) != 0
+            return CPUBackend.allFinite(base, count: b.count)
         }
     }
 

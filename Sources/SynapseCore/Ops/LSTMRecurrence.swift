@@ -1,5 +1,3 @@
-import CKernels
-
 /// The time loop of one LSTM layer and direction as a single differentiable op.
 ///
 /// `gatesX` [T, N, 4H] holds the input projections x_t·W_ihᵀ + b_ih of every step (one GEMM by the
@@ -50,9 +48,10 @@ package func lstmRecurrence(_ gatesX: Tensor, weightHH: Tensor, biasHH: Tensor?,
             hiddenProduct.run(s == 0 ? h0c.basePointer : out + time(s - 1) * stepH, into: hw.pointer)
             ThreadPool.shared.parallelFor(n, grain: grain) { r in
                 let (lo, cnt) = (r.lowerBound, r.count)
-                syn_lstm_cell_forward(xp.pointer + t * stepG + lo * g4, hp.pointer + lo * g4, ap.pointer + s * stepG + lo * g4,
-                                      cp.pointer + s * stepH + lo * hs, cp.pointer + (s + 1) * stepH + lo * hs,
-                                      tp.pointer + s * stepH + lo * hs, op.pointer + t * stepH + lo * hs, cnt, hs)
+                CPUBackend.lstmCellForward(gx: xp.pointer + t * stepG + lo * g4, hw: hp.pointer + lo * g4,
+                                           gates: ap.pointer + s * stepG + lo * g4, cPrevious: cp.pointer + s * stepH + lo * hs,
+                                           c: cp.pointer + (s + 1) * stepH + lo * hs, tanhC: tp.pointer + s * stepH + lo * hs,
+                                           h: op.pointer + t * stepH + lo * hs, rows: cnt, hiddenSize: hs)
             }
         }
         if steps > 0 {
@@ -81,12 +80,13 @@ package func lstmRecurrence(_ gatesX: Tensor, weightHH: Tensor, biasHH: Tensor?,
                                             uses: steps)
         for s in stride(from: steps - 1, through: 0, by: -1) {
             let t = time(s)
-            syn_binary(SYN_ADD, dh.basePointer, gc.basePointer + t * stepH, dhSum.pointer, stepH)
+            CPUBackend.binary(.add, dh.basePointer, gc.basePointer + t * stepH, into: dhSum.pointer, count: stepH)
             ThreadPool.shared.parallelFor(n, grain: grain) { r in
                 let (lo, cnt) = (r.lowerBound, r.count)
-                syn_lstm_cell_backward(ap.pointer + s * stepG + lo * g4, cp.pointer + s * stepH + lo * hs,
-                                       tp.pointer + s * stepH + lo * hs, dsp.pointer + lo * hs, dcp.pointer + lo * hs,
-                                       dgp.pointer + t * stepG + lo * g4, cnt, hs)
+                CPUBackend.lstmCellBackward(gates: ap.pointer + s * stepG + lo * g4, cPrevious: cp.pointer + s * stepH + lo * hs,
+                                            tanhC: tp.pointer + s * stepH + lo * hs, dh: dsp.pointer + lo * hs,
+                                            dc: dcp.pointer + lo * hs, dgates: dgp.pointer + t * stepG + lo * g4,
+                                            rows: cnt, hiddenSize: hs)
             }
             hiddenGradient.run(dgates.pointer + t * stepG, into: dh.basePointer)
         }
@@ -110,7 +110,7 @@ package func lstmRecurrence(_ gatesX: Tensor, weightHH: Tensor, biasHH: Tensor?,
         if hasBias {
             grads.append(Tensor.produce([g4]) { out in
                 out.update(repeating: 0, count: g4)
-                syn_sum_rows_into(dgates.pointer, out, steps * n, g4)
+                CPUBackend.addColumnSums(of: dgates.pointer, into: out, rows: steps * n, cols: g4)
             })
         }
         grads += [dh, dc]

@@ -1,5 +1,3 @@
-import CKernels
-
 /// Output size of a pooling window along one dimension (PyTorch's floor/ceil rule).
 private func pooledSize(_ size: Int, kernel: Int, stride: Int, padding: Int, dilation: Int, ceilMode: Bool, op: String) -> Int {
     let span = size + 2 * padding - dilation * (kernel - 1) - 1
@@ -24,15 +22,14 @@ public func maxPool2d(_ x: Tensor, kernelSize: (Int, Int), stride: (Int, Int)? =
     let xc = x.contiguous()
     let planes = n * c
     var argmax = [Int32](repeating: 0, count: planes * oh * ow)
-    let geometry = syn_conv_geometry(n: Int64(planes), c: 1, h: Int64(h), w: Int64(w), kh: Int64(kernelSize.0), kw: Int64(kernelSize.1),
-                                     sh: Int64(s.0), sw: Int64(s.1), ph: Int64(padding.0), pw: Int64(padding.1),
-                                     dh: Int64(dilation.0), dw: Int64(dilation.1), oh: Int64(oh), ow: Int64(ow))
+    let geometry = ConvolutionGeometry(n: planes, c: 1, h: h, w: w, kh: kernelSize.0, kw: kernelSize.1, sh: s.0, sw: s.1,
+                                       ph: padding.0, pw: padding.1, dh: dilation.0, dw: dilation.1, oh: oh, ow: ow)
     let y = argmax.withUnsafeMutableBufferPointer { idxBuf in
         let idx = SendablePointer(idxBuf.baseAddress!)
         return Tensor.produce([n, c, oh, ow]) { out in
             let src = SendablePointer(xc.basePointer), dst = SendablePointer(out)
             ThreadPool.shared.parallelFor(planes, grain: Swift.max(1, 16_384 / Swift.max(oh * ow, 1))) { r in
-                syn_maxpool2d(src.pointer, dst.pointer, idx.pointer, geometry, Int64(r.lowerBound), Int64(r.upperBound))
+                CPUBackend.maxPool2d(src.pointer, into: dst.pointer, argmax: idx.pointer, geometry: geometry, planes: r)
             }
         }
     }
@@ -45,8 +42,8 @@ public func maxPool2d(_ x: Tensor, kernelSize: (Int, Int), stride: (Int, Int)? =
             return Tensor.produce([n, c, h, w]) { out in
                 let src = SendablePointer(gc.basePointer), dst = SendablePointer(out)
                 ThreadPool.shared.parallelFor(planes, grain: Swift.max(1, 16_384 / Swift.max(h * w, 1))) { r in
-                    syn_maxpool2d_backward(src.pointer, idx.pointer, dst.pointer, Int64(h * w), Int64(oh * ow),
-                                           Int64(r.lowerBound), Int64(r.upperBound))
+                    CPUBackend.maxPool2dBackward(src.pointer, argmax: idx.pointer, into: dst.pointer, planeInput: h * w,
+                                                 planeOutput: oh * ow, planes: r)
                 }
             }
         }

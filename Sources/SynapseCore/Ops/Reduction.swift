@@ -1,5 +1,3 @@
-import CKernels
-
 /// How a reduction over some dimensions maps onto a dense [outer, reduced, inner] block.
 struct ReductionPlan {
     let input: Tensor          // dense, arranged so the reduced dimensions form one block
@@ -42,10 +40,10 @@ extension Tensor {
             ThreadPool.shared.parallelFor(outer, grain: Swift.max(1, 65_536 / Swift.max(reduced * inner, 1))) { r in
                 for o in r {
                     if inner == 1 {
-                        dst.pointer[o] = syn_sum(src.pointer + o * reduced, reduced)
+                        dst.pointer[o] = CPUBackend.sum(src.pointer + o * reduced, count: reduced)
                     } else {
                         (dst.pointer + o * inner).update(repeating: 0, count: inner)
-                        syn_sum_rows_into(src.pointer + o * reduced * inner, dst.pointer + o * inner, reduced, inner)
+                        CPUBackend.addColumnSums(of: src.pointer + o * reduced * inner, into: dst.pointer + o * inner, rows: reduced, cols: inner)
                     }
                 }
             }
@@ -70,7 +68,7 @@ extension Tensor {
 
     static func parallelSum(_ p: UnsafeMutablePointer<Float>, _ n: Int) -> Float {
         let threads = ThreadPool.shared.effectiveThreadCount
-        if n < 65_536 || threads == 1 { return syn_sum(p, n) }
+        if n < 65_536 || threads == 1 { return CPUBackend.sum(p, count: n) }
         var partial = [Float](repeating: 0, count: threads)
         let sp = SendablePointer(p)
         partial.withUnsafeMutableBufferPointer { buf in
@@ -78,7 +76,7 @@ extension Tensor {
             ThreadPool.shared.run { i in
                 let chunk = (n + threads - 1) / threads
                 let s = i * chunk, e = Swift.min(n, s + chunk)
-                if s < e { pp.pointer[i] = syn_sum(sp.pointer + s, e - s) }
+                if s < e { pp.pointer[i] = CPUBackend.sum(sp.pointer + s, count: e - s) }
             }
         }
         return partial.reduce(0, +)

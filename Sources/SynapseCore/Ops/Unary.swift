@@ -1,17 +1,16 @@
-import CKernels
 import Foundation
 
 extension Tensor {
     /// Applies a vectorised unary kernel; records its VJP (which needs the input and maybe the output).
     @usableFromInline
-    func unary(_ kind: syn_unary_op, _ name: String, _ a: Float = 0, _ b: Float = 0) -> Tensor {
+    func unary(_ kind: UnaryKernel, _ name: String, _ a: Float = 0, _ b: Float = 0) -> Tensor {
         let x = contiguous()
         let n = x.count
         let xp = SendablePointer(x.basePointer)
         let y = Tensor.produce(shape) { out in
             let yp = SendablePointer(out)
             parallelChunks(n) { r in
-                syn_unary(kind, xp.pointer + r.lowerBound, yp.pointer + r.lowerBound, r.count, a, b)
+                CPUBackend.unary(kind, xp.pointer + r.lowerBound, into: yp.pointer + r.lowerBound, count: r.count, a: a, b: b)
             }
         }
         return y.recorded(name, inputs: [x]) { g in
@@ -22,7 +21,8 @@ extension Tensor {
                 let dp = SendablePointer(out)
                 parallelChunks(n) { r in
                     let o = r.lowerBound
-                    syn_unary_backward(kind, xp.pointer + o, yp.pointer + o, gp.pointer + o, dp.pointer + o, r.count, a, b)
+                    CPUBackend.unaryBackward(kind, x: xp.pointer + o, y: yp.pointer + o, dy: gp.pointer + o, into: dp.pointer + o,
+                                             count: r.count, a: a, b: b)
                 }
             }
             return withExtendedLifetime((x, y, g)) { [dx] }
@@ -31,30 +31,30 @@ extension Tensor {
 }
 
 /// e^x.
-public func exp(_ x: Tensor) -> Tensor { x.unary(SYN_EXP, "exp") }
+public func exp(_ x: Tensor) -> Tensor { x.unary(.exp, "exp") }
 /// Natural logarithm.
-public func log(_ x: Tensor) -> Tensor { x.unary(SYN_LOG, "log") }
+public func log(_ x: Tensor) -> Tensor { x.unary(.log, "log") }
 /// Square root.
-public func sqrt(_ x: Tensor) -> Tensor { x.unary(SYN_SQRT, "sqrt") }
+public func sqrt(_ x: Tensor) -> Tensor { x.unary(.sqrt, "sqrt") }
 /// Hyperbolic tangent.
-public func tanh(_ x: Tensor) -> Tensor { x.unary(SYN_TANH, "tanh") }
+public func tanh(_ x: Tensor) -> Tensor { x.unary(.tanh, "tanh") }
 /// Logistic sigmoid 1 / (1 + e^-x).
-public func sigmoid(_ x: Tensor) -> Tensor { x.unary(SYN_SIGMOID, "sigmoid") }
+public func sigmoid(_ x: Tensor) -> Tensor { x.unary(.sigmoid, "sigmoid") }
 /// Swift.max(x, 0).
-public func relu(_ x: Tensor) -> Tensor { x.unary(SYN_RELU, "relu") }
+public func relu(_ x: Tensor) -> Tensor { x.unary(.relu, "relu") }
 /// |x|.
-public func abs(_ x: Tensor) -> Tensor { x.unary(SYN_ABS, "abs") }
+public func abs(_ x: Tensor) -> Tensor { x.unary(.abs, "abs") }
 /// x for x > 0, `negativeSlope`·x otherwise.
-public func leakyRelu(_ x: Tensor, negativeSlope: Float = 0.01) -> Tensor { x.unary(SYN_LEAKY_RELU, "leakyRelu", negativeSlope) }
+public func leakyRelu(_ x: Tensor, negativeSlope: Float = 0.01) -> Tensor { x.unary(.leakyRelu, "leakyRelu", negativeSlope) }
 /// x for x > 0, α(eˣ − 1) otherwise.
-public func elu(_ x: Tensor, alpha: Float = 1) -> Tensor { x.unary(SYN_ELU, "elu", alpha) }
+public func elu(_ x: Tensor, alpha: Float = 1) -> Tensor { x.unary(.elu, "elu", alpha) }
 /// Scaled ELU with PyTorch's constants (α ≈ 1.6733, scale ≈ 1.0507).
-public func selu(_ x: Tensor) -> Tensor { x.unary(SYN_SELU, "selu") }
+public func selu(_ x: Tensor) -> Tensor { x.unary(.selu, "selu") }
 /// x·sigmoid(x) (swish).
-public func silu(_ x: Tensor) -> Tensor { x.unary(SYN_SILU, "silu") }
+public func silu(_ x: Tensor) -> Tensor { x.unary(.silu, "silu") }
 /// log(1 + e^(βx))/β, linear above `threshold` (PyTorch semantics).
 public func softplus(_ x: Tensor, beta: Float = 1, threshold: Float = 20) -> Tensor {
-    x.unary(SYN_SOFTPLUS, "softplus", beta, threshold)
+    x.unary(.softplus, "softplus", beta, threshold)
 }
 
 /// Which formula `gelu` uses.
@@ -67,11 +67,11 @@ public enum GELUApproximation: String, Sendable {
 
 /// Gaussian error linear unit.
 public func gelu(_ x: Tensor, approximate: GELUApproximation = .none) -> Tensor {
-    approximate == .none ? x.unary(SYN_GELU_ERF, "gelu") : x.unary(SYN_GELU_TANH, "gelu(tanh)")
+    approximate == .none ? x.unary(.geluErf, "gelu") : x.unary(.geluTanh, "gelu(tanh)")
 }
 
 /// Element-wise square.
-public func square(_ x: Tensor) -> Tensor { x.unary(SYN_SQUARE, "square") }
+public func square(_ x: Tensor) -> Tensor { x.unary(.square, "square") }
 
 /// Clamps every element to [min, max]; the gradient passes where min ≤ x ≤ max.
 public func clamp(_ x: Tensor, min lo: Float = -.infinity, max hi: Float = .infinity) -> Tensor {
@@ -81,7 +81,7 @@ public func clamp(_ x: Tensor, min lo: Float = -.infinity, max hi: Float = .infi
     let xp = SendablePointer(xc.basePointer)
     let y = Tensor.produce(x.shape) { out in
         let yp = SendablePointer(out)
-        parallelChunks(n) { r in syn_clamp(xp.pointer + r.lowerBound, yp.pointer + r.lowerBound, r.count, lo, hi) }
+        parallelChunks(n) { r in CPUBackend.clamp(xp.pointer + r.lowerBound, into: yp.pointer + r.lowerBound, count: r.count, lo: lo, hi: hi) }
     }
     return y.recorded("clamp", inputs: [xc]) { g in
         let mask = Tensor(shape: xc.shape) { b in
@@ -108,5 +108,5 @@ public func pow(_ x: Tensor, _ y: Tensor) -> Tensor { exp(y * log(x)) }
 
 extension Tensor {
     /// Negation.
-    public static prefix func - (x: Tensor) -> Tensor { x.unary(SYN_NEG, "neg") }
+    public static prefix func - (x: Tensor) -> Tensor { x.unary(.negate, "neg") }
 }

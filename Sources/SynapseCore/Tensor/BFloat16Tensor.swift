@@ -1,5 +1,3 @@
-import CDNNLPrimitives
-
 /// A tensor stored as bfloat16 (8 exponent bits, 8 significand bits): half the memory of Float32 with
 /// Float32's range, for compressed weights and bf16 matrix products. Not differentiated.
 ///
@@ -58,7 +56,7 @@ public func matmul(_ a: BFloat16Tensor, _ b: BFloat16Tensor) throws -> Tensor {
     let out = Tensor.produce([m, n]) { c in
         a.bits.withUnsafeBufferPointer { ap in
             b.bits.withUnsafeBufferPointer { bp in
-                status = syn_dnnl_matmul_execute(handle.pointer, ap.baseAddress, bp.baseAddress, nil, c)
+                status = handle.execute(a: ap.baseAddress, b: bp.baseAddress, bias: nil, c: c)
             }
         }
     }

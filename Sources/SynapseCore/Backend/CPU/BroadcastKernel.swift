@@ -1,9 +1,8 @@
-import CKernels
-
-/// Forward kernels for broadcasting binary ops (no autodiff here; see Binary.swift).
+/// Forward kernels for broadcasting binary ops (no autodiff here; see Ops/Binary.swift): the CPU
+/// backend picks the fastest loop for the operands' layouts and calls the element-wise kernels.
 enum BroadcastKernel {
     /// `a op b` with NumPy broadcasting, choosing the fastest applicable loop.
-    static func apply(_ a: Tensor, _ b: Tensor, _ op: syn_binary_op, name: String,
+    static func apply(_ a: Tensor, _ b: Tensor, _ op: BinaryKernel, name: String,
                       scalar f: (Float, Float) -> Float) -> Tensor {
         let outShape = a.shape == b.shape ? a.shape : ShapeMath.broadcastOrFail(a.shape, b.shape, op: name)
         let n = ShapeMath.count(outShape)
@@ -15,7 +14,7 @@ enum BroadcastKernel {
                     let op_ = SendablePointer(out)
                     parallelChunks(n) { r in
                         let o = r.lowerBound
-                        syn_binary(op, ap.pointer + o, bp.pointer + o, op_.pointer + o, r.count)
+                        CPUBackend.binary(op, ap.pointer + o, bp.pointer + o, into: op_.pointer + o, count: r.count)
                     }
                 }
             }
@@ -31,7 +30,7 @@ enum BroadcastKernel {
                 Tensor.produce(outShape) { out in
                     let op_ = SendablePointer(out)
                     parallelChunks(n) { r in
-                        syn_scalar_binary(op, s, bp.pointer + r.lowerBound, op_.pointer + r.lowerBound, r.count)
+                        CPUBackend.binary(op, scalar: s, bp.pointer + r.lowerBound, into: op_.pointer + r.lowerBound, count: r.count)
                     }
                 }
             }
@@ -46,7 +45,7 @@ enum BroadcastKernel {
                     let op_ = SendablePointer(out)
                     ThreadPool.shared.parallelFor(rows, grain: Swift.max(1, elementwiseGrain / Swift.max(inner, 1))) { r in
                         for row in r {
-                            syn_binary(op, ap.pointer + row * inner, bp.pointer, op_.pointer + row * inner, inner)
+                            CPUBackend.binary(op, ap.pointer + row * inner, bp.pointer, into: op_.pointer + row * inner, count: inner)
                         }
                     }
                 }
@@ -55,13 +54,13 @@ enum BroadcastKernel {
         return general(a, b, outShape, f)
     }
 
-    static func scalarRight(_ a: Tensor, _ s: Float, _ op: syn_binary_op, _ n: Int) -> Tensor {
+    static func scalarRight(_ a: Tensor, _ s: Float, _ op: BinaryKernel, _ n: Int) -> Tensor {
         let ap = SendablePointer(a.basePointer)
         return withExtendedLifetime(a) {
             Tensor.produce(a.shape) { out in
                 let op_ = SendablePointer(out)
                 parallelChunks(n) { r in
-                    syn_binary_scalar(op, ap.pointer + r.lowerBound, s, op_.pointer + r.lowerBound, r.count)
+                    CPUBackend.binary(op, ap.pointer + r.lowerBound, scalar: s, into: op_.pointer + r.lowerBound, count: r.count)
                 }
             }
         }

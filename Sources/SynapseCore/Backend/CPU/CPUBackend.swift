@@ -3,10 +3,10 @@
 /// allocates outputs, records its VJP and calls a `CPUBackend` function for the numbers; it does
 /// not call C functions itself, so a second backend replaces these functions, not the ops.
 ///
-/// Migration status (kept honest here): the row ops (`softmax`, `logSoftmax`, `crossEntropy`,
-/// `layerNorm`, `causalSoftmax`) and the Adam update go through `CPUBackend`. Element-wise,
-/// reduction, finiteness, pooling, convolution, LSTM and linear ops still call `CKernels` / oneDNN
-/// directly; their caches and primitives (`PrimitiveLinear`, `SmallLinear`, `ConvolutionPrimitives`,
-/// `PackedWeightCache`, ...) already live beside this file and move under this namespace as those
-/// ops migrate.
+/// Every C kernel and oneDNN call of the core lives under `Backend/CPU` (this namespace, its
+/// extensions per kernel family, and the primitive caches beside it: `PrimitiveLinear`,
+/// `SmallLinear`, `ConvolutionPrimitives`, `DNNLPrimitiveCache`, `PackedWeightCache`,
+/// `BroadcastKernel`, `ConvolutionLowering`); the only other C user is the thread pool's runtime
+/// (`Runtime/ThreadPool.swift`). `scripts/check-layering.py` fails CI if a file elsewhere in the
+/// core imports a C module.
 enum CPUBackend {}

@@ -6,18 +6,20 @@ import CKernels
 /// never races.
 enum ConvolutionLowering {
     /// Unfolds `x` (laid out as `geometry`) into `cols`.
-    static func im2col(_ x: UnsafePointer<Float>, into cols: UnsafeMutablePointer<Float>, geometry: syn_conv_geometry,
+    static func im2col(_ x: UnsafePointer<Float>, into cols: UnsafeMutablePointer<Float>, geometry: ConvolutionGeometry,
                        groups: Int, grain: Int = 1) {
-        forEachChannelRange(geometry, groups: groups, grain: grain) { gi, c0, c1, lo, hi, rows in
-            syn_im2col(x, cols + gi * rows, geometry, c0, c1, lo, hi)
+        let g = geometry.kernelGeometry
+        forEachChannelRange(g, groups: groups, grain: grain) { gi, c0, c1, lo, hi, rows in
+            syn_im2col(x, cols + gi * rows, g, c0, c1, lo, hi)
         }
     }
 
     /// Accumulates `cols` back into `dx` (laid out as `geometry`, pre-zeroed).
-    static func col2im(_ cols: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>, geometry: syn_conv_geometry,
+    static func col2im(_ cols: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>, geometry: ConvolutionGeometry,
                        groups: Int) {
-        forEachChannelRange(geometry, groups: groups, grain: 1) { gi, c0, c1, lo, hi, rows in
-            syn_col2im(cols + gi * rows, dx, geometry, c0, c1, lo, hi)
+        let g = geometry.kernelGeometry
+        forEachChannelRange(g, groups: groups, grain: 1) { gi, c0, c1, lo, hi, rows in
+            syn_col2im(cols + gi * rows, dx, g, c0, c1, lo, hi)
         }
     }
 

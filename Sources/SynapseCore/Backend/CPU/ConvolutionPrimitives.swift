@@ -26,20 +26,10 @@ final class ConvolutionPrimitives: Sendable {
         }
     }
 
-    /// What identifies a convolution handle (every field of `syn_conv_shape`).
-    struct Key: Hashable, Sendable {
-        let values: [Int64]
-
-        init(_ s: syn_conv_shape) {
-            values = [s.n, s.c, s.h, s.w, s.o, s.kh, s.kw, s.sh, s.sw, s.ph, s.pw, s.dh, s.dw, s.oh, s.ow, s.groups,
-                      Int64(s.with_bias)]
-        }
-    }
-
     /// A cached outcome: the handle, or nil for a shape oneDNN has no direct kernel for.
     private struct Outcome: Sendable { let handle: Handle? }
 
-    private let entries: LRUCache<Key, Outcome>
+    private let entries: LRUCache<ConvolutionShape, Outcome>
     private let disabled: Bool
 
     init(capacity: Int) {
@@ -51,12 +41,16 @@ final class ConvolutionPrimitives: Sendable {
     var count: Int { entries.count }
 
     /// The handle for `shape`, created on first use; nil when oneDNN has no direct kernel for it.
-    func handle(for shape: syn_conv_shape) -> Handle? {
+    func handle(for shape: ConvolutionShape) -> Handle? {
         if disabled { return nil }
-        let key = Key(shape)
-        if let cached = entries.value(for: key) { return cached.handle }
+        if let cached = entries.value(for: shape) { return cached.handle }
+        let g = shape.geometry
+        let kernelShape = syn_conv_shape(n: Int64(g.n), c: Int64(g.c), h: Int64(g.h), w: Int64(g.w), o: Int64(shape.outChannels),
+                                         kh: Int64(g.kh), kw: Int64(g.kw), sh: Int64(g.sh), sw: Int64(g.sw), ph: Int64(g.ph),
+                                         pw: Int64(g.pw), dh: Int64(g.dh), dw: Int64(g.dw), oh: Int64(g.oh), ow: Int64(g.ow),
+                                         groups: Int64(shape.groups), with_bias: shape.withBias ? 1 : 0)
         var status: Int32 = 0
-        let created = syn_dnnl_conv_create(shape, &status).map { Handle(pointer: $0) }
-        return entries.insert(Outcome(handle: created), for: key).handle
+        let created = syn_dnnl_conv_create(kernelShape, &status).map { Handle(pointer: $0) }
+        return entries.insert(Outcome(handle: created), for: shape).handle
     }
 }

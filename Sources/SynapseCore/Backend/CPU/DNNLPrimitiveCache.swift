@@ -25,6 +25,12 @@ final class DNNLPrimitiveCache: Sendable {
         var implementation: String { String(cString: syn_dnnl_primitive_impl(pointer)) }
         /// The most executions of this primitive seen running at once.
         var maxConcurrency: Int { Int(syn_dnnl_matmul_max_concurrency(pointer)) }
+
+        /// Runs the matmul c = a·b (+ bias) on operands laid out as its key says; returns oneDNN's
+        /// status (0 on success).
+        func execute(a: UnsafeRawPointer?, b: UnsafeRawPointer?, bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>) -> Int32 {
+            syn_dnnl_matmul_execute(pointer, a, b, bias, c)
+        }
     }
 
     private let entries: LRUCache<MatmulKey, Handle>
