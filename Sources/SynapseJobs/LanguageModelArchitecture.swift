@@ -31,21 +31,31 @@ public struct LanguageModelArchitecture: Sendable {
     public let vocabularySize: Int
     /// Tokens per window (gpt reads at most this many).
     public let context: Int
-    /// char-lstm: embedding width; gpt: model width.
-    public var width: Int
-    /// char-lstm: LSTM hidden size; gpt: MLP width.
+    /// The model width: gpt's `dModel`; char-lstm's embedding size (`embeddingDim`).
+    public var dModel: Int
+    /// The inner width: gpt's feed-forward width (`dimFeedforward`); char-lstm's LSTM `hiddenSize`.
     public var innerWidth: Int
-    /// Layers.
-    public var layers: Int
+    /// Stacked layers (transformer blocks or LSTM layers).
+    public var numLayers: Int
     /// Attention heads (gpt only).
-    public var heads: Int
+    public var numHeads: Int
+
+    /// The model width.
+    @available(*, deprecated, renamed: "dModel")
+    public var width: Int { get { dModel } set { dModel = newValue } }
+    /// Stacked layers.
+    @available(*, deprecated, renamed: "numLayers")
+    public var layers: Int { get { numLayers } set { numLayers = newValue } }
+    /// Attention heads.
+    @available(*, deprecated, renamed: "numHeads")
+    public var heads: Int { get { numHeads } set { numHeads = newValue } }
 
     /// The recipe's sizes for `kind`.
     public init(kind: LanguageModelKind, vocabularySize: Int, context: Int) {
         self.kind = kind
         self.vocabularySize = vocabularySize
         self.context = context
-        (width, innerWidth, layers, heads) = kind == .gpt ? (128, 512, 4, 4) : (64, 256, 1, 1)
+        (dModel, innerWidth, numLayers, numHeads) = kind == .gpt ? (128, 512, 4, 4) : (64, 256, 1, 1)
     }
 
     /// Largest context, width and layer count accepted from metadata.
@@ -53,11 +63,11 @@ public struct LanguageModelArchitecture: Sendable {
 
     /// The metadata entries describing it (with the vocabulary stored separately).
     public var metadata: [String: String] {
-        var m = ["model": kind.rawValue, "context": String(context), "layers": String(layers)]
+        var m = ["model": kind.rawValue, "context": String(context), "layers": String(numLayers)]
         if kind == .gpt {
-            m["width"] = String(width); m["mlp_width"] = String(innerWidth); m["heads"] = String(heads)
+            m["width"] = String(dModel); m["mlp_width"] = String(innerWidth); m["heads"] = String(numHeads)
         } else {
-            m["embedding"] = String(width); m["hidden"] = String(innerWidth)
+            m["embedding"] = String(dModel); m["hidden"] = String(innerWidth)
         }
         return m
     }
@@ -67,16 +77,16 @@ public struct LanguageModelArchitecture: Sendable {
     public static func read(_ meta: WeightsMetadata, kind: LanguageModelKind, vocabularySize: Int) throws -> LanguageModelArchitecture {
         let context = try meta.integer("context", in: 1...maxContext)
         var a = LanguageModelArchitecture(kind: kind, vocabularySize: vocabularySize, context: context)
-        a.layers = try meta.optionalInteger("layers", in: 1...maxLayers) ?? a.layers
+        a.numLayers = try meta.optionalInteger("layers", in: 1...maxLayers) ?? a.numLayers
         if kind == .gpt {
-            a.width = try meta.optionalInteger("width", in: 1...maxWidth) ?? a.width
+            a.dModel = try meta.optionalInteger("width", in: 1...maxWidth) ?? a.dModel
             a.innerWidth = try meta.optionalInteger("mlp_width", in: 1...maxWidth) ?? a.innerWidth
-            a.heads = try meta.optionalInteger("heads", in: 1...a.width) ?? a.heads
-            guard a.width % a.heads == 0 else {
-                throw PipelineError.invalidRun(path: meta.path, reason: "metadata width \(a.width) is not divisible by heads \(a.heads)")
+            a.numHeads = try meta.optionalInteger("heads", in: 1...a.dModel) ?? a.numHeads
+            guard a.dModel % a.numHeads == 0 else {
+                throw PipelineError.invalidRun(path: meta.path, reason: "metadata width \(a.dModel) is not divisible by heads \(a.numHeads)")
             }
         } else {
-            a.width = try meta.optionalInteger("embedding", in: 1...maxWidth) ?? a.width
+            a.dModel = try meta.optionalInteger("embedding", in: 1...maxWidth) ?? a.dModel
             a.innerWidth = try meta.optionalInteger("hidden", in: 1...maxWidth) ?? a.innerWidth
         }
         return a
@@ -87,15 +97,15 @@ public struct LanguageModelArchitecture: Sendable {
     public func make(generator: RandomGenerator, source: String) throws -> any LanguageModel {
         switch kind {
         case .charLSTM:
-            try ModelSizeLimit.check(ModelSizeLimit.charLSTM(vocabulary: vocabularySize, embedding: width, hidden: innerWidth, layers: layers),
+            try ModelSizeLimit.check(ModelSizeLimit.charLSTM(vocabulary: vocabularySize, embedding: dModel, hidden: innerWidth, layers: numLayers),
                                      model: "char-lstm", source: source)
-            return CharLSTMLanguageModel(vocabularySize: vocabularySize, embeddingDim: width, hiddenSize: innerWidth, numLayers: layers,
+            return CharLSTMLanguageModel(vocabularySize: vocabularySize, embeddingDim: dModel, hiddenSize: innerWidth, numLayers: numLayers,
                                          generator: generator)
         case .gpt:
-            try ModelSizeLimit.check(ModelSizeLimit.gpt(vocabulary: vocabularySize, context: context, width: width, layers: layers,
-                                                        mlpWidth: innerWidth), model: "gpt", source: source)
-            return GPTLanguageModel(vocabularySize: vocabularySize, contextLength: context, dModel: width, numLayers: layers,
-                                    numHeads: heads, dimFeedforward: innerWidth, generator: generator)
+            try ModelSizeLimit.check(ModelSizeLimit.gpt(vocabulary: vocabularySize, context: context, dModel: dModel,
+                                                        numLayers: numLayers, dimFeedforward: innerWidth), model: "gpt", source: source)
+            return GPTLanguageModel(vocabularySize: vocabularySize, contextLength: context, dModel: dModel, numLayers: numLayers,
+                                    numHeads: numHeads, dimFeedforward: innerWidth, generator: generator)
         }
     }
 }

@@ -96,10 +96,16 @@ public enum ModelSizeLimit {
     }
 
     /// Parameters of `GPTLanguageModel` (embeddings, positions, blocks, final norm, head).
-    public static func gpt(vocabulary: Int, context: Int, width: Int, layers: Int, mlpWidth: Int) -> Double {
-        let v = Double(vocabulary), w = Double(width), m = Double(mlpWidth)
+    public static func gpt(vocabulary: Int, context: Int, dModel: Int, numLayers: Int, dimFeedforward: Int) -> Double {
+        let v = Double(vocabulary), w = Double(dModel), m = Double(dimFeedforward)
         let block = 4 * w + (4 * w * w + 4 * w) + (w * m + m + m * w + w)
-        return v * w + Double(context) * w + Double(layers) * block + 2 * w + w * v + v
+        return v * w + Double(context) * w + Double(numLayers) * block + 2 * w + w * v + v
+    }
+
+    /// Parameters of `GPTLanguageModel`, in the old spelling.
+    @available(*, deprecated, renamed: "gpt(vocabulary:context:dModel:numLayers:dimFeedforward:)")
+    public static func gpt(vocabulary: Int, context: Int, width: Int, layers: Int, mlpWidth: Int) -> Double {
+        gpt(vocabulary: vocabulary, context: context, dModel: width, numLayers: layers, dimFeedforward: mlpWidth)
     }
 
     /// Refuses a model of `parameters` above `maxParameters`, naming `model` and where its sizes came

@@ -86,14 +86,14 @@ import Testing
             try ModelSizeLimit.check(ModelSizeLimit.mlp(inputSize: 10, hiddenSizes: [1 << 20, 1 << 20], classes: 1), model: "MLP", source: "x")
         }
         #expect(throws: PipelineError.self) {
-            try ModelSizeLimit.check(ModelSizeLimit.gpt(vocabulary: 256, context: 1 << 30, width: 128, layers: 4, mlpWidth: 512),
+            try ModelSizeLimit.check(ModelSizeLimit.gpt(vocabulary: 256, context: 1 << 30, dModel: 128, numLayers: 4, dimFeedforward: 512),
                                      model: "gpt", source: "x")
         }
         // The recipes' models are far below the limit; the count matches the built model's.
-        try ModelSizeLimit.check(ModelSizeLimit.gpt(vocabulary: 65, context: 128, width: 128, layers: 4, mlpWidth: 512), model: "gpt", source: "x")
+        try ModelSizeLimit.check(ModelSizeLimit.gpt(vocabulary: 65, context: 128, dModel: 128, numLayers: 4, dimFeedforward: 512), model: "gpt", source: "x")
         #expect(ModelSizeLimit.mlp(inputSize: 784, hiddenSizes: [512, 256], classes: 10)
                 == Double(MLPClassifier(inputSize: 784, hiddenSizes: [512, 256], classes: 10).parameterCount))
-        #expect(ModelSizeLimit.gpt(vocabulary: 65, context: 16, width: 32, layers: 2, mlpWidth: 64)
+        #expect(ModelSizeLimit.gpt(vocabulary: 65, context: 16, dModel: 32, numLayers: 2, dimFeedforward: 64)
                 == Double(GPTLanguageModel(vocabularySize: 65, contextLength: 16, dModel: 32, numLayers: 2, numHeads: 4, dimFeedforward: 64).parameterCount))
         #expect(ModelSizeLimit.charLSTM(vocabulary: 65, embedding: 16, hidden: 32, layers: 2)
                 == Double(CharLSTMLanguageModel(vocabularySize: 65, embeddingDim: 16, hiddenSize: 32, numLayers: 2).parameterCount))
