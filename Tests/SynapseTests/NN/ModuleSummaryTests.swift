@@ -76,8 +76,8 @@ struct ModuleSummaryTests {
         #expect(bn.stateDict().mapValues(\.scalars) == before)
         #expect(s.bufferElements == 4 + 4 + 1)
         #expect(s.rows.map(\.type) == ["Sequential", "Linear", "BatchNorm1d", "Dropout"])
-        #expect(!ModuleCallRecorder.isActive)
-        _ = model(Tensor.zeros([2, 3]))   // no recorder bound: the calls are not recorded anywhere
+        // The recorder was bound to the summary's task only (other tests may run summaries meanwhile,
+        // so the global gate `isActive` can be true here; the binding cannot).
         #expect(ModuleCallRecorder.current == nil)
     }
 
