@@ -6,6 +6,6 @@ extension LanguageModel {
     /// `Module.summary(inputShapes:forward:)`): the rows of every module call with its output
     /// shapes and parameters, and the model's totals.
     public func summary(input: IntTensor) -> ModuleSummary {
-        summary(inputShapes: [input.shape]) { _ = logits(input) }
+        summary(inputShapes: [input.shape]) { logits(input) }
     }
 }

@@ -7,13 +7,16 @@ extension Module {
     ///
     /// The pass runs in evaluation mode (dropout off, batch norm using and keeping its running
     /// statistics) without gradients; each module's training mode is restored afterwards.
-    /// - Parameter inputShapes: the shapes of the inputs `forward` gives the model (shown in the table).
-    public func summary(inputShapes: [[Int]], forward: () throws -> Void) rethrows -> ModuleSummary {
+    /// - Parameters:
+    ///   - inputShapes: the shapes of the inputs `forward` gives the model (shown in the table).
+    ///   - forward: runs the model and returns its output (its shapes are the first row's).
+    public func summary<Output>(inputShapes: [[Int]], forward: () throws -> Output) rethrows -> ModuleSummary {
         let modes = namedModules()
         defer { for (_, module, wasTraining) in modes { module.train(wasTraining) } }
         eval()
         let recorder = ModuleCallRecorder()
-        try recorder.recording { try withoutGradients { try forward() } }
+        // The model itself is the first row even when its own forward pass does not report itself.
+        _ = try recorder.recording { try withoutGradients { try recorder.record(self) { try forward() } } }
 
         var names: [ObjectIdentifier: String] = [:]
         for (name, module, _) in modes where names[ObjectIdentifier(module)] == nil { names[ObjectIdentifier(module)] = name }
@@ -47,6 +50,6 @@ extension Layer {
     /// print(model.summary(input: Tensor.zeros([1, 784])))   // Total params: 535,818
     /// ```
     public func summary(input: Tensor) -> ModuleSummary {
-        summary(inputShapes: [input.shape]) { _ = self(input) }
+        summary(inputShapes: [input.shape]) { self(input) }
     }
 }

@@ -24,7 +24,8 @@ package final class ModuleCallRecorder: @unchecked Sendable {
 
     /// The calls so far, in the order they began.
     package private(set) var calls: [Call] = []
-    private var depth = 0
+    /// The modules whose calls are running, outermost first (their count is the next call's depth).
+    private var open: [ObjectIdentifier] = []
 
     /// The recorder bound to the current task, if a summary is running on it.
     @TaskLocal package static var current: ModuleCallRecorder?
@@ -45,12 +46,16 @@ package final class ModuleCallRecorder: @unchecked Sendable {
     @inline(__always)
     package static var isActive: Bool { activeCount.load(ordering: .relaxed) > 0 }
 
-    /// Records the call of `module` around `body`.
-    func record<T>(_ module: Module, _ body: () throws -> T) rethrows -> T {
+    /// Records the call of `module` around `body`. A module calling itself again inside its own
+    /// call (one overload forwarding to another, or `summary` recording the model it runs, whose
+    /// own `callAsFunction` records too) keeps the one row.
+    package func record<T>(_ module: Module, _ body: () throws -> T) rethrows -> T {
+        let id = ObjectIdentifier(module)
+        if open.last == id { return try body() }
         let index = calls.count
-        calls.append(Call(module: module, depth: depth))
-        depth += 1
-        defer { depth -= 1 }
+        calls.append(Call(module: module, depth: open.count))
+        open.append(id)
+        defer { open.removeLast() }
         let output = try body()
         calls[index].outputShapes = Self.shapes(of: output)
         return output
@@ -70,10 +75,19 @@ package final class ModuleCallRecorder: @unchecked Sendable {
 
 extension Module {
     /// Runs `body`, the module's forward pass, reporting it to a running `Module.summary` (if any)
-    /// as a call of this module. Every layer's and model's `callAsFunction` wraps its body in it;
-    /// outside a summary it costs one atomic load.
+    /// as a call of this module, so that it gets its own row with its output shapes. Every built-in
+    /// layer and model wraps its `callAsFunction` body in it; a custom layer does the same to be
+    /// listed (without, its sub-layers are listed, one level up):
+    ///
+    /// ```swift
+    /// func callAsFunction(_ x: Tensor) -> Tensor {
+    ///     recordingCall { fc2(relu(fc1(x))) }
+    /// }
+    /// ```
+    ///
+    /// Outside a summary it costs one atomic load.
     @inline(__always)
-    package func recordingCall<T>(_ body: () throws -> T) rethrows -> T {
+    public func recordingCall<T>(_ body: () throws -> T) rethrows -> T {
         guard ModuleCallRecorder.isActive, let recorder = ModuleCallRecorder.current else { return try body() }
         return try recorder.record(self, body)
     }

@@ -47,7 +47,7 @@ struct ModuleSummaryTests {
         #expect(s.rows.map(\.name) == ["", "embedding", "lstm", "head"])
         #expect(s.rows.first { $0.name == "lstm" }?.outputShapes == [[1, 16, 256], [1, 1, 256], [1, 1, 256]])
         #expect(s.rows.first { $0.name == "lstm" }?.parameterCount == 329_728)
-        #expect(s.rows[0].outputShapes == [[1, 16, 65], [1, 1, 256], [1, 1, 256]])
+        #expect(s.rows[0].outputShapes == [[1, 16, 65]])   // the logits, what summary(input:) runs
         #expect(s.totalParameters == 350_593)
     }
 
@@ -89,6 +89,30 @@ struct ModuleSummaryTests {
         #expect(s.rows.map(\.name) == ["", "0", "0.body", "0.body.0", "0.body.1", "1"])   // PyTorch's nn.Sequential names
         #expect(s.rows.map(\.type) == ["Sequential", "Residual", "Sequential", "Linear", "Tanh", "Linear"])
         #expect(s.rows.map(\.depth) == [0, 1, 2, 3, 3, 1])
+    }
+
+    /// A user's model whose forward pass does not report itself.
+    final class Custom: Module, Layer {
+        let fc1 = Linear(4, 3, generator: RandomGenerator(seed: 6))
+        let fc2 = Linear(3, 2, generator: RandomGenerator(seed: 7))
+        func callAsFunction(_ x: Tensor) -> Tensor { fc2(relu(fc1(x))) }
+    }
+
+    /// The same model reporting its own call, as custom layers may.
+    final class Reporting: Module, Layer {
+        let inner = Custom()
+        func callAsFunction(_ x: Tensor) -> Tensor { recordingCall { inner(x) + inner(x) } }
+    }
+
+    @Test("custom modules: the summarised model is the first row even when it does not report itself; recordingCall opts in")
+    func customModules() {
+        let s = Custom().summary(input: Tensor.zeros([5, 4]))
+        #expect(s.rows.map(\.name) == ["", "fc1", "fc2"] && s.rows.map(\.depth) == [0, 1, 1])
+        #expect(s.rows[0].type == "Custom" && s.rows[0].outputShapes == [[5, 2]] && s.totalParameters == 23)
+        let r = Sequential([Reporting()]).summary(input: Tensor.zeros([1, 4]))
+        // A module called twice gets a row per call (torchinfo lists repeated calls too).
+        #expect(r.rows.map(\.name) == ["", "0", "0.inner.fc1", "0.inner.fc2", "0.inner.fc1", "0.inner.fc2"])
+        #expect(r.rows.map(\.depth) == [0, 1, 2, 2, 2, 2])
     }
 
     @Test("JSON: snake_case keys, size_mb included, decodes back to the same rows and totals")
