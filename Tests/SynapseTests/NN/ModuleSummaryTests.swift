@@ -91,6 +91,20 @@ struct ModuleSummaryTests {
         #expect(s.rows.map(\.depth) == [0, 1, 2, 3, 3, 1])
     }
 
+    @Test("attention and recurrent layers: optional and tuple outputs give their tensors' shapes")
+    func attentionAndRecurrent() {
+        let layer = TransformerEncoderLayer(16, 2, dimFeedforward: 32)
+        let s = layer.summary(input: Tensor.zeros([5, 1, 16]))
+        #expect(s.rows[0].type == "TransformerEncoderLayer" && s.rows[0].outputShapes == [[5, 1, 16]])
+        let attention = s.rows.first { $0.type == "MultiheadAttention" }
+        #expect(attention?.depth == 1 && attention?.outputShapes == [[5, 1, 16]])   // weights not computed: nil
+        #expect(s.rows.contains { $0.type == "Linear" && $0.outputShapes == [[5, 1, 32]] })
+        #expect(s.totalParameters == layer.parameterCount)
+        let gru = GRU(inputSize: 3, hiddenSize: 4, numLayers: 2)
+        let g = gru.summary(inputShapes: [[6, 2, 3]]) { gru(Tensor.zeros([6, 2, 3])) }
+        #expect(g.rows.map(\.outputShapes) == [[[6, 2, 4], [2, 2, 4]]])
+    }
+
     /// A user's model whose forward pass does not report itself.
     final class Custom: Module, Layer {
         let fc1 = Linear(4, 3, generator: RandomGenerator(seed: 6))
