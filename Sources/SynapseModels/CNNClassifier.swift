@@ -26,7 +26,9 @@ public final class CNNClassifier: Module, Layer {
 
     /// Class logits [N, classes] for images [N, channels, size, size].
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        require(x.rank == 4, "CNNClassifier: expected images [N, C, H, W], got \(x.shape)")
-        return classifier(features(x).flattened(startDim: 1))
+        recordingCall {
+            require(x.rank == 4, "CNNClassifier: expected images [N, C, H, W], got \(x.shape)")
+            return classifier(features(x).flattened(startDim: 1))
+        }
     }
 }

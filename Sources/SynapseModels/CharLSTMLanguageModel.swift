@@ -39,9 +39,11 @@ public final class CharLSTMLanguageModel: Module, LanguageModel {
     /// starting from `state` (zeros when nil).
     public func callAsFunction(_ tokens: IntTensor, state: (h: Tensor, c: Tensor)? = nil)
         -> (logits: Tensor, state: (h: Tensor, c: Tensor)) {
-        require(tokens.rank == 2, "CharLSTMLanguageModel: expected token ids [B, T], got \(tokens.shape)")
-        let r = lstm(embedding(tokens), state.map { (h0: $0.h, c0: $0.c) })
-        return (head(r.output), (r.hN, r.cN))
+        recordingCall {
+            require(tokens.rank == 2, "CharLSTMLanguageModel: expected token ids [B, T], got \(tokens.shape)")
+            let r = lstm(embedding(tokens), state.map { (h0: $0.h, c0: $0.c) })
+            return (head(r.output), (r.hN, r.cN))
+        }
     }
 
     /// Next-token logits [B, T, vocab] from a zero initial state.

@@ -60,11 +60,13 @@ public final class GPTLanguageModel: Module, LanguageModel {
 
     /// Next-token logits [B, T, vocab] for `tokens` [B, T] with T ≤ contextLength.
     public func logits(_ tokens: IntTensor) -> Tensor {
-        require(tokens.rank == 2 && tokens.shape[1] <= contextLength,
-                "GPTLanguageModel: expected token ids [B, T] with T ≤ \(contextLength), got \(tokens.shape)")
-        var x = positions(embedding(tokens))
-        for block in blocks { x = block(x) }
-        return head(norm(x))
+        recordingCall {
+            require(tokens.rank == 2 && tokens.shape[1] <= contextLength,
+                    "GPTLanguageModel: expected token ids [B, T] with T ≤ \(contextLength), got \(tokens.shape)")
+            var x = positions(embedding(tokens))
+            for block in blocks { x = block(x) }
+            return head(norm(x))
+        }
     }
 
     /// A decoder that re-reads the last `contextLength` tokens at every call.
@@ -145,14 +147,16 @@ public final class GPTBlock: Module, Layer {
 
     /// The block applied to `x` [B, T, dModel].
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        let width = proj.inFeatures
-        require(x.rank == 3 && x.shape[2] == width, "GPTBlock: expected [B, T, \(width)], got \(x.shape)")
-        let (b, t) = (x.shape[0], x.shape[1])
-        // [B, T, 3·dModel] → [3, B, numHeads, T, headWidth]: one view, then q, k, v are selections of it.
-        let packed = qkv(norm1(x)).reshaped([b, t, 3, numHeads, width / numHeads]).permuted([2, 0, 3, 1, 4])
-        let attended = scaledDotProductAttention(query: packed.select(dim: 0, index: 0), key: packed.select(dim: 0, index: 1),
-                                                 value: packed.select(dim: 0, index: 2), isCausal: true)
-        let h = x + proj(attended.permuted([0, 2, 1, 3]).reshaped([b, t, width]))
-        return h + fc2(gelu(fc1(norm2(h))))
+        recordingCall {
+            let width = proj.inFeatures
+            require(x.rank == 3 && x.shape[2] == width, "GPTBlock: expected [B, T, \(width)], got \(x.shape)")
+            let (b, t) = (x.shape[0], x.shape[1])
+            // [B, T, 3·dModel] → [3, B, numHeads, T, headWidth]: one view, then q, k, v are selections of it.
+            let packed = qkv(norm1(x)).reshaped([b, t, 3, numHeads, width / numHeads]).permuted([2, 0, 3, 1, 4])
+            let attended = scaledDotProductAttention(query: packed.select(dim: 0, index: 0), key: packed.select(dim: 0, index: 1),
+                                                     value: packed.select(dim: 0, index: 2), isCausal: true)
+            let h = x + proj(attended.permuted([0, 2, 1, 3]).reshaped([b, t, width]))
+            return h + fc2(gelu(fc1(norm2(h))))
+        }
     }
 }

@@ -29,9 +29,11 @@ public final class MLPClassifier: Module, Layer {
 
     /// Class logits [N, classes] for inputs [N, ...] with `inputSize` features per example.
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        let flat = x.rank == 2 ? x : x.flattened(startDim: 1)
-        require(flat.shape.last == inputSize,
-                     "MLPClassifier: expected \(inputSize) features per example, got input \(x.shape)")
-        return layers(flat)
+        recordingCall {
+            let flat = x.rank == 2 ? x : x.flattened(startDim: 1)
+            require(flat.shape.last == inputSize,
+                         "MLPClassifier: expected \(inputSize) features per example, got input \(x.shape)")
+            return layers(flat)
+        }
     }
 }

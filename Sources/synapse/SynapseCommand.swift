@@ -8,6 +8,7 @@ struct SynapseCommand: ParsableCommand {
         commandName: "synapse",
         abstract: "Train, evaluate and export neural networks with Synapse.",
         version: SynapseVersion.current,
-        subcommands: [TrainCommand.self, EvaluateCommand.self, GenerateCommand.self, InspectCommand.self]
+        subcommands: [TrainCommand.self, EvaluateCommand.self, PredictCommand.self, GenerateCommand.self, InspectCommand.self,
+                      SummaryCommand.self, ExportCommand.self]
     )
 }

@@ -94,62 +94,64 @@ public final class MultiheadAttention: Module {
     public func callAsFunction(_ query: Tensor, _ key: Tensor, _ value: Tensor, keyPaddingMask: Tensor? = nil,
                                attentionMask: Tensor? = nil, needWeights: Bool = true,
                                averageAttentionWeights: Bool = true, isCausal: Bool = false) -> (output: Tensor, weights: Tensor?) {
-        let name = "MultiheadAttention(dModel: \(dModel), numHeads: \(numHeads))"
-        let e = dModel, h = numHeads, d = headDim
-        let batched = query.rank == 3
-        require((query.rank == 3 || query.rank == 2) && query.shape.last == e,
-                     "\(name): expected query [\(batchFirst ? "N, L" : "L, N"), \(e)] or [L, \(e)], got \(query.shape)")
-        require(key.rank == query.rank && key.shape.last == e,
-                     "\(name): expected key of rank \(query.rank) ending in \(e), got \(key.shape)")
-        require(value.shape == key.shape, "\(name): expected value of the key's shape \(key.shape), got \(value.shape)")
-        // Bring everything to [N, T, E].
-        func toBatchFirst(_ t: Tensor) -> Tensor { batched ? (batchFirst ? t : t.transposed(0, 1)) : t.unsqueezed(0) }
-        let q0 = toBatchFirst(query), k0 = toBatchFirst(key), v0 = toBatchFirst(value)
-        let n = q0.shape[0], l = q0.shape[1], s = k0.shape[1]
-        require(k0.shape[0] == n, "\(name): query batch \(n) and key batch \(k0.shape[0]) differ (query \(query.shape), key \(key.shape))")
+        recordingCall {
+            let name = "MultiheadAttention(dModel: \(dModel), numHeads: \(numHeads))"
+            let e = dModel, h = numHeads, d = headDim
+            let batched = query.rank == 3
+            require((query.rank == 3 || query.rank == 2) && query.shape.last == e,
+                         "\(name): expected query [\(batchFirst ? "N, L" : "L, N"), \(e)] or [L, \(e)], got \(query.shape)")
+            require(key.rank == query.rank && key.shape.last == e,
+                         "\(name): expected key of rank \(query.rank) ending in \(e), got \(key.shape)")
+            require(value.shape == key.shape, "\(name): expected value of the key's shape \(key.shape), got \(value.shape)")
+            // Bring everything to [N, T, E].
+            func toBatchFirst(_ t: Tensor) -> Tensor { batched ? (batchFirst ? t : t.transposed(0, 1)) : t.unsqueezed(0) }
+            let q0 = toBatchFirst(query), k0 = toBatchFirst(key), v0 = toBatchFirst(value)
+            let n = q0.shape[0], l = q0.shape[1], s = k0.shape[1]
+            require(k0.shape[0] == n, "\(name): query batch \(n) and key batch \(k0.shape[0]) differ (query \(query.shape), key \(key.shape))")
 
-        let w = inProjWeight.value, b = inProjBias?.value
-        func project(_ x: Tensor, _ i: Int) -> Tensor {
-            let y = linear(x, weight: w.slice(dim: 0, start: i * e, end: (i + 1) * e),
-                           bias: b?.slice(dim: 0, start: i * e, end: (i + 1) * e))
-            return y.reshaped([n, x.shape[1], h, d]).permuted(0, 2, 1, 3)   // [N, H, T, D]
-        }
-        let q = project(q0, 0), k = project(k0, 1), v = project(v0, 2)
-
-        var mask: Tensor? = nil
-        // Causal without other masks takes attention's fused causal softmax; with a key padding mask
-        // the causal mask is built and added like any other.
-        let fusedCausal = attentionMask == nil && isCausal && keyPaddingMask == nil
-        if let attentionMask {
-            if attentionMask.rank == 2 {
-                require(attentionMask.shape == [l, s], "\(name): expected attentionMask [\(l), \(s)], got \(attentionMask.shape)")
-                mask = attentionMask
-            } else {
-                require(attentionMask.shape == [n * h, l, s],
-                             "\(name): expected attentionMask [\(l), \(s)] or [\(n * h), \(l), \(s)], got \(attentionMask.shape)")
-                mask = attentionMask.reshaped([n, h, l, s])
+            let w = inProjWeight.value, b = inProjBias?.value
+            func project(_ x: Tensor, _ i: Int) -> Tensor {
+                let y = linear(x, weight: w.slice(dim: 0, start: i * e, end: (i + 1) * e),
+                               bias: b?.slice(dim: 0, start: i * e, end: (i + 1) * e))
+                return y.reshaped([n, x.shape[1], h, d]).permuted(0, 2, 1, 3)   // [N, H, T, D]
             }
-        } else if isCausal && !fusedCausal {
-            mask = causalAttentionMask(queryLength: l, keyLength: s)
-        }
-        if let keyPaddingMask {
-            let expected = batched ? [n, s] : [s]
-            require(keyPaddingMask.shape == expected, "\(name): expected keyPaddingMask \(expected), got \(keyPaddingMask.shape)")
-            let padding = keyPaddingMask.reshaped([n, 1, 1, s])
-            mask = mask.map { $0 + padding } ?? padding
-        }
+            let q = project(q0, 0), k = project(k0, 1), v = project(v0, 2)
 
-        let dropout = attentionDropout
-        let (attended, weights) = attentionCore(query: q, key: k, value: v, attentionMask: mask, isCausal: fusedCausal,
-                                                scale: 1 / Float(d).squareRoot(), op: name,
-                                                dropout: isTraining && dropout.p > 0 ? { dropout($0) } : nil)
-        // [N, H, L, D] → [N, L, E] → out_proj.
-        var output = outProj(attended.permuted(0, 2, 1, 3).reshaped([n, l, e]))
-        output = batched ? (batchFirst ? output : output.transposed(0, 1)) : output.squeezed(0)
-        guard needWeights else { return (output, nil) }
-        var returned = averageAttentionWeights ? weights.mean(dim: 1) : weights
-        if !batched { returned = returned.squeezed(0) }
-        return (output, returned)
+            var mask: Tensor? = nil
+            // Causal without other masks takes attention's fused causal softmax; with a key padding mask
+            // the causal mask is built and added like any other.
+            let fusedCausal = attentionMask == nil && isCausal && keyPaddingMask == nil
+            if let attentionMask {
+                if attentionMask.rank == 2 {
+                    require(attentionMask.shape == [l, s], "\(name): expected attentionMask [\(l), \(s)], got \(attentionMask.shape)")
+                    mask = attentionMask
+                } else {
+                    require(attentionMask.shape == [n * h, l, s],
+                                 "\(name): expected attentionMask [\(l), \(s)] or [\(n * h), \(l), \(s)], got \(attentionMask.shape)")
+                    mask = attentionMask.reshaped([n, h, l, s])
+                }
+            } else if isCausal && !fusedCausal {
+                mask = causalAttentionMask(queryLength: l, keyLength: s)
+            }
+            if let keyPaddingMask {
+                let expected = batched ? [n, s] : [s]
+                require(keyPaddingMask.shape == expected, "\(name): expected keyPaddingMask \(expected), got \(keyPaddingMask.shape)")
+                let padding = keyPaddingMask.reshaped([n, 1, 1, s])
+                mask = mask.map { $0 + padding } ?? padding
+            }
+
+            let dropout = attentionDropout
+            let (attended, weights) = attentionCore(query: q, key: k, value: v, attentionMask: mask, isCausal: fusedCausal,
+                                                    scale: 1 / Float(d).squareRoot(), op: name,
+                                                    dropout: isTraining && dropout.p > 0 ? { dropout($0) } : nil)
+            // [N, H, L, D] → [N, L, E] → out_proj.
+            var output = outProj(attended.permuted(0, 2, 1, 3).reshaped([n, l, e]))
+            output = batched ? (batchFirst ? output : output.transposed(0, 1)) : output.squeezed(0)
+            guard needWeights else { return (output, nil) }
+            var returned = averageAttentionWeights ? weights.mean(dim: 1) : weights
+            if !batched { returned = returned.squeezed(0) }
+            return (output, returned)
+        }
     }
 }
 

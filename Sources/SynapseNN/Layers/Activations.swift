@@ -5,7 +5,7 @@ public final class ReLU: Module, Layer {
     /// Creates the activation.
     public override init() { super.init() }
     /// Applies it.
-    public func callAsFunction(_ x: Tensor) -> Tensor { relu(x) }
+    public func callAsFunction(_ x: Tensor) -> Tensor { recordingCall { relu(x) } }
 }
 
 /// Leaky ReLU with a negative slope.
@@ -18,7 +18,7 @@ public final class LeakyReLU: Module, Layer {
     /// Creates the activation.
     public init(negativeSlope: Float = 0.01) { self.negativeSlope = negativeSlope; super.init() }
     /// Applies it.
-    public func callAsFunction(_ x: Tensor) -> Tensor { leakyRelu(x, negativeSlope: negativeSlope) }
+    public func callAsFunction(_ x: Tensor) -> Tensor { recordingCall { leakyRelu(x, negativeSlope: negativeSlope) } }
 }
 
 /// Exponential linear unit.
@@ -28,7 +28,7 @@ public final class ELU: Module, Layer {
     /// Creates the activation.
     public init(alpha: Float = 1) { self.alpha = alpha; super.init() }
     /// Applies it.
-    public func callAsFunction(_ x: Tensor) -> Tensor { elu(x, alpha: alpha) }
+    public func callAsFunction(_ x: Tensor) -> Tensor { recordingCall { elu(x, alpha: alpha) } }
 }
 
 /// Scaled exponential linear unit.
@@ -36,7 +36,7 @@ public final class SELU: Module, Layer {
     /// Creates the activation.
     public override init() { super.init() }
     /// Applies it.
-    public func callAsFunction(_ x: Tensor) -> Tensor { selu(x) }
+    public func callAsFunction(_ x: Tensor) -> Tensor { recordingCall { selu(x) } }
 }
 
 /// x·sigmoid(x).
@@ -44,7 +44,7 @@ public final class SiLU: Module, Layer {
     /// Creates the activation.
     public override init() { super.init() }
     /// Applies it.
-    public func callAsFunction(_ x: Tensor) -> Tensor { silu(x) }
+    public func callAsFunction(_ x: Tensor) -> Tensor { recordingCall { silu(x) } }
 }
 
 /// Gaussian error linear unit.
@@ -54,7 +54,7 @@ public final class GELU: Module, Layer {
     /// Creates the activation.
     public init(approximate: GELUApproximation = .none) { self.approximate = approximate; super.init() }
     /// Applies it.
-    public func callAsFunction(_ x: Tensor) -> Tensor { gelu(x, approximate: approximate) }
+    public func callAsFunction(_ x: Tensor) -> Tensor { recordingCall { gelu(x, approximate: approximate) } }
 }
 
 /// Logistic sigmoid.
@@ -62,7 +62,7 @@ public final class Sigmoid: Module, Layer {
     /// Creates the activation.
     public override init() { super.init() }
     /// Applies it.
-    public func callAsFunction(_ x: Tensor) -> Tensor { sigmoid(x) }
+    public func callAsFunction(_ x: Tensor) -> Tensor { recordingCall { sigmoid(x) } }
 }
 
 /// Hyperbolic tangent.
@@ -70,7 +70,7 @@ public final class Tanh: Module, Layer {
     /// Creates the activation.
     public override init() { super.init() }
     /// Applies it.
-    public func callAsFunction(_ x: Tensor) -> Tensor { tanh(x) }
+    public func callAsFunction(_ x: Tensor) -> Tensor { recordingCall { tanh(x) } }
 }
 
 /// Softplus log(1 + e^(βx))/β.
@@ -82,7 +82,7 @@ public final class Softplus: Module, Layer {
     /// Creates the activation.
     public init(beta: Float = 1, threshold: Float = 20) { self.beta = beta; self.threshold = threshold; super.init() }
     /// Applies it.
-    public func callAsFunction(_ x: Tensor) -> Tensor { softplus(x, beta: beta, threshold: threshold) }
+    public func callAsFunction(_ x: Tensor) -> Tensor { recordingCall { softplus(x, beta: beta, threshold: threshold) } }
 }
 
 /// Softmax along a dimension.
@@ -95,7 +95,7 @@ public final class Softmax: Module, Layer {
     /// Creates the layer.
     public init(dim: Int = -1) { self.dim = dim; super.init() }
     /// Applies it.
-    public func callAsFunction(_ x: Tensor) -> Tensor { softmax(x, dim: dim) }
+    public func callAsFunction(_ x: Tensor) -> Tensor { recordingCall { softmax(x, dim: dim) } }
 }
 
 /// Log-softmax along a dimension.
@@ -108,7 +108,7 @@ public final class LogSoftmax: Module, Layer {
     /// Creates the layer.
     public init(dim: Int = -1) { self.dim = dim; super.init() }
     /// Applies it.
-    public func callAsFunction(_ x: Tensor) -> Tensor { logSoftmax(x, dim: dim) }
+    public func callAsFunction(_ x: Tensor) -> Tensor { recordingCall { logSoftmax(x, dim: dim) } }
 }
 
 /// Passes its input through unchanged.
@@ -116,7 +116,7 @@ public final class Identity: Module, Layer {
     /// Creates the layer.
     public override init() { super.init() }
     /// Returns `x`.
-    public func callAsFunction(_ x: Tensor) -> Tensor { x }
+    public func callAsFunction(_ x: Tensor) -> Tensor { recordingCall { x } }
 }
 
 /// Flattens dimensions `startDim...endDim` (PyTorch `nn.Flatten`, default: all but the batch).
@@ -131,5 +131,5 @@ public final class Flatten: Module, Layer {
     /// Creates the layer.
     public init(startDim: Int = 1, endDim: Int = -1) { self.startDim = startDim; self.endDim = endDim; super.init() }
     /// Applies it.
-    public func callAsFunction(_ x: Tensor) -> Tensor { x.flattened(startDim: startDim, endDim: endDim) }
+    public func callAsFunction(_ x: Tensor) -> Tensor { recordingCall { x.flattened(startDim: startDim, endDim: endDim) } }
 }

@@ -91,45 +91,47 @@ public class BatchNorm: Module, Layer {
 
     /// Normalises `x` of shape [N, C, ...] (see the type's documentation for the modes).
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        if let message = shapeError(x.shape) { requireFailure(message) }
-        let c = numFeatures
-        let dims = [0] + Array(2..<x.rank)
-        var channelShape = [Int](repeating: 1, count: x.rank)
-        channelShape[1] = c
+        recordingCall {
+            if let message = shapeError(x.shape) { requireFailure(message) }
+            let c = numFeatures
+            let dims = [0] + Array(2..<x.rank)
+            var channelShape = [Int](repeating: 1, count: x.rank)
+            channelShape[1] = c
 
-        if !isTraining, let runningMean, let runningVar {
-            // y = x·scale + shift with per-channel scale = γ/√(var + eps), shift = β − mean·scale.
-            var scale = 1 / sqrt(runningVar.value + eps)
-            if let weight { scale = scale * weight.value }
-            var shift = -(runningMean.value * scale)
-            if let bias { shift = shift + bias.value }
-            return x * scale.reshaped(channelShape) + shift.reshaped(channelShape)
-        }
-
-        let n = x.count / c
-        if isTraining {
-            require(n > 1, "\(layerName)(\(numFeatures)): expected more than 1 value per channel when training, got input \(x.shape)")
-        }
-        let mean = x.mean(dims: dims, keepdim: true)
-        let centered = x - mean
-        let variance = square(centered).mean(dims: dims, keepdim: true)
-        var scale = 1 / sqrt(variance + eps)
-        if let weight { scale = scale * weight.value.reshaped(channelShape) }
-        var y = centered * scale
-        if let bias { y = y + bias.value.reshaped(channelShape) }
-
-        if isTraining, let runningMean, let runningVar, let numBatchesTracked {
-            withoutGradients {
-                let batches = numBatchesTracked.value.item() + 1
-                numBatchesTracked.value = Tensor(batches)
-                let factor = momentum ?? 1 / batches
-                let batchMean = mean.detached().reshaped([c])
-                let unbiased = variance.detached().reshaped([c]) * (Float(n) / Float(n - 1))
-                runningMean.value = runningMean.value * (1 - factor) + batchMean * factor
-                runningVar.value = runningVar.value * (1 - factor) + unbiased * factor
+            if !isTraining, let runningMean, let runningVar {
+                // y = x·scale + shift with per-channel scale = γ/√(var + eps), shift = β − mean·scale.
+                var scale = 1 / sqrt(runningVar.value + eps)
+                if let weight { scale = scale * weight.value }
+                var shift = -(runningMean.value * scale)
+                if let bias { shift = shift + bias.value }
+                return x * scale.reshaped(channelShape) + shift.reshaped(channelShape)
             }
+
+            let n = x.count / c
+            if isTraining {
+                require(n > 1, "\(layerName)(\(numFeatures)): expected more than 1 value per channel when training, got input \(x.shape)")
+            }
+            let mean = x.mean(dims: dims, keepdim: true)
+            let centered = x - mean
+            let variance = square(centered).mean(dims: dims, keepdim: true)
+            var scale = 1 / sqrt(variance + eps)
+            if let weight { scale = scale * weight.value.reshaped(channelShape) }
+            var y = centered * scale
+            if let bias { y = y + bias.value.reshaped(channelShape) }
+
+            if isTraining, let runningMean, let runningVar, let numBatchesTracked {
+                withoutGradients {
+                    let batches = numBatchesTracked.value.item() + 1
+                    numBatchesTracked.value = Tensor(batches)
+                    let factor = momentum ?? 1 / batches
+                    let batchMean = mean.detached().reshaped([c])
+                    let unbiased = variance.detached().reshaped([c]) * (Float(n) / Float(n - 1))
+                    runningMean.value = runningMean.value * (1 - factor) + batchMean * factor
+                    runningVar.value = runningVar.value * (1 - factor) + unbiased * factor
+                }
+            }
+            return y
         }
-        return y
     }
 }
 

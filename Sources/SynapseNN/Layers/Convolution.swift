@@ -43,9 +43,11 @@ public final class Conv2d: Module, Layer {
 
     /// Applies the convolution to [N, C, H, W].
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        let c = weight.shape[1] * groups
-        require(x.rank == 4 && x.shape[1] == c, "Conv2d(\(c) → \(weight.shape[0])): expected input [N, \(c), H, W], got \(x.shape)")
-        return conv2d(x, weight: weight.value, bias: bias?.value, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        recordingCall {
+            let c = weight.shape[1] * groups
+            require(x.rank == 4 && x.shape[1] == c, "Conv2d(\(c) → \(weight.shape[0])): expected input [N, \(c), H, W], got \(x.shape)")
+            return conv2d(x, weight: weight.value, bias: bias?.value, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        }
     }
 }
 
@@ -83,9 +85,11 @@ public final class Conv1d: Module, Layer {
 
     /// Applies the convolution to [N, C, L].
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        let c = weight.shape[1] * groups
-        require(x.rank == 3 && x.shape[1] == c, "Conv1d(\(c) → \(weight.shape[0])): expected input [N, \(c), L], got \(x.shape)")
-        return conv1d(x, weight: weight.value, bias: bias?.value, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        recordingCall {
+            let c = weight.shape[1] * groups
+            require(x.rank == 3 && x.shape[1] == c, "Conv1d(\(c) → \(weight.shape[0])): expected input [N, \(c), L], got \(x.shape)")
+            return conv1d(x, weight: weight.value, bias: bias?.value, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        }
     }
 }
 
@@ -125,10 +129,12 @@ public final class ConvTranspose2d: Module, Layer {
 
     /// Applies the transposed convolution to [N, in, H, W].
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        let c = weight.shape[0]
-        require(x.rank == 4 && x.shape[1] == c, "ConvTranspose2d(\(c) → \(weight.shape[1] * groups)): expected input [N, \(c), H, W], got \(x.shape)")
-        return convTranspose2d(x, weight: weight.value, bias: bias?.value, stride: stride, padding: padding,
-                               outputPadding: outputPadding, dilation: dilation, groups: groups)
+        recordingCall {
+            let c = weight.shape[0]
+            require(x.rank == 4 && x.shape[1] == c, "ConvTranspose2d(\(c) → \(weight.shape[1] * groups)): expected input [N, \(c), H, W], got \(x.shape)")
+            return convTranspose2d(x, weight: weight.value, bias: bias?.value, stride: stride, padding: padding,
+                                   outputPadding: outputPadding, dilation: dilation, groups: groups)
+        }
     }
 }
 

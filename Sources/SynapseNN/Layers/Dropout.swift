@@ -25,13 +25,15 @@ public final class Dropout: Module, Layer {
 
     /// Applies dropout in training mode; returns `x` in evaluation mode.
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        guard isTraining, p > 0 else { return x }
-        if p == 1 { return x * 0 }
-        let scale = 1 / (1 - p)
-        let threshold = p
-        let mask = Tensor(shape: x.shape) { b in
-            for i in b.indices { b[i] = generator.nextUniform() >= threshold ? scale : 0 }
+        recordingCall {
+            guard isTraining, p > 0 else { return x }
+            if p == 1 { return x * 0 }
+            let scale = 1 / (1 - p)
+            let threshold = p
+            let mask = Tensor(shape: x.shape) { b in
+                for i in b.indices { b[i] = generator.nextUniform() >= threshold ? scale : 0 }
+            }
+            return x * mask
         }
-        return x * mask
     }
 }

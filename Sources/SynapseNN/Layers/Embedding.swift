@@ -53,9 +53,11 @@ public final class Embedding: Module {
     /// The vectors of `indices` (any shape S), as a tensor of shape S + [embeddingDim]: the
     /// `embedding` op on this layer's table.
     public func callAsFunction(_ indices: IntTensor) -> Tensor {
-        // Checked here first so the message names this layer, not just the op.
-        if let message = indexError(indices) { requireFailure(message) }
-        return embedding(indices, weight: weight.value, paddingIndex: paddingIndex)
+        recordingCall {
+            // Checked here first so the message names this layer, not just the op.
+            if let message = indexError(indices) { requireFailure(message) }
+            return embedding(indices, weight: weight.value, paddingIndex: paddingIndex)
+        }
     }
 }
 

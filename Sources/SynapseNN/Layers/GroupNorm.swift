@@ -47,18 +47,20 @@ public final class GroupNorm: Module, Layer {
 
     /// Normalises `x` of shape [N, C, ...].
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        if let message = shapeError(x.shape) { requireFailure(message) }
-        let n = x.shape[0]
-        let grouped = x.reshaped([n, numGroups, x.count / Swift.max(n * numGroups, 1)])
-        let mean = grouped.mean(dim: 2, keepdim: true)
-        let centered = grouped - mean
-        let variance = square(centered).mean(dim: 2, keepdim: true)
-        var y = (centered * (1 / sqrt(variance + eps))).reshaped(x.shape)
-        var channelShape = [Int](repeating: 1, count: x.rank)
-        channelShape[1] = numChannels
-        if let weight { y = y * weight.value.reshaped(channelShape) }
-        if let bias { y = y + bias.value.reshaped(channelShape) }
-        return y
+        recordingCall {
+            if let message = shapeError(x.shape) { requireFailure(message) }
+            let n = x.shape[0]
+            let grouped = x.reshaped([n, numGroups, x.count / Swift.max(n * numGroups, 1)])
+            let mean = grouped.mean(dim: 2, keepdim: true)
+            let centered = grouped - mean
+            let variance = square(centered).mean(dim: 2, keepdim: true)
+            var y = (centered * (1 / sqrt(variance + eps))).reshaped(x.shape)
+            var channelShape = [Int](repeating: 1, count: x.rank)
+            channelShape[1] = numChannels
+            if let weight { y = y * weight.value.reshaped(channelShape) }
+            if let bias { y = y + bias.value.reshaped(channelShape) }
+            return y
+        }
     }
 }
 

@@ -37,10 +37,12 @@ public final class LayerNorm: Module, Layer {
 
     /// Normalises `x` of shape [..., normalizedShape].
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        let k = normalizedShape.count
-        require(x.rank >= k && Array(x.shape.suffix(k)) == normalizedShape,
-                     "LayerNorm(\(normalizedShape)): expected input [..., \(normalizedShape.map(String.init).joined(separator: ", "))], got \(x.shape)")
-        return layerNorm(x, normalizedShape: normalizedShape, weight: weight?.value, bias: bias?.value, eps: eps)
+        recordingCall {
+            let k = normalizedShape.count
+            require(x.rank >= k && Array(x.shape.suffix(k)) == normalizedShape,
+                         "LayerNorm(\(normalizedShape)): expected input [..., \(normalizedShape.map(String.init).joined(separator: ", "))], got \(x.shape)")
+            return layerNorm(x, normalizedShape: normalizedShape, weight: weight?.value, bias: bias?.value, eps: eps)
+        }
     }
 }
 

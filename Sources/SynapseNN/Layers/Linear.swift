@@ -32,9 +32,11 @@ public final class Linear: Module, Layer {
 
     /// Applies the layer followed by `activation` (fused where a kernel can do both in one pass).
     public func callAsFunction(_ x: Tensor, activation: LinearActivation) -> Tensor {
-        require(x.rank >= 1 && x.shape.last == inFeatures,
-                     "Linear(\(inFeatures) → \(outFeatures)): expected input [..., \(inFeatures)], got \(x.shape)")
-        return linear(x, weight: weight.value, bias: bias?.value, activation: activation)
+        recordingCall {
+            require(x.rank >= 1 && x.shape.last == inFeatures,
+                         "Linear(\(inFeatures) → \(outFeatures)): expected input [..., \(inFeatures)], got \(x.shape)")
+            return linear(x, weight: weight.value, bias: bias?.value, activation: activation)
+        }
     }
 }
 

@@ -33,7 +33,9 @@ public final class MaxPool2d: Module, Layer {
 
     /// Pools [N, C, H, W].
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        maxPool2d(x, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode)
+        recordingCall {
+            maxPool2d(x, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode)
+        }
     }
 }
 
@@ -71,7 +73,9 @@ public final class AvgPool2d: Module, Layer {
 
     /// Pools [N, C, H, W].
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        avgPool2d(x, kernelSize: kernelSize, stride: stride, padding: padding, ceilMode: ceilMode, countIncludePad: countIncludePad)
+        recordingCall {
+            avgPool2d(x, kernelSize: kernelSize, stride: stride, padding: padding, ceilMode: ceilMode, countIncludePad: countIncludePad)
+        }
     }
 }
 
@@ -89,7 +93,7 @@ public final class AdaptiveAvgPool2d: Module, Layer {
     public init(_ outputSize: (Int, Int)) { self.outputSize = outputSize; super.init() }
 
     /// Pools [N, C, H, W] to [N, C, outH, outW].
-    public func callAsFunction(_ x: Tensor) -> Tensor { adaptiveAvgPool2d(x, outputSize: outputSize) }
+    public func callAsFunction(_ x: Tensor) -> Tensor { recordingCall { adaptiveAvgPool2d(x, outputSize: outputSize) } }
 }
 
 extension AdaptiveAvgPool2d {

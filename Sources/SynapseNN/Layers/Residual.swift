@@ -27,10 +27,12 @@ public final class Residual: Module, Layer {
 
     /// Applies the block.
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        let y = body(x)
-        let skip = shortcut.map { $0(x) } ?? x
-        require(y.shape == skip.shape,
-                "Residual: the body maps \(x.shape) to \(y.shape) but the shortcut gives \(skip.shape); add a shortcut layer that matches")
-        return y + skip
+        recordingCall {
+            let y = body(x)
+            let skip = shortcut.map { $0(x) } ?? x
+            require(y.shape == skip.shape,
+                    "Residual: the body maps \(x.shape) to \(y.shape) but the shortcut gives \(skip.shape); add a shortcut layer that matches")
+            return y + skip
+        }
     }
 }

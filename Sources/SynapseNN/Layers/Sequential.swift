@@ -30,17 +30,21 @@ public final class Sequential: Module, Layer {
 
     /// Runs the layers in order. A `Linear` directly followed by `ReLU` runs as one fused op.
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        var h = x
-        var i = 0
-        while i < layers.count {
-            if let dense = layers[i] as? Linear, i + 1 < layers.count, layers[i + 1] is ReLU {
-                h = dense(h, activation: .relu)
-                i += 2
-            } else {
-                h = layers[i](h)
-                i += 1
+        recordingCall {
+            var h = x
+            var i = 0
+            // A summary lists the ReLU as its own call, so it sees the two layers unfused (same values).
+            let fuses = !ModuleCallRecorder.isActive
+            while i < layers.count {
+                if fuses, let dense = layers[i] as? Linear, i + 1 < layers.count, layers[i + 1] is ReLU {
+                    h = dense(h, activation: .relu)
+                    i += 2
+                } else {
+                    h = layers[i](h)
+                    i += 1
+                }
             }
+            return h
         }
-        return h
     }
 }

@@ -49,7 +49,9 @@ public final class SinusoidalPositionalEncoding: Module, Layer {
 
     /// `x` plus the encodings of positions 0..<T.
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        addPositions(x, encoding, batchFirst: batchFirst, name: "SinusoidalPositionalEncoding(dModel: \(encoding.shape[1]))")
+        recordingCall {
+            addPositions(x, encoding, batchFirst: batchFirst, name: "SinusoidalPositionalEncoding(dModel: \(encoding.shape[1]))")
+        }
     }
 }
 
@@ -77,7 +79,9 @@ public final class LearnedPositionalEncoding: Module, Layer {
 
     /// `x` plus the learned encodings of positions 0..<T.
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        addPositions(x, weight.value, batchFirst: batchFirst, name: "LearnedPositionalEncoding(dModel: \(weight.shape[1]))")
+        recordingCall {
+            addPositions(x, weight.value, batchFirst: batchFirst, name: "LearnedPositionalEncoding(dModel: \(weight.shape[1]))")
+        }
     }
 }
 

@@ -97,31 +97,33 @@ public final class TransformerDecoderLayer: Module {
     public func callAsFunction(_ tgt: Tensor, _ memory: Tensor, tgtMask: Tensor? = nil, memoryMask: Tensor? = nil,
                                tgtKeyPaddingMask: Tensor? = nil, memoryKeyPaddingMask: Tensor? = nil,
                                tgtIsCausal: Bool = false, memoryIsCausal: Bool = false) -> Tensor {
-        let name = "TransformerDecoderLayer(dModel: \(dModel))"
-        require((tgt.rank == 3 || tgt.rank == 2) && tgt.shape.last == dModel,
-                     "\(name): expected tgt [\(batchFirst ? "N, T" : "T, N"), \(dModel)] or [T, \(dModel)], got \(tgt.shape)")
-        require(memory.rank == tgt.rank && memory.shape.last == dModel,
-                     "\(name): expected memory of rank \(tgt.rank) ending in \(dModel), got \(memory.shape)")
-        func sa(_ x: Tensor) -> Tensor {
-            dropout1(selfAttention(x, x, x, keyPaddingMask: tgtKeyPaddingMask, attentionMask: tgtMask,
-                                   needWeights: false, isCausal: tgtIsCausal).output)
+        recordingCall {
+            let name = "TransformerDecoderLayer(dModel: \(dModel))"
+            require((tgt.rank == 3 || tgt.rank == 2) && tgt.shape.last == dModel,
+                         "\(name): expected tgt [\(batchFirst ? "N, T" : "T, N"), \(dModel)] or [T, \(dModel)], got \(tgt.shape)")
+            require(memory.rank == tgt.rank && memory.shape.last == dModel,
+                         "\(name): expected memory of rank \(tgt.rank) ending in \(dModel), got \(memory.shape)")
+            func sa(_ x: Tensor) -> Tensor {
+                dropout1(selfAttention(x, x, x, keyPaddingMask: tgtKeyPaddingMask, attentionMask: tgtMask,
+                                       needWeights: false, isCausal: tgtIsCausal).output)
+            }
+            func ca(_ x: Tensor) -> Tensor {
+                dropout2(crossAttention(x, memory, memory, keyPaddingMask: memoryKeyPaddingMask, attentionMask: memoryMask,
+                                        needWeights: false, isCausal: memoryIsCausal).output)
+            }
+            func ff(_ x: Tensor) -> Tensor { dropout3(linear2(dropout(activation.apply(linear1(x))))) }
+            var x = tgt
+            if normFirst {
+                x = x + sa(norm1(x))
+                x = x + ca(norm2(x))
+                x = x + ff(norm3(x))
+            } else {
+                x = norm1(x + sa(x))
+                x = norm2(x + ca(x))
+                x = norm3(x + ff(x))
+            }
+            return x
         }
-        func ca(_ x: Tensor) -> Tensor {
-            dropout2(crossAttention(x, memory, memory, keyPaddingMask: memoryKeyPaddingMask, attentionMask: memoryMask,
-                                    needWeights: false, isCausal: memoryIsCausal).output)
-        }
-        func ff(_ x: Tensor) -> Tensor { dropout3(linear2(dropout(activation.apply(linear1(x))))) }
-        var x = tgt
-        if normFirst {
-            x = x + sa(norm1(x))
-            x = x + ca(norm2(x))
-            x = x + ff(norm3(x))
-        } else {
-            x = norm1(x + sa(x))
-            x = norm2(x + ca(x))
-            x = norm3(x + ff(x))
-        }
-        return x
     }
 }
 

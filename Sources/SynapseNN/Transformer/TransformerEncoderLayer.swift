@@ -96,22 +96,24 @@ public final class TransformerEncoderLayer: Module, Layer {
     ///   - keyPaddingMask: additive [N, S] mask (PyTorch `src_key_padding_mask`).
     ///   - isCausal: apply the causal mask when `mask` is nil.
     public func callAsFunction(_ src: Tensor, mask: Tensor?, keyPaddingMask: Tensor? = nil, isCausal: Bool = false) -> Tensor {
-        require((src.rank == 3 || src.rank == 2) && src.shape.last == dModel,
-                     "TransformerEncoderLayer(dModel: \(dModel)): expected src [\(batchFirst ? "N, S" : "S, N"), \(dModel)] or [S, \(dModel)], got \(src.shape)")
-        func sa(_ x: Tensor) -> Tensor {
-            dropout1(selfAttention(x, x, x, keyPaddingMask: keyPaddingMask, attentionMask: mask, needWeights: false,
-                                   isCausal: isCausal).output)
+        recordingCall {
+            require((src.rank == 3 || src.rank == 2) && src.shape.last == dModel,
+                         "TransformerEncoderLayer(dModel: \(dModel)): expected src [\(batchFirst ? "N, S" : "S, N"), \(dModel)] or [S, \(dModel)], got \(src.shape)")
+            func sa(_ x: Tensor) -> Tensor {
+                dropout1(selfAttention(x, x, x, keyPaddingMask: keyPaddingMask, attentionMask: mask, needWeights: false,
+                                       isCausal: isCausal).output)
+            }
+            func ff(_ x: Tensor) -> Tensor { dropout2(linear2(dropout(activation.apply(linear1(x))))) }
+            var x = src
+            if normFirst {
+                x = x + sa(norm1(x))
+                x = x + ff(norm2(x))
+            } else {
+                x = norm1(x + sa(x))
+                x = norm2(x + ff(x))
+            }
+            return x
         }
-        func ff(_ x: Tensor) -> Tensor { dropout2(linear2(dropout(activation.apply(linear1(x))))) }
-        var x = src
-        if normFirst {
-            x = x + sa(norm1(x))
-            x = x + ff(norm2(x))
-        } else {
-            x = norm1(x + sa(x))
-            x = norm2(x + ff(x))
-        }
-        return x
     }
 }
 

@@ -31,9 +31,11 @@ public final class TransformerEncoder: Module, Layer {
     /// Encodes `src` through every layer with the same additive masks (see
     /// `TransformerEncoderLayer.callAsFunction(_:mask:keyPaddingMask:isCausal:)`), then `norm`.
     public func callAsFunction(_ src: Tensor, mask: Tensor?, keyPaddingMask: Tensor? = nil, isCausal: Bool = false) -> Tensor {
-        var x = src
-        for layer in layers { x = layer(x, mask: mask, keyPaddingMask: keyPaddingMask, isCausal: isCausal) }
-        return norm.map { $0(x) } ?? x
+        recordingCall {
+            var x = src
+            for layer in layers { x = layer(x, mask: mask, keyPaddingMask: keyPaddingMask, isCausal: isCausal) }
+            return norm.map { $0(x) } ?? x
+        }
     }
 }
 
@@ -64,11 +66,13 @@ public final class TransformerDecoder: Module {
     public func callAsFunction(_ tgt: Tensor, _ memory: Tensor, tgtMask: Tensor? = nil, memoryMask: Tensor? = nil,
                                tgtKeyPaddingMask: Tensor? = nil, memoryKeyPaddingMask: Tensor? = nil,
                                tgtIsCausal: Bool = false, memoryIsCausal: Bool = false) -> Tensor {
-        var x = tgt
-        for layer in layers {
-            x = layer(x, memory, tgtMask: tgtMask, memoryMask: memoryMask, tgtKeyPaddingMask: tgtKeyPaddingMask,
-                      memoryKeyPaddingMask: memoryKeyPaddingMask, tgtIsCausal: tgtIsCausal, memoryIsCausal: memoryIsCausal)
+        recordingCall {
+            var x = tgt
+            for layer in layers {
+                x = layer(x, memory, tgtMask: tgtMask, memoryMask: memoryMask, tgtKeyPaddingMask: tgtKeyPaddingMask,
+                          memoryKeyPaddingMask: memoryKeyPaddingMask, tgtIsCausal: tgtIsCausal, memoryIsCausal: memoryIsCausal)
+            }
+            return norm.map { $0(x) } ?? x
         }
-        return norm.map { $0(x) } ?? x
     }
 }

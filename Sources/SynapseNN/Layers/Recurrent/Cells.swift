@@ -103,10 +103,12 @@ public final class RNNCell: RNNCellBase {
 
     /// The next hidden state h' for `input` and `h` (zeros when nil).
     public func callAsFunction(_ input: Tensor, _ h: Tensor? = nil) -> Tensor {
-        let p = prepare(input, states: [("h", h)])
-        let (xi, hh) = projections(p.x, p.states[0])
-        let next = nonlinearity == .relu ? relu(xi + hh) : tanh(xi + hh)
-        return p.unbatched ? next.squeezed(0) : next
+        recordingCall {
+            let p = prepare(input, states: [("h", h)])
+            let (xi, hh) = projections(p.x, p.states[0])
+            let next = nonlinearity == .relu ? relu(xi + hh) : tanh(xi + hh)
+            return p.unbatched ? next.squeezed(0) : next
+        }
     }
 }
 
@@ -120,15 +122,17 @@ public final class LSTMCell: RNNCellBase {
 
     /// The next (h', c') for `input` from `state` (zeros when nil), like PyTorch's `cell(x, (h, c))`.
     public func callAsFunction(_ input: Tensor, _ state: (h: Tensor, c: Tensor)? = nil) -> (h: Tensor, c: Tensor) {
-        let p = prepare(input, states: [("h", state?.h), ("c", state?.c)])
-        let (xi, hh) = projections(p.x, p.states[0])
-        let H = hiddenSize
-        let gates = xi + hh
-        let s = sigmoid(gates)
-        let c = s.slice(dim: 1, start: H, end: 2 * H) * p.states[1]
-            + s.slice(dim: 1, start: 0, end: H) * tanh(gates.slice(dim: 1, start: 2 * H, end: 3 * H))
-        let h = s.slice(dim: 1, start: 3 * H, end: 4 * H) * tanh(c)
-        return p.unbatched ? (h.squeezed(0), c.squeezed(0)) : (h, c)
+        recordingCall {
+            let p = prepare(input, states: [("h", state?.h), ("c", state?.c)])
+            let (xi, hh) = projections(p.x, p.states[0])
+            let H = hiddenSize
+            let gates = xi + hh
+            let s = sigmoid(gates)
+            let c = s.slice(dim: 1, start: H, end: 2 * H) * p.states[1]
+                + s.slice(dim: 1, start: 0, end: H) * tanh(gates.slice(dim: 1, start: 2 * H, end: 3 * H))
+            let h = s.slice(dim: 1, start: 3 * H, end: 4 * H) * tanh(c)
+            return p.unbatched ? (h.squeezed(0), c.squeezed(0)) : (h, c)
+        }
     }
 }
 
@@ -143,15 +147,17 @@ public final class GRUCell: RNNCellBase {
 
     /// The next hidden state h' for `input` and `h` (zeros when nil).
     public func callAsFunction(_ input: Tensor, _ h: Tensor? = nil) -> Tensor {
-        let p = prepare(input, states: [("h", h)])
-        let h = p.states[0]
-        let (xi, hh) = projections(p.x, h)
-        let H = hiddenSize
-        let rz = sigmoid(xi.slice(dim: 1, start: 0, end: 2 * H) + hh.slice(dim: 1, start: 0, end: 2 * H))
-        let n = tanh(xi.slice(dim: 1, start: 2 * H, end: 3 * H)
-                     + rz.slice(dim: 1, start: 0, end: H) * hh.slice(dim: 1, start: 2 * H, end: 3 * H))
-        let next = n + rz.slice(dim: 1, start: H, end: 2 * H) * (h - n)
-        return p.unbatched ? next.squeezed(0) : next
+        recordingCall {
+            let p = prepare(input, states: [("h", h)])
+            let h = p.states[0]
+            let (xi, hh) = projections(p.x, h)
+            let H = hiddenSize
+            let rz = sigmoid(xi.slice(dim: 1, start: 0, end: 2 * H) + hh.slice(dim: 1, start: 0, end: 2 * H))
+            let n = tanh(xi.slice(dim: 1, start: 2 * H, end: 3 * H)
+                         + rz.slice(dim: 1, start: 0, end: H) * hh.slice(dim: 1, start: 2 * H, end: 3 * H))
+            let next = n + rz.slice(dim: 1, start: H, end: 2 * H) * (h - n)
+            return p.unbatched ? next.squeezed(0) : next
+        }
     }
 }
 

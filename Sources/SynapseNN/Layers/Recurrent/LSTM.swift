@@ -21,8 +21,10 @@ public final class LSTM: RNNBase {
     /// (output, hN, cN) like PyTorch's `(output, (h_n, c_n))`.
     public func callAsFunction(_ input: Tensor, _ state: (h0: Tensor, c0: Tensor)? = nil)
         -> (output: Tensor, hN: Tensor, cN: Tensor) {
-        let r = forward(input, h0: state?.h0, c0: state?.c0)
-        return (r.output, r.h, r.c!)
+        recordingCall {
+            let r = forward(input, h0: state?.h0, c0: state?.c0)
+            return (r.output, r.h, r.c!)
+        }
     }
 }
 

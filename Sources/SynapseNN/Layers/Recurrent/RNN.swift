@@ -25,8 +25,10 @@ public final class RNN: RNNBase {
 
     /// Runs the network over `input` from `h0` (zeros when nil); returns (output, hN) like PyTorch's `(output, h_n)`.
     public func callAsFunction(_ input: Tensor, _ h0: Tensor? = nil) -> (output: Tensor, hN: Tensor) {
-        let r = forward(input, h0: h0, c0: nil)
-        return (r.output, r.h)
+        recordingCall {
+            let r = forward(input, h0: h0, c0: nil)
+            return (r.output, r.h)
+        }
     }
 }
 

@@ -1,0 +1,101 @@
+import Foundation
+import SynapseCore
+import SynapseData
+import SynapseIO
+import SynapseModels
+import SynapseNN
+
+/// Predicts with weights saved by `synapse train` — the job behind `synapse predict`. The model
+/// and its preprocessing are rebuilt from the weights' metadata and the files beside them, so the
+/// caller names only the weights and the input:
+///
+/// - tabular classifiers and regressors (`breast-cancer`, `diabetes`): CSV rows or JSON objects
+///   with the training columns, mapped by the saved preprocessing (`<stem>.preprocessing.json`);
+///   a label column, if present, is ignored;
+/// - forecasters (`sunspots`, `co2`): JSON arrays of the last `window` values;
+/// - image classifiers (`mlp`, `cnn` on `fashion-mnist`, `mnist`): JSON pixel arrays (0–255) or IDX
+///   image files, scaled to [0, 1] as the training data was.
+///
+/// Language models are not predicted here (`synapse generate` samples from them).
+public struct PredictionJob {
+    /// The weights saved by `synapse train`.
+    public let weights: URL
+    /// Examples per forward pass (bounds memory on large inputs).
+    public var batchSize = 256
+
+    /// A job; nothing is read until `run(input:)`.
+    public init(weights: URL) {
+        self.weights = weights
+    }
+
+    /// Predicts every example of `input`, in input order.
+    /// - Throws: `PredictionError` (input unreadable or not fitting the model, weights of a kind
+    ///   prediction does not cover), `PipelineError` (metadata or preprocessing invalid).
+    public func run(input: PredictionInput) throws -> PredictionResult {
+        let predictor = try loadPredictor()
+        return try predictor.predict(input)
+    }
+
+    /// The predictor the weights' metadata describes, with the model built and loaded.
+    func loadPredictor() throws -> any Predictor {
+        let archive: SafeTensorsArchive
+        do { archive = try SafeTensors.load(from: weights) } catch {
+            throw PipelineError.invalidRun(path: weights.path, reason: "cannot read the weights: \(error)")
+        }
+        let meta = WeightsMetadata(archive.metadata, path: weights.path)
+        let model = meta.optionalString("model")
+        if let model, model == "char-lstm" || model == "gpt" {
+            throw PredictionError.unsupportedModel(path: weights.path, reason: "holds a \(model) language model; "
+                                                   + "`synapse generate --weights` samples text from it")
+        }
+        let preprocessing = TabularTrainingOptions.preprocessingURL(forWeights: weights)
+        let dataset = meta.optionalString("dataset")
+        if FileManager.default.fileExists(atPath: preprocessing.path) || dataset.flatMap(TabularBenchmark.init(rawValue:)) != nil {
+            return try TabularPredictor.load(weights: weights, meta: meta, preprocessing: preprocessing, batchSize: batchSize)
+        }
+        if let dataset, let images = ImageDatasetChoice(rawValue: dataset) {
+            return try ImagePredictor.load(weights: weights, meta: meta, dataset: images, batchSize: batchSize)
+        }
+        throw PredictionError.unsupportedModel(path: weights.path, reason: "the metadata names no dataset synapse can predict for "
+            + "(dataset is \(dataset.map { "'\($0)'" } ?? "missing")); predict takes weights written by `synapse train`")
+    }
+}
+
+/// A loaded model with the preprocessing of its inputs: one per kind of run.
+protocol Predictor {
+    /// Predicts every example of `input`.
+    func predict(_ input: PredictionInput) throws -> PredictionResult
+}
+
+/// Runs `model` in evaluation mode without gradients on `features` [N, ...] in batches of
+/// `batchSize`; returns the outputs' rows.
+func batchedOutputs(_ model: any Layer, features: Tensor, batchSize: Int) -> [[Float]] {
+    model.eval()
+    let n = features.shape[0]
+    var rows: [[Float]] = []
+    rows.reserveCapacity(n)
+    withoutGradients {
+        var start = 0
+        while start < n {
+            let end = min(start + batchSize, n)
+            let out = model(features.slice(dim: 0, start: start, end: end)).contiguous()
+            let width = out.count / max(end - start, 1)
+            let scalars = out.scalars
+            for r in 0..<(end - start) { rows.append(Array(scalars[(r * width)..<((r + 1) * width)])) }
+            start = end
+        }
+    }
+    return rows
+}
+
+/// Predictions of a classifier from its logits rows: softmax probabilities and the likeliest class.
+func classPredictions(_ logits: [[Float]], classNames: [String]) -> [Prediction] {
+    logits.enumerated().map { index, row in
+        let top = row.max() ?? 0
+        let exps = row.map { Foundation.exp(Double($0 - top)) }
+        let total = exps.reduce(0, +)
+        let probabilities = exps.map { $0 / total }
+        let best = probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0
+        return Prediction(index: index, className: best < classNames.count ? classNames[best] : String(best), probabilities: probabilities)
+    }
+}
