@@ -15,7 +15,7 @@ struct ModelSummariesTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let vocabulary = try CharacterVocabulary(bytes: Array(" abcdef".utf8))
         var architecture = LanguageModelArchitecture(kind: .charLSTM, vocabularySize: vocabulary.count, context: 12)
-        architecture.width = 8
+        architecture.dModel = 8
         architecture.innerWidth = 16
         let model = try architecture.make(generator: RandomGenerator(seed: 1), source: "test")
         let weights = dir.appendingPathComponent("lm.safetensors")
