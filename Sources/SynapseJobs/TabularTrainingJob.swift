@@ -29,8 +29,8 @@ public struct TabularTrainingResult: Sendable {
     public let splitSizes: (train: Int, validation: Int, test: Int)
 }
 
-/// Trains an MLP on one of the tabular benchmarks end to end — the job behind
-/// `synapse train --dataset breast-cancer|diabetes|sunspots|co2`:
+/// Trains an MLP on one of the tabular benchmarks or a user's CSV file end to end — the job behind
+/// `synapse train --dataset breast-cancer|diabetes|sunspots|co2` and `synapse train --csv FILE --label COLUMN`:
 ///
 /// 1. load, split (stratified / random / time-ordered), check the split for leakage and refuse a
 ///    leaky one; fit the preprocessing on the training split only;

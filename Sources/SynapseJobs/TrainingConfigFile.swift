@@ -13,6 +13,8 @@ public enum ConfigValueType: String, Sendable {
     case flag
     /// An array of whole numbers, or a comma-separated string of them (`"hidden": [64, 32]`).
     case integerList
+    /// An image size: a whole number (`"image-size": 28`) or a string (`"image-size": "32x24"`).
+    case size
 
     var description: String {
         switch self {
@@ -21,6 +23,7 @@ public enum ConfigValueType: String, Sendable {
         case .string: "a string"
         case .flag: "true or false"
         case .integerList: "an array of whole numbers"
+        case .size: "a whole number or a string such as \"32x32\""
         }
     }
 }
@@ -68,7 +71,7 @@ public enum TrainingConfigFile {
         "sample-length": .integer, "prompt": .string, "temperature": .number, "top-k": .integer,
         // Your own data: a CSV file or an image folder instead of a dataset.
         "csv": .string, "label": .string, "task": .string, "categorical": .string, "numeric": .string,
-        "images": .string, "image-size": .string, "channels": .integer, "strict": .flag,
+        "images": .string, "image-size": .size, "channels": .integer, "strict": .flag,
         "test-fraction": .number, "validation-fraction": .number,
     ]
 
@@ -76,7 +79,7 @@ public enum TrainingConfigFile {
     /// is positive, seeds and optional sizes may be 0). Keys not listed accept any finite value.
     public static let minimums: [String: Double] = [
         "epochs": 1, "batch-size": 1, "seed": 0, "threads": 1, "patience": 0, "window": 1, "hidden": 1,
-        "steps": 1, "context": 1, "eval-batches": 1, "log-every": 1, "sample-length": 0, "top-k": 0, "channels": 1,
+        "steps": 1, "context": 1, "eval-batches": 1, "log-every": 1, "sample-length": 0, "top-k": 0, "channels": 1, "image-size": 1,
     ]
 
     /// Number keys that must be strictly above 0 (rates, norms, temperatures).
@@ -127,6 +130,14 @@ public enum TrainingConfigFile {
                     throw .outOfRange(path: path, key: key, value: "\(x)", requirement: "must be above 0")
                 }
                 out += ["--\(key)", String(x)]
+            case .size:
+                if let s = value as? String, !s.isEmpty {
+                    out += ["--\(key)", s]
+                } else if let n = value as? NSNumber, !isBoolean(value), n.doubleValue.isFinite, n.doubleValue == n.doubleValue.rounded() {
+                    out += ["--\(key)", String(try checkedInteger(n.doubleValue, key: key, path: path))]
+                } else {
+                    throw wrong
+                }
             case .string:
                 guard let s = value as? String else { throw wrong }
                 if s.isEmpty && key != "prompt" {

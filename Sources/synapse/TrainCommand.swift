@@ -28,6 +28,11 @@ struct TrainCommand: ParsableCommand {
         Tabular datasets (breast-cancer, diabetes, sunspots, co2) train an MLP with a validation split \
         (early stopping on by default); the last line holds the test metrics, "epochs", "best_epoch" and "seconds".
 
+        Your own data instead of --dataset: --csv FILE --label COLUMN trains an MLP as the tabular datasets \
+        do (task and column kinds detected; --task, --categorical, --numeric override); --images DIR trains \
+        --model mlp or cnn on a class-per-subfolder tree of PNG/JPEG files (--image-size, --channels, --strict, \
+        --test-fraction, --validation-fraction) and adds "skipped" and "classes" to the image datasets' last line.
+
         Text corpora (shakespeare, vim-docs) train --model char-lstm or gpt by steps on random windows of
         the first 90% of the text (one epoch, history row and checkpoint per --log-every steps), report the
         mean loss over --eval-batches random windows of the last 10%,

@@ -2,7 +2,7 @@
 import Foundation
 import Synapse
 
-/// README.md, example 1 (line 31).
+/// README.md, example 1 (line 32).
 func README_example1() throws {
 
     final class Classifier: Module, Layer {       // parameters found automatically: fc1.weight, fc1.bias, ...

@@ -31,6 +31,10 @@ import Testing
         #expect(try Self.arguments("hidden: \"8, 4\"\n") == ["--hidden", "8,4"])
         #expect(try Self.arguments("images: photos\nimage-size: 28x28\nchannels: 3\nstrict: true\n")
                 == ["--channels", "3", "--image-size", "28x28", "--images", "photos", "--strict"])
+        // An image size is a whole number or a string.
+        #expect(try Self.arguments("image-size: 28\n") == ["--image-size", "28"])
+        #expect(throws: ConfigFileError.self) { try Self.arguments("image-size: 0\n") }
+        #expect(throws: ConfigFileError.self) { try Self.arguments("image-size: true\n") }
     }
 
     @Test func badYAMLIsRefusedWithTheFileAndKeyNamed() throws {
