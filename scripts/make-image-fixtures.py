@@ -4,7 +4,8 @@
 Tests/SynapseTests/Fixtures/images/ gets tiny real images: a 16x16 Tango icon (Debian's
 `tango-icon-theme`, public domain) saved as RGBA, RGB, grey, grey+alpha, palette, palette with
 transparency and 16-bit grey PNGs (one interlaced), and a 24x24 crop of scikit-learn's sample photo
-`flower.jpg` saved as baseline, progressive, grey and CMYK JPEGs. `expected.json` holds what Pillow
+`flower.jpg` saved as baseline, progressive, grey and CMYK JPEGs; the icon also as an Adam7-interlaced
+PNG (encoded here: Pillow does not write interlaced files). `expected.json` holds what Pillow
 decodes from each file (the decoder's native layout: palettes expanded, 16-bit kept), Pillow's
 `convert("L")` of the RGB files, and Pillow's bilinear resize of a float ("F") image, which
 ImageResize matches.
@@ -13,7 +14,9 @@ Usage: /root/torchenv/bin/python scripts/make-image-fixtures.py   (needs Pillow,
 """
 import json
 import os
+import struct
 import sys
+import zlib
 
 import numpy as np
 from PIL import Image
@@ -40,6 +43,24 @@ def native(path):
     return channels, 8, [int(v) for v in np.asarray(im, dtype=np.uint8).ravel()]
 
 
+def write_interlaced(rgba, path):
+    """Writes an 8-bit RGBA array as an Adam7-interlaced PNG (filter type 0 on every row)."""
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+    height, width, _ = rgba.shape
+    passes = [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)]
+    raw = b""
+    for x0, y0, dx, dy in passes:
+        sub = rgba[y0::dy, x0::dx]
+        if sub.size == 0:
+            continue
+        for row in sub:
+            raw += b"\x00" + row.tobytes()
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 1)
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
+
+
 def main():
     os.makedirs(ROOT, exist_ok=True)
     icon = Image.open(ICON).convert("RGBA")
@@ -56,7 +77,7 @@ def main():
         "palette.png": lambda p: icon.convert("RGB").quantize(colors=16).save(p),
         "palette-alpha.png": lambda p: icon.quantize(colors=16, method=Image.Quantize.FASTOCTREE).save(p, transparency=0),
         "gray16.png": lambda p: Image.fromarray((np.asarray(icon.convert("L"), dtype=np.uint16) * 257 + 3).astype(np.uint16)).save(p),
-        "interlaced.png": None,
+        "interlaced.png": None,    # written below
         "baseline.jpg": lambda p: photo.save(p, quality=90),
         "progressive.jpg": lambda p: photo.save(p, quality=90, progressive=True),
         "gray.jpg": lambda p: photo.convert("L").save(p, quality=90),
@@ -65,10 +86,8 @@ def main():
     for name, write in files.items():
         if write:
             write(os.path.join(ROOT, name))
-    # Pillow cannot write interlaced PNGs: an Adam7 file from libpng's pngcp, when present, else skipped.
-    interlaced = os.path.join(ROOT, "interlaced.png")
-    if os.system(f"pngcp --interlace=ADAM7 {os.path.join(ROOT, 'rgba.png')} {interlaced} 2>/dev/null") != 0 or not os.path.exists(interlaced):
-        files.pop("interlaced.png")
+    # Pillow cannot write interlaced PNGs: the RGBA icon encoded here with Adam7 interlacing.
+    write_interlaced(np.asarray(icon, dtype=np.uint8), os.path.join(ROOT, "interlaced.png"))
 
     expected = {}
     for name in files:

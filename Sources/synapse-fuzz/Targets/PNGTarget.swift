@@ -20,7 +20,7 @@ struct PNGTarget: FuzzTarget {
         .appendingPathComponent("Tests/SynapseTests/Fixtures/images")
 
     func seeds() throws -> [[UInt8]] {
-        try ["rgba.png", "rgb.png", "gray.png", "gray-alpha.png", "palette.png", "palette-alpha.png", "gray16.png"].map {
+        try ["rgba.png", "rgb.png", "gray.png", "gray-alpha.png", "palette.png", "palette-alpha.png", "gray16.png", "interlaced.png"].map {
             [UInt8](try Data(contentsOf: Self.fixtures.appendingPathComponent($0)))
         }
     }
