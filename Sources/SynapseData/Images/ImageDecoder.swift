@@ -69,7 +69,13 @@ public enum ImageDecoder {
     /// - Throws: `ImageError.unreadable` when the file cannot be read, else as `decode(_:path:maxPixels:)`.
     public static func decode(contentsOf url: URL, maxPixels: Int = defaultMaxPixels) throws(ImageError) -> DecodedImage {
         let bytes: [UInt8]
-        do { bytes = try FileBytes.read(url) } catch { throw .unreadable(path: url.path, reason: error.description) }
+        do { bytes = try FileBytes.read(url) } catch {
+            switch error {
+            case .fileNotFound: throw .unreadable(path: url.path, reason: "file not found")
+            case .unreadable(_, let reason): throw .unreadable(path: url.path, reason: reason)
+            default: throw .unreadable(path: url.path, reason: error.description)
+            }
+        }
         return try decode(bytes, path: url.path, maxPixels: maxPixels)
     }
 }
