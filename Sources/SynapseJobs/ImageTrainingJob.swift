@@ -25,14 +25,16 @@ public struct ImageTrainingResult {
 }
 
 /// Trains an image classifier end to end — the job behind `synapse train --dataset
-/// fashion-mnist|mnist --model mlp|cnn`: loads and checks the splits, builds the recipe's network
-/// and Adam, trains it with `Trainer` (cross-entropy, the test split as the validation set, so each
-/// epoch logs `val_loss` and `val_accuracy` on it), with the shared `TrainingControls` (schedule,
-/// clipping, early stopping, checkpoints, resume, logs), and saves the weights with what
-/// evaluation needs to rebuild the network in their metadata.
+/// fashion-mnist|mnist --model mlp|cnn` and `synapse train --images DIR`: loads and checks the
+/// splits, builds the recipe's network and Adam, trains it with `Trainer` (cross-entropy; each epoch
+/// logs `val_loss` and `val_accuracy` on the validation split, which is the test split unless an
+/// image folder holds one out), with the shared `TrainingControls` (schedule, clipping, early
+/// stopping, checkpoints, resume, logs), and saves the weights with what evaluation and prediction
+/// need to rebuild the network and the preprocessing in their metadata.
 ///
 /// The IDX datasets have no validation split: early stopping and `best.safetensors` watch the test
-/// split, which makes the reported accuracy optimistic — leave `patience` at 0 for an unbiased figure.
+/// split, which makes the reported accuracy optimistic — leave `patience` at 0 for an unbiased
+/// figure, or give an image folder a `validationFraction`.
 public final class ImageTrainingJob {
     /// The run's options.
     public let options: ImageTrainingOptions
@@ -45,7 +47,8 @@ public final class ImageTrainingJob {
         self.log = log
     }
 
-    /// Loads and checks the dataset's splits (see `ImageDatasetChoice.loadChecked`); call it before
+    /// Loads and checks the dataset's splits (see `ImageDatasetChoice.loadChecked`; for an image
+    /// folder, its normalised training and test splits, see `loadPrepared()`); call it before
     /// creating output directories so a refused run leaves nothing behind, and hand the result to `run`.
     public func loadData() throws -> (train: TensorDataset, test: TensorDataset) {
         let data = try loadPrepared()
