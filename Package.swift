@@ -14,12 +14,21 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // ONNX files are protobuf: the official onnx.proto compiled once (scripts/generate-onnx-proto.sh).
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        // YAML configuration files (`synapse train --config run.yaml`).
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // oneDNN (Debian `libdnnl-dev`, 2.x C API): matmul / inner product kernels.
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
         // zlib (Debian `zlib1g-dev`): gzip-compressed IDX files.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // libpng (Debian `libpng-dev`) and libjpeg-turbo (Debian `libjpeg62-turbo-dev`): image files.
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG"),
+        // C glue over libpng and libjpeg: their longjmp error handling becomes return codes, so a
+        // corrupt file is an error, never an abort; dimensions are checked before allocating.
+        .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"], path: "Sources/CImageCodecs",
+                linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
         // C glue over oneDNN's primitive API (matmul primitives with bf16 and post-ops).
         .target(name: "CDNNLPrimitives", path: "Sources/CDNNLPrimitives", linkerSettings: [.linkedLibrary("dnnl")]),
         // Hand-written vectorised kernels with runtime CPU dispatch (no target flags on the package).
@@ -35,7 +44,8 @@ let package = Package(
                 path: "Sources/SynapseIO"),
         .target(name: "SynapseNN", dependencies: ["SynapseCore", "SynapseIO"], path: "Sources/SynapseNN"),
         .target(name: "SynapseOptim", dependencies: ["SynapseCore", "SynapseNN"], path: "Sources/SynapseOptim"),
-        .target(name: "SynapseData", dependencies: ["SynapseCore", "SynapseIO", "CZlib"], path: "Sources/SynapseData"),
+        .target(name: "SynapseData", dependencies: ["SynapseCore", "SynapseIO", "CZlib", "CImageCodecs"],
+                path: "Sources/SynapseData"),
         .target(name: "SynapseEval", dependencies: ["SynapseCore", "SynapseIO", "SynapseNN", "SynapseData"],
                 path: "Sources/SynapseEval"),
         .target(name: "SynapseModels", dependencies: ["SynapseCore", "SynapseNN", "SynapseData"], path: "Sources/SynapseModels"),
@@ -52,7 +62,7 @@ let package = Package(
         .target(
             name: "SynapseJobs",
             dependencies: ["SynapseCore", "SynapseIO", "SynapseNN", "SynapseOptim", "SynapseData", "SynapseEval",
-                           "SynapseModels", "SynapseTraining", "SynapseONNX"],
+                           "SynapseModels", "SynapseTraining", "SynapseONNX", .product(name: "Yams", package: "Yams")],
             path: "Sources/SynapseJobs"
         ),
         // The umbrella users import: `import Synapse` re-exports every layer.

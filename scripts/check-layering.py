@@ -11,13 +11,14 @@ import re
 import sys
 
 # Each library target and the Synapse modules it may import (C modules are listed too: only the
-# core talks to the kernels; IO and Data use zlib).
+# core talks to the kernels; IO and Data use zlib; only Data decodes images, through CImageCodecs
+# over libpng and libjpeg-turbo).
 ALLOWED = {
     "SynapseCore": {"CKernels", "CDNNL", "CDNNLPrimitives"},
     "SynapseIO": {"SynapseCore", "CZlib"},
     "SynapseNN": {"SynapseCore", "SynapseIO"},
     "SynapseOptim": {"SynapseCore", "SynapseNN"},
-    "SynapseData": {"SynapseCore", "SynapseIO", "CZlib"},
+    "SynapseData": {"SynapseCore", "SynapseIO", "CZlib", "CImageCodecs", "CPNG", "CJPEG"},
     "SynapseEval": {"SynapseCore", "SynapseIO", "SynapseNN", "SynapseData"},
     "SynapseModels": {"SynapseCore", "SynapseNN", "SynapseData"},
     "SynapseTraining": {"SynapseCore", "SynapseIO", "SynapseNN", "SynapseOptim", "SynapseData", "SynapseEval",
@@ -33,7 +34,7 @@ ALLOWED = {
 C_MODULES = {"CKernels", "CDNNL", "CDNNLPrimitives", "CZlib"}
 CORE_C_CALLERS = ("Sources/SynapseCore/Backend/", "Sources/SynapseCore/Runtime/ThreadPool.swift")
 # Modules of our own; anything else (Foundation, Glibc, Synchronization, ...) is the platform's.
-OURS = set(ALLOWED) | {"CKernels", "CDNNL", "CDNNLPrimitives", "CZlib"}
+OURS = set(ALLOWED) | {"CKernels", "CDNNL", "CDNNLPrimitives", "CZlib", "CImageCodecs", "CPNG", "CJPEG"}
 IMPORT = re.compile(r"^\s*(?:@\w+\s+)*import\s+(?:(?:struct|class|enum|protocol|func|var|let|typealias)\s+)?([A-Za-z_]\w*)", re.M)
 
 

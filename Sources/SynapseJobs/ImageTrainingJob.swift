@@ -25,14 +25,16 @@ public struct ImageTrainingResult {
 }
 
 /// Trains an image classifier end to end — the job behind `synapse train --dataset
-/// fashion-mnist|mnist --model mlp|cnn`: loads and checks the splits, builds the recipe's network
-/// and Adam, trains it with `Trainer` (cross-entropy, the test split as the validation set, so each
-/// epoch logs `val_loss` and `val_accuracy` on it), with the shared `TrainingControls` (schedule,
-/// clipping, early stopping, checkpoints, resume, logs), and saves the weights with what
-/// evaluation needs to rebuild the network in their metadata.
+/// fashion-mnist|mnist --model mlp|cnn` and `synapse train --images DIR`: loads and checks the
+/// splits, builds the recipe's network and Adam, trains it with `Trainer` (cross-entropy; each epoch
+/// logs `val_loss` and `val_accuracy` on the validation split, which is the test split unless an
+/// image folder holds one out), with the shared `TrainingControls` (schedule, clipping, early
+/// stopping, checkpoints, resume, logs), and saves the weights with what evaluation and prediction
+/// need to rebuild the network and the preprocessing in their metadata.
 ///
 /// The IDX datasets have no validation split: early stopping and `best.safetensors` watch the test
-/// split, which makes the reported accuracy optimistic — leave `patience` at 0 for an unbiased figure.
+/// split, which makes the reported accuracy optimistic — leave `patience` at 0 for an unbiased
+/// figure, or give an image folder a `validationFraction`.
 public final class ImageTrainingJob {
     /// The run's options.
     public let options: ImageTrainingOptions
@@ -45,10 +47,31 @@ public final class ImageTrainingJob {
         self.log = log
     }
 
-    /// Loads and checks the dataset's splits (see `ImageDatasetChoice.loadChecked`); call it before
+    /// Loads and checks the dataset's splits (see `ImageDatasetChoice.loadChecked`; for an image
+    /// folder, its normalised training and test splits, see `loadPrepared()`); call it before
     /// creating output directories so a refused run leaves nothing behind, and hand the result to `run`.
     public func loadData() throws -> (train: TensorDataset, test: TensorDataset) {
-        try options.dataset.loadChecked(batchSize: options.batchSize)
+        let data = try loadPrepared()
+        return (data.train, data.test)
+    }
+
+    /// Loads and checks the run's data: a built-in dataset's splits (the test split doubles as the
+    /// validation set), or an image folder read, split per class and normalised with training-split
+    /// statistics. Every split's images must fit the model and its labels the classes, and the
+    /// training split must make at least one batch.
+    /// - Throws: `DataError`, `SplitError`, `PipelineError`.
+    public func loadPrepared() throws -> ImageTrainingData {
+        switch options.source {
+        case .builtIn(let dataset):
+            let (train, test) = try dataset.loadChecked(batchSize: options.batchSize)
+            return ImageTrainingData(train: train, validation: nil, test: test, classNames: dataset.classNames,
+                                     summary: "\(train.count) train / \(test.count) test")
+        case .folder(let folder):
+            let data = try folder.load(seed: options.seed)
+            try DataLoader(data.train, batchSize: options.batchSize, shuffle: false, dropLast: true)
+                .validateNotEmpty(name: "\(folder.name) training split (\(data.train.count) images; lower --batch-size)")
+            return data
+        }
     }
 
     /// Checks, before anything is created, that `controls.resume` (if set) is a readable checkpoint
@@ -66,28 +89,40 @@ public final class ImageTrainingJob {
     ///   `TrainingError` (divergence), I/O errors of the logs and outputs.
     @discardableResult
     public func run(data: (train: TensorDataset, test: TensorDataset)? = nil) throws -> ImageTrainingResult {
+        guard let data else { return try run(prepared: loadPrepared()) }
+        let classNames = options.dataset?.classNames ?? (0..<10).map(String.init)
+        return try run(prepared: ImageTrainingData(train: data.train, validation: nil, test: data.test, classNames: classNames,
+                                                   summary: "\(data.train.count) train / \(data.test.count) test"))
+    }
+
+    /// Runs the job on prepared data (see `loadPrepared()`).
+    /// - Throws: as `run(data:)`.
+    @discardableResult
+    public func run(prepared data: ImageTrainingData) throws -> ImageTrainingResult {
         let o = options, c = o.controls
         try o.validate()
-        let (train, test) = try data ?? loadData()
+        let (train, test) = (data.train, data.test)
+        let separateValidation = data.validation != nil
         // Accuracy over no examples is undefined, not 0: refused before any step.
         guard test.count > 0 else { throw TrainingError.emptyEvaluationSet(name: "test") }
         manualSeed(o.seed)
-        let architecture = ImageClassifierArchitecture(kind: o.model, inputShape: train.exampleShape, classes: 10)
+        let architecture = ImageClassifierArchitecture(kind: o.model, inputShape: train.exampleShape, classes: data.classNames.count)
         let network = try architecture.make(generator: RandomGenerator(seed: o.seed))
         let optimizer = Adam(network.parameters(), learningRate: o.learningRate)
-        log("synapse train: \(o.dataset.rawValue) (\(train.count) train / \(test.count) test), model \(o.model.rawValue) "
+        log("synapse train: \(o.datasetName) (\(data.summary)), model \(o.model.rawValue) "
             + "(\(network.parameterCount) parameters), \(ThreadPool.shared.threadCount) thread(s)")
 
         let trainLoader = DataLoader(train, batchSize: o.batchSize, shuffle: true, dropLast: true, seed: o.seed)
         let testLoader = DataLoader(test, batchSize: 1000)
+        let validationLoader = data.validation.map { DataLoader($0, batchSize: 1000) } ?? testLoader
         var (callbacks, early) = LoopCallbacks.training(c, optimizer: optimizer, learningRate: o.learningRate, epochs: o.epochs,
                                                         totalSteps: o.epochs * trainLoader.count)
         if c.showProgress { callbacks.append(ProgressBarCallback()) }
-        callbacks.append(ImageEpochLine(log: log))
+        callbacks.append(ImageEpochLine(log: log, accuracyName: separateValidation ? "val_accuracy" : "test_accuracy"))
         callbacks += try LoopCallbacks.logging(c, batchScalars: false)
         callbacks += LoopCallbacks.checkpoints(c, hyperparameters: o.hyperparameters, every: 1)
         let trainer = Trainer(model: network, optimizer: optimizer, objective: .classification(network), train: trainLoader,
-                              validation: testLoader, metrics: TrainingMetrics.accuracy, callbacks: callbacks)
+                              validation: validationLoader, metrics: TrainingMetrics.accuracy, callbacks: callbacks)
         if let resume = c.resume { try resumeGuard.restore(resume, into: trainer, learningRate: o.learningRate) }
         let resumedEpochs = trainer.context.epoch
         let history = try trainer.fit(epochs: o.epochs)
@@ -96,18 +131,18 @@ public final class ImageTrainingJob {
         let lastEpoch = trainer.context.epoch
         let bestEpoch = early.map { $0.bestEpoch > 0 ? $0.bestEpoch : lastEpoch } ?? lastEpoch
         // Restored best weights are not the last epoch's: measure what is saved.
-        let testAccuracy = bestEpoch == lastEpoch ? (history.records.last?.values["val_accuracy"] ?? .nan)
+        let testAccuracy = bestEpoch == lastEpoch && !separateValidation ? (history.records.last?.values["val_accuracy"] ?? .nan)
             : (try trainer.evaluate(testLoader)["accuracy"] ?? .nan)
         let trained = history.records.dropFirst(resumedEpochs).compactMap { $0.values["epoch_seconds"] }
         let secondsPerEpoch = trained.isEmpty ? 0 : trained.reduce(0, +) / Double(trained.count)
 
         try FileManager.default.createDirectory(at: o.output.deletingLastPathComponent(), withIntermediateDirectories: true)
         try network.save(to: o.output, metadata: architecture.metadata.merging([
-            "dataset": o.dataset.rawValue, "epochs": String(lastEpoch), "seed": String(o.seed),
+            "dataset": o.datasetName, "epochs": String(lastEpoch), "seed": String(o.seed),
             "batch_size": String(o.batchSize), "lr": String(o.learningRate), "best_epoch": String(bestEpoch),
-        ]) { a, _ in a })
+        ]) { a, _ in a }.merging(data.metadata) { a, _ in a })
         log("saved weights to \(o.output.path)")
-        if let dir = c.logDirectory { _ = try TrainingCurvesPlot(history: history, title: o.dataset.rawValue).write(to: dir) }
+        if let dir = c.logDirectory { _ = try TrainingCurvesPlot(history: history, title: o.datasetName).write(to: dir) }
         return ImageTrainingResult(history: history, testAccuracy: testAccuracy, secondsPerEpoch: secondsPerEpoch, bestEpoch: bestEpoch,
                                    stopReason: trainer.context.stopReason, model: network, weights: o.output)
     }
@@ -117,12 +152,17 @@ public final class ImageTrainingJob {
 /// (the validation set is the test split).
 final class ImageEpochLine: TrainingCallback {
     let log: (String) -> Void
+    /// What the validation accuracy is called on the line: `test_accuracy` when the test split is validated.
+    let accuracyName: String
 
-    init(log: @escaping (String) -> Void) { self.log = log }
+    init(log: @escaping (String) -> Void, accuracyName: String = "test_accuracy") {
+        self.log = log
+        self.accuracyName = accuracyName
+    }
 
     func epochCommitted(_ context: TrainingContext) throws {
         let l = context.epochLogs
-        log(String(format: "epoch %d/%d  train_loss %.4f  test_accuracy %.4f  %.2f s", context.epoch, context.targetEpochs,
-                   l["loss"] ?? .nan, l["val_accuracy"] ?? .nan, l["epoch_seconds"] ?? .nan))
+        log(String(format: "epoch %d/%d  train_loss %.4f  ", context.epoch, context.targetEpochs, l["loss"] ?? .nan) + accuracyName
+            + String(format: " %.4f  %.2f s", l["val_accuracy"] ?? .nan, l["epoch_seconds"] ?? .nan))
     }
 }

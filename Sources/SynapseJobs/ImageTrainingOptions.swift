@@ -2,11 +2,19 @@ import Foundation
 import SynapseCore
 import SynapseTraining
 
+/// Where an image run's data comes from.
+public enum ImageDataSource: Sendable, Equatable {
+    /// A built-in IDX dataset (its own train and test splits).
+    case builtIn(ImageDatasetChoice)
+    /// A user's image folder (split per class by the job).
+    case folder(ImageFolderSource)
+}
+
 /// Everything that defines an image-classifier training run (`synapse train --dataset
 /// fashion-mnist|mnist`); the CLI fills it from its flags. Defaults are the recipe's (W2/W3).
 public struct ImageTrainingOptions: Sendable {
-    /// The dataset.
-    public var dataset: ImageDatasetChoice
+    /// Where the images come from: a built-in dataset or a user's image folder.
+    public var source: ImageDataSource
     /// The network.
     public var model: ImageClassifierKind
     /// Passes over the training set (early stopping may end sooner).
@@ -24,9 +32,30 @@ public struct ImageTrainingOptions: Sendable {
 
     /// The recipe's options for `model` on `dataset`, saving to `output`.
     public init(dataset: ImageDatasetChoice, model: ImageClassifierKind, output: URL) {
-        self.dataset = dataset
+        self.source = .builtIn(dataset)
         self.model = model
         self.output = output
+    }
+
+    /// The recipe's options for `model` on a user's image folder, saving to `output`.
+    public init(folder: ImageFolderSource, model: ImageClassifierKind, output: URL) {
+        self.source = .folder(folder)
+        self.model = model
+        self.output = output
+    }
+
+    /// The built-in dataset, or nil for an image folder.
+    public var dataset: ImageDatasetChoice? {
+        if case .builtIn(let d) = source { return d }
+        return nil
+    }
+
+    /// The dataset's name (`fashion-mnist`, or the image folder's name).
+    public var datasetName: String {
+        switch source {
+        case .builtIn(let d): d.rawValue
+        case .folder(let f): f.name
+        }
     }
 
     /// The epoch logs of the run (the test split is the validation set: `val_loss`, `val_accuracy`).
@@ -43,7 +72,14 @@ public struct ImageTrainingOptions: Sendable {
     /// The options that decide what the run learns, by flag name, as text (recorded in checkpoints;
     /// `--resume` refuses a run whose values differ unless forced).
     public var hyperparameters: [String: String] {
-        controls.hyperparameters.merging(["dataset": dataset.rawValue, "model": model.rawValue, "epochs": String(epochs),
-                                          "batch-size": String(batchSize), "lr": String(learningRate), "seed": String(seed)]) { _, b in b }
+        var h = controls.hyperparameters.merging(["dataset": datasetName, "model": model.rawValue, "epochs": String(epochs),
+                                                  "batch-size": String(batchSize), "lr": String(learningRate), "seed": String(seed)]) { _, b in b }
+        if case .folder(let f) = source {
+            h["image-size"] = "\(f.options.height)x\(f.options.width)"
+            h["channels"] = f.options.color.map { String($0.channels) } ?? "detect"
+            h["test-fraction"] = String(f.testFraction)
+            h["validation-fraction"] = String(f.validationFraction)
+        }
+        return h
     }
 }

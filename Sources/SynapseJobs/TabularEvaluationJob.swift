@@ -45,6 +45,10 @@ public struct TabularEvaluationJob {
             throw PipelineError.invalidRun(path: weights.path, reason: "cannot read the weights: \(error)")
         }
         let meta = archive.metadata
+        if meta["source"] == "csv" {
+            throw PipelineError.invalidRun(path: weights.path, reason: "the weights were trained on the CSV file \(meta["csv"] ?? "?"); "
+                + "`synapse evaluate` rebuilds the built-in datasets only (a CSV run's test metrics are in its report.json)")
+        }
         guard let name = meta["dataset"], let saved = TabularBenchmark(rawValue: name) else {
             throw PipelineError.invalidRun(path: weights.path, reason: "the weights were not saved by a tabular `synapse train` run "
                 + "(metadata dataset is \(meta["dataset"] ?? "missing"))")

@@ -7,8 +7,12 @@ import SynapseEval
 /// classification, random for regression, time-ordered for forecasting), checked for leakage,
 /// and mapped by preprocessing fitted on the training split only (or by a saved state).
 public struct TabularExperimentData: Sendable {
-    /// The dataset.
-    public let benchmark: TabularBenchmark
+    /// The built-in dataset, or nil for a user's CSV file.
+    public let benchmark: TabularBenchmark?
+    /// The dataset's name in messages and metadata (`breast-cancer`, or the CSV file's stem).
+    public let name: String
+    /// What is learnt: classification, regression or forecasting.
+    public let task: TabularBenchmark.Task
     /// Row (or window) indices of each part.
     public let split: SplitIndices
     /// Leakage check of the split (duplicates across parts, time order).
@@ -45,55 +49,15 @@ public struct TabularExperimentData: Sendable {
     /// - Throws: `DataError` (dataset missing or malformed), `SplitError`, `PipelineError`.
     public init(benchmark: TabularBenchmark, seed: UInt64, validation: Double, test: Double, window: Int,
                 saved: PipelinePreprocessing? = nil, splitOverride: SplitIndices? = nil) throws {
-        self.benchmark = benchmark
         switch benchmark.task {
         case .classification, .regression:
             let data = try TabularDataset.builtIn(named: benchmark.rawValue)
-            let split = try splitOverride ?? (benchmark.task == .classification
-                ? Splitter.stratified(labels: data.classIndices ?? [], validation: validation, test: test, seed: seed)
-                : Splitter.random(count: data.count, validation: validation, test: test, seed: seed))
-            self.split = split
-            leakage = LeakageReport(split: split, fingerprints: data.rowFingerprints())
-            let options = PreprocessingOptions(targetScaling: benchmark.task == .regression ? .standardize : .none)
-            let prep = try saved?.tabular ?? TabularPreprocessor.fitted(on: data.subset(split.train), options: options)
-            preprocessing = PipelinePreprocessing(dataset: benchmark.rawValue, tabular: prep)
-            inputSize = prep.outputWidth
-            let testRows = data.subset(split.test)
-            var slices: [(name: String, keys: [String])] = []
-            if benchmark.task == .classification {
-                let names = data.classNames ?? []
-                classNames = names
-                classification = (try prep.classificationDataset(data.subset(split.train)),
-                                  try prep.classificationDataset(data.subset(split.validation)),
-                                  try prep.classificationDataset(testRows))
-                regression = nil
-                testTargets = []
-                invertTarget = { $0 }
-                baselines = []
-                slices.append(("true class", (testRows.classIndices ?? []).map { names[$0] }))
-            } else {
-                classNames = []
-                classification = nil
-                regression = (try prep.regressionDataset(data.subset(split.train)), try prep.regressionDataset(data.subset(split.validation)),
-                              try prep.regressionDataset(testRows))
-                testTargets = testRows.targetValues ?? []
-                let targetScaling = prep.targetScaling ?? .identity
-                invertTarget = { targetScaling.invert($0) }
-                let trainTargets = data.subset(split.train).targetValues ?? []
-                let mean = trainTargets.reduce(0, +) / Double(max(trainTargets.count, 1))
-                baselines = [("training mean", [Double](repeating: mean, count: testTargets.count))]
-                slices.append(("target quartile", RegressionReport.quantileKeys(testTargets)))
-            }
-            // A second slicing by a meaningful column: sex for diabetes, tumour size for breast cancer.
-            if let column = try? testRows.column(named: benchmark == .diabetes ? "sex" : "mean radius"),
-               case .numeric(let values) = column.values {
-                slices.append(benchmark == .diabetes
-                    ? ("sex", values.map { "sex=\(Int($0))" })
-                    : ("mean radius quartile", RegressionReport.quantileKeys(values)))
-            }
-            testSlices = slices
-            testTimes = nil
+            self = try Self(table: data, benchmark: benchmark, name: benchmark.rawValue, task: benchmark.task, seed: seed,
+                            validation: validation, test: test, saved: saved, splitOverride: splitOverride)
         case .forecasting:
+            self.benchmark = benchmark
+            name = benchmark.rawValue
+            task = .forecasting
             let series = try TimeSeries.builtIn(named: benchmark.rawValue)
             let window = saved?.window ?? window
             // Checked here rather than trapping in `windows(length:)`: the window may come from a flag or a saved file.
@@ -127,5 +91,60 @@ public struct TabularExperimentData: Sendable {
             let decades = testTimes!.map { "\(Int(($0 / 10).rounded(.down)) * 10)s" }
             testSlices = [("target quartile", RegressionReport.quantileKeys(testTargets)), ("decade", decades)]
         }
+    }
+
+    /// Prepares a classification or regression table: splits it (stratified for classification,
+    /// random for regression), checks the split for leakage and fits the preprocessing on the
+    /// training split (or uses `saved`).
+    /// - Throws: `SplitError`, `DataError`, `PipelineError`.
+    init(table data: TabularDataset, benchmark: TabularBenchmark?, name: String, task: TabularBenchmark.Task, seed: UInt64,
+         validation: Double, test: Double, saved: PipelinePreprocessing?, splitOverride: SplitIndices?) throws {
+        self.benchmark = benchmark
+        self.name = name
+        self.task = task
+        let split = try splitOverride ?? (task == .classification
+            ? Splitter.stratified(labels: data.classIndices ?? [], validation: validation, test: test, seed: seed)
+            : Splitter.random(count: data.count, validation: validation, test: test, seed: seed))
+        self.split = split
+        leakage = LeakageReport(split: split, fingerprints: data.rowFingerprints())
+        let options = PreprocessingOptions(targetScaling: task == .regression ? .standardize : .none)
+        let prep = try saved?.tabular ?? TabularPreprocessor.fitted(on: data.subset(split.train), options: options)
+        preprocessing = PipelinePreprocessing(dataset: name, tabular: prep)
+        inputSize = prep.outputWidth
+        let testRows = data.subset(split.test)
+        var slices: [(name: String, keys: [String])] = []
+        if task == .classification {
+            let names = data.classNames ?? []
+            classNames = names
+            classification = (try prep.classificationDataset(data.subset(split.train)),
+                              try prep.classificationDataset(data.subset(split.validation)),
+                              try prep.classificationDataset(testRows))
+            regression = nil
+            testTargets = []
+            invertTarget = { $0 }
+            baselines = []
+            slices.append(("true class", (testRows.classIndices ?? []).map { names[$0] }))
+        } else {
+            classNames = []
+            classification = nil
+            regression = (try prep.regressionDataset(data.subset(split.train)), try prep.regressionDataset(data.subset(split.validation)),
+                          try prep.regressionDataset(testRows))
+            testTargets = testRows.targetValues ?? []
+            let targetScaling = prep.targetScaling ?? .identity
+            invertTarget = { targetScaling.invert($0) }
+            let trainTargets = data.subset(split.train).targetValues ?? []
+            let mean = trainTargets.reduce(0, +) / Double(max(trainTargets.count, 1))
+            baselines = [("training mean", [Double](repeating: mean, count: testTargets.count))]
+            slices.append(("target quartile", RegressionReport.quantileKeys(testTargets)))
+        }
+        // A second slicing by a meaningful column: sex for diabetes, tumour size for breast cancer.
+        if let benchmark, let column = try? testRows.column(named: benchmark == .diabetes ? "sex" : "mean radius"),
+           case .numeric(let values) = column.values {
+            slices.append(benchmark == .diabetes
+                ? ("sex", values.map { "sex=\(Int($0))" })
+                : ("mean radius quartile", RegressionReport.quantileKeys(values)))
+        }
+        testSlices = slices
+        testTimes = nil
     }
 }

@@ -29,8 +29,8 @@ public struct TabularTrainingResult: Sendable {
     public let splitSizes: (train: Int, validation: Int, test: Int)
 }
 
-/// Trains an MLP on one of the tabular benchmarks end to end — the job behind
-/// `synapse train --dataset breast-cancer|diabetes|sunspots|co2`:
+/// Trains an MLP on one of the tabular benchmarks or a user's CSV file end to end — the job behind
+/// `synapse train --dataset breast-cancer|diabetes|sunspots|co2` and `synapse train --csv FILE --label COLUMN`:
 ///
 /// 1. load, split (stratified / random / time-ordered), check the split for leakage and refuse a
 ///    leaky one; fit the preprocessing on the training split only;
@@ -58,19 +58,18 @@ public final class TabularTrainingJob {
     public func run() throws -> TabularTrainingResult {
         try options.validate()
         let o = options
-        let data = try TabularExperimentData(benchmark: o.benchmark, seed: o.seed, validation: o.validationFraction,
-                                             test: o.testFraction, window: o.window, splitOverride: o.splitOverride)
+        let data = try loadData()
         log(data.leakage.description)
         guard data.leakage.isClean else { throw PipelineError.leakySplit(report: data.leakage.description) }
 
         manualSeed(o.seed)
-        let classes = o.benchmark.task == .classification ? data.classNames.count : 1
+        let classes = data.task == .classification ? data.classNames.count : 1
         try ModelSizeLimit.check(ModelSizeLimit.mlp(inputSize: data.inputSize, hiddenSizes: o.hiddenSizes, classes: classes),
                                  model: "MLP \(o.hiddenSizes)", source: "--hidden")
         let model = MLPClassifier(inputSize: data.inputSize, hiddenSizes: o.hiddenSizes, classes: classes,
                                   generator: RandomGenerator(seed: o.seed))
         let optimizer = Adam(model.parameters(), learningRate: o.learningRate)
-        log("synapse train: \(o.benchmark.rawValue) (\(o.benchmark.task.rawValue); \(data.split.train.count) train / "
+        log("synapse train: \(data.name) (\(data.task.rawValue); \(data.split.train.count) train / "
             + "\(data.split.validation.count) validation / \(data.split.test.count) test), MLP \(data.inputSize)-"
             + (o.hiddenSizes.map(String.init) + [String(classes)]).joined(separator: "-") + " (\(model.parameterCount) parameters)")
 
@@ -89,16 +88,16 @@ public final class TabularTrainingJob {
         // Weights with what evaluation needs to rebuild the model and the split; preprocessing beside them.
         try FileManager.default.createDirectory(at: o.output.deletingLastPathComponent(), withIntermediateDirectories: true)
         try model.save(to: o.output, metadata: [
-            "dataset": o.benchmark.rawValue, "model": "mlp", "hidden": o.hiddenSizes.map(String.init).joined(separator: ","),
+            "dataset": data.name, "model": "mlp", "hidden": o.hiddenSizes.map(String.init).joined(separator: ","),
             "seed": String(o.seed), "validation": String(o.validationFraction), "test": String(o.testFraction),
             "window": String(o.window), "epochs": String(history.records.count), "best_epoch": String(bestEpoch),
-            "input_size": String(data.inputSize), "classes": String(classes), "task": o.benchmark.task.rawValue,
-        ])
+            "input_size": String(data.inputSize), "classes": String(classes), "task": data.task.rawValue,
+        ].merging(csvMetadata(data)) { a, _ in a })
         let preprocessingURL = TabularTrainingOptions.preprocessingURL(forWeights: o.output)
         try data.preprocessing.save(to: preprocessingURL)
         log("saved weights to \(o.output.path) and preprocessing to \(preprocessingURL.path)")
         if let dir = o.logDirectory {
-            let files = try TrainingCurvesPlot(history: history, title: o.benchmark.rawValue).write(to: dir)
+            let files = try TrainingCurvesPlot(history: history, title: data.name).write(to: dir)
             log("wrote logs to \(dir.path) (history.jsonl, history.csv, TensorBoard events, \(files.map(\.lastPathComponent).joined(separator: ", ")))")
         }
 
@@ -114,6 +113,32 @@ public final class TabularTrainingJob {
         return TabularTrainingResult(history: history, stopReason: stopReason, bestEpoch: bestEpoch, testMetrics: metrics,
                                      leakage: data.leakage, weights: o.output, preprocessing: preprocessingURL,
                                      splitSizes: (data.split.train.count, data.split.validation.count, data.split.test.count))
+    }
+
+    /// Loads, splits and prepares the run's data (the built-in dataset or the CSV file). Call it
+    /// before creating output directories to refuse a bad file early; `run()` loads it again.
+    /// - Throws: `DataError` naming the file, `SplitError`, `PipelineError`.
+    public func loadData() throws -> TabularExperimentData {
+        let o = options
+        switch o.source {
+        case .benchmark(let benchmark):
+            return try TabularExperimentData(benchmark: benchmark, seed: o.seed, validation: o.validationFraction,
+                                             test: o.testFraction, window: o.window, splitOverride: o.splitOverride)
+        case .csv(let csv):
+            return try TabularExperimentData(csv: csv, seed: o.seed, validation: o.validationFraction, test: o.testFraction,
+                                             splitOverride: o.splitOverride)
+        }
+    }
+
+    /// What a CSV run adds to the weights' metadata: the file, label and class names (JSON array),
+    /// so the data can be mapped again for prediction.
+    private func csvMetadata(_ data: TabularExperimentData) -> [String: String] {
+        guard case .csv(let csv) = options.source else { return [:] }
+        var m = ["source": "csv", "csv": csv.file.standardizedFileURL.path, "label": csv.label]
+        if let names = try? JSONSerialization.data(withJSONObject: data.classNames), !data.classNames.isEmpty {
+            m["class_names"] = String(decoding: names, as: UTF8.self)
+        }
+        return m
     }
 
     /// Checks, before anything is created, that `options.resume` (if set) is a readable checkpoint
@@ -134,8 +159,8 @@ public final class TabularTrainingJob {
         let epochs = o.effectiveEpochs
         let trainLoader = DataLoader(train, batchSize: o.batchSize, shuffle: true, seed: o.seed)
         let validationLoader = DataLoader(validation, batchSize: 1024)
-        try trainLoader.validateNotEmpty(name: "\(o.benchmark.rawValue) training split")
-        try validationLoader.validateNotEmpty(name: "\(o.benchmark.rawValue) validation split")
+        try trainLoader.validateNotEmpty(name: "\(o.datasetName) training split")
+        try validationLoader.validateNotEmpty(name: "\(o.datasetName) validation split")
         let controls = o.controls
         var (callbacks, early) = LoopCallbacks.training(controls, optimizer: optimizer, learningRate: o.learningRate, epochs: epochs,
                                                         totalSteps: epochs * trainLoader.count)

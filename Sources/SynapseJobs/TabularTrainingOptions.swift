@@ -3,14 +3,22 @@ import SynapseCore
 import SynapseData
 import SynapseOptim
 
+/// Where a tabular run's data comes from.
+public enum TabularSource: Sendable, Equatable {
+    /// A built-in dataset.
+    case benchmark(TabularBenchmark)
+    /// A user's CSV file.
+    case csv(CSVTrainingSource)
+}
+
 /// Everything that defines a tabular or forecasting training run; `synapse train` fills it from
 /// its flags (and `--config` file). Defaults are the documented example runs.
 public struct TabularTrainingOptions: Sendable {
     /// Learning-rate schedules selectable by name (`--lr-schedule`), shared by every job.
     public typealias Schedule = LearningRateScheduleChoice
 
-    /// The dataset.
-    public var benchmark: TabularBenchmark
+    /// Where the data comes from: a built-in dataset or a user's CSV file.
+    public var source: TabularSource
     /// Passes over the training split (early stopping may end sooner); nil: the dataset's default.
     public var epochs: Int?
     /// Examples per step.
@@ -55,12 +63,35 @@ public struct TabularTrainingOptions: Sendable {
 
     /// Options for `benchmark` saving to `output`.
     public init(benchmark: TabularBenchmark, output: URL) {
-        self.benchmark = benchmark
+        self.source = .benchmark(benchmark)
         self.output = output
     }
 
+    /// Options for a user's CSV file saving to `output`.
+    public init(csv: CSVTrainingSource, output: URL) {
+        self.source = .csv(csv)
+        self.output = output
+    }
+
+    /// The built-in dataset, or nil when training on a CSV file.
+    public var benchmark: TabularBenchmark? {
+        if case .benchmark(let b) = source { return b }
+        return nil
+    }
+
+    /// The dataset's name (`breast-cancer`, or the CSV file's stem).
+    public var datasetName: String {
+        switch source {
+        case .benchmark(let b): b.rawValue
+        case .csv(let csv): csv.name
+        }
+    }
+
+    /// Epochs of a CSV run when none are given (early stopping usually ends it sooner).
+    public static let csvDefaultEpochs = 100
+
     /// The epochs actually trained.
-    public var effectiveEpochs: Int { epochs ?? benchmark.defaultEpochs }
+    public var effectiveEpochs: Int { epochs ?? benchmark?.defaultEpochs ?? Self.csvDefaultEpochs }
 
     /// Every epoch for runs of up to 100 epochs, else every hundredth of the run: a checkpoint holds
     /// the whole history, so writing one costs more as the run goes on, and 3000 per-epoch
@@ -94,11 +125,17 @@ public struct TabularTrainingOptions: Sendable {
     /// so that `--resume` can say exactly what differs. Output paths, logging and threads are not
     /// among them (resuming into another directory is legitimate).
     public var hyperparameters: [String: String] {
-        var h = ["dataset": benchmark.rawValue, "model": "mlp", "epochs": String(effectiveEpochs), "batch-size": String(batchSize),
+        var h = ["dataset": datasetName, "model": "mlp", "epochs": String(effectiveEpochs), "batch-size": String(batchSize),
                  "lr": String(learningRate), "seed": String(seed), "hidden": hiddenSizes.map(String.init).joined(separator: ","),
                  "patience": String(patience), "monitor": monitor, "lr-schedule": schedule.rawValue,
                  "clip-norm": clipNorm.map { String($0) } ?? "none", "validation": String(validationFraction), "test": String(testFraction)]
-        if benchmark.task == .forecasting { h["window"] = String(window) }
+        if benchmark?.task == .forecasting { h["window"] = String(window) }
+        if case .csv(let csv) = source {
+            h["label"] = csv.label
+            h["task"] = csv.task?.rawValue ?? "detect"
+            if !csv.categorical.isEmpty { h["categorical"] = csv.categorical.joined(separator: ",") }
+            if !csv.numeric.isEmpty { h["numeric"] = csv.numeric.joined(separator: ",") }
+        }
         if splitOverride != nil { h["split"] = "override" }
         return h
     }

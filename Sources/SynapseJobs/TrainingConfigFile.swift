@@ -13,6 +13,8 @@ public enum ConfigValueType: String, Sendable {
     case flag
     /// An array of whole numbers, or a comma-separated string of them (`"hidden": [64, 32]`).
     case integerList
+    /// An image size: a whole number (`"image-size": 28`) or a string (`"image-size": "32x24"`).
+    case size
 
     var description: String {
         switch self {
@@ -21,6 +23,7 @@ public enum ConfigValueType: String, Sendable {
         case .string: "a string"
         case .flag: "true or false"
         case .integerList: "an array of whole numbers"
+        case .size: "a whole number or a string such as \"32x32\""
         }
     }
 }
@@ -29,7 +32,7 @@ public enum ConfigValueType: String, Sendable {
 public enum ConfigFileError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The file cannot be read.
     case unreadable(path: String, reason: String)
-    /// The file is not valid JSON, or not a JSON object.
+    /// The file is not valid JSON or YAML, or not an object (mapping) of options.
     case malformed(path: String, reason: String)
     /// A key that is not an option of the command.
     case unknownKey(path: String, key: String, known: [String])
@@ -42,7 +45,7 @@ public enum ConfigFileError: Error, CustomStringConvertible, Equatable, Sendable
     public var description: String {
         switch self {
         case .unreadable(let path, let reason): "\(path): cannot read the configuration file: \(reason)"
-        case .malformed(let path, let reason): "\(path): not a JSON object of options: \(reason)"
+        case .malformed(let path, let reason): "\(path): not a JSON or YAML object of options: \(reason)"
         case .unknownKey(let path, let key, let known):
             "\(path): unknown key \"\(key)\" (keys are the flags without their leading dashes: \(known.joined(separator: ", ")))"
         case .wrongType(let path, let key, let expected, let found): "\(path): key \"\(key)\" must be \(expected), found \(found)"
@@ -52,7 +55,7 @@ public enum ConfigFileError: Error, CustomStringConvertible, Equatable, Sendable
     }
 }
 
-/// Training configuration from a JSON file whose keys mirror the command's flags (`"batch-size": 32`
+/// Training configuration from a JSON or YAML file (`.yaml`, `.yml`) whose keys mirror the command's flags (`"batch-size": 32`
 /// for `--batch-size 32`). The file is turned into command-line arguments placed *before* the
 /// explicit ones, so a flag given on the command line overrides the file (the last value of an
 /// option wins). Unknown keys and values of the wrong type are refused with the key and file named.
@@ -66,28 +69,37 @@ public enum TrainingConfigFile {
         // Language models (text corpora).
         "steps": .integer, "context": .integer, "eval-batches": .integer, "log-every": .integer,
         "sample-length": .integer, "prompt": .string, "temperature": .number, "top-k": .integer,
+        // Your own data: a CSV file or an image folder instead of a dataset.
+        "csv": .string, "label": .string, "task": .string, "categorical": .string, "numeric": .string,
+        "images": .string, "image-size": .size, "channels": .integer, "strict": .flag,
+        "test-fraction": .number, "validation-fraction": .number,
     ]
 
     /// The smallest value each numeric key accepts (whole-number keys: at least this; every count
     /// is positive, seeds and optional sizes may be 0). Keys not listed accept any finite value.
     public static let minimums: [String: Double] = [
         "epochs": 1, "batch-size": 1, "seed": 0, "threads": 1, "patience": 0, "window": 1, "hidden": 1,
-        "steps": 1, "context": 1, "eval-batches": 1, "log-every": 1, "sample-length": 0, "top-k": 0,
+        "steps": 1, "context": 1, "eval-batches": 1, "log-every": 1, "sample-length": 0, "top-k": 0, "channels": 1, "image-size": 1,
     ]
 
     /// Number keys that must be strictly above 0 (rates, norms, temperatures).
-    public static let positiveNumbers: Set<String> = ["lr", "clip-norm", "temperature"]
+    public static let positiveNumbers: Set<String> = ["lr", "clip-norm", "temperature", "test-fraction"]
 
     /// The largest whole number a key accepts: counts fit comfortably in 32 bits, so that products
     /// such as batch × context cannot overflow later.
     public static let maxInteger = Int(Int32.max)
 
-    /// The command-line arguments the file at `url` stands for, in key order: `--key value` for
+    /// The command-line arguments the file at `url` (YAML when it ends in `.yaml` or `.yml`, else
+    /// JSON) stands for, in key order: `--key value` for
     /// options, `--key` for flags set to true (nothing for false).
     /// - Throws: `ConfigFileError` naming the file and, for a bad entry, the key.
     public static func arguments(from url: URL, schema: [String: ConfigValueType]) throws(ConfigFileError) -> [String] {
         let data: Data
         do { data = try Data(contentsOf: url) } catch { throw .unreadable(path: url.path, reason: "\(error.localizedDescription)") }
+        if isYAML(url) {
+            guard let text = String(data: data, encoding: .utf8) else { throw .malformed(path: url.path, reason: "the YAML file is not UTF-8 text") }
+            return try arguments(fromYAML: text, path: url.path, schema: schema)
+        }
         return try arguments(fromJSON: data, path: url.path, schema: schema)
     }
 
@@ -118,6 +130,14 @@ public enum TrainingConfigFile {
                     throw .outOfRange(path: path, key: key, value: "\(x)", requirement: "must be above 0")
                 }
                 out += ["--\(key)", String(x)]
+            case .size:
+                if let s = value as? String, !s.isEmpty {
+                    out += ["--\(key)", s]
+                } else if let n = value as? NSNumber, !isBoolean(value), n.doubleValue.isFinite, n.doubleValue == n.doubleValue.rounded() {
+                    out += ["--\(key)", String(try checkedInteger(n.doubleValue, key: key, path: path))]
+                } else {
+                    throw wrong
+                }
             case .string:
                 guard let s = value as? String else { throw wrong }
                 if s.isEmpty && key != "prompt" {

@@ -6,7 +6,11 @@ extension TrainCommand {
         case image, tabular, text
     }
 
-    var runKind: RunKind { dataset.isText ? .text : dataset.isTabular ? .tabular : .image }
+    var runKind: RunKind {
+        if ownData.csv != nil { return .tabular }
+        if ownData.images != nil { return .image }
+        return dataset.isText ? .text : dataset.isTabular ? .tabular : .image
+    }
 
     /// Flags every kind of run reads.
     static let commonFlags = ["--dataset", "--model", "--batch-size", "--lr", "--seed", "--threads", "--output", "--run-dir",
@@ -46,7 +50,8 @@ extension TrainCommand {
     /// naming the flags that do apply.
     func rejectInapplicableFlags() throws {
         let kind = runKind
-        let applicable = Self.specificFlags(kind, dataset: dataset)
+        // A CSV file is never a forecasting dataset, whatever the (unused) --dataset default says.
+        let applicable = Self.specificFlags(kind, dataset: ownData.csv != nil ? .breastCancer : dataset)
         let refused = givenSpecificFlags.filter { !applicable.contains($0) }
         guard !refused.isEmpty else { return }
         let description = switch kind {
@@ -54,15 +59,22 @@ extension TrainCommand {
         case .tabular: dataset.tabularBenchmark?.task == .forecasting ? "a forecasting dataset" : "a tabular dataset"
         case .text: "a text corpus"
         }
-        throw ValidationError("\(refused.joined(separator: ", ")) \(refused.count == 1 ? "does" : "do") not apply to --dataset "
-                              + "\(dataset.rawValue) (\(description)); the flags that apply are \((applicable + Self.commonFlags).joined(separator: ", "))")
+        let data = ownData.csv.map { "--csv \($0) (a CSV file)" } ?? ownData.images.map { "--images \($0) (an image folder)" }
+            ?? "--dataset \(dataset.rawValue) (\(description))"
+        throw ValidationError("\(refused.joined(separator: ", ")) \(refused.count == 1 ? "does" : "do") not apply to "
+                              + "\(data); the flags that apply are \((applicable + ownDataFlags + Self.commonFlags).joined(separator: ", "))")
+    }
+
+    /// The own-data flags of the run's source (`--label`, ... with `--csv`; `--image-size`, ... with `--images`).
+    private var ownDataFlags: [String] {
+        ownData.csv != nil ? OwnDataOptions.csvFlags : ownData.images != nil ? OwnDataOptions.imageFlags : []
     }
 
     /// Refuses flags that apply to the dataset but that the other flags leave without effect: a
     /// `--monitor` nothing watches (no early stopping, no best checkpoint), sampling settings of a
     /// sample that is not generated (`--sample-length 0`).
     func rejectIdleFlags() throws {
-        let patience = pipeline.patience ?? (dataset.isTabular ? 20 : 0)
+        let patience = pipeline.patience ?? (runKind == .tabular ? 20 : 0)
         if pipeline.monitor != nil && patience == 0 && pipeline.checkpointDir == nil {
             throw ValidationError("--monitor only applies with early stopping (--patience above 0) or --checkpoint-dir (best.safetensors)")
         }

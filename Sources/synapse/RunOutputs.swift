@@ -46,7 +46,7 @@ final class RunOutputs {
             try OutputPaths.makeWritableDirectory(directory, flag: "--run-dir")
         } else {
             let base = output?.deletingLastPathComponent() ?? URL(fileURLWithPath: "runs").standardizedFileURL
-            directory = try OutputPaths.newRunDirectory(in: base, prefix: "\(c.dataset.rawValue)-\(c.model.rawValue)")
+            directory = try OutputPaths.newRunDirectory(in: base, prefix: "\(c.ownData.runName ?? c.dataset.rawValue)-\(c.model.rawValue)")
         }
         let weights = output ?? directory.appendingPathComponent("weights.safetensors")
         let logDirectory = c.pipeline.logDir.map { URL(fileURLWithPath: $0).standardizedFileURL } ?? directory
@@ -97,8 +97,10 @@ extension TrainCommand {
     /// given back to `--config`), merged with the run kind's resolved ones.
     func resolvedOptions(_ specific: [String: Any]) -> [String: Any] {
         // Through the shortest decimal text, so 1e-3 is recorded as 0.001, not 0.0010000000474974513.
-        var options: [String: Any] = ["dataset": dataset.rawValue, "model": model.rawValue, "lr": Double(String(lr)) ?? Double(lr),
-                                      "seed": seed]
+        var options: [String: Any] = ["model": model.rawValue, "lr": Double(String(lr)) ?? Double(lr), "seed": seed]
+        // A CSV or image-folder run records its own data flags instead of a dataset.
+        if ownData.csv == nil && ownData.images == nil { options["dataset"] = dataset.rawValue }
+        options.merge(ownData.resolved) { _, new in new }
         if let threads { options["threads"] = threads }
         if noProgress { options["no-progress"] = true }
         if detectAnomaly { options["detect-anomaly"] = true }

@@ -28,6 +28,11 @@ struct TrainCommand: ParsableCommand {
         Tabular datasets (breast-cancer, diabetes, sunspots, co2) train an MLP with a validation split \
         (early stopping on by default); the last line holds the test metrics, "epochs", "best_epoch" and "seconds".
 
+        Your own data instead of --dataset: --csv FILE --label COLUMN trains an MLP as the tabular datasets \
+        do (task and column kinds detected; --task, --categorical, --numeric override); --images DIR trains \
+        --model mlp or cnn on a class-per-subfolder tree of PNG/JPEG files (--image-size, --channels, --strict, \
+        --test-fraction, --validation-fraction) and adds "skipped" and "classes" to the image datasets' last line.
+
         Text corpora (shakespeare, vim-docs) train --model char-lstm or gpt by steps on random windows of
         the first 90% of the text (one epoch, history row and checkpoint per --log-every steps), report the
         mean loss over --eval-batches random windows of the last 10%,
@@ -37,8 +42,12 @@ struct TrainCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "Dataset: image (fashion-mnist, mnist), tabular (breast-cancer, diabetes; forecasting: sunspots, co2) or text corpus (shakespeare, vim-docs).")
-    var dataset: DatasetName = .fashionMNIST
+    @Option(name: .customLong("dataset"),
+            help: "Dataset: image (fashion-mnist, mnist), tabular (breast-cancer, diabetes; forecasting: sunspots, co2) or text corpus (shakespeare, vim-docs). Default fashion-mnist; see also --csv and --images.")
+    var datasetFlag: DatasetName?
+
+    /// The built-in dataset (fashion-mnist when none is named; unused with --csv or --images).
+    var dataset: DatasetName { datasetFlag ?? .fashionMNIST }
 
     @Option(help: "Model: mlp, cnn (image datasets); mlp (tabular datasets); char-lstm, gpt (text corpora).")
     var model: ModelName = .mlp
@@ -110,8 +119,16 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup(title: "Training controls (every dataset unless marked)")
     var pipeline: PipelineOptions
 
+    @OptionGroup(title: "Your own data (instead of --dataset)")
+    var ownData: OwnDataOptions
+
     func validate() throws {
-        if dataset.isText != model.isLanguageModel {
+        try ownData.validate(datasetGiven: datasetFlag != nil)
+        if ownData.csv != nil && model != .mlp { throw ValidationError("--csv trains an MLP: use --model mlp (not \(model.rawValue))") }
+        if ownData.images != nil && model.imageClassifier == nil {
+            throw ValidationError("--images trains an image classifier: use --model mlp or --model cnn (not \(model.rawValue))")
+        }
+        if dataset.isText != model.isLanguageModel && ownData.csv == nil && ownData.images == nil {
             throw ValidationError(dataset.isText
                 ? "--dataset \(dataset.rawValue) is a text corpus: use --model char-lstm or --model gpt (not \(model.rawValue))"
                 : "--dataset \(dataset.rawValue) is not a text corpus: use --model mlp or --model cnn (not \(model.rawValue))")
@@ -134,7 +151,10 @@ struct TrainCommand: ParsableCommand {
         try rejectIdleFlags()
         // A monitored name the run never logs would make early stopping and best.safetensors never fire.
         if let monitor = pipeline.monitor {
-            let logged = dataset.tabularBenchmark.map(MonitorNames.tabular)
+            let csvNames = (try? ownData.taskChoice()).flatMap { $0 }.map { $0 == .classification ? MonitorNames.classification : MonitorNames.regression }
+                ?? MonitorNames.classification + MonitorNames.regression
+            let logged = ownData.csv != nil ? csvNames : ownData.images != nil ? ImageTrainingOptions.loggedNames
+                : dataset.tabularBenchmark.map(MonitorNames.tabular)
                 ?? (dataset.isText ? LanguageModelTrainingOptions.loggedNames : ImageTrainingOptions.loggedNames)
             do { try MonitorNames.validate(monitor, against: logged) } catch { throw ValidationError(error.description) }
         }
@@ -151,7 +171,11 @@ struct TrainCommand: ParsableCommand {
 
     /// Trains on the chosen dataset: tabular pipeline, language model or image classifier.
     private func runKindOfDataset() throws {
-        if let benchmark = dataset.tabularBenchmark {
+        if let csv = try ownData.csvSource() {
+            try runCSV(csv)
+        } else if let folder = try ownData.folderSource(), let classifier = model.imageClassifier {
+            try trainImageFolder(folder, classifier)
+        } else if let benchmark = dataset.tabularBenchmark {
             try runTabular(benchmark)
         } else if let corpus = dataset.textCorpus, let languageModel = model.languageModel {
             try trainLanguageModel(corpus, languageModel)

@@ -2,7 +2,7 @@
 import Foundation
 import Synapse
 
-/// docs/data.md, example 1 (line 21).
+/// docs/data.md, example 1 (line 22).
 func docs_data_example1() throws {
     let data = try TabularDataset.breastCancer()                       // 569 rows, 30 features, 2 classes
     let split = try Splitter.stratified(labels: data.classIndices!, validation: 0.15, test: 0.15, seed: 0)
@@ -16,7 +16,7 @@ func docs_data_example1() throws {
     let loader = DataLoader(train, batchSize: 32, shuffle: true, seed: 0)
 }
 
-/// docs/data.md, example 2 (line 94).
+/// docs/data.md, example 2 (line 95).
 func docs_data_example2() throws {
     TabularOptions(label: "outcome",                      // the label column, by name
                    task: .classification(),              // or .classification(classNames: [...]), .regression
@@ -27,7 +27,7 @@ func docs_data_example2() throws {
                    allowNonFinite: false)
 }
 
-/// docs/data.md, example 3 (line 170).
+/// docs/data.md, example 3 (line 171).
 func docs_data_example3() throws {
     let data = try TabularDataset.breastCancer()
     let split = try Splitter.stratified(labels: data.classIndices!, validation: 0.15, test: 0.15, seed: 0)
@@ -40,7 +40,7 @@ func docs_data_example3() throws {
     report.isClean
 }
 
-/// docs/data.md, example 4 (line 196).
+/// docs/data.md, example 4 (line 197).
 func docs_data_example4() throws {
     let trainingTexts = ["To be, or not to be", "that is the question"]
     let url = URL(fileURLWithPath: "vocabulary.json")
@@ -50,8 +50,30 @@ func docs_data_example4() throws {
     try vocabulary.save(to: url)                             // JSON; WordVocabulary.load(from:) checks it
 }
 
-/// docs/data.md, example 5 (line 230).
+/// docs/data.md, example 5 (line 254).
 func docs_data_example5() throws {
+    let source = CSVTrainingSource(file: URL(fileURLWithPath: "wine.csv"), label: "cultivar", categorical: ["region"])
+    let (table, task) = try source.load()          // the TabularDataset and .classification (detected)
+    var options = TabularTrainingOptions(csv: source, output: URL(fileURLWithPath: "runs/wine/weights.safetensors"))
+    options.epochs = 60
+    let result = try TabularTrainingJob(options: options).run()
+    print(table.count, task, result.testMetrics["accuracy"] ?? 0)
+}
+
+/// docs/data.md, example 6 (line 307).
+func docs_data_example6() throws {
+    let image = try ImageDecoder.decode(contentsOf: URL(fileURLWithPath: "cat.png"))   // [H, W, C], 8 or 16 bits
+    let grey = image.converted(to: .gray).tensor                                         // [H, W, 1] in [0, 1]
+    let folder = try ImageFolder(root: URL(fileURLWithPath: "/usr/share/icons/Tango/32x32"),
+                                 options: ImageFolder.Options(height: 16, width: 16))
+    let split = try Splitter.stratified(labels: folder.labels, validation: 0, test: 0.2, seed: 0)
+    let stats = ImageNormalization.fitted(on: folder.subset(split.train).tensors.features)   // training split only
+    let test = stats.apply(to: folder.subset(split.test).tensors.features)
+    print(grey.shape, folder.classNames, folder.skipped.count, test.shape)
+}
+
+/// docs/data.md, example 7 (line 350).
+func docs_data_example7() throws {
     let series = try TimeSeries.sunspots()
     let windows = try series.windows(length: 12)              // inputs [297, 12] -> next value [297, 1]
     let split = try Splitter.timeOrdered(times: windows.targetTimes, validation: 0.15, test: 0.15)

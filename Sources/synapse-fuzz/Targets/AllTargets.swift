@@ -8,4 +8,6 @@ let allTargets: [any FuzzTarget] = [
     PreprocessingTarget(),
     TimeSeriesTarget(),
     PyTorchTarget(),
+    PNGTarget(),
+    JPEGTarget(),
 ]

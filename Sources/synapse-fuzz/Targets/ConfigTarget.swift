@@ -89,6 +89,10 @@ struct ConfigTarget: FuzzTarget {
             return TrainingConfigFile.positiveNumbers.contains(key) && !(x > 0) ? "not above 0" : nil
         case .string:
             return value.isEmpty && key != "prompt" ? "empty" : nil
+        case .size:
+            if value.isEmpty { return "empty" }
+            if let n = Int(value), n < minimum { return "below \(minimum)" }
+            return nil
         case .flag:
             return nil
         }

@@ -7,7 +7,7 @@ import Synapse
 /// optional so that a flag given for a dataset it does not apply to can be refused (a default value
 /// cannot tell "given" from "not given").
 struct PipelineOptions: ParsableArguments {
-    @Option(help: "A JSON file of options whose keys mirror the flags (\"batch-size\": 32); flags given explicitly override it.")
+    @Option(help: "A JSON or YAML (.yaml, .yml) file of options whose keys mirror the flags (\"batch-size\": 32); flags given explicitly override it.")
     var config: String?
 
     @Option(help: "Tabular datasets: hidden layer widths of the MLP, comma-separated (default 64,32).")

@@ -7,9 +7,14 @@ extension TrainCommand {
     /// metrics, ending with one JSON line.
     func runTabular(_ benchmark: TabularBenchmark) throws {
         guard model == .mlp else { throw ValidationError("--dataset \(benchmark.rawValue) trains an MLP: use --model mlp (not \(model.rawValue))") }
-        let checkpointDirectory = pipeline.checkpointDir.map { URL(fileURLWithPath: $0).standardizedFileURL }
         // The weights path is not a hyperparameter: a placeholder until the run directory is chosen.
-        var options = TabularTrainingOptions(benchmark: benchmark, output: URL(fileURLWithPath: "weights.safetensors"))
+        try runTabular(TabularTrainingOptions(benchmark: benchmark, output: URL(fileURLWithPath: "weights.safetensors")))
+    }
+
+    /// Fills `options` (a built-in dataset or a CSV file) from the flags and runs the tabular job.
+    func runTabular(_ initial: TabularTrainingOptions) throws {
+        var options = initial
+        let checkpointDirectory = pipeline.checkpointDir.map { URL(fileURLWithPath: $0).standardizedFileURL }
         options.epochs = epochs
         options.batchSize = batchSize ?? 32
         options.learningRate = lr
@@ -27,7 +32,10 @@ extension TrainCommand {
         options.showProgress = false
         // A refused --resume (other hyperparameters, unreadable file) must not leave a run directory behind.
         try options.validate()
-        try TabularTrainingJob(options: options, log: { _ in }).validateResume()
+        let check = TabularTrainingJob(options: options, log: { _ in })
+        // A CSV file is read and checked (columns, label, cells, split) before the run directory is made.
+        if options.benchmark == nil { _ = try check.loadData() }
+        try check.validateResume()
         let run = try RunOutputs.prepare(command: self, companions: { [TabularTrainingOptions.preprocessingURL(forWeights: $0)] },
                                          checkpointDirectory: checkpointDirectory)
         options.output = run.weights
@@ -39,7 +47,7 @@ extension TrainCommand {
         // `--config` refuses a --monitor that nothing watches.
         if options.patience > 0 { config["monitor"] = options.monitor }
         if let clipNorm = options.clipNorm { config["clip-norm"] = clipNorm }
-        if benchmark.task == .forecasting { config["window"] = options.window }
+        if options.benchmark?.task == .forecasting { config["window"] = options.window }
         try run.writeConfig(resolvedOptions(config))
         options.logDirectory = run.logDirectory
         let start = Date()

@@ -1,0 +1,4 @@
+#ifndef SYNAPSE_CPNG_SHIM_H
+#define SYNAPSE_CPNG_SHIM_H
+#include <png.h>
+#endif
