@@ -15,7 +15,8 @@ inference against the declared input/output shapes), then ONNX Runtime (CPU) run
   allclose: every element must satisfy |ort - synapse| <= tolerance * max(1, |synapse|)
             (absolute below 1, relative above; NaN only where Synapse has NaN, infinities equal);
   argmax:   the arg-max over the last axis must be identical for every row (classifier predictions).
-One line per case: "PASS <case>: ..." or "FAIL <case>: <reason>". Exits 1 if any case fails or there
+One line per case: "PASS <case>: ..." or "FAIL <case>: <reason>", after a "RUN <case>" line (the
+last RUN line names the case if ONNX Runtime crashes the process). Exits 1 if any case fails or there
 are no cases, 2 if onnx/onnxruntime/numpy cannot be imported.
 """
 import json
@@ -81,6 +82,8 @@ def main():
         return 1
     failures = 0
     for name in cases:
+        # Announced first, so a runtime crash (a signal ends this process) still names its case.
+        print(f"RUN {name}", flush=True)
         try:
             ok, note = check_case(os.path.join(root, name))
         except Exception as error:  # checker or runtime rejected the model: report it as a failure

@@ -94,6 +94,10 @@ public final class ONNXGraphBuilder {
         var node = Onnx_NodeProto()
         node.opType = op
         node.name = nodeName
+        // Trailing omitted optional inputs are dropped rather than written as "": ONNX allows both,
+        // and ONNX Runtime 1.32 crashes on a trailing "" (LayerNormalization without a bias).
+        var inputs = inputs
+        while let last = inputs.last, last == nil { inputs.removeLast() }
         node.input = inputs.map { $0?.name ?? "" }
         let values = outputs.enumerated().map { i, out in
             ONNXValue(name: uniqueName(outputs.count == 1 ? nodeName : "\(nodeName)_\(i)"), shape: out.shape, elementType: out.elementType)
