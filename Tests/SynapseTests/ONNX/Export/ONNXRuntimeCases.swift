@@ -93,6 +93,16 @@ final class ONNXRuntimeCases {
 
     /// Runs the check script and expects exit 0 and a PASS line for every case.
     func runAndExpectAllPass(sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let (status, output) = try run()
+        #expect(status == 0, "onnx-runtime-check.py exited \(status):\n\(output)", sourceLocation: sourceLocation)
+        let lines = output.split(separator: "\n")
+        for name in names {
+            #expect(lines.contains { $0.hasPrefix("PASS \(name):") }, "case \(name) did not pass:\n\(output)", sourceLocation: sourceLocation)
+        }
+    }
+
+    /// Runs scripts/onnx-runtime-check.py on the cases; returns its exit status and output.
+    func run() throws -> (status: Int32, output: String) {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("scripts/onnx-runtime-check.py")
@@ -106,12 +116,7 @@ final class ONNXRuntimeCases {
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         print(output)
-        #expect(process.terminationStatus == 0, "onnx-runtime-check.py exited \(process.terminationStatus):\n\(output)",
-                sourceLocation: sourceLocation)
-        let lines = output.split(separator: "\n")
-        for name in names {
-            #expect(lines.contains { $0.hasPrefix("PASS \(name):") }, "case \(name) did not pass:\n\(output)", sourceLocation: sourceLocation)
-        }
+        return (process.terminationStatus, output)
     }
 }
 

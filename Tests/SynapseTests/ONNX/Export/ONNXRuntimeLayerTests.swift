@@ -22,6 +22,23 @@ struct ONNXRuntimeLayerTests {
         try cases.add(name, layer, input: x, expected: [y])
     }
 
+    /// The harness can fail: outputs off by 2e-4 (twice the tolerance) and wrong shapes are reported.
+    @Test func checkScriptRejectsWrongOutputs() throws {
+        let cases = try ONNXRuntimeCases()
+        let layer = Linear(3, 2, generator: g)
+        let x = randn([4, 3])
+        let y = layer(x)
+        try cases.add("off_by_twice_the_tolerance", layer, input: x, expected: [y + 2e-4])
+        try cases.add("right", layer, input: x, expected: [y])
+        try cases.add("wrong_shape", layer, input: x, expected: [y.reshaped([2, 4])])
+        let (status, output) = try cases.run()
+        #expect(status == 1)
+        #expect(output.contains("FAIL off_by_twice_the_tolerance:"))
+        #expect(output.contains("PASS right:"))
+        #expect(output.contains("FAIL wrong_shape: output 'output' has shape [4, 2], Synapse gave [2, 4]"))
+        #expect(output.contains("1/3 cases passed"))
+    }
+
     @Test func elementwiseAndDenseLayers() throws {
         let cases = try ONNXRuntimeCases()
         try addLayer(cases, "linear_rank2", Linear(5, 3, generator: g), [4, 5])
