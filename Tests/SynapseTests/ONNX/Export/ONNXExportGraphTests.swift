@@ -98,6 +98,25 @@ import Testing
         }
     }
 
+    /// Configurations ONNX inference cannot express are refused with the layer named, not exported wrong.
+    @Test(arguments: ["BatchNorm2d(3)", "AdaptiveAvgPool2d(3×3)", "Conv2d", "LSTM(4, 5)"])
+    func inexpressibleConfigurationsAreInvalidGraphs(name: String) {
+        // Modules are not Sendable, so each argument names the case built here.
+        let (module, shape): (Module, [Int]) = switch name {
+        case "BatchNorm2d(3)": (BatchNorm2d(3, trackRunningStats: false), [1, 3, 4, 4])      // batch statistics only
+        case "AdaptiveAvgPool2d(3×3)": (AdaptiveAvgPool2d(3), [1, 2, 8, 8])                 // uneven windows
+        case "Conv2d": (Conv2d(3, 4, kernelSize: 3), [1, 2, 8, 8])                          // wrong channel count
+        default: (LSTM(4, 5), [6, 4])                                                       // unbatched sequence
+        }
+        do {
+            _ = try ONNXExporter.encodedModel(module, inputShape: shape)
+            Issue.record("expected an error for \(name)")
+        } catch {
+            guard case .invalidGraph(let reason) = error else { Issue.record("unexpected \(error)"); return }
+            #expect(reason.contains(name), "\(reason)")
+        }
+    }
+
     @Test func exportWritesAFileThatDecodesToTheSameModel() throws {
         let model = Sequential([Linear(4, 3, generator: RandomGenerator(seed: 7)), Tanh()])
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("export-\(UUID().uuidString).onnx").path
