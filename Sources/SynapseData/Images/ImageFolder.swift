@@ -102,10 +102,7 @@ public struct ImageFolder: BatchedDataset, Sendable {
                     continue
                 }
                 // Resized at its own colour layout; the common one is chosen once every image is read.
-                let native = image.converted(to: image.isGray ? .gray : .rgb)
-                let resized = ImageResize.bilinear(native.floatPixels, height: native.height, width: native.width,
-                                                   channels: native.channels, toHeight: options.height, toWidth: options.width)
-                decoded.append((resized, image.isGray, label, file))
+                decoded.append((Self.resizedNative(image, height: options.height, width: options.width), image.isGray, label, file))
                 kept += 1
             }
             guard kept > 0 else {
@@ -118,18 +115,7 @@ public struct ImageFolder: BatchedDataset, Sendable {
         let plane = options.height * options.width
         var values = [Float](repeating: 0, count: decoded.count * color.channels * plane)
         for (n, example) in decoded.enumerated() {
-            let base = n * color.channels * plane
-            for p in 0..<plane {
-                if example.gray {
-                    for c in 0..<color.channels { values[base + c * plane + p] = example.pixels[p] }
-                } else if color == .rgb {
-                    for c in 0..<3 { values[base + c * plane + p] = example.pixels[p * 3 + c] }
-                } else {
-                    // Pillow's luma weights (convert("L")); linear, so converting after resizing agrees.
-                    let (r, g, b) = (example.pixels[p * 3], example.pixels[p * 3 + 1], example.pixels[p * 3 + 2])
-                    values[base + p] = (r * 19595 + g * 38470 + b * 7471) / 65536
-                }
-            }
+            Self.layOut(example.pixels, gray: example.gray, as: color, plane: plane, into: &values, at: n * color.channels * plane)
         }
         self.root = root
         self.classNames = classNames
@@ -138,6 +124,39 @@ public struct ImageFolder: BatchedDataset, Sendable {
         self.skipped = skipped
         self.tensors = TensorDataset(features: Tensor(shape: [decoded.count, color.channels, options.height, options.width], scalars: values),
                                      labels: IntTensor(shape: [decoded.count], scalars: decoded.map(\.label)))
+    }
+
+    /// One image as the folder makes its examples: resized to `height`×`width` with Pillow's
+    /// antialiased bilinear filter at its own colour layout, then laid out as [channels, height, width]
+    /// in `color` (grey replicated, RGB reduced to luma), values in [0, 1] before normalisation.
+    /// `synapse predict` prepares single images with it, so they match the training examples exactly.
+    public static func examplePixels(of image: DecodedImage, height: Int, width: Int, color: ImageColor) -> [Float] {
+        var values = [Float](repeating: 0, count: color.channels * height * width)
+        layOut(resizedNative(image, height: height, width: width), gray: image.isGray, as: color, plane: height * width,
+               into: &values, at: 0)
+        return values
+    }
+
+    /// The image resized in its own layout (grey or RGB, alpha dropped), interleaved.
+    private static func resizedNative(_ image: DecodedImage, height: Int, width: Int) -> [Float] {
+        let native = image.converted(to: image.isGray ? .gray : .rgb)
+        return ImageResize.bilinear(native.floatPixels, height: native.height, width: native.width,
+                                    channels: native.channels, toHeight: height, toWidth: width)
+    }
+
+    /// Writes interleaved `pixels` (grey when `gray`, else RGB) planar in `color` at `base`.
+    private static func layOut(_ pixels: [Float], gray: Bool, as color: ImageColor, plane: Int, into values: inout [Float], at base: Int) {
+        for p in 0..<plane {
+            if gray {
+                for c in 0..<color.channels { values[base + c * plane + p] = pixels[p] }
+            } else if color == .rgb {
+                for c in 0..<3 { values[base + c * plane + p] = pixels[p * 3 + c] }
+            } else {
+                // Pillow's luma weights (convert("L")); linear, so converting after resizing agrees.
+                let (r, g, b) = (pixels[p * 3], pixels[p * 3 + 1], pixels[p * 3 + 2])
+                values[base + p] = (r * 19595 + g * 38470 + b * 7471) / 65536
+            }
+        }
     }
 
     private init(root: URL, classNames: [String], files: [String], color: ImageColor, tensors: TensorDataset, skipped: [SkippedFile]) {
@@ -181,7 +200,7 @@ public struct ImageFolder: BatchedDataset, Sendable {
     }
 
     /// The image files under `folder` (paths starting with `prefix`), sorted, subfolders included.
-    private static func imageFiles(in folder: URL, relativeTo prefix: String, depth: Int) -> [String] {
+    package static func imageFiles(in folder: URL, relativeTo prefix: String, depth: Int) -> [String] {
         guard depth <= maxDepth, let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return [] }
         var out: [String] = []
         for name in names.sorted() where !name.hasPrefix(".") {

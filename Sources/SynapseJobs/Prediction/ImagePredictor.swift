@@ -3,14 +3,19 @@ import SynapseCore
 import SynapseData
 import SynapseNN
 
-/// Predicts with an image classifier (`mlp`, `cnn` on an IDX image dataset): pixels 0–255 from JSON
-/// or IDX files, scaled to [0, 1] like the training images, shaped as the recorded `input_shape`.
+/// Predicts with an image classifier (`mlp`, `cnn`): pixels 0–255 from JSON or IDX files, or PNG/JPEG
+/// files (one, or a directory of them), prepared as the training images were — scaled to [0, 1],
+/// shaped as the recorded `input_shape`; for a run on an image folder, resized, converted to its
+/// colour layout and normalised with the training split's mean and standard deviation.
 struct ImagePredictor: Predictor {
     let model: any Layer
     let inputShape: [Int]
     let classNames: [String]
     let modelDescription: String
     let batchSize: Int
+    /// The training split's per-channel statistics (runs on an image folder); nil for the built-in
+    /// datasets, whose loaders feed pixels in [0, 1] as they are.
+    var normalization: ImageNormalization? = nil
 
     /// Rebuilds the classifier recorded in `meta` for `dataset` and loads the weights.
     static func load(weights: URL, meta: WeightsMetadata, dataset: ImageDatasetChoice, batchSize: Int) throws -> ImagePredictor {
@@ -30,27 +35,89 @@ struct ImagePredictor: Predictor {
                               modelDescription: "\(name) on \(dataset.rawValue)", batchSize: batchSize)
     }
 
+    /// Rebuilds a classifier trained on an image folder (`synapse train --images`) from the
+    /// preprocessing its metadata records: `class_names`, `image_size`, `channels`, `mean`, `std`.
+    static func loadFolderRun(weights: URL, meta: WeightsMetadata, batchSize: Int) throws -> ImagePredictor {
+        func invalid(_ key: String, _ reason: String) -> PipelineError {
+            .invalidRun(path: weights.path, reason: "metadata '\(key)' \(reason)")
+        }
+        func jsonArray<T>(_ key: String, as type: T.Type) throws -> [T] {
+            guard let text = meta.optionalString(key) else { throw invalid(key, "is missing") }
+            guard let value = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [T], !value.isEmpty else {
+                throw invalid(key, "is '\(text.prefix(80))'; expected a JSON array")
+            }
+            return value
+        }
+        guard let name = meta.optionalString("model"), let kind = ImageClassifierKind(rawValue: name) else {
+            throw PredictionError.unsupportedModel(path: weights.path, reason: "metadata model is "
+                + "\(meta.optionalString("model").map { "'\($0)'" } ?? "missing"); expected an image classifier (mlp, cnn)")
+        }
+        let classNames = try jsonArray("class_names", as: String.self)
+        let channels = try meta.integer("channels", in: 1...3)
+        guard channels == 1 || channels == 3 else { throw invalid("channels", "is \(channels); expected 1 or 3") }
+        let sizeText = meta.optionalString("image_size") ?? ""
+        let sides = sizeText.split(separator: "x").compactMap { Int($0) }
+        guard sides.count == 2, sides.allSatisfy({ (1...ImageFolder.maxSide).contains($0) }) else {
+            throw invalid("image_size", "is '\(sizeText)'; expected HxW with sides from 1 to \(ImageFolder.maxSide)")
+        }
+        let mean = try jsonArray("mean", as: Double.self), std = try jsonArray("std", as: Double.self)
+        guard mean.count == channels, std.count == channels, std.allSatisfy({ $0.isFinite && $0 > 0 }), mean.allSatisfy(\.isFinite) else {
+            throw invalid("mean", "and 'std' must hold \(channels) finite value(s) each, std positive")
+        }
+        let architecture = try ImageClassifierArchitecture.read(meta, kind: kind, inputShape: [channels, sides[0], sides[1]],
+                                                                classes: classNames.count)
+        let model = try architecture.make(generator: RandomGenerator(seed: 0), source: weights.path)
+        do { try model.load(from: weights) } catch {
+            throw PipelineError.invalidRun(path: weights.path, reason: "does not hold the \(name) its metadata describes: \(error)")
+        }
+        let folder = meta.optionalString("dataset") ?? "an image folder"
+        return ImagePredictor(model: model, inputShape: architecture.inputShape, classNames: classNames,
+                              modelDescription: "\(name) on \(folder)", batchSize: batchSize,
+                              normalization: ImageNormalization(mean: mean.map(Float.init), std: std.map(Float.init)))
+    }
+
     /// Pixels per image.
     var pixelCount: Int { inputShape.reduce(1, *) }
 
     func predict(_ input: PredictionInput) throws -> PredictionResult {
         let pixels: [Float]
+        var files: [String]? = nil
         switch input {
         case .json(let url): pixels = try jsonPixels(url)
         case .idx(let url): pixels = try idxPixels(url)
         case .csv(let url):
-            throw PredictionError.unsupportedInput(path: url.path, reason: "an image classifier takes JSON pixel arrays or an IDX image "
-                                                   + "file, not CSV")
-        case .image(let url), .imageDirectory(let url):
-            // PNG/JPEG decoding (ImageDecoder, ImageFolder) is not in this build yet; once it is, this is the one case to fill in.
-            throw PredictionError.unsupportedInput(path: url.path, reason: "\(input.kindDescription) as input is not yet supported; "
-                                                   + "pass JSON pixel arrays or an IDX image file")
+            throw PredictionError.unsupportedInput(path: url.path, reason: "an image classifier takes image files, JSON pixel arrays "
+                                                   + "or an IDX image file, not CSV")
+        case .image(let url):
+            pixels = try imagePixels(url)
+            files = [url.path]
+        case .imageDirectory(let url):
+            let relative = ImageFolder.imageFiles(in: url, relativeTo: "", depth: 0).map { String($0.dropFirst()) }
+            guard !relative.isEmpty else { throw PredictionError.empty(path: url.path) }
+            var all: [Float] = []
+            all.reserveCapacity(relative.count * pixelCount)
+            for file in relative { all += try imagePixels(url.appendingPathComponent(file)) }
+            pixels = all
+            files = relative
         }
         let n = pixels.count / pixelCount
-        let features = Tensor(shape: [n] + inputShape, scalars: pixels)
+        var features = Tensor(shape: [n] + inputShape, scalars: pixels)
+        if let normalization { features = normalization.apply(to: features) }
         let logits = batchedOutputs(model, features: features, batchSize: batchSize)
-        return PredictionResult(classNames: classNames, predictions: classPredictions(logits, classNames: classNames),
-                                modelDescription: modelDescription)
+        var predictions = classPredictions(logits, classNames: classNames)
+        if let files { for i in predictions.indices { predictions[i].file = files[i] } }
+        return PredictionResult(classNames: classNames, predictions: predictions, modelDescription: modelDescription)
+    }
+
+    /// One PNG or JPEG file prepared as the training images: resized to the model's input size
+    /// (Pillow's antialiased bilinear filter), converted to its channels, values in [0, 1].
+    private func imagePixels(_ url: URL) throws -> [Float] {
+        let image: DecodedImage
+        do { image = try ImageDecoder.decode(contentsOf: url) } catch {
+            throw PredictionError.unreadableInput(path: url.path, reason: error.description)
+        }
+        let color: ImageColor = inputShape[0] == 1 ? .gray : .rgb
+        return ImageFolder.examplePixels(of: image, height: inputShape[1], width: inputShape[2], color: color)
     }
 
     /// Scaled pixels of every JSON example (an array of numbers, nested or flat, or `{"pixels": [...]}`).

@@ -12,9 +12,9 @@ public enum PredictionInput: Sendable, Equatable {
     case json(URL)
     /// An IDX image file (`[N, H, W]` unsigned bytes, optionally gzip-compressed), as MNIST ships.
     case idx(URL)
-    /// One PNG or JPEG image (not yet supported).
+    /// One PNG or JPEG image.
     case image(URL)
-    /// A directory of PNG or JPEG images (not yet supported).
+    /// A directory of PNG or JPEG images (subfolders included, sorted; each prediction names its file).
     case imageDirectory(URL)
 
     /// The input at `path`, its kind chosen by extension (`.csv`, `.json`/`.jsonl`/`.ndjson`,

@@ -53,6 +53,9 @@ public struct PredictionJob {
         if FileManager.default.fileExists(atPath: preprocessing.path) || dataset.flatMap(TabularBenchmark.init(rawValue:)) != nil {
             return try TabularPredictor.load(weights: weights, meta: meta, preprocessing: preprocessing, batchSize: batchSize)
         }
+        if meta.optionalString("source") == "image-folder" {
+            return try ImagePredictor.loadFolderRun(weights: weights, meta: meta, batchSize: batchSize)
+        }
         if let dataset, let images = ImageDatasetChoice(rawValue: dataset) {
             return try ImagePredictor.load(weights: weights, meta: meta, dataset: images, batchSize: batchSize)
         }

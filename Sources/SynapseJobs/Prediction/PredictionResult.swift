@@ -11,13 +11,17 @@ public struct Prediction: Sendable, Equatable {
     public var probabilities: [Double]
     /// The predicted values in the target's units (regression and forecasting), empty for classifiers.
     public var values: [Double]
+    /// The file the example came from when the input is a directory or an image file (written as
+    /// `file` in JSON lines and CSV), nil for rows of one file.
+    public var file: String?
 
     /// A prediction.
-    public init(index: Int, className: String? = nil, probabilities: [Double] = [], values: [Double] = []) {
+    public init(index: Int, className: String? = nil, probabilities: [Double] = [], values: [Double] = [], file: String? = nil) {
         self.index = index
         self.className = className
         self.probabilities = probabilities
         self.values = values
+        self.file = file
     }
 }
 
@@ -55,6 +59,7 @@ public struct PredictionResult: Sendable, Equatable {
         case .jsonl:
             for p in predictions {
                 var object: [String: Any] = ["index": p.index]
+                if let file = p.file { object["file"] = file }
                 if isClassification {
                     object["class"] = p.className ?? ""
                     object["probabilities"] = Dictionary(uniqueKeysWithValues: zip(classNames, p.probabilities.map(Self.rounded)))
@@ -68,13 +73,14 @@ public struct PredictionResult: Sendable, Equatable {
             }
         case .csv:
             let width = predictions.first?.values.count ?? 1
-            let header = isClassification ? ["index", "class"] + classNames.map { "p_\($0)" }
-                : width == 1 ? ["index", "value"] : ["index"] + (0..<width).map { "value_\($0)" }
+            let withFiles = predictions.contains { $0.file != nil }
+            let header = (withFiles ? ["file"] : []) + (isClassification ? ["index", "class"] + classNames.map { "p_\($0)" }
+                : width == 1 ? ["index", "value"] : ["index"] + (0..<width).map { "value_\($0)" })
             lines.append(header.map(Self.csvField).joined(separator: ","))
             for p in predictions {
-                let fields = isClassification
+                let fields = (withFiles ? [Self.csvField(p.file ?? "")] : []) + (isClassification
                     ? [String(p.index), Self.csvField(p.className ?? "")] + p.probabilities.map { String(Self.rounded($0)) }
-                    : [String(p.index)] + p.values.map { String(Self.rounded($0)) }
+                    : [String(p.index)] + p.values.map { String(Self.rounded($0)) })
                 lines.append(fields.joined(separator: ","))
             }
         }

@@ -198,8 +198,7 @@ struct PredictionJobTests {
         }
         let png = dir.appendingPathComponent("digit.png")
         try Data([0x89]).write(to: png)
-        #expect(throws: PredictionError.unsupportedInput(path: png.path, reason: "an image file as input is not yet supported; "
-                                                         + "pass JSON pixel arrays or an IDX image file")) {
+        #expect(throws: PredictionError.unreadableInput(path: png.path, reason: "\(png.path): not a PNG or JPEG file (unknown signature)")) {
             try PredictionJob(weights: weights).run(input: try PredictionInput(path: png.path))
         }
     }
