@@ -13,8 +13,11 @@ struct ExportCommand: ParsableCommand {
         kept (with format=pt and exported_dtype added) unless --no-metadata asks for a plain state dict. \
         --dtype bfloat16 halves the file (integer tensors keep their type). A tabular run's preprocessing state is \
         copied beside the export, so `synapse predict` works on it. The file is written atomically; an existing \
-        --output is refused without --overwrite. --format onnx is not available in this build yet. The last line \
-        printed is a JSON object.
+        --output is refused without --overwrite. --format onnx rebuilds the model from the run's metadata and writes \
+        its graph (opset 17, a dynamic batch axis, initializers named by the state dict; see docs/onnx.md): image \
+        models take "input" [batch, C, H, W] (pixels in [0, 1], normalised as the run's metadata records for image \
+        folders), tabular models the preprocessed features, language models int64 token ids [batch, context]; \
+        "output" holds the logits. The last line printed is a JSON object.
         """
     )
 
@@ -47,6 +50,7 @@ struct ExportCommand: ParsableCommand {
         var export = WeightsExport(weights: weightsURL, output: outputURL, format: format.format)
         export.dtype = dtype.dtype
         export.keepMetadata = !noMetadata
+        export.producerVersion = SynapseVersion.current
         try export.checkFormatAvailable()
         for url in [outputURL] + export.companionOutputs {
             try OutputPaths.checkReplaceable(url, overwrite: overwrite, flag: "--output")

@@ -56,6 +56,8 @@ public struct WeightsExport {
     public var dtype: ExportDType = .float32
     /// Whether to keep the weights' metadata (`false`: a plain state dict).
     public var keepMetadata = true
+    /// The Synapse version written as the ONNX file's producer version (the CLI passes its own).
+    public var producerVersion = ""
 
     /// An export; nothing is written until `run()`.
     public init(weights: URL, output: URL, format: ExportFormat) {
@@ -80,24 +82,16 @@ public struct WeightsExport {
             ? [TabularTrainingOptions.preprocessingURL(forWeights: output)] : []
     }
 
-    /// Throws unless this build can write `format` (check it before preparing output paths).
-    /// - Throws: `ExportError.formatNotSupported`.
-    public func checkFormatAvailable() throws(ExportError) {
-        if format == .onnx {
-            // Filled in when the SynapseONNX target (graph tracing and protobuf writing) is part of the build.
-            throw .formatNotSupported(format: "onnx", reason: "ONNX export is not available in this build yet; "
-                                      + "use --format safetensors")
-        }
-    }
+    /// Refuses a format this build cannot write before any output path is touched (every format
+    /// is available now; kept so the CLI checks before it prepares the output).
+    public func checkFormatAvailable() throws(ExportError) {}
 
-    /// Writes the export.
-    /// - Throws: `ExportError`.
     @discardableResult
     public func run() throws(ExportError) -> Result {
         try checkFormatAvailable()
         switch format {
         case .onnx:
-            throw .formatNotSupported(format: "onnx", reason: "not available in this build")
+            return try exportONNX()
         case .safetensors:
             let archive: SafeTensorsArchive
             do { archive = try SafeTensors.load(from: weights) } catch {

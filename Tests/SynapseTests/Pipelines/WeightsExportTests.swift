@@ -5,7 +5,7 @@ import Testing
 @testable import SynapseJobs
 
 /// `WeightsExport`: safetensors re-saved with metadata (or as a plain state dict), optionally as
-/// bfloat16; ONNX refused with a typed error until its target exists.
+/// bfloat16; ONNX from a run's metadata, refusing weights it cannot rebuild.
 @Suite("WeightsExport")
 struct WeightsExportTests {
     static func savedWeights(in dir: URL) throws -> URL {
@@ -59,12 +59,15 @@ struct WeightsExportTests {
         #expect(try exported.tensor("fc.bias").scalars == [1, -0.5, 3.140625])
     }
 
-    @Test("onnx is refused with a typed error naming the flag, before anything is written")
-    func onnx() throws {
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("never-\(UUID().uuidString).onnx")
-        let export = WeightsExport(weights: URL(fileURLWithPath: "/nonexistent.safetensors"), output: output, format: .onnx)
-        #expect(throws: ExportError.self) { try export.checkFormatAvailable() }
-        #expect(throws: ExportError.self) { try export.run() }
+    @Test("onnx: weights that do not describe a model are a typed error and nothing is written")
+    func onnxRefusesWeightsWithoutAnArchitecture() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("export-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let output = dir.appendingPathComponent("never.onnx")
+        for weights in [URL(fileURLWithPath: "/nonexistent.safetensors"), try Self.savedWeights(in: dir)] {
+            #expect(throws: ExportError.self) { try WeightsExport(weights: weights, output: output, format: .onnx).run() }
+        }
         #expect(!FileManager.default.fileExists(atPath: output.path))
     }
 }
