@@ -8,4 +8,5 @@ let allTargets: [any FuzzTarget] = [
     PreprocessingTarget(),
     TimeSeriesTarget(),
     PyTorchTarget(),
+    ONNXTarget(),
 ]
