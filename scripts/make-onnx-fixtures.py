@@ -146,6 +146,63 @@ class EmbeddingModel(nn.Module):
         return self.fc(self.norm(self.embedding(tokens)).mean(dim=1))
 
 
+class BidirectionalRecurrent(nn.Module):
+    """A two-layer bidirectional LSTM feeding a bidirectional GRU (ONNX's direction="bidirectional")."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(3, 4, num_layers=2, bidirectional=True, batch_first=True)
+        self.gru = nn.GRU(8, 3, bidirectional=True, batch_first=True)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        out, h = self.gru(out)
+        return out, h
+
+
+class TinyGPT(nn.Module):
+    """A causal pre-norm Transformer language model like Synapse's GPTLanguageModel: token and learned
+    position embeddings, a causal mask, GELU feed-forward, a tied-free head."""
+
+    def __init__(self):
+        super().__init__()
+        self.token_embedding = nn.Embedding(11, 8)
+        self.position_embedding = nn.Embedding(6, 8)
+        layer = nn.TransformerEncoderLayer(d_model=8, nhead=2, dim_feedforward=16, dropout=0.0, activation="gelu",
+                                           batch_first=True, norm_first=True)
+        self.blocks = nn.TransformerEncoder(layer, num_layers=1, enable_nested_tensor=False)
+        self.norm = nn.LayerNorm(8)
+        self.head = nn.Linear(8, 11)
+
+    def forward(self, tokens):
+        t = tokens.shape[1]
+        positions = torch.arange(t, device=tokens.device)
+        x = self.token_embedding(tokens) + self.position_embedding(positions)
+        mask = torch.triu(torch.full((t, t), float("-inf")), diagonal=1)
+        return self.head(self.norm(self.blocks(x, mask=mask, is_causal=True)))
+
+
+class MixedOps(nn.Module):
+    """Operators the other fixtures do not reach: Split, a reversing Slice, Where, Expand, batched
+    MatMul broadcasting, ReduceSum, Max/Min, ceil-mode and padded pooling, a tensor exponent."""
+
+    def __init__(self):
+        super().__init__()
+        self.proj = nn.Parameter(torch.randn(4, 3))
+
+    def forward(self, x):                              # x: [N, 2, 4, 4]
+        a, b = torch.split(x, 1, dim=1)                # Split
+        flipped = torch.flip(a, dims=[3])              # Slice with step -1
+        mixed = torch.where(b > 0, flipped, b * 0.5)   # Greater, Where
+        pooled = nn.functional.max_pool2d(mixed, 3, stride=2, ceil_mode=True)            # [N, 1, 2, 2]
+        averaged = nn.functional.avg_pool2d(x, 3, stride=1, padding=1, count_include_pad=False)
+        rows = averaged.reshape(x.shape[0], 2, 4, 4) @ self.proj  # batched MatMul [N, 2, 4, 3]
+        total = rows.sum(dim=-1, keepdim=True)                     # ReduceSum
+        clipped = torch.maximum(torch.minimum(total, torch.tensor(1.0)), torch.tensor(-1.0))
+        powered = torch.pow(x.abs() + 1.0, clipped.expand(-1, -1, -1, 4))
+        return powered.flatten(1) + pooled.flatten(1).mean(dim=1, keepdim=True)
+
+
 class CNNClassifier(nn.Module):
     """Synapse's CNNClassifier, layer by layer and key by key (`features.0.weight`, `features.3.weight`,
     `classifier.0.weight`, `classifier.2.weight`): Conv(1,32,3,pad 1)-ReLU-MaxPool2 →
@@ -259,6 +316,9 @@ def main():
     export(RNNModel(), (torch.randn(5, 2, 3),), "rnn", dynamic=False)
     export(TransformerModel(), (torch.randn(2, 5, 8),), "transformer")
     export(EmbeddingModel(), (torch.randint(0, 20, (3, 7)),), "embedding")
+    export(BidirectionalRecurrent(), (torch.randn(2, 5, 3),), "birnn")
+    export(TinyGPT(), (torch.randint(0, 11, (2, 6)),), "gpt")
+    export(MixedOps(), (torch.randn(2, 2, 4, 4),), "mixed")
     if "--skip-reproduction" not in sys.argv:
         reproduction()
 

@@ -334,4 +334,31 @@ extension ONNXOperators {
         let sorted = dims.sorted()
         return .float(node.op == "ReduceSum" ? x.sum(dims: sorted, keepdim: keep) : x.mean(dims: sorted, keepdim: keep))
     }
+
+    /// `Trilu`: keeps the upper (or lower) triangle of the last two dimensions from diagonal `k` and
+    /// zeroes the rest (by selection, so a kept −∞ of a causal mask stays −∞).
+    static func trilu(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXValue {
+        let x = try operands.value(0)
+        guard x.shape.count >= 2 else { throw node.error("input must have at least two dimensions, got \(x.shape)") }
+        var k = 0
+        if operands.has(1) {
+            let ks = try operands.intList(1)
+            guard ks.count == 1 else { throw node.error("k must be a single value, got \(ks)") }
+            k = ks[0]
+        }
+        let upper = try node.int("upper", 1) != 0
+        let rows = x.shape[x.shape.count - 2], cols = x.shape[x.shape.count - 1]
+        var keep = [Int64](repeating: 0, count: rows * cols)
+        for i in 0..<rows {
+            for j in 0..<cols where upper ? j - i >= k : j - i <= k { keep[i * cols + j] = 1 }
+        }
+        let mask = ONNXIntegers(shape: [rows, cols], values: keep)
+        switch x {
+        case .integer(let v):
+            let m = mask.broadcast(to: v.shape).values
+            return .integer(ONNXIntegers(shape: v.shape, values: v.values.indices.map { m[$0] != 0 ? v.values[$0] : 0 }))
+        case .float(let t):
+            return .float(Tensor.where(mask.floatTensor, t, Tensor.zeros([1])))
+        }
+    }
 }

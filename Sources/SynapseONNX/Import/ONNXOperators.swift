@@ -15,7 +15,7 @@ enum ONNXOperators {
         "Gemm", "MatMul",
         // Shapes and indexing.
         "Reshape", "Flatten", "Transpose", "Concat", "Gather", "Shape", "Unsqueeze", "Squeeze", "Slice",
-        "Constant", "ConstantOfShape", "Expand", "Range", "Split",
+        "Constant", "ConstantOfShape", "Expand", "Range", "Split", "Trilu",
         // Reductions.
         "ReduceMean", "ReduceSum",
         // Convolution and pooling.
@@ -58,6 +58,7 @@ enum ONNXOperators {
         case "Expand": return [try expand(node, operands)]
         case "Range": return [try range(node, operands)]
         case "Split": return try split(node, operands, opset: opset)
+        case "Trilu": return [try trilu(node, operands)]
         case "ReduceMean", "ReduceSum": return [try reduce(node, operands, opset: opset)]
         case "Conv": return [try conv(node, operands)]
         case "ConvTranspose": return [try convTranspose(node, operands)]

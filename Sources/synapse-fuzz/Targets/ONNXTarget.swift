@@ -20,7 +20,7 @@ struct ONNXTarget: FuzzTarget {
 
     func seeds() throws -> [[UInt8]] {
         // The small fixtures; the 1.7 MB Fashion-MNIST CNN would only slow every mutant down.
-        try ["mlp", "mlp_dynamo", "activations", "cnn", "cnn_dynamo", "convmix", "lstm", "gru", "rnn", "transformer", "embedding"].map {
+        try ["mlp", "mlp_dynamo", "activations", "cnn", "cnn_dynamo", "convmix", "lstm", "gru", "rnn", "transformer", "embedding", "birnn", "gpt", "mixed"].map {
             [UInt8](try Data(contentsOf: Self.fixtures.appendingPathComponent("\($0).onnx")))
         }
     }

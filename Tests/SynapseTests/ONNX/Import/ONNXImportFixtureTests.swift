@@ -9,7 +9,7 @@ import Testing
 @Suite struct ONNXImportFixtureTests {
     /// Every fixture: the stored inputs through the imported graph match PyTorch's stored outputs
     /// within 1e-4 relative (+1e-5 absolute for values near zero).
-    @Test(arguments: ["mlp", "mlp_dynamo", "activations", "cnn", "cnn_dynamo", "convmix", "lstm", "gru", "rnn", "transformer", "embedding"])
+    @Test(arguments: ["mlp", "mlp_dynamo", "activations", "cnn", "cnn_dynamo", "convmix", "lstm", "gru", "rnn", "transformer", "embedding", "birnn", "gpt", "mixed"])
     func outputsMatchPyTorch(_ name: String) throws {
         let model = try ONNXModel(contentsOf: try onnxFixture("\(name).onnx"))
         model.eval()
