@@ -4,6 +4,7 @@ import Testing
 @testable import SynapseIO
 @testable import SynapseNN
 @testable import SynapseOptim
+@testable import SynapseModels
 @testable import SynapseONNX
 
 /// An imported graph trains like any module: gradients reach its parameters and SGD lowers the loss.
@@ -32,6 +33,28 @@ import Testing
             losses.append(loss.item())
         }
         #expect(losses.last! < losses.first!, "\(name): losses \(losses)")
+    }
+
+    /// The imported graph's gradients are the built-in model's: the PyTorch-trained Fashion-MNIST CNN
+    /// as `ONNXModel` and as `CNNClassifier` (same weights from the `.pt`) give the same loss and the
+    /// same gradient for every parameter, name by name.
+    @Test func gradientsEqualTheBuiltInModels() throws {
+        let imported = try ONNXModel(contentsOf: try onnxFixture("cnn_fashion.onnx"))
+        let cnn = CNNClassifier(generator: RandomGenerator(seed: 4))
+        try cnn.loadPyTorch(from: try onnxFixture("cnn_fashion.pt"))
+        let x = Tensor.rand([4, 1, 28, 28], generator: RandomGenerator(seed: 8))
+        let labels = IntTensor([0, 3, 7, 9])
+        let lossA = crossEntropy(imported(x), labels), lossB = crossEntropy(cnn(x), labels)
+        #expect(Swift.abs(lossA.item() - lossB.item()) <= 1e-5 * Swift.abs(lossB.item()))
+        lossA.backward()
+        lossB.backward()
+        let builtIn = Dictionary(uniqueKeysWithValues: cnn.namedParameters().map { ($0.0, $0.1) })
+        #expect(imported.namedParameters().count == builtIn.count)
+        for (name, p) in imported.namedParameters() {
+            let q = try #require(builtIn[name], "\(name) is not a CNNClassifier parameter")
+            let (ok, worst) = onnxClose(try #require(p.grad), try #require(q.grad), rtol: 1e-3, atol: 1e-6)
+            #expect(ok, "\(name): gradients differ by up to \(worst)")
+        }
     }
 
     /// The composite Erf (on the path of every exported GELU) matches Foundation's erf closely and
