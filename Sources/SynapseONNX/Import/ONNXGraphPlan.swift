@@ -51,7 +51,12 @@ struct ONNXGraphPlan {
             guard available.insert(tensor.name).inserted else {
                 throw .invalidGraph(reason: "initializer '\(tensor.name)' is defined twice")
             }
-            initializers.append(try tensor.decodedValues())
+            let values = try tensor.decodedValues()
+            // An empty tensor may still declare huge dimensions; no operator should iterate over one.
+            guard values.shape.allSatisfy({ $0 <= ONNXShapeChecks.Limits.standard.elements }) else {
+                throw .badTensor(name: tensor.name, reason: "dimension beyond \(ONNXShapeChecks.Limits.standard.elements) in shape \(values.shape)")
+            }
+            initializers.append(values)
         }
         var inputs: [String] = [], integerInputs = Set<String>(), inputShapes: [String: [Int?]] = [:]
         for input in graph.input where !available.contains(input.name) {

@@ -68,7 +68,11 @@ struct ONNXNode {
     func tensor(_ name: String) throws(ONNXError) -> ONNXTensorValues? {
         guard let a = attributes[name] else { return nil }
         guard a.type == .tensor || a.type == .undefined, a.hasT else { throw error("attribute '\(name)' must be a tensor") }
-        return try a.t.decodedValues()
+        let values = try a.t.decodedValues()
+        guard values.shape.allSatisfy({ $0 <= ONNXShapeChecks.maximumElementCount }) else {
+            throw error("attribute '\(name)' has a dimension beyond \(ONNXShapeChecks.maximumElementCount) in shape \(values.shape)")
+        }
+        return values
     }
 
     /// An axis attribute or value normalised into `0..<rank` (negative counts from the end).

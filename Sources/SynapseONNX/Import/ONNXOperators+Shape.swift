@@ -83,9 +83,10 @@ extension ONNXOperators {
             }
             outShape[axis] += v.shape[axis]
         }
-        _ = try ONNXShapeChecks.elementCount(outShape, node)
+        let total = try ONNXShapeChecks.elementCount(outShape, node)
         let ints = values.compactMap { if case .integer(let i) = $0 { i } else { nil } }
         if ints.count == values.count {
+            guard total > 0 else { return .integer(ONNXIntegers(shape: outShape, values: [])) }
             // Row-major: the output is, for each outer index, every input's block in turn.
             let outer = outShape[..<axis].reduce(1, *)
             var out: [Int64] = []
@@ -202,6 +203,7 @@ extension ONNXOperators {
             let axis = try node.axis(axes[k], rank: rank)
             guard seen.insert(axis).inserted else { throw node.error("axes \(axes) repeat an axis") }
             let step = steps[k], dim = x.shape[axis]
+            _ = try ONNXShapeChecks.elementCount([dim], node)
             guard step != 0 else { throw node.error("step 0 on axis \(axis)") }
             guard step != .min else { throw node.error("step \(step) is out of range") }
             var start = starts[k], end = ends[k]
@@ -278,9 +280,11 @@ extension ONNXOperators {
             let start = s.values[0], limit = l.values[0], delta = d.values[0]
             guard delta != 0 else { throw node.error("delta is 0") }
             let span = Double(limit) - Double(start)
-            let count = max(Int((span / Double(delta)).rounded(.up)), 0)
-            _ = try ONNXShapeChecks.elementCount([count], node)
-            return .integer(.vector((0..<count).map { start + Int64($0) * delta }))
+            let steps = (span / Double(delta)).rounded(.up)
+            guard steps <= Double(ONNXShapeChecks.maximumElementCount) else { throw node.error("range of \(steps) elements is too large") }
+            let count = steps > 0 ? Int(steps) : 0
+            // Wrapping arithmetic: the Double count may exceed the exact one by rounding near Int64's ends.
+            return .integer(.vector((0..<count).map { start &+ Int64($0) &* delta }))
         }
         let s = try operands.float(0), l = try operands.float(1), d = try operands.float(2)
         guard s.count == 1, l.count == 1, d.count == 1 else { throw node.error("start, limit and delta must be scalars") }
@@ -288,7 +292,7 @@ extension ONNXOperators {
         guard delta != 0, delta.isFinite, start.isFinite, l.scalars[0].isFinite else { throw node.error("invalid range \(start), \(l.scalars[0]), \(delta)") }
         let steps = ((l.scalars[0] - start) / delta).rounded(.up)
         guard steps < Float(ONNXShapeChecks.maximumElementCount) else { throw node.error("range of \(steps) elements is too large") }
-        let count = max(Int(steps), 0)
+        let count = steps > 0 ? Int(steps) : 0
         return .float(Tensor((0..<count).map { start + Float($0) * delta }))
     }
 
@@ -298,6 +302,7 @@ extension ONNXOperators {
         let axis = try node.axis(try node.int("axis", 0), rank: x.shape.count)
         let parts = node.proto.output.count, dim = x.shape[axis]
         guard parts > 0 else { throw node.error("has no outputs") }
+        _ = try ONNXShapeChecks.elementCount([dim, parts], node)
         var sizes: [Int]
         if opset >= 13, operands.has(1) { sizes = try operands.intList(1) }
         else if opset < 13, let s = try node.ints("split") { sizes = s }
@@ -348,6 +353,7 @@ extension ONNXOperators {
         }
         let upper = try node.int("upper", 1) != 0
         let rows = x.shape[x.shape.count - 2], cols = x.shape[x.shape.count - 1]
+        _ = try ONNXShapeChecks.elementCount([rows, cols], node)
         var keep = [Int64](repeating: 0, count: rows * cols)
         for i in 0..<rows {
             for j in 0..<cols where upper ? j - i >= k : j - i <= k { keep[i * cols + j] = 1 }

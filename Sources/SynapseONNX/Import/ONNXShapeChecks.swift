@@ -44,6 +44,8 @@ package enum ONNXShapeChecks {
         var count = 1
         for d in shape {
             guard d >= 0 else { throw node.error("negative dimension in shape \(shape)") }
+            // Also per dimension: an empty shape such as [0, 2^40] must not drive a loop over its axis.
+            guard d <= maximumElementCount else { throw node.error("dimension \(d) in shape \(shape) exceeds \(maximumElementCount)") }
             let (p, overflow) = count.multipliedReportingOverflow(by: d)
             guard !overflow, p <= maximumElementCount else {
                 throw node.error("shape \(shape) holds more than \(maximumElementCount) elements")

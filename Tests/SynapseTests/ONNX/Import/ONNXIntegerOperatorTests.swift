@@ -65,5 +65,11 @@ import Testing
         #expect(throws: ONNXError.self) { try run("Unsqueeze", [matrix, .vector([0, 0])]) }
         #expect(throws: ONNXError.self) { try run("Reshape", [matrix, .vector([-1, -1])]) }
         #expect(throws: ONNXError.self) { try run("Range", [.scalar(0), .scalar(1 << 40), .scalar(1)]) }
+        #expect(throws: ONNXError.self) { try run("Range", [.scalar(.min), .scalar(.max), .scalar(1)]) }
+        // An empty value with a huge dimension is refused before anything iterates over that axis.
+        #expect(throws: ONNXError.self) { try run("ConstantOfShape", [.vector([0, 1 << 40])]) }
+        let hollow = ONNXIntegers(shape: [0, 1 << 40], values: [])
+        #expect(throws: ONNXError.self) { try run("Slice", [hollow, .vector([0]), .vector([Int64.max]), .vector([1])]) }
+        #expect(throws: ONNXError.self) { try run("Trilu", [hollow]) }
     }
 }
