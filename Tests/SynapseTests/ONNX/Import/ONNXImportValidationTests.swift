@@ -77,6 +77,24 @@ private func intAttribute(_ name: String, _ value: Int64) -> Onnx_AttributeProto
         #expect(throws: ONNXError.self) { try ONNXModel(model: graphModel([node("Relu", ["x"], ["z"])]), source: "m") }
     }
 
+    /// Several inputs and outputs by name: `y = x + z`, `w = x·z`.
+    @Test func multipleInputsAndOutputsByName() throws {
+        var model = graphModel([node("Add", ["x", "z"], ["y"]), node("Mul", ["x", "z"], ["w"])])
+        var z = Onnx_ValueInfoProto()
+        z.name = "z"
+        model.graph.input.append(z)
+        var w = Onnx_ValueInfoProto()
+        w.name = "w"
+        model.graph.output.append(w)
+        let imported = try ONNXModel(model: model, source: "m")
+        #expect(imported.inputNames == ["x", "z"] && imported.outputNames == ["y", "w"])
+        let outputs = try imported(["x": Tensor([1, 2]), "z": Tensor([[10], [20]])])
+        #expect(outputs["y"]?.shape == [2, 2] && outputs["y"]?.scalars == [11, 12, 21, 22])
+        #expect(outputs["w"]?.scalars == [10, 20, 20, 40])
+        #expect(throws: ONNXError.self) { try imported(["x": Tensor([1, 2])]) }
+        #expect(throws: ONNXError.self) { try imported(["x": Tensor([1, 2]), "z": Tensor([1, 2, 3])]) }   // no broadcast
+    }
+
     /// Nodes out of order in the file run in dependency order.
     @Test func nodesAreSortedTopologically() throws {
         let model = try ONNXModel(model: graphModel([node("Neg", ["a"], ["y"]), node("Relu", ["x"], ["a"])]), source: "m")
