@@ -32,7 +32,7 @@ public final class ONNXModel: Module, Layer {
     private let plan: ONNXGraphPlan
     private let parameterTable: [(String, Parameter)]
     private let bufferTable: [(String, Buffer)]
-    private let constants: [String: ONNXValue]
+    private let constants: [String: ONNXImportValue]
 
     /// Loads the ONNX model in the file at `path`.
     public convenience init(contentsOf path: String) throws(ONNXError) {
@@ -56,9 +56,9 @@ public final class ONNXModel: Module, Layer {
         for node in plan.nodes where node.op == "BatchNormalization" {
             for i in [3, 4] where i < node.proto.input.count { statistics.insert(node.proto.input[i]) }
         }
-        var parameters: [(String, Parameter)] = [], buffers: [(String, Buffer)] = [], constants: [String: ONNXValue] = [:]
+        var parameters: [(String, Parameter)] = [], buffers: [(String, Buffer)] = [], constants: [String: ONNXImportValue] = [:]
         for values in plan.initializers {
-            if values.integers != nil { constants[values.name] = ONNXValue(values) }
+            if values.integers != nil { constants[values.name] = ONNXImportValue(values) }
             else if statistics.contains(values.name) { buffers.append((values.name, Buffer(values.tensor))) }
             else { parameters.append((values.name, Parameter(values.tensor))) }
         }

@@ -7,13 +7,13 @@ struct ONNXOperands {
     /// The node being evaluated.
     let node: ONNXNode
     /// Its inputs in order; nil where the input name is empty (an omitted optional input).
-    let values: [ONNXValue?]
+    let values: [ONNXImportValue?]
 
     /// Whether input `i` is given.
     func has(_ i: Int) -> Bool { i < values.count && values[i] != nil }
 
     /// Input `i`, which must be given.
-    func value(_ i: Int) throws(ONNXError) -> ONNXValue {
+    func value(_ i: Int) throws(ONNXError) -> ONNXImportValue {
         guard i < values.count, let v = values[i] else { throw node.error("input \(i) is missing") }
         return v
     }

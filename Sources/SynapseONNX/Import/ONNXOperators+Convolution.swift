@@ -55,7 +55,7 @@ struct ONNXWindow {
 
 extension ONNXOperators {
     /// `Conv` in one or two spatial dimensions with pads, strides, dilations and groups.
-    static func conv(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXValue {
+    static func conv(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXImportValue {
         let x = try operands.float(0), w = try operands.float(1), b = try operands.optionalFloat(2)
         guard x.rank == 3 || x.rank == 4 else { throw node.error("only 1-D and 2-D convolutions are supported, input has shape \(x.shape)") }
         guard w.rank == x.rank else { throw node.error("weight \(w.shape) does not match input \(x.shape)") }
@@ -82,7 +82,7 @@ extension ONNXOperators {
     }
 
     /// `ConvTranspose` in one or two spatial dimensions (1-D runs as 2-D of height 1).
-    static func convTranspose(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXValue {
+    static func convTranspose(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXImportValue {
         var x = try operands.float(0), w = try operands.float(1)
         let b = try operands.optionalFloat(2)
         guard x.rank == 3 || x.rank == 4 else { throw node.error("only 1-D and 2-D transposed convolutions are supported, input has shape \(x.shape)") }
@@ -116,7 +116,7 @@ extension ONNXOperators {
     }
 
     /// `MaxPool` and `AveragePool` in one or two spatial dimensions.
-    static func pool(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXValue {
+    static func pool(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXImportValue {
         var x = try operands.float(0)
         guard x.rank == 3 || x.rank == 4 else { throw node.error("only 1-D and 2-D pooling is supported, input has shape \(x.shape)") }
         try ONNXShapeChecks.nonEmpty(x, node)
@@ -141,7 +141,7 @@ extension ONNXOperators {
     }
 
     /// `GlobalAveragePool`: the mean over every spatial dimension, kept as size 1.
-    static func globalAveragePool(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXValue {
+    static func globalAveragePool(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXImportValue {
         let x = try operands.float(0)
         guard x.rank >= 3 else { throw node.error("input must be [N, C, ...spatial], got \(x.shape)") }
         try ONNXShapeChecks.nonEmpty(x, node)

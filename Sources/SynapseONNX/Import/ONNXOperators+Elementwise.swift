@@ -5,7 +5,7 @@ import SynapseIO
 extension ONNXOperators {
     /// Two-operand element-wise operators with NumPy broadcasting: exact on two integer operands,
     /// differentiable Synapse ops otherwise. Comparisons return integers (booleans).
-    static func binary(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXValue {
+    static func binary(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXImportValue {
         let a = try operands.value(0), b = try operands.value(1)
         let shape = try ONNXShapeChecks.broadcast(a.shape, b.shape, node)
         if case .integer(let x) = a, case .integer(let y) = b, node.op != "Pow" {
@@ -59,7 +59,7 @@ extension ONNXOperators {
     }
 
     /// One-operand element-wise operators and activations.
-    static func unary(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXValue {
+    static func unary(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXImportValue {
         if node.op == "Not" {
             let x = try operands.integers(0)
             return .integer(ONNXIntegers(shape: x.shape, values: x.values.map { $0 == 0 ? 1 : 0 }))
@@ -103,7 +103,7 @@ extension ONNXOperators {
     }
 
     /// Softmax and LogSoftmax over one axis (opset 13 semantics).
-    static func softmax(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXValue {
+    static func softmax(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXImportValue {
         let x = try operands.float(0)
         try ONNXShapeChecks.nonEmpty(x, node)
         let axis = try node.axis(try node.int("axis", -1), rank: x.rank)
@@ -111,7 +111,7 @@ extension ONNXOperators {
     }
 
     /// `Where(condition, x, y)`: exact on integer branches, differentiable on float branches.
-    static func whereOp(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXValue {
+    static func whereOp(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXImportValue {
         let c = try operands.integers(0), a = try operands.value(1), b = try operands.value(2)
         let shape = try ONNXShapeChecks.broadcast(try ONNXShapeChecks.broadcast(c.shape, a.shape, node), b.shape, node)
         if case .integer(let x) = a, case .integer(let y) = b {
@@ -122,7 +122,7 @@ extension ONNXOperators {
     }
 
     /// `Cast` to a floating type (a float value) or to an integer or boolean type (exact integers).
-    static func cast(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXValue {
+    static func cast(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXImportValue {
         let to = try node.int("to", 1)
         guard let type = Onnx_TensorProto.DataType(rawValue: to) else { throw node.error("unknown target type \(to)") }
         switch type {

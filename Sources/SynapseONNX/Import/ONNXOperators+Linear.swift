@@ -4,7 +4,7 @@ import SynapseIO
 extension ONNXOperators {
     /// `Gemm`: alpha·A'·B' + beta·C. The form PyTorch writes for `nn.Linear` (transB = 1, alpha =
     /// beta = 1, a 1-D bias) runs as Synapse's fused `linear`.
-    static func gemm(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXValue {
+    static func gemm(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXImportValue {
         var a = try operands.float(0), b = try operands.float(1)
         let c = try operands.optionalFloat(2)
         let alpha = try node.float("alpha", 1), beta = try node.float("beta", 1)
@@ -35,7 +35,7 @@ extension ONNXOperators {
     }
 
     /// `MatMul` with NumPy semantics (1-D operands promoted, batch dimensions broadcast).
-    static func matmulOp(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXValue {
+    static func matmulOp(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXImportValue {
         let a = try operands.float(0), b = try operands.float(1)
         guard a.rank >= 1, b.rank >= 1 else { throw node.error("operands must have at least one dimension, got \(a.shape) and \(b.shape)") }
         try ONNXShapeChecks.nonEmpty(a, node, "A")

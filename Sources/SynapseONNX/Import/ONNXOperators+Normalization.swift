@@ -15,7 +15,7 @@ extension ONNXOperators {
 
     /// `BatchNormalization` in inference mode: the stored running statistics normalise, the scale and
     /// bias stay trainable.
-    static func batchNorm(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXValue {
+    static func batchNorm(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXImportValue {
         guard try node.int("training_mode", 0) == 0 else { throw node.error("training_mode = 1 is not supported (export in eval mode)") }
         try onlyFirstOutput(node, "running-statistics")
         let x = try operands.float(0)
@@ -31,7 +31,7 @@ extension ONNXOperators {
     }
 
     /// `LayerNormalization` over the dimensions from `axis` on (opset 17).
-    static func layerNormalization(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXValue {
+    static func layerNormalization(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXImportValue {
         try onlyFirstOutput(node, "Mean and InvStdDev")
         let x = try operands.float(0)
         try ONNXShapeChecks.nonEmpty(x, node)
@@ -55,7 +55,7 @@ extension ONNXOperators {
     }
 
     /// `InstanceNormalization`: per sample and channel over the spatial dimensions.
-    static func instanceNorm(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXValue {
+    static func instanceNorm(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXImportValue {
         let x = try operands.float(0)
         guard x.rank >= 3 else { throw node.error("input must be [N, C, ...spatial], got \(x.shape)") }
         try ONNXShapeChecks.nonEmpty(x, node)

@@ -5,7 +5,7 @@ extension ONNXOperators {
     /// ONNX `LSTM`, `GRU` and `RNN` (forward, reverse or bidirectional; default activations), unrolled
     /// over time with differentiable ops in ONNX's own gate orders: LSTM i, o, f, c; GRU z, r, h.
     /// Outputs Y [T, D, N, H] (or [N, T, D, H] with layout 1), Y_h and, for LSTM, Y_c [D, N, H].
-    static func recurrent(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> [ONNXValue?] {
+    static func recurrent(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> [ONNXImportValue?] {
         let gateCount = node.op == "LSTM" ? 4 : node.op == "GRU" ? 3 : 1
         let layout = try node.int("layout", 0)
         guard layout == 0 || layout == 1 else { throw node.error("layout \(layout) is not 0 or 1") }

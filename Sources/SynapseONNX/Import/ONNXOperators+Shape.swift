@@ -3,7 +3,7 @@ import SynapseIO
 
 extension ONNXOperators {
     /// `Reshape` with ONNX's 0 (copy the input dimension, unless `allowzero`) and -1 (inferred).
-    static func reshape(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXValue {
+    static func reshape(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXImportValue {
         let x = try operands.value(0)
         let requested = try operands.intList(1)
         let allowZero = try node.int("allowzero", 0) != 0
@@ -33,7 +33,7 @@ extension ONNXOperators {
     }
 
     /// `value` with a new shape of the same element count.
-    static func reshaped(_ value: ONNXValue, _ shape: [Int]) -> ONNXValue {
+    static func reshaped(_ value: ONNXImportValue, _ shape: [Int]) -> ONNXImportValue {
         switch value {
         case .float(let t): .float(t.shape == shape ? t : t.reshaped(shape))
         case .integer(let i): .integer(ONNXIntegers(shape: shape, values: i.values))
@@ -41,7 +41,7 @@ extension ONNXOperators {
     }
 
     /// `Flatten`: a matrix of the dimensions before `axis` by those from it.
-    static func flatten(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXValue {
+    static func flatten(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXImportValue {
         let x = try operands.value(0)
         let rank = x.shape.count
         var axis = try node.int("axis", 1)
@@ -51,7 +51,7 @@ extension ONNXOperators {
     }
 
     /// `Transpose` by `perm` (reversed dimensions by default).
-    static func transpose(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXValue {
+    static func transpose(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXImportValue {
         let x = try operands.value(0)
         let rank = x.shape.count
         let perm = try node.ints("perm") ?? Array((0..<rank).reversed())
@@ -69,7 +69,7 @@ extension ONNXOperators {
     }
 
     /// `Concat` along `axis`: exact when every input is an integer tensor.
-    static func concat(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXValue {
+    static func concat(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXImportValue {
         let values = try (0..<operands.count).map { i throws(ONNXError) in try operands.value(i) }
         guard let first = values.first else { throw node.error("needs at least one input") }
         let rank = first.shape.count
@@ -105,7 +105,7 @@ extension ONNXOperators {
     }
 
     /// `Gather` along `axis`: embeddings and row picks on floats, exact on integer shape vectors.
-    static func gather(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXValue {
+    static func gather(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXImportValue {
         let data = try operands.value(0)
         let indices = try operands.integers(1)
         let rank = data.shape.count
@@ -145,7 +145,7 @@ extension ONNXOperators {
     }
 
     /// `Shape`, optionally of the dimensions `start..<end` (opset 15).
-    static func shapeOp(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXValue {
+    static func shapeOp(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXImportValue {
         let shape = try operands.value(0).shape
         let rank = shape.count
         func clamp(_ i: Int) -> Int { min(max(i < 0 ? i + rank : i, 0), rank) }
@@ -160,7 +160,7 @@ extension ONNXOperators {
     }
 
     /// `Unsqueeze`: inserts dimensions of size 1 at `axes` (of the output).
-    static func unsqueeze(_ node: ONNXNode, _ operands: ONNXOperands, opset: Int64) throws(ONNXError) -> ONNXValue {
+    static func unsqueeze(_ node: ONNXNode, _ operands: ONNXOperands, opset: Int64) throws(ONNXError) -> ONNXImportValue {
         let x = try operands.value(0)
         guard let axes = try axesOperand(node, operands, opset: opset, inputOpset: 13) else { throw node.error("axes are missing") }
         let rank = x.shape.count + axes.count
@@ -172,7 +172,7 @@ extension ONNXOperators {
     }
 
     /// `Squeeze`: removes the dimensions of size 1 at `axes` (all of them when absent).
-    static func squeeze(_ node: ONNXNode, _ operands: ONNXOperands, opset: Int64) throws(ONNXError) -> ONNXValue {
+    static func squeeze(_ node: ONNXNode, _ operands: ONNXOperands, opset: Int64) throws(ONNXError) -> ONNXImportValue {
         let x = try operands.value(0)
         let rank = x.shape.count
         var drop = Set<Int>()
@@ -189,7 +189,7 @@ extension ONNXOperators {
     }
 
     /// `Slice` with starts, ends, axes and steps as inputs (opset 10+), clamped as ONNX defines.
-    static func sliceOp(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXValue {
+    static func sliceOp(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXImportValue {
         var x = try operands.value(0)
         let starts = try operands.intList(1), ends = try operands.intList(2)
         let rank = x.shape.count
@@ -223,7 +223,7 @@ extension ONNXOperators {
     }
 
     /// `x` restricted to positions `picks` along `axis` (a strided view when `contiguousStep` says so).
-    static func pick(_ x: ONNXValue, axis: Int, _ picks: [Int], contiguousStep: Int?, _ node: ONNXNode) throws(ONNXError) -> ONNXValue {
+    static func pick(_ x: ONNXImportValue, axis: Int, _ picks: [Int], contiguousStep: Int?, _ node: ONNXNode) throws(ONNXError) -> ONNXImportValue {
         var shape = x.shape
         if picks.count == shape[axis], contiguousStep == 1 { return x }
         shape[axis] = picks.count
@@ -243,8 +243,8 @@ extension ONNXOperators {
     }
 
     /// `Constant`: its `value` tensor or one of the `value_float(s)` / `value_int(s)` forms.
-    static func constant(_ node: ONNXNode) throws(ONNXError) -> ONNXValue {
-        if let t = try node.tensor("value") { return ONNXValue(t) }
+    static func constant(_ node: ONNXNode) throws(ONNXError) -> ONNXImportValue {
+        if let t = try node.tensor("value") { return ONNXImportValue(t) }
         if let a = node.attributes["value_float"] { return .float(Tensor(shape: [], scalars: [a.f])) }
         if let a = node.attributes["value_floats"] { return .float(Tensor(a.floats)) }
         if let a = node.attributes["value_int"] { return .integer(.scalar(a.i)) }
@@ -253,7 +253,7 @@ extension ONNXOperators {
     }
 
     /// `ConstantOfShape`: a tensor of the given shape filled with the one-element `value`.
-    static func constantOfShape(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXValue {
+    static func constantOfShape(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXImportValue {
         let shape = try operands.intList(0)
         let count = try ONNXShapeChecks.elementCount(shape, node)
         guard let value = try node.tensor("value") else { return .float(Tensor(shape: shape, scalars: [Float](repeating: 0, count: count))) }
@@ -263,7 +263,7 @@ extension ONNXOperators {
     }
 
     /// `Expand`: broadcasts the input to the broadcast of its shape and `shape` (bidirectional).
-    static func expand(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXValue {
+    static func expand(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXImportValue {
         let x = try operands.value(0)
         let requested = try operands.intList(1)
         let shape = try ONNXShapeChecks.broadcast(x.shape, requested, node)
@@ -274,7 +274,7 @@ extension ONNXOperators {
     }
 
     /// `Range(start, limit, delta)`: exact on integers.
-    static func range(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXValue {
+    static func range(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXImportValue {
         if case .integer(let s) = try operands.value(0), case .integer(let l) = try operands.value(1), case .integer(let d) = try operands.value(2) {
             guard s.values.count == 1, l.values.count == 1, d.values.count == 1 else { throw node.error("start, limit and delta must be scalars") }
             let start = s.values[0], limit = l.values[0], delta = d.values[0]
@@ -297,7 +297,7 @@ extension ONNXOperators {
     }
 
     /// `Split` along `axis` into the given sizes, or into equal parts (the last smaller, opset 18).
-    static func split(_ node: ONNXNode, _ operands: ONNXOperands, opset: Int64) throws(ONNXError) -> [ONNXValue?] {
+    static func split(_ node: ONNXNode, _ operands: ONNXOperands, opset: Int64) throws(ONNXError) -> [ONNXImportValue?] {
         let x = try operands.value(0)
         let axis = try node.axis(try node.int("axis", 0), rank: x.shape.count)
         let parts = node.proto.output.count, dim = x.shape[axis]
@@ -314,7 +314,7 @@ extension ONNXOperators {
             throw node.error("split sizes \(sizes) do not divide dimension \(axis) of \(x.shape) into \(parts) outputs")
         }
         var start = 0
-        var outputs: [ONNXValue?] = []
+        var outputs: [ONNXImportValue?] = []
         for s in sizes {
             outputs.append(try pick(x, axis: axis, Array(start..<(start + s)), contiguousStep: 1, node))
             start += s
@@ -323,7 +323,7 @@ extension ONNXOperators {
     }
 
     /// `ReduceMean` / `ReduceSum` over `axes` (all when absent), keeping dimensions by default.
-    static func reduce(_ node: ONNXNode, _ operands: ONNXOperands, opset: Int64) throws(ONNXError) -> ONNXValue {
+    static func reduce(_ node: ONNXNode, _ operands: ONNXOperands, opset: Int64) throws(ONNXError) -> ONNXImportValue {
         let x = try operands.float(0)
         let inputOpset: Int64 = node.op == "ReduceSum" ? 13 : 18
         let keep = try node.int("keepdims", 1) != 0
@@ -342,7 +342,7 @@ extension ONNXOperators {
 
     /// `Trilu`: keeps the upper (or lower) triangle of the last two dimensions from diagonal `k` and
     /// zeroes the rest (by selection, so a kept −∞ of a causal mask stays −∞).
-    static func trilu(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXValue {
+    static func trilu(_ node: ONNXNode, _ operands: ONNXOperands) throws(ONNXError) -> ONNXImportValue {
         let x = try operands.value(0)
         guard x.shape.count >= 2 else { throw node.error("input must have at least two dimensions, got \(x.shape)") }
         var k = 0

@@ -28,7 +28,7 @@ enum ONNXOperators {
 
     /// Runs `node` on `operands` with opset `opset`; returns one value per node output (trailing
     /// optional outputs the operator does not compute are nil and must not be consumed).
-    static func evaluate(_ node: ONNXNode, _ operands: ONNXOperands, opset: Int64) throws(ONNXError) -> [ONNXValue?] {
+    static func evaluate(_ node: ONNXNode, _ operands: ONNXOperands, opset: Int64) throws(ONNXError) -> [ONNXImportValue?] {
         switch node.op {
         case "Add", "Sub", "Mul", "Div", "Pow", "Mod", "Max", "Min", "Equal", "Less", "Greater":
             return [try binary(node, operands)]

@@ -8,7 +8,7 @@ import Testing
 /// hand from the ONNX specification.
 @Suite struct ONNXIntegerOperatorTests {
     /// Evaluates `op` on integer inputs with `attributes`, returning its first output.
-    private func run(_ op: String, _ inputs: [ONNXIntegers], _ attributes: [String: Int64] = [:], opset: Int64 = 17) throws -> ONNXValue {
+    private func run(_ op: String, _ inputs: [ONNXIntegers], _ attributes: [String: Int64] = [:], opset: Int64 = 17) throws -> ONNXImportValue {
         var proto = Onnx_NodeProto()
         proto.opType = op
         proto.input = inputs.indices.map { "i\($0)" }
@@ -24,7 +24,7 @@ import Testing
         return try #require(try ONNXOperators.evaluate(node, ONNXOperands(node: node, values: inputs.map { .integer($0) }), opset: opset).first ?? nil)
     }
 
-    private func ints(_ value: ONNXValue) -> ONNXIntegers? {
+    private func ints(_ value: ONNXImportValue) -> ONNXIntegers? {
         if case .integer(let i) = value { i } else { nil }
     }
 

@@ -4,7 +4,7 @@ import SynapseIO
 /// A value flowing along an edge of an imported graph: a float tensor (differentiable, what weights
 /// and activations are) or an exact integer tensor (shapes, indices, axes, masks), so that chains
 /// like Shape → Gather → Unsqueeze → Concat → Reshape compute exactly as ONNX defines them.
-package enum ONNXValue {
+package enum ONNXImportValue {
     /// Floating values (float, double, float16 and bfloat16 all become `Float`).
     case float(Tensor)
     /// Integer or boolean values, kept exact.
