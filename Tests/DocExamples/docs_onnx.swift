@@ -2,7 +2,7 @@
 import Foundation
 import Synapse
 
-/// docs/onnx.md, example 1 (line 17).
+/// docs/onnx.md, example 1 (line 18).
 func docs_onnx_example1() throws {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("cnn.onnx").path
     let model = CNNClassifier()
@@ -12,4 +12,24 @@ func docs_onnx_example1() throws {
     // The same bytes in memory:
     let bytes = try ONNXExporter.encodedModel(model, inputShape: [1, 1, 28, 28])
     print(bytes.count)
+}
+
+/// docs/onnx.md, example 2 (line 138).
+func docs_onnx_example2() throws {
+    let images = Tensor.zeros([8, 1, 28, 28])
+    let labels = IntTensor(shape: [8], scalars: [Int](repeating: 0, count: 8))
+
+    let model = try ONNXModel(contentsOf: "cnn.onnx")      // or ONNXModel(data: bytes)
+    model.eval()
+    let logits = model(images)                              // one input → first output
+    let outputs = try model(["input": images])              // by name → every output, by name
+    let checked = try model.run([images])                   // shape problems as thrown ONNXError
+    print(model.inputNames, model.outputNames, model.opsetVersion)
+
+    // Fine-tuning: the initializers are the parameters.
+    model.train()
+    let optimizer = SGD(model.parameters(), learningRate: 0.01)
+    let loss = crossEntropy(model(images), labels)
+    loss.backward()
+    optimizer.step()
 }

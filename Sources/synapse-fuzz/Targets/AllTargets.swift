@@ -10,4 +10,5 @@ let allTargets: [any FuzzTarget] = [
     PyTorchTarget(),
     PNGTarget(),
     JPEGTarget(),
+    ONNXTarget(),
 ]
