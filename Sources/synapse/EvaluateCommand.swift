@@ -10,7 +10,10 @@ struct EvaluateCommand: ParsableCommand {
         discussion: """
         The dataset and the model (with its sizes) are read from the weights' metadata, so --dataset and \
         --model are only needed for files that do not record them; given flags that differ from the \
-        metadata are refused. Image datasets: fashion-mnist, mnist; tabular datasets: breast-cancer, \
+        metadata are refused. A PyTorch state dict (.pt/.pth, read without running code) needs --dataset and \
+        --model (mlp or cnn with the recipe's sizes; the keys are the built-in model's state-dict names). An \
+        ONNX file (.onnx) needs --dataset: the graph is fed the test images as the built-in loaders feed them \
+        ([N, 1, 28, 28], pixels in [0, 1]) and its first output is read as class logits. Image datasets: fashion-mnist, mnist; tabular datasets: breast-cancer, \
         diabetes, sunspots, co2 (text corpora are evaluated by `synapse train` itself). \
         The model runs in evaluation mode without gradients. The report holds accuracy, top-3 accuracy, \
         precision/recall/F1 (macro, micro, weighted), log loss, ROC-AUC and average precision (one-vs-rest), \
@@ -27,7 +30,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Model architecture of the weights (default: the one recorded in the weights' metadata; a different one is refused).")
     var model: ClassifierName?
 
-    @Option(help: "Weights saved by `synapse train` (safetensors).")
+    @Option(help: "Weights saved by `synapse train` (safetensors), a PyTorch state dict (.pt/.pth, with --dataset and --model naming a built-in architecture), or an ONNX file (.onnx, with --dataset; the graph is the model).")
     var weights: String
 
     @Option(help: "Where to write the report: a .md (Markdown) or .html (HTML with plots) path.")
@@ -48,12 +51,26 @@ struct EvaluateCommand: ParsableCommand {
             throw EvaluateError("--weights \(weights): file not found (save one with `synapse train`)")
         }
         try OutputPaths.checkReplaceable(URL(fileURLWithPath: report), overwrite: true, flag: "--report")
+        if weightsURL.pathExtension.lowercased() == "onnx" {
+            try runONNX(weightsURL)
+            return
+        }
+        // A `torch.save` state dict records no dataset or architecture: --dataset and --model name them.
+        let isPyTorch = PyTorchFile.looksLikePyTorchFile(at: weightsURL)
         let meta: WeightsMetadata
-        do { meta = WeightsMetadata(try SafeTensors.load(from: weightsURL).metadata, path: weights) } catch {
-            throw EvaluateError("--weights \(weights): cannot read the weights: \(error)")
+        if isPyTorch {
+            meta = WeightsMetadata([:], path: weights)
+        } else {
+            do { meta = WeightsMetadata(try SafeTensors.load(from: weightsURL).metadata, path: weights) } catch {
+                throw EvaluateError("--weights \(weights): cannot read the weights: \(error)")
+            }
         }
         let dataset = try resolvedDataset(meta)
         if let benchmark = dataset.tabularBenchmark {
+            if isPyTorch {
+                throw EvaluateError("--weights \(weights): a PyTorch file holds no tabular preprocessing; evaluate a tabular run's "
+                                    + "safetensors weights (with its .preprocessing.json beside them)")
+            }
             if let model, model != .mlp { throw EvaluateError("--model \(model.rawValue): the weights hold a tabular mlp (omit --model)") }
             try runTabular(benchmark)
             return
@@ -69,10 +86,42 @@ struct EvaluateCommand: ParsableCommand {
         } catch {
             throw EvaluateError("--weights \(weights) does not hold a \(model.rawValue) model for \(dataset.rawValue): \(error)")
         }
+        try writeReport(network, on: test, classNames: classNames, modelName: model.rawValue, dataset: dataset)
+    }
+
+    /// Evaluates an ONNX file: the graph is the model, fed the `--dataset`'s test images as the
+    /// built-in loaders feed them ([N, 1, 28, 28], pixels in [0, 1]); its first output is read as the
+    /// class logits.
+    func runONNX(_ url: URL) throws {
+        guard let dataset else {
+            throw EvaluateError("--weights \(weights): an ONNX file records no dataset: pass --dataset (fashion-mnist or mnist)")
+        }
+        guard dataset.name.tabularBenchmark == nil else {
+            throw EvaluateError("--dataset \(dataset.rawValue): ONNX files are evaluated on the image datasets (fashion-mnist, mnist); "
+                                + "a tabular graph needs the run's preprocessing, which the file does not hold")
+        }
+        if model != nil {
+            throw EvaluateError("--model: an ONNX file is its own model (omit --model)")
+        }
+        let network = try ONNXModel(contentsOf: url)
+        let (_, test) = try dataset.name.load()
+        let classNames = dataset.name.evaluationClassNames
+        // One example first, so a graph that cannot take these images is a typed error, not a stop.
+        let probe = try network.run([test.batch([0]).features])
+        guard let logits = probe.first, logits.shape == [1, classNames.count] else {
+            throw EvaluateError("--weights \(weights): the graph's first output has shape \(probe.first?.shape ?? []) for one image; "
+                                + "expected [1, \(classNames.count)] class logits")
+        }
+        try writeReport(network, on: test, classNames: classNames, modelName: "ONNX graph", dataset: dataset.name)
+    }
+
+    /// Writes the report of `network` on `test` and prints the summary and the final JSON line.
+    private func writeReport(_ network: some Layer, on test: TensorDataset, classNames: [String], modelName: String,
+                        dataset: DatasetName) throws {
         let evaluation = try EvaluationReport.imageClassifier(
             model: network, dataset: test, classNames: classNames,
-            title: "Evaluation of \(model.rawValue) on \(dataset.rawValue) (test split)",
-            details: [("dataset", "\(dataset.rawValue), test split"), ("model", model.rawValue), ("weights", weights)])
+            title: "Evaluation of \(modelName) on \(dataset.rawValue) (test split)",
+            details: [("dataset", "\(dataset.rawValue), test split"), ("model", modelName), ("weights", weights)])
         try evaluation.write(to: URL(fileURLWithPath: report))
         let s = evaluation.summary
         print(String(format: "synapse evaluate: %d examples, accuracy %.4f, macro F1 %.4f, log loss %.4f, ECE %.4f",
@@ -89,6 +138,7 @@ struct EvaluateCommand: ParsableCommand {
             "macro_f1": (((try? s.scores.f1Score(.macro)) ?? 0) * 10_000).rounded() / 10_000,
             "log_loss": (s.logLoss * 10_000).rounded() / 10_000,
             "ece": (s.expectedCalibrationError * 10_000).rounded() / 10_000,
+            "test_accuracy": (s.accuracy * 10_000).rounded() / 10_000,
             "report": report,
         ]
         let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])

@@ -20,11 +20,17 @@ struct PredictCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "Weights saved by `synapse train` (safetensors).")
+    @Option(help: "Weights saved by `synapse train` (safetensors), an ONNX file (.onnx, with --dataset) or a PyTorch state dict (.pt/.pth, with --dataset and --model).")
     var weights: String
 
-    @Option(help: "The examples: a .csv file, a .json/.jsonl file, an IDX image file (…-idx3-ubyte[.gz]).")
+    @Option(help: "The examples: a .csv file, a .json/.jsonl file, an IDX image file (…-idx3-ubyte[.gz]), a PNG/JPEG file or a directory of them.")
     var input: String
+
+    @Option(help: "For .onnx and .pt weights: the built-in image dataset (fashion-mnist, mnist) whose inputs and class names apply.")
+    var dataset: ImageDatasetName?
+
+    @Option(help: "For .pt weights: the built-in architecture of the state dict (mlp, cnn).")
+    var model: ClassifierName?
 
     @Option(help: "Output format: jsonl (one JSON object per example) or csv.")
     var format: PredictionFormatName = .jsonl
@@ -51,7 +57,10 @@ struct PredictCommand: ParsableCommand {
         let outputURL = output.map { URL(fileURLWithPath: $0) }
         if let outputURL { try OutputPaths.checkReplaceable(outputURL, overwrite: overwrite, flag: "--output") }
         let kind = try PredictionInput(path: input)
-        let result = try PredictionJob(weights: weightsURL).run(input: kind)
+        var job = PredictionJob(weights: weightsURL)
+        job.dataset = dataset.map { ImageDatasetChoice(rawValue: $0.rawValue)! }
+        job.model = model.map { ImageClassifierKind(rawValue: $0.rawValue)! }
+        let result = try job.run(input: kind)
         let text = result.formatted(format.format)
         guard let outputURL else {
             FileHandle.standardOutput.write(Data(text.utf8))
@@ -72,4 +81,9 @@ enum PredictionFormatName: String, ExpressibleByArgument, CaseIterable {
 
     /// The library's format.
     var format: PredictionFormat { PredictionFormat(rawValue: rawValue)! }
+}
+
+/// The built-in image datasets `predict --dataset` names (for ONNX and PyTorch files).
+enum ImageDatasetName: String, ExpressibleByArgument, CaseIterable {
+    case fashionMNIST = "fashion-mnist", mnist
 }

@@ -2,6 +2,7 @@ import Foundation
 import SynapseCore
 import SynapseData
 import SynapseNN
+import SynapseONNX
 
 /// Predicts with an image classifier (`mlp`, `cnn`): pixels 0–255 from JSON or IDX files, or PNG/JPEG
 /// files (one, or a directory of them), prepared as the training images were — scaled to [0, 1],
@@ -33,6 +34,21 @@ struct ImagePredictor: Predictor {
         }
         return ImagePredictor(model: model, inputShape: architecture.inputShape, classNames: classNames,
                               modelDescription: "\(name) on \(dataset.rawValue)", batchSize: batchSize)
+    }
+
+    /// An ONNX graph as the classifier: one input declared [batch, C, H, W] (C 1 or 3), fed the
+    /// images as `dataset`'s loader feeds them; its first output is read as the class logits.
+    static func loadONNX(weights: URL, dataset: ImageDatasetChoice, batchSize: Int) throws -> ImagePredictor {
+        let model = try ONNXModel(contentsOf: weights)
+        let declared = model.inputNames.map { model.declaredInputShapes[$0] ?? [] }
+        guard declared.count == 1, declared[0].count == 4, let c = declared[0][1], let h = declared[0][2], let w = declared[0][3],
+              c == 1 || c == 3 else {
+            throw PredictionError.unsupportedModel(path: weights.path, reason: "the graph's inputs \(model.inputNames) declare "
+                + "\(declared.map { "[" + $0.map { $0.map(String.init) ?? "?" }.joined(separator: ", ") + "]" }); expected one "
+                + "image input [batch, channels (1 or 3), height, width]")
+        }
+        return ImagePredictor(model: model, inputShape: [c, h, w], classNames: dataset.classNames,
+                              modelDescription: "ONNX graph on \(dataset.rawValue) images", batchSize: batchSize)
     }
 
     /// Rebuilds a classifier trained on an image folder (`synapse train --images`) from the

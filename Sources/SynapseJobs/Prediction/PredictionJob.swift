@@ -22,6 +22,11 @@ public struct PredictionJob {
     public let weights: URL
     /// Examples per forward pass (bounds memory on large inputs).
     public var batchSize = 256
+    /// The built-in image dataset whose inputs and class names apply, for files that record none:
+    /// an ONNX graph, or a PyTorch state dict (`--dataset`). Refused when the metadata disagrees.
+    public var dataset: ImageDatasetChoice?
+    /// The built-in architecture of a PyTorch state dict (`--model`).
+    public var model: ImageClassifierKind?
 
     /// A job; nothing is read until `run(input:)`.
     public init(weights: URL) {
@@ -38,6 +43,21 @@ public struct PredictionJob {
 
     /// The predictor the weights' metadata describes, with the model built and loaded.
     func loadPredictor() throws -> any Predictor {
+        if weights.pathExtension.lowercased() == "onnx" {
+            guard let dataset else {
+                throw PredictionError.unsupportedModel(path: weights.path, reason: "an ONNX file records no dataset: name the built-in "
+                                                       + "image dataset whose images and classes it takes (--dataset)")
+            }
+            return try ImagePredictor.loadONNX(weights: weights, dataset: dataset, batchSize: batchSize)
+        }
+        if PyTorchFile.looksLikePyTorchFile(at: weights) {
+            guard let dataset, let model else {
+                throw PredictionError.unsupportedModel(path: weights.path, reason: "a PyTorch state dict records no dataset or "
+                                                       + "architecture: name them (--dataset and --model mlp|cnn)")
+            }
+            let meta = WeightsMetadata(["model": model.rawValue, "dataset": dataset.rawValue], path: weights.path)
+            return try ImagePredictor.load(weights: weights, meta: meta, dataset: dataset, batchSize: batchSize)
+        }
         let archive: SafeTensorsArchive
         do { archive = try SafeTensors.load(from: weights) } catch {
             throw PipelineError.invalidRun(path: weights.path, reason: "cannot read the weights: \(error)")

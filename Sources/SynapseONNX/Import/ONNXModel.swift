@@ -75,7 +75,7 @@ public final class ONNXModel: Module, Layer {
 
     /// The declared shape of each input (nil for symbolic dimensions such as the batch axis; no
     /// entry where the file declares none), for callers that build example inputs.
-    package var declaredInputShapes: [String: [Int?]] { plan.inputShapes }
+    public var declaredInputShapes: [String: [Int?]] { plan.inputShapes }
 
     /// The float initializers, named as in the file (PyTorch's state-dict keys for its exports).
     public override func namedLocalParameters() -> [(String, Parameter)] { parameterTable }

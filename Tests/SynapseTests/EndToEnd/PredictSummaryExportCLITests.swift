@@ -105,4 +105,38 @@ struct PredictSummaryExportCLITests {
         #expect(inspection.format == .onnx && inspection.tensors.map(\.name).contains("layers.0.weight"))
         #expect(inspection.metadata["inputs"] == "input: float[batch, 1, 28, 28]", "\(inspection.metadata)")
     }
+
+    /// The PyTorch-trained Fashion-MNIST CNN (fixtures made by scripts/make-onnx-fixtures.py): `evaluate`
+    /// reaches PyTorch's test accuracy from both the `.onnx` graph and the `.pt` state dict, and
+    /// `predict` gives PyTorch's class for every test image from both.
+    @Test(.enabled(if: available, "needs the built synapse tool"))
+    func evaluateAndPredictOnnxAndPyTorchFiles() throws {
+        let fixtures = try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil)).appendingPathComponent("onnx")
+        let reference = try SafeTensors.load(from: fixtures.appendingPathComponent("cnn_fashion_predictions.safetensors"))
+        let accuracy = Double(try reference.tensor("accuracy").scalars[0])
+        let labels = try reference.intTensor("predictions").scalars
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cli-onnx-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let images = FashionMNIST.systemDirectory.appendingPathComponent("t10k-images-idx3-ubyte.gz")
+        for (file, extra) in [("cnn_fashion.onnx", [String]()), ("cnn_fashion.pt", ["--model", "cnn"])] {
+            let weights = fixtures.appendingPathComponent(file).path
+            let (status, output) = try Self.run(["evaluate", "--weights", weights, "--dataset", "fashion-mnist",
+                                                 "--report", dir.appendingPathComponent("\(file).md").path] + extra)
+            #expect(status == 0, "\(output)")
+            let final = try #require(try JSONSerialization.jsonObject(with: Data((output.split(separator: "\n").last ?? "").utf8)) as? [String: Any])
+            #expect(abs((final["test_accuracy"] as? Double ?? 0) - accuracy) < 1e-4, "\(file): \(final)")
+
+            let csv = dir.appendingPathComponent("\(file).csv")
+            let (predicted, message) = try Self.run(["predict", "--weights", weights, "--dataset", "fashion-mnist", "--input", images.path,
+                                                     "--format", "csv", "--output", csv.path] + extra)
+            #expect(predicted == 0, "\(message)")
+            let rows = try String(contentsOf: csv, encoding: .utf8).split(separator: "\n").dropFirst()
+            let classes = rows.map { row in FashionMNIST.classNames.firstIndex(of: String(row.split(separator: ",")[1])) ?? -1 }
+            #expect(classes == labels, "\(file): predictions differ from PyTorch's")
+        }
+        let (refused, why) = try Self.run(["evaluate", "--weights", fixtures.appendingPathComponent("cnn_fashion.onnx").path,
+                                           "--report", dir.appendingPathComponent("x.md").path])
+        #expect(refused != 0 && why.contains("--dataset"), "\(why)")
+    }
 }
