@@ -26,20 +26,30 @@ struct ConcurrentInferenceTests {
         _ = withoutGradients { Self.model(x, image, p) }
         let serial = withoutGradients { Self.model(x, image, p) }
         let mismatches = Atomic<Int>(0), runs = Atomic<Int>(0)
-        DispatchQueue.concurrentPerform(iterations: 8) { _ in
-            for _ in 0..<15 {
-                let r = withoutGradients { Self.model(x, image, p) }
-                if r != serial { mismatches.add(1, ordering: .relaxed) }
-                runs.add(1, ordering: .relaxed)
-            }
+        func overlap() -> Int {
+            DNNLPrimitiveCache.shared.cached.filter { $0.key.m == 256 && $0.key.n == 512 && $0.key.k == 784 }
+                .map { $0.handle.maxConcurrency }.max() ?? 0
         }
-        #expect(runs.load(ordering: .relaxed) == 120)
+        // Up to four rounds: when the other tests of the run keep the second core busy, one round's
+        // threads may happen never to meet inside the primitive; a lock would keep them apart in all.
+        var rounds = 0
+        repeat {
+            DispatchQueue.concurrentPerform(iterations: 8) { _ in
+                for _ in 0..<15 {
+                    let r = withoutGradients { Self.model(x, image, p) }
+                    if r != serial { mismatches.add(1, ordering: .relaxed) }
+                    runs.add(1, ordering: .relaxed)
+                }
+            }
+            rounds += 1
+        } while overlap() <= 1 && rounds < 4
+        #expect(runs.load(ordering: .relaxed) == 120 * rounds)
         #expect(mismatches.load(ordering: .relaxed) == 0)
         // The first layer's primitive (batch 256, 784 → 512, packed weights, bias) was seen executing
         // on more than one thread at the same moment.
         let firstLayer = DNNLPrimitiveCache.shared.cached.filter { $0.key.m == 256 && $0.key.n == 512 && $0.key.k == 784 }
         #expect(!firstLayer.isEmpty, "the first layer ran on no cached oneDNN primitive")
-        let overlap = firstLayer.map { $0.handle.maxConcurrency }.max() ?? 0
+        let overlap = overlap()
         #expect(overlap > 1, "executions of one primitive never overlapped: something serialises them")
     }
 
