@@ -1,3 +1,4 @@
+import Foundation
 import SynapseCore
 import SynapseModels
 import SynapseOptim
@@ -107,5 +108,23 @@ public struct LanguageModelArchitecture: Sendable {
             return GPTLanguageModel(vocabularySize: vocabularySize, contextLength: context, dModel: dModel, numLayers: numLayers,
                                     numHeads: numHeads, dimFeedforward: innerWidth, generator: generator)
         }
+    }
+}
+
+extension LanguageModelArchitecture {
+    /// The language model saved in `weights` (metadata `meta`), rebuilt from its recorded vocabulary
+    /// and sizes and loaded; nil when the metadata names no language model.
+    /// - Throws: `PipelineError.invalidRun` (vocabulary or sizes missing or out of range), the
+    ///   loader's error when the tensors do not fit.
+    static func loadSaved(_ weights: URL, meta: WeightsMetadata) throws -> (model: any LanguageModel, architecture: LanguageModelArchitecture)? {
+        guard let name = meta.optionalString("model"), let kind = LanguageModelKind(rawValue: name) else { return nil }
+        guard let text = meta.optionalString(CharacterVocabulary.metadataKey) else {
+            throw PipelineError.invalidRun(path: weights.path, reason: "no '\(CharacterVocabulary.metadataKey)' metadata for the \(name) model")
+        }
+        let vocabulary = try CharacterVocabulary(metadataValue: text, file: weights.path)
+        let architecture = try read(meta, kind: kind, vocabularySize: vocabulary.count)
+        let model = try architecture.make(generator: RandomGenerator(seed: 0), source: weights.path)
+        try model.load(from: weights)
+        return (model, architecture)
     }
 }

@@ -174,44 +174,56 @@ struct TrainCommand: ParsableCommand {
         if let csv = try ownData.csvSource() {
             try runCSV(csv)
         } else if let folder = try ownData.folderSource(), let classifier = model.imageClassifier {
-            try trainImageFolder(folder, classifier)
+            try trainClassifier(.folder(folder), classifier)
         } else if let benchmark = dataset.tabularBenchmark {
             try runTabular(benchmark)
         } else if let corpus = dataset.textCorpus, let languageModel = model.languageModel {
             try trainLanguageModel(corpus, languageModel)
         } else if let images = dataset.imageDataset, let classifier = model.imageClassifier {
-            try trainClassifier(images, classifier)
+            try trainClassifier(.builtIn(images), classifier)
         } else {
             // `validate()` pairs text corpora with language models and the other datasets with classifiers.
             throw ValidationError("--model \(model.rawValue) cannot train on --dataset \(dataset.rawValue)")
         }
     }
 
-    /// Maps the flags to an `ImageTrainingJob` and runs it in a new run directory.
-    private func trainClassifier(_ dataset: ImageDatasetChoice, _ model: ImageClassifierKind) throws {
-        var options = ImageTrainingOptions(dataset: dataset, model: model, output: URL(fileURLWithPath: "weights.safetensors"))
+    /// Maps the flags to an `ImageTrainingJob` on `source` (a built-in dataset or an image folder)
+    /// and runs it in a new run directory. An image folder's final JSON line adds "skipped" (images
+    /// that could not be decoded) and "classes".
+    func trainClassifier(_ source: ImageDataSource, _ model: ImageClassifierKind) throws {
+        let placeholder = URL(fileURLWithPath: "weights.safetensors")
+        var options: ImageTrainingOptions
+        switch source {
+        case .builtIn(let dataset): options = ImageTrainingOptions(dataset: dataset, model: model, output: placeholder)
+        case .folder(let folder): options = ImageTrainingOptions(folder: folder, model: model, output: placeholder)
+        }
         options.epochs = epochs ?? options.epochs
         options.batchSize = batchSize ?? options.batchSize
         options.learningRate = lr
         options.seed = seed
         options.controls = try pipeline.controls(showProgress: !noProgress)
         try options.validate()
-        // The data is loaded and checked (shapes, at least one batch) and a --resume checked before
-        // the run directory is made, so a refused run leaves nothing behind.
+        // The data is loaded and checked (shapes, at least one batch; a folder read and split) and a
+        // --resume checked before the run directory is made, so a refused run leaves nothing behind.
         let job = ImageTrainingJob(options: options, log: { _ in })
-        let data = try job.loadData()
+        let data = try job.loadPrepared()
         try job.validateResume()
         let run = try RunOutputs.prepare(command: self, checkpointDirectory: options.controls.checkpointDirectory)
         options.output = run.weights
         options.controls.logDirectory = run.logDirectory
         try run.writeConfig(resolvedOptions(pipeline.resolvedControls(options.controls)
             .merging(["epochs": options.epochs, "batch-size": options.batchSize]) { _, b in b }))
-        let result = try ImageTrainingJob(options: options, log: run.say).run(data: data)
-        try run.finish([
+        let result = try ImageTrainingJob(options: options, log: run.say).run(prepared: data)
+        var figures: [String: Any] = [
             "test_accuracy": (result.testAccuracy * 10_000).rounded() / 10_000,
             "epochs": result.history.records.count,
             "seconds_per_epoch": (result.secondsPerEpoch * 1000).rounded() / 1000,
-        ])
+        ]
+        if case .folder = source {
+            figures["skipped"] = data.skipped
+            figures["classes"] = data.classNames.count
+        }
+        try run.finish(figures)
     }
 
     /// Maps the flags to a `LanguageModelTrainingJob` and runs it in a new run directory.

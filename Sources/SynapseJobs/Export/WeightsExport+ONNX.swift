@@ -30,14 +30,7 @@ extension WeightsExport {
         do {
             let archive = try SafeTensors.load(from: weights)
             let meta = WeightsMetadata(archive.metadata, path: weights.path)
-            if let name = meta.optionalString("model"), let kind = LanguageModelKind(rawValue: name) {
-                guard let text = meta.optionalString(CharacterVocabulary.metadataKey) else {
-                    throw PipelineError.invalidRun(path: weights.path, reason: "no '\(CharacterVocabulary.metadataKey)' metadata for the \(name) model")
-                }
-                let vocabulary = try CharacterVocabulary(metadataValue: text, file: weights.path)
-                let architecture = try LanguageModelArchitecture.read(meta, kind: kind, vocabularySize: vocabulary.count)
-                let model = try architecture.make(generator: RandomGenerator(seed: 0), source: weights.path)
-                try model.load(from: weights)
+            if let (model, architecture) = try LanguageModelArchitecture.loadSaved(weights, meta: meta) {
                 return (model, [1, architecture.context])
             }
             switch try PredictionJob(weights: weights).loadPredictor() {

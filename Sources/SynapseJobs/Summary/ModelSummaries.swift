@@ -38,14 +38,7 @@ public enum ModelSummaries {
             throw PipelineError.invalidRun(path: weights.path, reason: "cannot read the weights: \(error)")
         }
         let meta = WeightsMetadata(archive.metadata, path: weights.path)
-        if let name = meta.optionalString("model"), let kind = LanguageModelKind(rawValue: name) {
-            guard let text = meta.optionalString(CharacterVocabulary.metadataKey) else {
-                throw PipelineError.invalidRun(path: weights.path, reason: "no '\(CharacterVocabulary.metadataKey)' metadata for the \(name) model")
-            }
-            let vocabulary = try CharacterVocabulary(metadataValue: text, file: weights.path)
-            let architecture = try LanguageModelArchitecture.read(meta, kind: kind, vocabularySize: vocabulary.count)
-            let model = try architecture.make(generator: RandomGenerator(seed: 0), source: weights.path)
-            try model.load(from: weights)
+        if let (model, architecture) = try LanguageModelArchitecture.loadSaved(weights, meta: meta) {
             return model.summary(input: IntTensor(shape: [1, architecture.context], scalars: [Int](repeating: 0, count: architecture.context)))
         }
         switch try PredictionJob(weights: weights).loadPredictor() {
