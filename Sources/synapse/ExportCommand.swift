@@ -51,7 +51,6 @@ struct ExportCommand: ParsableCommand {
         export.dtype = dtype.dtype
         export.keepMetadata = !noMetadata
         export.producerVersion = SynapseVersion.current
-        try export.checkFormatAvailable()
         for url in [outputURL] + export.companionOutputs {
             try OutputPaths.checkReplaceable(url, overwrite: overwrite, flag: "--output")
         }

@@ -82,13 +82,8 @@ public struct WeightsExport {
             ? [TabularTrainingOptions.preprocessingURL(forWeights: output)] : []
     }
 
-    /// Refuses a format this build cannot write before any output path is touched (every format
-    /// is available now; kept so the CLI checks before it prepares the output).
-    public func checkFormatAvailable() throws(ExportError) {}
-
     @discardableResult
     public func run() throws(ExportError) -> Result {
-        try checkFormatAvailable()
         switch format {
         case .onnx:
             return try exportONNX()
