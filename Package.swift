@@ -16,6 +16,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         // YAML configuration files (`synapse train --config run.yaml`).
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        // `synapse serve`: the HTTP server, graceful shutdown, structured logs and Prometheus metrics.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // oneDNN (Debian `libdnnl-dev`, 2.x C API): matmul / inner product kernels.
@@ -65,6 +71,18 @@ let package = Package(
                            "SynapseModels", "SynapseTraining", "SynapseONNX", .product(name: "Yams", package: "Yams")],
             path: "Sources/SynapseJobs"
         ),
+        // The inference server behind `synapse serve`: a model repository, dynamic batching, versions,
+        // metrics and drift. Above the umbrella's layers; users who serve import it explicitly.
+        .target(
+            name: "SynapseServe",
+            dependencies: ["SynapseCore", "SynapseIO", "SynapseData", "SynapseEval", "SynapseJobs",
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "Metrics", package: "swift-metrics"),
+                           .product(name: "Prometheus", package: "swift-prometheus")],
+            path: "Sources/SynapseServe"
+        ),
         // The umbrella users import: `import Synapse` re-exports every layer.
         .target(
             name: "Synapse",
@@ -74,7 +92,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "synapse",
-            dependencies: ["Synapse", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Synapse", "SynapseServe", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/synapse"
         ),
         .executableTarget(
@@ -95,6 +113,14 @@ let package = Package(
             dependencies: ["Synapse"],
             path: "Tests/DocExamples",
             swiftSettings: [.unsafeFlags(["-suppress-warnings"])]
+        ),
+        // The server's tests: a real server on a loopback port, real requests.
+        .testTarget(
+            name: "SynapseServeTests",
+            dependencies: ["Synapse", "SynapseServe", "SynapseJobs",
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "HummingbirdTesting", package: "hummingbird")],
+            path: "Tests/SynapseServeTests"
         ),
         .testTarget(
             name: "SynapseCoreTests",

@@ -26,6 +26,7 @@ ALLOWED = {
     "SynapseONNX": {"SynapseCore", "SynapseIO", "SynapseNN", "SynapseModels"},
     "SynapseJobs": {"SynapseCore", "SynapseIO", "SynapseNN", "SynapseOptim", "SynapseData", "SynapseEval",
                     "SynapseModels", "SynapseTraining", "SynapseONNX"},
+    "SynapseServe": {"SynapseCore", "SynapseIO", "SynapseData", "SynapseEval", "SynapseJobs"},
     "Synapse": {"SynapseCore", "SynapseIO", "SynapseNN", "SynapseOptim", "SynapseData", "SynapseEval",
                 "SynapseModels", "SynapseTraining", "SynapseONNX", "SynapseJobs"},
 }
