@@ -76,6 +76,12 @@ def create_app():
     def error(status, message):
         return answer(status, {"error": message})
 
+    def only_numbers(value):
+        """True when every leaf of the nested lists is a JSON number (not a boolean or a string)."""
+        if isinstance(value, list):
+            return all(only_numbers(v) for v in value)
+        return type(value) in (int, float)
+
     def prepare(instances):
         """The instances as a float32 batch in the graph's input shape, or an error message."""
         if not isinstance(instances, list) or not instances:
@@ -88,6 +94,8 @@ def create_app():
                 pixels = np.asarray(instance, dtype=np.float32)
             except (ValueError, TypeError):
                 return None, f"instance {i}: expected an array of {row_width} numbers"
+            if not only_numbers(instance):  # numpy reads true as 1.0 and "12" as 12.0
+                return None, f"instance {i}: pixels must be numbers"
             if pixels.size != row_width:
                 return None, f"instance {i}: expected {row_width} pixels, found {pixels.size}"
             pixels = pixels.reshape(-1)
