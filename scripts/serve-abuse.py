@@ -577,9 +577,9 @@ def case_garbage_http(a, rng, name):
             b"POST " + a.target.predict_path.encode() + b" HTTP/1.1\r\nno colon here\r\n\r\n",
             b"POST " + a.target.predict_path.encode() + b" HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
             bytes(rng.randrange(256) for _ in range(300)) + b"\r\n\r\n"]
-    status, body = a.target.exchange(rng.choice(raws), timeout=5)
+    status, body = a.target.exchange(rng.choice(raws), timeout=2)
     if status is None and body == "timeout":
-        body = "closed (no answer within 5 s)"  # A server waiting for the rest of broken HTTP is fine.
+        body = "closed (no answer within 2 s)"  # A server waiting for the rest of broken HTTP is fine.
     a.expect_client_error(name, status, body, closed_ok=True)
 
 
