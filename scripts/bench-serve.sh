@@ -30,6 +30,7 @@ server_only=0
 python="/root/serve-ref-venv/bin/python"
 workers="$(nproc)"
 synapse="$repo/.build/release/synapse"
+synapse_given=0
 keep=0
 model_name="fashion"
 
@@ -43,7 +44,7 @@ while [[ $# -gt 0 ]]; do
         --server-only) server_only=1 ;;
         --python) [[ $# -ge 2 ]] || die "--python needs a path"; python="$2"; shift ;;
         --workers) [[ $# -ge 2 ]] || die "--workers needs a number"; workers="$2"; shift ;;
-        --synapse) [[ $# -ge 2 ]] || die "--synapse needs a path"; synapse="$2"; shift ;;
+        --synapse) [[ $# -ge 2 ]] || die "--synapse needs a path"; synapse="$2"; synapse_given=1; shift ;;
         --keep) keep=1 ;;
         -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown option '$1' (see --help)" ;;
@@ -64,15 +65,17 @@ if ! command -v wrk >/dev/null; then
     apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; } \
         || die "could not install wrk; install the Debian package 'wrk'"
 fi
-if [[ ! -x "$synapse" ]]; then
-    echo "bench-serve: building synapse (swift build -c release --product synapse)" >&2
-    (cd "$repo" && swift build -c release --product synapse) || die "the release build failed"
-    synapse="$repo/.build/release/synapse"
-fi
 if [[ $server_only -eq 0 ]]; then
     [[ -x "$python" ]] || die "--python $python: not found; create the reference venv (docs/serving-benchmark.md) or use --server-only"
     "$python" -c "import fastapi, uvicorn, onnxruntime, numpy" 2>/dev/null \
         || die "--python $python lacks fastapi/uvicorn/onnxruntime/numpy (pip install fastapi 'uvicorn[standard]' onnxruntime orjson numpy)"
+fi
+if [[ $synapse_given -eq 1 && ! -x "$synapse" ]]; then
+    die "--synapse $synapse: not an executable file"
+elif [[ ! -x "$synapse" ]]; then
+    echo "bench-serve: building synapse (swift build -c release --product synapse)" >&2
+    (cd "$repo" && swift build -c release --product synapse) || die "the release build failed"
+    synapse="$repo/.build/release/synapse"
 fi
 data_dir="${SYNAPSE_DATA_DIR:+$SYNAPSE_DATA_DIR/fashion-mnist}"
 [[ -n "$data_dir" && -f "$data_dir/t10k-images-idx3-ubyte.gz" ]] || data_dir="/usr/share/datasets/fashion-mnist"
