@@ -84,8 +84,10 @@ data_dir="${SYNAPSE_DATA_DIR:+$SYNAPSE_DATA_DIR/fashion-mnist}"
 # --- cleanup -------------------------------------------------------------------------------------------
 work="$(mktemp -d /tmp/bench-serve.XXXXXX)"
 pids=()
+wrk_pid=""
 cleanup() {
     local pid
+    [[ -z "$wrk_pid" ]] || kill -TERM "$wrk_pid" 2>/dev/null || true
     for pid in "${pids[@]}"; do
         # Each server runs in its own process group (setsid): stop the group, so uvicorn's workers go too.
         kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
@@ -192,8 +194,13 @@ run_load() {
     for c in $connections; do
         t=$(( c < 2 ? 1 : 2 ))
         echo "bench-serve: $who, $c connection(s), ${duration} s" >&2
+        # In the background and waited for, so that a signal stops the run at once (bash runs traps only
+        # after a foreground command ends).
         wrk -t"$t" -c"$c" -d"${duration}s" --timeout 10s --latency -s "$repo/Benchmarks/serve/predict.lua" \
-            "$url/v1/models/$model_name:predict" -- "$work/body.json" >"$work/wrk-$who-$c.txt"
+            "$url/v1/models/$model_name:predict" -- "$work/body.json" >"$work/wrk-$who-$c.txt" &
+        wrk_pid=$!
+        wait "$wrk_pid" || die "wrk failed against $who at $c connections: $(tail -3 "$work/wrk-$who-$c.txt")"
+        wrk_pid=""
         grep '^W10_RESULT ' "$work/wrk-$who-$c.txt" | sed 's/^W10_RESULT //' \
             | python3 -c "import json, sys; r = json.load(sys.stdin); r['connections'] = $c; print(json.dumps(r))" \
             >>"$work/results-$who.jsonl"
