@@ -7,7 +7,7 @@
 #   --quick          3 s per connection level instead of 30 s (a smoke run; figures are noisy)
 #   --duration S     seconds of load per connection level (default 30)
 #   --connections L  the concurrent connection counts, space-separated (default "1 8 64")
-#   --server-only    measure `synapse serve` alone: no Python, no reference, no ratios
+#   --server-only    measure `synapse serve` alone: no reference (nor its venv), no ratios
 #   --python PATH    the interpreter with fastapi, uvicorn[standard], onnxruntime, orjson, numpy
 #                    (default /root/serve-ref-venv/bin/python; see docs/serving-benchmark.md)
 #   --workers N      uvicorn workers of the reference (default: one per core)
