@@ -51,23 +51,23 @@ public final class DriftMonitor: Sendable {
 
     /// The drift of the current window from the training profile.
     public func report() -> DriftReport {
-        // Copy under the lock, compute outside it, so observers wait only for the copy.
-        let window = state.withLock { $0 }
-        let count = window.count
+        // Copy under the lock into fresh arrays, compute outside it: observers wait for one copy
+        // of the window at most, and never for a deferred copy-on-write of the buffer.
+        let snapshot = state.withLock { $0.snapshot() }
+        let count = snapshot.count
         var featureDrift: [FeatureDrift] = []
         featureDrift.reserveCapacity(profile.features.count)
         for (column, feature) in profile.features.enumerated() {
-            let live = window.values(column: column).filter { !$0.isNaN }
-            featureDrift.append(Self.drift(of: live, against: feature))
+            featureDrift.append(Self.drift(of: snapshot.columns[column], against: feature))
         }
-        let prediction = predictionDrift(window)
+        let prediction = predictionDrift(snapshot)
         let warmingUp = count < minimumCount
         var alerts: [String] = []
         if !warmingUp {
             alerts = featureDrift.filter { $0.psi > psiThreshold }.map(\.name)
             if prediction.psi > psiThreshold { alerts.append(DriftReport.predictionAlertName) }
         }
-        return DriftReport(windowCount: count, totalObserved: window.total, rejectedCount: window.rejected,
+        return DriftReport(windowCount: count, totalObserved: snapshot.total, rejectedCount: snapshot.rejected,
                            isWarmingUp: warmingUp, psiThreshold: psiThreshold, features: featureDrift,
                            prediction: prediction, alerts: alerts)
     }
@@ -83,20 +83,20 @@ public final class DriftMonitor: Sendable {
     }
 
     /// The prediction shift: class-frequency PSI for classifiers, PSI and KS of values for regressors.
-    private func predictionDrift(_ window: Window) -> PredictionDrift {
+    private func predictionDrift(_ window: WindowSnapshot) -> PredictionDrift {
         let predictions = profile.predictions
         switch predictions.kind {
         case .classes:
             let expected = predictions.classFrequencies ?? []
             var counts = Array(repeating: 0, count: expected.count)
-            for c in window.predictedClasses() where counts.indices.contains(c) { counts[c] += 1 }
+            for c in window.predictedClasses where counts.indices.contains(c) { counts[c] += 1 }
             let live = counts.reduce(0, +)
             guard live > 0 else { return PredictionDrift(psi: 0, ks: nil, liveCount: 0) }
             return PredictionDrift(psi: PopulationStability.index(expected: expected, actual: PopulationStability.fractions(counts)),
                                    ks: nil, liveCount: live)
         case .values:
             guard let profile = predictions.values else { return PredictionDrift(psi: 0, ks: nil, liveCount: 0) }
-            let drift = Self.drift(of: window.predictedValues().filter(\.isFinite), against: profile)
+            let drift = Self.drift(of: window.predictedValues, against: profile)
             return PredictionDrift(psi: drift.psi, ks: drift.ks, liveCount: drift.liveCount)
         }
     }
@@ -112,8 +112,9 @@ struct Window: Sendable {
     private var values: [Double]
     /// The slot the next observation goes into.
     private var next = 0
-    /// Observations seen in total, and rows refused for their width.
+    /// Observations recorded since the start.
     private(set) var total = 0
+    /// Rows refused for having the wrong number of features.
     var rejected = 0
 
     init(featureCount: Int, capacity: Int) {
@@ -137,14 +138,35 @@ struct Window: Sendable {
         total += 1
     }
 
-    /// The held values of one feature (order is irrelevant to the statistics).
-    func values(column: Int) -> [Double] {
-        (0..<count).map { features[$0 * featureCount + column] }
+    /// Fresh copies of what the window holds, NaN (missing or non-finite) values left out.
+    func snapshot() -> WindowSnapshot {
+        let held = count
+        var columns = Array(repeating: [Double](), count: featureCount)
+        for column in 0..<featureCount {
+            columns[column].reserveCapacity(held)
+            for slot in 0..<held {
+                let v = features[slot * featureCount + column]
+                if !v.isNaN { columns[column].append(v) }
+            }
+        }
+        return WindowSnapshot(count: held, total: total, rejected: rejected, columns: columns,
+                              predictedClasses: Array(classes[0..<held]),
+                              predictedValues: values[0..<held].filter(\.isFinite))
     }
+}
 
+/// A copy of the window's contents, detached from the ring buffer.
+struct WindowSnapshot: Sendable {
+    /// Observations held.
+    let count: Int
+    /// Observations recorded since the start.
+    let total: Int
+    /// Rows refused for having the wrong number of features.
+    let rejected: Int
+    /// Per feature, its finite held values (order is irrelevant to the statistics).
+    let columns: [[Double]]
     /// The held predicted classes (−1 where none was given).
-    func predictedClasses() -> ArraySlice<Int> { classes[0..<count] }
-
-    /// The held predicted values (NaN where none was given).
-    func predictedValues() -> ArraySlice<Double> { values[0..<count] }
+    let predictedClasses: [Int]
+    /// The finite held predicted values.
+    let predictedValues: [Double]
 }

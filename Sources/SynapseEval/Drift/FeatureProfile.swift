@@ -5,30 +5,30 @@ import SynapseCore
 /// sorted reference sample for the Kolmogorov-Smirnov statistic.
 public struct FeatureProfile: Codable, Sendable, Equatable {
     /// The feature's name (the input schema's column name).
-    public var name: String
+    public internal(set) var name: String
     /// Interior bin edges, strictly increasing: the deciles (or `bins`-quantiles) of the training
     /// values with repeats removed. Bin `i` is [edges[i−1], edges[i]); the first and last bins are
     /// open-ended, so every live value falls into some bin.
-    public var binEdges: [Double]
+    public internal(set) var binEdges: [Double]
     /// The fraction of the finite training values in each bin (`binEdges.count + 1` entries, summing to 1).
-    public var binFractions: [Double]
+    public internal(set) var binFractions: [Double]
     /// The number of finite training values.
-    public var count: Int
+    public internal(set) var count: Int
     /// The number of training values skipped because they were NaN or infinite.
-    public var nonFiniteCount: Int
+    public internal(set) var nonFiniteCount: Int
     /// The mean of the finite training values.
-    public var mean: Double
+    public internal(set) var mean: Double
     /// The population standard deviation (divisor n) of the finite training values.
-    public var std: Double
+    public internal(set) var std: Double
     /// The smallest finite training value.
-    public var min: Double
+    public internal(set) var min: Double
     /// The largest finite training value.
-    public var max: Double
+    public internal(set) var max: Double
     /// Selected quantiles of the finite training values.
-    public var quantiles: FeatureQuantiles
+    public internal(set) var quantiles: FeatureQuantiles
     /// At most `referenceSize` finite training values, sorted ascending: all of them, or a seeded
     /// uniform subsample without replacement when there are more.
-    public var referenceSample: [Double]
+    public internal(set) var referenceSample: [Double]
 
     /// The bin of `value` (NaN has none and returns nil).
     public func bin(of value: Double) -> Int? {
@@ -75,19 +75,19 @@ public struct FeatureProfile: Codable, Sendable, Equatable {
 /// Quantiles of a feature's training values (linear interpolation, NumPy's default).
 public struct FeatureQuantiles: Codable, Sendable, Equatable {
     /// The 1st percentile.
-    public var p01: Double
+    public internal(set) var p01: Double
     /// The 5th percentile.
-    public var p05: Double
+    public internal(set) var p05: Double
     /// The 25th percentile (first quartile).
-    public var p25: Double
+    public internal(set) var p25: Double
     /// The median.
-    public var p50: Double
+    public internal(set) var p50: Double
     /// The 75th percentile (third quartile).
-    public var p75: Double
+    public internal(set) var p75: Double
     /// The 95th percentile.
-    public var p95: Double
+    public internal(set) var p95: Double
     /// The 99th percentile.
-    public var p99: Double
+    public internal(set) var p99: Double
 
     /// The quantiles of ascending, non-empty `sorted`.
     package init(_ sorted: [Double]) {

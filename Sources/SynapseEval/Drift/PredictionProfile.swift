@@ -20,13 +20,13 @@ public struct PredictionProfile: Codable, Sendable, Equatable {
     }
 
     /// Which fields are present.
-    public var kind: Kind
+    public internal(set) var kind: Kind
     /// The class names, in class-index order (classifiers only).
-    public var classNames: [String]?
+    public internal(set) var classNames: [String]?
     /// The fraction of training rows predicted as each class (classifiers only; sums to 1).
-    public var classFrequencies: [Double]?
+    public internal(set) var classFrequencies: [Double]?
     /// The profile of the predicted values (regressors only), named "prediction".
-    public var values: FeatureProfile?
+    public internal(set) var values: FeatureProfile?
 
     /// Summarises `sample`, which must hold one prediction per training row.
     package init(_ sample: PredictionSample, rowCount: Int, bins: Int, referenceSize: Int,

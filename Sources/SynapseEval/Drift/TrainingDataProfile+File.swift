@@ -76,13 +76,19 @@ extension TrainingDataProfile {
     private static func describe(_ error: any Error) -> String {
         guard let error = error as? DecodingError else { return "\(error)" }
         func path(_ keys: [any CodingKey]) -> String {
-            keys.isEmpty ? "the top level" : keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+            keys.isEmpty ? "the top level" : keys.map { $0.intValue.map { "[\($0)]" } ?? snakeCase($0.stringValue) }.joined(separator: ".")
+        }
+        // The decoder reports Swift's property names; the file spells them in snake_case.
+        func snakeCase(_ key: String) -> String {
+            key.reduce(into: "") { out, c in
+                if c.isUppercase { out += "_" + c.lowercased() } else { out.append(c) }
+            }
         }
         switch error {
         case .dataCorrupted(let context):
             return "invalid JSON at \(path(context.codingPath)): \(context.debugDescription)"
         case .keyNotFound(let key, let context):
-            return "missing field '\(key.stringValue)' at \(path(context.codingPath))"
+            return "missing field '\(snakeCase(key.stringValue))' at \(path(context.codingPath))"
         case .typeMismatch(let type, let context):
             return "field \(path(context.codingPath)) is not a valid \(type)"
         case .valueNotFound(let type, let context):

@@ -18,13 +18,13 @@ public struct TrainingDataProfile: Codable, Sendable, Equatable {
     public static let formatVersion = 1
 
     /// The format version of this profile (`formatVersion` when built here).
-    public var formatVersion: Int
+    public internal(set) var formatVersion: Int
     /// One profile per input feature, in input-column order.
-    public var features: [FeatureProfile]
+    public internal(set) var features: [FeatureProfile]
     /// The profile of the model's predictions on the training rows.
-    public var predictions: PredictionProfile
+    public internal(set) var predictions: PredictionProfile
     /// The number of training rows profiled.
-    public var rowCount: Int
+    public internal(set) var rowCount: Int
 
     /// The feature names, in input-column order.
     public var featureNames: [String] { features.map(\.name) }
