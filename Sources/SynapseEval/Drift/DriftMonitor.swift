@@ -18,7 +18,7 @@ public final class DriftMonitor: Sendable {
     /// Below this many observations in the window the report is `isWarmingUp` and raises no alert.
     public let minimumCount: Int
 
-    private let state: Mutex<Window>
+    private let state: Mutex<DriftWindow>
 
     /// A monitor comparing a window of the last `windowSize` observations with `profile`.
     ///
@@ -32,7 +32,7 @@ public final class DriftMonitor: Sendable {
         self.windowSize = windowSize
         self.psiThreshold = psiThreshold
         self.minimumCount = minimumCount
-        state = Mutex(Window(featureCount: profile.features.count, capacity: windowSize))
+        state = Mutex(DriftWindow(featureCount: profile.features.count, capacity: windowSize))
     }
 
     /// Records one observation: the request's feature values (in the profile's feature order) and
@@ -83,7 +83,7 @@ public final class DriftMonitor: Sendable {
     }
 
     /// The prediction shift: class-frequency PSI for classifiers, PSI and KS of values for regressors.
-    private func predictionDrift(_ window: WindowSnapshot) -> PredictionDrift {
+    private func predictionDrift(_ window: DriftWindowSnapshot) -> PredictionDrift {
         let predictions = profile.predictions
         switch predictions.kind {
         case .classes:
@@ -104,7 +104,7 @@ public final class DriftMonitor: Sendable {
 
 /// The ring buffer behind `DriftMonitor`: the last `capacity` rows, features stored row-major.
 /// A value type, so `report()` can take a consistent snapshot by copying it.
-struct Window: Sendable {
+struct DriftWindow: Sendable {
     let featureCount: Int
     let capacity: Int
     private var features: [Double]
@@ -139,7 +139,7 @@ struct Window: Sendable {
     }
 
     /// Fresh copies of what the window holds, NaN (missing or non-finite) values left out.
-    func snapshot() -> WindowSnapshot {
+    func snapshot() -> DriftWindowSnapshot {
         let held = count
         var columns = Array(repeating: [Double](), count: featureCount)
         for column in 0..<featureCount {
@@ -149,14 +149,14 @@ struct Window: Sendable {
                 if !v.isNaN { columns[column].append(v) }
             }
         }
-        return WindowSnapshot(count: held, total: total, rejected: rejected, columns: columns,
+        return DriftWindowSnapshot(count: held, total: total, rejected: rejected, columns: columns,
                               predictedClasses: Array(classes[0..<held]),
                               predictedValues: values[0..<held].filter(\.isFinite))
     }
 }
 
 /// A copy of the window's contents, detached from the ring buffer.
-struct WindowSnapshot: Sendable {
+struct DriftWindowSnapshot: Sendable {
     /// Observations held.
     let count: Int
     /// Observations recorded since the start.
