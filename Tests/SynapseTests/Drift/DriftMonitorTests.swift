@@ -69,7 +69,7 @@ import Testing
         }
         let report = monitor.report()
         #expect(report.features[0].psi < 0.1)
-        #expect(report.prediction.psi > 0.2 && (report.prediction.ks ?? 0) > 0.5)
+        #expect(report.prediction.psi > 0.2 && (report.prediction.ks ?? 0) > 0.4)
         #expect(report.alerts == [DriftReport.predictionAlertName])
     }
 
