@@ -142,6 +142,8 @@ public final class ImageTrainingJob {
             "batch_size": String(o.batchSize), "lr": String(o.learningRate), "best_epoch": String(bestEpoch),
         ]) { a, _ in a }.merging(data.metadata) { a, _ in a })
         log("saved weights to \(o.output.path)")
+        let profile = try ServingProfile.write(forWeights: o.output, trainingFeatures: train.features, seed: o.seed)
+        log("saved the training-data profile (drift monitoring when served) to \(profile.path)")
         if let dir = c.logDirectory { _ = try TrainingCurvesPlot(history: history, title: o.datasetName).write(to: dir) }
         return ImageTrainingResult(history: history, testAccuracy: testAccuracy, secondsPerEpoch: secondsPerEpoch, bestEpoch: bestEpoch,
                                    stopReason: trainer.context.stopReason, model: network, weights: o.output)

@@ -96,6 +96,9 @@ public final class TabularTrainingJob {
         let preprocessingURL = TabularTrainingOptions.preprocessingURL(forWeights: o.output)
         try data.preprocessing.save(to: preprocessingURL)
         log("saved weights to \(o.output.path) and preprocessing to \(preprocessingURL.path)")
+        let trainingFeatures = data.classification?.train.features ?? data.regression!.train.features
+        let profile = try ServingProfile.write(forWeights: o.output, trainingFeatures: trainingFeatures, seed: o.seed)
+        log("saved the training-data profile (drift monitoring when served) to \(profile.path)")
         if let dir = o.logDirectory {
             let files = try TrainingCurvesPlot(history: history, title: data.name).write(to: dir)
             log("wrote logs to \(dir.path) (history.jsonl, history.csv, TensorBoard events, \(files.map(\.lastPathComponent).joined(separator: ", ")))")

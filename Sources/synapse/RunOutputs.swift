@@ -33,8 +33,10 @@ final class RunOutputs {
     /// Checks every output path of `command`'s run and creates its run directory. `companions`
     /// maps the weights to files written beside them (the tabular preprocessing state);
     /// `checkpointDirectory` only has its stale temporary files cleaned (checkpoints roll by design).
-    static func prepare(command c: TrainCommand, companions: (URL) -> [URL] = { _ in [] },
+    static func prepare(command c: TrainCommand, companions extraCompanions: @escaping (URL) -> [URL] = { _ in [] },
                         checkpointDirectory: URL? = nil) throws -> RunOutputs {
+        // Every run that trains a servable model writes its training-data profile beside the weights.
+        let companions = { (weights: URL) in extraCompanions(weights) + [TrainingDataProfile.url(forWeights: weights)] }
         let output = c.output.map { URL(fileURLWithPath: $0).standardizedFileURL }
         // The explicit weights path first: a refusal must not leave an empty run directory behind.
         if let output {

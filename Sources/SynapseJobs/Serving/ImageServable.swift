@@ -14,6 +14,8 @@ final class ImageServable: ServableModel, @unchecked Sendable {
     let inputShape: [Int]
     let classNames: [String]
     let normalization: ImageNormalization?
+    /// The input as channels × height × width (a flat input of n values is 1 × 1 × n).
+    let channels: Int, height: Int, width: Int
     let info: ServableModelInfo
     /// The largest encoded image accepted (decoded size is bounded by the decoder too).
     static let maxEncodedBytes = 16 << 20
@@ -24,10 +26,12 @@ final class ImageServable: ServableModel, @unchecked Sendable {
         inputShape = predictor.inputShape
         classNames = predictor.classNames
         normalization = predictor.normalization
-        let channels = inputShape[0]
+        let shape = inputShape
+        (channels, height, width) = shape.count >= 3 ? (shape[0], shape[1], shape[2])
+            : shape.count == 2 ? (1, shape[0], shape[1]) : (1, 1, shape.first ?? 1)
         let drift = ["mean_intensity", "std_intensity"] + (channels > 1 ? (0..<channels).map { "channel_\($0)_mean" } : [])
         info = ServableModelInfo(task: .classification,
-                                 inputSchema: .image(channels: inputShape[0], height: inputShape[1], width: inputShape[2]),
+                                 inputSchema: .image(channels: channels, height: height, width: width),
                                  classNames: classNames, modelDescription: predictor.modelDescription,
                                  rowWidth: inputShape.reduce(1, *), driftFeatureNames: drift)
     }
@@ -66,7 +70,6 @@ final class ImageServable: ServableModel, @unchecked Sendable {
 
     func driftFeatures(of row: ArraySlice<Float>) -> [Double] {
         let whole = meanAndStd(row)
-        let channels = inputShape[0]
         guard channels > 1 else { return [whole.mean, whole.std] }
         let plane = row.count / channels
         return [whole.mean, whole.std] + (0..<channels).map { c in
@@ -104,13 +107,13 @@ final class ImageServable: ServableModel, @unchecked Sendable {
         do { image = try ImageDecoder.decode([UInt8](data), path: "instance \(index)") } catch {
             throw InstanceError(index: index, field: field, reason: error.description)
         }
-        let color: ImageColor = inputShape[0] == 1 ? .gray : .rgb
-        return ImageFolder.examplePixels(of: image, height: inputShape[1], width: inputShape[2], color: color)
+        let color: ImageColor = channels == 1 ? .gray : .rgb
+        return ImageFolder.examplePixels(of: image, height: height, width: width, color: color)
     }
 
     /// Per-channel normalisation of one `[C, H, W]` row, as `ImageNormalization.apply` does a batch.
     private func normalize(_ pixels: inout [Float], _ n: ImageNormalization) {
-        let plane = pixels.count / inputShape[0]
+        let plane = pixels.count / channels
         for i in pixels.indices {
             let c = i / plane
             pixels[i] = (pixels[i] - n.mean[c]) / n.std[c]
