@@ -121,8 +121,8 @@ struct ServeCommand: ParsableCommand {
                     }
                     if let line = try? JSONSerialization.data(withJSONObject: ["listening": "http://\(host):\(port)", "models": models],
                                                              options: [.sortedKeys, .withoutEscapingSlashes]) {
-                        print(String(decoding: line, as: UTF8.self))
-                        fflush(stdout)
+                        // Written unbuffered so a script piping our output sees it at once.
+                        FileHandle.standardOutput.write(line + Data("\n".utf8))
                     }
                 }
                 outcome.finish(nil)

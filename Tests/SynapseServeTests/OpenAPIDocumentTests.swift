@@ -48,10 +48,10 @@ import Yams
     }
 
     @Test func everyDocumentedOperationAnswersAsDocumented() async throws {
-        let document = try document()
-        let paths = try #require(document["paths"] as? [String: Any])
         let repository = try makeRepository(["iris/1": .predictor(EchoModel()), "shakespeare/1": .languageModel(ReversingLanguageModel())])
-        try await withLiveServer(repository, configure: { $0.adminEnabled = true }) { live in
+        try await withLiveServer(repository, configure: { $0.adminEnabled = true }) { (live) async throws in
+            let document = try self.document()
+            let paths = try #require(document["paths"] as? [String: Any])
             for (template, item) in paths.sorted(by: { $0.key < $1.key }) {
                 for (method, operation) in (item as? [String: Any] ?? [:]) {
                     let responses = (operation as? [String: Any])?["responses"] as? [String: Any] ?? [:]

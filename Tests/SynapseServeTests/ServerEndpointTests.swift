@@ -10,7 +10,7 @@ import Testing
     }
 
     @Test func predictAnswersEachInstance() async throws {
-        try await withLiveServer(try standardRepository()) { live in
+        try await withLiveServer(try standardRepository()) { (live) async throws in
             let answer = try await live.post("/v1/models/iris:predict", #"{"instances": [[4, 0], {"a": 2, "b": 1}]}"#)
             #expect(answer.status == 200, "\(answer.text)")
             #expect(answer.json["model"] as? String == "iris")
@@ -26,7 +26,7 @@ import Testing
     }
 
     @Test func badRequestsAreRefusedWithClearErrors() async throws {
-        try await withLiveServer(try standardRepository()) { live in
+        try await withLiveServer(try standardRepository()) { (live) async throws in
             let invalid = try await live.post("/v1/models/iris:predict", #"{"instances": [[1, 2], {"a": "x", "b": 1}]}"#)
             #expect(invalid.status == 400)
             #expect(invalid.error["code"] as? String == "invalid_instance")
@@ -46,7 +46,7 @@ import Testing
     }
 
     @Test func unknownModelsVersionsAndPathsAre404() async throws {
-        try await withLiveServer(try standardRepository()) { live in
+        try await withLiveServer(try standardRepository()) { (live) async throws in
             #expect(try await live.post("/v1/models/nope:predict", #"{"instances": [[1, 2]]}"#).status == 404)
             #expect(try await live.post("/v1/models/iris/versions/9:predict", #"{"instances": [[1, 2]]}"#).status == 404)
             #expect(try await live.post("/v1/models/iris/versions/x:predict", #"{"instances": [[1, 2]]}"#).status == 404)
@@ -57,7 +57,7 @@ import Testing
     }
 
     @Test func generateAnswersAndValidates() async throws {
-        try await withLiveServer(try standardRepository()) { live in
+        try await withLiveServer(try standardRepository()) { (live) async throws in
             let answer = try await live.post("/v1/models/shakespeare:generate", #"{"prompt": "abc", "max_tokens": 2, "seed": 1}"#)
             #expect(answer.status == 200, "\(answer.text)")
             #expect(answer.json["text"] as? String == "cb")
@@ -76,7 +76,7 @@ import Testing
     }
 
     @Test func modelEndpointsDescribeVersionsAndSchemas() async throws {
-        try await withLiveServer(try standardRepository()) { live in
+        try await withLiveServer(try standardRepository()) { (live) async throws in
             let list = try await live.get("/v1/models")
             #expect(list.status == 200)
             let models = try #require(list.json["models"] as? [[String: Any]])
@@ -93,7 +93,7 @@ import Testing
     }
 
     @Test func healthReadinessAndMetrics() async throws {
-        try await withLiveServer(try standardRepository()) { live in
+        try await withLiveServer(try standardRepository()) { (live) async throws in
             let health = try await live.get("/healthz")
             #expect(health.status == 200)
             #expect(health.json["status"] as? String == "alive")
@@ -111,7 +111,7 @@ import Testing
 
     @Test func failedModelMakesReadinessFailButOthersServe() async throws {
         let repository = try makeRepository(["iris/1": .predictor(EchoModel())], failing: ["broken/1"])
-        try await withLiveServer(repository) { live in
+        try await withLiveServer(repository) { (live) async throws in
             #expect(try await live.get("/readyz").status == 503)
             #expect(try await live.post("/v1/models/iris:predict", #"{"instances": [[1, 2]]}"#).status == 200)
             let broken = try await live.get("/v1/models/broken")
@@ -129,7 +129,7 @@ import Testing
             $0.maxQueuedRows = 1
             $0.workersPerModel = 1
             $0.requestTimeout = 0.25
-        }) { live in
+        }) { (live) async throws in
             let big = "{\"instances\": [" + Array(repeating: "[1, 2]", count: 60).joined(separator: ",") + "]}"
             let tooLarge = try await live.post("/v1/models/iris:predict", big)
             #expect(tooLarge.status == 413)
@@ -148,7 +148,7 @@ import Testing
     }
 
     @Test func adminIsForbiddenUnlessEnabled() async throws {
-        try await withLiveServer(try standardRepository()) { live in
+        try await withLiveServer(try standardRepository()) { (live) async throws in
             let answer = try await live.post("/v1/admin/models/iris:rollback")
             #expect(answer.status == 403)
             #expect(answer.error["code"] as? String == "forbidden")
@@ -159,7 +159,7 @@ import Testing
         let monitor = CountingDriftMonitor(psi: 0.5)
         try await withLiveServer(try standardRepository(), configure: {
             $0.driftMonitorFactory = { url, info in info.task == .classification ? monitor : nil }
-        }) { live in
+        }) { (live) async throws in
             #expect(try await live.post("/v1/models/iris:predict", #"{"instances": [[1, 2], [3, 4], [5, 6]]}"#).status == 200)
             try await Task.sleep(for: .milliseconds(20))
             #expect(monitor.count == 3)
@@ -170,7 +170,7 @@ import Testing
     }
 
     @Test func requestsDuringShutdownGet503() async throws {
-        try await withLiveServer(try standardRepository()) { live in
+        try await withLiveServer(try standardRepository()) { (live) async throws in
             live.server.core.draining = true
             let answer = try await live.post("/v1/models/iris:predict", #"{"instances": [[1, 2]]}"#)
             #expect(answer.status == 503)

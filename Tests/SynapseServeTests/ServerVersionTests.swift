@@ -8,7 +8,7 @@ import Testing
 
     @Test func highestVersionServesAndSwitchAndRollbackDropNoRequest() async throws {
         let repository = try makeRepository(["iris/1": .predictor(EchoModel(delay: 0.001)), "iris/2": .predictor(EchoModel(delay: 0.001))])
-        try await withLiveServer(repository, configure: admin) { live in
+        try await withLiveServer(repository, configure: admin) { (live) async throws in
             #expect(try await live.get("/v1/models/iris").json["serving_version"] as? String == "2")
             let versions = try await withThrowingTaskGroup(of: [(Int, String)].self) { group in
                 for client in 0..<6 {
@@ -48,7 +48,7 @@ import Testing
     @Test func adminLoadsUnloadsAndRefusesUnloadingTheServingVersion() async throws {
         let shelf = ModelShelf([:])
         let repository = try makeRepository(["iris/1": .predictor(EchoModel())], shelf: shelf)
-        try await withLiveServer(repository, configure: admin) { live in
+        try await withLiveServer(repository, configure: admin) { (live) async throws in
             #expect(try await live.post("/v1/admin/models/iris/versions/3:load").status == 404)
             try FileManager.default.createDirectory(at: repository.directory.appendingPathComponent("iris/3"),
                                                     withIntermediateDirectories: true)
@@ -74,7 +74,7 @@ import Testing
     @Test func canaryFractionIsRoughlyHonoured() async throws {
         let repository = try makeRepository(["iris/1": .predictor(EchoModel()), "iris/2": .predictor(EchoModel())])
         try repository.serve("iris", version: 1)
-        try await withLiveServer(repository, configure: { $0.canaryFraction = 0.3; $0.canarySeed = 42 }) { live in
+        try await withLiveServer(repository, configure: { $0.canaryFraction = 0.3; $0.canarySeed = 42 }) { (live) async throws in
             var canary = 0
             for i in 0..<200 {
                 let answer = try await live.post("/v1/models/iris:predict", "{\"instances\": [[\(i), 0]]}")
@@ -88,7 +88,7 @@ import Testing
         let repository = try makeRepository(["price/1": .predictor(EchoModel(task: .regression)),
                                              "price/2": .predictor(EchoModel(task: .classification))])
         try repository.serve("price", version: 1)
-        try await withLiveServer(repository, configure: { $0.canaryFraction = 1; $0.shadow = true; $0.canarySeed = 1 }) { live in
+        try await withLiveServer(repository, configure: { $0.canaryFraction = 1; $0.shadow = true; $0.canarySeed = 1 }) { (live) async throws in
             for i in 0..<20 {
                 let answer = try await live.post("/v1/models/price:predict", "{\"instances\": [[\(i), 5]]}")
                 #expect(answer.json["model_version"] as? String == "1")
