@@ -53,7 +53,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Share of requests sent to the newest non-serving version: 10% or 0.1.")
     var canary: String?
 
-    @Flag(help: "Send the canary a copy of each request and only compare its answers.")
+    @Flag(help: "Send the newest non-serving version a copy of every request and only compare its answers (no --canary needed).")
     var shadow = false
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
@@ -72,7 +72,6 @@ struct ServeCommand: ParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level \(logLevel): expected one of trace, debug, info, notice, warning, error, critical")
         }
-        guard !shadow || canary != nil else { throw ValidationError("--shadow needs --canary (the share of requests copied)") }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: modelDir, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ValidationError("--model-dir \(modelDir): not a directory (expected DIR/<model>/<version>/)")
