@@ -51,10 +51,16 @@ public final class InferenceServer: Service, Sendable {
     public func run() async throws {
         let core = self.core
         defer { core.stopAll() }
-        try await withGracefulShutdownHandler {
-            try await makeApplication().run()
-        } onGracefulShutdown: {
-            core.draining = true
+        do {
+            try await withGracefulShutdownHandler {
+                try await makeApplication().run()
+            } onGracefulShutdown: {
+                core.draining = true
+            }
+        } catch {
+            // A server that never listened (address in use) must not leave `listeningPort()` waiting.
+            bound.complete(.failure(error))
+            throw error
         }
     }
 
