@@ -92,7 +92,8 @@ let package = Package(
         ),
         .executableTarget(
             name: "synapse",
-            dependencies: ["Synapse", "SynapseServe", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Synapse", "SynapseServe", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "Logging", package: "swift-log")],
             path: "Sources/synapse"
         ),
         .executableTarget(
@@ -119,7 +120,10 @@ let package = Package(
             name: "SynapseServeTests",
             dependencies: ["Synapse", "SynapseServe", "SynapseJobs",
                            .product(name: "Hummingbird", package: "hummingbird"),
-                           .product(name: "HummingbirdTesting", package: "hummingbird")],
+                           .product(name: "HummingbirdTesting", package: "hummingbird"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "Yams", package: "Yams")],
             path: "Tests/SynapseServeTests"
         ),
         .testTarget(
