@@ -37,7 +37,9 @@ public struct ServerConfiguration: Sendable {
     /// Seed of the generator that picks canary requests (tests fix it; nil draws from the system).
     public var canarySeed: UInt64? = nil
     /// Builds the drift monitor of a loaded version (its directory and what it is); nil for none.
-    public var driftMonitorFactory: @Sendable (URL, ServableModelInfo) -> (any ServingDriftMonitor)? = { _, _ in nil }
+    /// By default, a `ProfileDriftMonitor` over the last 1,000 answered rows wherever the training
+    /// run saved a profile beside the weights.
+    public var driftMonitorFactory: @Sendable (URL, ServableModelInfo) -> (any ServingDriftMonitor)? = ProfileDriftMonitor.factory()
 
     /// The defaults: local, port 8080, batches of up to 64 rows without waiting, 2 workers per model.
     public init() {}

@@ -56,6 +56,12 @@ struct ServeCommand: ParsableCommand {
     @Flag(help: "Send the newest non-serving version a copy of every request and only compare its answers (no --canary needed).")
     var shadow = false
 
+    @Option(help: "Answered rows the drift monitor compares with the training-data profile.")
+    var driftWindow = 1000
+
+    @Option(help: "Population stability index above which a feature's drift is logged as a warning.")
+    var psiThreshold = 0.2
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
@@ -105,6 +111,11 @@ struct ServeCommand: ParsableCommand {
         configuration.shadow = shadow
         var logger = Logger(label: "synapse.serve")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        guard driftWindow >= 1 else { throw ValidationError("--drift-window \(driftWindow): expected at least 1") }
+        guard psiThreshold > 0, psiThreshold.isFinite else { throw ValidationError("--psi-threshold \(psiThreshold): expected a positive number") }
+        configuration.psiThreshold = psiThreshold
+        configuration.driftMonitorFactory = ProfileDriftMonitor.factory(windowSize: driftWindow, minimumCount: min(100, driftWindow),
+                                                                        logger: logger)
 
         let repository = ModelRepository(directory: URL(fileURLWithPath: modelDir), logger: logger)
         try repository.loadAll()
