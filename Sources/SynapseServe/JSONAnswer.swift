@@ -5,8 +5,7 @@ import Hummingbird
 enum JSONAnswer {
     /// A response with `object` as its JSON body.
     static func response(_ status: HTTPResponse.Status, _ object: Any, headers: HTTPFields = [:]) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
-            ?? Data(#"{"error":{"code":"internal","message":"unencodable answer"}}"#.utf8)
+        let data = ResponseJSON.encode(object)
         var fields = headers
         fields[.contentType] = "application/json"
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
@@ -25,9 +24,9 @@ enum JSONAnswer {
         guard body.readableBytes > 0 else { throw .badRequest("the request body is empty; expected a JSON object") }
         let parsed: Any
         do {
-            parsed = try JSONSerialization.jsonObject(with: Data(body.readableBytesView), options: [.fragmentsAllowed])
+            parsed = try body.withUnsafeReadableBytes { bytes throws(RequestJSON.Failure) in try RequestJSON.parse(bytes) }
         } catch {
-            throw .badRequest("the request body is not valid JSON")
+            throw .badRequest("the request body is not valid JSON: \(error)")
         }
         guard let object = parsed as? [String: Any] else {
             throw .badRequest("the request body must be a JSON object, found \(typeName(parsed))")
@@ -42,6 +41,8 @@ enum JSONAnswer {
         case is [Any]: "array"
         case is String: "string"
         case is NSNull: "null"
+        case is Double: "number"
+        case is Bool: "boolean"
         case let n as NSNumber: isBool(n) ? "boolean" : "number"
         default: "value"
         }
@@ -55,14 +56,16 @@ enum JSONAnswer {
 
     /// An integer from a parsed JSON value (not a boolean, no fraction).
     static func integer(_ value: Any) -> Int? {
-        guard let n = value as? NSNumber, !isBool(n) else { return nil }
-        let d = n.doubleValue
+        guard let d = number(value) else { return nil }
         guard d.isFinite, d == d.rounded(), abs(d) < 9e15 else { return nil }
         return Int(d)
     }
 
     /// A number from a parsed JSON value (not a boolean).
     static func number(_ value: Any) -> Double? {
+        // Request bodies hold Swift values (RequestJSON); NSNumber covers values built elsewhere.
+        if type(of: value) == Double.self { return value as? Double }
+        if type(of: value) == Bool.self { return nil }
         guard let n = value as? NSNumber, !isBool(n) else { return nil }
         return n.doubleValue
     }

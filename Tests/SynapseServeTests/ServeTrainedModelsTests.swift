@@ -113,13 +113,8 @@ struct ServeTrainedModelsTests {
     /// Five real breast cancer rows, as JSON objects keyed by column name, answer like `synapse predict`.
     static func checkBreastCancer(_ live: LiveServer, weights: URL, in directory: URL) async throws {
         let data = try TabularDataset.breastCancer()
-        try await compareBreastCancerRows([0, 60, 180, 300, 500], of: data, live, weights: weights, in: directory)
-        // Row 101 holds a 0 ("mean concavity"). Product bug: the server refuses whole numbers 0 and 1 in a
-        // numeric column ("is numeric; found 0"): TabularServable.column checks `!(value is Bool)`, and on
-        // Linux a JSONSerialization NSNumber 0 or 1 also casts to Bool. `synapse predict` accepts the row.
-        await withKnownIssue("the server refuses the numbers 0 and 1 in numeric columns (TabularServable.column)") {
-            try await compareBreastCancerRows([101], of: data, live, weights: weights, in: directory)
-        }
+        // Row 101 holds a 0 ("mean concavity"): whole numbers 0 and 1 are numbers, not booleans.
+        try await compareBreastCancerRows([0, 60, 101, 180, 300, 500], of: data, live, weights: weights, in: directory)
     }
 
     /// Real breast cancer rows `rowIndices`, as JSON objects keyed by column name, sent in one

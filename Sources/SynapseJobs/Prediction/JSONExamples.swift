@@ -51,6 +51,8 @@ enum JSONExamples {
 
     /// The numbers of a (nested) array of numbers, row-major; nil if anything else is inside.
     static func flattenedNumbers(_ value: Any) -> [Double]? {
+        // A row of numbers parsed straight into [Double] (the server's request reader) needs no unboxing.
+        if type(of: value) == [Double].self { return value as? [Double] }
         if let n = number(value) { return [n] }
         guard let array = value as? [Any] else { return nil }
         var out: [Double] = []
@@ -62,5 +64,10 @@ enum JSONExamples {
     }
 
     /// `value` as a number (a JSON number; strings are not numbers here).
-    static func number(_ value: Any) -> Double? { (value as? NSNumber)?.doubleValue }
+    static func number(_ value: Any) -> Double? {
+        // Swift values (the server's request reader): a Bool is not a number.
+        if type(of: value) == Double.self { return value as? Double }
+        if type(of: value) == Bool.self { return nil }
+        return (value as? NSNumber)?.doubleValue
+    }
 }

@@ -54,7 +54,7 @@ final class ImageServable: ServableModel, @unchecked Sendable {
         var pixels: [Float]
         if let text = value as? String {
             pixels = try decodeImage(text, index: index, field: field == "instance" ? "instance" : field)
-        } else if value is [Any], let numbers = JSONExamples.flattenedNumbers(value) {
+        } else if JSONExamples.number(value) == nil, let numbers = JSONExamples.flattenedNumbers(value) {
             pixels = try scaledPixels(numbers, index: index, field: field)
         } else {
             throw InstanceError(index: index, field: field, reason: "expected a base64 PNG/JPEG string or an array of "

@@ -99,13 +99,13 @@ final class TabularServable: ServableModel, @unchecked Sendable {
         if state.kind == .numeric {
             let number: Double?
             if let text = value as? String { number = Double(text.trimmingCharacters(in: .whitespaces)) } else { number = JSONExamples.number(value) }
-            guard let number, number.isFinite, !(value is Bool) else {
+            guard let number, number.isFinite else {
                 throw InstanceError(index: index, field: state.name, reason: "is numeric; found \(Self.shown(value))")
             }
             return TabularColumn(name: state.name, values: .numeric([number]))
         }
         if let text = value as? String { return TabularColumn(name: state.name, values: .categorical([text])) }
-        if let number = JSONExamples.number(value), number.isFinite, !(value is Bool) {
+        if let number = JSONExamples.number(value), number.isFinite {
             // Whole numbers as integers, so a categorical 1 matches the training category "1".
             let text = number.rounded() == number && abs(number) < 1e15 ? String(Int(number)) : String(number)
             return TabularColumn(name: state.name, values: .categorical([text]))
@@ -132,7 +132,7 @@ final class TabularServable: ServableModel, @unchecked Sendable {
             value = values
             field = "values"
         }
-        guard value is [Any], let numbers = JSONExamples.flattenedNumbers(value) else {
+        guard JSONExamples.number(value) == nil, let numbers = JSONExamples.flattenedNumbers(value) else {
             throw InstanceError(index: index, field: field, reason: "expected an array of the last \(window) values (or {\"values\": [...]})")
         }
         guard numbers.count == window else {
