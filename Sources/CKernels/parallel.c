@@ -145,7 +145,20 @@ void syn_parallel_team_stats(int64_t *reductions, int64_t *disturbed_regions) {
     syn_unlock();
 }
 
+// Set on threads that must run every region alone (the server's batch workers): a per-thread flag,
+// so other threads keep the whole team.
+static _Thread_local int syn_thread_serial = 0;
+
+void syn_parallel_set_thread_serial(int serial) {
+    syn_thread_serial = serial != 0;
+    // GNU OpenMP keeps its thread count per thread too: oneDNN's regions from this thread follow.
+    if (serial) syn_omp_set_num_threads(1);
+}
+
+int syn_parallel_thread_serial(void) { return syn_thread_serial; }
+
 int syn_parallel_team_size(int threads) {
+    if (syn_thread_serial) return 1;
     if (threads <= 1 || !atomic_load_explicit(&syn_reduced_flag, memory_order_relaxed)) return threads;
     syn_lock();
     int probe = syn_team_policy_should_probe(&syn_policy, syn_monotonic_ns());
@@ -159,7 +172,7 @@ int syn_parallel_team_size(int threads) {
 }
 
 void syn_parallel_run(syn_task_fn fn, void *context, int threads) {
-    if (threads <= 1 || !syn_parallel_available()) {
+    if (threads <= 1 || syn_thread_serial || !syn_parallel_available()) {
         for (int i = 0; i < (threads < 1 ? 1 : threads); i++) fn(context, i);
         return;
     }

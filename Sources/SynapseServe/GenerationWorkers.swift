@@ -1,4 +1,5 @@
 import Foundation
+import SynapseCore
 import SynapseJobs
 
 /// Runs one loaded language model's `:generate` requests on its own worker threads, one request
@@ -12,12 +13,16 @@ final class GenerationWorkers: @unchecked Sendable {
     private var queue: [(GenerationRequest, AnswerSlot<String>)] = []
     private var stopped = false
 
-    /// Workers for `model`; at most `maxQueued` requests wait.
-    init(model: any ServableLanguageModel, name: String, workers: Int, maxQueued: Int) {
+    /// Workers for `model`; at most `maxQueued` requests wait. `serialWorkers` runs each
+    /// generation on its worker thread alone (see `ServerConfiguration.batchesUseThreadPool`).
+    init(model: any ServableLanguageModel, name: String, workers: Int, serialWorkers: Bool = true, maxQueued: Int) {
         self.model = model
         self.maxQueued = maxQueued
         for index in 0..<workers {
-            let thread = Thread { [self] in self.work() }
+            let thread = Thread { [self] in
+                if serialWorkers { ThreadPool.setCallingThreadSerial(true) }
+                self.work()
+            }
             thread.name = "synapse-serve \(name) #\(index)"
             thread.start()
         }

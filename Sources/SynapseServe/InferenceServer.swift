@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
+import NIOPosix
 import ServiceLifecycle
 
 /// The HTTP inference server: answers `:predict` and `:generate` requests for the models of a
@@ -79,6 +81,19 @@ public final class InferenceServer: Service, Sendable {
     /// - Throws: `ServeError.timeout` when it is not listening within `timeout` seconds.
     public func listeningPort(timeout: Double = 30) async throws -> Int {
         try await bound.value(timeout: timeout)
+    }
+
+    /// Makes Swift concurrency run its tasks on the server's event loop threads (SwiftNIO's
+    /// singleton group, which Hummingbird serves on) instead of a separate pool; call it once, from
+    /// the main thread, before any task starts. Returns false when that was too late or not possible.
+    ///
+    /// Why: each request's handler is a task; on the default pool every request crosses from the
+    /// event loop to a pool thread and back, two thread wake-ups that cost more than the inference
+    /// of a small model. Inference itself stays on the batchers' worker threads, so the event loops
+    /// only parse, validate and write. `synapse serve` does this; embedders decide for their process.
+    @discardableResult
+    public static func runTasksOnEventLoops() -> Bool {
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
     }
 
     /// The Prometheus text `/metrics` answers.

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import SynapseJobs
 
 /// JSON bodies in and out of the routes.
 enum JSONAnswer {
@@ -49,10 +50,7 @@ enum JSONAnswer {
     }
 
     /// Whether a parsed number is a JSON boolean.
-    static func isBool(_ number: NSNumber) -> Bool {
-        let type = String(cString: number.objCType)
-        return type == "c" || type == "B"
-    }
+    static func isBool(_ number: NSNumber) -> Bool { JSONExamples.isBool(number) }
 
     /// An integer from a parsed JSON value (not a boolean, no fraction).
     static func integer(_ value: Any) -> Int? {
@@ -62,11 +60,5 @@ enum JSONAnswer {
     }
 
     /// A number from a parsed JSON value (not a boolean).
-    static func number(_ value: Any) -> Double? {
-        // Request bodies hold Swift values (RequestJSON); NSNumber covers values built elsewhere.
-        if type(of: value) == Double.self { return value as? Double }
-        if type(of: value) == Bool.self { return nil }
-        guard let n = value as? NSNumber, !isBool(n) else { return nil }
-        return n.doubleValue
-    }
+    static func number(_ value: Any) -> Double? { JSONExamples.number(value) }
 }

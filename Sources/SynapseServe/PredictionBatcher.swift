@@ -1,4 +1,5 @@
 import Foundation
+import SynapseCore
 import SynapseJobs
 
 /// Runs one loaded model version's predictions in batches on its own worker threads.
@@ -28,10 +29,12 @@ final class PredictionBatcher: @unchecked Sendable {
         var slot: AnswerSlot<[ServedPrediction]>
     }
 
-    /// A batcher with `workers` threads. `onBatch` hears each batch's size and the rows left
+    /// A batcher with `workers` threads; `serialWorkers` runs each batch on its worker thread alone
+    /// (see `ServerConfiguration.batchesUseThreadPool`). `onBatch` hears each batch's size and the rows left
     /// queued (metrics); `onAnswered` each request's rows and predictions after it was answered
     /// (drift, shadow), on the worker thread.
     init(model: any ServableModel, name: String, maxBatch: Int, maxDelayMicroseconds: Int, maxQueuedRows: Int, workers: Int,
+         serialWorkers: Bool = true,
          onBatch: @escaping @Sendable (Int, Int) -> Void = { _, _ in },
          onAnswered: @escaping @Sendable (ArraySlice<Float>, Int, ArraySlice<ServedPrediction>) -> Void = { _, _, _ in }) {
         self.model = model
@@ -41,7 +44,10 @@ final class PredictionBatcher: @unchecked Sendable {
         self.onBatch = onBatch
         self.onAnswered = onAnswered
         for index in 0..<workers {
-            let thread = Thread { [self] in self.work() }
+            let thread = Thread { [self] in
+                if serialWorkers { ThreadPool.setCallingThreadSerial(true) }
+                self.work()
+            }
             thread.name = "synapse-serve \(name) #\(index)"
             thread.start()
         }

@@ -109,10 +109,11 @@ enum RequestJSON {
             }
             while true {
                 skipWhitespace()
-                let element = try value(depth: depth)
-                if mixed == nil, let x = element as? Double {
-                    numbers.append(x)
+                // Numbers while the array holds only numbers go straight into [Double], never boxed as Any.
+                if mixed == nil, let byte = current, byte == UInt8(ascii: "-") || (byte >= 0x30 && byte <= 0x39) {
+                    numbers.append(try number())
                 } else {
+                    let element = try value(depth: depth)
                     if mixed == nil { mixed = numbers.map { $0 as Any } }
                     mixed!.append(element)
                 }
@@ -121,7 +122,9 @@ enum RequestJSON {
                 case UInt8(ascii: ","): position += 1
                 case UInt8(ascii: "]"):
                     position += 1
-                    return mixed ?? numbers
+                    // Not `mixed ?? numbers`: that converts the numbers to [Any], boxing each one.
+                    if let mixed { return mixed }
+                    return numbers
                 default: throw failure("expected ',' or ']' in an array")
                 }
             }
@@ -133,18 +136,37 @@ enum RequestJSON {
             guard let first = current, first >= 0x30, first <= 0x39 else { throw failure("expected a digit") }
             position += 1
             if first != 0x30 { skipDigits() }
+            var sawFraction = false
             if current == UInt8(ascii: ".") {
+                sawFraction = true
                 position += 1
                 guard let d = current, d >= 0x30, d <= 0x39 else { throw failure("expected a digit after '.'") }
                 skipDigits()
             }
             if current == UInt8(ascii: "e") || current == UInt8(ascii: "E") {
+                sawFraction = true
                 position += 1
                 if current == UInt8(ascii: "+") || current == UInt8(ascii: "-") { position += 1 }
                 guard let d = current, d >= 0x30, d <= 0x39 else { throw failure("expected a digit in an exponent") }
                 skipDigits()
             }
             let length = position - start
+            // Whole numbers of up to 15 digits (pixels, ids, counts: most of a request) are exact as
+            // Double; add them up directly instead of calling strtod.
+            if !sawFraction && length <= 16 {
+                var magnitude: Int64 = 0
+                var i = start
+                let negative = bytes[i] == UInt8(ascii: "-")
+                if negative { i += 1 }
+                if position - i <= 15 {
+                    while i < position {
+                        magnitude = magnitude * 10 + Int64(bytes[i] &- 0x30)
+                        i += 1
+                    }
+                    // -0 stays -0.0, as strtod reads it.
+                    return negative ? -Double(magnitude) : Double(magnitude)
+                }
+            }
             // strtod on a NUL-terminated copy: the grammar was checked above, so it reads exactly these bytes.
             let value: Double = withUnsafeTemporaryAllocation(of: CChar.self, capacity: length + 1) { buffer in
                 for i in 0..<length { buffer[i] = CChar(bitPattern: bytes[start + i]) }

@@ -15,6 +15,12 @@ public struct ServerConfiguration: Sendable {
     /// Batches of one model version that run at the same time, each on its own thread (never on
     /// the event loop).
     public var workersPerModel: Int = 2
+    /// Whether a batch may use the process's shared intra-op thread pool (all cores). Off by
+    /// default: each batch runs on its worker thread alone, and parallelism comes from
+    /// `workersPerModel` batches side by side. Waking the pool's team costs tens of microseconds
+    /// per batch, more than a small model's whole batch-1 forward pass; turn it on for large
+    /// models served at low concurrency.
+    public var batchesUseThreadPool: Bool = false
     /// Rows that may wait in one model version's queue; more are refused with 429 and `Retry-After: 1`.
     public var maxQueuedRows: Int = 8192
     /// Largest request body accepted; larger ones get 413.

@@ -33,7 +33,7 @@ final class VersionRuntime: @unchecked Sendable {
             batcher = PredictionBatcher(
                 model: predictor, name: name, maxBatch: configuration.maxBatch,
                 maxDelayMicroseconds: configuration.maxDelayMicroseconds, maxQueuedRows: configuration.maxQueuedRows,
-                workers: configuration.workersPerModel,
+                workers: configuration.workersPerModel, serialWorkers: !configuration.batchesUseThreadPool,
                 onBatch: { rows, queued in metrics.batch(model: model, rows: rows, queued: queued) },
                 onAnswered: { rows, count, predictions in
                     guard let drift else { return }
@@ -47,7 +47,7 @@ final class VersionRuntime: @unchecked Sendable {
         case .languageModel(let languageModel):
             batcher = nil
             generator = GenerationWorkers(model: languageModel, name: name, workers: configuration.workersPerModel,
-                                          maxQueued: configuration.maxQueuedRows)
+                                          serialWorkers: !configuration.batchesUseThreadPool, maxQueued: configuration.maxQueuedRows)
         }
     }
 

@@ -35,6 +35,9 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Concurrent batches per model version, each on its own thread.")
     var workers = 2
 
+    @Flag(help: "Let each batch use the shared intra-op thread pool (all cores) instead of its worker thread alone; pays for large models at low concurrency.")
+    var intraOp = false
+
     @Option(help: "Rows that may wait per model version before requests get 429.")
     var maxQueue = 8192
 
@@ -96,12 +99,15 @@ struct ServeCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Before anything starts a task: request handlers then run on the event loops (see the doc comment).
+        InferenceServer.runTasksOnEventLoops()
         var configuration = ServerConfiguration()
         configuration.host = host
         configuration.port = port
         configuration.maxBatch = maxBatch
         configuration.maxDelayMicroseconds = maxDelayUs
         configuration.workersPerModel = workers
+        configuration.batchesUseThreadPool = intraOp
         configuration.maxQueuedRows = maxQueue
         configuration.maxBodyBytes = maxBodyBytes
         configuration.requestTimeout = timeout

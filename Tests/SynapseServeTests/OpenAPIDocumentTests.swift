@@ -6,7 +6,7 @@ import Yams
 
 /// docs/openapi.yaml against a live server: every documented path and method answers with a status
 /// it documents, and JSON answers carry the documented required keys.
-@Suite struct OpenAPIDocumentTests {
+@Suite(.onOwnThreads) struct OpenAPIDocumentTests {
     private static let documentURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("docs/openapi.yaml")
 

@@ -3,7 +3,7 @@ import SynapseJobs
 import Testing
 @testable import SynapseServe
 
-@Suite struct PredictionBatcherTests {
+@Suite(.onOwnThreads) struct PredictionBatcherTests {
     private func makeBatcher(_ model: EchoModel, maxBatch: Int = 64, delayMicroseconds: Int = 0, maxQueued: Int = 8192,
                          workers: Int = 2) -> PredictionBatcher {
         PredictionBatcher(model: model, name: "echo/1", maxBatch: maxBatch, maxDelayMicroseconds: delayMicroseconds,
@@ -68,10 +68,14 @@ import Testing
         let model = EchoModel(task: .regression, delay: 2.0)
         let batcher = makeBatcher(model, maxQueued: 2, workers: 1)
         defer { batcher.stop() }
-        let first = Task { try await batcher.predict(rows: [1, 1], count: 1, timeout: 5) }
-        try await Task.sleep(for: .milliseconds(300))      // the worker is now busy with the first
-        let second = Task { try await batcher.predict(rows: [2, 2, 3, 3], count: 2, timeout: 5) }
-        try await Task.sleep(for: .milliseconds(300))
+        let first = Task(executorPreference: DedicatedThreadsExecutor.shared) {
+            try await batcher.predict(rows: [1, 1], count: 1, timeout: 10)
+        }
+        try await waitUntil { model.recordedBatchSizes == [1] }         // the worker is now busy with the first
+        let second = Task(executorPreference: DedicatedThreadsExecutor.shared) {
+            try await batcher.predict(rows: [2, 2, 3, 3], count: 2, timeout: 10)
+        }
+        try await waitUntil { batcher.queueDepth == 2 }                  // the queue is now full
         await #expect(throws: ServeError.self) { _ = try await batcher.predict(rows: [4, 4], count: 1, timeout: 5) }
         _ = try await first.value
         _ = try await second.value
@@ -81,11 +85,26 @@ import Testing
         let model = EchoModel(task: .regression, delay: 2.0)
         let batcher = makeBatcher(model, workers: 1)
         defer { batcher.stop() }
-        let busy = Task { try await batcher.predict(rows: [1, 1], count: 1, timeout: 5) }
-        try await Task.sleep(for: .milliseconds(300))
+        let busy = Task(executorPreference: DedicatedThreadsExecutor.shared) {
+            try await batcher.predict(rows: [1, 1], count: 1, timeout: 10)
+        }
+        try await waitUntil { model.recordedBatchSizes == [1] }
         await #expect(throws: ServeError.self) { _ = try await batcher.predict(rows: [2, 2], count: 1, timeout: 0.5) }
         _ = try await busy.value
         try await Task.sleep(for: .milliseconds(300))
         #expect(model.recordedBatchSizes == [1], "the timed-out request still ran")
+    }
+
+    /// Polls `condition` every 10 ms until it holds (fails after `seconds`): states, not sleeps,
+    /// order these tests, so a loaded machine only makes them slower.
+    private func waitUntil(seconds: Double = 20, _ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while !condition() {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("the condition did not hold within \(seconds) s")
+                return
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
     }
 }

@@ -9,7 +9,7 @@ import Testing
 /// copied into a model repository as they are: answers equal `synapse predict` and `synapse
 /// generate`, drift shows on a deliberately shifted stream, and bad instances are refused with
 /// their index and field.
-@Suite(.serialized, .tags(.realData))
+@Suite(.serialized, .onOwnThreads, .tags(.realData))
 struct ServeTrainedModelsTests {
     static var available: Bool { TrainedModels.toolBuilt && TrainedModels.datasetsInstalled }
 

@@ -3,7 +3,7 @@ import SynapseJobs
 import Testing
 @testable import SynapseServe
 
-@Suite struct ServerEndpointTests {
+@Suite(.onOwnThreads) struct ServerEndpointTests {
     private func standardRepository() throws -> ModelRepository {
         try makeRepository(["iris/1": .predictor(EchoModel()), "price/2": .predictor(EchoModel(task: .regression)),
                             "shakespeare/1": .languageModel(ReversingLanguageModel())])

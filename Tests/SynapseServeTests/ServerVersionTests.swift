@@ -3,7 +3,7 @@ import SynapseJobs
 import Testing
 @testable import SynapseServe
 
-@Suite struct ServerVersionTests {
+@Suite(.onOwnThreads) struct ServerVersionTests {
     private let admin: (inout ServerConfiguration) -> Void = { $0.adminEnabled = true }
 
     @Test func highestVersionServesAndSwitchAndRollbackDropNoRequest() async throws {
@@ -94,8 +94,13 @@ import Testing
                 #expect(answer.json["model_version"] as? String == "1")
                 #expect((answer.json["predictions"] as? [[String: Any]])?.first?["value"] as? Double == Double(i * 1000 + 5))
             }
-            try await Task.sleep(for: .milliseconds(100))
-            #expect(try await live.get("/metrics").text.contains("synapse_shadow_agreement_total"))
+            // The shadow runs after the answer went out: wait for its comparisons to be counted.
+            var metrics = ""
+            for _ in 0..<500 where !metrics.contains("synapse_shadow_agreement_total") {
+                metrics = try await live.get("/metrics").text
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(metrics.contains("synapse_shadow_agreement_total"))
         }
     }
 }

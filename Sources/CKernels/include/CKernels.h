@@ -126,6 +126,11 @@ void syn_parallel_set_adaptive(int enabled);
 /// The team size a region started now would get: `threads`, or 1 while the team is reduced (when
 /// the back-off has passed, the full team is restored and `threads` returned: the probe).
 int syn_parallel_team_size(int threads);
+/// Makes every parallel region started from the calling thread run on that thread alone (1), or
+/// lets it use the team again (0); oneDNN's OpenMP regions from the thread follow when set.
+void syn_parallel_set_thread_serial(int serial);
+/// 1 when the calling thread runs its regions alone (`syn_parallel_set_thread_serial`).
+int syn_parallel_thread_serial(void);
 /// 1 while parallel regions run on the caller alone because the team was found losing ticks.
 int syn_parallel_team_reduced(void);
 /// How many times the team was reduced, and how many regions were found disturbed, so far.

@@ -48,6 +48,26 @@ public final class ThreadPool: @unchecked Sendable {
         return (Int(reductions), Int(disturbed))
     }
 
+    /// Makes every parallel region the calling thread starts run on that thread alone (`true`), for
+    /// threads that are themselves one of several running side by side, such as an inference
+    /// server's batch workers: a batch-1 request then pays no team wake-up (tens of microseconds,
+    /// more than a small model's whole forward pass), and two workers never contend for one team.
+    /// oneDNN's regions from this thread follow. `false` gives the thread the shared team back.
+    public static func setCallingThreadSerial(_ serial: Bool) {
+        // The shared pool sets OpenMP's thread count when first touched: on this thread, that
+        // must happen before, not after, the count drops to one.
+        _ = shared
+        if serial {
+            syn_parallel_set_thread_serial(1)
+        } else {
+            syn_parallel_set_thread_serial(0)
+            syn_omp_set_num_threads(Int32(shared.threadCount))
+        }
+    }
+
+    /// True when the calling thread runs its regions alone (`setCallingThreadSerial`).
+    public static var isCallingThreadSerial: Bool { syn_parallel_thread_serial() != 0 }
+
     /// Turns the adaptive team size on or off for this process (on by default).
     public func setAdaptive(_ enabled: Bool) { syn_parallel_set_adaptive(enabled ? 1 : 0) }
 
@@ -85,7 +105,7 @@ public final class ThreadPool: @unchecked Sendable {
     /// Nested calls (from inside a parallel region) run serially on the calling thread.
     public func run(_ body: (Int) -> Void) {
         let n = threadCount
-        if n == 1 || busy.exchange(true, ordering: .acquiring) {
+        if n == 1 || syn_parallel_thread_serial() != 0 || busy.exchange(true, ordering: .acquiring) {
             for i in 0..<(n == 1 ? 1 : n) { body(i) }
             return
         }

@@ -5,7 +5,7 @@ import SynapseIO
 /// Reads the examples of a JSON prediction input: JSON lines (one example per line, blank lines
 /// skipped), or one JSON array of examples, or one example of numbers alone (a single image written
 /// as nested rows).
-enum JSONExamples {
+package enum JSONExamples {
     /// One example with where it came from ("line 3", "example 2").
     struct Example {
         let location: String
@@ -50,11 +50,11 @@ enum JSONExamples {
     }
 
     /// The numbers of a (nested) array of numbers, row-major; nil if anything else is inside.
-    static func flattenedNumbers(_ value: Any) -> [Double]? {
+    package static func flattenedNumbers(_ value: Any) -> [Double]? {
         // A row of numbers parsed straight into [Double] (the server's request reader) needs no unboxing.
-        if type(of: value) == [Double].self { return value as? [Double] }
+        if isNumberRow(value) { return value as? [Double] }
         if let n = number(value) { return [n] }
-        guard let array = value as? [Any] else { return nil }
+        guard isArray(value), let array = value as? [Any] else { return nil }
         var out: [Double] = []
         for element in array {
             guard let inner = flattenedNumbers(element) else { return nil }
@@ -63,11 +63,54 @@ enum JSONExamples {
         return out
     }
 
-    /// `value` as a number (a JSON number; strings are not numbers here).
-    static func number(_ value: Any) -> Double? {
-        // Swift values (the server's request reader): a Bool is not a number.
-        if type(of: value) == Double.self { return value as? Double }
-        if type(of: value) == Bool.self { return nil }
-        return (value as? NSNumber)?.doubleValue
+    /// Whether `value` is a row of numbers as the server's request reader parses it (`[Double]`).
+    package static func isNumberRow(_ value: Any) -> Bool { type(of: value) == [Double].self }
+
+    /// Whether `value` is an array (any Swift array, or a Foundation one).
+    ///
+    /// Checked by conformance and metatype before any `as?`/`is` with a Foundation type: on Linux
+    /// such a check of a Swift array first bridges it to an `NSArray`, boxing every element (784
+    /// `NSNumber`s for one Fashion-MNIST image, most of a served request's time).
+    package static func isArray(_ value: Any) -> Bool {
+        value is any JSONArrayValue || type(of: value) is NSArray.Type
+    }
+
+    /// Whether `value` is an object (any Swift dictionary, or a Foundation one).
+    package static func isObject(_ value: Any) -> Bool {
+        value is any JSONObjectValue || type(of: value) is NSDictionary.Type
+    }
+
+    /// Whether `value` is text (a Swift or Foundation string).
+    package static func isString(_ value: Any) -> Bool {
+        type(of: value) == String.self || type(of: value) is NSString.Type
+    }
+
+    /// `value` as a number (a JSON number; strings and booleans are not numbers here).
+    package static func number(_ value: Any) -> Double? {
+        // Swift values first (the server's request reader); NSNumber covers JSONSerialization's output.
+        let type = type(of: value)
+        if type == Double.self { return value as? Double }
+        if type == Int.self { return (value as? Int).map(Double.init) }
+        if type == Bool.self || type == String.self || type is NSNull.Type || value is any JSONArrayValue
+            || value is any JSONObjectValue {
+            return nil
+        }
+        guard let n = value as? NSNumber, !isBool(n) else { return nil }
+        return n.doubleValue
+    }
+
+    /// Whether a Foundation number is a JSON boolean (JSONSerialization reads true/false as NSNumber).
+    package static func isBool(_ number: NSNumber) -> Bool {
+        let type = String(cString: number.objCType)
+        return type == "c" || type == "B"
     }
 }
+
+/// Marks Swift arrays, so a parsed JSON value is recognised as one by conformance, without the
+/// `NSArray` bridging that `as? [Any]` starts on Linux.
+package protocol JSONArrayValue {}
+extension Array: JSONArrayValue {}
+
+/// Marks Swift dictionaries, for the same reason as `JSONArrayValue`.
+package protocol JSONObjectValue {}
+extension Dictionary: JSONObjectValue {}

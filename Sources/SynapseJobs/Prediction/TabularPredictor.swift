@@ -117,7 +117,7 @@ struct TabularPredictor: Predictor {
             var cells: [String?] = []
             for (i, object) in objects.enumerated() {
                 let value = object[state.name]!
-                if value is NSNull {
+                if type(of: value) is NSNull.Type {
                     cells.append(nil)
                 } else if let text = value as? String {
                     cells.append(text)

@@ -39,7 +39,7 @@ final class ImageServable: ServableModel, @unchecked Sendable {
     func prepare(_ instance: Any, index: Int) throws(InstanceError) -> [Float] {
         var value = instance
         var field = "instance"
-        if let object = instance as? [String: Any] {
+        if JSONExamples.isObject(instance), let object = instance as? [String: Any] {
             if let b64 = object["b64"] {
                 value = b64
                 field = "b64"
@@ -52,7 +52,7 @@ final class ImageServable: ServableModel, @unchecked Sendable {
             }
         }
         var pixels: [Float]
-        if let text = value as? String {
+        if JSONExamples.isString(value), let text = value as? String {
             pixels = try decodeImage(text, index: index, field: field == "instance" ? "instance" : field)
         } else if JSONExamples.number(value) == nil, let numbers = JSONExamples.flattenedNumbers(value) {
             pixels = try scaledPixels(numbers, index: index, field: field)

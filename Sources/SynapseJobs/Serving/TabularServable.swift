@@ -60,14 +60,20 @@ final class TabularServable: ServableModel, @unchecked Sendable {
     private func prepareRow(_ instance: Any, index: Int, _ prep: TabularPreprocessor) throws(InstanceError) -> [Float] {
         let states = prep.columns ?? []
         var cellValues: [Any] = []
-        if let object = instance as? [String: Any] {
+        if JSONExamples.isNumberRow(instance), let numbers = instance as? [Double] {
+            guard numbers.count == states.count else {
+                throw InstanceError(index: index, field: "instance", reason: "holds \(numbers.count) values; the model takes "
+                                    + "\(states.count) columns in this order: \(states.map(\.name))")
+            }
+            cellValues = numbers.map { $0 as Any }
+        } else if JSONExamples.isObject(instance), let object = instance as? [String: Any] {
             let missing = states.map(\.name).filter { object[$0] == nil }
             guard missing.isEmpty else {
                 throw InstanceError(index: index, field: missing[0], reason: "missing column(s) \(missing); the model takes "
                                     + "\(states.map(\.name)) (null for a missing value)")
             }
             cellValues = states.map { object[$0.name]! }
-        } else if let array = instance as? [Any] {
+        } else if JSONExamples.isArray(instance), let array = instance as? [Any] {
             guard array.count == states.count else {
                 throw InstanceError(index: index, field: "instance", reason: "holds \(array.count) values; the model takes "
                                     + "\(states.count) columns in this order: \(states.map(\.name))")
@@ -93,18 +99,18 @@ final class TabularServable: ServableModel, @unchecked Sendable {
     /// One cell typed as its training column: a finite number (or numeric text) for a numeric
     /// column, a string or whole number for a categorical one; null is missing.
     static func column(_ state: TabularPreprocessor.ColumnState, value: Any, index: Int) throws(InstanceError) -> TabularColumn {
-        if value is NSNull {
+        if type(of: value) is NSNull.Type {
             return TabularColumn(name: state.name, values: state.kind == .numeric ? .numeric([.nan]) : .categorical([nil]))
         }
         if state.kind == .numeric {
             let number: Double?
-            if let text = value as? String { number = Double(text.trimmingCharacters(in: .whitespaces)) } else { number = JSONExamples.number(value) }
+            if JSONExamples.isString(value), let text = value as? String { number = Double(text.trimmingCharacters(in: .whitespaces)) } else { number = JSONExamples.number(value) }
             guard let number, number.isFinite else {
                 throw InstanceError(index: index, field: state.name, reason: "is numeric; found \(Self.shown(value))")
             }
             return TabularColumn(name: state.name, values: .numeric([number]))
         }
-        if let text = value as? String { return TabularColumn(name: state.name, values: .categorical([text])) }
+        if JSONExamples.isString(value), let text = value as? String { return TabularColumn(name: state.name, values: .categorical([text])) }
         if let number = JSONExamples.number(value), number.isFinite {
             // Whole numbers as integers, so a categorical 1 matches the training category "1".
             let text = number.rounded() == number && abs(number) < 1e15 ? String(Int(number)) : String(number)
@@ -128,7 +134,7 @@ final class TabularServable: ServableModel, @unchecked Sendable {
         let scaling = preprocessing.seriesScaling ?? .identity
         var value = instance
         var field = "instance"
-        if let object = instance as? [String: Any], let values = object["values"] {
+        if JSONExamples.isObject(instance), let object = instance as? [String: Any], let values = object["values"] {
             value = values
             field = "values"
         }

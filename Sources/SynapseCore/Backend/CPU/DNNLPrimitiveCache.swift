@@ -1,4 +1,5 @@
 import CDNNLPrimitives
+import CKernels
 
 /// oneDNN matmul primitives cached by configuration: creating one costs far more than running it,
 /// so each shape/layout/dtype/post-op combination is created once and kept while in use (at most
@@ -14,6 +15,10 @@ final class DNNLPrimitiveCache: Sendable {
         let aType: Int32, aRowStride: Int, aColStride: Int
         let bType: Int32, bRowStride: Int, bColStride: Int
         let bias: Bool, relu: Bool, ldc: Int
+        /// Whether the calling thread runs its regions alone (`ThreadPool.setCallingThreadSerial`):
+        /// oneDNN fixes a primitive's thread count when it is created, so a primitive made on a
+        /// team thread would wake the whole team from a serial thread, and the other way round.
+        let serial: Bool = syn_parallel_thread_serial() != 0
     }
 
     /// A created primitive; destroyed when neither the cache nor a running call holds it.

@@ -1,0 +1,70 @@
+import Foundation
+import SynapseJobs
+import Testing
+@testable import SynapseServe
+
+/// The request body reader: the same values as Foundation's JSONSerialization, typed as the
+/// servables expect them (rows of numbers as `[Double]`), and strict about the grammar.
+@Suite struct RequestJSONTests {
+    private func parse(_ text: String) throws -> Any {
+        let bytes = Array(text.utf8)
+        return try bytes.withUnsafeBytes { buffer throws(RequestJSON.Failure) in try RequestJSON.parse(buffer) }
+    }
+
+    @Test func rowsOfNumbersAreDoubleArraysAndNestedRowsStayNested() throws {
+        let parsed = try #require(try parse(#"{"instances": [[0, 255, -3, 1.5e2], [7]], "empty": []}"#) as? [String: Any])
+        let instances = try #require(parsed["instances"] as? [Any])
+        // The exact type matters: the servables read such rows without unboxing element by element.
+        #expect(type(of: instances[0]) == [Double].self)
+        #expect(instances[0] as? [Double] == [0, 255, -3, 150])
+        #expect(instances[1] as? [Double] == [7])
+        #expect(JSONExamples.isNumberRow(instances[0]))
+        #expect((parsed["empty"] as? [Any])?.isEmpty == true)
+    }
+
+    @Test func mixedArraysKeepEveryElementInOrder() throws {
+        let array = try #require(try parse(#"[1, "a", null, true, [2], {"k": 3}, -0.5]"#) as? [Any])
+        #expect(array.count == 7)
+        #expect(array[0] as? Double == 1)
+        #expect(array[1] as? String == "a")
+        #expect(array[2] is NSNull)
+        #expect(array[3] as? Bool == true)
+        #expect(array[4] as? [Double] == [2])
+        #expect((array[5] as? [String: Any])?["k"] as? Double == 3)
+        #expect(array[6] as? Double == -0.5)
+    }
+
+    @Test func numbersAreCorrectlyRoundedBitForBit() throws {
+        // Whole numbers take a fast path, the rest strtod: both must give Foundation's Double.
+        var generator = SplitMix64(seed: 7)
+        var texts = ["0", "-0", "1", "-1", "255", "999999999999999", "-999999999999999", "1000000000000000",
+                     "9007199254740993", "12345678901234567890", "0.1", "1e2", "1E-7", "-2.5e+3", "3.0", "0.000001"]
+        for _ in 0..<2000 {
+            switch Int.random(in: 0..<3, using: &generator) {
+            case 0: texts.append(String(Int64.random(in: -999_999_999_999_999...999_999_999_999_999, using: &generator)))
+            case 1: texts.append(String(Double.random(in: -1e6...1e6, using: &generator)))
+            default: texts.append(String(Float.random(in: 0...1, using: &generator)))
+            }
+        }
+        let body = "[" + texts.joined(separator: ",") + "]"
+        let ours = try #require(try parse(body) as? [Double])
+        let foundation = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [Any])
+        #expect(ours.count == foundation.count)
+        for (i, (a, b)) in zip(ours, foundation).enumerated() {
+            // Foundation on Linux rounds some long decimals wrongly in the last bit; Double(String) is exact.
+            _ = b
+            let expected = try #require(Double(texts[i]))
+            #expect(a.bitPattern == expected.bitPattern || (a == 0 && expected == 0), "\(texts[i]): \(a) vs \(expected)")
+        }
+        #expect(ours[1].sign == .minus, "-0 keeps its sign")
+    }
+
+    @Test func rejectsWhatJSONDoesNotAllow() {
+        for bad in ["[1,]", "[01]", "[NaN]", "[Infinity]", "[1.]", "[.5]", "[-]", "[1e]", "{\"a\" 1}", "[1 2]", "", "[", "\"\\x\"",
+                    "[1] x", "{\"a\":1,}", "[+1]"] {
+            #expect(throws: RequestJSON.Failure.self, "\(bad)") { try parse(bad) }
+        }
+        let deep = String(repeating: "[", count: RequestJSON.maximumDepth + 2) + String(repeating: "]", count: RequestJSON.maximumDepth + 2)
+        #expect(throws: RequestJSON.Failure.self) { try parse(deep) }
+    }
+}
