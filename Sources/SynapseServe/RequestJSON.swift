@@ -131,42 +131,49 @@ enum RequestJSON {
         }
 
         mutating func number() throws(Failure) -> Double {
+            // One pass for the common case, a whole number of at most 15 digits (pixels, ids): exact
+            // as a Double. Anything else (fractions, exponents, longer numbers, bad grammar) is
+            // read again by the full path below.
+            var i = position
+            let negative = bytes[i] == UInt8(ascii: "-")
+            if negative { i += 1 }
+            let digitsStart = i
+            var magnitude: Int64 = 0
+            while i < bytes.count, bytes[i] &- 0x30 < 10, i - digitsStart < 16 {
+                magnitude = magnitude &* 10 &+ Int64(bytes[i] &- 0x30)
+                i += 1
+            }
+            let digits = i - digitsStart
+            if digits > 0 && digits <= 15 && (digits == 1 || bytes[digitsStart] != 0x30) {
+                let next = i < bytes.count ? bytes[i] : 0
+                if next != UInt8(ascii: ".") && next != UInt8(ascii: "e") && next != UInt8(ascii: "E") {
+                    position = i
+                    // -0 stays -0.0, as strtod reads it.
+                    return negative ? -Double(magnitude) : Double(magnitude)
+                }
+            }
+            return try generalNumber()
+        }
+
+        /// Any JSON number: the grammar checked byte by byte, then strtod.
+        mutating func generalNumber() throws(Failure) -> Double {
             let start = position
             if current == UInt8(ascii: "-") { position += 1 }
             guard let first = current, first >= 0x30, first <= 0x39 else { throw failure("expected a digit") }
             position += 1
             if first != 0x30 { skipDigits() }
-            var sawFraction = false
             if current == UInt8(ascii: ".") {
-                sawFraction = true
                 position += 1
                 guard let d = current, d >= 0x30, d <= 0x39 else { throw failure("expected a digit after '.'") }
                 skipDigits()
             }
             if current == UInt8(ascii: "e") || current == UInt8(ascii: "E") {
-                sawFraction = true
                 position += 1
                 if current == UInt8(ascii: "+") || current == UInt8(ascii: "-") { position += 1 }
                 guard let d = current, d >= 0x30, d <= 0x39 else { throw failure("expected a digit in an exponent") }
                 skipDigits()
             }
             let length = position - start
-            // Whole numbers of up to 15 digits (pixels, ids, counts: most of a request) are exact as
-            // Double; add them up directly instead of calling strtod.
-            if !sawFraction && length <= 16 {
-                var magnitude: Int64 = 0
-                var i = start
-                let negative = bytes[i] == UInt8(ascii: "-")
-                if negative { i += 1 }
-                if position - i <= 15 {
-                    while i < position {
-                        magnitude = magnitude * 10 + Int64(bytes[i] &- 0x30)
-                        i += 1
-                    }
-                    // -0 stays -0.0, as strtod reads it.
-                    return negative ? -Double(magnitude) : Double(magnitude)
-                }
-            }
             // strtod on a NUL-terminated copy: the grammar was checked above, so it reads exactly these bytes.
             let value: Double = withUnsafeTemporaryAllocation(of: CChar.self, capacity: length + 1) { buffer in
                 for i in 0..<length { buffer[i] = CChar(bitPattern: bytes[start + i]) }

@@ -13,20 +13,21 @@ enum ResponseJSON {
     }
 
     private static func write(_ value: Any, into out: inout [UInt8]) {
-        switch value {
-        case let s as String: writeString(s, into: &out)
-        case let b as Bool: out += b ? Array("true".utf8) : Array("false".utf8)
-        case let i as Int: out += Array(String(i).utf8)
-        case let d as Double: writeNumber(d, into: &out)
-        case let f as Float: writeNumber(Double(f), into: &out)
-        case let numbers as [Double]:
+        // Dispatch on the exact type first: a chain of `as?` casts tries each in turn, and a cast
+        // of one array type to another converts it element by element.
+        let type = type(of: value)
+        if type == Double.self, let d = value as? Double { return writeNumber(d, into: &out) }
+        if type == String.self, let s = value as? String { return writeString(s, into: &out) }
+        if type == Int.self, let i = value as? Int { return out.append(contentsOf: String(i).utf8) }
+        if type == [Double].self, let numbers = value as? [Double] {
             out.append(UInt8(ascii: "["))
             for (i, d) in numbers.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 writeNumber(d, into: &out)
             }
-            out.append(UInt8(ascii: "]"))
-        case let object as [String: Any]:
+            return out.append(UInt8(ascii: "]"))
+        }
+        if type == [String: Any].self, let object = value as? [String: Any] {
             out.append(UInt8(ascii: "{"))
             for (i, key) in object.keys.sorted().enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
@@ -34,28 +35,42 @@ enum ResponseJSON {
                 out.append(UInt8(ascii: ":"))
                 write(object[key]!, into: &out)
             }
-            out.append(UInt8(ascii: "}"))
-        case let array as [Any]:
+            return out.append(UInt8(ascii: "}"))
+        }
+        if type == [Any].self, let array = value as? [Any] {
             out.append(UInt8(ascii: "["))
             for (i, element) in array.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 write(element, into: &out)
             }
-            out.append(UInt8(ascii: "]"))
+            return out.append(UInt8(ascii: "]"))
+        }
+        if type is NSNumber.Type, let n = value as? NSNumber {
+            if JSONAnswer.isBool(n) { return out.append(contentsOf: (n.boolValue ? "true" : "false").utf8) }
+            return writeNumber(n.doubleValue, into: &out)
+        }
+        switch value {
+        case let b as Bool: out.append(contentsOf: (b ? "true" : "false").utf8)
+        case let f as Float: writeNumber(Double(f), into: &out)
+        case let s as String: writeString(s, into: &out)
+        case let i as Int: out.append(contentsOf: String(i).utf8)
+        case let d as Double: writeNumber(d, into: &out)
+        case let object as [String: Any]: write(object as Any, into: &out)
+        case let array as [Any]: write(array as Any, into: &out)
         case let n as NSNumber: writeNumber(n.doubleValue, into: &out)
-        default: out += Array("null".utf8)
+        default: out.append(contentsOf: "null".utf8)
         }
     }
 
     private static func writeNumber(_ d: Double, into out: inout [UInt8]) {
         guard d.isFinite else {
-            out += Array("null".utf8)
+            out.append(contentsOf: "null".utf8)
             return
         }
         if d == d.rounded(), abs(d) < 1e15 {
-            out += Array(String(Int64(d)).utf8)
+            out.append(contentsOf: String(Int64(d)).utf8)
         } else {
-            out += Array(d.description.utf8)
+            out.append(contentsOf: d.description.utf8)
         }
     }
 

@@ -28,8 +28,11 @@ struct ServeResponder: HTTPResponder {
         if let model = route.model, route.countsAsRequest {
             let elapsed = ContinuousClock.now - started
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            let version = response.headers[ServeRoute.versionHeader] ?? route.version ?? "-"
-            core.metrics.request(model: model, version: version, status: response.status.code, seconds: seconds)
+            // Labels come from what the server knows, never from the path alone: names and versions that
+            // do not exist would otherwise add a metric series each, and memory without bound.
+            let answeredVersion = response.headers[ServeRoute.versionHeader]
+            let label = answeredVersion != nil || core.repository.status(of: model) != nil ? model : "-"
+            core.metrics.request(model: label, version: answeredVersion ?? "-", status: response.status.code, seconds: seconds)
         }
         return response
     }

@@ -14,7 +14,11 @@ public struct ServerConfiguration: Sendable {
     public var maxDelayMicroseconds: Int = 0
     /// Batches of one model version that run at the same time, each on its own thread (never on
     /// the event loop).
-    public var workersPerModel: Int = 2
+    public var workersPerModel: Int = ServerConfiguration.defaultWorkersPerModel
+    /// Half the active cores, at least 1: the other half runs the network event loops, which
+    /// parse, validate and answer every request (measured on 2 cores with a 784-input MLP: one
+    /// worker answered 10% more requests per second than two, at a lower p99).
+    public static var defaultWorkersPerModel: Int { max(1, ProcessInfo.processInfo.activeProcessorCount / 2) }
     /// Whether a batch may use the process's shared intra-op thread pool (all cores). Off by
     /// default: each batch runs on its worker thread alone, and parallelism comes from
     /// `workersPerModel` batches side by side. Waking the pool's team costs tens of microseconds
@@ -47,7 +51,7 @@ public struct ServerConfiguration: Sendable {
     /// run saved a profile beside the weights.
     public var driftMonitorFactory: @Sendable (URL, ServableModelInfo) -> (any ServingDriftMonitor)? = ProfileDriftMonitor.factory()
 
-    /// The defaults: local, port 8080, batches of up to 64 rows without waiting, 2 workers per model.
+    /// The defaults: local, port 8080, batches of up to 64 rows without waiting, a worker per two cores.
     public init() {}
 
     /// Checks the values, naming the offending setting.

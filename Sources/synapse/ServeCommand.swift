@@ -32,8 +32,8 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .customLong("max-delay-us"), help: "Microseconds a worker waits for more rows (0: never wait).")
     var maxDelayUs = 0
 
-    @Option(help: "Concurrent batches per model version, each on its own thread.")
-    var workers = 2
+    @Option(help: "Concurrent batches per model version, each on its own thread (default: half the cores, at least 1; the network event loops use the rest).")
+    var workers: Int = ServerConfiguration.defaultWorkersPerModel
 
     @Flag(help: "Let each batch use the shared intra-op thread pool (all cores) instead of its worker thread alone; pays for large models at low concurrency.")
     var intraOp = false

@@ -67,4 +67,25 @@ import Testing
         let deep = String(repeating: "[", count: RequestJSON.maximumDepth + 2) + String(repeating: "]", count: RequestJSON.maximumDepth + 2)
         #expect(throws: RequestJSON.Failure.self) { try parse(deep) }
     }
+
+    @Test func answersAreValidJSONWithSortedKeysAndNoNonFiniteNumbers() throws {
+        let answer: [String: Any] = [
+            "predictions": [["class": 7, "label": "Sneaker \"quoted\"\n", "probabilities": [0.25, 0.5, 1e-7, 3.0]] as [String: Any],
+                            ["value": Double.nan] as [String: Any], ["value": Float(2.5)] as [String: Any]] as [Any],
+            "model": "fashion", "model_version": "1", "flags": [true, false] as [Any], "ints": [1, 2] as [Int],
+            "missing": NSNull(), "bridged": NSNumber(value: 4.5), "bridgedBool": NSNumber(value: true),
+        ]
+        let bytes = ResponseJSON.encode(answer)
+        let text = String(decoding: bytes, as: UTF8.self)
+        // Keys sorted at every level, so answers are stable byte for byte.
+        #expect(text.hasPrefix(#"{"bridged":4.5,"bridgedBool":true,"flags":[true,false],"ints":[1,2],"missing":null,"model":"fashion""#))
+        #expect(text.contains(#"{"class":7,"label":"Sneaker \"quoted\"\n","probabilities":[0.25,0.5,1e-07,3]}"#), "\(text)")
+        #expect(text.contains(#"{"value":null}"#), "NaN is not JSON: written as null")
+        #expect(text.contains(#"{"value":2.5}"#))
+        // And Foundation reads it back as the same values.
+        let parsed = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
+        let predictions = try #require(parsed["predictions"] as? [[String: Any]])
+        #expect(predictions[0]["probabilities"] as? [Double] == [0.25, 0.5, 1e-7, 3.0])
+        #expect(predictions[0]["label"] as? String == "Sneaker \"quoted\"\n")
+    }
 }
