@@ -15,9 +15,11 @@
 #   --keep           keep the temporary directory (model repository, logs, wrk output) and print its path
 #
 # Steps: trains W6's MLP (W2's network, 1 epoch, seed 0) into a temporary run directory, exports it to ONNX,
-# lays out the model repository models/fashion/1/, starts `synapse serve`, waits for /readyz, checks that the
-# server's answer for the first Fashion-MNIST test image equals `synapse predict` on the same image, runs wrk
-# (Benchmarks/serve/predict.lua, batch-1 requests of that image) at each connection level, then does the same for
+# lays out the model repository models/fashion/1/ and 2/ (the same weights), starts `synapse serve --admin`,
+# waits for /readyz, checks that the server's answer for the first Fashion-MNIST test image equals `synapse
+# predict` on the same image, runs wrk (Benchmarks/serve/predict.lua, batch-1 requests of that image) at each
+# connection level, then once more at 64 connections while the serving version flips every 100 ms (no request
+# may fail), then does the same load (without the switches) for
 # the reference server on the exported ONNX graph, and prints a Markdown table with the goals marked met/not met.
 # Every process it starts is stopped on exit. Developer machines only (the reference needs pip packages);
 # never in CI. Run it on an otherwise idle machine: wrk and the server share the cores.
@@ -130,8 +132,11 @@ echo "bench-serve: training W6's MLP (1 epoch) in $work/run" >&2
     --run-dir "$work/run" --no-progress >"$work/train.log" 2>&1 || { cat "$work/train.log" >&2; die "training failed"; }
 weights="$work/run/weights.safetensors"
 [[ -f "$weights" ]] || die "training wrote no $weights"
-mkdir -p "$work/models/$model_name/1"
-cp -R "$work/run/." "$work/models/$model_name/1/"
+# Versions 1 and 2 hold the same weights: the switch-under-load step flips between them.
+for version in 1 2; do
+    mkdir -p "$work/models/$model_name/$version"
+    cp -R "$work/run/." "$work/models/$model_name/$version/"
+done
 if [[ $server_only -eq 0 ]]; then
     "$synapse" export --weights "$weights" --format onnx --output "$work/model.onnx" >"$work/export.log" 2>&1 \
         || { cat "$work/export.log" >&2; die "ONNX export failed"; }
@@ -209,11 +214,36 @@ run_load() {
 
 # --- Synapse -------------------------------------------------------------------------------------------------
 port="$(free_port)"
-start_server "$work/synapse-serve.log" "$synapse" serve --model-dir "$work/models" --port "$port"
+start_server "$work/synapse-serve.log" "$synapse" serve --model-dir "$work/models" --port "$port" --admin
 synapse_pid=$started_pid
 wait_ready "http://127.0.0.1:$port" "$synapse_pid" "$work/synapse-serve.log"
 check_answer "http://127.0.0.1:$port" synapse
 run_load "http://127.0.0.1:$port" synapse
+
+# Version switches under full load: 64 connections for $duration s while the serving version flips between
+# 1 and 2 every 100 ms; every request must still get a 2xx answer.
+echo "bench-serve: synapse, 64 connection(s), ${duration} s, switching versions every 100 ms" >&2
+wrk -t2 -c64 -d"${duration}s" --timeout 10s --latency -s "$repo/Benchmarks/serve/predict.lua" \
+    "http://127.0.0.1:$port/v1/models/$model_name:predict" -- "$work/body.json" >"$work/wrk-switching.txt" &
+wrk_pid=$!
+switches=0
+switch_failures=0
+while kill -0 "$wrk_pid" 2>/dev/null; do
+    if [[ $((switches % 2)) -eq 0 ]]; then
+        "$synapse" models serve --server "http://127.0.0.1:$port" --model "$model_name" --version 1 >/dev/null 2>&1 \
+            || switch_failures=$((switch_failures + 1))
+    else
+        "$synapse" models rollback --server "http://127.0.0.1:$port" --model "$model_name" >/dev/null 2>&1 \
+            || switch_failures=$((switch_failures + 1))
+    fi
+    switches=$((switches + 1))
+    sleep 0.1
+done
+wait "$wrk_pid" || die "wrk failed during the version switches: $(tail -3 "$work/wrk-switching.txt")"
+wrk_pid=""
+grep '^W10_RESULT ' "$work/wrk-switching.txt" | sed 's/^W10_RESULT //' \
+    | python3 -c "import json, sys; r = json.load(sys.stdin); r['switches'] = $switches; r['switch_failures'] = $switch_failures; print(json.dumps(r))" \
+    >"$work/results-switching.json"
 kill -TERM -- "-$synapse_pid" 2>/dev/null || true
 wait "$synapse_pid" 2>/dev/null || true
 
@@ -281,6 +311,13 @@ elif 64 in ours and 64 in ref:
           f"{ours[64]['p99_us']} vs {ref[64]['p99_us']} µs, {verdict(ratio >= 3 and lower)}")
 else:
     print("- ≥ 3× the reference's throughput at 64 connections: not measured (64 is not among --connections)")
+switching_path = os.path.join(work, "results-switching.json")
+if os.path.exists(switching_path):
+    r = json.load(open(switching_path))
+    dropped = errors(r)
+    print(f"- a version switch under load drops no request: {r['switches']} switches ({r['switch_failures']} failed) during "
+          f"{r['requests_per_second']:,.0f} req/s at 64 connections, {dropped} errors, "
+          f"{verdict(dropped == 0 and r['switch_failures'] == 0 and r['switches'] > 0)}")
 if bad:
     print(f"- WARNING: errors (refused or failed requests) in: {', '.join(bad)}; those figures are not valid")
 PY

@@ -3,7 +3,7 @@
 
 Usage:
     python3 scripts/serve-abuse.py --url http://127.0.0.1:PORT --model fashion [--count 10000] [--seed 1]
-                                   [--pid PID] [--threads 4] [--rss-limit-mib 64] [--huge-mib 32]
+                                   [--pid PID] [--threads 4] [--rss-limit-mib 64] [--huge-mib 33] [--versions 1]
                                    [--tolerance 0] [--lenient-status] [--verbose]
 
 The server must serve an image classifier taking 28x28 pixels 0-255 (W6's Fashion-MNIST MLP; the FastAPI
@@ -516,7 +516,8 @@ def case_unknown_model(a, rng, name):
 
 
 def case_unknown_version(a, rng, name):
-    version = rng.choice(["2", "99", "0", "-1", "abc", "1" * 40])
+    existing = set(a.args.versions.split(","))
+    version = rng.choice([v for v in ["2", "3", "99", "0", "-1", "abc", "1" * 40] if v not in existing])
     path = f"{a.target.base}/v1/models/{urllib.parse.quote(a.args.model)}/versions/{version}:predict"
     status, body = a.target.exchange(a.post(flat_body([a.pool[0]]), path=path))
     # A version that is not a number (or overflows one) may be refused as a bad request instead.
@@ -631,7 +632,10 @@ def main():
     parser.add_argument("--pid", type=int, help="the server's process id: checks that it lives and its memory")
     parser.add_argument("--threads", type=int, default=4, help="client threads (default 4)")
     parser.add_argument("--rss-limit-mib", type=float, default=64, help="allowed RSS growth (default 64 MiB)")
-    parser.add_argument("--huge-mib", type=int, default=32, help="size of the huge bodies (default 32 MiB)")
+    parser.add_argument("--versions", default="1",
+                        help="the model's loaded versions, comma-separated (unknown-version requests avoid them; default 1)")
+    parser.add_argument("--huge-mib", type=int, default=33,
+                        help="size of the huge bodies; must exceed the server's --max-body-bytes (default 33 MiB, over its 32 MiB)")
     parser.add_argument("--tolerance", type=float, default=0.0,
                         help="allowed difference per probability from the answer alone (default 0: exact)")
     parser.add_argument("--lenient-status", action="store_true",

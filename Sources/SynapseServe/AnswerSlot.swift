@@ -8,17 +8,29 @@ final class AnswerSlot<Value: Sendable>: ExpiringAnswer, @unchecked Sendable {
     private var result: Result<Value, any Error>?
     private var continuation: CheckedContinuation<Value, any Error>?
     private var timeout: Double = 0
+    private let onComplete: (@Sendable (Result<Value, any Error>) -> Void)?
+
+    /// A slot a task awaits with `value(timeout:)`, or, with `onComplete`, one that calls it with
+    /// the result on the completing thread instead (nothing awaits it).
+    init(onComplete: (@Sendable (Result<Value, any Error>) -> Void)? = nil) {
+        self.onComplete = onComplete
+    }
 
     /// True once an answer (or error) is in.
     var isCompleted: Bool { lock.withLock { result != nil } }
 
     /// Delivers `result` unless an earlier one came first.
     func complete(_ result: Result<Value, any Error>) {
-        let waiting: CheckedContinuation<Value, any Error>? = lock.withLock {
-            guard self.result == nil else { return nil }
+        let (first, waiting): (Bool, CheckedContinuation<Value, any Error>?) = lock.withLock {
+            guard self.result == nil else { return (false, nil) }
             self.result = result
             defer { continuation = nil }
-            return continuation
+            return (true, continuation)
+        }
+        guard first else { return }
+        if let onComplete {
+            DeadlineSweeper.shared.forget(self)
+            onComplete(result)
         }
         guard let waiting else { return }
         DeadlineSweeper.shared.forget(self)
@@ -29,6 +41,9 @@ final class AnswerSlot<Value: Sendable>: ExpiringAnswer, @unchecked Sendable {
     func expire() {
         complete(.failure(ServeError.timeout(seconds: lock.withLock { timeout })))
     }
+
+    /// Records the timeout a `submit`ted slot is watched with (for the error it expires with).
+    func setTimeout(_ seconds: Double) { lock.withLock { timeout = seconds } }
 
     /// The answer, waiting at most `timeout` seconds (then `ServeError.timeout`).
     ///

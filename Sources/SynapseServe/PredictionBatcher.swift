@@ -65,6 +65,22 @@ final class PredictionBatcher: @unchecked Sendable {
         return try await slot.value(timeout: timeout)
     }
 
+    /// Queues `count` prepared rows without waiting: `completion` hears their predictions (or the
+    /// error) on the worker thread that ran them, or at once if they cannot be queued. For work
+    /// nobody awaits, such as shadow comparisons: no task is created, so it needs no thread of
+    /// Swift concurrency's pool.
+    func submit(rows: [Float], count: Int, timeout: Double,
+                completion: @escaping @Sendable (Result<[ServedPrediction], any Error>) -> Void) {
+        let slot = AnswerSlot<[ServedPrediction]>(onComplete: completion)
+        do {
+            slot.setTimeout(timeout)
+            try enqueue(Pending(rows: rows, count: count, slot: slot))
+            DeadlineSweeper.shared.watch(slot, seconds: timeout)
+        } catch {
+            slot.complete(.failure(error))
+        }
+    }
+
     private func enqueue(_ pending: Pending) throws {
         condition.lock()
         defer { condition.unlock() }

@@ -67,8 +67,12 @@ extension ServingCore {
     private func shadowCompare(_ name: String, shadow: Int, rows: [Float], count: Int, answers: [ServedPrediction]) {
         guard let found = try? repository.resolve(name, version: shadow), case .predictor = found.servable else { return }
         let runtime = runtime(name, version: shadow, servable: found.servable, url: found.url)
-        Task {
-            guard let shadowAnswers = try? await self.run(runtime, rows: rows, count: count) else { return }
+        guard let batcher = runtime.batcher else { return }
+        let metrics = self.metrics, logger = self.logger
+        // Compared on the shadow version's worker thread when its answers are in: no task, so a busy
+        // pool (or none) cannot delay or lose the comparison.
+        batcher.submit(rows: rows, count: count, timeout: configuration.requestTimeout) { result in
+            guard case .success(let shadowAnswers) = result else { return }
             for (served, other) in zip(answers, shadowAnswers) {
                 let agreed: Bool, difference: Double?
                 if let servedClass = served.classIndex {
@@ -79,8 +83,8 @@ extension ServingCore {
                     agreed = gap <= 1e-6 * max(1, served.values.map(abs).max() ?? 0)
                     difference = gap
                 }
-                self.metrics.shadow(model: name, version: String(shadow), agreed: agreed, difference: difference)
-                self.logger.debug("shadow comparison", metadata: [
+                metrics.shadow(model: name, version: String(shadow), agreed: agreed, difference: difference)
+                logger.debug("shadow comparison", metadata: [
                     "model": .string(name), "version": .string(String(shadow)), "agreed": .stringConvertible(agreed),
                     "difference": .string(difference.map { String($0) } ?? "-"),
                 ])

@@ -88,4 +88,14 @@ import Testing
         #expect(predictions[0]["probabilities"] as? [Double] == [0.25, 0.5, 1e-7, 3.0])
         #expect(predictions[0]["label"] as? String == "Sneaker \"quoted\"\n")
     }
+
+    @Test func nestedRowsMustBeRectangular() throws {
+        let nested = try parse("[[1, 2, 3], [4, 5, 6]]")
+        #expect(JSONExamples.flattenedNumbers(nested) == [1, 2, 3, 4, 5, 6])
+        #expect(JSONExamples.flattenedNumbers(try parse("[[[1], [2]], [[3], [4]]]")) == [1, 2, 3, 4])
+        // A number beside an array, or rows of different lengths, are malformed, not flattened.
+        for ragged in ["[0, [1], 2]", "[[1, 2], [3]]", "[[1, 2], 3, 4]", "[[[1, 2]], [[3], [4]]]", "[1, \"2\"]", "[[1, null]]"] {
+            #expect(JSONExamples.flattenedNumbers(try parse(ragged)) == nil, "\(ragged)")
+        }
+    }
 }

@@ -49,18 +49,37 @@ package enum JSONExamples {
         return examples
     }
 
-    /// The numbers of a (nested) array of numbers, row-major; nil if anything else is inside.
+    /// The numbers of a (nested) array of numbers, row-major; nil if anything else is inside, or if
+    /// the nesting is ragged (rows of different lengths, a number beside an array): a 28×28 image
+    /// written as rows is read, but `[0, [1], 2, ...]` is refused rather than silently flattened.
     package static func flattenedNumbers(_ value: Any) -> [Double]? {
         // A row of numbers parsed straight into [Double] (the server's request reader) needs no unboxing.
         if isNumberRow(value) { return value as? [Double] }
         if let n = number(value) { return [n] }
-        guard isArray(value), let array = value as? [Any] else { return nil }
         var out: [Double] = []
-        for element in array {
-            guard let inner = flattenedNumbers(element) else { return nil }
-            out += inner
-        }
+        guard appendRectangular(value, into: &out) != nil else { return nil }
         return out
+    }
+
+    /// Appends the numbers of `value` to `out` and returns its shape; nil when it is not a
+    /// rectangular array of numbers.
+    private static func appendRectangular(_ value: Any, into out: inout [Double]) -> [Int]? {
+        if isNumberRow(value), let row = value as? [Double] {
+            out += row
+            return [row.count]
+        }
+        if let n = number(value) {
+            out.append(n)
+            return []
+        }
+        guard isArray(value), let array = value as? [Any] else { return nil }
+        var inner: [Int]? = nil
+        for element in array {
+            guard let shape = appendRectangular(element, into: &out) else { return nil }
+            if let inner, inner != shape { return nil }
+            inner = shape
+        }
+        return [array.count] + (inner ?? [])
     }
 
     /// Whether `value` is a row of numbers as the server's request reader parses it (`[Double]`).

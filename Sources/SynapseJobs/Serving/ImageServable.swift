@@ -58,7 +58,7 @@ final class ImageServable: ServableModel, @unchecked Sendable {
             pixels = try scaledPixels(numbers, index: index, field: field)
         } else {
             throw InstanceError(index: index, field: field, reason: "expected a base64 PNG/JPEG string or an array of "
-                                + "\(info.rowWidth) pixel values 0–255 (an image of shape \(inputShape))")
+                                + "\(info.rowWidth) pixel values 0–255, flat or nested as rectangular rows (an image of shape \(inputShape))")
         }
         if let normalization { normalize(&pixels, normalization) }
         return pixels

@@ -11,4 +11,5 @@ let allTargets: [any FuzzTarget] = [
     PNGTarget(),
     JPEGTarget(),
     ONNXTarget(),
+    ProfileTarget(),
 ]
