@@ -114,11 +114,18 @@ func batchedOutputs(_ model: any Layer, features: Tensor, batchSize: Int) -> [[F
 /// Predictions of a classifier from its logits rows: softmax probabilities and the likeliest class.
 func classPredictions(_ logits: [[Float]], classNames: [String]) -> [Prediction] {
     logits.enumerated().map { index, row in
-        let top = row.max() ?? 0
-        let exps = row.map { Foundation.exp(Double($0 - top)) }
-        let total = exps.reduce(0, +)
-        let probabilities = exps.map { $0 / total }
-        let best = probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0
+        let (probabilities, best) = softmaxWithArgmax(row)
         return Prediction(index: index, className: best < classNames.count ? classNames[best] : String(best), probabilities: probabilities)
     }
+}
+
+/// The softmax of one row of logits (in Double) and the index of its largest probability (the
+/// last of equal ones, as `indices.max(by:)` picks), shared by `synapse predict` and the server.
+func softmaxWithArgmax(_ row: [Float]) -> (probabilities: [Double], best: Int) {
+    let top = row.max() ?? 0
+    let exps = row.map { Foundation.exp(Double($0 - top)) }
+    let total = exps.reduce(0, +)
+    let probabilities = exps.map { $0 / total }
+    let best = probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0
+    return (probabilities, best)
 }

@@ -19,9 +19,9 @@ func servingOutputs(_ model: any Layer, rows: [Float], count: Int, inputShape: [
 /// Served classifier predictions from logits rows: softmax probabilities, the likeliest class and
 /// its name (the same arithmetic as `synapse predict`).
 func servedClassPredictions(_ logits: [[Float]], classNames: [String]) -> [ServedPrediction] {
-    classPredictions(logits, classNames: classNames).map { p in
-        let best = p.probabilities.indices.max { p.probabilities[$0] < p.probabilities[$1] } ?? 0
-        return ServedPrediction(classIndex: best, label: best < classNames.count ? classNames[best] : nil, probabilities: p.probabilities)
+    logits.map { row in
+        let (probabilities, best) = softmaxWithArgmax(row)
+        return ServedPrediction(classIndex: best, label: best < classNames.count ? classNames[best] : nil, probabilities: probabilities)
     }
 }
 
