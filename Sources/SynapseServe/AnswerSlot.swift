@@ -27,14 +27,11 @@ final class AnswerSlot<Value: Sendable>: ExpiringAnswer, @unchecked Sendable {
             defer { continuation = nil }
             return (true, continuation)
         }
-        guard first else { return }
-        if let onComplete {
-            DeadlineSweeper.shared.forget(self)
-            onComplete(result)
-        }
-        guard let waiting else { return }
+        // Nobody waiting yet means the sweeper was never told: skip its lock.
+        guard first, onComplete != nil || waiting != nil else { return }
         DeadlineSweeper.shared.forget(self)
-        waiting.resume(with: result)
+        onComplete?(result)
+        waiting?.resume(with: result)
     }
 
     /// Called by the sweeper once the deadline has passed.

@@ -31,7 +31,7 @@ final class DeadlineSweeper: @unchecked Sendable {
     private init(granularity: Double) {
         self.granularity = granularity
         let thread = Thread { [self] in self.sweep() }
-        thread.name = "synapse-serve deadlines"
+        thread.name = "serve-deadlines"
         thread.start()
     }
 

@@ -23,7 +23,9 @@ final class GenerationWorkers: @unchecked Sendable {
                 if serialWorkers { ThreadPool.setCallingThreadSerial(true) }
                 self.work()
             }
-            thread.name = "synapse-serve \(name) #\(index)"
+            // Linux keeps 15 bytes of a thread name.
+            let suffix = " \(index)"
+            thread.name = String("gen \(name)".prefix(15 - suffix.count)) + suffix
             thread.start()
         }
     }

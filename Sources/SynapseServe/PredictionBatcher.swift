@@ -48,7 +48,9 @@ final class PredictionBatcher: @unchecked Sendable {
                 if serialWorkers { ThreadPool.setCallingThreadSerial(true) }
                 self.work()
             }
-            thread.name = "synapse-serve \(name) #\(index)"
+            // Linux keeps 15 bytes of a thread name: "batch fashion/1" shows in top -H and perf.
+            let suffix = workers > 1 ? " \(index)" : ""
+            thread.name = String("batch \(name)".prefix(15 - suffix.count)) + suffix
             thread.start()
         }
     }
