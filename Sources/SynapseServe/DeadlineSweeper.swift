@@ -1,4 +1,5 @@
 import Foundation
+import SynapseCore
 
 /// Something with a deadline that the sweeper can expire.
 protocol ExpiringAnswer: AnyObject, Sendable {
@@ -30,8 +31,10 @@ final class DeadlineSweeper: @unchecked Sendable {
 
     private init(granularity: Double) {
         self.granularity = granularity
-        let thread = Thread { [self] in self.sweep() }
-        thread.name = "serve-deadlines"
+        let thread = Thread { [self] in
+            ThreadPool.nameCallingThread("serve-deadlines")
+            self.sweep()
+        }
         thread.start()
     }
 

@@ -19,13 +19,13 @@ final class GenerationWorkers: @unchecked Sendable {
         self.model = model
         self.maxQueued = maxQueued
         for index in 0..<workers {
+            let suffix = " \(index)"
+            let threadName = String("gen \(name)".prefix(15 - suffix.count)) + suffix
             let thread = Thread { [self] in
+                ThreadPool.nameCallingThread(threadName)
                 if serialWorkers { ThreadPool.setCallingThreadSerial(true) }
                 self.work()
             }
-            // Linux keeps 15 bytes of a thread name.
-            let suffix = " \(index)"
-            thread.name = String("gen \(name)".prefix(15 - suffix.count)) + suffix
             thread.start()
         }
     }

@@ -44,13 +44,14 @@ final class PredictionBatcher: @unchecked Sendable {
         self.onBatch = onBatch
         self.onAnswered = onAnswered
         for index in 0..<workers {
+            // Linux keeps 15 bytes of a thread name: "batch fashion/1" shows in top -H and perf.
+            let suffix = workers > 1 ? " \(index)" : ""
+            let threadName = String("batch \(name)".prefix(15 - suffix.count)) + suffix
             let thread = Thread { [self] in
+                ThreadPool.nameCallingThread(threadName)
                 if serialWorkers { ThreadPool.setCallingThreadSerial(true) }
                 self.work()
             }
-            // Linux keeps 15 bytes of a thread name: "batch fashion/1" shows in top -H and perf.
-            let suffix = workers > 1 ? " \(index)" : ""
-            thread.name = String("batch \(name)".prefix(15 - suffix.count)) + suffix
             thread.start()
         }
     }

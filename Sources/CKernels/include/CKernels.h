@@ -126,6 +126,9 @@ void syn_parallel_set_adaptive(int enabled);
 /// The team size a region started now would get: `threads`, or 1 while the team is reduced (when
 /// the back-off has passed, the full team is restored and `threads` returned: the probe).
 int syn_parallel_team_size(int threads);
+/// Names the calling thread (the first 15 bytes) as top -H, perf and debuggers show it; a no-op
+/// where the system has no thread names.
+void syn_set_thread_name(const char *name);
 /// Makes every parallel region started from the calling thread run on that thread alone (1), or
 /// lets it use the team again (0); oneDNN's OpenMP regions from the thread follow when set.
 void syn_parallel_set_thread_serial(int serial);

@@ -65,6 +65,19 @@ public final class ThreadPool: @unchecked Sendable {
         }
     }
 
+    /// Names the calling thread as `top -H`, `perf` and debuggers show it (Linux keeps the first
+    /// 15 bytes). Foundation's `Thread.name`, set before `start()`, does not reach the system thread
+    /// on Linux; call this from inside the thread instead.
+    public static func nameCallingThread(_ name: String) {
+        var bytes = Array(name.utf8.prefix(15))
+        // Never cut a UTF-8 sequence in half.
+        while let last = bytes.last, last >= 0x80 { bytes.removeLast() }
+        bytes.append(0)
+        bytes.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { syn_set_thread_name($0.baseAddress!) }
+        }
+    }
+
     /// True when the calling thread runs its regions alone (`setCallingThreadSerial`).
     public static var isCallingThreadSerial: Bool { syn_parallel_thread_serial() != 0 }
 
