@@ -33,11 +33,14 @@ final class ServeMetrics: Sendable {
         let count: Counter
         let duration: ValueHistogram
     }
-    private let requestMetrics = Mutex<[String: RequestMetrics]>([:])
+    private struct RequestKey: Hashable {
+        let model: String, version: String, status: Int
+    }
+    private let requestMetrics = Mutex<[RequestKey: RequestMetrics]>([:])
 
     /// Counts one answered request and its duration.
     func request(model: String, version: String, status: Int, seconds: Double) {
-        let key = "\(model)\u{0}\(version)\u{0}\(status)"
+        let key = RequestKey(model: model, version: version, status: status)
         let metrics = requestMetrics.withLock { cache in
             if let cached = cache[key] { return cached }
             let made = RequestMetrics(

@@ -60,13 +60,7 @@ final class TabularServable: ServableModel, @unchecked Sendable {
     private func prepareRow(_ instance: Any, index: Int, _ prep: TabularPreprocessor) throws(InstanceError) -> [Float] {
         let states = prep.columns ?? []
         var cellValues: [Any] = []
-        if JSONExamples.isNumberRow(instance), let numbers = instance as? [Double] {
-            guard numbers.count == states.count else {
-                throw InstanceError(index: index, field: "instance", reason: "holds \(numbers.count) values; the model takes "
-                                    + "\(states.count) columns in this order: \(states.map(\.name))")
-            }
-            cellValues = numbers.map { $0 as Any }
-        } else if JSONExamples.isObject(instance), let object = instance as? [String: Any] {
+        if JSONExamples.isObject(instance), let object = instance as? [String: Any] {
             let missing = states.map(\.name).filter { object[$0] == nil }
             guard missing.isEmpty else {
                 throw InstanceError(index: index, field: missing[0], reason: "missing column(s) \(missing); the model takes "
