@@ -9,6 +9,6 @@ struct SynapseCommand: ParsableCommand {
         abstract: "Train, evaluate and export neural networks with Synapse.",
         version: SynapseVersion.current,
         subcommands: [TrainCommand.self, EvaluateCommand.self, PredictCommand.self, GenerateCommand.self, InspectCommand.self,
-                      SummaryCommand.self, ExportCommand.self, ServeCommand.self, ModelsCommand.self]
+                      SummaryCommand.self, ExportCommand.self, ServeCommand.self, ModelsCommand.self, EmbedCommand.self]
     )
 }
