@@ -42,6 +42,12 @@ final class LockedValue<Value>: @unchecked Sendable {
 /// updates `value` in place (no copy while the buffer is not shared) and the module reads it on the
 /// next forward pass.
 ///
+/// `requiresGrad` (true by default) freezes the parameter when false, as PyTorch's
+/// `p.requires_grad_(False)`: its value is then a plain tensor, so ops on it record nothing on the
+/// autodiff tape (a subgraph of frozen parameters and inputs costs no gradient work), it never gets
+/// a gradient, and optimizers — which skip parameters without a gradient — leave it, and their
+/// state for it, untouched.
+///
 /// Thread safety: every access to `value` (and so to `grad`) holds the parameter's lock, including an
 /// in-place update for its whole duration, so any number of threads may run a model for inference
 /// while another thread updates or loads its weights: a reader gets either the old or the new
@@ -49,33 +55,50 @@ final class LockedValue<Value>: @unchecked Sendable {
 /// Training itself — `backward()` through the same parameters from several threads at once — is not
 /// supported: one thread records and runs a tape (see `AutogradNode`).
 public final class Parameter: Sendable {
+    private let trainable: LockedValue<Bool>
     private let state: LockedValue<Tensor>
 
-    /// The current value; always a leaf that requires gradients.
+    /// The current value; a leaf that requires gradients unless the parameter is frozen.
     public var value: Tensor {
         get { state.value }
         set { state.value = newValue }
         _modify { yield &state.value }
     }
 
-    /// Wraps `value` as a trainable leaf.
-    public init(_ value: Tensor) {
-        state = LockedValue(value.detached().requiringGrad()) { v in
-            if !v.requiresGrad { v.requiresGrad = true }
+    /// Wraps `value` as a leaf; trainable unless `requiresGrad` is false.
+    public init(_ value: Tensor, requiresGrad: Bool = true) {
+        let trainable = LockedValue(requiresGrad)
+        self.trainable = trainable
+        // Every write is normalised to the parameter's flag, so assigning a tensor (a load, an
+        // optimizer step) never turns a frozen parameter trainable or the other way round.
+        state = LockedValue(value.detached()) { v in
+            let wanted = trainable.value
+            if v.requiresGrad != wanted { v.requiresGrad = wanted }
+        }
+        state.value = state.value
+    }
+
+    /// Whether the parameter trains (PyTorch `requires_grad`). Setting false freezes it and drops
+    /// its gradient; setting true makes it a fresh leaf without a gradient.
+    public var requiresGrad: Bool {
+        get { trainable.value }
+        set {
+            trainable.value = newValue
+            state.value = state.value.detached()
         }
     }
 
-    /// The gradient accumulated by the last `backward()` calls, or nil.
+    /// The gradient accumulated by the last `backward()` calls, or nil (always nil while frozen).
     public var grad: Tensor? {
         get { value.grad }
-        set { value.grad = newValue }
+        set { if requiresGrad { value.grad = newValue } }
     }
 
     /// Shape of the value.
     public var shape: [Int] { value.shape }
 
     /// Clears the gradient.
-    public func zeroGrad() { value.zeroGrad() }
+    public func zeroGrad() { if requiresGrad { value.zeroGrad() } }
 }
 
 /// A non-trainable tensor saved with a module's state (e.g. batch-norm running statistics).

@@ -12,6 +12,9 @@ public final class Linear: Module, Layer {
     public let weight: Parameter
     /// [outFeatures], or nil without bias.
     public let bias: Parameter?
+    /// The low-rank adapter `applyLoRA` attached, or nil. Its matrices are the children `lora_A`
+    /// and `lora_B` (peft's names), so the base `weight`/`bias` names stay those of the checkpoint.
+    public internal(set) var lora: LoRAAdapter?
 
     /// A layer from `inFeatures` to `outFeatures`, initialised like PyTorch.
     public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, generator: RandomGenerator = .global) {
@@ -35,8 +38,19 @@ public final class Linear: Module, Layer {
         recordingCall {
             require(x.rank >= 1 && x.shape.last == inFeatures,
                          "Linear(\(inFeatures) → \(outFeatures)): expected input [..., \(inFeatures)], got \(x.shape)")
-            return linear(x, weight: weight.value, bias: bias?.value, activation: activation)
+            guard let lora, !lora.isMerged else {
+                return linear(x, weight: weight.value, bias: bias?.value, activation: activation)
+            }
+            // peft's LoRA forward: base(x) + B(A(dropout(x)))·(alpha/r), the activation after the sum.
+            let y = linear(x, weight: weight.value, bias: bias?.value) + lora.delta(x)
+            return activation == .relu ? relu(y) : y
         }
+    }
+
+    /// The stored sub-modules plus an attached adapter's `lora_A`, `lora_B` and `lora_dropout`.
+    public override func namedChildren() -> [(String, Module)] {
+        guard let lora else { return super.namedChildren() }
+        return super.namedChildren() + [("lora_dropout", lora.dropout), ("lora_A", lora.down), ("lora_B", lora.up)]
     }
 }
 
