@@ -60,6 +60,16 @@ public final class Trainer<Train: BatchedDataset, Validation: BatchedDataset> wh
     /// Validate every this many epochs (at least 1); the last epoch of a `fit` call is always
     /// validated. Epochs in between log no `val_` values (callbacks that monitor one skip them).
     public var validationInterval = 1
+    /// Micro-batches whose gradients are summed before each optimizer step (gradient
+    /// accumulation, as Hugging Face's `gradient_accumulation_steps`): each micro-batch's loss is
+    /// scaled by 1/k so the step sees the mean gradient of k batches and the effective batch is k
+    /// times the loader's; `fit(steps:)`, schedules and `batchEnd` callbacks count optimizer steps.
+    /// An epoch's last, shorter group is scaled by its own size. 1 (the default) steps every batch.
+    public var accumulationSteps = 1 {
+        didSet { require(accumulationSteps >= 1, "Trainer: accumulationSteps must be at least 1, got \(accumulationSteps)") }
+    }
+    /// Optimizer steps in one epoch: the loader's batches divided by `accumulationSteps`, rounded up.
+    public var stepsPerEpoch: Int { (trainLoader.count + accumulationSteps - 1) / accumulationSteps }
     /// Random generators saved in checkpoints and restored on resume, by name. Include every
     /// generator the model draws from during training (e.g. a `Dropout` generator). Defaults to
     /// the global generator.
@@ -106,7 +116,7 @@ public final class Trainer<Train: BatchedDataset, Validation: BatchedDataset> wh
     /// - Throws: as `fit(epochs:)`.
     @discardableResult
     public func fit(steps: Int) throws -> TrainingHistory {
-        let perEpoch = max(trainLoader.count, 1)
+        let perEpoch = max(stepsPerEpoch, 1)
         let remaining = max(steps - context.globalStep, 0)
         try begin(targetEpochs: context.epoch + (remaining + perEpoch - 1) / perEpoch, targetSteps: steps)
         while context.globalStep < steps && !context.stopTraining {
@@ -149,35 +159,45 @@ public final class Trainer<Train: BatchedDataset, Validation: BatchedDataset> wh
         // per-batch dictionary allocations (the benchmarks time this path).
         let hasCallbacks = !callbacks.isEmpty
         let stepLimit = context.targetSteps ?? Int.max
+        let batchCount = trainLoader.count, k = accumulationSteps
+        var groupLoss = 0.0, groupSamples = 0
         for (index, batch) in trainLoader.enumerated() {
             if context.globalStep >= stepLimit { break }
             context.batchIndex = index
+            // The first micro-batch of a group clears the gradients; the group's size scales the loss.
+            let positionInGroup = index % k
+            let groupSize = min(k, batchCount - (index - positionInGroup))
             let (output, loss) = objective.forward(batch)
             try check.anomaly(epoch: epoch, step: index + 1)
             let lossValue = Double(loss.item())
             try check.loss(Float(lossValue), epoch: epoch, step: index + 1)
-            optimizer.zeroGrad()
-            loss.backward()
+            if positionInGroup == 0 { optimizer.zeroGrad() }
+            (groupSize == 1 ? loss : loss * (1 / Float(groupSize))).backward()
             try check.anomaly(epoch: epoch, step: index + 1)
-            penalty.addGradients(to: parameters)
             let n = output.rank > 0 ? output.shape[0] : 1
             context.samplesInEpoch += n
             lossSum += lossValue * Double(n)
-            var gradientsProvenFinite = false
-            if hasCallbacks {
-                context.batchLogs = ["loss": lossValue, "lr": Double(optimizer.learningRate)]
-                for c in callbacks { try c.afterBackward(context) }
-                // A finite clipping norm already proves every gradient finite; otherwise one pass each.
-                gradientsProvenFinite = context.batchLogs["grad_norm"]?.isFinite ?? false
-            }
-            if !gradientsProvenFinite { try check.gradients(epoch: epoch, step: index + 1) }
-            optimizer.step()
-            steps += 1
-            context.globalStep += 1
+            groupLoss += lossValue * Double(n)
+            groupSamples += n
             if keepPredictions {
                 predictions.append(output.detached())
                 targets.append(objective.targets(batch))
             }
+            guard positionInGroup == groupSize - 1 else { continue }
+            penalty.addGradients(to: parameters)
+            var gradientsProvenFinite = false
+            if hasCallbacks {
+                context.batchLogs = ["loss": groupLoss / Double(max(groupSamples, 1)), "lr": Double(optimizer.learningRate)]
+                for c in callbacks { try c.afterBackward(context) }
+                // A finite clipping norm already proves every gradient finite; otherwise one pass each.
+                gradientsProvenFinite = context.batchLogs["grad_norm"]?.isFinite ?? false
+            }
+            groupLoss = 0
+            groupSamples = 0
+            if !gradientsProvenFinite { try check.gradients(epoch: epoch, step: index + 1) }
+            optimizer.step()
+            steps += 1
+            context.globalStep += 1
             if hasCallbacks {
                 for c in callbacks { try c.batchEnd(context) }
                 if context.stopTraining { break }

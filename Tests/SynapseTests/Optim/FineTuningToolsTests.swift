@@ -3,6 +3,9 @@ import Testing
 @testable import SynapseCore
 @testable import SynapseNN
 @testable import SynapseOptim
+@testable import SynapseData
+@testable import SynapseModels
+@testable import SynapseTraining
 
 /// Freezing, parameter groups, the weight-decay split and the warm-up + linear-decay schedule.
 @Suite("Fine-tuning tools")
@@ -88,5 +91,32 @@ struct FineTuningToolsTests {
         let noWarmup = LinearWarmupDecay(warmupSteps: 0, totalSteps: 10)
         #expect(noWarmup.learningRate(at: 0, baseLearningRate: 2) == 2)
         #expect(LinearWarmupDecay(warmupFraction: 0.1, totalSteps: 95).warmupSteps == 9)
+    }
+}
+
+/// Gradient accumulation through `Trainer`.
+@Suite("Gradient accumulation")
+struct GradientAccumulationTests {
+    /// k micro-batches of b examples accumulate to the step one batch of k·b takes (the loss is a
+    /// mean, so each micro-batch is scaled by 1/k); the epoch's shorter last group is scaled by its
+    /// own size, and `fit(steps:)` counts optimizer steps.
+    @Test func accumulatedMicroBatchesEqualOneLargeBatch() throws {
+        let data = TensorDataset(features: Tensor.randn([20, 3], generator: RandomGenerator(seed: 4)),
+                                 labels: IntTensor((0..<20).map { $0 % 3 }))
+        func train(batchSize: Int, accumulation: Int, steps: Int) throws -> [Float] {
+            let model = MLPClassifier(inputSize: 3, hiddenSizes: [5], classes: 3, generator: RandomGenerator(seed: 9))
+            let trainer = Trainer(model: model, optimizer: SGD(model.parameters(), learningRate: 0.5), objective: .classification(model),
+                                  train: DataLoader(data, batchSize: batchSize))
+            trainer.accumulationSteps = accumulation
+            _ = try trainer.fit(steps: steps)
+            #expect(trainer.context.globalStep == steps)
+            return model.parameters().flatMap { $0.value.scalars }
+        }
+        // 20 examples: batches of 4 accumulated 2 at a time = steps on 8, 8, 4 examples; batches of 8 → 8, 8, 4.
+        let accumulated = try train(batchSize: 4, accumulation: 2, steps: 6)
+        let large = try train(batchSize: 8, accumulation: 1, steps: 6)
+        #expect(zip(accumulated, large).allSatisfy { abs($0 - $1) < 1e-5 })
+        let unaccumulated = try train(batchSize: 4, accumulation: 1, steps: 6)
+        #expect(zip(accumulated, unaccumulated).contains { abs($0 - $1) > 1e-3 })
     }
 }
