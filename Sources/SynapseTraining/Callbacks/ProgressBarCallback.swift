@@ -8,6 +8,7 @@ public final class ProgressBarCallback: TrainingCallback {
     private let interactive: Bool?
     private var bar: ProgressBar?
     private var lossSum = 0.0
+    private var optimizerSteps = 0
 
     /// Writes to `output` (standard error by default); `interactive` overrides TTY detection.
     public init(output: FileHandle = .standardError, interactive: Bool? = nil) {
@@ -20,13 +21,16 @@ public final class ProgressBarCallback: TrainingCallback {
         bar = ProgressBar(total: context.batchesPerEpoch, label: "epoch \(context.epoch)/\(context.targetEpochs)",
                           output: output, interactive: interactive)
         lossSum = 0
+        optimizerSteps = 0
     }
 
-    /// Advances the bar with the running mean loss.
+    /// Advances the bar (to the batches read) with the running mean loss of the optimizer steps
+    /// taken (one per batch, or per group of batches under gradient accumulation).
     public func batchEnd(_ context: TrainingContext) throws {
         lossSum += context.batchLogs["loss"] ?? 0
-        let steps = context.batchIndex + 1
-        bar?.update(step: steps, samples: context.samplesInEpoch, metrics: [("loss", lossSum / Double(steps))])
+        optimizerSteps += 1
+        bar?.update(step: context.batchIndex + 1, samples: context.samplesInEpoch,
+                    metrics: [("loss", lossSum / Double(optimizerSteps))])
     }
 
     /// Prints `epoch N/M  loss …  val_loss …  …`.
