@@ -120,7 +120,9 @@ public final class BertModel: Module {
         guard let weights = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
             throw .missingFile(path: directory.path, reason: "no model.safetensors or pytorch_model.bin")
         }
-        self.init(config, withPooler: true)
+        // The random initial weights are all replaced below: draw them from a private generator so
+        // loading a model leaves the global random stream (the user's seeded experiment) alone.
+        self.init(config, withPooler: true, generator: RandomGenerator(seed: 0))
         let mapping: [StateDictKeyRule] = [
             .custom { Self.isIgnoredCheckpointKey($0) ? nil : $0 }, .stripPrefix("bert.")]
         let result: IncompatibleKeys

@@ -134,7 +134,8 @@ extension Module {
     @discardableResult
     public func loadLoRA(from directory: URL) throws -> LoRAConfiguration {
         let config = try Self.loraConfiguration(at: directory)
-        try applyLoRA(config)
+        // The fresh adapters are overwritten below: a private generator leaves the global stream alone.
+        try applyLoRA(config, generator: RandomGenerator(seed: 0))
         let url = directory.appendingPathComponent("adapter_model.safetensors")
         let archive: SafeTensorsArchive
         do { archive = try SafeTensors.load(from: url) } catch { throw LoRAError.weights(path: url.path, reason: "\(error)") }

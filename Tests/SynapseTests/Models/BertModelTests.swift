@@ -62,7 +62,7 @@ struct BertModelTests {
         let config = BertConfig(vocabularySize: 20, hiddenSize: 8, numLayers: 2, numHeads: 2, intermediateSize: 16,
                                 maxPositionEmbeddings: 16)
         try JSONEncoder().encode(config).write(to: dir.appendingPathComponent("config.json"))
-        var state = BertModel(config).stateDict()
+        var state = BertModel(config, generator: RandomGenerator(seed: 1)).stateDict()
         state = state.filter { !$0.key.hasPrefix("encoder.layer.1.") }
         try SafeTensors.save(state, to: dir.appendingPathComponent("model.safetensors"))
         do {
@@ -72,7 +72,7 @@ struct BertModelTests {
             #expect(error.description.contains("encoder.layer.1."))
         }
         // `bert.`-prefixed names (BertForSequenceClassification) without a pooler load, with the head ignored.
-        var prefixed = Dictionary(uniqueKeysWithValues: BertModel(config, withPooler: false).stateDict().map { ("bert." + $0.key, $0.value) })
+        var prefixed = Dictionary(uniqueKeysWithValues: BertModel(config, withPooler: false, generator: RandomGenerator(seed: 2)).stateDict().map { ("bert." + $0.key, $0.value) })
         prefixed["classifier.weight"] = Tensor.zeros([2, 8])
         try SafeTensors.save(prefixed, to: dir.appendingPathComponent("model.safetensors"))
         let loaded = try BertModel(directory: dir)

@@ -9,14 +9,24 @@ import Testing
 /// adapter gradients and merged weights on a module with BERT's layer names.
 @Suite("LoRA")
 struct LoRATests {
+    /// Layers draw from a private generator (tests run in parallel; the global one belongs to seeded tests).
     final class Attention: Module {
-        let query = Linear(8, 8), key = Linear(8, 8), value = Linear(8, 8)
+        let query: Linear, key: Linear, value: Linear
+        init(_ g: RandomGenerator) {
+            query = Linear(8, 8, generator: g); key = Linear(8, 8, generator: g); value = Linear(8, 8, generator: g)
+            super.init()
+        }
     }
 
     /// The fixture's `Block`: dense(tanh(query(x)) · key(x) + value(x)).
     final class Block: Module {
-        let attention = Attention()
-        let dense = Linear(8, 4)
+        let attention: Attention, dense: Linear
+        init(seed: UInt64 = 0) {
+            let g = RandomGenerator(seed: seed)
+            attention = Attention(g)
+            dense = Linear(8, 4, generator: g)
+            super.init()
+        }
         func callAsFunction(_ x: Tensor) -> Tensor {
             dense(tanh(attention.query(x)) * attention.key(x) + attention.value(x))
         }
@@ -44,7 +54,7 @@ struct LoRATests {
         let block = Block()
         try block.loadStateDict(try tensors(archive, prefix: "base."))
         let config = LoRAConfiguration(rank: 4, alpha: 8, targetModules: ["query", "value"])
-        let adapted = try block.applyLoRA(config)
+        let adapted = try block.applyLoRA(config, generator: RandomGenerator(seed: 5))
         #expect(adapted == ["attention.query", "attention.value"])
         let adapters = try tensors(archive, prefix: "adapter.")
         var params: [String: Parameter] = [:]
@@ -106,7 +116,7 @@ struct LoRATests {
         // Errors: a garbled config, a wrong shape, no matching layer.
         try Data(#"{"r": 0, "lora_alpha": 8, "target_modules": ["query"]}"#.utf8).write(to: dir.appendingPathComponent("adapter_config.json"))
         #expect(throws: LoRAError.self) { try Block().loadLoRA(from: dir) }
-        #expect(throws: LoRAError.self) { try Block().applyLoRA(LoRAConfiguration(targetModules: ["qkv"])) }
+        #expect(throws: LoRAError.self) { try Block().applyLoRA(LoRAConfiguration(targetModules: ["qkv"]), generator: RandomGenerator(seed: 5)) }
         try Data(#"{"r": 2, "lora_alpha": 8, "target_modules": ["query", "value"]}"#.utf8).write(to: dir.appendingPathComponent("adapter_config.json"))
         #expect(throws: LoRAError.self) { try Block().loadLoRA(from: dir) }
     }

@@ -10,20 +10,26 @@ import Testing
 /// Freezing, parameter groups, the weight-decay split and the warm-up + linear-decay schedule.
 @Suite("Fine-tuning tools")
 struct FineTuningToolsTests {
+    /// Its own generator: tests run in parallel, and the global one belongs to seeded tests.
     final class Net: Module {
-        let encoder = Linear(4, 6), norm = LayerNorm(6), head = Linear(6, 2)
+        let encoder: Linear, norm = LayerNorm(6), head: Linear
+        init(seed: UInt64 = 0) {
+            let g = RandomGenerator(seed: seed)
+            encoder = Linear(4, 6, generator: g)
+            head = Linear(6, 2, generator: g)
+            super.init()
+        }
         func callAsFunction(_ x: Tensor) -> Tensor { head(relu(norm(encoder(x)))) }
     }
 
     /// A frozen module records nothing on the tape, gets no gradient and is not updated; unfreezing
     /// makes it train again.
     @Test func frozenParametersGetNoGradientAndStayUnchanged() {
-        manualSeed(1)
-        let net = Net()
+        let net = Net(seed: 1)
         net.encoder.freeze()
         #expect(!net.encoder.weight.requiresGrad && net.head.weight.requiresGrad)
         #expect(net.trainableParameterCount == 6 * 2 + 2 + 12)
-        let x = Tensor.randn([5, 4])
+        let x = Tensor.randn([5, 4], generator: RandomGenerator(seed: 3))
         // The encoder's output depends only on frozen leaves: no tape for it.
         #expect(!net.encoder(x).requiresGrad)
         let before = net.encoder.weight.value.scalars
@@ -55,8 +61,7 @@ struct FineTuningToolsTests {
     /// Each group keeps its own rate and decay; a schedule scales every group by the same factor
     /// (as PyTorch's schedulers act on each group's initial_lr).
     @Test func parameterGroupsFollowTheirOwnRates() throws {
-        manualSeed(2)
-        let net = Net()
+        let net = Net(seed: 2)
         let optimizer = GroupedOptimizer(groups: [
             ParameterGroup(net.encoder.parameters(), learningRate: 0.01, weightDecay: 0.1, name: "encoder"),
             ParameterGroup(net.norm.parameters() + net.head.parameters(), learningRate: 0.1, name: "head"),
@@ -69,7 +74,7 @@ struct FineTuningToolsTests {
         // One step of the grouped optimizer equals separate AdamW steps with each group's settings.
         let twin = Net()
         try twin.loadStateDict(net.stateDict())
-        let x = Tensor.randn([3, 4])
+        let x = Tensor.randn([3, 4], generator: RandomGenerator(seed: 4))
         net(x).sum().backward()
         twin(x).sum().backward()
         optimizer.step()
