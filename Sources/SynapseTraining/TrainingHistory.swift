@@ -62,7 +62,8 @@ public struct TrainingHistory: Sendable, Codable, Equatable {
     /// A number with full round-trip precision (`nan`/`inf` become `null`).
     static func number(_ v: Double, null: String) -> String { v.isFinite ? "\(v)" : null }
 
-    static func jsonString(_ s: String) -> String {
+    /// `s` as a JSON string literal (quotes, backslashes and control characters escaped).
+    package static func jsonString(_ s: String) -> String {
         var out = "\""
         for ch in s.unicodeScalars {
             switch ch {

@@ -1,6 +1,7 @@
 import Foundation
 import SynapseCore
 import SynapseModels
+import SynapseTraining
 
 /// `synapse embed`: sentence embeddings of texts as JSON lines, one per input text
 /// (`{"text": ..., "embedding": [...]}`), followed by one summary line without an `embedding` key.
@@ -72,7 +73,7 @@ public struct EmbeddingJob {
         var out = ""
         vectors.withUnsafeBufferPointer { v in
             for (row, text) in texts.enumerated() {
-                out += "{\"text\":" + jsonString(text) + ",\"embedding\":["
+                out += "{\"text\":" + TrainingHistory.jsonString(text) + ",\"embedding\":["
                 for j in 0..<dimension {
                     if j > 0 { out += "," }
                     let x = v[row * dimension + j]
@@ -82,22 +83,5 @@ public struct EmbeddingJob {
             }
         }
         return out
-    }
-
-    /// `text` as a JSON string literal (quotes, backslashes and control characters escaped).
-    static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }

@@ -8,6 +8,10 @@ extension Linear: ONNXExportable {
         guard x.rank >= 1, x.shape.last == inFeatures else {
             throw .invalidGraph(reason: "Linear(\(inFeatures) → \(outFeatures)) at '\(path)': expected input [..., \(inFeatures)], got \(x.shape)")
         }
+        // An unmerged adapter is part of the function: exporting W alone would silently drop it.
+        if let lora, !lora.isMerged {
+            throw .invalidGraph(reason: "Linear at '\(path)' has an unmerged LoRA adapter: call mergeLoRA() (or removeLoRA()) before exporting")
+        }
         let w = graph.addParameter(weight.value, path: path, name: "weight")
         let b = bias.map { graph.addParameter($0.value, path: path, name: "bias") }
         return [graph.linear(x, weight: w, bias: b, path: path)]
