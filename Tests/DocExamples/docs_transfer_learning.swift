@@ -29,7 +29,7 @@ func docs_transfer_learning_example3() throws {
     print(classifier.trainableParameterCount)
 }
 
-/// docs/transfer-learning.md, example 4 (line 118).
+/// docs/transfer-learning.md, example 4 (line 122).
 func docs_transfer_learning_example4() throws {
     let classifier = BertSequenceClassifier(bert: BertModel(BertConfig(vocabularySize: 100, hiddenSize: 8, numLayers: 1, numHeads: 2, intermediateSize: 16)), classes: 2)
     let totalSteps = 1_000
@@ -42,7 +42,7 @@ func docs_transfer_learning_example4() throws {
     let scheduler = ScheduledLR(optimizer, schedule: LinearWarmupDecay(warmupFraction: 0.06, totalSteps: totalSteps))
 }
 
-/// docs/transfer-learning.md, example 5 (line 140).
+/// docs/transfer-learning.md, example 5 (line 144).
 func docs_transfer_learning_example5() throws {
     let classifier = BertSequenceClassifier(bert: BertModel(BertConfig(vocabularySize: 100, hiddenSize: 8, numLayers: 1, numHeads: 2, intermediateSize: 16)), classes: 2)
     let config = LoRAConfiguration(rank: 8, alpha: 16, dropout: 0.1, targetModules: ["query", "value"],
