@@ -24,9 +24,12 @@ extension BertTokenizer {
         let stripAccents = try flag("strip_accents")
         let chinese = try flag("tokenize_chinese_chars") ?? true
         var maxLength = 512
-        if let value = config["model_max_length"] as? Double, value >= 3 {
+        if let value = config["model_max_length"], !(value is NSNull) {
+            guard let number = value as? NSNumber, number.doubleValue >= 3 else {
+                throw .invalid(path: configURL.path, reason: "model_max_length must be a number of at least 3")
+            }
             // Hugging Face writes a huge sentinel (1e30) for "no limit": keep 512, the BERT position table.
-            maxLength = value < 1_000_000 ? Int(value) : 512
+            maxLength = number.doubleValue < 1_000_000 ? Int(number.doubleValue) : 512
         }
         let vocabURL = directory.appendingPathComponent("vocab.txt")
         let vocabulary: [String]
@@ -39,15 +42,18 @@ extension BertTokenizer {
                       modelMaxLength: maxLength, source: directory.path)
     }
 
-    /// The lines of `vocab.txt` (Hugging Face strips only the line feed; a final newline ends the
-    /// last token).
+    /// The lines of `vocab.txt` (a final newline ends the last token; a line may end in CR LF, which
+    /// Python's text mode reads as a plain newline). Split on bytes: as `Character`s, CR LF is one
+    /// grapheme that is not "\n".
     static func readVocabulary(_ url: URL) throws(TokenizerError) -> [String] {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
             throw .unreadable(path: url.path, reason: FileManager.default.fileExists(atPath: url.path) ? "cannot read" : "file not found")
         }
         guard let text = String(data: data, encoding: .utf8) else { throw .invalid(path: url.path, reason: "not UTF-8 text") }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var lines = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { line in
+            String(decoding: line.last == UInt8(ascii: "\r") ? line.dropLast() : line, as: UTF8.self)
+        }
         if lines.last == "" { lines.removeLast() }
         guard !lines.isEmpty else { throw .invalid(path: url.path, reason: "the vocabulary is empty") }
         return lines

@@ -1,40 +1,14 @@
 import Foundation
-import SynapseCore
-
-/// How `BertTokenizer.encodeBatch` pads.
-public enum BertPadding: Sendable {
-    /// To the longest sequence of the batch (sentence-transformers' `padding=True`).
-    case longest
-    /// To the maximum length.
-    case maxLength
-}
-
-/// One encoded text (or text pair), specials included.
-public struct BertEncoding: Sendable, Equatable {
-    /// Token ids: `[CLS] a [SEP]` or `[CLS] a [SEP] b [SEP]`.
-    public var inputIDs: [Int32]
-    /// 0 for the first segment (with its [CLS] and [SEP]), 1 for the second.
-    public var tokenTypeIDs: [Int32]
-    /// 1 for every token (padding, added by batches, gets 0).
-    public var attentionMask: [Int32]
-}
-
-/// A padded batch of encodings, as the model reads it.
-public struct BertBatch: Sendable {
-    /// Token ids [batch, length] (padding: the pad id).
-    public var inputIDs: IntTensor
-    /// Segment ids [batch, length] (padding: 0).
-    public var tokenTypeIDs: IntTensor
-    /// 1 for tokens, 0 for padding [batch, length].
-    public var attentionMask: IntTensor
-    /// Tokens per row before padding.
-    public var lengths: [Int]
-}
 
 /// BERT's WordPiece tokenizer, matching Hugging Face's `BertTokenizerFast` (the `tokenizers`
-/// library) id for id: BERT normalisation (cleaning, CJK splitting, accent stripping,
-/// lower-casing), whitespace and punctuation splitting, greedy WordPiece, `[CLS]`/`[SEP]` templates
-/// with token types, right truncation (`longest_first` for pairs) and padding with attention masks.
+/// library, which sentence-transformers runs) id for id: BERT normalisation (cleaning, CJK
+/// splitting, accent stripping, lower-casing), whitespace and punctuation splitting, greedy
+/// WordPiece, `[CLS]`/`[SEP]` templates with token types, right truncation (`longest_first` for
+/// pairs) and padding with attention masks.
+///
+/// Where the slow Python `BertTokenizer` differs from the fast one it follows the fast one: context-free
+/// lower-casing (Σ → σ at a word's end too), accents stripped before lower-casing, and `tokenizers`'
+/// Unicode 8/9 character classes (see `BertUnicode`).
 ///
 /// ```
 /// let tokenizer = try BertTokenizer(directory: PretrainedModelDirectory.resolve("minilm"))
@@ -58,19 +32,20 @@ public struct BertTokenizer: Sendable {
     public let modelMaxLength: Int
 
     /// A tokenizer over `vocabulary` (token per id, in id order).
-    /// - Throws: `TokenizerError.invalid` when a special token is missing or a token repeats.
+    /// - Throws: `TokenizerError.invalid` naming `source` when the vocabulary is empty or lacks a
+    ///   special token, or `modelMaxLength` leaves no room for one.
     public init(vocabulary: [String], lowercase: Bool = true, stripAccents: Bool? = nil, tokenizeChineseCharacters: Bool = true,
                 modelMaxLength: Int = 512, source: String = "<vocabulary>") throws(TokenizerError) {
         guard !vocabulary.isEmpty else { throw .invalid(path: source, reason: "the vocabulary is empty") }
         guard vocabulary.count < Int(Int32.max) else { throw .invalid(path: source, reason: "the vocabulary is too large") }
-        var ids: [String: Int32] = [:]
+        var ids: [TokenKey: Int32] = [:]
         ids.reserveCapacity(vocabulary.count)
         for (i, token) in vocabulary.enumerated() {
             // Hugging Face keeps the last id of a repeated token; so do we (real vocabularies have none).
-            ids[token] = Int32(i)
+            ids[TokenKey(text: token)] = Int32(i)
         }
         func special(_ name: String) throws(TokenizerError) -> Int32 {
-            guard let id = ids[name] else { throw .invalid(path: source, reason: "the vocabulary has no \(name) token") }
+            guard let id = ids[TokenKey(text: name)] else { throw .invalid(path: source, reason: "the vocabulary has no \(name) token") }
             return id
         }
         padID = try special("[PAD]")
@@ -100,73 +75,29 @@ public struct BertTokenizer: Sendable {
     /// The token of `id`, or nil outside the vocabulary.
     public func token(for id: Int32) -> String? { tokens.indices.contains(Int(id)) ? tokens[Int(id)] : nil }
 
+    /// The id of `token`, or nil when the vocabulary lacks it.
+    public func id(for token: String) -> Int32? { wordPiece.initial[TokenKey(text: token)] }
+
     /// The WordPiece ids of `text`, without specials.
     public func ids(of text: String) -> [Int32] {
+        var words = BertWords()
+        return ids(of: text, using: &words)
+    }
+
+    /// The WordPiece ids of `text`, normalising into `words` (a buffer reused across texts).
+    func ids(of text: String, using words: inout BertWords) -> [Int32] {
+        words.removeAll()
+        normalization.split(text, into: &words)
         var ids: [Int32] = []
-        for word in normalization.words(text) { wordPiece.appendIDs(of: word, to: &ids) }
+        ids.reserveCapacity(words.ends.count + words.ends.count / 2)
+        wordPiece.appendIDs(of: words, to: &ids)
         return ids
     }
 
     /// The WordPiece tokens of `text`, without specials.
     public func tokenize(_ text: String) -> [String] { ids(of: text).map { tokens[Int($0)] } }
 
-    /// `[CLS] text [SEP]` (or `[CLS] text [SEP] pair [SEP]`), truncated on the right so the whole
-    /// encoding fits `maxLength` (default `modelMaxLength`); pairs lose tokens from the longer text
-    /// first (Hugging Face's `longest_first`).
-    public func encode(_ text: String, pair: String? = nil, maxLength: Int? = nil) -> BertEncoding {
-        let limit = maxLength ?? modelMaxLength
-        require(limit >= (pair == nil ? 2 : 3), "BertTokenizer.encode: maxLength \(limit) leaves no room for the special tokens")
-        var first = ids(of: text)
-        guard let pair else {
-            if first.count > limit - 2 { first.removeSubrange((limit - 2)...) }
-            let ids = [clsID] + first + [sepID]
-            return BertEncoding(inputIDs: ids, tokenTypeIDs: Array(repeating: 0, count: ids.count),
-                                attentionMask: Array(repeating: 1, count: ids.count))
-        }
-        var second = ids(of: pair)
-        let (n1, n2) = Self.longestFirst(first.count, second.count, budget: limit - 3)
-        first.removeSubrange(n1...)
-        second.removeSubrange(n2...)
-        let ids = [clsID] + first + [sepID] + second + [sepID]
-        return BertEncoding(inputIDs: ids,
-                            tokenTypeIDs: Array(repeating: 0, count: first.count + 2) + Array(repeating: 1, count: second.count + 1),
-                            attentionMask: Array(repeating: 1, count: ids.count))
-    }
-
-    /// The lengths two segments keep under `longest_first` truncation to `budget` tokens, as
-    /// `tokenizers` computes them: the shorter keeps all it can, and when both must shrink they
-    /// split the budget evenly (the longer one gets the odd token).
-    static func longestFirst(_ a: Int, _ b: Int, budget: Int) -> (Int, Int) {
-        guard a + b > budget else { return (a, b) }
-        var (n1, n2) = a > b ? (b, a) : (a, b)
-        n2 = n1 > budget ? n1 : Swift.max(n1, budget - n1)
-        if n1 + n2 > budget { n1 = budget / 2; n2 = n1 + budget % 2 }
-        return a > b ? (n2, n1) : (n1, n2)
-    }
-
-    /// Encodes `texts` and pads them into one batch (`.longest`: to the longest; `.maxLength`: to
-    /// `maxLength`, default `modelMaxLength`).
-    public func encodeBatch(_ texts: [String], maxLength: Int? = nil, padding: BertPadding = .longest) -> BertBatch {
-        let encodings = texts.map { encode($0, maxLength: maxLength) }
-        return Self.pad(encodings, padID: padID, to: padding == .maxLength ? (maxLength ?? modelMaxLength) : nil)
-    }
-
-    /// Pads `encodings` with `padID` (types 0, mask 0) to `length`, or to the longest when nil.
-    public static func pad(_ encodings: [BertEncoding], padID: Int32, to length: Int? = nil) -> BertBatch {
-        let longest = encodings.map(\.inputIDs.count).max() ?? 0
-        let width = Swift.max(length ?? longest, longest)
-        var ids: [Int] = [], types: [Int] = [], mask: [Int] = []
-        ids.reserveCapacity(encodings.count * width)
-        types.reserveCapacity(encodings.count * width)
-        mask.reserveCapacity(encodings.count * width)
-        for e in encodings {
-            let padding = width - e.inputIDs.count
-            ids += e.inputIDs.map(Int.init) + Array(repeating: Int(padID), count: padding)
-            types += e.tokenTypeIDs.map(Int.init) + Array(repeating: 0, count: padding)
-            mask += e.attentionMask.map(Int.init) + Array(repeating: 0, count: padding)
-        }
-        let shape = [encodings.count, width]
-        return BertBatch(inputIDs: IntTensor(shape: shape, scalars: ids), tokenTypeIDs: IntTensor(shape: shape, scalars: types),
-                         attentionMask: IntTensor(shape: shape, scalars: mask), lengths: encodings.map(\.inputIDs.count))
-    }
+    /// The normalised, split words of `text` before WordPiece (what Hugging Face's normaliser and
+    /// pre-tokenizer produce).
+    public func words(_ text: String) -> [String] { normalization.words(text) }
 }
