@@ -46,6 +46,10 @@ public final class SentenceEmbedder: @unchecked Sendable {
                   maxSequenceLength: pipeline.maxSequenceLength)
     }
 
+    /// Batches are padded to a multiple of this many tokens: a few matrix shapes instead of one per
+    /// batch (see `BertTokenizer.pad`); the embeddings do not change.
+    public static let padToMultipleOf = 8
+
     /// Width of the embeddings.
     public var dimension: Int { model.config.hiddenSize }
 
@@ -60,7 +64,8 @@ public final class SentenceEmbedder: @unchecked Sendable {
         var start = 0
         while start < order.count {
             let indices = Array(order[start..<Swift.min(start + batchSize, order.count)])
-            let vectors = embeddings(for: tokenizer.encodeBatch(indices.map { texts[$0] }, maxLength: maxSequenceLength))
+            let vectors = embeddings(for: tokenizer.encodeBatch(indices.map { texts[$0] }, maxLength: maxSequenceLength,
+                                                                 padToMultipleOf: Self.padToMultipleOf))
             vectors.withUnsafeBufferPointer { v in
                 for (row, index) in indices.enumerated() {
                     for j in 0..<dimension { out[index * dimension + j] = v[row * dimension + j] }

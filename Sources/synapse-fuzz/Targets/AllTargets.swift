@@ -12,4 +12,5 @@ let allTargets: [any FuzzTarget] = [
     JPEGTarget(),
     ONNXTarget(),
     ProfileTarget(),
+    MovieReviewsTarget(),
 ]
