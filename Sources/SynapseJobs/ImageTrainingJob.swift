@@ -2,6 +2,8 @@ import Foundation
 import SynapseCore
 import SynapseData
 import SynapseEval
+import SynapseIO
+import SynapseModels
 import SynapseNN
 import SynapseOptim
 import SynapseTraining
@@ -22,6 +24,10 @@ public struct ImageTrainingResult {
     public let model: any Layer
     /// Where the weights were saved.
     public let weights: URL
+    /// Parameters that trained (all of them unless the convolution stages were frozen).
+    public var trainableParameters = 0
+    /// Images in the training split (after `trainFraction`).
+    public var trainExamples = 0
 }
 
 /// Trains an image classifier end to end — the job behind `synapse train --dataset
@@ -63,11 +69,19 @@ public final class ImageTrainingJob {
     public func loadPrepared() throws -> ImageTrainingData {
         switch options.source {
         case .builtIn(let dataset):
-            let (train, test) = try dataset.loadChecked(batchSize: options.batchSize)
+            var (train, test) = try dataset.loadChecked(batchSize: options.batchSize)
+            if options.trainFraction < 1 {
+                train = train.stratifiedPrefix(fraction: options.trainFraction)
+                try DataLoader(train, batchSize: options.batchSize, shuffle: false, dropLast: true)
+                    .validateNotEmpty(name: "\(dataset.rawValue) training split (\(train.count) images after --train-fraction; lower --batch-size)")
+            }
             return ImageTrainingData(train: train, validation: nil, test: test, classNames: dataset.classNames,
                                      summary: "\(train.count) train / \(test.count) test")
         case .folder(let folder):
-            let data = try folder.load(seed: options.seed)
+            var data = try folder.load(seed: options.seed)
+            if options.trainFraction < 1 {
+                data.train = data.train.stratifiedPrefix(fraction: options.trainFraction)
+            }
             try DataLoader(data.train, batchSize: options.batchSize, shuffle: false, dropLast: true)
                 .validateNotEmpty(name: "\(folder.name) training split (\(data.train.count) images; lower --batch-size)")
             return data
@@ -80,6 +94,15 @@ public final class ImageTrainingJob {
     public func validateResume() throws {
         guard let resume = options.controls.resume else { return }
         _ = try resumeGuard.checkpoint(resume)
+    }
+
+    /// Checks, before anything is created, that `initFrom` (if set) holds convolution stages that
+    /// fit this run's CNN (see `transferFeatures`).
+    /// - Throws: `PipelineError` naming the file.
+    public func validateTransfer(_ data: ImageTrainingData) throws {
+        guard let source = options.initFrom else { return }
+        let architecture = ImageClassifierArchitecture(kind: options.model, inputShape: data.train.exampleShape, classes: data.classNames.count)
+        try Self.transferFeatures(from: source, into: architecture.make(generator: RandomGenerator(seed: options.seed)), freeze: false)
     }
 
     private var resumeGuard: ResumeGuard { ResumeGuard(hyperparameters: options.hyperparameters, force: options.controls.force, log: log) }
@@ -108,9 +131,12 @@ public final class ImageTrainingJob {
         manualSeed(o.seed)
         let architecture = ImageClassifierArchitecture(kind: o.model, inputShape: train.exampleShape, classes: data.classNames.count)
         let network = try architecture.make(generator: RandomGenerator(seed: o.seed))
+        if let source = o.initFrom { try Self.transferFeatures(from: source, into: network, freeze: o.freezeFeatures) }
+        // Frozen parameters are skipped by the optimizer (and recorded by no tape).
         let optimizer = Adam(network.parameters(), learningRate: o.learningRate)
-        log("synapse train: \(o.datasetName) (\(data.summary)), model \(o.model.rawValue) "
-            + "(\(network.parameterCount) parameters), \(ThreadPool.shared.threadCount) thread(s)")
+        let transfer = o.initFrom.map { " from \($0.lastPathComponent)'s convolution stages\(o.freezeFeatures ? " (frozen)" : "")" } ?? ""
+        log("synapse train: \(o.datasetName) (\(data.summary)), model \(o.model.rawValue)\(transfer) "
+            + "(\(network.parameterCount) parameters, \(network.trainableParameterCount) trained), \(ThreadPool.shared.threadCount) thread(s)")
 
         let trainLoader = DataLoader(train, batchSize: o.batchSize, shuffle: true, dropLast: true, seed: o.seed)
         let testLoader = DataLoader(test, batchSize: 1000)
@@ -146,7 +172,36 @@ public final class ImageTrainingJob {
         log("saved the training-data profile (drift monitoring when served) to \(profile.path)")
         if let dir = c.logDirectory { _ = try TrainingCurvesPlot(history: history, title: o.datasetName).write(to: dir) }
         return ImageTrainingResult(history: history, testAccuracy: testAccuracy, secondsPerEpoch: secondsPerEpoch, bestEpoch: bestEpoch,
-                                   stopReason: trainer.context.stopReason, model: network, weights: o.output)
+                                   stopReason: trainer.context.stopReason, model: network, weights: o.output,
+                                   trainableParameters: network.trainableParameterCount, trainExamples: train.count)
+    }
+
+    /// Transfer learning: loads the convolution stages (`features.*`) of the CNN weights at `url`
+    /// into `network` (a `CNNClassifier` with the same channels), leaving its new head as
+    /// initialised, and freezes them when `freeze` is set.
+    /// - Throws: `PipelineError.invalidRun` naming the file: unreadable, not a CNN's weights, or
+    ///   stages of other shapes.
+    public static func transferFeatures(from url: URL, into network: any Layer, freeze: Bool) throws {
+        guard let cnn = network as? CNNClassifier else {
+            throw PipelineError.invalidOption(name: "init-from", reason: "transfers a CNN's convolution stages; this network is not a CNN")
+        }
+        let archive: SafeTensorsArchive
+        do { archive = try SafeTensors.load(from: url) } catch {
+            throw PipelineError.invalidRun(path: url.path, reason: "cannot read the weights to transfer: \(error)")
+        }
+        var state: [String: Tensor] = [:]
+        do {
+            for name in archive.names where name.hasPrefix("features.") { state[String(name.dropFirst("features.".count))] = try archive.tensor(name) }
+        } catch {
+            throw PipelineError.invalidRun(path: url.path, reason: "\(error)")
+        }
+        guard !state.isEmpty else {
+            throw PipelineError.invalidRun(path: url.path, reason: "holds no convolution stages (features.*): not a --model cnn run's weights")
+        }
+        do { try cnn.features.loadStateDict(state, strict: true) } catch {
+            throw PipelineError.invalidRun(path: url.path, reason: "its convolution stages do not fit this CNN: \(error)")
+        }
+        if freeze { cnn.features.freeze() }
     }
 }
 

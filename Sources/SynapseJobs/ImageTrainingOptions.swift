@@ -29,6 +29,13 @@ public struct ImageTrainingOptions: Sendable {
     public var controls = TrainingControls()
     /// Where the trained weights go (safetensors).
     public var output: URL
+    /// Transfer learning: a CNN's weights file (another run's, e.g. trained on MNIST) whose
+    /// convolution stages (`features.*`) start this run; the head is new.
+    public var initFrom: URL?
+    /// Freeze the convolution stages (only the head trains); needs `initFrom`.
+    public var freezeFeatures = false
+    /// The share of the training split used (stratified: the first of each class): 1 uses it all.
+    public var trainFraction = 1.0
 
     /// The recipe's options for `model` on `dataset`, saving to `output`.
     public init(dataset: ImageDatasetChoice, model: ImageClassifierKind, output: URL) {
@@ -66,6 +73,15 @@ public struct ImageTrainingOptions: Sendable {
         if epochs <= 0 { throw .invalidOption(name: "epochs", reason: "must be positive, got \(epochs)") }
         if batchSize <= 0 { throw .invalidOption(name: "batch-size", reason: "must be positive, got \(batchSize)") }
         if !(learningRate > 0 && learningRate.isFinite) { throw .invalidOption(name: "lr", reason: "must be a positive number, got \(learningRate)") }
+        if !(trainFraction > 0 && trainFraction <= 1) {
+            throw .invalidOption(name: "train-fraction", reason: "must lie in (0, 1], got \(trainFraction)")
+        }
+        if initFrom != nil && model != .cnn {
+            throw .invalidOption(name: "init-from", reason: "transfers a CNN's convolution stages: use --model cnn (not \(model.rawValue))")
+        }
+        if freezeFeatures && initFrom == nil {
+            throw .invalidOption(name: "freeze-features", reason: "freezes pretrained convolution stages: give them with --init-from")
+        }
         try controls.validate(loggedNames: Self.loggedNames)
     }
 
@@ -74,6 +90,9 @@ public struct ImageTrainingOptions: Sendable {
     public var hyperparameters: [String: String] {
         var h = controls.hyperparameters.merging(["dataset": datasetName, "model": model.rawValue, "epochs": String(epochs),
                                                   "batch-size": String(batchSize), "lr": String(learningRate), "seed": String(seed)]) { _, b in b }
+        if let initFrom { h["init-from"] = initFrom.path }
+        if freezeFeatures { h["freeze-features"] = "true" }
+        if trainFraction < 1 { h["train-fraction"] = String(trainFraction) }
         if case .folder(let f) = source {
             h["image-size"] = "\(f.options.height)x\(f.options.width)"
             h["channels"] = f.options.color.map { String($0.channels) } ?? "detect"

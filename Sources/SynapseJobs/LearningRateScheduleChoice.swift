@@ -12,4 +12,7 @@ public enum LearningRateScheduleChoice: String, Sendable, CaseIterable {
     case step
     /// ×0.5 after 5 epochs without `val_loss` improving (reduce-on-plateau).
     case plateau
+    /// Linear warm-up over the first 10 % of the optimizer steps, then linear decay to 0 at the
+    /// last step (BERT's fine-tuning schedule; the default of text fine-tuning).
+    case warmupLinear = "warmup-linear"
 }

@@ -27,6 +27,9 @@ enum LoopCallbacks {
                                                  interval: .epoch))
         case .plateau:
             callbacks.append(LRSchedulerCallback(ReduceLROnPlateau(optimizer, mode: .min, factor: 0.5, patience: 5), monitor: "val_loss"))
+        case .warmupLinear:
+            let schedule = LinearWarmupDecay(warmupFraction: 0.1, totalSteps: max(totalSteps, 1))
+            callbacks.append(LRSchedulerCallback(ScheduledLR(optimizer, schedule: schedule), interval: .batch))
         }
         let early = controls.patience > 0
             ? EarlyStopping(monitor: controls.monitor, mode: controls.monitorMode, patience: controls.patience, restoreBestWeights: true)

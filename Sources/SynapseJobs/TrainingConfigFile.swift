@@ -73,6 +73,11 @@ public enum TrainingConfigFile {
         "csv": .string, "label": .string, "task": .string, "categorical": .string, "numeric": .string,
         "images": .string, "image-size": .size, "channels": .integer, "strict": .flag,
         "test-fraction": .number, "validation-fraction": .number,
+        // Transfer learning (image datasets).
+        "init-from": .string, "freeze-features": .flag,
+        // Fine-tuning a pretrained encoder on labelled text.
+        "finetune": .string, "lora-rank": .integer, "lora-alpha": .number, "lora-dropout": .number, "max-length": .integer,
+        "train-fraction": .number, "weight-decay": .number,
     ]
 
     /// The smallest value each numeric key accepts (whole-number keys: at least this; every count
@@ -80,10 +85,11 @@ public enum TrainingConfigFile {
     public static let minimums: [String: Double] = [
         "epochs": 1, "batch-size": 1, "seed": 0, "threads": 1, "patience": 0, "window": 1, "hidden": 1,
         "steps": 1, "context": 1, "eval-batches": 1, "log-every": 1, "sample-length": 0, "top-k": 0, "channels": 1, "image-size": 1,
+        "lora-rank": 1, "lora-dropout": 0, "max-length": 2, "weight-decay": 0,
     ]
 
     /// Number keys that must be strictly above 0 (rates, norms, temperatures).
-    public static let positiveNumbers: Set<String> = ["lr", "clip-norm", "temperature", "test-fraction"]
+    public static let positiveNumbers: Set<String> = ["lr", "clip-norm", "temperature", "test-fraction", "lora-alpha", "train-fraction"]
 
     /// The largest whole number a key accepts: counts fit comfortably in 32 bits, so that products
     /// such as batch × context cannot overflow later.

@@ -4,11 +4,14 @@ extension TrainCommand {
     /// What kind of run a dataset makes; each kind reads its own flags.
     enum RunKind: String {
         case image, tabular, text
+        /// Fine-tuning a pretrained encoder on labelled text.
+        case textClassification
     }
 
     var runKind: RunKind {
         if ownData.csv != nil { return .tabular }
         if ownData.images != nil { return .image }
+        if dataset.textClassification != nil { return .textClassification }
         return dataset.isText ? .text : dataset.isTabular ? .tabular : .image
     }
 
@@ -19,11 +22,12 @@ extension TrainCommand {
     /// Flags only some kinds of run read, by kind.
     static func specificFlags(_ kind: RunKind, dataset: DatasetName) -> [String] {
         switch kind {
-        case .image: return ["--epochs"] + controlFlags
+        case .image: return ["--epochs", "--train-fraction", "--init-from", "--freeze-features"] + controlFlags
         case .tabular: return ["--epochs", "--hidden"] + controlFlags + (dataset.tabularBenchmark?.task == .forecasting ? ["--window"] : [])
         case .text:
             return ["--steps", "--context", "--eval-batches", "--log-every", "--sample-length", "--prompt", "--temperature", "--top-k"]
                 + controlFlags
+        case .textClassification: return ["--epochs", "--train-fraction"] + controlFlags + FineTuneOptions.flags
         }
     }
 
@@ -42,8 +46,9 @@ extension TrainCommand {
             ("--lr-schedule", p.lrSchedule != nil), ("--clip-norm", p.clipNorm != nil), ("--checkpoint-dir", p.checkpointDir != nil),
             ("--checkpoint-every", p.checkpointEvery != nil),
             ("--resume", p.resume != nil), ("--force", p.force), ("--window", p.window != nil),
+            ("--train-fraction", trainFraction != nil), ("--init-from", initFrom != nil), ("--freeze-features", freezeFeatures),
         ]
-        return given.filter(\.1).map(\.0)
+        return given.filter(\.1).map(\.0) + fineTune.given
     }
 
     /// Refuses flags the chosen dataset's run would silently ignore (`--prompt` on a tabular run),
@@ -58,6 +63,7 @@ extension TrainCommand {
         case .image: "an image dataset"
         case .tabular: dataset.tabularBenchmark?.task == .forecasting ? "a forecasting dataset" : "a tabular dataset"
         case .text: "a text corpus"
+        case .textClassification: "labelled text"
         }
         let data = ownData.csv.map { "--csv \($0) (a CSV file)" } ?? ownData.images.map { "--images \($0) (an image folder)" }
             ?? "--dataset \(dataset.rawValue) (\(description))"

@@ -11,6 +11,11 @@ enum DatasetName: String, ExpressibleByArgument, CaseIterable {
     // Text corpora, trained with a character-level language model.
     case shakespeare
     case vimDocs = "vim-docs"
+    // Labelled text, for fine-tuning a pretrained encoder (`TextClassificationJob`).
+    case movieReviews = "movie-reviews"
+
+    /// The labelled text dataset this name selects, or nil.
+    var textClassification: TextClassificationDatasetChoice? { TextClassificationDatasetChoice(rawValue: rawValue) }
 
     /// The image dataset this name selects, or nil.
     var imageDataset: ImageDatasetChoice? { ImageDatasetChoice(rawValue: rawValue) }
@@ -37,6 +42,11 @@ enum ModelName: String, ExpressibleByArgument, CaseIterable {
     case cnn
     case charLSTM = "char-lstm"
     case gpt
+    /// A pretrained sentence encoder (all-MiniLM-L6-v2) with a new head: text classification.
+    case minilm
+
+    /// True for the pretrained encoders fine-tuned on labelled text.
+    var isPretrainedEncoder: Bool { self == .minilm }
 
     /// The image classifier this name selects, or nil.
     var imageClassifier: ImageClassifierKind? { ImageClassifierKind(rawValue: rawValue) }

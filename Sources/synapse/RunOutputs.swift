@@ -48,7 +48,8 @@ final class RunOutputs {
             try OutputPaths.makeWritableDirectory(directory, flag: "--run-dir")
         } else {
             let base = output?.deletingLastPathComponent() ?? URL(fileURLWithPath: "runs").standardizedFileURL
-            directory = try OutputPaths.newRunDirectory(in: base, prefix: "\(c.ownData.runName ?? c.dataset.rawValue)-\(c.model.rawValue)")
+            directory = try OutputPaths.newRunDirectory(in: base, prefix: "\(c.ownData.runName ?? c.dataset.rawValue)-\(c.model.rawValue)"
+                                                         + (c.model.isPretrainedEncoder ? "-\(c.fineTune.recipe.rawValue)" : ""))
         }
         let weights = output ?? directory.appendingPathComponent("weights.safetensors")
         let logDirectory = c.pipeline.logDir.map { URL(fileURLWithPath: $0).standardizedFileURL } ?? directory
@@ -99,7 +100,7 @@ extension TrainCommand {
     /// given back to `--config`), merged with the run kind's resolved ones.
     func resolvedOptions(_ specific: [String: Any]) -> [String: Any] {
         // Through the shortest decimal text, so 1e-3 is recorded as 0.001, not 0.0010000000474974513.
-        var options: [String: Any] = ["model": model.rawValue, "lr": Double(String(lr)) ?? Double(lr), "seed": seed]
+        var options: [String: Any] = ["model": model.rawValue, "lr": Self.shortest(lr), "seed": seed]
         // A CSV or image-folder run records its own data flags instead of a dataset.
         if ownData.csv == nil && ownData.images == nil { options["dataset"] = dataset.rawValue }
         options.merge(ownData.resolved) { _, new in new }
@@ -108,4 +109,7 @@ extension TrainCommand {
         if detectAnomaly { options["detect-anomaly"] = true }
         return options.merging(specific) { _, new in new }
     }
+
+    /// `value` through its shortest decimal text (1e-3 recorded as 0.001, not 0.0010000000474974513).
+    static func shortest(_ value: Double) -> Double { Double(String(value)) ?? value }
 }

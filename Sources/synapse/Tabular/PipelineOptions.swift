@@ -19,7 +19,7 @@ struct PipelineOptions: ParsableArguments {
     @Option(help: "Epoch log that early stopping and best.safetensors watch (val_loss, val_accuracy, val_mae, ...; default val_loss).")
     var monitor: String?
 
-    @Option(name: .customLong("lr-schedule"), help: "Learning-rate schedule: none, cosine, step, plateau (default none).")
+    @Option(name: .customLong("lr-schedule"), help: "Learning-rate schedule: none, cosine, step, plateau, warmup-linear (default none; warmup-linear when fine-tuning --model minilm).")
     var lrSchedule: String?
 
     @Option(name: .customLong("clip-norm"), parsing: .unconditional,
