@@ -64,14 +64,14 @@ struct TrainCommand: ParsableCommand {
     // Numeric options parse `.unconditional`ly so that `--lr -1` reaches validation (and its
     // message) instead of the parser taking `-1` for a flag.
     @Option(parsing: .unconditional,
-            help: "Image and tabular datasets: passes over the training set (default: depends on dataset: 5 fashion-mnist/mnist, 100 breast-cancer, 200 diabetes, 300 sunspots, 60 co2).")
+            help: "Image and tabular datasets, labelled text: passes over the training set (default: depends on dataset: 5 fashion-mnist/mnist, 100 breast-cancer, 200 diabetes, 300 sunspots, 60 co2; movie-reviews: 4 --finetune frozen, 2 lora and full).")
     var epochs: Int?
 
     @Option(parsing: .unconditional, help: "Text corpora: optimisation steps (default 500).")
     var steps: Int?
 
     @Option(name: .customLong("batch-size"), parsing: .unconditional,
-            help: "Examples or windows per step (default: depends on dataset and model: 128 image datasets, 32 tabular datasets, 32 char-lstm, 16 gpt).")
+            help: "Examples or windows per step (default: depends on dataset and model: 128 image datasets, 32 tabular datasets, 32 char-lstm, 16 gpt, 32 minilm).")
     var batchSize: Int?
 
     @Option(parsing: .unconditional, help: "Text corpora: tokens per training window (default: 64 char-lstm, 128 gpt; gpt reads at most this many).")
