@@ -63,18 +63,7 @@ public struct TensorDataset: BatchedDataset, Sendable {
     /// original order: a smaller training set with the same class balance, the same every run
     /// (e.g. "10 % of Fashion-MNIST" for transfer learning).
     public func stratifiedPrefix(fraction: Double) -> TensorDataset {
-        require(fraction > 0 && fraction <= 1, "TensorDataset.stratifiedPrefix: fraction must lie in (0, 1], got \(fraction)")
-        let labelValues = labels.scalars
-        var totals: [Int: Int] = [:]
-        for label in labelValues { totals[label, default: 0] += 1 }
-        let keep = totals.mapValues { max(1, Int((Double($0) * fraction).rounded())) }
-        var taken: [Int: Int] = [:]
-        var indices: [Int] = []
-        for (i, label) in labelValues.enumerated() where taken[label, default: 0] < keep[label]! {
-            taken[label, default: 0] += 1
-            indices.append(i)
-        }
-        return subset(indices)
+        subset(StratifiedPrefix.indices(labels: labels.scalars, fraction: fraction))
     }
 
     /// Splits the examples into two datasets after a seeded shuffle: the first holds `count - holdOut`

@@ -37,14 +37,26 @@ public struct LabelledText: Sendable, Equatable {
     /// The first `fraction` of each class's examples (at least one per non-empty class), in the
     /// original order: a smaller training set with the same class balance, the same every run.
     public func stratifiedPrefix(fraction: Double) -> LabelledText {
-        require(fraction > 0 && fraction <= 1, "LabelledText.stratifiedPrefix: fraction must lie in (0, 1], got \(fraction)")
-        let keep = classCounts.map { $0 == 0 ? 0 : max(1, Int((Double($0) * fraction).rounded())) }
-        var taken = [Int](repeating: 0, count: classNames.count)
+        subset(StratifiedPrefix.indices(labels: labels, fraction: fraction))
+    }
+}
+
+/// "The first `fraction` of each class": the one rule behind `LabelledText.stratifiedPrefix` and
+/// `TensorDataset.stratifiedPrefix`.
+enum StratifiedPrefix {
+    /// Indices of the first `fraction` of each label's examples (rounded, at least one per label
+    /// present), in their original order.
+    static func indices(labels: [Int], fraction: Double) -> [Int] {
+        require(fraction > 0 && fraction <= 1, "stratifiedPrefix: fraction must lie in (0, 1], got \(fraction)")
+        var totals: [Int: Int] = [:]
+        for label in labels { totals[label, default: 0] += 1 }
+        let keep = totals.mapValues { max(1, Int((Double($0) * fraction).rounded())) }
+        var taken: [Int: Int] = [:]
         var indices: [Int] = []
-        for (i, label) in labels.enumerated() where taken[label] < keep[label] {
-            taken[label] += 1
+        for (i, label) in labels.enumerated() where taken[label, default: 0] < keep[label]! {
+            taken[label, default: 0] += 1
             indices.append(i)
         }
-        return subset(indices)
+        return indices
     }
 }

@@ -166,7 +166,9 @@ public final class TextClassificationJob {
 
         let lastEpoch = trainer.context.epoch
         let bestEpoch = early.map { $0.bestEpoch > 0 ? $0.bestEpoch : lastEpoch } ?? lastEpoch
-        let validationAccuracy = try trainer.evaluate(validationLoader)["accuracy"] ?? .nan
+        // The last epoch already measured the validation split, unless early stopping restored an earlier epoch.
+        let validationAccuracy = bestEpoch == lastEpoch ? (history.records.last?.values["val_accuracy"] ?? .nan)
+            : (try trainer.evaluate(validationLoader)["accuracy"] ?? .nan)
         let testAccuracy = try trainer.evaluate(testLoader)["accuracy"] ?? .nan
         let trained = history.records.dropFirst(resumedEpochs).compactMap { $0.values["epoch_seconds"] }
         let secondsPerEpoch = trained.isEmpty ? 0 : trained.reduce(0, +) / Double(trained.count)
