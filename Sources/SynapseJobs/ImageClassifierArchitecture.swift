@@ -21,6 +21,23 @@ public struct ImageClassifierArchitecture: Sendable {
     public let classes: Int
     /// Hidden widths of the MLP (the recipe's 512, 256); unused by the CNN, whose layers are fixed.
     public var hiddenSizes = [512, 256]
+    /// Channels of the CNN's two convolutions and its hidden width (the recipe's 32, 64, 128;
+    /// narrower after structured pruning); unused by the MLP.
+    public var cnnWidths = CNNClassifier.defaultWidths
+
+    /// The architecture of a built network (`MLPClassifier` or `CNNClassifier`, pruned or not) on
+    /// examples of `inputShape`; nil for other networks.
+    public init?(of network: any Layer, inputShape: [Int]) {
+        if let mlp = network as? MLPClassifier {
+            self.init(kind: .mlp, inputShape: inputShape, classes: mlp.classCount)
+            hiddenSizes = mlp.hiddenSizes
+        } else if let cnn = network as? CNNClassifier {
+            self.init(kind: .cnn, inputShape: inputShape, classes: (cnn.classifier.layers.last as! Linear).outFeatures)
+            cnnWidths = cnn.widths
+        } else {
+            return nil
+        }
+    }
 
     /// The recipe's architecture for `kind` on examples of `inputShape`.
     public init(kind: ImageClassifierKind, inputShape: [Int], classes: Int) {
@@ -33,6 +50,7 @@ public struct ImageClassifierArchitecture: Sendable {
     public var metadata: [String: String] {
         var m = ["model": kind.rawValue, "input_shape": inputShape.map(String.init).joined(separator: ","), "classes": String(classes)]
         if kind == .mlp { m["hidden"] = hiddenSizes.map(String.init).joined(separator: ",") }
+        if kind == .cnn { m["widths"] = cnnWidths.map(String.init).joined(separator: ",") }
         return m
     }
 
@@ -50,6 +68,12 @@ public struct ImageClassifierArchitecture: Sendable {
         }
         if kind == .mlp, let hidden = try meta.optionalSizes("hidden", in: 1...TabularEvaluationJob.maxWidth, maxCount: TabularEvaluationJob.maxLayers) {
             a.hiddenSizes = hidden
+        }
+        if kind == .cnn, let widths = try meta.optionalSizes("widths", in: 1...TabularEvaluationJob.maxWidth, maxCount: 3) {
+            guard widths.count == 3 else {
+                throw PipelineError.invalidRun(path: meta.path, reason: "metadata 'widths' is \(widths); a cnn records three widths")
+            }
+            a.cnnWidths = widths
         }
         return a
     }
@@ -69,7 +93,11 @@ public struct ImageClassifierArchitecture: Sendable {
             guard inputShape.count == 3, inputShape[1] == inputShape[2], inputShape[1] % 4 == 0 else {
                 throw PipelineError.invalidOption(name: "model", reason: "cnn needs square images with a side divisible by 4, got \(inputShape)")
             }
-            return CNNClassifier(channels: inputShape[0], size: inputShape[1], classes: classes, generator: generator)
+            let side = Double(inputShape[1] / 4)
+            let parameters = Double(inputShape[0] * 9 + 1) * Double(cnnWidths[0]) + Double(cnnWidths[0] * 9 + 1) * Double(cnnWidths[1])
+                + (Double(cnnWidths[1]) * side * side + 1) * Double(cnnWidths[2]) + Double(cnnWidths[2] + 1) * Double(classes)
+            try ModelSizeLimit.check(parameters, model: "CNN \(cnnWidths)", source: source)
+            return CNNClassifier(channels: inputShape[0], size: inputShape[1], classes: classes, widths: cnnWidths, generator: generator)
         }
     }
 }

@@ -9,6 +9,7 @@ struct SynapseCommand: ParsableCommand {
         abstract: "Train, evaluate and export neural networks with Synapse.",
         version: SynapseVersion.current,
         subcommands: [TrainCommand.self, EvaluateCommand.self, PredictCommand.self, GenerateCommand.self, InspectCommand.self,
-                      SummaryCommand.self, ExportCommand.self, ServeCommand.self, ModelsCommand.self, EmbedCommand.self]
+                      SummaryCommand.self, ExportCommand.self, ServeCommand.self, ModelsCommand.self, EmbedCommand.self,
+                      CompressCommand.self]
     )
 }

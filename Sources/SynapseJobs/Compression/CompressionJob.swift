@@ -1,0 +1,256 @@
+import Foundation
+import SynapseCore
+import SynapseData
+import SynapseEval
+import SynapseIO
+import SynapseModels
+import SynapseNN
+import SynapseOptim
+import SynapseTraining
+
+/// One side of a compression comparison: the original model or the compressed one.
+public struct CompressedModelFigures: Sendable {
+    /// Bytes of the weights file.
+    public let bytesOnDisk: Int
+    /// Scalars in the parameters.
+    public let parameterCount: Int
+    /// Fraction of the prunable weights (`Linear` and `Conv2d` weights) that are exactly zero.
+    public let sparsity: Double
+    /// Per-tensor sparsity of the prunable weights.
+    public let layers: [LayerSparsity]
+    /// Classification metrics on the test split.
+    public let test: ClassificationSummary
+    /// Batch-1 latency and batch-256 throughput per measured thread count (empty when skipped).
+    public let speed: [InferenceSpeed]
+}
+
+/// What a compression run produced.
+public struct CompressionResult: Sendable {
+    /// The method used.
+    public let method: CompressionMethod
+    /// A one-line description of what was done ("structured l1 pruning of 50% of the hidden neurons").
+    public let summary: String
+    /// The uncompressed model's figures.
+    public let before: CompressedModelFigures
+    /// The compressed model's figures.
+    public let after: CompressedModelFigures
+    /// Thread count the headline `throughputRatio` is taken at (the run's own).
+    public let threads: Int
+    /// Fine-tuning: per round, per epoch, the mean training loss.
+    public let fineTuneLosses: [[Double]]
+    /// Where the compressed weights were saved.
+    public let weights: URL
+    /// The dataset the model was trained and tested on (`fashion-mnist`).
+    public let dataset: String
+    /// The model kind (`mlp`, `cnn`).
+    public let model: String
+
+    /// Compressed ÷ original bytes on disk.
+    public var sizeRatio: Double { Double(after.bytesOnDisk) / Double(max(before.bytesOnDisk, 1)) }
+
+    /// Compressed ÷ original batch-256 examples per second at `threads` (nil when speed was not measured).
+    public var throughputRatio: Double? {
+        guard let b = before.speed.first(where: { $0.threads == threads }), let a = after.speed.first(where: { $0.threads == threads }) else {
+            return nil
+        }
+        return a.batch256SamplesPerSecond / b.batch256SamplesPerSecond
+    }
+}
+
+/// Compresses a trained image classifier — the job behind `synapse compress`: reads the model,
+/// its dataset and recipe from the weights' metadata, compresses it, fine-tunes where the method
+/// calls for it, and measures both models in the same run (size on disk, parameters and sparsity,
+/// test metrics, batch-1 latency and batch-256 throughput per thread count). Saves the compressed
+/// model with metadata that `evaluate`, `predict` and `serve` read as for any trained model, and
+/// writes a Markdown report with a JSON twin.
+public final class CompressionJob {
+    /// The run's options.
+    public let options: CompressionOptions
+    /// Where progress lines go (standard output in the CLI).
+    public let log: (String) -> Void
+
+    /// A job; nothing runs until `run()`.
+    public init(options: CompressionOptions, log: @escaping (String) -> Void = { print($0) }) {
+        self.options = options
+        self.log = log
+    }
+
+    /// The model to compress, rebuilt from its weights and metadata, with its dataset.
+    struct Source {
+        let network: any Layer
+        let architecture: ImageClassifierArchitecture
+        let dataset: ImageDatasetChoice
+        let metadata: WeightsMetadata
+    }
+
+    /// Reads and rebuilds the model to compress.
+    /// - Throws: `PipelineError.invalidRun` naming the file: unreadable, not an image classifier
+    ///   trained on a built-in dataset, or weights that do not fit the recorded architecture.
+    func loadSource() throws -> Source {
+        let url = options.weights
+        let archive: SafeTensorsArchive
+        do { archive = try SafeTensors.load(from: url) } catch {
+            throw PipelineError.invalidRun(path: url.path, reason: "cannot read the weights: \(error)")
+        }
+        let meta = WeightsMetadata(archive.metadata, path: url.path)
+        guard let recorded = meta.optionalString("dataset"), let dataset = ImageDatasetChoice(rawValue: recorded) else {
+            throw PipelineError.invalidRun(path: url.path, reason: "metadata dataset is "
+                + "\(meta.optionalString("dataset").map { "'\($0)'" } ?? "missing"); `synapse compress` takes image classifiers "
+                + "trained on \(ImageDatasetChoice.allCases.map(\.rawValue).joined(separator: " or ")) by `synapse train`")
+        }
+        guard let name = meta.optionalString("model"), let kind = ImageClassifierKind(rawValue: name) else {
+            throw PipelineError.invalidRun(path: url.path, reason: "metadata model is "
+                + "\(meta.optionalString("model").map { "'\($0)'" } ?? "missing"); expected an image classifier (mlp, cnn)")
+        }
+        let architecture = try ImageClassifierArchitecture.read(meta, kind: kind, inputShape: FashionMNIST.expectedExampleShape,
+                                                                classes: dataset.classNames.count)
+        let network = try architecture.make(generator: RandomGenerator(seed: 0), source: url.path)
+        do { try network.load(from: url) } catch {
+            throw PipelineError.invalidRun(path: url.path, reason: "does not hold the \(name) its metadata describes: \(error)")
+        }
+        return Source(network: network, architecture: architecture, dataset: dataset, metadata: meta)
+    }
+
+    /// Runs the job.
+    /// - Throws: `PipelineError` (options, weights), `DataError` (dataset), `TrainingError`
+    ///   (fine-tuning), file-system errors writing the outputs.
+    @discardableResult
+    public func run() throws -> CompressionResult {
+        let o = options
+        try o.validate()
+        let source = try loadSource()
+        let meta = source.metadata
+        let batchSize = try o.batchSize ?? meta.optionalInteger("batch_size", in: 1...(1 << 20)) ?? 128
+        let learningRate = o.learningRate ?? meta.optionalString("lr").flatMap(Double.init).flatMap { $0.isFinite && $0 > 0 ? $0 : nil } ?? 1e-3
+        let (train, test) = try source.dataset.loadChecked(batchSize: batchSize)
+        let threads = ThreadPool.shared.threadCount
+        log("synapse compress: \(source.architecture.kind.rawValue) on \(source.dataset.rawValue) from \(o.weights.lastPathComponent) "
+            + "(\(source.network.parameterCount) parameters), method \(o.method.rawValue), \(threads) thread(s)")
+
+        let original = source.network
+        let beforeTest = try Self.testSummary(original, on: test)
+        log(String(format: "original: test accuracy %.4f", beforeTest.accuracy))
+
+        // Pruning works on a copy: the original is measured beside the result afterwards.
+        let working = try source.architecture.make(generator: RandomGenerator(seed: 0), source: o.weights.path)
+        try working.loadStateDict(original.stateDict().mapValues { Tensor(shape: $0.shape, scalars: $0.scalars) }, strict: true)
+        let compression = try prune(working, train: train, batchSize: batchSize, learningRate: learningRate)
+        let compressed = compression.model
+        let afterTest = try Self.testSummary(compressed, on: test)
+        log(String(format: "compressed: test accuracy %.4f", afterTest.accuracy))
+
+        guard let architecture = ImageClassifierArchitecture(of: compressed, inputShape: source.architecture.inputShape) else {
+            preconditionFailure("CompressionJob: pruning returned a \(type(of: compressed)), not an image classifier")
+        }
+        try FileManager.default.createDirectory(at: o.output.deletingLastPathComponent(), withIntermediateDirectories: true)
+        var metadata = meta.values.merging(architecture.metadata) { _, new in new }
+        metadata["compression"] = o.method.rawValue
+        metadata["compression_details"] = compression.summary
+        metadata["compressed_from"] = o.weights.lastPathComponent
+        try compressed.save(to: o.output, metadata: metadata)
+        log("saved the compressed model to \(o.output.path)")
+        try ServingProfile.write(forWeights: o.output, trainingFeatures: train.features, seed: o.seed)
+
+        var speeds: [[InferenceSpeed]] = [[], []]
+        if o.speedSeconds > 0 {
+            var counts = o.speedThreads
+            if !counts.contains(threads) { counts.append(threads) }
+            log("measuring batch-1 latency and batch-256 throughput at \(counts.map(String.init).joined(separator: ", ")) thread(s)")
+            speeds = InferenceSpeed.measure([original, compressed], examples: test.batch(Array(0..<min(256, test.count))).features,
+                                            threadCounts: counts, secondsPerMeasurement: o.speedSeconds)
+        }
+        let before = CompressedModelFigures(bytesOnDisk: try Self.fileSize(o.weights), parameterCount: original.parameterCount,
+                                            sparsity: Self.sparsity(original), layers: LayerSparsity.of(original), test: beforeTest,
+                                            speed: speeds[0])
+        let after = CompressedModelFigures(bytesOnDisk: try Self.fileSize(o.output), parameterCount: compressed.parameterCount,
+                                           sparsity: Self.sparsity(compressed), layers: LayerSparsity.of(compressed), test: afterTest,
+                                           speed: speeds[1])
+        let result = CompressionResult(method: o.method, summary: compression.summary, before: before, after: after, threads: threads,
+                                       fineTuneLosses: compression.losses, weights: o.output,
+                                       dataset: source.dataset.rawValue, model: source.architecture.kind.rawValue)
+        let report = CompressionReport(result: result, options: o)
+        try report.write()
+        log("wrote the report to \(o.report.path) and \(o.jsonReport.lastPathComponent)")
+        return result
+    }
+
+    /// Prunes `model` in `options.iterations` rounds, each followed by fine-tuning.
+    private func prune(_ model: any Layer, train: TensorDataset, batchSize: Int, learningRate: Double)
+        throws -> (model: any Layer, summary: String, losses: [[Double]]) {
+        let o = options
+        var current = model
+        var masks: PruningMasks? = nil
+        var losses: [[Double]] = []
+        for round in 1...o.iterations {
+            let target = o.amount * Double(round) / Double(o.iterations)
+            if o.structured {
+                // Each round removes the share of the *current* neurons that brings the original
+                // count down by `target` overall.
+                let done = o.amount * Double(round - 1) / Double(o.iterations)
+                let step = (target - done) / (1 - done)
+                if let mlp = current as? MLPClassifier { current = mlp.pruningNeurons(amount: step, norm: o.norm) }
+                else if let cnn = current as? CNNClassifier { current = cnn.pruningChannels(amount: step, norm: o.norm) }
+            } else {
+                masks = PruningMasks.magnitude(current, amount: target, scope: o.scope, previous: masks)
+                masks!.apply()
+            }
+            log(o.structured ? "round \(round)/\(o.iterations): widths now \(Self.widths(current))"
+                : String(format: "round %d/%d: %.1f%% of the weights pruned", round, o.iterations, masks!.sparsity * 100))
+            guard o.fineTuneEpochs > 0 else { losses.append([]); continue }
+            let optimizer = Adam(current.parameters(), learningRate: learningRate)
+            let loader = DataLoader(train, batchSize: batchSize, shuffle: true, dropLast: true, seed: o.seed &+ UInt64(round))
+            var callbacks: [any TrainingCallback] = [FineTuneLine(log: log, round: round)]
+            if let masks { callbacks.append(PruningCallback(masks: masks)) }
+            let trainer = Trainer(model: current, optimizer: optimizer, objective: .classification(current), train: loader,
+                                  validation: nil as DataLoader<TensorDataset>?, callbacks: callbacks)
+            let history = try trainer.fit(epochs: o.fineTuneEpochs)
+            losses.append(history.records.map { $0.values["loss"] ?? .nan })
+        }
+        let percent = String(format: "%g%%", o.amount * 100)
+        let rounds = o.iterations > 1 ? " in \(o.iterations) rounds" : ""
+        let tuned = o.fineTuneEpochs > 0 ? ", fine-tuned \(o.fineTuneEpochs) epoch(s) per round" : ", not fine-tuned"
+        let summary = o.structured
+            ? "structured \(o.norm.rawValue) pruning of \(percent) of the neurons and channels of each layer\(rounds) "
+                + "(widths \(Self.widths(model)) → \(Self.widths(current)))\(tuned)"
+            : "unstructured magnitude pruning of \(percent) of the weights (\(o.scope == .global ? "global" : "per layer") ranking)\(rounds)\(tuned)"
+        return (current, summary, losses)
+    }
+
+    private static func widths(_ model: any Layer) -> [Int] {
+        (model as? MLPClassifier)?.hiddenSizes ?? (model as? CNNClassifier)?.widths ?? []
+    }
+
+    /// Test-split metrics of `model` (evaluation mode, no gradients).
+    static func testSummary(_ model: any Layer, on test: TensorDataset) throws -> ClassificationSummary {
+        let predictions = ClassifierPredictions(model: model, dataset: test)
+        return try ClassificationSummary(labels: predictions.labels, probabilities: predictions.probabilities)
+    }
+
+    /// Fraction of zeros over all prunable weights of `model`.
+    static func sparsity(_ model: Module) -> Double {
+        let layers = LayerSparsity.of(model)
+        let total = layers.reduce(0) { $0 + $1.count }
+        return total == 0 ? 0 : Double(layers.reduce(0) { $0 + $1.zeros }) / Double(total)
+    }
+
+    static func fileSize(_ url: URL) throws -> Int {
+        (try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber)?.intValue ?? 0
+    }
+}
+
+/// The fine-tuning line per epoch: `fine-tune round 1 epoch 1/1  train_loss 0.3312  2.41 s`.
+final class FineTuneLine: TrainingCallback {
+    let log: (String) -> Void
+    let round: Int
+
+    init(log: @escaping (String) -> Void, round: Int) {
+        self.log = log
+        self.round = round
+    }
+
+    func epochCommitted(_ context: TrainingContext) throws {
+        let l = context.epochLogs
+        log(String(format: "fine-tune round %d epoch %d/%d  train_loss %.4f  %.2f s", round, context.epoch, context.targetEpochs,
+                   l["loss"] ?? .nan, l["epoch_seconds"] ?? .nan))
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import SynapseCore
+import SynapseNN
+
+/// The ways `synapse compress` makes a trained model cheaper.
+public enum CompressionMethod: String, Sendable, CaseIterable {
+    /// Magnitude pruning (unstructured masks, or whole neurons and channels removed with
+    /// `structured`), then fine-tuning with the masks held.
+    case prune
+}
+
+/// Everything that defines a compression run (`synapse compress`); the CLI fills it from its
+/// flags. The model, dataset and training recipe are read from the weights' metadata.
+public struct CompressionOptions: Sendable {
+    /// The trained model to compress (safetensors saved by `synapse train`).
+    public var weights: URL
+    /// Where the compressed model goes (safetensors).
+    public var output: URL
+    /// How to compress.
+    public var method: CompressionMethod
+    /// The fraction to prune: of the weights (unstructured), or of each layer's neurons and
+    /// channels (structured). In [0, 1) (1 would remove everything).
+    public var amount = 0.5
+    /// Remove whole neurons and channels (the layers shrink) instead of masking single weights.
+    public var structured = false
+    /// How neurons are ranked in structured pruning.
+    public var norm = NeuronNorm.l1
+    /// Whether unstructured pruning ranks weights per layer or across all layers.
+    public var scope = PruningScope.layerwise
+    /// Prune → fine-tune rounds: each round raises the pruned fraction by `amount / iterations`
+    /// (of the original weights or neurons) and fine-tunes for `fineTuneEpochs`.
+    public var iterations = 1
+    /// Fine-tuning epochs after each pruning round (0 reports the pruned model untouched).
+    public var fineTuneEpochs = 1
+    /// Fine-tuning learning rate (Adam); nil uses the training run's recorded rate.
+    public var learningRate: Double?
+    /// Fine-tuning batch size; nil uses the training run's recorded size.
+    public var batchSize: Int?
+    /// Seed of the fine-tuning shuffle.
+    public var seed: UInt64 = 0
+    /// Where the Markdown report goes; a `.json` file with the same figures is written beside it.
+    public var report: URL
+    /// Thread counts the speed is measured at (the run's own count is added when missing).
+    public var speedThreads = [1, 2]
+    /// Seconds per timed loop of the speed measurement (0 skips the measurement).
+    public var speedSeconds = 0.4
+
+    /// The defaults for compressing `weights` into `output` with `method`; the report goes beside
+    /// the output as `<name>.compression.md`.
+    public init(weights: URL, output: URL, method: CompressionMethod) {
+        self.weights = weights
+        self.output = output
+        self.method = method
+        report = output.deletingPathExtension().appendingPathExtension("compression.md")
+    }
+
+    /// The JSON twin of the Markdown report.
+    public var jsonReport: URL { report.deletingPathExtension().appendingPathExtension("json") }
+
+    /// Checks the options before any work.
+    /// - Throws: `PipelineError.invalidOption` naming the flag.
+    public func validate() throws(PipelineError) {
+        guard amount.isFinite, amount >= 0, amount < 1 else {
+            throw .invalidOption(name: "amount", reason: "must be in [0, 1) (the fraction pruned), got \(amount)")
+        }
+        guard (1...100).contains(iterations) else { throw .invalidOption(name: "iterations", reason: "must be 1 to 100, got \(iterations)") }
+        guard (0...1000).contains(fineTuneEpochs) else {
+            throw .invalidOption(name: "fine-tune-epochs", reason: "must be 0 to 1000, got \(fineTuneEpochs)")
+        }
+        if let learningRate, !(learningRate.isFinite && learningRate > 0) {
+            throw .invalidOption(name: "lr", reason: "must be a positive number, got \(learningRate)")
+        }
+        if let batchSize, batchSize <= 0 { throw .invalidOption(name: "batch-size", reason: "must be positive, got \(batchSize)") }
+        guard speedSeconds.isFinite, speedSeconds >= 0, speedSeconds <= 60 else {
+            throw .invalidOption(name: "speed-seconds", reason: "must be 0 to 60, got \(speedSeconds)")
+        }
+        guard !speedThreads.isEmpty, speedThreads.allSatisfy({ (1...1024).contains($0) }) else {
+            throw .invalidOption(name: "speed-threads", reason: "must be thread counts from 1 to 1024, got \(speedThreads)")
+        }
+        if structured && scope == .global {
+            throw .invalidOption(name: "scope", reason: "global ranking applies to unstructured pruning; structured pruning removes "
+                                 + "the same fraction of every layer's neurons")
+        }
+        guard weights.standardizedFileURL != output.standardizedFileURL else {
+            throw .invalidOption(name: "output", reason: "must differ from --weights (the original stays as it is)")
+        }
+    }
+}

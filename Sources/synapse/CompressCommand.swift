@@ -1,0 +1,129 @@
+import ArgumentParser
+import Foundation
+import Synapse
+
+/// `synapse compress`: makes a trained image classifier cheaper and reports what it cost and saved.
+struct CompressCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compress",
+        abstract: "Compress a trained image classifier (pruning) and report size, accuracy and speed against the original.",
+        discussion: """
+        The model, its dataset (fashion-mnist or mnist) and its training recipe (batch size, learning rate) are read \
+        from the weights' metadata. --method prune removes the --amount of smallest-magnitude weights (per layer, or \
+        across layers with --scope global) and fine-tunes for --fine-tune-epochs with the pruned weights held at zero; \
+        with --structured it removes --amount of every layer's neurons and convolution channels (ranked by the --norm of \
+        their incoming weights), so the layers shrink and inference gets faster. --iterations N prunes in N rounds, each \
+        followed by fine-tuning. The compressed model is saved to --output with metadata that `synapse evaluate`, \
+        `predict` and `serve` read as for any trained model. The report (--report, default <output>.compression.md, with \
+        a .json twin) compares both models measured in the same run: size on disk, parameters, sparsity per layer, test \
+        metrics, batch-1 p50 latency and batch-256 throughput at 1 and 2 threads (and the run's --threads). The last \
+        line printed is a JSON object with accuracy_before, accuracy_after, size_ratio and throughput_ratio (at the \
+        run's thread count).
+        """
+    )
+
+    @Option(help: "Weights saved by `synapse train` (an mlp or cnn on fashion-mnist or mnist).")
+    var weights: String
+
+    @Option(help: "Compression method: prune.")
+    var method: CompressionMethodName
+
+    @Option(help: "Where to write the compressed model (safetensors).")
+    var output: String
+
+    @Option(help: "Fraction to prune: of the weights, or with --structured of each layer's neurons and channels (0 to <1).")
+    var amount: Double = 0.5
+
+    @Flag(help: "Remove whole neurons and channels (the layers shrink) instead of masking single weights.")
+    var structured = false
+
+    @Option(help: "Norm that ranks neurons and channels for --structured: l1 or l2.")
+    var norm: NeuronNormName = .l1
+
+    @Option(help: "Ranking of unstructured pruning: layer (each layer loses --amount) or global (smallest weights of all layers).")
+    var scope: PruningScopeName = .layer
+
+    @Option(help: "Prune → fine-tune rounds (each prunes a further --amount / N).")
+    var iterations = 1
+
+    @Option(help: "Fine-tuning epochs after each pruning round (0: report the pruned model untouched).")
+    var fineTuneEpochs = 1
+
+    @Option(help: "Fine-tuning learning rate (default: the training run's).")
+    var lr: Double?
+
+    @Option(help: "Fine-tuning batch size (default: the training run's).")
+    var batchSize: Int?
+
+    @Option(help: "Seed of the fine-tuning shuffle.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Where to write the Markdown report (a .json twin goes beside it). Default: <output>.compression.md.")
+    var report: String?
+
+    @Option(help: "Seconds per timed loop of the speed comparison (0 skips it).")
+    var speedSeconds: Double = 0.4
+
+    @Option(parsing: .unconditional, help: "Intra-op threads (default: SYNAPSE_NUM_THREADS or all cores).")
+    var threads: Int?
+
+    @Flag(help: "Replace --output and the report if they exist.")
+    var overwrite = false
+
+    func validate() throws {
+        if let threads, threads <= 0 { throw ValidationError("--threads must be positive, got \(threads)") }
+        if let report, !report.lowercased().hasSuffix(".md") { throw ValidationError("--report \(report): expected a .md path") }
+    }
+
+    func run() throws {
+        if let threads { ThreadPool.shared.setThreadCount(threads) }
+        let weightsURL = URL(fileURLWithPath: weights), outputURL = URL(fileURLWithPath: output)
+        guard FileManager.default.fileExists(atPath: weightsURL.path) else {
+            throw ValidationError("--weights \(weights): file not found (save one with `synapse train`)")
+        }
+        var options = CompressionOptions(weights: weightsURL, output: outputURL, method: method.method)
+        options.amount = amount
+        options.structured = structured
+        options.norm = norm.norm
+        options.scope = scope.scope
+        options.iterations = iterations
+        options.fineTuneEpochs = fineTuneEpochs
+        options.learningRate = lr
+        options.batchSize = batchSize
+        options.seed = seed
+        options.speedSeconds = speedSeconds
+        if let report { options.report = URL(fileURLWithPath: report) }
+        try options.validate()
+        try OutputPaths.checkReplaceable(outputURL, overwrite: overwrite, flag: "--output")
+        try OutputPaths.checkReplaceable(options.report, overwrite: overwrite, flag: "--report")
+        try OutputPaths.checkReplaceable(options.jsonReport, overwrite: overwrite, flag: "--report")
+        let result = try CompressionJob(options: options).run()
+        let report = CompressionReport(result: result, options: options).json.filter { !["speed", "details"].contains($0.key) }
+        let json = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .withoutEscapingSlashes])
+        print(String(decoding: json, as: UTF8.self))
+    }
+}
+
+/// `--method` of `synapse compress`.
+enum CompressionMethodName: String, ExpressibleByArgument, CaseIterable {
+    case prune
+
+    /// The library's method.
+    var method: CompressionMethod { CompressionMethod(rawValue: rawValue)! }
+}
+
+/// `--norm` of `synapse compress`.
+enum NeuronNormName: String, ExpressibleByArgument, CaseIterable {
+    case l1, l2
+
+    /// The library's norm.
+    var norm: NeuronNorm { NeuronNorm(rawValue: rawValue)! }
+}
+
+/// `--scope` of `synapse compress`.
+enum PruningScopeName: String, ExpressibleByArgument, CaseIterable {
+    case layer, global
+
+    /// The library's scope.
+    var scope: PruningScope { PruningScope(rawValue: rawValue)! }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+@testable import Synapse
+
+extension RealDataSuite {
+    /// `synapse compress --method prune` on a real Fashion-MNIST MLP: the JSON contract, a smaller
+    /// and faster model after structured pruning that `evaluate` reads like any other, exact
+    /// sparsity after unstructured pruning, and refusals of bad input before any work.
+    @Suite struct CompressCLITests {
+        static var available: Bool {
+            FileManager.default.isExecutableFile(atPath: TrainResumeCLITests.tool.path) && FashionMNIST.isInstalled()
+        }
+
+        static func run(_ arguments: [String], in dir: URL) throws -> (Int32, String) {
+            let (status, _, output) = try CLIRunOutputsTests.run(arguments, in: dir)
+            return (status, output)
+        }
+
+        @Test(.enabled(if: available, "needs the built synapse tool and Fashion-MNIST"))
+        func pruningAFashionMNISTModel() throws {
+            let dir = try CLIRunOutputsTests.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: dir) }
+            var (status, output) = try Self.run(["train", "--dataset", "fashion-mnist", "--model", "mlp", "--epochs", "1", "--threads", "1",
+                                                 "--no-progress", "--output", "mlp.safetensors"], in: dir)
+            try #require(status == 0, "\(output)")
+
+            // Structured: half the hidden neurons go, one fine-tuning epoch, a quick speed check.
+            (status, output) = try Self.run(["compress", "--weights", "mlp.safetensors", "--method", "prune", "--structured",
+                                             "--amount", "0.5", "--output", "small.safetensors", "--threads", "1",
+                                             "--speed-seconds", "0.05"], in: dir)
+            try #require(status == 0, "\(output)")
+            let structured = try CLIRunOutputsTests.result(output)
+            let before = try #require(structured["accuracy_before"] as? Double), after = try #require(structured["accuracy_after"] as? Double)
+            #expect(before > 0.75 && after > before - 0.02, "\(structured)")
+            let sizeRatio = try #require(structured["size_ratio"] as? Double)
+            #expect(sizeRatio > 0.4 && sizeRatio < 0.5, "784·256 + 256·128 + 128·10 of 784·512 + 512·256 + 256·10 weights: \(structured)")
+            #expect(structured["parameters_after"] as? Int == 784 * 256 + 256 + 256 * 128 + 128 + 128 * 10 + 10)
+            #expect((structured["throughput_ratio"] as? Double ?? 0) > 1, "\(structured)")
+            let report = try String(contentsOf: dir.appendingPathComponent("small.compression.md"), encoding: .utf8)
+            #expect(report.contains("widths [512, 256] → [256, 128]") && report.contains("batch-256 throughput, 1 thread(s)"))
+            #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("small.compression.json").path))
+
+            // The pruned file is an ordinary model: evaluate rebuilds it from its metadata.
+            (status, output) = try Self.run(["evaluate", "--weights", "small.safetensors", "--report", "small.md", "--threads", "1"], in: dir)
+            try #require(status == 0, "\(output)")
+            #expect(try CLIRunOutputsTests.result(output)["accuracy"] as? Double == after)
+
+            // Unstructured, global, no fine-tuning: exactly the asked share of the weights is zero.
+            (status, output) = try Self.run(["compress", "--weights", "mlp.safetensors", "--method", "prune", "--amount", "0.8",
+                                             "--scope", "global", "--fine-tune-epochs", "0", "--speed-seconds", "0",
+                                             "--output", "sparse.safetensors"], in: dir)
+            try #require(status == 0, "\(output)")
+            let sparse = try CLIRunOutputsTests.result(output)
+            #expect(sparse["sparsity_before"] as? Double == 0 && sparse["sparsity_after"] as? Double == 0.8, "\(sparse)")
+            #expect(sparse["throughput_ratio"] == nil && sparse["parameters_after"] as? Int == sparse["parameters_before"] as? Int)
+
+            // Refused before any work, with the reason.
+            let refusals: [([String], String)] = [
+                (["--amount", "1", "--output", "x.safetensors"], "--amount"),
+                (["--output", "mlp.safetensors"], "--output"),
+                (["--output", "small.safetensors"], "already exists"),
+                (["--structured", "--scope", "global", "--output", "y.safetensors"], "--scope"),
+            ]
+            for (arguments, message) in refusals {
+                (status, output) = try Self.run(["compress", "--weights", "mlp.safetensors", "--method", "prune"] + arguments, in: dir)
+                #expect(status != 0 && output.contains(message), "\(arguments): \(output)")
+            }
+            try Data("not a safetensors file".utf8).write(to: dir.appendingPathComponent("bad.safetensors"))
+            (status, output) = try Self.run(["compress", "--weights", "bad.safetensors", "--method", "prune", "--output", "z.safetensors"], in: dir)
+            #expect(status != 0 && output.contains("cannot read the weights"), "\(output)")
+            #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("z.safetensors").path))
+        }
+    }
+}
