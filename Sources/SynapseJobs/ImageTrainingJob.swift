@@ -129,7 +129,8 @@ public final class ImageTrainingJob {
         // Accuracy over no examples is undefined, not 0: refused before any step.
         guard test.count > 0 else { throw TrainingError.emptyEvaluationSet(name: "test") }
         manualSeed(o.seed)
-        let architecture = ImageClassifierArchitecture(kind: o.model, inputShape: train.exampleShape, classes: data.classNames.count)
+        var architecture = ImageClassifierArchitecture(kind: o.model, inputShape: train.exampleShape, classes: data.classNames.count)
+        if let hidden = o.hiddenSizes { architecture.hiddenSizes = hidden }
         let network = try architecture.make(generator: RandomGenerator(seed: o.seed))
         if let source = o.initFrom { try Self.transferFeatures(from: source, into: network, freeze: o.freezeFeatures) }
         // Frozen parameters are skipped by the optimizer (and recorded by no tape).

@@ -34,6 +34,9 @@ public struct ImageTrainingOptions: Sendable {
     public var initFrom: URL?
     /// Freeze the convolution stages (only the head trains); needs `initFrom`.
     public var freezeFeatures = false
+    /// Hidden widths of the MLP (nil: the recipe's 512, 256); only for `model` mlp. A narrow MLP
+    /// is the usual student of distillation.
+    public var hiddenSizes: [Int]? = nil
     /// The share of the training split used (stratified: the first of each class): 1 uses it all.
     public var trainFraction = 1.0
 
@@ -76,6 +79,13 @@ public struct ImageTrainingOptions: Sendable {
         if !(trainFraction > 0 && trainFraction <= 1) {
             throw .invalidOption(name: "train-fraction", reason: "must lie in (0, 1], got \(trainFraction)")
         }
+        if let hiddenSizes {
+            if model != .mlp { throw .invalidOption(name: "hidden", reason: "sets the MLP's hidden widths; --model \(model.rawValue) has fixed layers") }
+            if hiddenSizes.isEmpty || hiddenSizes.contains(where: { $0 <= 0 || $0 > TabularEvaluationJob.maxWidth })
+                || hiddenSizes.count > TabularEvaluationJob.maxLayers {
+                throw .invalidOption(name: "hidden", reason: "needs 1 to \(TabularEvaluationJob.maxLayers) widths from 1 to \(TabularEvaluationJob.maxWidth), got \(hiddenSizes)")
+            }
+        }
         if initFrom != nil && model != .cnn {
             throw .invalidOption(name: "init-from", reason: "transfers a CNN's convolution stages: use --model cnn (not \(model.rawValue))")
         }
@@ -93,6 +103,7 @@ public struct ImageTrainingOptions: Sendable {
         if let initFrom { h["init-from"] = initFrom.path }
         if freezeFeatures { h["freeze-features"] = "true" }
         if trainFraction < 1 { h["train-fraction"] = String(trainFraction) }
+        if let hiddenSizes { h["hidden"] = hiddenSizes.map(String.init).joined(separator: ",") }
         if case .folder(let f) = source {
             h["image-size"] = "\(f.options.height)x\(f.options.width)"
             h["channels"] = f.options.color.map { String($0.channels) } ?? "detect"

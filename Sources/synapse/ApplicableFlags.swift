@@ -22,7 +22,7 @@ extension TrainCommand {
     /// Flags only some kinds of run read, by kind.
     static func specificFlags(_ kind: RunKind, dataset: DatasetName) -> [String] {
         switch kind {
-        case .image: return ["--epochs", "--train-fraction", "--init-from", "--freeze-features"] + controlFlags
+        case .image: return ["--epochs", "--hidden", "--train-fraction", "--init-from", "--freeze-features"] + controlFlags
         case .tabular: return ["--epochs", "--hidden"] + controlFlags + (dataset.tabularBenchmark?.task == .forecasting ? ["--window"] : [])
         case .text:
             return ["--steps", "--context", "--eval-batches", "--log-every", "--sample-length", "--prompt", "--temperature", "--top-k"]

@@ -6,14 +6,18 @@ import Synapse
 struct CompressCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compress",
-        abstract: "Compress a trained image classifier (pruning) and report size, accuracy and speed against the original.",
+        abstract: "Compress a trained image classifier (pruning, distillation) and report size, accuracy and speed against the original.",
         discussion: """
         The model, its dataset (fashion-mnist or mnist) and its training recipe (batch size, learning rate) are read \
         from the weights' metadata. --method prune removes the --amount of smallest-magnitude weights (per layer, or \
         across layers with --scope global) and fine-tunes for --fine-tune-epochs with the pruned weights held at zero; \
         with --structured it removes --amount of every layer's neurons and convolution channels (ranked by the --norm of \
         their incoming weights), so the layers shrink and inference gets faster. --iterations N prunes in N rounds, each \
-        followed by fine-tuning. The compressed model is saved to --output with metadata that `synapse evaluate`, \
+        followed by fine-tuning. --method distill trains a fresh student of the --weights file's architecture with that \
+        run's recipe (seed, epochs, batch size, learning rate) on the labels and on the --teacher's outputs softened \
+        by --temperature (the soft term weighted by --alpha), so it differs from the student trained alone only by the \
+        teacher; the report compares the teacher, the student trained alone and the distilled student (train a small \
+        student with `synapse train --model mlp --hidden 128`). The compressed model is saved to --output with metadata that `synapse evaluate`, \
         `predict` and `serve` read as for any trained model. The report (--report, default <output>.compression.md, with \
         a .json twin) compares both models measured in the same run: size on disk, parameters, sparsity per layer, test \
         metrics, batch-1 p50 latency and batch-256 throughput at 1 and 2 threads (and the run's --threads). The last \
@@ -25,7 +29,7 @@ struct CompressCommand: ParsableCommand {
     @Option(help: "Weights saved by `synapse train` (an mlp or cnn on fashion-mnist or mnist).")
     var weights: String
 
-    @Option(help: "Compression method: prune.")
+    @Option(help: "Compression method: prune or distill.")
     var method: CompressionMethodName
 
     @Option(help: "Where to write the compressed model (safetensors).")
@@ -57,6 +61,21 @@ struct CompressCommand: ParsableCommand {
 
     @Option(help: "Seed of the fine-tuning shuffle.")
     var seed: UInt64 = 0
+
+    @Option(help: "Distillation: the teacher's weights (saved by `synapse train` on the same dataset).")
+    var teacher: String?
+
+    @Option(help: "Distillation: temperature that softens both models' logits.")
+    var temperature: Float = 4
+
+    @Option(help: "Distillation: weight of the soft (teacher) term; the label term gets 1 - alpha.")
+    var alpha: Float = 0.5
+
+    @Option(help: "Distillation: the student's training epochs (default: the --weights run's).")
+    var epochs: Int?
+
+    @Flag(help: "Distillation: run the teacher on every batch instead of once over the training split.")
+    var noCacheTeacher = false
 
     @Option(help: "Where to write the Markdown report (a .json twin goes beside it). Default: <output>.compression.md.")
     var report: String?
@@ -92,6 +111,13 @@ struct CompressCommand: ParsableCommand {
         options.batchSize = batchSize
         options.seed = seed
         options.speedSeconds = speedSeconds
+        options.teacher = teacher.map { URL(fileURLWithPath: $0) }
+        options.distillation = DistillationSettings(temperature: temperature, alpha: alpha)
+        options.epochs = epochs
+        options.cacheTeacherOutputs = !noCacheTeacher
+        if let teacher, !FileManager.default.fileExists(atPath: teacher) {
+            throw ValidationError("--teacher \(teacher): file not found (save one with `synapse train`)")
+        }
         if let report { options.report = URL(fileURLWithPath: report) }
         try options.validate()
         try OutputPaths.checkReplaceable(outputURL, overwrite: overwrite, flag: "--output")
@@ -106,7 +132,7 @@ struct CompressCommand: ParsableCommand {
 
 /// `--method` of `synapse compress`.
 enum CompressionMethodName: String, ExpressibleByArgument, CaseIterable {
-    case prune
+    case prune, distill
 
     /// The library's method.
     var method: CompressionMethod { CompressionMethod(rawValue: rawValue)! }

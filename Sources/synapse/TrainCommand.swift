@@ -246,6 +246,7 @@ struct TrainCommand: ParsableCommand {
         options.trainFraction = trainFraction ?? 1
         options.initFrom = initFrom.map { URL(fileURLWithPath: $0).standardizedFileURL }
         options.freezeFeatures = freezeFeatures
+        if pipeline.hidden != nil { options.hiddenSizes = try pipeline.hiddenSizes() }
         try options.validate()
         // The data is loaded and checked (shapes, at least one batch; a folder read and split) and a
         // --resume checked before the run directory is made, so a refused run leaves nothing behind.

@@ -36,14 +36,20 @@ public struct CompressionResult: Sendable {
     public let after: CompressedModelFigures
     /// Thread count the headline `throughputRatio` is taken at (the run's own).
     public let threads: Int
-    /// Fine-tuning: per round, per epoch, the mean training loss.
+    /// Fine-tuning (or distillation): per round, per epoch, the mean training loss.
     public let fineTuneLosses: [[Double]]
     /// Where the compressed weights were saved.
     public let weights: URL
     /// The dataset the model was trained and tested on (`fashion-mnist`).
     public let dataset: String
-    /// The model kind (`mlp`, `cnn`).
+    /// The compressed model's kind (`mlp`, `cnn`).
     public let model: String
+    /// The uncompressed model's kind (the teacher's when distilling).
+    public var originalModel = ""
+    /// The uncompressed model's file (the teacher when distilling).
+    public var originalFile: URL? = nil
+    /// Distillation: the student's test metrics when trained alone (the `--weights` file).
+    public var studentAlone: ClassificationSummary? = nil
 
     /// Compressed ÷ original bytes on disk.
     public var sizeRatio: Double { Double(after.bytesOnDisk) / Double(max(before.bytesOnDisk, 1)) }
@@ -86,8 +92,7 @@ public final class CompressionJob {
     /// Reads and rebuilds the model to compress.
     /// - Throws: `PipelineError.invalidRun` naming the file: unreadable, not an image classifier
     ///   trained on a built-in dataset, or weights that do not fit the recorded architecture.
-    func loadSource() throws -> Source {
-        let url = options.weights
+    func loadSource(_ url: URL) throws -> Source {
         let archive: SafeTensorsArchive
         do { archive = try SafeTensors.load(from: url) } catch {
             throw PipelineError.invalidRun(path: url.path, reason: "cannot read the weights: \(error)")
@@ -118,35 +123,57 @@ public final class CompressionJob {
     public func run() throws -> CompressionResult {
         let o = options
         try o.validate()
-        let source = try loadSource()
+        let source = try loadSource(o.weights)
         let meta = source.metadata
         let batchSize = try o.batchSize ?? meta.optionalInteger("batch_size", in: 1...(1 << 20)) ?? 128
         let learningRate = o.learningRate ?? meta.optionalString("lr").flatMap(Double.init).flatMap { $0.isFinite && $0 > 0 ? $0 : nil } ?? 1e-3
+        // The teacher is read before the data so that a wrong file fails at once.
+        let teacher = try o.teacher.map { url -> Source in
+            let t = try loadSource(url)
+            guard t.dataset == source.dataset else {
+                throw PipelineError.invalidRun(path: url.path, reason: "the teacher was trained on \(t.dataset.rawValue), the student "
+                                               + "(\(o.weights.lastPathComponent)) on \(source.dataset.rawValue)")
+            }
+            return t
+        }
         let (train, test) = try source.dataset.loadChecked(batchSize: batchSize)
         let threads = ThreadPool.shared.threadCount
         log("synapse compress: \(source.architecture.kind.rawValue) on \(source.dataset.rawValue) from \(o.weights.lastPathComponent) "
             + "(\(source.network.parameterCount) parameters), method \(o.method.rawValue), \(threads) thread(s)")
 
-        let original = source.network
+        // The uncompressed model the result is measured against: the teacher when distilling.
+        let original = teacher?.network ?? source.network
+        let originalFile = o.teacher ?? o.weights
         let beforeTest = try Self.testSummary(original, on: test)
-        log(String(format: "original: test accuracy %.4f", beforeTest.accuracy))
+        log(String(format: "%@: test accuracy %.4f", teacher == nil ? "original" : "teacher", beforeTest.accuracy))
 
-        // Pruning works on a copy: the original is measured beside the result afterwards.
-        let working = try source.architecture.make(generator: RandomGenerator(seed: 0), source: o.weights.path)
-        try working.loadStateDict(original.stateDict().mapValues { Tensor(shape: $0.shape, scalars: $0.scalars) }, strict: true)
-        let compression = try prune(working, train: train, batchSize: batchSize, learningRate: learningRate)
+        let compression: Compression
+        var baseline: ClassificationSummary? = nil
+        switch o.method {
+        case .prune:
+            // Pruning works on a copy: the original is measured beside the result afterwards.
+            let working = try source.architecture.make(generator: RandomGenerator(seed: 0), source: o.weights.path)
+            try working.loadStateDict(original.stateDict().mapValues { Tensor(shape: $0.shape, scalars: $0.scalars) }, strict: true)
+            compression = try prune(working, train: train, batchSize: batchSize, learningRate: learningRate)
+        case .distill:
+            guard let teacher else { preconditionFailure("CompressionJob: validate() lets distill through only with a teacher") }
+            let alone = try Self.testSummary(source.network, on: test)
+            log(String(format: "student trained alone: test accuracy %.4f", alone.accuracy))
+            baseline = alone
+            compression = try distill(source, teacher: teacher.network, train: train, batchSize: batchSize, learningRate: learningRate)
+        }
         let compressed = compression.model
         let afterTest = try Self.testSummary(compressed, on: test)
         log(String(format: "compressed: test accuracy %.4f", afterTest.accuracy))
 
         guard let architecture = ImageClassifierArchitecture(of: compressed, inputShape: source.architecture.inputShape) else {
-            preconditionFailure("CompressionJob: pruning returned a \(type(of: compressed)), not an image classifier")
+            preconditionFailure("CompressionJob: compression returned a \(type(of: compressed)), not an image classifier")
         }
         try FileManager.default.createDirectory(at: o.output.deletingLastPathComponent(), withIntermediateDirectories: true)
         var metadata = meta.values.merging(architecture.metadata) { _, new in new }
         metadata["compression"] = o.method.rawValue
         metadata["compression_details"] = compression.summary
-        metadata["compressed_from"] = o.weights.lastPathComponent
+        metadata["compressed_from"] = originalFile.lastPathComponent
         try compressed.save(to: o.output, metadata: metadata)
         log("saved the compressed model to \(o.output.path)")
         try ServingProfile.write(forWeights: o.output, trainingFeatures: train.features, seed: o.seed)
@@ -159,24 +186,64 @@ public final class CompressionJob {
             speeds = InferenceSpeed.measure([original, compressed], examples: test.batch(Array(0..<min(256, test.count))).features,
                                             threadCounts: counts, secondsPerMeasurement: o.speedSeconds)
         }
-        let before = CompressedModelFigures(bytesOnDisk: try Self.fileSize(o.weights), parameterCount: original.parameterCount,
+        let before = CompressedModelFigures(bytesOnDisk: try Self.fileSize(originalFile), parameterCount: original.parameterCount,
                                             sparsity: Self.sparsity(original), layers: LayerSparsity.of(original), test: beforeTest,
                                             speed: speeds[0])
         let after = CompressedModelFigures(bytesOnDisk: try Self.fileSize(o.output), parameterCount: compressed.parameterCount,
                                            sparsity: Self.sparsity(compressed), layers: LayerSparsity.of(compressed), test: afterTest,
                                            speed: speeds[1])
-        let result = CompressionResult(method: o.method, summary: compression.summary, before: before, after: after, threads: threads,
+        var result = CompressionResult(method: o.method, summary: compression.summary, before: before, after: after, threads: threads,
                                        fineTuneLosses: compression.losses, weights: o.output,
-                                       dataset: source.dataset.rawValue, model: source.architecture.kind.rawValue)
+                                       dataset: source.dataset.rawValue, model: architecture.kind.rawValue)
+        result.studentAlone = baseline
+        result.originalModel = teacher?.architecture.kind.rawValue ?? source.architecture.kind.rawValue
+        result.originalFile = originalFile
         let report = CompressionReport(result: result, options: o)
         try report.write()
         log("wrote the report to \(o.report.path) and \(o.jsonReport.lastPathComponent)")
         return result
     }
 
+    /// A compressed model with a description and its training losses.
+    typealias Compression = (model: any Layer, summary: String, losses: [[Double]])
+
+    /// Trains a fresh student of `student`'s architecture with its recorded recipe (seed, epochs
+    /// unless `options.epochs` is given) under distillation from `teacher`, so that it differs from
+    /// the student trained alone only by the teacher.
+    private func distill(_ student: Source, teacher: any Layer, train: TensorDataset, batchSize: Int, learningRate: Double)
+        throws -> Compression {
+        let o = options, meta = student.metadata
+        let seed = (try? meta.seed()) ?? o.seed
+        let epochs = try o.epochs ?? meta.optionalInteger("epochs", in: 1...100_000) ?? 5
+        manualSeed(seed)
+        let network = try student.architecture.make(generator: RandomGenerator(seed: seed), source: o.weights.path)
+        let optimizer = Adam(network.parameters(), learningRate: learningRate)
+        let s = o.distillation
+        log(String(format: "distilling for %d epoch(s) at temperature %g, soft-target weight %g, teacher outputs %@", epochs,
+                   Double(s.temperature), Double(s.alpha), o.cacheTeacherOutputs ? "computed once" : "computed per batch"))
+        let callbacks: [any TrainingCallback] = [FineTuneLine(log: log, round: 1, label: "distill")]
+        let history: TrainingHistory
+        if o.cacheTeacherOutputs {
+            let cached = TeacherLogitsDataset(train, teacher: teacher)
+            let loader = DataLoader(cached, batchSize: batchSize, shuffle: true, dropLast: true, seed: seed)
+            let trainer = Trainer(model: network, optimizer: optimizer, objective: .distillation(student: network, settings: s),
+                                  train: loader, validation: nil as DataLoader<TeacherLogitsDataset>?, callbacks: callbacks)
+            history = try trainer.fit(epochs: epochs)
+        } else {
+            let loader = DataLoader(train, batchSize: batchSize, shuffle: true, dropLast: true, seed: seed)
+            let trainer = Trainer(model: network, optimizer: optimizer, objective: .distillation(student: network, teacher: teacher, settings: s),
+                                  train: loader, validation: nil as DataLoader<TensorDataset>?, callbacks: callbacks)
+            history = try trainer.fit(epochs: epochs)
+        }
+        let summary = String(format: "knowledge distillation from %@ into a fresh %@ %@ (%d epochs, temperature %g, soft-target weight %g)",
+                             (o.teacher?.lastPathComponent ?? "the teacher"), student.architecture.kind.rawValue,
+                             "\(Self.widths(network))", epochs, Double(s.temperature), Double(s.alpha))
+        return (network, summary, [history.records.map { $0.values["loss"] ?? .nan }])
+    }
+
     /// Prunes `model` in `options.iterations` rounds, each followed by fine-tuning.
     private func prune(_ model: any Layer, train: TensorDataset, batchSize: Int, learningRate: Double)
-        throws -> (model: any Layer, summary: String, losses: [[Double]]) {
+        throws -> Compression {
         let o = options
         var current = model
         var masks: PruningMasks? = nil
@@ -242,15 +309,18 @@ public final class CompressionJob {
 final class FineTuneLine: TrainingCallback {
     let log: (String) -> Void
     let round: Int
+    let label: String
 
-    init(log: @escaping (String) -> Void, round: Int) {
+    init(log: @escaping (String) -> Void, round: Int, label: String = "fine-tune") {
         self.log = log
         self.round = round
+        self.label = label
     }
 
     func epochCommitted(_ context: TrainingContext) throws {
         let l = context.epochLogs
-        log(String(format: "fine-tune round %d epoch %d/%d  train_loss %.4f  %.2f s", round, context.epoch, context.targetEpochs,
-                   l["loss"] ?? .nan, l["epoch_seconds"] ?? .nan))
+        let prefix = label == "fine-tune" ? "fine-tune round \(round)" : label
+        log(prefix + String(format: " epoch %d/%d  train_loss %.4f  %.2f s", context.epoch, context.targetEpochs,
+                            l["loss"] ?? .nan, l["epoch_seconds"] ?? .nan))
     }
 }

@@ -1,12 +1,16 @@
 import Foundation
 import SynapseCore
 import SynapseNN
+import SynapseTraining
 
 /// The ways `synapse compress` makes a trained model cheaper.
 public enum CompressionMethod: String, Sendable, CaseIterable {
     /// Magnitude pruning (unstructured masks, or whole neurons and channels removed with
     /// `structured`), then fine-tuning with the masks held.
     case prune
+    /// Knowledge distillation: a fresh student of the `weights` file's architecture, trained with
+    /// its recipe under a `teacher`'s softened outputs.
+    case distill
 }
 
 /// Everything that defines a compression run (`synapse compress`); the CLI fills it from its
@@ -38,6 +42,15 @@ public struct CompressionOptions: Sendable {
     public var batchSize: Int?
     /// Seed of the fine-tuning shuffle.
     public var seed: UInt64 = 0
+    /// Distillation: the teacher (the uncompressed model the student is measured against).
+    public var teacher: URL?
+    /// Distillation: temperature and soft-target weight.
+    public var distillation = DistillationSettings()
+    /// Distillation: run the teacher over the training split once and reuse its logits (the
+    /// built-in image runs do not augment, so the inputs never change).
+    public var cacheTeacherOutputs = true
+    /// Distillation: the student's training epochs (nil: the `weights` run's recorded epochs).
+    public var epochs: Int?
     /// Where the Markdown report goes; a `.json` file with the same figures is written beside it.
     public var report: URL
     /// Thread counts the speed is measured at (the run's own count is added when missing).
@@ -80,6 +93,20 @@ public struct CompressionOptions: Sendable {
         if structured && scope == .global {
             throw .invalidOption(name: "scope", reason: "global ranking applies to unstructured pruning; structured pruning removes "
                                  + "the same fraction of every layer's neurons")
+        }
+        switch method {
+        case .distill:
+            guard let teacher else { throw .invalidOption(name: "teacher", reason: "distillation needs the teacher's weights (--teacher)") }
+            guard teacher.standardizedFileURL != output.standardizedFileURL else {
+                throw .invalidOption(name: "output", reason: "must differ from --teacher")
+            }
+            let t = distillation.temperature, a = distillation.alpha
+            guard t.isFinite, t > 0, t <= 100 else { throw .invalidOption(name: "temperature", reason: "must be in (0, 100], got \(t)") }
+            guard a.isFinite, (0...1).contains(a) else { throw .invalidOption(name: "alpha", reason: "must be in [0, 1], got \(a)") }
+            if let epochs, !(1...10_000).contains(epochs) { throw .invalidOption(name: "epochs", reason: "must be 1 to 10000, got \(epochs)") }
+        case .prune:
+            if teacher != nil { throw .invalidOption(name: "teacher", reason: "applies to --method distill") }
+            if epochs != nil { throw .invalidOption(name: "epochs", reason: "applies to --method distill (pruning fine-tunes for --fine-tune-epochs)") }
         }
         guard weights.standardizedFileURL != output.standardizedFileURL else {
             throw .invalidOption(name: "output", reason: "must differ from --weights (the original stays as it is)")

@@ -40,6 +40,10 @@ public struct CompressionReport {
             "threads": r.threads, "weights": r.weights.path, "report": options.report.path,
         ]
         if let t = r.throughputRatio { out["throughput_ratio"] = Self.r4(t) }
+        if let alone = r.studentAlone {
+            out["accuracy_student_alone"] = Self.r4(alone.accuracy)
+            out["teacher"] = r.originalFile?.path ?? ""
+        }
         out["speed"] = zip(b.speed, a.speed).map { before, after -> [String: Any] in
             ["threads": before.threads,
              "batch1_p50_ms_before": Self.r4(before.batch1P50Milliseconds), "batch1_p50_ms_after": Self.r4(after.batch1P50Milliseconds),
@@ -56,15 +60,17 @@ public struct CompressionReport {
         func pct(_ x: Double) -> String { String(format: "%.2f%%", x * 100) }
         func ratio(_ x: Double) -> String { String(format: "%.2f×", x) }
         func f1(_ s: ClassificationSummary) -> Double { (try? s.scores.f1Score(.macro)) ?? .nan }
+        let originalName = r.studentAlone == nil ? "original" : "teacher (\(r.originalModel))"
+        let compressedName = r.studentAlone == nil ? "compressed" : "distilled student (\(model))"
         var md = """
-        # Compression of \(options.weights.lastPathComponent) (\(model) on \(dataset))
+        # Compression of \((r.originalFile ?? options.weights).lastPathComponent) (\(r.originalModel.isEmpty ? model : r.originalModel) on \(dataset))
 
         **Method:** \(r.method.rawValue): \(r.summary).
 
         Both models were measured in the same run on the test split (\(b.test.count) examples) and on this machine \
         (\(MachineDescription.cpuModel), \(ProcessInfo.processInfo.activeProcessorCount) cores).
 
-        | | original | compressed | compressed ÷ original |
+        | | \(originalName) | \(compressedName) | compressed ÷ original |
         |---|---:|---:|---:|
         | size on disk | \(b.bytesOnDisk) B | \(a.bytesOnDisk) B | \(ratio(r.sizeRatio)) |
         | parameters | \(b.parameterCount) | \(a.parameterCount) | \(ratio(Double(a.parameterCount) / Double(max(b.parameterCount, 1)))) |
@@ -75,6 +81,10 @@ public struct CompressionReport {
         | test ECE | \(String(format: "%.4f", b.test.expectedCalibrationError)) | \(String(format: "%.4f", a.test.expectedCalibrationError)) | |
 
         """
+        if let alone = r.studentAlone {
+            md += "| test accuracy of the student trained alone (\(options.weights.lastPathComponent)) | | \(pct(alone.accuracy)) | "
+                + "\(String(format: "%+.2f points from distillation", (a.test.accuracy - alone.accuracy) * 100)) |\n"
+        }
         for (before, after) in zip(b.speed, a.speed) {
             md += "| batch-1 p50 latency, \(before.threads) thread(s) | \(String(format: "%.3f ms", before.batch1P50Milliseconds)) | "
                 + "\(String(format: "%.3f ms", after.batch1P50Milliseconds)) | "
@@ -87,20 +97,23 @@ public struct CompressionReport {
         md += "\nSpeed: the best of three alternating rounds per model (median batch-1 latency, batch-256 throughput), "
             + "evaluation mode, no gradients. Unstructured sparsity keeps every multiply (dense kernels), so it saves "
             + "accuracy-neutral weights but not time; structured pruning shrinks the layers.\n"
-        md += "\n## Sparsity per layer\n\n| weight | original entries | original zeros | compressed entries | compressed zeros | sparsity |\n|---|---:|---:|---:|---:|---:|\n"
-        let original = Dictionary(b.layers.map { ($0.name, $0) }, uniquingKeysWith: { x, _ in x })
-        for layer in a.layers {
-            let o = original[layer.name]
-            md += "| `\(layer.name)` | \(o.map { String($0.count) } ?? "–") | \(o.map { String($0.zeros) } ?? "–") | \(layer.count) | "
-                + "\(layer.zeros) | \(pct(layer.sparsity)) |\n"
+        if r.method == .prune {
+            md += "\n## Sparsity per layer\n\n| weight | original entries | original zeros | compressed entries | compressed zeros | sparsity |\n|---|---:|---:|---:|---:|---:|\n"
+            let original = Dictionary(b.layers.map { ($0.name, $0) }, uniquingKeysWith: { x, _ in x })
+            for layer in a.layers {
+                let o = original[layer.name]
+                md += "| `\(layer.name)` | \(o.map { String($0.count) } ?? "–") | \(o.map { String($0.zeros) } ?? "–") | \(layer.count) | "
+                    + "\(layer.zeros) | \(pct(layer.sparsity)) |\n"
+            }
         }
         if !r.fineTuneLosses.allSatisfy(\.isEmpty) {
-            md += "\n## Fine-tuning\n\nMean training loss per epoch, per pruning round.\n\n| round | losses |\n|---|---|\n"
+            md += r.method == .prune ? "\n## Fine-tuning\n\nMean training loss per epoch, per pruning round.\n\n| round | losses |\n|---|---|\n"
+                : "\n## Distillation\n\nMean training loss (distillation loss) per epoch.\n\n| run | losses |\n|---|---|\n"
             for (i, losses) in r.fineTuneLosses.enumerated() {
                 md += "| \(i + 1) | \(losses.map { String(format: "%.4f", $0) }.joined(separator: ", ")) |\n"
             }
         }
-        md += "\n## Per-class accuracy on the test split\n\n| class | original | compressed |\n|---|---:|---:|\n"
+        md += "\n## Per-class accuracy on the test split\n\n| class | \(originalName) | \(compressedName) |\n|---|---:|---:|\n"
         for c in 0..<b.test.classCount {
             md += "| \(c) | \(pct(b.test.scores.recall[c])) | \(pct(a.test.scores.recall[c])) |\n"
         }

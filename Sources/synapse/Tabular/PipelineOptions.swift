@@ -10,7 +10,7 @@ struct PipelineOptions: ParsableArguments {
     @Option(help: "A JSON or YAML (.yaml, .yml) file of options whose keys mirror the flags (\"batch-size\": 32); flags given explicitly override it.")
     var config: String?
 
-    @Option(help: "Tabular datasets: hidden layer widths of the MLP, comma-separated (default 64,32).")
+    @Option(help: "Hidden layer widths of the MLP, comma-separated (tabular default 64,32; image default 512,256).")
     var hidden: String?
 
     @Option(parsing: .unconditional, help: "Early-stopping patience in epochs, restoring the best weights (0: off; default 20 tabular datasets, 0 otherwise). Image datasets watch their test split (they have no validation split).")

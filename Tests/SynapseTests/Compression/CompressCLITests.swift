@@ -65,6 +65,26 @@ extension RealDataSuite {
                 (status, output) = try Self.run(["compress", "--weights", "mlp.safetensors", "--method", "prune"] + arguments, in: dir)
                 #expect(status != 0 && output.contains(message), "\(arguments): \(output)")
             }
+            // Distillation: a narrow student (--hidden) trained alone, then again from the same seed
+            // under the first model as teacher.
+            (status, output) = try Self.run(["train", "--dataset", "fashion-mnist", "--model", "mlp", "--hidden", "16", "--epochs", "1",
+                                             "--threads", "1", "--no-progress", "--output", "student.safetensors"], in: dir)
+            try #require(status == 0, "\(output)")
+            (status, output) = try Self.run(["compress", "--weights", "student.safetensors", "--method", "distill", "--teacher",
+                                             "mlp.safetensors", "--temperature", "3", "--alpha", "0.7", "--speed-seconds", "0",
+                                             "--threads", "1", "--output", "distilled.safetensors"], in: dir)
+            try #require(status == 0, "\(output)")
+            let distilled = try CLIRunOutputsTests.result(output)
+            #expect(distilled["accuracy_before"] as? Double == before, "the teacher is the uncompressed model: \(distilled)")
+            #expect((distilled["accuracy_student_alone"] as? Double ?? 0) > 0.7 && (distilled["accuracy_after"] as? Double ?? 0) > 0.7)
+            #expect((distilled["size_ratio"] as? Double ?? 1) < 0.05, "\(distilled)")
+            #expect(distilled["parameters_after"] as? Int == 784 * 16 + 16 + 16 * 10 + 10)
+            let distilledReport = try String(contentsOf: dir.appendingPathComponent("distilled.compression.md"), encoding: .utf8)
+            #expect(distilledReport.contains("test accuracy of the student trained alone") && distilledReport.contains("temperature 3"))
+            (status, output) = try Self.run(["compress", "--weights", "student.safetensors", "--method", "distill", "--output", "d2.safetensors"],
+                                            in: dir)
+            #expect(status != 0 && output.contains("--teacher"), "\(output)")
+
             try Data("not a safetensors file".utf8).write(to: dir.appendingPathComponent("bad.safetensors"))
             (status, output) = try Self.run(["compress", "--weights", "bad.safetensors", "--method", "prune", "--output", "z.safetensors"], in: dir)
             #expect(status != 0 && output.contains("cannot read the weights"), "\(output)")

@@ -25,7 +25,8 @@ extension RealDataSuite {
             let cases: [([String], String)] = [
                 (["--dataset", "mnist", "--prompt", "Hi"], "--prompt does not apply to --dataset mnist"),
                 (["--dataset", "fashion-mnist", "--steps", "3"], "--steps does not apply to --dataset fashion-mnist"),
-                (["--dataset", "fashion-mnist", "--hidden", "8"], "--hidden does not apply to --dataset fashion-mnist"),
+                (["--dataset", "fashion-mnist", "--window", "8"], "--window does not apply to --dataset fashion-mnist"),
+                (["--dataset", "fashion-mnist", "--model", "cnn", "--hidden", "8"], "--hidden: sets the MLP's hidden widths"),
                 (["--dataset", "shakespeare", "--model", "char-lstm", "--epochs", "2"], "--epochs does not apply to --dataset shakespeare"),
                 (["--dataset", "shakespeare", "--model", "char-lstm", "--window", "2"], "--window does not apply to --dataset shakespeare"),
                 (["--dataset", "mnist", "--monitor", "val_mae", "--patience", "2"], "val_mae"),
