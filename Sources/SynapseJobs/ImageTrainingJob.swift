@@ -167,6 +167,9 @@ public final class ImageTrainingJob {
         try network.save(to: o.output, metadata: architecture.metadata.merging([
             "dataset": o.datasetName, "epochs": String(lastEpoch), "seed": String(o.seed),
             "batch_size": String(o.batchSize), "lr": String(o.learningRate), "best_epoch": String(bestEpoch),
+            // The rest of the recipe, so that a later run (distillation) can repeat it.
+            "lr_schedule": c.schedule.rawValue, "clip_norm": c.clipNorm.map { String($0) } ?? "none", "patience": String(c.patience),
+            "train_fraction": String(o.trainFraction),
         ]) { a, _ in a }.merging(data.metadata) { a, _ in a })
         log("saved weights to \(o.output.path)")
         let profile = try ServingProfile.write(forWeights: o.output, trainingFeatures: train.features, seed: o.seed)

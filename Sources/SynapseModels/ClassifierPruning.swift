@@ -13,7 +13,14 @@ extension MLPClassifier {
     /// an `MLPClassifier` like any other (its `hiddenSizes` are smaller), so it saves, loads and
     /// serves as one.
     public func pruningNeurons(amount: Double, norm: NeuronNorm = .l1) -> MLPClassifier {
-        let (chain, _) = StructuredPruning.shrinkingHiddenLayers(of: layers, amount: amount, norm: norm)
+        pruningNeurons(toWidths: hiddenSizes.map { StructuredPruning.keptCount($0, amount: amount) }, norm: norm)
+    }
+
+    /// A narrower copy with `widths` hidden neurons per layer (each at most the current width),
+    /// keeping the neurons of largest `norm`: what an iterative schedule uses to reach an exact
+    /// share of the original widths.
+    public func pruningNeurons(toWidths widths: [Int], norm: NeuronNorm = .l1) -> MLPClassifier {
+        let (chain, _) = StructuredPruning.shrinkingHiddenLayers(of: layers, toWidths: widths, norm: norm)
         let widths = chain.layers.compactMap { $0 as? Linear }.dropLast().map(\.outFeatures)
         let pruned = MLPClassifier(inputSize: inputSize, hiddenSizes: Array(widths), classes: classCount, generator: RandomGenerator(seed: 0))
         let state = Dictionary(uniqueKeysWithValues: chain.stateDict().map { ("layers.\($0.key)", $0.value) })
@@ -31,11 +38,18 @@ extension CNNClassifier {
     /// block of the flattened feature map in the first `Linear`. The result is a `CNNClassifier`
     /// with smaller `widths`.
     public func pruningChannels(amount: Double, norm: NeuronNorm = .l1) -> CNNClassifier {
+        pruningChannels(toWidths: widths.map { StructuredPruning.keptCount($0, amount: amount) }, norm: norm)
+    }
+
+    /// A narrower copy with `widths` (first convolution's channels, second's, hidden neurons; each
+    /// at most the current one), keeping those of largest `norm`.
+    public func pruningChannels(toWidths newWidths: [Int], norm: NeuronNorm = .l1) -> CNNClassifier {
+        require(newWidths.count == 3, "CNNClassifier.pruningChannels: expected three widths, got \(newWidths)")
         let conv1 = features.layers[0] as! Conv2d, conv2 = features.layers[3] as! Conv2d
         let hidden = classifier.layers[0] as! Linear, head = classifier.layers[2] as! Linear
-        let keep1 = StructuredPruning.keptOutputs(of: conv1.weight.value, amount: amount, norm: norm)
-        let keep2 = StructuredPruning.keptOutputs(of: conv2.weight.value, amount: amount, norm: norm)
-        let keep3 = StructuredPruning.keptOutputs(of: hidden.weight.value, amount: amount, norm: norm)
+        let keep1 = StructuredPruning.keptOutputs(of: conv1.weight.value, count: newWidths[0], norm: norm)
+        let keep2 = StructuredPruning.keptOutputs(of: conv2.weight.value, count: newWidths[1], norm: norm)
+        let keep3 = StructuredPruning.keptOutputs(of: hidden.weight.value, count: newWidths[2], norm: norm)
         let block = hidden.inFeatures / conv2.weight.shape[0]
         let layers: [String: Module] = [
             "features.0.": conv1.keeping(outputs: keep1), "features.3.": conv2.keeping(outputs: keep2, inputs: keep1),

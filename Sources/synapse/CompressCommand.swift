@@ -35,23 +35,23 @@ struct CompressCommand: ParsableCommand {
     @Option(help: "Where to write the compressed model (safetensors).")
     var output: String
 
-    @Option(help: "Fraction to prune: of the weights, or with --structured of each layer's neurons and channels (0 to <1).")
-    var amount: Double = 0.5
+    @Option(help: "Fraction to prune: of the weights, or with --structured of each layer's neurons and channels (0 to <1; default 0.5).")
+    var amount: Double?
 
     @Flag(help: "Remove whole neurons and channels (the layers shrink) instead of masking single weights.")
     var structured = false
 
-    @Option(help: "Norm that ranks neurons and channels for --structured: l1 or l2.")
-    var norm: NeuronNormName = .l1
+    @Option(help: "Norm that ranks neurons and channels for --structured: l1 or l2 (default l1).")
+    var norm: NeuronNormName?
 
-    @Option(help: "Ranking of unstructured pruning: layer (each layer loses --amount) or global (smallest weights of all layers).")
-    var scope: PruningScopeName = .layer
+    @Option(help: "Ranking of unstructured pruning: layer (each layer loses --amount; the default) or global (smallest weights of all layers).")
+    var scope: PruningScopeName?
 
-    @Option(help: "Prune → fine-tune rounds (each prunes a further --amount / N).")
-    var iterations = 1
+    @Option(help: "Prune → fine-tune rounds (each prunes a further --amount / N; default 1).")
+    var iterations: Int?
 
-    @Option(help: "Fine-tuning epochs after each pruning round (0: report the pruned model untouched).")
-    var fineTuneEpochs = 1
+    @Option(help: "Fine-tuning epochs after each pruning round (default 1; 0: report the pruned model untouched).")
+    var fineTuneEpochs: Int?
 
     @Option(help: "Fine-tuning learning rate (default: the training run's).")
     var lr: Double?
@@ -65,11 +65,11 @@ struct CompressCommand: ParsableCommand {
     @Option(help: "Distillation: the teacher's weights (saved by `synapse train` on the same dataset).")
     var teacher: String?
 
-    @Option(help: "Distillation: temperature that softens both models' logits.")
-    var temperature: Float = 4
+    @Option(help: "Distillation: temperature that softens both models' logits (default 4).")
+    var temperature: Float?
 
-    @Option(help: "Distillation: weight of the soft (teacher) term; the label term gets 1 - alpha.")
-    var alpha: Float = 0.5
+    @Option(help: "Distillation: weight of the soft (teacher) term; the label term gets 1 - alpha (default 0.5).")
+    var alpha: Float?
 
     @Option(help: "Distillation: the student's training epochs (default: the --weights run's).")
     var epochs: Int?
@@ -101,18 +101,28 @@ struct CompressCommand: ParsableCommand {
             throw ValidationError("--weights \(weights): file not found (save one with `synapse train`)")
         }
         var options = CompressionOptions(weights: weightsURL, output: outputURL, method: method.method)
-        options.amount = amount
+        // Flags of the other method are refused, not ignored.
+        let pruningFlags: [(String, Bool)] = [("--amount", amount != nil), ("--structured", structured), ("--norm", norm != nil),
+                                              ("--scope", scope != nil), ("--iterations", iterations != nil),
+                                              ("--fine-tune-epochs", fineTuneEpochs != nil)]
+        let distillationFlags: [(String, Bool)] = [("--teacher", teacher != nil), ("--temperature", temperature != nil),
+                                                   ("--alpha", alpha != nil), ("--epochs", epochs != nil), ("--no-cache-teacher", noCacheTeacher)]
+        let foreign = (method == .prune ? distillationFlags : pruningFlags).filter(\.1).map(\.0)
+        if !foreign.isEmpty {
+            throw ValidationError("\(foreign.joined(separator: ", ")) \(foreign.count == 1 ? "does" : "do") not apply to --method \(method.rawValue)")
+        }
+        options.amount = amount ?? options.amount
         options.structured = structured
-        options.norm = norm.norm
-        options.scope = scope.scope
-        options.iterations = iterations
-        options.fineTuneEpochs = fineTuneEpochs
+        options.norm = norm?.norm ?? options.norm
+        options.scope = scope?.scope ?? options.scope
+        options.iterations = iterations ?? options.iterations
+        options.fineTuneEpochs = fineTuneEpochs ?? options.fineTuneEpochs
         options.learningRate = lr
         options.batchSize = batchSize
         options.seed = seed
         options.speedSeconds = speedSeconds
         options.teacher = teacher.map { URL(fileURLWithPath: $0) }
-        options.distillation = DistillationSettings(temperature: temperature, alpha: alpha)
+        options.distillation = DistillationSettings(temperature: temperature ?? 4, alpha: alpha ?? 0.5)
         options.epochs = epochs
         options.cacheTeacherOutputs = !noCacheTeacher
         if let teacher, !FileManager.default.fileExists(atPath: teacher) {

@@ -170,7 +170,7 @@ public final class CompressionJob {
             preconditionFailure("CompressionJob: compression returned a \(type(of: compressed)), not an image classifier")
         }
         try FileManager.default.createDirectory(at: o.output.deletingLastPathComponent(), withIntermediateDirectories: true)
-        var metadata = meta.values.merging(architecture.metadata) { _, new in new }
+        var metadata = meta.values.merging(architecture.metadata) { _, new in new }.merging(compression.recipe) { _, new in new }
         metadata["compression"] = o.method.rawValue
         metadata["compression_details"] = compression.summary
         metadata["compressed_from"] = originalFile.lastPathComponent
@@ -205,23 +205,52 @@ public final class CompressionJob {
     }
 
     /// A compressed model with a description and its training losses.
-    typealias Compression = (model: any Layer, summary: String, losses: [[Double]])
+    /// `recipe`: metadata entries describing how the compressed model was trained (replacing the
+    /// source run's where they no longer describe it).
+    typealias Compression = (model: any Layer, summary: String, losses: [[Double]], recipe: [String: String])
 
-    /// Trains a fresh student of `student`'s architecture with its recorded recipe (seed, epochs
-    /// unless `options.epochs` is given) under distillation from `teacher`, so that it differs from
-    /// the student trained alone only by the teacher.
-    private func distill(_ student: Source, teacher: any Layer, train: TensorDataset, batchSize: Int, learningRate: Double)
+    /// Trains a fresh student of `student`'s architecture with its recorded recipe — seed, epochs
+    /// (the kept epoch when early stopping chose one; `options.epochs` overrides), share of the
+    /// training split, learning-rate schedule and gradient clipping — under distillation from
+    /// `teacher`, so that it differs from the student trained alone only by the teacher. What the
+    /// recipe holds that cannot be repeated without a validation split (reduce-on-plateau) is
+    /// named in the summary.
+    private func distill(_ student: Source, teacher: any Layer, train fullTrain: TensorDataset, batchSize: Int, learningRate: Double)
         throws -> Compression {
         let o = options, meta = student.metadata
-        let seed = (try? meta.seed()) ?? o.seed
-        let epochs = try o.epochs ?? meta.optionalInteger("epochs", in: 1...100_000) ?? 5
+        let seed = meta.optionalString("seed") == nil ? o.seed : try meta.seed()
+        let recordedEpochs = try meta.optionalInteger("best_epoch", in: 1...100_000) ?? meta.optionalInteger("epochs", in: 1...100_000)
+        let epochs = o.epochs ?? recordedEpochs ?? 5
+        var train = fullTrain
+        if meta.optionalString("train_fraction") != nil {
+            let fraction = try meta.optionalString("train_fraction") == "1.0" ? 1 : meta.fraction("train_fraction")
+            if fraction < 1 { train = fullTrain.stratifiedPrefix(fraction: fraction) }
+        }
+        var controls = TrainingControls()
+        var notRepeated: [String] = []
+        if let text = meta.optionalString("lr_schedule") {
+            guard let schedule = LearningRateScheduleChoice(rawValue: text) else {
+                throw PipelineError.invalidRun(path: meta.path, reason: "metadata 'lr_schedule' is '\(text)'; expected one of "
+                                               + LearningRateScheduleChoice.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            if schedule == .plateau { notRepeated.append("the reduce-on-plateau schedule (it watches a validation loss)") }
+            else { controls.schedule = schedule }
+        }
+        if let text = meta.optionalString("clip_norm"), text != "none" {
+            guard let value = Double(text), value.isFinite, value > 0 else {
+                throw PipelineError.invalidRun(path: meta.path, reason: "metadata 'clip_norm' is '\(text)'; expected a positive number or none")
+            }
+            controls.clipNorm = value
+        }
         manualSeed(seed)
         let network = try student.architecture.make(generator: RandomGenerator(seed: seed), source: o.weights.path)
         let optimizer = Adam(network.parameters(), learningRate: learningRate)
         let s = o.distillation
-        log(String(format: "distilling for %d epoch(s) at temperature %g, soft-target weight %g, teacher outputs %@", epochs,
-                   Double(s.temperature), Double(s.alpha), o.cacheTeacherOutputs ? "computed once" : "computed per batch"))
-        let callbacks: [any TrainingCallback] = [FineTuneLine(log: log, round: 1, label: "distill")]
+        log(String(format: "distilling for %d epoch(s) on %d images at temperature %g, soft-target weight %g, teacher outputs %@", epochs,
+                   train.count, Double(s.temperature), Double(s.alpha), o.cacheTeacherOutputs ? "computed once" : "computed per batch"))
+        let steps = epochs * (train.count / batchSize)
+        let callbacks = LoopCallbacks.training(controls, optimizer: optimizer, learningRate: learningRate, epochs: epochs,
+                                               totalSteps: steps).callbacks + [FineTuneLine(log: log, round: 1, label: "distill")]
         let history: TrainingHistory
         if o.cacheTeacherOutputs {
             let cached = TeacherLogitsDataset(train, teacher: teacher)
@@ -235,10 +264,22 @@ public final class CompressionJob {
                                   train: loader, validation: nil as DataLoader<TensorDataset>?, callbacks: callbacks)
             history = try trainer.fit(epochs: epochs)
         }
-        let summary = String(format: "knowledge distillation from %@ into a fresh %@ %@ (%d epochs, temperature %g, soft-target weight %g)",
+        var summary = String(format: "knowledge distillation from %@ into a fresh %@ %@ (%d epochs, temperature %g, soft-target weight %g)",
                              (o.teacher?.lastPathComponent ?? "the teacher"), student.architecture.kind.rawValue,
                              "\(Self.widths(network))", epochs, Double(s.temperature), Double(s.alpha))
-        return (network, summary, [history.records.map { $0.values["loss"] ?? .nan }])
+        if o.epochs != nil && o.epochs != recordedEpochs {
+            notRepeated.append("its \(recordedEpochs.map(String.init) ?? "unrecorded") epochs (--epochs \(epochs) given)")
+        }
+        if o.learningRate != nil || o.batchSize != nil { notRepeated.append("its learning rate or batch size (overridden)") }
+        if !notRepeated.isEmpty {
+            summary += "; not repeated from the student trained alone: " + notRepeated.joined(separator: ", ")
+            log("note: " + notRepeated.joined(separator: ", ") + " not repeated: the comparison with the student trained alone is not like for like")
+        }
+        let recipe = ["epochs": String(epochs), "best_epoch": String(epochs), "seed": String(seed), "lr": String(learningRate),
+                      "batch_size": String(batchSize), "lr_schedule": controls.schedule.rawValue,
+                      "clip_norm": controls.clipNorm.map { String($0) } ?? "none", "patience": "0",
+                      "distillation_temperature": String(s.temperature), "distillation_alpha": String(s.alpha)]
+        return (network, summary, [history.records.map { $0.values["loss"] ?? .nan }], recipe)
     }
 
     /// Prunes `model` in `options.iterations` rounds, each followed by fine-tuning.
@@ -246,17 +287,17 @@ public final class CompressionJob {
         throws -> Compression {
         let o = options
         var current = model
+        let originalWidths = Self.widths(model)
         var masks: PruningMasks? = nil
         var losses: [[Double]] = []
         for round in 1...o.iterations {
             let target = o.amount * Double(round) / Double(o.iterations)
             if o.structured {
-                // Each round removes the share of the *current* neurons that brings the original
-                // count down by `target` overall.
-                let done = o.amount * Double(round - 1) / Double(o.iterations)
-                let step = (target - done) / (1 - done)
-                if let mlp = current as? MLPClassifier { current = mlp.pruningNeurons(amount: step, norm: o.norm) }
-                else if let cnn = current as? CNNClassifier { current = cnn.pruningChannels(amount: step, norm: o.norm) }
+                // Each round's widths are `target` of the *original* widths, so rounding does not
+                // compound over rounds: the last round lands where a single round would.
+                let widths = originalWidths.map { StructuredPruning.keptCount($0, amount: target) }
+                if let mlp = current as? MLPClassifier { current = mlp.pruningNeurons(toWidths: widths, norm: o.norm) }
+                else if let cnn = current as? CNNClassifier { current = cnn.pruningChannels(toWidths: widths, norm: o.norm) }
             } else {
                 masks = PruningMasks.magnitude(current, amount: target, scope: o.scope, previous: masks)
                 masks!.apply()
@@ -280,7 +321,9 @@ public final class CompressionJob {
             ? "structured \(o.norm.rawValue) pruning of \(percent) of the neurons and channels of each layer\(rounds) "
                 + "(widths \(Self.widths(model)) → \(Self.widths(current)))\(tuned)"
             : "unstructured magnitude pruning of \(percent) of the weights (\(o.scope == .global ? "global" : "per layer") ranking)\(rounds)\(tuned)"
-        return (current, summary, losses)
+        let recipe = ["fine_tune_epochs": String(o.fineTuneEpochs), "fine_tune_lr": String(learningRate),
+                      "fine_tune_batch_size": String(batchSize), "pruning_iterations": String(o.iterations)]
+        return (current, summary, losses, recipe)
     }
 
     private static func widths(_ model: any Layer) -> [Int] {

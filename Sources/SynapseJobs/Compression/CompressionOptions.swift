@@ -108,6 +108,14 @@ public struct CompressionOptions: Sendable {
             if teacher != nil { throw .invalidOption(name: "teacher", reason: "applies to --method distill") }
             if epochs != nil { throw .invalidOption(name: "epochs", reason: "applies to --method distill (pruning fine-tunes for --fine-tune-epochs)") }
         }
+        let written = [output, report, jsonReport].map(\.standardizedFileURL)
+        guard Set(written).count == 3 else {
+            throw .invalidOption(name: "report", reason: "the report \(report.path) and its JSON twin \(jsonReport.lastPathComponent) "
+                                 + "must differ from --output \(output.path)")
+        }
+        for input in [weights] + (teacher.map { [$0] } ?? []) where written.dropFirst().contains(input.standardizedFileURL) {
+            throw .invalidOption(name: "report", reason: "would overwrite the input \(input.path)")
+        }
         guard weights.standardizedFileURL != output.standardizedFileURL else {
             throw .invalidOption(name: "output", reason: "must differ from --weights (the original stays as it is)")
         }

@@ -24,8 +24,10 @@ public struct InferenceSpeed: Sendable, Codable, Equatable {
     /// batches of 256 repeat them as needed). Models alternate within `rounds` rounds and each keeps
     /// its best round (lowest median latency, highest throughput), so a burst of load from another
     /// process does not land on one model only. `secondsPerMeasurement` bounds each timed loop.
-    /// The thread pool's size is restored afterwards.
-    /// - Returns: for each model, one `InferenceSpeed` per thread count, in `threadCounts` order.
+    /// The thread pool's size is restored afterwards. A count above the pool's size runs at the
+    /// pool's size, and is recorded as such (once).
+    /// - Returns: for each model, one `InferenceSpeed` per distinct thread count that ran, in
+    ///   `threadCounts` order.
     public static func measure(_ models: [any Layer], examples: Tensor, threadCounts: [Int], rounds: Int = 3,
                                secondsPerMeasurement: Double = 0.4) -> [[InferenceSpeed]] {
         require(examples.rank >= 2 && examples.shape[0] >= 1, "InferenceSpeed.measure: examples must be [N, ...], got \(examples.shape)")
@@ -39,8 +41,12 @@ public struct InferenceSpeed: Sendable, Codable, Equatable {
         defer { for (m, wasTraining) in zip(models, modes) { m.train(wasTraining) } }
         var results = models.map { _ in [InferenceSpeed]() }
         withoutGradients {
-            for threads in threadCounts {
-                ThreadPool.shared.setThreadCount(threads)
+            var measured: Set<Int> = []
+            for requested in threadCounts {
+                ThreadPool.shared.setThreadCount(requested)
+                // The pool caps the count at its size: record what ran, once.
+                let threads = ThreadPool.shared.threadCount
+                guard measured.insert(threads).inserted else { continue }
                 var best = models.map { _ in (latency: Double.infinity, throughput: 0.0) }
                 for _ in 0..<max(rounds, 1) {
                     for (m, model) in models.enumerated() {

@@ -36,9 +36,9 @@ public struct LayerSparsity: Sendable, Equatable {
 /// `apply()` zeroes the pruned entries; during fine-tuning `PruningCallback` calls it after every
 /// optimizer step, which keeps the effective weights exactly those of PyTorch's masked weights
 /// (there the gradient of a pruned entry is zero, so it never comes back).
-public final class PruningMasks: @unchecked Sendable {
+public final class PruningMasks: Sendable {
     /// One masked tensor.
-    public struct Entry {
+    public struct Entry: Sendable {
         /// The parameter's state-dict name.
         public let name: String
         /// The parameter the mask applies to.

@@ -21,8 +21,21 @@ public enum StructuredPruning {
     /// Indices (ascending) of the output rows of `weight` (`[out, ...]`) to keep: the
     /// `out - round(amount × out)` of largest `norm`, equal norms kept in index order.
     public static func keptOutputs(of weight: Tensor, amount: Double, norm: NeuronNorm) -> [Int] {
+        keptOutputs(of: weight, count: keptCount(weight.shape[0], amount: amount), norm: norm)
+    }
+
+    /// How many of `count` neurons stay when `amount` of them go: `count - round(amount × count)`
+    /// (ties to even), at least one.
+    public static func keptCount(_ count: Int, amount: Double) -> Int {
         require(amount.isFinite && amount >= 0 && amount < 1, "StructuredPruning: amount must be in [0, 1), got \(amount)")
+        return max(1, count - Int((amount * Double(count)).rounded(.toNearestOrEven)))
+    }
+
+    /// Indices (ascending) of the `count` output rows of `weight` with the largest `norm`, equal
+    /// norms kept in index order.
+    public static func keptOutputs(of weight: Tensor, count: Int, norm: NeuronNorm) -> [Int] {
         let rows = weight.shape[0], width = weight.count / max(rows, 1)
+        require(count >= 1 && count <= rows, "StructuredPruning: cannot keep \(count) of \(rows) neurons")
         let values = weight.contiguous().scalars
         let norms: [Double] = (0..<rows).map { r in
             let row = values[(r * width)..<((r + 1) * width)]
@@ -31,9 +44,8 @@ public enum StructuredPruning {
             case .l2: return row.reduce(0) { $0 + Double($1) * Double($1) }.squareRoot()
             }
         }
-        let pruned = min(rows - 1, Int((amount * Double(rows)).rounded(.toNearestOrEven)))
         let order = (0..<rows).sorted { norms[$0] != norms[$1] ? norms[$0] > norms[$1] : $0 < $1 }
-        return order.prefix(rows - pruned).sorted()
+        return order.prefix(count).sorted()
     }
 
     /// Shrinks every hidden `Linear` of `chain` (each `Linear` followed, after layers that keep the
@@ -42,8 +54,17 @@ public enum StructuredPruning {
     /// width-keeping layers are shared with `chain`) and the kept neuron indices of each hidden layer.
     public static func shrinkingHiddenLayers(of chain: Sequential, amount: Double, norm: NeuronNorm = .l1)
         -> (chain: Sequential, kept: [[Int]]) {
+        let widths = chain.layers.compactMap { $0 as? Linear }.dropLast().map { keptCount($0.outFeatures, amount: amount) }
+        return shrinkingHiddenLayers(of: chain, toWidths: Array(widths), norm: norm)
+    }
+
+    /// Shrinks the hidden `Linear` layers of `chain` to `widths` neurons each (one width per
+    /// hidden layer, none above its current width), keeping those of largest `norm`.
+    public static func shrinkingHiddenLayers(of chain: Sequential, toWidths widths: [Int], norm: NeuronNorm = .l1)
+        -> (chain: Sequential, kept: [[Int]]) {
         var layers = chain.layers
         let dense = layers.indices.filter { layers[$0] is Linear }
+        require(widths.count == max(dense.count - 1, 0), "StructuredPruning: \(widths.count) widths for \(max(dense.count - 1, 0)) hidden layers")
         var kept: [[Int]] = []
         for (k, i) in dense.enumerated().dropLast() {
             for j in (i + 1)..<dense[k + 1] {
@@ -51,7 +72,7 @@ public enum StructuredPruning {
                         "StructuredPruning: layer \(j) (\(type(of: layers[j]))) between two Linear layers must keep the width (an activation or dropout)")
             }
             let current = layers[i] as! Linear
-            let keep = keptOutputs(of: current.weight.value, amount: amount, norm: norm)
+            let keep = keptOutputs(of: current.weight.value, count: widths[k], norm: norm)
             layers[i] = current.keeping(outputs: keep)
             layers[dense[k + 1]] = (layers[dense[k + 1]] as! Linear).keeping(inputs: keep)
             kept.append(keep)

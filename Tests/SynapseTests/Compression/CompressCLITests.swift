@@ -60,6 +60,8 @@ extension RealDataSuite {
                 (["--output", "mlp.safetensors"], "--output"),
                 (["--output", "small.safetensors"], "already exists"),
                 (["--structured", "--scope", "global", "--output", "y.safetensors"], "--scope"),
+                (["--temperature", "2", "--output", "y.safetensors"], "--temperature does not apply to --method prune"),
+                (["--output", "r.json", "--report", "r.md"], "must differ from --output"),
             ]
             for (arguments, message) in refusals {
                 (status, output) = try Self.run(["compress", "--weights", "mlp.safetensors", "--method", "prune"] + arguments, in: dir)
@@ -79,11 +81,18 @@ extension RealDataSuite {
             #expect((distilled["accuracy_student_alone"] as? Double ?? 0) > 0.7 && (distilled["accuracy_after"] as? Double ?? 0) > 0.7)
             #expect((distilled["size_ratio"] as? Double ?? 1) < 0.05, "\(distilled)")
             #expect(distilled["parameters_after"] as? Int == 784 * 16 + 16 + 16 * 10 + 10)
+            // The distilled file describes its own training, not the student-alone run's.
+            let distilledMeta = try SafeTensors.load(from: dir.appendingPathComponent("distilled.safetensors")).metadata
+            #expect(distilledMeta["epochs"] == "1" && distilledMeta["distillation_temperature"] == "3.0"
+                    && distilledMeta["compression"] == "distill" && distilledMeta["hidden"] == "16", "\(distilledMeta)")
             let distilledReport = try String(contentsOf: dir.appendingPathComponent("distilled.compression.md"), encoding: .utf8)
             #expect(distilledReport.contains("test accuracy of the student trained alone") && distilledReport.contains("temperature 3"))
             (status, output) = try Self.run(["compress", "--weights", "student.safetensors", "--method", "distill", "--output", "d2.safetensors"],
                                             in: dir)
             #expect(status != 0 && output.contains("--teacher"), "\(output)")
+            (status, output) = try Self.run(["compress", "--weights", "student.safetensors", "--method", "distill", "--teacher", "mlp.safetensors",
+                                             "--structured", "--amount", "0.3", "--output", "d3.safetensors"], in: dir)
+            #expect(status != 0 && output.contains("--amount, --structured do not apply to --method distill"), "\(output)")
 
             try Data("not a safetensors file".utf8).write(to: dir.appendingPathComponent("bad.safetensors"))
             (status, output) = try Self.run(["compress", "--weights", "bad.safetensors", "--method", "prune", "--output", "z.safetensors"], in: dir)

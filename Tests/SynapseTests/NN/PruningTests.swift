@@ -105,6 +105,22 @@ import Testing
         #expect(pruned(x).isClose(to: cnn(x), rtol: 1e-4, atol: 1e-5))
     }
 
+    /// Widths are stated against the original network, so rounds of an iterative schedule land
+    /// exactly where one round would (no compounding of rounding).
+    @Test func iterativeWidthsLandWhereOneRoundWould() {
+        #expect(StructuredPruning.keptCount(10, amount: 0.5) == 5)
+        #expect(StructuredPruning.keptCount(7, amount: 0.5) == 3)      // round(3.5) = 4 pruned
+        #expect(StructuredPruning.keptCount(16, amount: 0.99) == 1)    // never empty
+        let mlp = MLPClassifier(inputSize: 6, hiddenSizes: [10, 16], classes: 2, generator: RandomGenerator(seed: 9))
+        var current = mlp
+        for round in 1...3 {
+            let target = 0.9 * Double(round) / 3
+            current = current.pruningNeurons(toWidths: mlp.hiddenSizes.map { StructuredPruning.keptCount($0, amount: target) })
+        }
+        #expect(current.hiddenSizes == mlp.pruningNeurons(amount: 0.9).hiddenSizes)
+        #expect(current.hiddenSizes == [1, 2])
+    }
+
     static func zeroInputs(of layer: Linear, except keep: [Int], block: Int) {
         let rows = layer.outFeatures, width = layer.inFeatures
         layer.weight.value.withUnsafeMutableBufferPointer { w in
