@@ -122,13 +122,15 @@ import Testing
     }
 
     @Test func limitsAnswer413And429And504() async throws {
-        let slow = EchoModel(task: .regression, delay: 2.0)
+        // Margins of a second or more between the steps below: on a loaded CI machine a request can
+        // take a few hundred milliseconds to arrive.
+        let slow = EchoModel(task: .regression, delay: 5.0)
         let repository = try makeRepository(["slow/1": .predictor(slow), "iris/1": .predictor(EchoModel())])
         try await withLiveServer(repository, configure: {
             $0.maxBodyBytes = 200
             $0.maxQueuedRows = 1
             $0.workersPerModel = 1
-            $0.requestTimeout = 1.0
+            $0.requestTimeout = 2.5
         }) { (live) async throws in
             let big = "{\"instances\": [" + Array(repeating: "[1, 2]", count: 60).joined(separator: ",") + "]}"
             let tooLarge = try await live.post("/v1/models/iris:predict", big)
@@ -136,9 +138,9 @@ import Testing
             #expect(tooLarge.error["code"] as? String == "body_too_large")
 
             async let first = live.post("/v1/models/slow:predict", #"{"instances": [[1, 1]]}"#)   // runs, then times out
-            try await Task.sleep(for: .milliseconds(500))
+            try await Task.sleep(for: .milliseconds(300))
             async let second = live.post("/v1/models/slow:predict", #"{"instances": [[2, 2]]}"#)  // queued
-            try await Task.sleep(for: .milliseconds(500))
+            try await Task.sleep(for: .milliseconds(300))
             let third = try await live.post("/v1/models/slow:predict", #"{"instances": [[3, 3]]}"#)
             #expect(third.status == 429)
             #expect(third.headers[.retryAfter] == "1")
