@@ -36,6 +36,20 @@ const char *syn_dnnl_conv_impl(void *conv, int which);
 /// Destroys a convolution handle.
 void syn_dnnl_conv_destroy(void *conv);
 
+/// Creates an int8 convolution for a statically quantized layer (groups 1):
+/// y[n, oh, ow, o] (f32, NHWC) = scales[o]·Σ (x[n, ·, ·, c] − zero_point)·w[o, c, ·, ·] over each window,
+/// x u8 NHWC (padding counts as the zero point, i.e. real 0), `weights` plain s8 [o, c, kh, kw]
+/// (copied and reordered now), `scales` [o] and `zero_point` fixed for the handle's life. `with_bias`
+/// of the shape is ignored: callers add their f32 bias. NULL with oneDNN's status when unsupported.
+/// On CPUs without VNNI keep inputs within 0…127 (16-bit pair sums saturate beyond).
+void *syn_dnnl_qconv_create(syn_conv_shape shape, const int8_t *weights, const float *scales, int32_t zero_point, int *status);
+/// Runs an int8 convolution: x u8 NHWC in, y f32 NHWC out. Returns oneDNN's status (0 = ok).
+int syn_dnnl_qconv_forward(void *conv, const uint8_t *x, float *y);
+/// The implementation oneDNN chose (e.g. "jit_uni_int8:avx2").
+const char *syn_dnnl_qconv_impl(void *conv);
+/// Destroys an int8 convolution handle.
+void syn_dnnl_qconv_destroy(void *conv);
+
 #ifdef __cplusplus
 }
 #endif

@@ -39,6 +39,21 @@ void syn_axpy(float alpha, const float *x, float *y, size_t n);
 /// y[i] = min(max(x[i], lo), hi); NaN stays NaN.
 void syn_clamp(const float *x, float *y, size_t n, float lo, float hi);
 
+/// q[i] = clamp(round_half_even(x[i]·inv_scale) + zero_point, 0, qmax) as u8: affine quantization of
+/// activations for the int8 matmul. `x` must be finite.
+void syn_quantize_u8(const float *x, uint8_t *q, size_t n, float inv_scale, float zero_point, float qmax);
+/// Adds bias[c] to every row of a [rows, cols] matrix (when `bias` is not NULL), then ReLU when
+/// `relu` (NaN passes through): what follows an int8 matmul, whose oneDNN bias would be scaled.
+void syn_bias_relu_rows(float *y, const float *bias, size_t rows, size_t cols, int relu);
+/// Quantizes `images` NCHW images (`channels` planes of `plane` floats each) into NHWC u8 as
+/// `syn_quantize_u8` does: the int8 convolution's input. `x` must be finite.
+void syn_quantize_nchw_to_nhwc_u8(const float *x, uint8_t *q, size_t images, size_t channels, size_t plane,
+                                  float inv_scale, float zero_point, float qmax);
+/// out (NCHW) = y (NHWC) + bias[c] (when not NULL), then ReLU when `relu` (NaN passes through).
+void syn_nhwc_to_nchw_bias_relu(const float *y, float *out, const float *bias, size_t images, size_t channels, size_t plane,
+                                int relu);
+/// The smallest and largest of x[0..n) (n > 0; ±infinity for n = 0). NaN is skipped.
+void syn_minmax(const float *x, size_t n, float *lo, float *hi);
 /// Sum of x[0..n) (pairwise-blocked, 16 accumulators).
 float syn_sum(const float *x, size_t n);
 /// Maximum / minimum of x[0..n) (n > 0); NaN when any element is NaN (PyTorch semantics).

@@ -5,7 +5,7 @@
 ///
 /// Every C kernel and oneDNN call of the core lives under `Backend/CPU` (this namespace, its
 /// extensions per kernel family, and the primitive caches beside it: `PrimitiveLinear`,
-/// `SmallLinear`, `ConvolutionPrimitives`, `DNNLPrimitiveCache`, `PackedWeightCache`,
+/// `SmallLinear`, `ConvolutionPrimitives`, `DNNLPrimitiveCache`, `PackedWeightCache`, `QuantizedGEMM`,
 /// `BroadcastKernel`, `ConvolutionLowering`); the only other C user is the thread pool's runtime
 /// (`Runtime/ThreadPool.swift`). `scripts/check-layering.py` fails CI if a file elsewhere in the
 /// core imports a C module.

@@ -15,6 +15,8 @@ final class DNNLPrimitiveCache: Sendable {
         let aType: Int32, aRowStride: Int, aColStride: Int
         let bType: Int32, bRowStride: Int, bColStride: Int
         let bias: Bool, relu: Bool, ldc: Int
+        /// int8 primitives (`aType` u8): whether the source has a runtime zero point.
+        var sourceZeroPoint = false
         /// Whether the calling thread runs its regions alone (`ThreadPool.setCallingThreadSerial`):
         /// oneDNN fixes a primitive's thread count when it is created, so a primitive made on a
         /// team thread would wake the whole team from a serial thread, and the other way round.
@@ -55,7 +57,9 @@ final class DNNLPrimitiveCache: Sendable {
         let a = syn_operand(dtype: syn_dt(rawValue: UInt32(key.aType)), row_stride: Int64(key.aRowStride), col_stride: Int64(key.aColStride))
         let b = syn_operand(dtype: syn_dt(rawValue: UInt32(key.bType)), row_stride: Int64(key.bRowStride), col_stride: Int64(key.bColStride))
         // Strides of -1 ask for B in oneDNN's preferred (packed) layout.
-        let created = key.bRowStride < 0
+        let created = key.aType == Int32(SYN_DT_U8.rawValue)
+            ? syn_dnnl_qmatmul_create(Int64(key.m), Int64(key.n), Int64(key.k), key.sourceZeroPoint ? 1 : 0, &status)
+            : key.bRowStride < 0
             ? syn_dnnl_matmul_create_packed(Int64(key.m), Int64(key.n), Int64(key.k), a, b.dtype,
                                             key.bias ? 1 : 0, key.relu ? 1 : 0, Int64(key.ldc), &status)
             : syn_dnnl_matmul_create(Int64(key.m), Int64(key.n), Int64(key.k), a, b,
