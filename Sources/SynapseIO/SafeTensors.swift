@@ -148,6 +148,13 @@ public struct SafeTensorsArchive: Sendable {
         return IntTensor(shape: e.shape, scalars: values)
     }
 
+    /// The tensor `name` as stored signed bytes; it must have dtype I8 (int8 weights).
+    public func int8Values(_ name: String) throws(SafeTensorsError) -> [Int8] {
+        let e = try entry(name)
+        guard e.dtype == .i8 else { throw .mismatch("tensor '\(name)' has dtype \(e.dtype.rawValue); I8 was expected") }
+        return try withRawBytes(of: name) { Array($0.bindMemory(to: Int8.self)) }
+    }
+
     /// The tensor `name`, checked to have `shape` (for loading weights into a model).
     public func tensor(_ name: String, expectedShape shape: [Int]) throws(SafeTensorsError) -> Tensor {
         let e = try entry(name)
@@ -196,10 +203,26 @@ extension Float {
     }
 }
 
+/// A tensor of signed bytes to write as dtype I8 (int8 weights).
+public struct Int8TensorData: Sendable, Equatable {
+    /// The tensor's shape.
+    public let shape: [Int]
+    /// Row-major values, as many as the shape holds.
+    public let values: [Int8]
+
+    /// `values` shaped as `shape`.
+    public init(shape: [Int], values: [Int8]) {
+        require(shape.reduce(1, *) == values.count, "Int8TensorData: \(values.count) values for shape \(shape)")
+        self.shape = shape
+        self.values = values
+    }
+}
+
 /// Writes tensors in the safetensors format.
 public enum SafeTensors {
-    /// Encodes `tensors` (Float32) and optional integer tensors with string `metadata`.
-    public static func encode(_ tensors: [String: Tensor], ints: [String: IntTensor] = [:],
+    /// Encodes `tensors` (Float32), optional integer tensors (I64) and int8 tensors (I8) with
+    /// string `metadata`.
+    public static func encode(_ tensors: [String: Tensor], ints: [String: IntTensor] = [:], int8: [String: Int8TensorData] = [:],
                               metadata: [String: String] = [:]) -> Data {
         var header: [String: Any] = [:]
         if !metadata.isEmpty { header["__metadata__"] = metadata }
@@ -227,6 +250,14 @@ public enum SafeTensors {
             offset += d.count
             blobs.append((name, d))
         }
+        for name in int8.keys.sorted() {
+            let t = int8[name]!
+            let d = t.values.withUnsafeBytes { Data($0) }
+            header[name] = ["dtype": "I8", "shape": t.shape, "data_offsets": [offset, offset + d.count]]
+            offset += d.count
+            blobs.append((name, d))
+        }
+        // I8 blocks come last, so every F32 and I64 block before them stays aligned to its element size.
         var json = (try? JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])) ?? Data("{}".utf8)
         // Pad the header with spaces so the data section starts 8-byte aligned (as the reference writer does).
         while (8 + json.count) % 8 != 0 { json.append(0x20) }
@@ -239,9 +270,9 @@ public enum SafeTensors {
     }
 
     /// Atomically writes `tensors` to `url` as a safetensors file.
-    public static func save(_ tensors: [String: Tensor], ints: [String: IntTensor] = [:],
+    public static func save(_ tensors: [String: Tensor], ints: [String: IntTensor] = [:], int8: [String: Int8TensorData] = [:],
                             metadata: [String: String] = [:], to url: URL) throws {
-        try AtomicFile.write(encode(tensors, ints: ints, metadata: metadata), to: url)
+        try AtomicFile.write(encode(tensors, ints: ints, int8: int8, metadata: metadata), to: url)
     }
 
     /// Reads and validates a safetensors file.

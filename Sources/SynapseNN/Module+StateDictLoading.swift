@@ -75,7 +75,8 @@ extension Module {
     /// `num_batches_tracked` as int64), which are converted to Float. Every value must be finite
     /// (`SafeTensorsError.nonFinite` names the tensor). A training checkpoint's verified `model.`
     /// part is loaded as weights, and a PyTorch `.pt`/`.pth` file (recognised by its first bytes) is
-    /// read as `loadPyTorch(from:)` reads it. `strict`, `mapping` and `keyMap` work as in
+    /// read as `loadPyTorch(from:)` reads it. Int8 layers saved by `save(to:)` load as int8 (their
+    /// float weights set to the dequantized values); every other `Linear` and `Conv2d` becomes float. `strict`, `mapping` and `keyMap` work as in
     /// `loadStateDict(_:strict:mapping:keyMap:)`; names in errors are the mapped names.
     /// - Returns: the missing and unexpected keys (empty after a successful strict load).
     @discardableResult
@@ -89,8 +90,9 @@ extension Module {
             return try loadCheckpointWeights(archive, from: url, strict: strict, mapping: mapping, keyMap: keyMap)
         }
         let parameterNames = Set(namedParameters().map(\.0))
-        var state: [String: Tensor] = [:]
-        for name in archive.names {
+        let quantized = try quantizedEntries(archive, mapping: mapping, keyMap: keyMap)
+        var state = quantized.state
+        for name in archive.names where !quantized.consumed.contains(name) {
             guard let mapped = StateDictKeyRule.map(name, through: mapping).flatMap({ keyMap == nil ? $0 : keyMap!($0) }),
                   let entry = archive.entries[name] else { continue }
             if parameterNames.contains(mapped), ![.f32, .f64, .f16, .bf16].contains(entry.dtype) {
@@ -99,6 +101,11 @@ extension Module {
             state[name] = try archive.tensor(name)
         }
         try Self.requireFinite(state, path: url.path)
-        return try loadStateDict(state, strict: strict, mapping: mapping, keyMap: keyMap)
+        let result = try loadStateDict(state, strict: strict, mapping: mapping, keyMap: keyMap)
+        // The file says which layers are int8: those it stores so become int8, the others float.
+        for (_, l) in namedLinearLayers() { l.quantization = nil }
+        for (_, c) in namedConvolutionLayers() { c.quantization = nil }
+        for pending in quantized.layers { pending.attach() }
+        return result
     }
 }

@@ -127,10 +127,13 @@ open class Module {
     }
 
     /// Saves the state dict as a safetensors file (atomically), loadable by PyTorch's `safetensors`.
+    /// Int8 layers (`Linear.quantization`) are stored as int8 weights with their scales (see
+    /// docs/compression.md), and `load(from:)` restores them as int8.
     /// Throws `NonFiniteWeightsError` (writing nothing) when a parameter holds NaN or ±inf.
     public func save(to url: URL, metadata: [String: String] = [:]) throws {
         try checkWeightsFinite()
-        try SafeTensors.save(stateDict(), metadata: metadata, to: url)
+        let state = quantizedFileState()
+        try SafeTensors.save(state.floats, ints: state.ints, int8: state.int8, metadata: metadata, to: url)
     }
 }
 

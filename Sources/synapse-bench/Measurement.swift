@@ -85,7 +85,7 @@ struct Measurement: Sendable, Decodable {
 
     /// The order of well-known extra keys when a line is read back (JSON objects are unordered).
     private static let keyOrder = ["n", "kernel", "impl", "batch", "calls", "epochs", "steps", "context", "p99_us",
-                                   "ratio_to_raw", "test_accuracy", "val_loss", "note"]
+                                   "ratio_to_raw", "ratio_to_f32", "test_accuracy", "val_loss", "note"]
 
     /// A measurement with the given extras (kept in the order written).
     init(_ workload: String, threads: Int, metric: String, value: Double?,

@@ -34,6 +34,8 @@ enum SpecFigures {
         case ("W5", "tokens/s"): return "≥ 1.25× PyTorch; val loss within 3% of 1.835"
         case ("W6", "p50_us"): return one ? "≤ 30" : "≤ 15"
         case ("W6", "samples/s"): return one ? "≥ ORT 99-103k" : "≥ ORT 165-194k"
+        case ("W8", "int8-static samples/s"): return "≥ 2.5× f32 (2× at least)"
+        case ("W8", "cnn int8-static samples/s"): return "≥ 2× f32"
         case ("W11", _): return m["batch"] == .int(1) ? "≥ 2× sentence-transformers" : "≥ 1.5× sentence-transformers"
         default: return "–"
         }

@@ -29,26 +29,35 @@ struct W6: Workload {
         let inputs = RandomGenerator(seed: 1)
         let one = Tensor.rand([1, 784], generator: inputs), many = Tensor.rand([batch, 784], generator: inputs)
         withoutGradients {
-            for _ in 0..<warmUpCalls { _ = model(one) }
-            var p50: [Double] = [], p99: [Double] = []
-            var latencies = [Double](repeating: 0, count: calls)
-            for _ in 0..<repetitions {
-                for i in 0..<calls {
-                    let start = Timing.now()
-                    _ = model(one)
-                    latencies[i] = Timing.now() - start
-                }
-                p50.append(Timing.percentile(latencies, 50) * 1e6)
-                p99.append(Timing.percentile(latencies, 99) * 1e6)
-            }
-            emit(Measurement("W6", threads: threads, metric: "p50_us", value: Timing.median(p50),
-                             ["batch": .int(1), "calls": .int(calls), "p99_us": .double(Timing.median(p99))]))
-
-            let forward = { _ = model(many) }
-            for _ in 0..<10 { forward() }
-            let iterations = Timing.iterations(toFill: minimumSeconds, forward)
-            let rates = (0..<repetitions).map { _ in Double(batch) / Timing.secondsPerCall(iterations: iterations, forward) }
-            emit(Measurement("W6", threads: threads, metric: "samples/s", value: Timing.median(rates), ["batch": .int(batch)]))
+            let figures = Self.measure(model, one: one, many: many, calls: calls, warmUpCalls: warmUpCalls, repetitions: repetitions,
+                                       minimumSeconds: minimumSeconds)
+            emit(Measurement("W6", threads: threads, metric: "p50_us", value: figures.p50,
+                             ["batch": .int(1), "calls": .int(calls), "p99_us": .double(figures.p99)]))
+            emit(Measurement("W6", threads: threads, metric: "samples/s", value: figures.samplesPerSecond, ["batch": .int(many.shape[0])]))
         }
+    }
+
+    /// Batch-1 p50 and p99 latency (µs, medians over `repetitions` runs of `calls` calls, each timed
+    /// on its own) and batch throughput (samples/s of `many`, median over `repetitions` timed loops
+    /// of at least `minimumSeconds`) of `model`; W8 measures its f32 and int8 models the same way.
+    static func measure(_ model: any Layer, one: Tensor, many: Tensor, calls: Int, warmUpCalls: Int, repetitions: Int,
+                        minimumSeconds: Double) -> (p50: Double, p99: Double, samplesPerSecond: Double) {
+        for _ in 0..<warmUpCalls { _ = model(one) }
+        var p50: [Double] = [], p99: [Double] = []
+        var latencies = [Double](repeating: 0, count: calls)
+        for _ in 0..<repetitions {
+            for i in 0..<calls {
+                let start = Timing.now()
+                _ = model(one)
+                latencies[i] = Timing.now() - start
+            }
+            p50.append(Timing.percentile(latencies, 50) * 1e6)
+            p99.append(Timing.percentile(latencies, 99) * 1e6)
+        }
+        let forward = { _ = model(many) }
+        for _ in 0..<10 { forward() }
+        let iterations = Timing.iterations(toFill: minimumSeconds, forward)
+        let rates = (0..<repetitions).map { _ in Double(many.shape[0]) / Timing.secondsPerCall(iterations: iterations, forward) }
+        return (Timing.median(p50), Timing.median(p99), Timing.median(rates))
     }
 }

@@ -6,7 +6,7 @@ import Synapse
 struct CompressCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compress",
-        abstract: "Compress a trained image classifier (pruning, distillation) and report size, accuracy and speed against the original.",
+        abstract: "Compress a trained image classifier (int8 quantization, pruning, distillation) and report size, accuracy and speed against the original.",
         discussion: """
         The model, its dataset (fashion-mnist or mnist) and its training recipe (batch size, learning rate) are read \
         from the weights' metadata. --method prune removes the --amount of smallest-magnitude weights (per layer, or \
@@ -17,7 +17,11 @@ struct CompressCommand: ParsableCommand {
         run's recipe (seed, epochs, batch size, learning rate) on the labels and on the --teacher's outputs softened \
         by --temperature (the soft term weighted by --alpha), so it differs from the student trained alone only by the \
         teacher; the report compares the teacher, the student trained alone and the distilled student (train a small \
-        student with `synapse train --model mlp --hidden 128`). The compressed model is saved to --output with metadata that `synapse evaluate`, \
+        student with `synapse train --model mlp --hidden 128`). --method int8-dynamic stores every Linear layer's weights as \
+        int8 (per output channel) and quantizes each batch's input from its own range at run time; --method int8-static \
+        fixes each layer's input range by calibration on --calibration-samples training images (default 1000) with the \
+        --calibration observer (minmax, percentile or entropy) and also covers convolutions with at least 8 input \
+        channels. The compressed model is saved to --output with metadata that `synapse evaluate`, \
         `predict` and `serve` read as for any trained model. The report (--report, default <output>.compression.md, with \
         a .json twin) compares both models measured in the same run: size on disk, parameters, sparsity per layer, test \
         metrics, batch-1 p50 latency and batch-256 throughput at 1 and 2 threads (and the run's --threads). The last \
@@ -29,7 +33,7 @@ struct CompressCommand: ParsableCommand {
     @Option(help: "Weights saved by `synapse train` (an mlp or cnn on fashion-mnist or mnist).")
     var weights: String
 
-    @Option(help: "Compression method: prune or distill.")
+    @Option(help: "Compression method: int8-dynamic, int8-static, prune or distill.")
     var method: CompressionMethodName
 
     @Option(help: "Where to write the compressed model (safetensors).")
@@ -77,6 +81,12 @@ struct CompressCommand: ParsableCommand {
     @Flag(help: "Distillation: run the teacher on every batch instead of once over the training split.")
     var noCacheTeacher = false
 
+    @Option(help: "Static int8: the observer that sets each layer's input range: minmax, percentile or entropy (default minmax).")
+    var calibration: CalibrationMethodName?
+
+    @Option(help: "Static int8: training images run through the model to calibrate (default 1000).")
+    var calibrationSamples: Int?
+
     @Option(help: "Where to write the Markdown report (a .json twin goes beside it). Default: <output>.compression.md.")
     var report: String?
 
@@ -107,7 +117,15 @@ struct CompressCommand: ParsableCommand {
                                               ("--fine-tune-epochs", fineTuneEpochs != nil)]
         let distillationFlags: [(String, Bool)] = [("--teacher", teacher != nil), ("--temperature", temperature != nil),
                                                    ("--alpha", alpha != nil), ("--epochs", epochs != nil), ("--no-cache-teacher", noCacheTeacher)]
-        let foreign = (method == .prune ? distillationFlags : pruningFlags).filter(\.1).map(\.0)
+        let calibrationFlags: [(String, Bool)] = [("--calibration", calibration != nil), ("--calibration-samples", calibrationSamples != nil)]
+        let tuning: [(String, Bool)] = [("--lr", lr != nil), ("--batch-size", batchSize != nil)]
+        let foreign: [String]
+        switch method {
+        case .prune: foreign = (distillationFlags + calibrationFlags).filter(\.1).map(\.0)
+        case .distill: foreign = (pruningFlags + calibrationFlags).filter(\.1).map(\.0)
+        case .int8Dynamic: foreign = (pruningFlags + distillationFlags + calibrationFlags + tuning).filter(\.1).map(\.0)
+        case .int8Static: foreign = (pruningFlags + distillationFlags + [tuning[0]]).filter(\.1).map(\.0)
+        }
         if !foreign.isEmpty {
             throw ValidationError("\(foreign.joined(separator: ", ")) \(foreign.count == 1 ? "does" : "do") not apply to --method \(method.rawValue)")
         }
@@ -125,6 +143,8 @@ struct CompressCommand: ParsableCommand {
         options.distillation = DistillationSettings(temperature: temperature ?? 4, alpha: alpha ?? 0.5)
         options.epochs = epochs
         options.cacheTeacherOutputs = !noCacheTeacher
+        options.calibration = calibration?.method ?? options.calibration
+        options.calibrationSamples = calibrationSamples ?? options.calibrationSamples
         if let teacher, !FileManager.default.fileExists(atPath: teacher) {
             throw ValidationError("--teacher \(teacher): file not found (save one with `synapse train`)")
         }
@@ -143,6 +163,7 @@ struct CompressCommand: ParsableCommand {
 /// `--method` of `synapse compress`.
 enum CompressionMethodName: String, ExpressibleByArgument, CaseIterable {
     case prune, distill
+    case int8Dynamic = "int8-dynamic", int8Static = "int8-static"
 
     /// The library's method.
     var method: CompressionMethod { CompressionMethod(rawValue: rawValue)! }
@@ -162,4 +183,12 @@ enum PruningScopeName: String, ExpressibleByArgument, CaseIterable {
 
     /// The library's scope.
     var scope: PruningScope { PruningScope(rawValue: rawValue)! }
+}
+
+/// `--calibration` of `synapse compress`.
+enum CalibrationMethodName: String, ExpressibleByArgument, CaseIterable {
+    case minmax, percentile, entropy
+
+    /// The library's observer method.
+    var method: CalibrationMethod { CalibrationMethod(rawValue: rawValue)! }
 }

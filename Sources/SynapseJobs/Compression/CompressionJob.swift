@@ -161,6 +161,10 @@ public final class CompressionJob {
             log(String(format: "student trained alone: test accuracy %.4f", alone.accuracy))
             baseline = alone
             compression = try distill(source, teacher: teacher.network, train: train, batchSize: batchSize, learningRate: learningRate)
+        case .int8Dynamic, .int8Static:
+            let working = try source.architecture.make(generator: RandomGenerator(seed: 0), source: o.weights.path)
+            try working.loadStateDict(original.stateDict().mapValues { Tensor(shape: $0.shape, scalars: $0.scalars) }, strict: true)
+            compression = try quantize(working, train: train, batchSize: batchSize)
         }
         let compressed = compression.model
         let afterTest = try Self.testSummary(compressed, on: test)
@@ -280,6 +284,63 @@ public final class CompressionJob {
                       "clip_norm": controls.clipNorm.map { String($0) } ?? "none", "patience": "0",
                       "distillation_temperature": String(s.temperature), "distillation_alpha": String(s.alpha)]
         return (network, summary, [history.records.map { $0.values["loss"] ?? .nan }], recipe)
+    }
+
+    /// Quantizes every `Linear` layer of `model` to int8: dynamically, or statically with input
+    /// ranges calibrated on a seeded sample of `options.calibrationSamples` training images.
+    private func quantize(_ model: any Layer, train: TensorDataset, batchSize: Int) throws -> Compression {
+        let o = options
+        model.eval()
+        let layers: [QuantizedLayerInfo]
+        var recipe = ["quantization": o.method.rawValue]
+        var summary: String
+        if o.method == .int8Dynamic {
+            layers = try model.quantizeDynamic()
+            summary = "dynamic int8 quantization"
+        } else {
+            let count = min(o.calibrationSamples, train.count)
+            // A seeded Fisher–Yates shuffle: the calibration sample spans the classes and repeats.
+            let generator = RandomGenerator(seed: o.seed)
+            var order = Array(0..<train.count)
+            for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, generator.nextInt(below: i + 1)) }
+            let sample = Array(order.prefix(count))
+            log("calibrating on \(count) training images with the \(o.calibration.rawValue) observer")
+            layers = try model.quantizeStatic(method: o.calibration) {
+                withoutGradients {
+                    for start in stride(from: 0, to: sample.count, by: batchSize) {
+                        _ = model(train.batch(Array(sample[start..<min(start + batchSize, sample.count)])).features)
+                    }
+                }
+            }
+            summary = "static int8 quantization calibrated on \(count) training images (\(o.calibration.rawValue) observer)"
+            recipe["calibration"] = o.calibration.rawValue
+            recipe["calibration_samples"] = String(count)
+        }
+        summary += " of \(layers.count) layer(s) (\(layers.map { "\($0.name) \($0.kind)" }.joined(separator: ", "))): int8 weights per "
+            + "output channel, inputs as u8 in 0…127"
+        let others = Self.floatConvolutions(model)
+        if !others.isEmpty {
+            summary += "; float: " + others.joined(separator: ", ")
+                + (o.method == .int8Dynamic ? " (dynamic quantization covers Linear layers)"
+                   : " (fewer than \(Module.minimumInt8ConvolutionChannels) input channels or grouped)")
+        }
+        for l in layers {
+            if case .fixed(let q) = l.input {
+                log(String(format: "%@ %d → %d: input scale %.6g, zero point %d", l.name, l.inFeatures, l.outFeatures, Double(q.scale), q.zeroPoint))
+            }
+        }
+        return (model, summary, [], recipe)
+    }
+
+    /// The convolutions that stayed float ("features.0 Conv2d").
+    private static func floatConvolutions(_ model: Module) -> [String] {
+        func walk(_ module: Module, _ path: String) -> [String] {
+            var out: [String] = []
+            if let c = module as? Conv2d, c.quantization == nil { out.append("\(path) Conv2d") }
+            for (name, child) in module.namedChildren() { out += walk(child, path.isEmpty ? name : path + "." + name) }
+            return out
+        }
+        return walk(model, "")
     }
 
     /// Prunes `model` in `options.iterations` rounds, each followed by fine-tuning.

@@ -11,6 +11,15 @@ public enum CompressionMethod: String, Sendable, CaseIterable {
     /// Knowledge distillation: a fresh student of the `weights` file's architecture, trained with
     /// its recipe under a `teacher`'s softened outputs.
     case distill
+    /// Post-training dynamic int8 quantization of every `Linear` layer: int8 weights per output
+    /// channel, each batch's input quantized from its own range at run time.
+    case int8Dynamic = "int8-dynamic"
+    /// Post-training static int8 quantization of every `Linear` layer: input ranges calibrated on
+    /// `calibrationSamples` training images with `calibration`'s observer.
+    case int8Static = "int8-static"
+
+    /// Whether the method quantizes to int8.
+    public var isQuantization: Bool { self == .int8Dynamic || self == .int8Static }
 }
 
 /// Everything that defines a compression run (`synapse compress`); the CLI fills it from its
@@ -51,6 +60,10 @@ public struct CompressionOptions: Sendable {
     public var cacheTeacherOutputs = true
     /// Distillation: the student's training epochs (nil: the `weights` run's recorded epochs).
     public var epochs: Int?
+    /// Static quantization: how the calibration observer picks each layer's input range.
+    public var calibration = CalibrationMethod.minMax
+    /// Static quantization: training images run through the model to calibrate (a seeded sample).
+    public var calibrationSamples = 1000
     /// Where the Markdown report goes; a `.json` file with the same figures is written beside it.
     public var report: URL
     /// Thread counts the speed is measured at (the run's own count is added when missing).
@@ -107,6 +120,12 @@ public struct CompressionOptions: Sendable {
         case .prune:
             if teacher != nil { throw .invalidOption(name: "teacher", reason: "applies to --method distill") }
             if epochs != nil { throw .invalidOption(name: "epochs", reason: "applies to --method distill (pruning fine-tunes for --fine-tune-epochs)") }
+        case .int8Dynamic, .int8Static:
+            if teacher != nil { throw .invalidOption(name: "teacher", reason: "applies to --method distill") }
+            if epochs != nil { throw .invalidOption(name: "epochs", reason: "applies to --method distill") }
+            guard (1...60_000).contains(calibrationSamples) else {
+                throw .invalidOption(name: "calibration-samples", reason: "must be 1 to 60000, got \(calibrationSamples)")
+            }
         }
         let written = [output, report, jsonReport].map(\.standardizedFileURL)
         guard Set(written).count == 3 else {

@@ -117,17 +117,26 @@ public struct WeightsExport {
         if !metadata.isEmpty { header["__metadata__"] = metadata }
         var body = Data()
         let integerTypes: Set<SafeTensorsDType> = [.i64, .i32, .u8, .i8, .bool]
-        for name in archive.names {
+        // int8 weights (quantized models) stay I8, byte for byte, and come last so the wider
+        // blocks before them stay aligned.
+        let isInt8Model = archive.entries.values.contains { $0.dtype == .i8 }
+        let names = archive.names.filter { archive.entries[$0]!.dtype != .i8 } + archive.names.filter { archive.entries[$0]!.dtype == .i8 }
+        for name in names {
             let entry = archive.entries[name]!
             let start = body.count
             let code: String
-            if integerTypes.contains(entry.dtype) {
+            if entry.dtype == .i8 {
+                code = "I8"
+                body.append(contentsOf: try archive.int8Values(name).map { UInt8(bitPattern: $0) })
+            } else if integerTypes.contains(entry.dtype) {
                 code = "I64"
                 for v in try archive.intTensor(name).scalars { withUnsafeBytes(of: Int64(v).littleEndian) { body.append(contentsOf: $0) } }
             } else {
-                code = dtype.code
+                // An int8 model's scales stay f32: bf16's 8 bits of mantissa would shift every output.
+                let exportDType = isInt8Model && name.hasSuffix("_scale") ? ExportDType.float32 : dtype
+                code = exportDType.code
                 let values = try archive.tensor(name).contiguous().scalars
-                switch dtype {
+                switch exportDType {
                 case .float32:
                     for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { body.append(contentsOf: $0) } }
                 case .bfloat16:

@@ -18,6 +18,11 @@ public final class Conv2d: Module, Layer {
     public let dilation: (Int, Int)
     /// Channel groups (in and out channels are split into this many independent groups).
     public let groups: Int
+    /// The layer's int8 form (static quantization), or nil for a float layer; see
+    /// `Module.quantizeStatic(method:skipping:calibrate:)`.
+    public internal(set) var quantization: ConvolutionQuantization?
+    /// Collects input statistics while `quantizeStatic` calibrates (nil otherwise).
+    var calibration: CalibrationRecorder?
 
     /// Creates the layer.
     public init(_ inChannels: Int, _ outChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
@@ -46,6 +51,13 @@ public final class Conv2d: Module, Layer {
         recordingCall {
             let c = weight.shape[1] * groups
             require(x.rank == 4 && x.shape[1] == c, "Conv2d(\(c) → \(weight.shape[0])): expected input [N, \(c), H, W], got \(x.shape)")
+            calibration?.observe(x)
+            if let quantization {
+                require(!isTraining, "Conv2d(\(c) → \(weight.shape[0])): an int8 layer runs inference only; call eval() "
+                        + "before using it, or dequantize() to train the float weights")
+                return quantizedConv2d(x, quantization.convolution(for: weight.value), bias: bias?.value, stride: stride,
+                                       padding: padding, dilation: dilation)
+            }
             return conv2d(x, weight: weight.value, bias: bias?.value, stride: stride, padding: padding, dilation: dilation, groups: groups)
         }
     }

@@ -15,6 +15,12 @@ public final class Linear: Module, Layer {
     /// The low-rank adapter `applyLoRA` attached, or nil. Its matrices are the children `lora_A`
     /// and `lora_B` (peft's names), so the base `weight`/`bias` names stay those of the checkpoint.
     public internal(set) var lora: LoRAAdapter?
+    /// The layer's int8 form, or nil for a float layer. While set, the layer computes with int8
+    /// weights and quantized inputs in evaluation mode (`quantizedLinear`); `quantizeDynamic()`,
+    /// `quantizeStatic(…)` and loading an int8 file set it, `dequantize()` removes it.
+    public internal(set) var quantization: LinearQuantization?
+    /// Collects input statistics while `quantizeStatic` calibrates (nil otherwise).
+    var calibration: CalibrationRecorder?
 
     /// A layer from `inFeatures` to `outFeatures`, initialised like PyTorch.
     public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, generator: RandomGenerator = .global) {
@@ -38,6 +44,13 @@ public final class Linear: Module, Layer {
         recordingCall {
             require(x.rank >= 1 && x.shape.last == inFeatures,
                          "Linear(\(inFeatures) → \(outFeatures)): expected input [..., \(inFeatures)], got \(x.shape)")
+            calibration?.observe(x)
+            if let quantization {
+                require(!isTraining, "Linear(\(inFeatures) → \(outFeatures)): an int8 layer runs inference only; call eval() "
+                        + "before using it, or dequantize() to train the float weights")
+                return quantizedLinear(x, weights: quantization.weights(for: weight.value), bias: bias?.value,
+                                       input: quantization.input, activation: activation)
+            }
             guard let lora, !lora.isMerged else {
                 return linear(x, weight: weight.value, bias: bias?.value, activation: activation)
             }

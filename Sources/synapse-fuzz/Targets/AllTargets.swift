@@ -2,6 +2,7 @@
 let allTargets: [any FuzzTarget] = [
     SafeTensorsTarget(),
     CheckpointTarget(),
+    Int8ModelTarget(),
     IDXTarget(),
     CSVTarget(),
     ConfigTarget(),
