@@ -2,7 +2,7 @@
 import Foundation
 import Synapse
 
-/// docs/compression.md, example 1 (line 190).
+/// docs/compression.md, example 1 (line 200).
 func docs_compression_example1() throws {
     let model = MLPClassifier(inputSize: 784, hiddenSizes: [512, 256], classes: 10)
     let teacher = CNNClassifier()
@@ -32,7 +32,7 @@ func docs_compression_example1() throws {
     print(smaller.hiddenSizes, slimCNN.widths)
 }
 
-/// docs/compression.md, example 2 (line 236).
+/// docs/compression.md, example 2 (line 246).
 func docs_compression_example2() throws {
     let model = MLPClassifier(inputSize: 784, hiddenSizes: [512, 256], classes: 10)
     let calibrationImages = Tensor.rand([256, 784])
