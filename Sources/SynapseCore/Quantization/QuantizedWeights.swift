@@ -22,17 +22,12 @@ public final class QuantizedWeights: @unchecked Sendable {
         require(weight.isAllFinite, "QuantizedWeights: the weight \(weight.shape) holds NaN or infinity")
         let (rows, columns) = (weight.shape[0], weight.shape[1])
         let w = weight.contiguous().scalars
-        var scales = [Float](repeating: 0, count: rows)
+        let scales = perChannelSymmetricScales(weight)
         var values = [Int8](repeating: 0, count: rows * columns)
         for r in 0..<rows {
-            var amax: Float = 0
-            for c in 0..<columns { amax = Swift.max(amax, abs(w[r * columns + c])) }
-            // PyTorch: scale = max(-min_neg, max_pos) / ((quant_max - quant_min) / 2), eps at least.
-            let scale = Swift.max(amax / 127.5, Float.ulpOfOne)
-            scales[r] = scale
             // Multiplied by the reciprocal, as PyTorch's kernels do: the largest weight lands on
             // ±127.5 and its rounding (to even) must agree with theirs.
-            let inverse = 1 / scale
+            let inverse = 1 / scales[r]
             for c in 0..<columns {
                 let q = (w[r * columns + c] * inverse).rounded(.toNearestOrEven)
                 values[r * columns + c] = Int8(Swift.min(Swift.max(q, -128), 127))

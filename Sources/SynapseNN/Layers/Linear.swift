@@ -21,6 +21,9 @@ public final class Linear: Module, Layer {
     public internal(set) var quantization: LinearQuantization?
     /// Collects input statistics while `quantizeStatic` calibrates (nil otherwise).
     var calibration: CalibrationRecorder?
+    /// Quantization-aware training: while set (`prepareQuantizationAwareTraining()`), weights and
+    /// inputs are fake-quantized in every forward pass.
+    public internal(set) var fakeQuantization: LinearFakeQuantization?
 
     /// A layer from `inFeatures` to `outFeatures`, initialised like PyTorch.
     public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, generator: RandomGenerator = .global) {
@@ -50,6 +53,13 @@ public final class Linear: Module, Layer {
                         + "before using it, or dequantize() to train the float weights")
                 return quantizedLinear(x, weights: quantization.weights(for: weight.value), bias: bias?.value,
                                        input: quantization.input, activation: activation)
+            }
+            if let fakeQuantization {
+                let input = fakeQuantization.inputQuantization(observing: x.detached(), training: isTraining)
+                let w = weight.value
+                let scales = perChannelSymmetricScales(w.detached())
+                return linear(input.map { fakeQuantize(x, $0) } ?? x, weight: fakeQuantizePerChannel(w, scales: scales),
+                              bias: bias?.value, activation: activation)
             }
             guard let lora, !lora.isMerged else {
                 return linear(x, weight: weight.value, bias: bias?.value, activation: activation)

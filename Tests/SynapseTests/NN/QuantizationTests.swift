@@ -131,7 +131,7 @@ import Testing
             #expect(y != reference, "\(name) should compute in int8")
         }
         model.dequantize()
-        #expect(model(x).scalars == reference && model.quantizedLayers.isEmpty)
+        #expect(Self.largestRelativeDifference(model(x).scalars, reference) < 1e-5 && model.quantizedLayers.isEmpty)
     }
 
     @Test func changedWeightsAreQuantizedAgain() throws {
@@ -203,9 +203,16 @@ import Testing
         loaded.eval()
         try loaded.load(from: url)
         #expect(loaded.quantizedLayers == model.quantizedLayers)
-        #expect(loaded(x).scalars == y)
+        // The float first convolution may sum in another order when the adaptive thread team
+        // changes size between calls (a busy machine), so its outputs agree to rounding, not bits.
+        #expect(Self.largestRelativeDifference(loaded(x).scalars, y) < 1e-4)
         model.dequantize()
-        #expect(model(x).scalars == reference)
+        #expect(Self.largestRelativeDifference(model(x).scalars, reference) < 1e-5)
+    }
+
+    /// max |a − b| / max(1e-3, |b|) over the elements.
+    static func largestRelativeDifference(_ a: [Float], _ b: [Float]) -> Float {
+        zip(a, b).map { abs($0 - $1) / max(1e-3, abs($1)) }.max() ?? 0
     }
 
     @Test func int8ModelsSaveAndLoadExactly() throws {

@@ -82,7 +82,10 @@ extension Module {
     @discardableResult
     public func quantizeDynamic(skipping: Set<String> = []) throws(QuantizationError) -> [QuantizedLayerInfo] {
         let layers = try quantizableLayers(skipping: skipping)
-        for (_, l) in layers { l.quantization = LinearQuantization(weight: l.weight.value, input: .dynamic) }
+        for (_, l) in layers {
+            l.fakeQuantization = nil
+            l.quantization = LinearQuantization(weight: l.weight.value, input: .dynamic)
+        }
         return quantizedLayers
     }
 
@@ -134,14 +137,21 @@ extension Module {
             for ((_, c), q) in zip(convolutions, previous.1) { c.quantization = q }
             throw error
         }
-        for ((_, l), q) in zip(layers, fixed) { l.quantization = LinearQuantization(weight: l.weight.value, input: .fixed(q)) }
+        for ((_, l), q) in zip(layers, fixed) {
+            l.fakeQuantization = nil
+            l.quantization = LinearQuantization(weight: l.weight.value, input: .fixed(q))
+        }
         for ((_, c), q) in zip(convolutions, fixed.dropFirst(layers.count)) { c.quantization = ConvolutionQuantization(weight: c.weight.value, input: q) }
         return quantizedLayers
     }
 
-    /// Returns every layer to float computation (the float weights were kept).
+    /// Returns every layer to float computation (the float weights were kept), ending
+    /// quantization-aware training too.
     public func dequantize() {
-        for (_, l) in namedLinearLayers() { l.quantization = nil }
+        for (_, l) in namedLinearLayers() {
+            l.quantization = nil
+            l.fakeQuantization = nil
+        }
         for (_, c) in namedConvolutionLayers() { c.quantization = nil }
     }
 
