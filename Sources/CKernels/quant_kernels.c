@@ -29,26 +29,6 @@ SYN_INLINE void syn_bias_relu_rows_body(float *restrict y, const float *restrict
 }
 SYN_DISPATCH_VOID(syn_bias_relu_rows, (float *y, const float *bias, size_t rows, size_t cols, int relu), (y, bias, rows, cols, relu))
 
-SYN_INLINE void syn_minmax_body(const float *restrict x, size_t n, float *restrict lo, float *restrict hi) {
-    // Eight independent lanes so the loop vectorises; NaN never wins a compare, so a NaN input is
-    // found by the caller's finiteness check, not here.
-    float mn[8], mx[8];
-    for (int j = 0; j < 8; j++) { mn[j] = INFINITY; mx[j] = -INFINITY; }
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (int j = 0; j < 8; j++) {
-            float v = x[i + j];
-            mn[j] = v < mn[j] ? v : mn[j];
-            mx[j] = v > mx[j] ? v : mx[j];
-        }
-    for (; i < n; i++) { float v = x[i]; mn[0] = v < mn[0] ? v : mn[0]; mx[0] = v > mx[0] ? v : mx[0]; }
-    float a = mn[0], b = mx[0];
-    for (int j = 1; j < 8; j++) { a = mn[j] < a ? mn[j] : a; b = mx[j] > b ? mx[j] : b; }
-    *lo = a;
-    *hi = b;
-}
-SYN_DISPATCH_VOID(syn_minmax, (const float *x, size_t n, float *lo, float *hi), (x, n, lo, hi))
-
 // Quantizes `images` NCHW planes into NHWC u8 (the int8 convolution's input layout) in one pass:
 // reads each channel plane contiguously, writes with stride `channels`.
 SYN_INLINE void syn_quantize_nchw_to_nhwc_u8_body(const float *restrict x, uint8_t *restrict q, size_t images, size_t channels,

@@ -52,8 +52,6 @@ void syn_quantize_nchw_to_nhwc_u8(const float *x, uint8_t *q, size_t images, siz
 /// out (NCHW) = y (NHWC) + bias[c] (when not NULL), then ReLU when `relu` (NaN passes through).
 void syn_nhwc_to_nchw_bias_relu(const float *y, float *out, const float *bias, size_t images, size_t channels, size_t plane,
                                 int relu);
-/// The smallest and largest of x[0..n) (n > 0; ±infinity for n = 0). NaN is skipped.
-void syn_minmax(const float *x, size_t n, float *lo, float *hi);
 /// Sum of x[0..n) (pairwise-blocked, 16 accumulators).
 float syn_sum(const float *x, size_t n);
 /// Maximum / minimum of x[0..n) (n > 0); NaN when any element is NaN (PyTorch semantics).

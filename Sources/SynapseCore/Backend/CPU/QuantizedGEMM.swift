@@ -3,12 +3,8 @@ import CKernels
 
 /// The element-wise passes around the int8 GEMM.
 extension CPUBackend {
-    /// The smallest and largest of `count` elements (NaN skipped; callers check finiteness first).
-    static func minMax(_ x: UnsafePointer<Float>, count: Int) -> (Float, Float) {
-        var lo: Float = 0, hi: Float = 0
-        syn_minmax(x, count, &lo, &hi)
-        return (lo, hi)
-    }
+    /// The smallest and largest of `count` (> 0) elements; callers check finiteness first.
+    static func minMax(_ x: UnsafePointer<Float>, count: Int) -> (Float, Float) { (syn_min(x, count), syn_max(x, count)) }
 
     /// codes[i] = q.quantize(x[i]) for finite x, split across the pool.
     static func quantize(_ x: UnsafePointer<Float>, count: Int, with q: AffineQuantization, into codes: UnsafeMutablePointer<UInt8>) {

@@ -8,14 +8,10 @@ import SynapseCore
 /// The int8 weights follow the float weights they came from: when those are replaced or written
 /// (a state dict loaded, a further training step), the next forward re-quantizes them, so the
 /// int8 layer can never compute with weights the model no longer has.
-public final class LinearQuantization: @unchecked Sendable {
+public final class LinearQuantization: Sendable {
     /// How the layer's input is quantized: per batch (dynamic) or with calibrated parameters.
     public let input: ActivationQuantization
-    private struct Current {
-        var weights: QuantizedWeights
-        var stamp: TensorContentStamp
-    }
-    private let current: Mutex<Current>
+    private let current: WeightDerived<QuantizedWeights>
 
     /// The int8 form of `weight` [out, in], quantized per output channel.
     public convenience init(weight: Tensor, input: ActivationQuantization) {
@@ -26,18 +22,11 @@ public final class LinearQuantization: @unchecked Sendable {
     /// values, as a file load makes them).
     public init(weights: QuantizedWeights, matching weight: Tensor, input: ActivationQuantization) {
         self.input = input
-        current = Mutex(Current(weights: weights, stamp: TensorContentStamp(weight)))
+        current = WeightDerived(weights, matching: weight) { QuantizedWeights(quantizing: $0) }
     }
 
     /// The int8 weights for the float `weight` the layer holds now (re-quantized when it changed).
-    public func weights(for weight: Tensor) -> QuantizedWeights {
-        current.withLock { c in
-            if !c.stamp.matches(weight) {
-                c = Current(weights: QuantizedWeights(quantizing: weight), stamp: TensorContentStamp(weight))
-            }
-            return c.weights
-        }
-    }
+    public func weights(for weight: Tensor) -> QuantizedWeights { current.value(for: weight) }
 
     /// "dynamic" or "static", as reports and file metadata name the mode.
     public var mode: String {
@@ -49,14 +38,10 @@ public final class LinearQuantization: @unchecked Sendable {
 /// The int8 form of a `Conv2d` layer (`Conv2d.quantization`, static quantization only): int8
 /// weights per output channel and the calibrated input quantization. Like `LinearQuantization`, it
 /// re-quantizes the weights when the float weights it came from change.
-public final class ConvolutionQuantization: @unchecked Sendable {
+public final class ConvolutionQuantization: Sendable {
     /// The calibrated input quantization.
     public let input: AffineQuantization
-    private struct Current {
-        var convolution: QuantizedConvolution
-        var stamp: TensorContentStamp
-    }
-    private let current: Mutex<Current>
+    private let current: WeightDerived<QuantizedConvolution>
 
     /// The int8 form of `weight` [out, in, kh, kw], quantized per output channel.
     public convenience init(weight: Tensor, input: AffineQuantization) {
@@ -68,7 +53,9 @@ public final class ConvolutionQuantization: @unchecked Sendable {
         require(weight.rank == 4, "ConvolutionQuantization: expected a weight [out, in, kh, kw], got \(weight.shape)")
         self.input = input
         let convolution = QuantizedConvolution(weights: weights, kernelSize: (weight.shape[2], weight.shape[3]), input: input)
-        current = Mutex(Current(convolution: convolution, stamp: TensorContentStamp(weight)))
+        current = WeightDerived(convolution, matching: weight) {
+            QuantizedConvolution(weights: Self.quantize($0), kernelSize: ($0.shape[2], $0.shape[3]), input: input)
+        }
     }
 
     private static func quantize(_ weight: Tensor) -> QuantizedWeights {
@@ -77,14 +64,31 @@ public final class ConvolutionQuantization: @unchecked Sendable {
     }
 
     /// The int8 convolution for the float `weight` the layer holds now (re-quantized when it changed).
-    public func convolution(for weight: Tensor) -> QuantizedConvolution {
+    public func convolution(for weight: Tensor) -> QuantizedConvolution { current.value(for: weight) }
+}
+
+/// A value made from a layer's float weight (its int8 form), kept while that weight holds the
+/// values it was made from and made again from the weight the layer holds when they changed, so an
+/// int8 layer can never compute with weights the model no longer has.
+final class WeightDerived<Value: Sendable>: Sendable {
+    private struct Current {
+        var value: Value
+        var stamp: TensorContentStamp
+    }
+    private let current: Mutex<Current>
+    private let make: @Sendable (Tensor) -> Value
+
+    /// `value`, standing for `weight` as it is now; `make` derives a new one from a changed weight.
+    init(_ value: Value, matching weight: Tensor, make: @escaping @Sendable (Tensor) -> Value) {
+        current = Mutex(Current(value: value, stamp: TensorContentStamp(weight)))
+        self.make = make
+    }
+
+    /// The value for `weight` as it is now.
+    func value(for weight: Tensor) -> Value {
         current.withLock { c in
-            if !c.stamp.matches(weight) {
-                c = Current(convolution: QuantizedConvolution(weights: Self.quantize(weight), kernelSize: (weight.shape[2], weight.shape[3]),
-                                                              input: input),
-                            stamp: TensorContentStamp(weight))
-            }
-            return c.convolution
+            if !c.stamp.matches(weight) { c = Current(value: make(weight), stamp: TensorContentStamp(weight)) }
+            return c.value
         }
     }
 }
