@@ -188,9 +188,10 @@ void *syn_dnnl_conv_create(syn_conv_shape sh, int *status) {
     if (cv->pad_r[0] < 0) cv->pad_r[0] = 0;
     if (cv->pad_r[1] < 0) cv->pad_r[1] = 0;
     dnnl_memory_desc_t any_src, any_wei, any_dst;
-    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&any_src, 4, src_dims, dnnl_f32, dnnl_format_tag_any);
+    dnnl_data_type_t in_type = sh.bf16 ? dnnl_bf16 : dnnl_f32;
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&any_src, 4, src_dims, in_type, dnnl_format_tag_any);
     if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&any_dst, 4, dst_dims, dnnl_f32, dnnl_format_tag_any);
-    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&any_wei, cv->wei_md.ndims, cv->wei_md.dims, dnnl_f32, dnnl_format_tag_any);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&any_wei, cv->wei_md.ndims, cv->wei_md.dims, in_type, dnnl_format_tag_any);
     dnnl_convolution_desc_t desc;
     dnnl_primitive_attr_t attr = NULL;
     if (s == dnnl_success) s = syn_dnnl_user_scratchpad_attr(&attr);
@@ -211,8 +212,12 @@ void *syn_dnnl_conv_create(syn_conv_shape sh, int *status) {
     // Only oneDNN's direct kernels are worth the reorders; where it falls back to its own im2col + GEMM
     // ("gemm:jit", e.g. dilated shapes), the caller's lowering is as fast. That path's weight-gradient
     // primitive also crashed (null scratchpad write) when tests ran many convolutions concurrently.
-    for (int which = 0; which < 3 && s == dnnl_success; which++)
-        if (strstr(syn_dnnl_conv_impl(cv, which), "gemm")) s = dnnl_unimplemented;
+    // For bf16, oneDNN's reference kernels are far slower than f32 kernels on rounded operands
+    // (what the caller does instead), so only JIT kernels count.
+    for (int which = 0; which < 3 && s == dnnl_success; which++) {
+        const char *impl = syn_dnnl_conv_impl(cv, which);
+        if (strstr(impl, "gemm") || (sh.bf16 && strstr(impl, "ref"))) s = dnnl_unimplemented;
+    }
     if (status) *status = (int)s;
     if (s != dnnl_success) {
         syn_dnnl_conv_destroy(cv);
@@ -227,14 +232,20 @@ static dnnl_status_t conv_backward_init(syn_conv *cv) {
     syn_conv_shape sh = cv->shape;
     dnnl_memory_desc_t any_src, any_wei, any_dst;
     dnnl_dims_t src_dims = {sh.n, sh.c, sh.h, sh.w}, dst_dims = {sh.n, sh.o, sh.oh, sh.ow};
-    dnnl_status_t s = dnnl_memory_desc_init_by_tag(&any_src, 4, src_dims, dnnl_f32, dnnl_format_tag_any);
-    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&any_dst, 4, dst_dims, dnnl_f32, dnnl_format_tag_any);
-    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&any_wei, cv->wei_md.ndims, cv->wei_md.dims, dnnl_f32, dnnl_format_tag_any);
+    // bf16: the output gradient and the forward operands are bf16; what is computed (input and
+    // weight gradients) is f32. Backward data and backward weights each get their own descriptors.
+    dnnl_data_type_t in_type = sh.bf16 ? dnnl_bf16 : dnnl_f32;
+    dnnl_memory_desc_t any_dsrc, any_dwei;
+    dnnl_status_t s = dnnl_memory_desc_init_by_tag(&any_src, 4, src_dims, in_type, dnnl_format_tag_any);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&any_dst, 4, dst_dims, in_type, dnnl_format_tag_any);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&any_wei, cv->wei_md.ndims, cv->wei_md.dims, in_type, dnnl_format_tag_any);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&any_dsrc, 4, src_dims, dnnl_f32, dnnl_format_tag_any);
+    if (s == dnnl_success) s = dnnl_memory_desc_init_by_tag(&any_dwei, cv->wei_md.ndims, cv->wei_md.dims, dnnl_f32, dnnl_format_tag_any);
     dnnl_convolution_desc_t dd, wd;
     dnnl_primitive_attr_t attr = NULL;
     if (s == dnnl_success) s = syn_dnnl_user_scratchpad_attr(&attr);
     if (s == dnnl_success)
-        s = dnnl_dilated_convolution_backward_data_desc_init(&dd, dnnl_convolution_direct, &any_src, &any_wei, &any_dst,
+        s = dnnl_dilated_convolution_backward_data_desc_init(&dd, dnnl_convolution_direct, &any_dsrc, &any_wei, &any_dst,
                                                              cv->strides, cv->dilates, cv->pad_l, cv->pad_r);
     if (s == dnnl_success) s = dnnl_primitive_desc_create(&cv->bwd_data_pd, &dd, attr, conv_engine, cv->fwd_pd);
     if (s == dnnl_success) s = dnnl_primitive_create(&cv->bwd_data, cv->bwd_data_pd);
@@ -243,7 +254,7 @@ static dnnl_status_t conv_backward_init(syn_conv *cv) {
     if (s == dnnl_success) s = operand_init(&cv->d_wei, &cv->wei_md, query(cv->bwd_data_pd, dnnl_query_weights_md), 1);
     if (s == dnnl_success) s = operand_init(&cv->d_dsrc, &cv->src_md, query(cv->bwd_data_pd, dnnl_query_diff_src_md), 0);
     if (s == dnnl_success)
-        s = dnnl_dilated_convolution_backward_weights_desc_init(&wd, dnnl_convolution_direct, &any_src, &any_wei,
+        s = dnnl_dilated_convolution_backward_weights_desc_init(&wd, dnnl_convolution_direct, &any_src, &any_dwei,
                                                                 cv->shape.with_bias ? &cv->bias_md : NULL, &any_dst,
                                                                 cv->strides, cv->dilates, cv->pad_l, cv->pad_r);
     if (s == dnnl_success) s = dnnl_primitive_desc_create(&cv->bwd_weights_pd, &wd, attr, conv_engine, cv->fwd_pd);

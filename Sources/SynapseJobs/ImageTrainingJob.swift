@@ -150,6 +150,7 @@ public final class ImageTrainingJob {
         callbacks += LoopCallbacks.checkpoints(c, hyperparameters: o.hyperparameters, every: 1)
         let trainer = Trainer(model: network, optimizer: optimizer, objective: .classification(network), train: trainLoader,
                               validation: validationLoader, metrics: TrainingMetrics.accuracy, callbacks: callbacks)
+        trainer.precision = c.precision
         if let resume = c.resume { try resumeGuard.restore(resume, into: trainer, learningRate: o.learningRate) }
         let resumedEpochs = trainer.context.epoch
         let history = try trainer.fit(epochs: o.epochs)
@@ -169,7 +170,7 @@ public final class ImageTrainingJob {
             "batch_size": String(o.batchSize), "lr": String(o.learningRate), "best_epoch": String(bestEpoch),
             // The rest of the recipe, so that a later run (distillation) can repeat it.
             "lr_schedule": c.schedule.rawValue, "clip_norm": c.clipNorm.map { String($0) } ?? "none", "patience": String(c.patience),
-            "train_fraction": String(o.trainFraction),
+            "train_fraction": String(o.trainFraction), "training_precision": c.precision.rawValue,
         ]) { a, _ in a }.merging(data.metadata) { a, _ in a })
         log("saved weights to \(o.output.path)")
         let profile = try ServingProfile.write(forWeights: o.output, trainingFeatures: train.features, seed: o.seed)

@@ -100,6 +100,7 @@ public final class LanguageModelTrainingJob {
         callbacks += LoopCallbacks.checkpoints(c, hyperparameters: o.hyperparameters, every: 1)
         let trainer = Trainer(model: model, optimizer: optimizer, objective: .languageModel(model), train: trainLoader,
                               validation: validationLoader, callbacks: callbacks)
+        trainer.precision = options.controls.precision
         // Without early stopping or the plateau schedule only the last epoch is validated (on fresh windows).
         trainer.validationInterval = o.validatesEveryEpoch ? 1 : Int.max
         if let resume = c.resume { try resumeGuard.restore(resume, into: trainer, learningRate: o.learningRate) }

@@ -173,6 +173,7 @@ public final class TabularTrainingJob {
         callbacks += LoopCallbacks.checkpoints(controls, hyperparameters: o.hyperparameters, every: o.defaultCheckpointEvery)
         let trainer = Trainer(model: model, optimizer: optimizer, objective: objective, train: trainLoader,
                               validation: validationLoader, metrics: metrics, callbacks: callbacks)
+        trainer.precision = o.precision
         if let resume = o.resume { try resumeGuard.restore(resume, into: trainer, learningRate: o.learningRate) }
         let history = try trainer.fit(epochs: epochs)
         let best = early.map { $0.bestEpoch > 0 ? $0.bestEpoch : trainer.context.epoch } ?? trainer.context.epoch

@@ -58,6 +58,8 @@ public struct TabularTrainingOptions: Sendable {
     public var logDirectory: URL?
     /// Draw the progress bar (per-epoch lines go to `log` either way).
     public var showProgress = false
+    /// The precision of the products in training (bf16 autocast with `.bfloat16`).
+    public var precision: ComputePrecision = .float32
     /// Use this split instead of the dataset's seeded one (experiments and tests; still leakage-checked).
     public var splitOverride: SplitIndices?
 
@@ -153,6 +155,7 @@ public struct TabularTrainingOptions: Sendable {
         c.force = force
         c.logDirectory = logDirectory
         c.showProgress = showProgress
+        c.precision = precision
         return c
     }
 

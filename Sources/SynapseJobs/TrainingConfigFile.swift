@@ -65,7 +65,7 @@ public enum TrainingConfigFile {
         "dataset": .string, "model": .string, "epochs": .integer, "batch-size": .integer, "lr": .number, "seed": .integer,
         "threads": .integer, "output": .string, "no-progress": .flag, "hidden": .integerList, "patience": .integer,
         "monitor": .string, "lr-schedule": .string, "clip-norm": .number, "checkpoint-dir": .string, "resume": .string,
-        "log-dir": .string, "window": .integer,
+        "log-dir": .string, "window": .integer, "precision": .string,
         // Language models (text corpora).
         "steps": .integer, "context": .integer, "eval-batches": .integer, "log-every": .integer,
         "sample-length": .integer, "prompt": .string, "temperature": .number, "top-k": .integer,

@@ -5,7 +5,7 @@ import SynapseTraining
 
 /// The options every training job shares around its `Trainer`: schedule, clipping, early stopping,
 /// checkpoints, resume and logs (`--lr-schedule`, `--clip-norm`, `--patience`, `--monitor`,
-/// `--checkpoint-dir`, `--checkpoint-every`, `--resume`, `--force`, `--log-dir`). Defaults change
+/// `--checkpoint-dir`, `--checkpoint-every`, `--resume`, `--force`, `--log-dir`, `--precision`). Defaults change
 /// nothing about a run: no schedule, no clipping, no early stopping, no checkpoints, no logs.
 public struct TrainingControls: Sendable {
     /// Learning-rate schedule.
@@ -28,6 +28,8 @@ public struct TrainingControls: Sendable {
     public var logDirectory: URL?
     /// Draw the progress bar on standard error.
     public var showProgress = false
+    /// The precision of the products in training and evaluation (`--precision`; bf16 autocast).
+    public var precision: ComputePrecision = .float32
 
     /// Controls that change nothing.
     public init() {}

@@ -57,6 +57,10 @@ public final class Trainer<Train: BatchedDataset, Validation: BatchedDataset> wh
     public var penalty: WeightPenalty
     /// Callbacks, run in order for every hook.
     public var callbacks: [any TrainingCallback]
+    /// The precision of matrix products and convolutions in training and evaluation steps:
+    /// `.bfloat16` runs each forward pass inside `autocast(.bfloat16)` (master weights, optimiser
+    /// state, losses and reductions stay Float32; see `Autocast`). Default `.float32`.
+    public var precision: ComputePrecision = .float32
     /// Validate every this many epochs (at least 1); the last epoch of a `fit` call is always
     /// validated. Epochs in between log no `val_` values (callbacks that monitor one skip them).
     public var validationInterval = 1
@@ -167,7 +171,7 @@ public final class Trainer<Train: BatchedDataset, Validation: BatchedDataset> wh
             // The first micro-batch of a group clears the gradients; the group's size scales the loss.
             let positionInGroup = index % k
             let groupSize = min(k, batchCount - (index - positionInGroup))
-            let (output, loss) = objective.forward(batch)
+            let (output, loss) = autocast(precision) { objective.forward(batch) }
             try check.anomaly(epoch: epoch, step: index + 1)
             let lossValue = Double(loss.item())
             try check.loss(Float(lossValue), epoch: epoch, step: index + 1)
@@ -237,7 +241,7 @@ public final class Trainer<Train: BatchedDataset, Validation: BatchedDataset> wh
             var lossSum = 0.0, count = 0
             var predictions: [Tensor] = [], targets: [Tensor] = []
             for batch in loader {
-                let (output, loss) = objective.forward(batch)
+                let (output, loss) = autocast(precision) { objective.forward(batch) }
                 let n = output.rank > 0 ? output.shape[0] : 1
                 lossSum += Double(loss.item()) * Double(n)
                 count += n

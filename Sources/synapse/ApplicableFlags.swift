@@ -33,7 +33,7 @@ extension TrainCommand {
 
     /// The training controls every kind of run reads (the shared `TrainingControls`).
     static let controlFlags = ["--patience", "--monitor", "--lr-schedule", "--clip-norm", "--checkpoint-dir", "--checkpoint-every",
-                               "--resume", "--force"]
+                               "--resume", "--force", "--precision"]
 
     /// The dataset-specific flags given on the command line (or in --config).
     private var givenSpecificFlags: [String] {
@@ -45,7 +45,7 @@ extension TrainCommand {
             ("--hidden", p.hidden != nil), ("--patience", p.patience != nil), ("--monitor", p.monitor != nil),
             ("--lr-schedule", p.lrSchedule != nil), ("--clip-norm", p.clipNorm != nil), ("--checkpoint-dir", p.checkpointDir != nil),
             ("--checkpoint-every", p.checkpointEvery != nil),
-            ("--resume", p.resume != nil), ("--force", p.force), ("--window", p.window != nil),
+            ("--resume", p.resume != nil), ("--force", p.force), ("--window", p.window != nil), ("--precision", p.precision != nil),
             ("--train-fraction", trainFraction != nil), ("--init-from", initFrom != nil), ("--freeze-features", freezeFeatures),
         ]
         return given.filter(\.1).map(\.0) + fineTune.given

@@ -57,3 +57,23 @@ enum ModelName: String, ExpressibleByArgument, CaseIterable {
     /// True for the character-level language models.
     var isLanguageModel: Bool { languageModel != nil }
 }
+
+/// `--precision`: the precision of matrix products and convolutions (`bf16` turns on bfloat16 autocast).
+enum PrecisionName: String, ExpressibleByArgument, CaseIterable {
+    case float32, bf16
+
+    /// Also accepts the long and PyTorch-style spellings (`bfloat16`, `fp32`).
+    init?(argument: String) {
+        switch argument.lowercased() {
+        case "float32", "fp32", "f32": self = .float32
+        case "bf16", "bfloat16": self = .bf16
+        default: return nil
+        }
+    }
+
+    /// The name of `precision`.
+    init(_ precision: ComputePrecision) { self = precision == .bfloat16 ? .bf16 : .float32 }
+
+    /// The library's precision.
+    var precision: ComputePrecision { self == .bf16 ? .bfloat16 : .float32 }
+}

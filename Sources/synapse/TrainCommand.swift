@@ -267,6 +267,7 @@ struct TrainCommand: ParsableCommand {
             "test_accuracy": (result.testAccuracy * 10_000).rounded() / 10_000,
             "epochs": result.history.records.count,
             "seconds_per_epoch": (result.secondsPerEpoch * 1000).rounded() / 1000,
+            "precision": PrecisionName(options.controls.precision).rawValue,
         ]
         if options.initFrom != nil || options.trainFraction < 1 {
             figures["trainable_parameters"] = result.trainableParameters
@@ -319,6 +320,7 @@ struct TrainCommand: ParsableCommand {
             "train_loss": (result.trainLoss * 10_000).rounded() / 10_000,
             "steps": result.steps,
             "tokens_per_second": result.tokensPerSecond.rounded(),
+            "precision": PrecisionName(options.controls.precision).rawValue,
         ])
     }
 }

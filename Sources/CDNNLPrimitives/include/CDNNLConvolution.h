@@ -17,6 +17,9 @@ typedef struct {
     int64_t sh, sw, ph, pw, dh, dw;
     int64_t oh, ow, groups;
     int32_t with_bias;
+    /// 1: bfloat16 source, weights and output gradient (f32 output, weight and bias gradients,
+    /// f32 accumulation), for autocast. The caller's buffers stay f32; the reorders convert.
+    int32_t bf16;
 } syn_conv_shape;
 
 /// Creates the forward and backward primitives for `shape`. Returns NULL and

@@ -52,6 +52,10 @@ void syn_quantize_nchw_to_nhwc_u8(const float *x, uint8_t *q, size_t images, siz
 /// out (NCHW) = y (NHWC) + bias[c] (when not NULL), then ReLU when `relu` (NaN passes through).
 void syn_nhwc_to_nchw_bias_relu(const float *y, float *out, const float *bias, size_t images, size_t channels, size_t plane,
                                 int relu);
+/// y = x rounded to nearest-even bfloat16, kept in Float32 storage (low 16 bits zero); y may be x.
+void syn_round_bf16(const float *x, float *y, size_t n);
+/// y = the bfloat16 bit patterns of x, rounded to nearest-even (NaN stays NaN).
+void syn_f32_to_bf16(const float *x, uint16_t *y, size_t n);
 /// Sum of x[0..n) (pairwise-blocked, 16 accumulators).
 float syn_sum(const float *x, size_t n);
 /// Maximum / minimum of x[0..n) (n > 0); NaN when any element is NaN (PyTorch semantics).

@@ -4,6 +4,9 @@
 /// NCHW inside each call), which compute the bias gradient with the weight gradient; the forward pass
 /// of a single-input-channel, stride-1 convolution uses a direct NCHW kernel instead. Shapes oneDNN
 /// cannot run fall back to an im2col lowering onto GEMMs.
+///
+/// Under `autocast(.bfloat16)` the input, weight and bias are rounded to bfloat16 and accumulated in
+/// Float32 (see `Autocast`).
 public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
                    padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1) -> Tensor {
     require(x.rank == 4, "conv2d: input must be [N, C, H, W], got \(x.shape)")
@@ -20,7 +23,19 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (In
     require(oh > 0 && ow > 0, "conv2d: kernel \([kh, kw]) (dilation \([dilation.0, dilation.1])) is larger than the padded input \(x.shape)")
     let geometry = ConvolutionGeometry(n: n, c: c, h: h, w: w, kh: kh, kw: kw, sh: stride.0, sw: stride.1,
                                        ph: padding.0, pw: padding.1, dh: dilation.0, dw: dilation.1, oh: oh, ow: ow)
-    let shape = ConvolutionShape(geometry: geometry, outChannels: o, groups: groups, withBias: bias != nil)
+    var shape = ConvolutionShape(geometry: geometry, outChannels: o, groups: groups, withBias: bias != nil)
+    if Autocast.precision == .bfloat16 {
+        // bf16 operands: oneDNN's bf16 primitives where the CPU has them (their reorders convert the
+        // rounded Float32 buffers exactly), else the Float32 kernels on the rounded values.
+        let (xr, wr, br) = (x.roundedToBFloat16(), weight.roundedToBFloat16(), bias?.roundedToBFloat16())
+        shape.bfloat16 = true
+        if xr.count > 0 && wr.count > 0, let handle = ConvolutionPrimitives.shared.handle(for: shape) {
+            return conv2dPrimitive(xr, weight: wr, bias: br, shape: shape, handle: handle).gradientRoundedToBFloat16()
+        }
+        return autocast(.float32) {
+            conv2d(xr, weight: wr, bias: br, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        }.gradientRoundedToBFloat16()
+    }
     if x.count > 0 && weight.count > 0, let handle = ConvolutionPrimitives.shared.handle(for: shape) {
         return conv2dPrimitive(x, weight: weight, bias: bias, shape: shape, handle: handle)
     }

@@ -12,7 +12,15 @@ public enum LinearActivation: Sendable {
 /// `activation` applies ReLU to the result (NaN stays NaN). Without a tape (inference) and for fewer than 8 rows, a
 /// dedicated kernel computes bias, product and ReLU in one pass over W, with each thread always
 /// handling the same block of W's rows so that block stays in that core's cache between calls.
+///
+/// Under `autocast(.bfloat16)` the input, weight and bias are rounded to bfloat16 and the products
+/// accumulate in Float32 (see `Autocast`).
 public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, activation: LinearActivation = .none) -> Tensor {
+    if Autocast.precision == .bfloat16 {
+        let y = affine(x.roundedToBFloat16(), weight: weight.roundedToBFloat16(), bias: bias?.roundedToBFloat16(),
+                       precision: .bfloat16).gradientRoundedToBFloat16()
+        return activation == .relu ? relu(y) : y
+    }
     let recording = GradMode.isEnabled && (x.node != nil || weight.node != nil || bias?.node != nil)
     if !recording && x.rank >= 1 && x.count / Swift.max(x.shape[x.rank - 1], 1) < SmallLinear.maxRows
         && weight.rank == 2 && weight.isContiguous && x.shape.last == weight.shape[1] {
@@ -26,8 +34,9 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, activation: Linea
     return activation == .relu ? relu(y) : y
 }
 
-/// x·Wᵀ + b on oneDNN's sgemm, recorded on the tape (the training path of `linear`).
-func affine(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+/// x·Wᵀ + b on oneDNN's sgemm, recorded on the tape (the training path of `linear`); at `.bfloat16`
+/// the three products run on bf16 kernels, and x and W must hold bf16-rounded values.
+func affine(_ x: Tensor, weight: Tensor, bias: Tensor?, precision: ComputePrecision = .float32) -> Tensor {
     require(weight.rank == 2, "linear: weight must be [out, in], got \(weight.shape)")
     let (outF, inF) = (weight.shape[0], weight.shape[1])
     require(x.rank >= 1 && x.shape[x.rank - 1] == inF,
@@ -42,7 +51,7 @@ func affine(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
             for r in 0..<rows { (out + r * outF).update(from: bc.basePointer, count: outF) }
         }
         // y[rows, out] = x[rows, in] · Wᵀ: W [out, in] row-major is op(B) with B transposed.
-        DNNL.sgemm(transA: false, transB: !w.transposed, m: rows, n: outF, k: inF,
+        CPUBackend.gemm(precision, transA: false, transB: !w.transposed, m: rows, n: outF, k: inF,
                    a: xc.basePointer, lda: Swift.max(inF, 1), b: w.tensor.storage.pointer + w.tensor.offset, ldb: w.ld,
                    beta: bc == nil ? 0 : 1, c: out, ldc: Swift.max(outF, 1))
         withExtendedLifetime((w, bc)) {}
@@ -58,7 +67,7 @@ func affine(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
             // dx[rows, in] = g[rows, out] · W[out, in]
             let wo = MatrixOperand(wd)
             gx = Tensor.produce(xd.shape) { out in
-                DNNL.sgemm(transA: false, transB: wo.transposed, m: rows, n: inF, k: outF,
+                CPUBackend.gemm(precision, transA: false, transB: wo.transposed, m: rows, n: inF, k: outF,
                            a: gc.basePointer, lda: Swift.max(outF, 1), b: wo.tensor.storage.pointer + wo.tensor.offset, ldb: wo.ld,
                            c: out, ldc: Swift.max(inF, 1))
                 withExtendedLifetime(wo) {}
@@ -67,7 +76,7 @@ func affine(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
         if nw {
             // dW[out, in] = gᵀ[out, rows] · x[rows, in]
             gw = Tensor.produce([outF, inF]) { out in
-                DNNL.sgemm(transA: true, transB: false, m: outF, n: inF, k: rows,
+                CPUBackend.gemm(precision, transA: true, transB: false, m: outF, n: inF, k: rows,
                            a: gc.basePointer, lda: Swift.max(outF, 1), b: xd.basePointer, ldb: Swift.max(inF, 1),
                            c: out, ldc: Swift.max(inF, 1))
             }

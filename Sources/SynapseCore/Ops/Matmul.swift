@@ -22,7 +22,7 @@ struct MatrixOperand {
 
 enum MatmulKernel {
     /// Batched matmul of rank ≥ 2 tensors with broadcast batch dimensions (no autodiff).
-    static func matmul(_ a: Tensor, _ b: Tensor) -> Tensor {
+    static func matmul(_ a: Tensor, _ b: Tensor, precision: ComputePrecision = .float32) -> Tensor {
         let m = a.shape[a.rank - 2], k = a.shape[a.rank - 1]
         let k2 = b.shape[b.rank - 2], n = b.shape[b.rank - 1]
         require(k == k2, "matmul: shapes \(a.shape) and \(b.shape) are not aligned (\(k) != \(k2))")
@@ -39,7 +39,7 @@ enum MatmulKernel {
                     offA += index[d] * oa.tensor.strides[d]
                     offB += index[d] * ob.tensor.strides[d]
                 }
-                DNNL.sgemm(transA: oa.transposed, transB: ob.transposed, m: m, n: n, k: k,
+                CPUBackend.gemm(precision, transA: oa.transposed, transB: ob.transposed, m: m, n: n, k: k,
                            a: oa.tensor.storage.pointer + offA, lda: oa.ld,
                            b: ob.tensor.storage.pointer + offB, ldb: ob.ld,
                            c: out + bi * m * n, ldc: Swift.max(n, 1))
@@ -54,24 +54,35 @@ enum MatmulKernel {
 /// Matrix product with PyTorch `matmul` semantics: 1-D operands are promoted (and the added
 /// dimension removed), batch dimensions broadcast. Runs on oneDNN's sgemm; transposed views are
 /// passed as transposed operands rather than copied.
+///
+/// Under `autocast(.bfloat16)` both operands are rounded to bfloat16 and the products accumulate in
+/// Float32 (see `Autocast`).
 public func matmul(_ a: Tensor, _ b: Tensor) -> Tensor {
     require(a.rank >= 1 && b.rank >= 1, "matmul: both operands need at least one dimension, got \(a.shape) and \(b.shape)")
     if a.rank == 1 { return matmul(a.unsqueezed(0), b).squeezed(-2) }
     if b.rank == 1 { return matmul(a, b.unsqueezed(-1)).squeezed(-1) }
-    let y = MatmulKernel.matmul(a, b)
+    if Autocast.precision == .bfloat16 {
+        return recordedMatmul(a.roundedToBFloat16(), b.roundedToBFloat16(), precision: .bfloat16).gradientRoundedToBFloat16()
+    }
+    return recordedMatmul(a, b, precision: .float32)
+}
+
+/// `matmul` of operands of rank ≥ 2 at `precision`, recorded on the tape.
+private func recordedMatmul(_ a: Tensor, _ b: Tensor, precision: ComputePrecision) -> Tensor {
+    let y = MatmulKernel.matmul(a, b, precision: precision)
     let ad = a.detached(), bd = b.detached()
     let (na, nb) = (a.node != nil, b.node != nil)
     return y.recorded("matmul", inputs: [a, b]) { g in
         var ga: Tensor? = nil, gb: Tensor? = nil
-        if na { ga = MatmulKernel.matmul(g, bd.transposed()).sumToShape(ad.shape) }
+        if na { ga = MatmulKernel.matmul(g, bd.transposed(), precision: precision).sumToShape(ad.shape) }
         if nb {
             if bd.rank == 2 && ad.rank > 2 {
                 // Fold the batch into rows: one GEMM instead of a batch of them plus a reduction.
                 let a2 = ad.contiguous().reshaped([-1, ad.shape[ad.rank - 1]])
                 let g2 = g.contiguous().reshaped([-1, g.shape[g.rank - 1]])
-                gb = MatmulKernel.matmul(a2.transposed(), g2)
+                gb = MatmulKernel.matmul(a2.transposed(), g2, precision: precision)
             } else {
-                gb = MatmulKernel.matmul(ad.transposed(), g).sumToShape(bd.shape)
+                gb = MatmulKernel.matmul(ad.transposed(), g, precision: precision).sumToShape(bd.shape)
             }
         }
         return [ga, gb]

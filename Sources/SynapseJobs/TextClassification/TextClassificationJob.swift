@@ -159,6 +159,7 @@ public final class TextClassificationJob {
         callbacks += LoopCallbacks.checkpoints(c, hyperparameters: o.hyperparameters, every: 1)
         let trainer = Trainer(model: classifier, optimizer: optimizer, objective: .textClassification { classifier($0) },
                               train: trainLoader, validation: validationLoader, metrics: TrainingMetrics.accuracy, callbacks: callbacks)
+        trainer.precision = c.precision
         if let resume = c.resume { try resumeGuard.restore(resume, into: trainer, learningRate: lr) }
         let resumedEpochs = trainer.context.epoch
         let history = try trainer.fit(epochs: epochs)

@@ -43,6 +43,9 @@ struct PipelineOptions: ParsableArguments {
             help: "Write history.jsonl, history.csv, TensorBoard event files and loss/metric SVG curves here (default: the run directory).")
     var logDir: String?
 
+    @Option(help: "Precision of matrix products and convolutions: float32 (default) or bf16 (bfloat16 autocast: bf16 operands, Float32 accumulation, master weights and optimiser state).")
+    var precision: PrecisionName?
+
     @Option(parsing: .unconditional, help: "Forecasting datasets (sunspots, co2): lagged values per input window (default 12).")
     var window: Int?
 
@@ -71,6 +74,7 @@ struct PipelineOptions: ParsableArguments {
         c.resume = resume.map { URL(fileURLWithPath: $0) }
         c.force = force
         c.showProgress = showProgress
+        c.precision = precision?.precision ?? .float32
         return c
     }
 
@@ -81,6 +85,7 @@ struct PipelineOptions: ParsableArguments {
         // `--config` refuses a --monitor that nothing watches.
         if c.patience > 0 { config["monitor"] = c.monitor }
         if let clipNorm = c.clipNorm { config["clip-norm"] = clipNorm }
+        if c.precision != .float32 { config["precision"] = PrecisionName(c.precision).rawValue }
         return config
     }
 

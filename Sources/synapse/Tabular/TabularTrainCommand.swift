@@ -29,6 +29,7 @@ extension TrainCommand {
         options.checkpointEvery = pipeline.checkpointEvery
         options.resume = pipeline.resume.map { URL(fileURLWithPath: $0) }
         options.force = pipeline.force
+        options.precision = pipeline.precision?.precision ?? .float32
         options.showProgress = false
         // A refused --resume (other hyperparameters, unreadable file) must not leave a run directory behind.
         try options.validate()
@@ -47,6 +48,7 @@ extension TrainCommand {
         // `--config` refuses a --monitor that nothing watches.
         if options.patience > 0 { config["monitor"] = options.monitor }
         if let clipNorm = options.clipNorm { config["clip-norm"] = clipNorm }
+        if options.precision != .float32 { config["precision"] = PrecisionName(options.precision).rawValue }
         if options.benchmark?.task == .forecasting { config["window"] = options.window }
         try run.writeConfig(resolvedOptions(config))
         options.logDirectory = run.logDirectory

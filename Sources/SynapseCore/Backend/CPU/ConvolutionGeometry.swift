@@ -25,4 +25,6 @@ struct ConvolutionShape: Hashable, Sendable {
     var outChannels: Int
     var groups: Int
     var withBias: Bool
+    /// bfloat16 operands with Float32 accumulation and results (autocast); the caller's buffers stay Float32.
+    var bfloat16 = false
 }

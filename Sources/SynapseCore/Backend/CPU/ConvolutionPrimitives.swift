@@ -48,7 +48,8 @@ final class ConvolutionPrimitives: Sendable {
         let kernelShape = syn_conv_shape(n: Int64(g.n), c: Int64(g.c), h: Int64(g.h), w: Int64(g.w), o: Int64(shape.outChannels),
                                          kh: Int64(g.kh), kw: Int64(g.kw), sh: Int64(g.sh), sw: Int64(g.sw), ph: Int64(g.ph),
                                          pw: Int64(g.pw), dh: Int64(g.dh), dw: Int64(g.dw), oh: Int64(g.oh), ow: Int64(g.ow),
-                                         groups: Int64(shape.groups), with_bias: shape.withBias ? 1 : 0)
+                                         groups: Int64(shape.groups), with_bias: shape.withBias ? 1 : 0,
+                                         bf16: shape.bfloat16 ? 1 : 0)
         var status: Int32 = 0
         let created = syn_dnnl_conv_create(kernelShape, &status).map { Handle(pointer: $0) }
         return entries.insert(Outcome(handle: created), for: shape).handle

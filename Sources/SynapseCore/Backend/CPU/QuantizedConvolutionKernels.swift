@@ -30,7 +30,7 @@ final class QuantizedConvolutionKernels: Sendable {
         let shape = syn_conv_shape(n: Int64(g.n), c: Int64(g.c), h: Int64(g.h), w: Int64(g.w), o: Int64(outChannels),
                                    kh: Int64(g.kh), kw: Int64(g.kw), sh: Int64(g.sh), sw: Int64(g.sw), ph: Int64(g.ph),
                                    pw: Int64(g.pw), dh: Int64(g.dh), dw: Int64(g.dw), oh: Int64(g.oh), ow: Int64(g.ow),
-                                   groups: 1, with_bias: 0)
+                                   groups: 1, with_bias: 0, bf16: 0)
         var status: Int32 = 0
         let made = scales.withUnsafeBufferPointer { s in
             syn_dnnl_qconv_create(shape, weights.pointer, s.baseAddress, zeroPoint, &status).map { Handle(pointer: $0) }
