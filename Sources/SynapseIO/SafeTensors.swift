@@ -220,10 +220,10 @@ public struct Int8TensorData: Sendable, Equatable {
 
 /// Writes tensors in the safetensors format.
 public enum SafeTensors {
-    /// Encodes `tensors` (Float32), optional integer tensors (I64) and int8 tensors (I8) with
-    /// string `metadata`.
-    public static func encode(_ tensors: [String: Tensor], ints: [String: IntTensor] = [:], int8: [String: Int8TensorData] = [:],
-                              metadata: [String: String] = [:]) -> Data {
+    /// Encodes `tensors` (Float32), optional integer tensors (I64), bfloat16 tensors (BF16, rounded
+    /// to nearest-even) and int8 tensors (I8) with string `metadata`.
+    public static func encode(_ tensors: [String: Tensor], ints: [String: IntTensor] = [:], bfloat16: [String: Tensor] = [:],
+                              int8: [String: Int8TensorData] = [:], metadata: [String: String] = [:]) -> Data {
         var header: [String: Any] = [:]
         if !metadata.isEmpty { header["__metadata__"] = metadata }
         var offset = 0
@@ -250,6 +250,16 @@ public enum SafeTensors {
             offset += d.count
             blobs.append((name, d))
         }
+        for name in bfloat16.keys.sorted() {
+            let bits = BFloat16Tensor(bfloat16[name]!).bits
+            var d = Data(count: bits.count * 2)
+            d.withUnsafeMutableBytes { dst in
+                for (i, v) in bits.enumerated() { dst.storeBytes(of: v.littleEndian, toByteOffset: i * 2, as: UInt16.self) }
+            }
+            header[name] = ["dtype": "BF16", "shape": bfloat16[name]!.shape, "data_offsets": [offset, offset + d.count]]
+            offset += d.count
+            blobs.append((name, d))
+        }
         for name in int8.keys.sorted() {
             let t = int8[name]!
             let d = t.values.withUnsafeBytes { Data($0) }
@@ -257,7 +267,7 @@ public enum SafeTensors {
             offset += d.count
             blobs.append((name, d))
         }
-        // I8 blocks come last, so every F32 and I64 block before them stays aligned to its element size.
+        // BF16 then I8 blocks come last, so every F32 and I64 block before them stays aligned to its element size.
         var json = (try? JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])) ?? Data("{}".utf8)
         // Pad the header with spaces so the data section starts 8-byte aligned (as the reference writer does).
         while (8 + json.count) % 8 != 0 { json.append(0x20) }
@@ -270,9 +280,9 @@ public enum SafeTensors {
     }
 
     /// Atomically writes `tensors` to `url` as a safetensors file.
-    public static func save(_ tensors: [String: Tensor], ints: [String: IntTensor] = [:], int8: [String: Int8TensorData] = [:],
-                            metadata: [String: String] = [:], to url: URL) throws {
-        try AtomicFile.write(encode(tensors, ints: ints, int8: int8, metadata: metadata), to: url)
+    public static func save(_ tensors: [String: Tensor], ints: [String: IntTensor] = [:], bfloat16: [String: Tensor] = [:],
+                            int8: [String: Int8TensorData] = [:], metadata: [String: String] = [:], to url: URL) throws {
+        try AtomicFile.write(encode(tensors, ints: ints, bfloat16: bfloat16, int8: int8, metadata: metadata), to: url)
     }
 
     /// Reads and validates a safetensors file.

@@ -106,6 +106,7 @@ extension Module {
         for (_, l) in namedLinearLayers() { l.quantization = nil }
         for (_, c) in namedConvolutionLayers() { c.quantization = nil }
         for pending in quantized.layers { pending.attach() }
+        restoreBFloat16Layers(from: archive)
         return result
     }
 }

@@ -165,6 +165,12 @@ public final class CompressionJob {
             let working = try source.architecture.make(generator: RandomGenerator(seed: 0), source: o.weights.path)
             try working.loadStateDict(original.stateDict().mapValues { Tensor(shape: $0.shape, scalars: $0.scalars) }, strict: true)
             compression = try quantize(working, train: train, batchSize: batchSize)
+        case .bf16:
+            let working = try source.architecture.make(generator: RandomGenerator(seed: 0), source: o.weights.path)
+            try working.loadStateDict(original.stateDict().mapValues { Tensor(shape: $0.shape, scalars: $0.scalars) }, strict: true)
+            let layers = working.castToBFloat16()
+            compression = (working, "bfloat16 weights and bf16 products (Float32 accumulation) in \(layers.count) layer(s): "
+                           + layers.joined(separator: ", ") + "; bf16 kernels: \(Autocast.implementation)", [], [:])
         }
         let compressed = compression.model
         let afterTest = try Self.testSummary(compressed, on: test)

@@ -17,6 +17,9 @@ public enum CompressionMethod: String, Sendable, CaseIterable {
     /// Post-training static int8 quantization of every `Linear` layer: input ranges calibrated on
     /// `calibrationSamples` training images with `calibration`'s observer.
     case int8Static = "int8-static"
+    /// bf16 inference: every `Linear` and `Conv2d` keeps bfloat16 weights (half the file) and runs its
+    /// products under bf16 autocast (`castToBFloat16()`).
+    case bf16
 
     /// Whether the method quantizes to int8.
     public var isQuantization: Bool { self == .int8Dynamic || self == .int8Static }
@@ -120,6 +123,9 @@ public struct CompressionOptions: Sendable {
         case .prune:
             if teacher != nil { throw .invalidOption(name: "teacher", reason: "applies to --method distill") }
             if epochs != nil { throw .invalidOption(name: "epochs", reason: "applies to --method distill (pruning fine-tunes for --fine-tune-epochs)") }
+        case .bf16:
+            if teacher != nil { throw .invalidOption(name: "teacher", reason: "applies to --method distill") }
+            if epochs != nil { throw .invalidOption(name: "epochs", reason: "applies to --method distill") }
         case .int8Dynamic, .int8Static:
             if teacher != nil { throw .invalidOption(name: "teacher", reason: "applies to --method distill") }
             if epochs != nil { throw .invalidOption(name: "epochs", reason: "applies to --method distill") }

@@ -23,6 +23,9 @@ public final class Conv2d: Module, Layer {
     public internal(set) var quantization: ConvolutionQuantization?
     /// Collects input statistics while `quantizeStatic` calibrates (nil otherwise).
     var calibration: CalibrationRecorder?
+    /// `.bfloat16` after `castToBFloat16()` (or loading a bf16 file): the layer's products run under
+    /// `autocast(.bfloat16)` whatever the caller's precision, and `save` stores its weight and bias as BF16.
+    public internal(set) var computePrecision: ComputePrecision = .float32
 
     /// Creates the layer.
     public init(_ inChannels: Int, _ outChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
@@ -48,7 +51,10 @@ public final class Conv2d: Module, Layer {
 
     /// Applies the convolution to [N, C, H, W].
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        recordingCall {
+        if computePrecision == .bfloat16 && Autocast.precision != .bfloat16 && quantization == nil {
+            return autocast(.bfloat16) { callAsFunction(x) }
+        }
+        return recordingCall {
             let c = weight.shape[1] * groups
             require(x.rank == 4 && x.shape[1] == c, "Conv2d(\(c) → \(weight.shape[0])): expected input [N, \(c), H, W], got \(x.shape)")
             calibration?.observe(x)

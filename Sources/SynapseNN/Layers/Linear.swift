@@ -24,6 +24,9 @@ public final class Linear: Module, Layer {
     /// Quantization-aware training: while set (`prepareQuantizationAwareTraining()`), weights and
     /// inputs are fake-quantized in every forward pass.
     public internal(set) var fakeQuantization: LinearFakeQuantization?
+    /// `.bfloat16` after `castToBFloat16()` (or loading a bf16 file): the layer's products run under
+    /// `autocast(.bfloat16)` whatever the caller's precision, and `save` stores its weight and bias as BF16.
+    public internal(set) var computePrecision: ComputePrecision = .float32
 
     /// A layer from `inFeatures` to `outFeatures`, initialised like PyTorch.
     public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, generator: RandomGenerator = .global) {
@@ -44,7 +47,10 @@ public final class Linear: Module, Layer {
 
     /// Applies the layer followed by `activation` (fused where a kernel can do both in one pass).
     public func callAsFunction(_ x: Tensor, activation: LinearActivation) -> Tensor {
-        recordingCall {
+        if computePrecision == .bfloat16 && Autocast.precision != .bfloat16 && quantization == nil {
+            return autocast(.bfloat16) { callAsFunction(x, activation: activation) }
+        }
+        return recordingCall {
             require(x.rank >= 1 && x.shape.last == inFeatures,
                          "Linear(\(inFeatures) → \(outFeatures)): expected input [..., \(inFeatures)], got \(x.shape)")
             calibration?.observe(x)

@@ -140,5 +140,38 @@ extension RealDataSuite {
                 #expect(status != 0 && output.contains(message), "\(arguments): \(output)")
             }
         }
+
+        /// `synapse train --precision bf16` trains under bf16 autocast, and `compress --method bf16`
+        /// writes a half-size model that `evaluate` scores as compress did.
+        @Test(.enabled(if: available, "needs the built synapse tool and Fashion-MNIST"))
+        func bfloat16TrainingAndCompression() throws {
+            let dir = try CLIRunOutputsTests.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: dir) }
+            var (status, output) = try Self.run(["train", "--dataset", "fashion-mnist", "--model", "mlp", "--epochs", "1", "--threads", "1",
+                                                 "--no-progress", "--precision", "bf16", "--output", "mlp.safetensors"], in: dir)
+            try #require(status == 0, "\(output)")
+            let trained = try CLIRunOutputsTests.result(output)
+            #expect(trained["precision"] as? String == "bf16" && (trained["test_accuracy"] as? Double ?? 0) > 0.75, "\(trained)")
+            #expect(try SafeTensors.load(from: dir.appendingPathComponent("mlp.safetensors")).metadata["training_precision"] == "bfloat16")
+            (status, output) = try Self.run(["compress", "--weights", "mlp.safetensors", "--method", "bf16", "--output", "bf16.safetensors",
+                                             "--threads", "1", "--speed-seconds", "0.05"], in: dir)
+            try #require(status == 0, "\(output)")
+            let result = try CLIRunOutputsTests.result(output)
+            let before = try #require(result["accuracy_before"] as? Double), after = try #require(result["accuracy_after"] as? Double)
+            #expect(abs(after - before) < 0.01, "\(result)")
+            let sizeRatio = try #require(result["size_ratio"] as? Double)
+            #expect(sizeRatio > 0.49 && sizeRatio < 0.52, "bf16 weights: \(result)")
+            let archive = try SafeTensors.load(from: dir.appendingPathComponent("bf16.safetensors"))
+            #expect(archive.metadata["precision"] == "bfloat16" && archive.metadata["compression"] == "bf16", "\(archive.metadata)")
+            #expect(archive.entries.values.allSatisfy { $0.dtype == .bf16 })
+            (status, output) = try Self.run(["evaluate", "--weights", "bf16.safetensors", "--report", "bf16.md", "--threads", "1"], in: dir)
+            try #require(status == 0, "\(output)")
+            #expect(try CLIRunOutputsTests.result(output)["accuracy"] as? Double == after, "evaluate runs the bf16 layers as compress did")
+            (status, output) = try Self.run(["compress", "--weights", "mlp.safetensors", "--method", "bf16", "--amount", "0.5",
+                                             "--output", "x.safetensors"], in: dir)
+            #expect(status != 0 && output.contains("--amount does not apply"), "\(output)")
+            (status, output) = try Self.run(["train", "--dataset", "fashion-mnist", "--precision", "fp8", "--output", "y.safetensors"], in: dir)
+            #expect(status != 0 && output.contains("precision"), "\(output)")
+        }
     }
 }
