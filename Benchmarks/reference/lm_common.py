@@ -34,13 +34,18 @@ def batch(ids, size, length, gen):
     return torch.from_numpy(x), torch.from_numpy(y)
 
 
+# W9: run the forward pass and loss under torch.autocast("cpu", torch.bfloat16) (set by --autocast).
+AUTOCAST = False
+
+
 def train_steps(model, opt, ids, size, length, gen, steps):
     """`steps` optimisation steps on random windows (batch drawn inside the timed region, as Synapse does)."""
     loss = None
     for _ in range(steps):
         x, y = batch(ids, size, length, gen)
-        logits = model(x)
-        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
+        with torch.autocast(device_type="cpu", dtype=torch.bfloat16, enabled=AUTOCAST):
+            logits = model(x)
+            loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
         opt.zero_grad()
         loss.backward()
         opt.step()

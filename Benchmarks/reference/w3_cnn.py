@@ -1,6 +1,6 @@
 """W3 reference: the BENCHMARKS-SPEC CNN trained on Fashion-MNIST with PyTorch (CPU).
 
-Usage: python w3_cnn.py [--threads N] [--epochs 2] [--seed 0] [--steps S] [--rng torch|synapse]
+Usage: python w3_cnn.py [--threads N] [--epochs 2] [--seed 0] [--steps S] [--rng torch|synapse] [--autocast]
 Conv2d(1,32,3,pad 1)-ReLU-MaxPool2 → Conv2d(32,64,3,pad 1)-ReLU-MaxPool2 → flatten → Linear(3136,128)-ReLU →
 Linear(128,10); Adam 1e-3, batch 64, shuffled, last partial batch dropped (937 steps per epoch).
 Prints per-epoch lines and a final JSON line; `--steps S` times only the first S steps of each epoch and
@@ -32,6 +32,7 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--steps", type=int, default=0)
     ap.add_argument("--rng", choices=["torch", "synapse"], default="torch")
+    ap.add_argument("--autocast", action="store_true", help="W9: bf16 autocast (torch.autocast cpu bfloat16)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -58,7 +59,8 @@ def main():
         t0 = time.perf_counter()
         for s in range(timed):
             i = perm[s * 64:(s + 1) * 64]
-            loss = nn.functional.cross_entropy(model(xtr[i]), ytr[i])
+            with torch.autocast(device_type="cpu", dtype=torch.bfloat16, enabled=a.autocast):
+                loss = nn.functional.cross_entropy(model(xtr[i]), ytr[i])
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -69,7 +71,7 @@ def main():
         print(f"epoch {epoch}/{a.epochs}  test_accuracy {acc:.4f}  {times[-1]:.2f} s/epoch", flush=True)
     print(json.dumps({"workload": "W3", "threads": a.threads, "metric": "s/epoch", "value": round(min(times), 3),
                       "test_accuracy": round(acc, 4), "extrapolated_from_steps": timed if a.steps else None,
-                      "seed": a.seed, "rng": a.rng}))
+                      "seed": a.seed, "rng": a.rng, "autocast": a.autocast}))
 
 
 if __name__ == "__main__":

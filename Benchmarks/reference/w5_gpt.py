@@ -61,7 +61,10 @@ def main():
     ap.add_argument("--corpus", default="vim-docs", choices=["vim-docs", "shakespeare"])
     ap.add_argument("--eval-batches", type=int, default=20)
     ap.add_argument("--save", default=None)
+    ap.add_argument("--autocast", action="store_true", help="W9: bf16 autocast (torch.autocast cpu bfloat16)")
     a = ap.parse_args()
+    import lm_common
+    lm_common.AUTOCAST = a.autocast
     torch.set_num_threads(a.threads)
     ids, vocab = load_corpus(corpus_files(a.corpus))
     train, val = split(ids)
@@ -78,7 +81,7 @@ def main():
         from safetensors.torch import save_file
         save_file({k: v.contiguous() for k, v in model.state_dict().items()}, a.save)
     print(json.dumps({"workload": "W5", "threads": a.threads, "metric": "tokens/s", "value": round(rate),
-                      "steps": a.steps, "train_loss": round(loss, 4), "val_loss": round(vl, 4)}))
+                      "steps": a.steps, "train_loss": round(loss, 4), "val_loss": round(vl, 4), "autocast": a.autocast}))
 
 
 if __name__ == "__main__":

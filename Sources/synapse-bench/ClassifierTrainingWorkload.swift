@@ -26,6 +26,8 @@ struct ClassifierTrainingWorkload: Workload {
     var seed: UInt64 = 0
     /// Steps per smoke repetition.
     let smokeSteps = 20
+    /// The precision of the products (W9 trains W3 under bf16 autocast).
+    var precision: ComputePrecision = .float32
 
     /// W2: Linear(784,512)-ReLU-Linear(512,256)-ReLU-Linear(256,10), batch 128 (468 steps), accuracy after 5 epochs.
     static func w2(quick: Bool, accuracy: Bool, seed: UInt64 = 0) -> Self {
@@ -68,8 +70,10 @@ struct ClassifierTrainingWorkload: Workload {
     /// The library's `Trainer` with no callbacks (what `synapse train` runs, minus logging): Adam,
     /// cross-entropy, shuffled batches with the last partial one dropped, the divergence checks.
     private func makeTrainer(_ model: any Layer, _ train: TensorDataset, seed: UInt64) -> Trainer<TensorDataset, TensorDataset> {
-        Trainer(model: model, optimizer: Adam(model.parameters(), learningRate: 1e-3), objective: .classification(model),
-                train: DataLoader(train, batchSize: batchSize, shuffle: true, dropLast: true, seed: seed),
-                metrics: TrainingMetrics.accuracy)
+        let trainer = Trainer(model: model, optimizer: Adam(model.parameters(), learningRate: 1e-3), objective: .classification(model),
+                              train: DataLoader(train, batchSize: batchSize, shuffle: true, dropLast: true, seed: seed),
+                              metrics: TrainingMetrics.accuracy)
+        trainer.precision = precision
+        return trainer
     }
 }

@@ -30,6 +30,8 @@ struct LanguageModelWorkload: Workload {
     let make: @Sendable (Int, RandomGenerator) -> (any LanguageModel, any Optimizer)
     /// Smoke run: the figures are not comparable.
     let quick: Bool
+    /// The precision of the products (W9 trains W5 under bf16 autocast).
+    var precision: ComputePrecision = .float32
 
     /// W4: Embedding(vocab,64) → LSTM(64→256) → Linear(256,vocab), Adam 1e-3, batch 32 × 64; 5 warm-up + 200 timed steps.
     static func w4(quick: Bool) -> Self {
@@ -86,7 +88,9 @@ struct LanguageModelWorkload: Workload {
     /// `synapse train` draws them; one epoch per timed chunk), with the divergence checks.
     private func makeTrainer(_ model: any LanguageModel, _ optimizer: any Optimizer, _ windows: TextWindows,
                              generator: RandomGenerator) -> Trainer<TextWindows, TextWindows> {
-        Trainer(model: model, optimizer: optimizer, objective: .languageModel(model),
-                train: windows.loader(batchSize: batchSize, batchesPerEpoch: chunk, generator: generator))
+        let trainer = Trainer(model: model, optimizer: optimizer, objective: .languageModel(model),
+                              train: windows.loader(batchSize: batchSize, batchesPerEpoch: chunk, generator: generator))
+        trainer.precision = precision
+        return trainer
     }
 }

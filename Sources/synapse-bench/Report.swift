@@ -36,6 +36,7 @@ enum SpecFigures {
         case ("W6", "samples/s"): return one ? "≥ ORT 99-103k" : "≥ ORT 165-194k"
         case ("W8", "int8-static samples/s"): return "≥ 2.5× f32 (2× at least)"
         case ("W8", "cnn int8-static samples/s"): return "≥ 2× f32"
+        case ("W9", "W3 bf16 s/epoch"), ("W9", "W5 bf16 tokens/s"): return "≥ 1.6× f32"
         case ("W11", _): return m["batch"] == .int(1) ? "≥ 2× sentence-transformers" : "≥ 1.5× sentence-transformers"
         default: return "–"
         }

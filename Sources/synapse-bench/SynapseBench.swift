@@ -5,7 +5,7 @@ import ArgumentParser
 struct SynapseBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "synapse-bench",
-        abstract: "Run the Synapse benchmark workloads (W1 sgemm, W1b bf16 gemm, W2/W3 MLP/CNN training, W4/W5 LSTM/GPT language-model training, W6 MLP inference, W8 int8 MLP inference, W11 MiniLM sentence embeddings).",
+        abstract: "Run the Synapse benchmark workloads (W1 sgemm, W1b bf16 gemm, W2/W3 MLP/CNN training, W4/W5 LSTM/GPT language-model training, W6 MLP inference, W8 int8 MLP inference, W9 bf16 autocast training, W11 MiniLM sentence embeddings).",
         discussion: """
         Prints one JSON line per measurement, e.g.
           {"workload": "W2", "threads": 1, "metric": "s/epoch", "value": 1.31, ...}

@@ -28,6 +28,7 @@ enum WorkloadID: String, CaseIterable, ExpressibleByArgument, Sendable {
     case w5 = "W5"
     case w6 = "W6"
     case w8 = "W8"
+    case w9 = "W9"
     case w11 = "W11"
 
     /// Accepts ids in any letter case ("w1b", "W1B").
@@ -47,6 +48,7 @@ enum WorkloadID: String, CaseIterable, ExpressibleByArgument, Sendable {
         case .w5: return LanguageModelWorkload.w5(quick: settings.quick, accuracy: settings.accuracy)
         case .w6: return W6(quick: settings.quick)
         case .w8: return W8(quick: settings.quick)
+        case .w9: return W9(quick: settings.quick, accuracy: settings.accuracy)
         case .w11: return W11(quick: settings.quick)
         }
     }

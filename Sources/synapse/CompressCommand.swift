@@ -21,7 +21,9 @@ struct CompressCommand: ParsableCommand {
         int8 (per output channel) and quantizes each batch's input from its own range at run time; --method int8-static \
         fixes each layer's input range by calibration on --calibration-samples training images (default 1000) with the \
         --calibration observer (minmax, percentile or entropy) and also covers convolutions with at least 8 input \
-        channels. --method bf16 rounds every Linear and Conv2d layer's weights to bfloat16 (half the file) and runs \
+        channels. --method int8-qat fine-tunes for --fine-tune-epochs (default 1; at a tenth of the recorded learning \
+        rate unless --lr) with fake-quantized weights and inputs (quantization-aware training), then converts the same \
+        layers to int8 with the input ranges observed in training. --method bf16 rounds every Linear and Conv2d layer's weights to bfloat16 (half the file) and runs \
         their products in bf16 with Float32 accumulation (bf16 autocast; native bf16 kernels on CPUs with AVX-512 BF16 \
         or AMX, Float32 kernels on the rounded values elsewhere). The compressed model is saved to --output with metadata that `synapse evaluate`, \
         `predict` and `serve` read as for any trained model. The report (--report, default <output>.compression.md, with \
@@ -35,7 +37,7 @@ struct CompressCommand: ParsableCommand {
     @Option(help: "Weights saved by `synapse train` (an mlp or cnn on fashion-mnist or mnist).")
     var weights: String
 
-    @Option(help: "Compression method: int8-dynamic, int8-static, bf16, prune or distill.")
+    @Option(help: "Compression method: int8-dynamic, int8-static, int8-qat, bf16, prune or distill.")
     var method: CompressionMethodName
 
     @Option(help: "Where to write the compressed model (safetensors).")
@@ -127,6 +129,7 @@ struct CompressCommand: ParsableCommand {
         case .distill: foreign = (pruningFlags + calibrationFlags).filter(\.1).map(\.0)
         case .int8Dynamic, .bf16: foreign = (pruningFlags + distillationFlags + calibrationFlags + tuning).filter(\.1).map(\.0)
         case .int8Static: foreign = (pruningFlags + distillationFlags + [tuning[0]]).filter(\.1).map(\.0)
+        case .int8QAT: foreign = (pruningFlags.dropLast() + distillationFlags + calibrationFlags).filter(\.1).map(\.0)
         }
         if !foreign.isEmpty {
             throw ValidationError("\(foreign.joined(separator: ", ")) \(foreign.count == 1 ? "does" : "do") not apply to --method \(method.rawValue)")
@@ -165,7 +168,7 @@ struct CompressCommand: ParsableCommand {
 /// `--method` of `synapse compress`.
 enum CompressionMethodName: String, ExpressibleByArgument, CaseIterable {
     case prune, distill
-    case int8Dynamic = "int8-dynamic", int8Static = "int8-static"
+    case int8Dynamic = "int8-dynamic", int8Static = "int8-static", int8QAT = "int8-qat"
     case bf16
 
     /// The library's method.

@@ -2,7 +2,7 @@
 import Foundation
 import Synapse
 
-/// docs/compression.md, example 1 (line 199).
+/// docs/compression.md, example 1 (line 206).
 func docs_compression_example1() throws {
     let model = MLPClassifier(inputSize: 784, hiddenSizes: [512, 256], classes: 10)
     let teacher = CNNClassifier()
@@ -32,7 +32,7 @@ func docs_compression_example1() throws {
     print(smaller.hiddenSizes, slimCNN.widths)
 }
 
-/// docs/compression.md, example 2 (line 245).
+/// docs/compression.md, example 2 (line 252).
 func docs_compression_example2() throws {
     let model = MLPClassifier(inputSize: 784, hiddenSizes: [512, 256], classes: 10)
     let calibrationImages = Tensor.rand([256, 784])
@@ -53,11 +53,11 @@ func docs_compression_example2() throws {
     print(logits.shape, reloaded.quantizedLayers.count)
 }
 
-/// docs/compression.md, example 3 (line 276).
+/// docs/compression.md, example 3 (line 283).
 func docs_compression_example3() throws {
     let model = MLPClassifier(inputSize: 784, hiddenSizes: [512, 256], classes: 10)
     let train = TensorDataset(features: Tensor.zeros([64, 784]), labels: IntTensor([Int](repeating: 0, count: 64)))
-    try model.prepareQuantizationAwareTraining()      // Linear layers fake-quantize weights and inputs
+    try model.prepareQuantizationAwareTraining()      // Linear (and int8-capable Conv2d) layers fake-quantize
     let qat = Trainer(model: model, optimizer: Adam(model.parameters(), learningRate: 1e-4),
                       objective: .classification(model), train: DataLoader(train, batchSize: 64, shuffle: true, seed: 0),
                       validation: nil as DataLoader<TensorDataset>?)

@@ -165,6 +165,11 @@ public final class CompressionJob {
             let working = try source.architecture.make(generator: RandomGenerator(seed: 0), source: o.weights.path)
             try working.loadStateDict(original.stateDict().mapValues { Tensor(shape: $0.shape, scalars: $0.scalars) }, strict: true)
             compression = try quantize(working, train: train, batchSize: batchSize)
+        case .int8QAT:
+            let working = try source.architecture.make(generator: RandomGenerator(seed: 0), source: o.weights.path)
+            try working.loadStateDict(original.stateDict().mapValues { Tensor(shape: $0.shape, scalars: $0.scalars) }, strict: true)
+            compression = try quantizationAwareTraining(working, train: train, batchSize: batchSize,
+                                                        learningRate: o.learningRate ?? learningRate / 10)
         case .bf16:
             let working = try source.architecture.make(generator: RandomGenerator(seed: 0), source: o.weights.path)
             try working.loadStateDict(original.stateDict().mapValues { Tensor(shape: $0.shape, scalars: $0.scalars) }, strict: true)
@@ -336,6 +341,32 @@ public final class CompressionJob {
             }
         }
         return (model, summary, [], recipe)
+    }
+
+    /// Quantization-aware training (PyTorch's `prepare_qat` → train → `convert`): fine-tunes `model`
+    /// with fake-quantized weights and inputs for `options.fineTuneEpochs`, then converts it to int8.
+    private func quantizationAwareTraining(_ model: any Layer, train: TensorDataset, batchSize: Int, learningRate: Double)
+        throws -> Compression {
+        let o = options
+        let prepared = try model.prepareQuantizationAwareTraining()
+        log("quantization-aware training of \(prepared.count) layer(s) for \(o.fineTuneEpochs) epoch(s) at lr \(learningRate)")
+        let loader = DataLoader(train, batchSize: batchSize, shuffle: true, dropLast: true, seed: o.seed)
+        let trainer = Trainer(model: model, optimizer: Adam(model.parameters(), learningRate: learningRate),
+                              objective: .classification(model), train: loader, validation: nil as DataLoader<TensorDataset>?,
+                              callbacks: [FineTuneLine(log: log, round: 1)])
+        let history = try trainer.fit(epochs: o.fineTuneEpochs)
+        model.eval()
+        let layers = try model.convertQuantizationAwareTraining()
+        var summary = "quantization-aware training (\(o.fineTuneEpochs) epoch(s) with fake-quantized weights and inputs, lr \(learningRate)) "
+            + "then int8 conversion of \(layers.count) layer(s) (\(layers.map { "\($0.name) \($0.kind)" }.joined(separator: ", "))): "
+            + "int8 weights per output channel, inputs as u8 in 0…127 over the ranges observed in training"
+        let others = Self.floatConvolutions(model)
+        if !others.isEmpty {
+            summary += "; float: " + others.joined(separator: ", ") + " (fewer than \(Module.minimumInt8ConvolutionChannels) input channels or grouped)"
+        }
+        let recipe = ["quantization": o.method.rawValue, "fine_tune_epochs": String(o.fineTuneEpochs), "fine_tune_lr": String(learningRate),
+                      "fine_tune_batch_size": String(batchSize)]
+        return (model, summary, [history.records.map { $0.values["loss"] ?? .nan }], recipe)
     }
 
     /// The convolutions that stayed float ("features.0 Conv2d").

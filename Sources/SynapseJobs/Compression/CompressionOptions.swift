@@ -17,12 +17,16 @@ public enum CompressionMethod: String, Sendable, CaseIterable {
     /// Post-training static int8 quantization of every `Linear` layer: input ranges calibrated on
     /// `calibrationSamples` training images with `calibration`'s observer.
     case int8Static = "int8-static"
+    /// Quantization-aware training: every `Linear` layer (and every convolution static quantization
+    /// covers) fine-tunes for `fineTuneEpochs` with fake-quantized weights and inputs, then converts
+    /// to int8 with the trained weights and the input ranges observed in training.
+    case int8QAT = "int8-qat"
     /// bf16 inference: every `Linear` and `Conv2d` keeps bfloat16 weights (half the file) and runs its
     /// products under bf16 autocast (`castToBFloat16()`).
     case bf16
 
     /// Whether the method quantizes to int8.
-    public var isQuantization: Bool { self == .int8Dynamic || self == .int8Static }
+    public var isQuantization: Bool { self == .int8Dynamic || self == .int8Static || self == .int8QAT }
 }
 
 /// Everything that defines a compression run (`synapse compress`); the CLI fills it from its
@@ -123,6 +127,12 @@ public struct CompressionOptions: Sendable {
         case .prune:
             if teacher != nil { throw .invalidOption(name: "teacher", reason: "applies to --method distill") }
             if epochs != nil { throw .invalidOption(name: "epochs", reason: "applies to --method distill (pruning fine-tunes for --fine-tune-epochs)") }
+        case .int8QAT:
+            if teacher != nil { throw .invalidOption(name: "teacher", reason: "applies to --method distill") }
+            if epochs != nil { throw .invalidOption(name: "epochs", reason: "applies to --method distill (QAT fine-tunes for --fine-tune-epochs)") }
+            guard fineTuneEpochs >= 1 else {
+                throw .invalidOption(name: "fine-tune-epochs", reason: "quantization-aware training needs at least 1 epoch (it observes the input ranges while training)")
+            }
         case .bf16:
             if teacher != nil { throw .invalidOption(name: "teacher", reason: "applies to --method distill") }
             if epochs != nil { throw .invalidOption(name: "epochs", reason: "applies to --method distill") }

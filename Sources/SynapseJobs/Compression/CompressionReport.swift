@@ -107,8 +107,11 @@ public struct CompressionReport {
             }
         }
         if !r.fineTuneLosses.allSatisfy(\.isEmpty) {
-            md += r.method == .prune ? "\n## Fine-tuning\n\nMean training loss per epoch, per pruning round.\n\n| round | losses |\n|---|---|\n"
-                : "\n## Distillation\n\nMean training loss (distillation loss) per epoch.\n\n| run | losses |\n|---|---|\n"
+            switch r.method {
+            case .prune: md += "\n## Fine-tuning\n\nMean training loss per epoch, per pruning round.\n\n| round | losses |\n|---|---|\n"
+            case .int8QAT: md += "\n## Quantization-aware training\n\nMean training loss per epoch (fake-quantized model).\n\n| run | losses |\n|---|---|\n"
+            default: md += "\n## Distillation\n\nMean training loss (distillation loss) per epoch.\n\n| run | losses |\n|---|---|\n"
+            }
             for (i, losses) in r.fineTuneLosses.enumerated() {
                 md += "| \(i + 1) | \(losses.map { String(format: "%.4f", $0) }.joined(separator: ", ")) |\n"
             }

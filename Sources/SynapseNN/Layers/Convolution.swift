@@ -26,6 +26,9 @@ public final class Conv2d: Module, Layer {
     /// `.bfloat16` after `castToBFloat16()` (or loading a bf16 file): the layer's products run under
     /// `autocast(.bfloat16)` whatever the caller's precision, and `save` stores its weight and bias as BF16.
     public internal(set) var computePrecision: ComputePrecision = .float32
+    /// Quantization-aware training: while set (`prepareQuantizationAwareTraining()`), weights and
+    /// inputs are fake-quantized in every forward pass.
+    public internal(set) var fakeQuantization: FakeQuantization?
 
     /// Creates the layer.
     public init(_ inChannels: Int, _ outChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
@@ -63,6 +66,12 @@ public final class Conv2d: Module, Layer {
                         + "before using it, or dequantize() to train the float weights")
                 return quantizedConv2d(x, quantization.convolution(for: weight.value), bias: bias?.value, stride: stride,
                                        padding: padding, dilation: dilation)
+            }
+            if let fakeQuantization {
+                let input = fakeQuantization.inputQuantization(observing: x.detached(), training: isTraining)
+                let w = weight.value
+                return conv2d(input.map { fakeQuantize(x, $0) } ?? x, weight: fakeQuantizePerChannel(w, scales: perChannelSymmetricScales(w.detached())),
+                              bias: bias?.value, stride: stride, padding: padding, dilation: dilation, groups: groups)
             }
             return conv2d(x, weight: weight.value, bias: bias?.value, stride: stride, padding: padding, dilation: dilation, groups: groups)
         }

@@ -23,7 +23,7 @@ public final class Linear: Module, Layer {
     var calibration: CalibrationRecorder?
     /// Quantization-aware training: while set (`prepareQuantizationAwareTraining()`), weights and
     /// inputs are fake-quantized in every forward pass.
-    public internal(set) var fakeQuantization: LinearFakeQuantization?
+    public internal(set) var fakeQuantization: FakeQuantization?
     /// `.bfloat16` after `castToBFloat16()` (or loading a bf16 file): the layer's products run under
     /// `autocast(.bfloat16)` whatever the caller's precision, and `save` stores its weight and bias as BF16.
     public internal(set) var computePrecision: ComputePrecision = .float32

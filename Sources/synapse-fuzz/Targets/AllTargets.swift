@@ -3,6 +3,7 @@ let allTargets: [any FuzzTarget] = [
     SafeTensorsTarget(),
     CheckpointTarget(),
     Int8ModelTarget(),
+    BFloat16ModelTarget(),
     IDXTarget(),
     CSVTarget(),
     ConfigTarget(),

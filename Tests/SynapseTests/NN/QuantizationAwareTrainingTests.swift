@@ -94,6 +94,39 @@ import Testing
         #expect(throws: QuantizationError.nothingToQuantize) { try model.convertQuantizationAwareTraining() }
     }
 
+    /// Convolutions that static quantization covers (8 input channels here) train with fake
+    /// quantization too and convert to int8 convolutions; the one-channel first convolution stays float.
+    @Test func convolutionsTrainWithFakeQuantizationThenConvertToInt8() throws {
+        let g = RandomGenerator(seed: 5)
+        let model = Sequential([Conv2d(1, 8, kernelSize: 3, padding: 1, generator: g), ReLU(),
+                                Conv2d(8, 8, kernelSize: 3, padding: 1, generator: g), ReLU(), Flatten(), Linear(8 * 6 * 6, 3, generator: g)])
+        #expect(try model.prepareQuantizationAwareTraining() == ["5", "2"])
+        let labels = (0..<96).map { $0 % 3 }
+        // Class c brightens row band c of the 6×6 image.
+        let x = Tensor(shape: [96, 1, 6, 6]) { out in
+            for i in 0..<96 { for p in 0..<36 { out[i * 36 + p] = g.nextNormal() * 0.5 + (p / 12 == labels[i] ? 1.5 : 0) } }
+        }
+        let y = IntTensor(labels)
+        let optimizer = Adam(model.parameters(), learningRate: 0.01)
+        model.train()
+        var losses: [Float] = []
+        for _ in 0..<30 {
+            let loss = crossEntropy(model(x), y)
+            optimizer.zeroGrad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+        }
+        #expect(losses.last! < 0.5 * losses.first!, "\(losses.first!) → \(losses.last!)")
+        model.eval()
+        let fake = model(x).scalars
+        let layers = try model.convertQuantizationAwareTraining()
+        #expect(layers.map(\.name).sorted() == ["2", "5"] && layers.contains { $0.kind == "Conv2d" }, "\(layers)")
+        let int8 = model(x).scalars
+        let spread = fake.map(abs).max()!
+        #expect(zip(int8, fake).map { abs($0 - $1) }.max()! < 0.01 * spread)
+    }
+
     @Test func convertingNeedsTrainingBatches() throws {
         let model = Sequential([Linear(4, 3, generator: RandomGenerator(seed: 1))])
         try model.prepareQuantizationAwareTraining()

@@ -52,6 +52,14 @@ extension Module {
         }
     }
 
+    /// The `Conv2d` layers int8 covers (one group, at least `minimumInt8ConvolutionChannels` input
+    /// channels), except those named in `skipping`.
+    func int8ConvolutionLayers(skipping: Set<String>) -> [(String, Conv2d)] {
+        namedConvolutionLayers().filter {
+            !skipping.contains($0.0) && $0.1.groups == 1 && $0.1.weight.shape[1] >= Self.minimumInt8ConvolutionChannels
+        }
+    }
+
     /// The layers now in int8 form, in tree order.
     public var quantizedLayers: [QuantizedLayerInfo] {
         namedModulePrefixes().compactMap { prefix, module in
@@ -110,9 +118,7 @@ extension Module {
     public func quantizeStatic(method: CalibrationMethod = .minMax, skipping: Set<String> = [],
                                calibrate: () throws -> Void) throws -> [QuantizedLayerInfo] {
         let layers = try quantizableLayers(skipping: skipping)
-        let convolutions = namedConvolutionLayers().filter {
-            !skipping.contains($0.0) && $0.1.groups == 1 && $0.1.weight.shape[1] >= Self.minimumInt8ConvolutionChannels
-        }
+        let convolutions = int8ConvolutionLayers(skipping: skipping)
         let recorders = (layers.map(\.0) + convolutions.map(\.0)).map { _ in CalibrationRecorder(CalibrationObserver(method: method)) }
         for ((_, l), r) in zip(layers, recorders) { l.calibration = r }
         for ((_, c), r) in zip(convolutions, recorders.dropFirst(layers.count)) { c.calibration = r }
@@ -152,7 +158,10 @@ extension Module {
             l.quantization = nil
             l.fakeQuantization = nil
         }
-        for (_, c) in namedConvolutionLayers() { c.quantization = nil }
+        for (_, c) in namedConvolutionLayers() {
+            c.quantization = nil
+            c.fakeQuantization = nil
+        }
     }
 
     private func quantizableLayers(skipping: Set<String>) throws(QuantizationError) -> [(String, Linear)] {

@@ -39,11 +39,11 @@ public struct MovingAverageRange: Sendable, Equatable {
     }
 }
 
-/// Quantization-aware training state of a `Linear` layer (`Linear.fakeQuantization`): while set,
-/// the layer computes with fake-quantized weights (per output channel, int8) and inputs (0…127 over
-/// the moving-average input range), so training adapts the weights to the rounding int8 inference
-/// will do; gradients pass straight through the rounding.
-public final class LinearFakeQuantization: Sendable {
+/// Quantization-aware training state of a `Linear` or `Conv2d` layer (`fakeQuantization`): while
+/// set, the layer computes with fake-quantized weights (per output channel, int8) and inputs (0…127
+/// over the moving-average input range), so training adapts the weights to the rounding int8
+/// inference will do; gradients pass straight through the rounding.
+public final class FakeQuantization: Sendable {
     private let observed: Mutex<MovingAverageRange>
 
     /// A fresh state whose input range moves by `averagingConstant` per training batch.
@@ -62,23 +62,29 @@ public final class LinearFakeQuantization: Sendable {
 }
 
 extension Module {
-    /// Prepares quantization-aware training (PyTorch's `prepare_qat`): every `Linear` layer not named
+    /// Prepares quantization-aware training (PyTorch's `prepare_qat`): every `Linear` layer, and
+    /// every `Conv2d` that static quantization covers (one group, at least 8 input channels), not named
     /// in `skipping` fake-quantizes its weights and inputs from now on. Train as usual (the input
     /// ranges are observed in training mode), then `convertQuantizationAwareTraining()` turns the
     /// layers into int8 with the trained weights and observed ranges. For models that lose too much
     /// accuracy with post-training quantization.
-    /// - Returns: the prepared layers' names.
-    /// - Throws: `QuantizationError` (no `Linear` layer, an unmerged LoRA adapter).
+    /// - Returns: the prepared layers' names (`Linear` layers first, then convolutions).
+    /// - Throws: `QuantizationError` (no layer to quantize, an unmerged LoRA adapter).
     @discardableResult
     public func prepareQuantizationAwareTraining(averagingConstant: Float = 0.01, skipping: Set<String> = []) throws(QuantizationError) -> [String] {
         let layers = namedLinearLayers().filter { !skipping.contains($0.0) }
-        guard !layers.isEmpty else { throw .nothingToQuantize }
+        let convolutions = int8ConvolutionLayers(skipping: skipping)
+        guard !layers.isEmpty || !convolutions.isEmpty else { throw .nothingToQuantize }
         for (name, l) in layers where l.lora.map({ !$0.isMerged }) ?? false { throw .unmergedAdapter(layer: name) }
         for (_, l) in layers {
             l.quantization = nil
-            l.fakeQuantization = LinearFakeQuantization(averagingConstant: averagingConstant)
+            l.fakeQuantization = FakeQuantization(averagingConstant: averagingConstant)
         }
-        return layers.map(\.0)
+        for (_, c) in convolutions {
+            c.quantization = nil
+            c.fakeQuantization = FakeQuantization(averagingConstant: averagingConstant)
+        }
+        return layers.map(\.0) + convolutions.map(\.0)
     }
 
     /// Ends quantization-aware training (PyTorch's `convert`): each prepared layer becomes int8
@@ -88,15 +94,21 @@ extension Module {
     @discardableResult
     public func convertQuantizationAwareTraining() throws(QuantizationError) -> [QuantizedLayerInfo] {
         let layers = namedLinearLayers().filter { $0.1.fakeQuantization != nil }
-        guard !layers.isEmpty else { throw .nothingToQuantize }
+        let convolutions = namedConvolutionLayers().filter { $0.1.fakeQuantization != nil }
+        guard !layers.isEmpty || !convolutions.isEmpty else { throw .nothingToQuantize }
         var fixed: [AffineQuantization] = []
-        for (name, l) in layers {
-            guard let r = l.fakeQuantization?.inputRange, r.min.isFinite, r.max.isFinite else { throw .notCalibrated(layer: name) }
+        let states = layers.map { ($0.0, $0.1.fakeQuantization) } + convolutions.map { ($0.0, $0.1.fakeQuantization) }
+        for (name, state) in states {
+            guard let r = state?.inputRange, r.min.isFinite, r.max.isFinite else { throw .notCalibrated(layer: name) }
             fixed.append(AffineQuantization(min: r.min, max: r.max))
         }
         for ((_, l), q) in zip(layers, fixed) {
             l.fakeQuantization = nil
             l.quantization = LinearQuantization(weight: l.weight.value, input: .fixed(q))
+        }
+        for ((_, c), q) in zip(convolutions, fixed.dropFirst(layers.count)) {
+            c.fakeQuantization = nil
+            c.quantization = ConvolutionQuantization(weight: c.weight.value, input: q)
         }
         return quantizedLayers
     }
