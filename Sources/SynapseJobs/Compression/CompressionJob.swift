@@ -201,11 +201,12 @@ public final class CompressionJob {
             speeds = InferenceSpeed.measure([original, compressed], examples: test.batch(Array(0..<min(256, test.count))).features,
                                             threadCounts: counts, secondsPerMeasurement: o.speedSeconds)
         }
+        let originalLayers = LayerSparsity.of(original), compressedLayers = LayerSparsity.of(compressed)
         let before = CompressedModelFigures(bytesOnDisk: try Self.fileSize(originalFile), parameterCount: original.parameterCount,
-                                            sparsity: Self.sparsity(original), layers: LayerSparsity.of(original), test: beforeTest,
+                                            sparsity: Self.sparsity(originalLayers), layers: originalLayers, test: beforeTest,
                                             speed: speeds[0])
         let after = CompressedModelFigures(bytesOnDisk: try Self.fileSize(o.output), parameterCount: compressed.parameterCount,
-                                           sparsity: Self.sparsity(compressed), layers: LayerSparsity.of(compressed), test: afterTest,
+                                           sparsity: Self.sparsity(compressedLayers), layers: compressedLayers, test: afterTest,
                                            speed: speeds[1])
         var result = CompressionResult(method: o.method, summary: compression.summary, before: before, after: after, threads: threads,
                                        fineTuneLosses: compression.losses, weights: o.output,
@@ -434,9 +435,8 @@ public final class CompressionJob {
         return try ClassificationSummary(labels: predictions.labels, probabilities: predictions.probabilities)
     }
 
-    /// Fraction of zeros over all prunable weights of `model`.
-    static func sparsity(_ model: Module) -> Double {
-        let layers = LayerSparsity.of(model)
+    /// Fraction of zeros over all prunable weights of `layers`.
+    static func sparsity(_ layers: [LayerSparsity]) -> Double {
         let total = layers.reduce(0) { $0 + $1.count }
         return total == 0 ? 0 : Double(layers.reduce(0) { $0 + $1.zeros }) / Double(total)
     }
