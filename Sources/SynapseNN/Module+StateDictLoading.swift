@@ -91,8 +91,10 @@ extension Module {
         }
         let parameterNames = Set(namedParameters().map(\.0))
         let quantized = try quantizedEntries(archive, mapping: mapping, keyMap: keyMap)
-        var state = quantized.state
-        for name in archive.names where !quantized.consumed.contains(name) {
+        let recurrent = try recurrentQuantizedEntries(archive)
+        var state = quantized.state.merging(recurrent.state) { a, _ in a }
+        let consumed = quantized.consumed.union(recurrent.consumed)
+        for name in archive.names where !consumed.contains(name) {
             guard let mapped = StateDictKeyRule.map(name, through: mapping).flatMap({ keyMap == nil ? $0 : keyMap!($0) }),
                   let entry = archive.entries[name] else { continue }
             if parameterNames.contains(mapped), ![.f32, .f64, .f16, .bf16].contains(entry.dtype) {
@@ -105,7 +107,8 @@ extension Module {
         // The file says which layers are int8: those it stores so become int8, the others float.
         for (_, l) in namedLinearLayers() { l.quantization = nil }
         for (_, c) in namedConvolutionLayers() { c.quantization = nil }
-        for pending in quantized.layers { pending.attach() }
+        for (_, r) in namedRecurrentLayers() { r.quantization = nil }
+        for pending in quantized.layers + recurrent.layers { pending.attach() }
         restoreBFloat16Layers(from: archive)
         return result
     }

@@ -53,7 +53,7 @@ func docs_compression_example2() throws {
     print(logits.shape, reloaded.quantizedLayers.count)
 }
 
-/// docs/compression.md, example 3 (line 283).
+/// docs/compression.md, example 3 (line 292).
 func docs_compression_example3() throws {
     let model = MLPClassifier(inputSize: 784, hiddenSizes: [512, 256], classes: 10)
     let train = TensorDataset(features: Tensor.zeros([64, 784]), labels: IntTensor([Int](repeating: 0, count: 64)))

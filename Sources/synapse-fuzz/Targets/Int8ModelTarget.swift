@@ -37,12 +37,53 @@ struct Int8ModelTarget: FuzzTarget {
         try cnn.quantizeStatic { _ = cnn(Tensor.rand([16, 1, 8, 8], generator: RandomGenerator(seed: 4))) }
         let cnnFile = FuzzScratchFile.url("int8-seed-cnn")
         try cnn.save(to: cnnFile, metadata: ["model": "cnn", "quantization": "int8-static"])
+        let lstm = Self.recurrent(seed: 6)
+        try lstm.quantizeDynamic()
+        let lstmFile = FuzzScratchFile.url("int8-seed-lstm")
+        try lstm.save(to: lstmFile, metadata: ["quantization": "int8-dynamic"])
+        defer { try? FileManager.default.removeItem(at: lstmFile) }
         defer { [staticFile, dynamicFile, cnnFile].forEach { try? FileManager.default.removeItem(at: $0) } }
-        return [[UInt8](try Data(contentsOf: staticFile)), [UInt8](try Data(contentsOf: dynamicFile)), [UInt8](try Data(contentsOf: cnnFile))]
+        return [[UInt8](try Data(contentsOf: staticFile)), [UInt8](try Data(contentsOf: dynamicFile)), [UInt8](try Data(contentsOf: cnnFile)),
+                [UInt8](try Data(contentsOf: lstmFile))]
+    }
+
+    /// A small bidirectional two-layer LSTM, stored with dynamic int8 weights.
+    static func recurrent(seed: UInt64) -> LSTM {
+        LSTM(4, 6, numLayers: 2, bidirectional: true, generator: RandomGenerator(seed: seed))
+    }
+
+    /// An int8 LSTM file: the loaded layer is int8 exactly when the file holds scales, its int8
+    /// weights equal the file's, and a finite input gives finite outputs.
+    func checkRecurrent(_ mutant: [UInt8], at url: URL) -> FuzzVerdict {
+        let lstm = Self.recurrent(seed: 9)
+        lstm.eval()
+        do { try lstm.load(from: url) } catch { return .rejected }
+        if let problem = SafeTensorsTarget.ruleViolation(mutant) { return .corruptionAccepted("accepted a file that breaks the rules: \(problem)") }
+        guard let archive = try? SafeTensorsArchive(data: Data(mutant)) else { return .corruptionAccepted("loaded, but the archive does not parse") }
+        let scaled = archive.names.contains { $0.hasSuffix("_scale") }
+        guard (lstm.quantization != nil) == scaled else {
+            return .corruptionAccepted("the LSTM is \(lstm.quantization == nil ? "float" : "int8") but the file \(scaled ? "holds" : "holds no") int8 scales")
+        }
+        if lstm.quantization != nil {
+            for l in 0..<2 {
+                for reverse in [false, true] {
+                    let suffix = "_l\(l)" + (reverse ? "_reverse" : "")
+                    guard let held = lstm.int8Weights(layer: l, reverse: reverse),
+                          let ih = try? archive.int8Values("weight_ih" + suffix), let hh = try? archive.int8Values("weight_hh" + suffix),
+                          ih == held.inputHidden.values, hh == held.hiddenHidden.values else {
+                        return .corruptionAccepted("'\(suffix)' int8 weights differ from the file")
+                    }
+                }
+            }
+        }
+        let y = withoutGradients { lstm(Tensor.randn([3, 2, 4], generator: RandomGenerator(seed: 5))).output }
+        if !y.isAllFinite { return .corruptionAccepted("a finite input gave non-finite outputs") }
+        return .accepted
     }
 
     func check(_ mutant: [UInt8], original: [UInt8]) -> FuzzVerdict {
         guard let url = FuzzScratchFile.write(mutant, name: "int8-model") else { return .rejected }
+        if Data(original).range(of: Data("weight_ih_l0".utf8)) != nil { return checkRecurrent(mutant, at: url) }
         let isCNN = Data(original).range(of: Data("features.".utf8)) != nil
         let model: any Layer = isCNN ? Self.convolutional(seed: 9) : Self.model()
         model.eval()

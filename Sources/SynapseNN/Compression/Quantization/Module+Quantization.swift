@@ -16,7 +16,7 @@ public struct QuantizedLayerInfo: Sendable, Equatable {
 
 /// A quantization request the model cannot honour.
 public enum QuantizationError: Error, CustomStringConvertible, Equatable {
-    /// The model has no `Linear` layer to quantize (after `skipping`).
+    /// The model has no layer the method quantizes (after `skipping`).
     case nothingToQuantize
     /// A layer carries a LoRA adapter that is not merged: merge it (`mergeLoRA()`) first.
     case unmergedAdapter(layer: String)
@@ -28,7 +28,7 @@ public enum QuantizationError: Error, CustomStringConvertible, Equatable {
     /// Human-readable explanation.
     public var description: String {
         switch self {
-        case .nothingToQuantize: return "quantization: the model has no Linear layer to quantize"
+        case .nothingToQuantize: return "quantization: the model has no layer to quantize (Linear; LSTM/GRU/RNN for dynamic, Conv2d for static)"
         case .unmergedAdapter(let l): return "quantization: layer '\(l)' has a LoRA adapter that is not merged; merge it first (mergeLoRA())"
         case .notCalibrated(let l):
             return "quantization: layer '\(l)' received no input during calibration; run the model on calibration data inside the closure"
@@ -71,6 +71,9 @@ extension Module {
                 return QuantizedLayerInfo(name: name, kind: "Conv2d", inFeatures: c.weight.shape[1], outFeatures: c.weight.shape[0],
                                           input: .fixed(q.input))
             }
+            if let r = module as? RNNBase, r.quantization != nil {
+                return QuantizedLayerInfo(name: name, kind: r.kindName, inFeatures: r.inputSize, outFeatures: r.hiddenSize, input: .dynamic)
+            }
             return nil
         }
     }
@@ -80,20 +83,26 @@ extension Module {
     /// dedicated float kernel already runs it.
     public static var minimumInt8ConvolutionChannels: Int { 8 }
 
-    /// Post-training dynamic quantization (PyTorch's `quantize_dynamic` on `nn.Linear`): every
-    /// `Linear` layer not named in `skipping` gets int8 weights (per output channel, symmetric) and
-    /// quantizes its input per batch at run time from the batch's range (0…127, see
-    /// `AffineQuantization`). Convolutions stay float (their int8 form needs calibrated inputs:
-    /// `quantizeStatic`). The float weights stay in the model (export and training read them).
+    /// Post-training dynamic quantization (PyTorch's `quantize_dynamic` on `nn.Linear`, `nn.LSTM` and
+    /// `nn.GRU`): every `Linear` layer not named in `skipping` gets int8 weights (per output channel,
+    /// symmetric) and quantizes its input per batch at run time from the batch's range (0…127, see
+    /// `AffineQuantization`); every `LSTM`, `GRU` and `RNN` does the same for its input-to-hidden and
+    /// hidden-to-hidden products, quantizing the hidden state at every step (`RecurrentQuantization`).
+    /// Convolutions stay float (their int8 form needs calibrated inputs: `quantizeStatic`). The float
+    /// weights stay in the model (export and training read them).
     /// - Returns: the quantized layers.
     /// - Throws: `QuantizationError` (nothing to quantize, an unmerged LoRA adapter); nothing changes then.
     @discardableResult
     public func quantizeDynamic(skipping: Set<String> = []) throws(QuantizationError) -> [QuantizedLayerInfo] {
-        let layers = try quantizableLayers(skipping: skipping)
+        let recurrent = namedRecurrentLayers().filter { !skipping.contains($0.0) }
+        let layers = namedLinearLayers().filter { !skipping.contains($0.0) }
+        guard !layers.isEmpty || !recurrent.isEmpty else { throw .nothingToQuantize }
+        for (name, l) in layers where l.lora.map({ !$0.isMerged }) ?? false { throw .unmergedAdapter(layer: name) }
         for (_, l) in layers {
             l.fakeQuantization = nil
             l.quantization = LinearQuantization(weight: l.weight.value, input: .dynamic)
         }
+        for (_, r) in recurrent { r.quantization = RecurrentQuantization(parameters: r.slotParameters) }
         return quantizedLayers
     }
 
@@ -162,6 +171,7 @@ extension Module {
             c.quantization = nil
             c.fakeQuantization = nil
         }
+        for (_, r) in namedRecurrentLayers() { r.quantization = nil }
     }
 
     private func quantizableLayers(skipping: Set<String>) throws(QuantizationError) -> [(String, Linear)] {

@@ -6,7 +6,9 @@ import SynapseIO
 /// `<layer>.weight` as I8 in the float weight's shape ([out, in], or [out, in, kh, kw] for a
 /// convolution), `<layer>.weight_scale` F32 [out] (per output channel), and for static quantization
 /// (always, for a convolution) `<layer>.input_scale` F32 [1] with `<layer>.input_zero_point` I64 [1].
-/// The names follow ONNX Runtime's QDQ initialisers (`*_scale`, `*_zero_point`).
+/// The names follow ONNX Runtime's QDQ initialisers (`*_scale`, `*_zero_point`). An int8 `LSTM`,
+/// `GRU` or `RNN` (dynamic only) stores every `weight_ih_l{k}` / `weight_hh_l{k}` (`_reverse` too) as I8
+/// beside `<name>_scale` F32 [rows]; its biases stay F32.
 enum QuantizedFileLayout {
     static let weightScale = "weight_scale"
     static let inputScale = "input_scale"
@@ -40,6 +42,18 @@ extension Module {
             floats[prefix + QuantizedFileLayout.inputScale] = Tensor([q.input.scale])
             ints[prefix + QuantizedFileLayout.inputZeroPoint] = IntTensor([Int(q.input.zeroPoint)])
         }
+        for (name, r) in namedRecurrentLayers() {
+            guard let q = r.quantization else { continue }
+            let prefix = name.isEmpty ? "" : name + "."
+            let parameters = r.slotParameters
+            for (weightName, slot, kind) in Self.recurrentWeightNames(r) {
+                let source = parameters[slot][kind].value
+                let w = kind == 0 ? q.slots[slot].inputHidden.weights(for: source) : q.slots[slot].hiddenHidden.weights(for: source)
+                floats[prefix + weightName] = nil
+                int8[prefix + weightName] = Int8TensorData(shape: [w.rows, w.columns], values: w.values)
+                floats[prefix + weightName + "_scale"] = Tensor(w.scales)
+            }
+        }
         return (floats, ints, int8)
     }
 
@@ -47,6 +61,8 @@ extension Module {
     enum PendingQuantization {
         case linear(Linear, QuantizedWeights, ActivationQuantization)
         case convolution(Conv2d, QuantizedWeights, AffineQuantization)
+        /// Per slot: the int8 `weight_ih` and `weight_hh`.
+        case recurrent(RNNBase, [(QuantizedWeights, QuantizedWeights)])
 
         /// Attaches the int8 form, matched to the float weight the load just set.
         func attach() {
@@ -54,6 +70,12 @@ extension Module {
             case .linear(let l, let w, let input): l.quantization = LinearQuantization(weights: w, matching: l.weight.value, input: input)
             case .convolution(let c, let w, let input):
                 c.quantization = ConvolutionQuantization(weights: w, matching: c.weight.value, input: input)
+            case .recurrent(let r, let slots):
+                let parameters = r.slotParameters
+                r.quantization = RecurrentQuantization(slots: zip(slots, parameters).map { w, p in
+                    (LinearQuantization(weights: w.0, matching: p[0].value, input: .dynamic),
+                     LinearQuantization(weights: w.1, matching: p[1].value, input: .dynamic))
+                })
             }
         }
     }
@@ -122,6 +144,43 @@ extension Module {
                 guard case .fixed(let fixed) = input else { throw fail("an int8 convolution needs '\(inScale)' and '\(inZero)'") }
                 layers.append(.convolution(convolution, weights, fixed))
             }
+        }
+        return (state, consumed, layers)
+    }
+
+    /// Reads the int8 recurrent layers of `archive`: a layer with any `<weight>_scale` entry must store
+    /// every `weight_ih_l{k}` / `weight_hh_l{k}` as I8 with its scales. Each becomes its dequantized float
+    /// weights in the returned state plus the int8 form to attach once the load succeeded.
+    /// - Throws: `SafeTensorsError.mismatch` naming the entry for any inconsistency (a missing weight
+    ///   or scale, wrong dtypes or shapes, scales that are not finite and positive).
+    func recurrentQuantizedEntries(_ archive: SafeTensorsArchive) throws(SafeTensorsError)
+        -> (state: [String: Tensor], consumed: Set<String>, layers: [PendingQuantization]) {
+        var state: [String: Tensor] = [:], consumed = Set<String>(), layers: [PendingQuantization] = []
+        for (name, r) in namedRecurrentLayers() {
+            let prefix = name.isEmpty ? "" : name + "."
+            let names = Self.recurrentWeightNames(r)
+            guard names.contains(where: { archive.entries[prefix + $0.name + "_scale"] != nil }) else { continue }
+            func fail(_ reason: String) -> SafeTensorsError { .mismatch("int8 \(r.kindName) '\(name.isEmpty ? "(root)" : name)': \(reason)") }
+            let parameters = r.slotParameters
+            var slots = [(QuantizedWeights?, QuantizedWeights?)](repeating: (nil, nil), count: parameters.count)
+            for (weightName, slot, kind) in names {
+                let full = prefix + weightName, scaleName = full + "_scale"
+                let expected = parameters[slot][kind].shape
+                guard let we = archive.entries[full], we.dtype == .i8 else { throw fail("'\(full)' must be stored as I8 beside the other int8 weights") }
+                guard we.shape == expected else { throw fail("'\(full)' has shape \(we.shape); the model expects \(expected)") }
+                guard let se = archive.entries[scaleName], [.f32, .f64, .f16, .bf16].contains(se.dtype), se.shape == [expected[0]] else {
+                    throw fail("'\(scaleName)' must be a float tensor of shape [\(expected[0])]")
+                }
+                let scales = try archive.tensor(scaleName).scalars
+                if let bad = scales.firstIndex(where: { !($0.isFinite && $0 > 0) }) {
+                    throw fail("'\(scaleName)'[\(bad)] is \(scales[bad]); scales must be finite and positive")
+                }
+                let weights = QuantizedWeights(rows: expected[0], columns: expected[1], values: try archive.int8Values(full), scales: scales)
+                state[full] = weights.dequantized().reshaped(expected)
+                consumed.formUnion([full, scaleName])
+                if kind == 0 { slots[slot].0 = weights } else { slots[slot].1 = weights }
+            }
+            layers.append(.recurrent(r, slots.map { ($0.0!, $0.1!) }))
         }
         return (state, consumed, layers)
     }

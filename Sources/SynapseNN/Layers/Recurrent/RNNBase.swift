@@ -66,6 +66,12 @@ public class RNNBase: Module {
 
     /// Parameters of layer `l`, direction `d` at index `l·directions + d`: [weight_ih, weight_hh] plus [bias_ih, bias_hh] with bias.
     private let weights: [[Parameter]]
+    /// The parameters of every (layer, direction) slot, as `weights` holds them.
+    var slotParameters: [[Parameter]] { weights }
+    /// The layer's dynamic int8 form, or nil for a float layer. While set, the layer runs its input
+    /// and hidden products in int8 in evaluation mode; `quantizeDynamic()` and loading an int8 file
+    /// set it, `dequantize()` removes it.
+    public internal(set) var quantization: RecurrentQuantization?
     private let generator: RandomGenerator
 
     init(mode: Mode, inputSize: Int, hiddenSize: Int, numLayers: Int, bias: Bool, batchFirst: Bool,
@@ -201,6 +207,8 @@ public class RNNBase: Module {
     /// zeros when nil. Returns the last layer's output sequence and the final states of all layers.
     func forward(_ input: Tensor, h0: Tensor?, c0: Tensor?) -> (output: Tensor, h: Tensor, c: Tensor?) {
         if let message = inputShapeError(input) { requireFailure(message) }
+        require(quantization == nil || !isTraining, "\(layerDescription): an int8 layer runs inference only; call eval() before "
+                + "using it, or dequantize() to train the float weights")
         if let h0, let message = stateShapeError(h0, name: "h0", for: input) { requireFailure(message) }
         if let c0, let message = stateShapeError(c0, name: "c0", for: input) { requireFailure(message) }
 
@@ -219,7 +227,7 @@ public class RNNBase: Module {
                 let index = layer * numDirections + dir
                 let h = h0?.select(dim: 0, index: index) ?? zeros
                 let c = mode == .lstm ? (c0?.select(dim: 0, index: index) ?? zeros) : nil
-                let r = runDirection(x, weights[index], h: h, c: c, reverse: dir == 1)
+                let r = runDirection(x, weights[index], int8: quantization?.slots[index], h: h, c: c, reverse: dir == 1)
                 outputs.append(r.output)
                 finalH.append(r.h)
                 if let c = r.c { finalC.append(c) }
@@ -250,14 +258,18 @@ public class RNNBase: Module {
         return x * mask
     }
 
-    /// One direction of one layer over x [T, N, F] from h [N, H] (and c [N, H] for LSTM).
-    private func runDirection(_ x: Tensor, _ p: [Parameter], h: Tensor, c: Tensor?, reverse: Bool)
-        -> (output: Tensor, h: Tensor, c: Tensor?) {
+    /// One direction of one layer over x [T, N, F] from h [N, H] (and c [N, H] for LSTM); `int8`
+    /// runs both products in dynamic int8.
+    private func runDirection(_ x: Tensor, _ p: [Parameter], int8: (inputHidden: LinearQuantization, hiddenHidden: LinearQuantization)?,
+                              h: Tensor, c: Tensor?, reverse: Bool) -> (output: Tensor, h: Tensor, c: Tensor?) {
         let H = hiddenSize
         let wHH = p[1].value, bHH = bias ? p[3].value : nil
         // Input projection of every time step at once: [T, N, gates·H].
-        let projected = linear(x, weight: p[0].value, bias: bias ? p[2].value : nil)
-        if mode == .lstm, let c {
+        let projected = int8.map { quantizedLinear(x, weights: $0.inputHidden.weights(for: p[0].value), bias: bias ? p[2].value : nil,
+                                                   input: .dynamic) }
+            ?? linear(x, weight: p[0].value, bias: bias ? p[2].value : nil)
+        let hiddenInt8 = int8.map { $0.hiddenHidden.weights(for: wHH) }
+        if mode == .lstm, let c, hiddenInt8 == nil {
             // The whole time loop as one fused op (C cell kernels, one sgemm per step, no per-step
             // tape nodes); see `lstmRecurrence`.
             let steps = projected.shape[0]
@@ -271,7 +283,7 @@ public class RNNBase: Module {
         for step in 0..<steps.count {
             let t = reverse ? steps.count - 1 - step : step
             let xt = steps[t]
-            let ht = linear(h, weight: wHH, bias: bHH)
+            let ht = hiddenInt8.map { quantizedLinear(h, weights: $0, bias: bHH, input: .dynamic) } ?? linear(h, weight: wHH, bias: bHH)
             switch mode {
             case .rnnTanh:
                 h = tanh(xt + ht)
