@@ -10,13 +10,9 @@ import Synapse
 struct BFloat16ModelTarget: FuzzTarget {
     let name = "bf16-model"
 
-    static func mlp() -> MLPClassifier {
-        MLPClassifier(inputSize: 8, hiddenSizes: [6], classes: 3, generator: RandomGenerator(seed: 1))
-    }
-
-    static func cnn(seed: UInt64) -> CNNClassifier {
-        CNNClassifier(channels: 1, size: 8, classes: 3, widths: [8, 4, 5], generator: RandomGenerator(seed: seed))
-    }
+    /// The int8 target's small MLP and CNN: the same architectures, here in bf16.
+    static func mlp() -> MLPClassifier { Int8ModelTarget.model() }
+    static func cnn(seed: UInt64) -> CNNClassifier { Int8ModelTarget.convolutional(seed: seed) }
 
     func seeds() throws -> [[UInt8]] {
         let mlp = Self.mlp(), cnn = Self.cnn(seed: 2)

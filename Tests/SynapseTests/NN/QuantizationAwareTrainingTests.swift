@@ -66,15 +66,13 @@ import Testing
         return (x, IntTensor(labels))
     }
 
-    @Test func trainedWithFakeQuantizationThenConvertedToInt8() throws {
-        let g = RandomGenerator(seed: 3)
-        let model = Sequential([Linear(12, 32, generator: g), ReLU(), Linear(32, 3, generator: g)])
-        #expect(try model.prepareQuantizationAwareTraining() == ["0", "2"])
-        let (x, y) = Self.data(count: 300, seed: 4)
+    /// Trains `model` (fake-quantized) on (x, y) with Adam for `steps` full-batch steps, checks that the
+    /// loss halves, and returns its evaluation-mode outputs on x.
+    static func trainAndEvaluate(_ model: some Layer, _ x: Tensor, _ y: IntTensor, steps: Int) throws -> [Float] {
         let optimizer = Adam(model.parameters(), learningRate: 0.01)
         model.train()
         var losses: [Float] = []
-        for _ in 0..<60 {
+        for _ in 0..<steps {
             let loss = crossEntropy(model(x), y)
             optimizer.zeroGrad()
             loss.backward()
@@ -83,7 +81,15 @@ import Testing
         }
         #expect(losses.last! < 0.5 * losses.first!, "\(losses.first!) → \(losses.last!)")
         model.eval()
-        let fake = model(x).scalars
+        return model(x).scalars
+    }
+
+    @Test func trainedWithFakeQuantizationThenConvertedToInt8() throws {
+        let g = RandomGenerator(seed: 3)
+        let model = Sequential([Linear(12, 32, generator: g), ReLU(), Linear(32, 3, generator: g)])
+        #expect(try model.prepareQuantizationAwareTraining() == ["0", "2"])
+        let (x, y) = Self.data(count: 300, seed: 4)
+        let fake = try Self.trainAndEvaluate(model, x, y, steps: 60)
         let layers = try model.convertQuantizationAwareTraining()
         #expect(layers.map(\.name) == ["0", "2"] && layers.allSatisfy { if case .fixed = $0.input { true } else { false } })
         let int8 = model(x).scalars
@@ -107,19 +113,7 @@ import Testing
             for i in 0..<96 { for p in 0..<36 { out[i * 36 + p] = g.nextNormal() * 0.5 + (p / 12 == labels[i] ? 1.5 : 0) } }
         }
         let y = IntTensor(labels)
-        let optimizer = Adam(model.parameters(), learningRate: 0.01)
-        model.train()
-        var losses: [Float] = []
-        for _ in 0..<30 {
-            let loss = crossEntropy(model(x), y)
-            optimizer.zeroGrad()
-            loss.backward()
-            optimizer.step()
-            losses.append(loss.item())
-        }
-        #expect(losses.last! < 0.5 * losses.first!, "\(losses.first!) → \(losses.last!)")
-        model.eval()
-        let fake = model(x).scalars
+        let fake = try Self.trainAndEvaluate(model, x, y, steps: 30)
         let layers = try model.convertQuantizationAwareTraining()
         #expect(layers.map(\.name).sorted() == ["2", "5"] && layers.contains { $0.kind == "Conv2d" }, "\(layers)")
         let int8 = model(x).scalars
