@@ -10,7 +10,31 @@ enum BFloat16FileLayout {
     static let metadataValue = "bfloat16"
 }
 
+/// A layer whose products can run in bf16 (`Linear`, `Conv2d`): what `castToBFloat16()`, `save` and
+/// `load` need of it, so they treat both kinds in one loop.
+protocol BFloat16CapableLayer: AnyObject {
+    var weight: Parameter { get }
+    var bias: Parameter? { get }
+    var computePrecision: ComputePrecision { get set }
+    /// Int8 layers keep their int8 form and are never bf16.
+    var isInt8: Bool { get }
+}
+
+extension Linear: BFloat16CapableLayer {
+    var isInt8: Bool { quantization != nil }
+}
+
+extension Conv2d: BFloat16CapableLayer {
+    var isInt8: Bool { quantization != nil }
+}
+
 extension Module {
+    /// The `Linear` layers, then the `Conv2d` layers, with their dotted paths.
+    func bfloat16CapableLayers() -> [(String, any BFloat16CapableLayer)] {
+        namedLinearLayers().map { ($0.0, $0.1 as any BFloat16CapableLayer) }
+            + namedConvolutionLayers().map { ($0.0, $0.1 as any BFloat16CapableLayer) }
+    }
+
     /// bf16 inference, PyTorch's `model.to(torch.bfloat16)` for the layers that do the arithmetic:
     /// every `Linear` and `Conv2d` (int8 layers excepted) rounds its weight and bias to bfloat16 in
     /// place and from now on runs its products under `autocast(.bfloat16)`; normalisation layers,
@@ -20,16 +44,10 @@ extension Module {
     @discardableResult
     public func castToBFloat16() -> [String] {
         var cast: [String] = []
-        for (name, l) in namedLinearLayers() where l.quantization == nil {
-            l.weight.value = l.weight.value.detached().roundedToBFloat16()
-            if let b = l.bias { b.value = b.value.detached().roundedToBFloat16() }
-            l.computePrecision = .bfloat16
-            cast.append(name)
-        }
-        for (name, c) in namedConvolutionLayers() where c.quantization == nil {
-            c.weight.value = c.weight.value.detached().roundedToBFloat16()
-            if let b = c.bias { b.value = b.value.detached().roundedToBFloat16() }
-            c.computePrecision = .bfloat16
+        for (name, layer) in bfloat16CapableLayers() where !layer.isInt8 {
+            layer.weight.value = layer.weight.value.detached().roundedToBFloat16()
+            if let b = layer.bias { b.value = b.value.detached().roundedToBFloat16() }
+            layer.computePrecision = .bfloat16
             cast.append(name)
         }
         return cast
@@ -37,28 +55,21 @@ extension Module {
 
     /// Makes every bf16 layer a Float32 layer again (the rounded weights stay as they are).
     public func castToFloat32() {
-        for (_, l) in namedLinearLayers() { l.computePrecision = .float32 }
-        for (_, c) in namedConvolutionLayers() { c.computePrecision = .float32 }
+        for (_, layer) in bfloat16CapableLayers() { layer.computePrecision = .float32 }
     }
 
-    /// The dotted paths of the layers that compute in bf16, in tree order.
+    /// The dotted paths of the layers that compute in bf16, in tree order (`Linear` layers first).
     public var bfloat16Layers: [String] {
-        namedLinearLayers().filter { $0.1.computePrecision == .bfloat16 }.map(\.0)
-            + namedConvolutionLayers().filter { $0.1.computePrecision == .bfloat16 }.map(\.0)
+        bfloat16CapableLayers().filter { $0.1.computePrecision == .bfloat16 }.map(\.0)
     }
 
     /// The state entries of bf16 layers (weight and bias), by name.
     func bfloat16FileEntries() -> Set<String> {
         var names = Set<String>()
-        for (name, l) in namedLinearLayers() where l.computePrecision == .bfloat16 && l.quantization == nil {
+        for (name, layer) in bfloat16CapableLayers() where layer.computePrecision == .bfloat16 && !layer.isInt8 {
             let prefix = name.isEmpty ? "" : name + "."
             names.insert(prefix + "weight")
-            if l.bias != nil { names.insert(prefix + "bias") }
-        }
-        for (name, c) in namedConvolutionLayers() where c.computePrecision == .bfloat16 && c.quantization == nil {
-            let prefix = name.isEmpty ? "" : name + "."
-            names.insert(prefix + "weight")
-            if c.bias != nil { names.insert(prefix + "bias") }
+            if layer.bias != nil { names.insert(prefix + "bias") }
         }
         return names
     }
@@ -67,13 +78,9 @@ extension Module {
     /// says so (metadata `precision` = `bfloat16`); every other layer computes in Float32.
     func restoreBFloat16Layers(from archive: SafeTensorsArchive) {
         let marked = archive.metadata[BFloat16FileLayout.metadataKey] == BFloat16FileLayout.metadataValue
-        for (name, l) in namedLinearLayers() {
+        for (name, layer) in bfloat16CapableLayers() {
             let stored = archive.entries[(name.isEmpty ? "" : name + ".") + "weight"]?.dtype == .bf16
-            l.computePrecision = marked && stored && l.quantization == nil ? .bfloat16 : .float32
-        }
-        for (name, c) in namedConvolutionLayers() {
-            let stored = archive.entries[(name.isEmpty ? "" : name + ".") + "weight"]?.dtype == .bf16
-            c.computePrecision = marked && stored && c.quantization == nil ? .bfloat16 : .float32
+            layer.computePrecision = marked && stored && !layer.isInt8 ? .bfloat16 : .float32
         }
     }
 }
