@@ -1,6 +1,7 @@
-"""Fixtures for bf16 autocast: a small CNN (average pooling: max pooling would pick other winners
+"""Fixtures for bf16 and float16 autocast: a small CNN (average pooling: max pooling would pick other winners
 where bf16 rounding makes ties, a discrete effect unrelated to the products) with a batched matmul, forward and backward under
-torch.autocast(device_type="cpu", dtype=torch.bfloat16), and the same in Float32, on seeded data.
+torch.autocast(device_type="cpu", dtype=torch.bfloat16), the same with dtype=torch.float16, and the same in
+Float32, on seeded data.
 
 Writes Tests/SynapseTests/Fixtures/autocast/autocast_cnn.safetensors. Run once, never in CI:
     PYTHONPATH=/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages /root/torchenv/bin/python scripts/make-autocast-fixtures.py
@@ -23,10 +24,10 @@ params = {
 }
 
 
-def run(autocast):
+def run(autocast, dtype=torch.bfloat16):
     p = {k: v.clone().requires_grad_(True) for k, v in params.items()}
     xi = x.clone().requires_grad_(True)
-    with torch.autocast(device_type="cpu", dtype=torch.bfloat16, enabled=autocast):
+    with torch.autocast(device_type="cpu", dtype=dtype, enabled=autocast):
         h = F.avg_pool2d(F.relu(F.conv2d(xi, p["conv.weight"], p["conv.bias"], padding=1)), 2)
         h = F.relu(F.linear(h.flatten(1), p["fc1.weight"], p["fc1.bias"]))
         q = h.view(4, 4, 8)
@@ -43,12 +44,13 @@ def run(autocast):
 
 result = {"x": x, "labels": labels.to(torch.int64)}
 result.update(params)
-for name, flag in (("bf16", True), ("f32", False)):
-    for k, v in run(flag).items():
+for name, flag, dtype in (("bf16", True, torch.bfloat16), ("f16", True, torch.float16), ("f32", False, torch.float32)):
+    for k, v in run(flag, dtype).items():
         result[f"{name}.{k}"] = v
 path = os.path.join(os.path.dirname(__file__), "..", "Tests", "SynapseTests", "Fixtures", "autocast", "autocast_cnn.safetensors")
 save_file({k: v.contiguous() for k, v in result.items()}, path)
 print("wrote", os.path.normpath(path))
-for k in ("logits", "loss", "grad.x", "grad.conv.weight", "grad.fc1.weight"):
-    a, b = result["bf16." + k], result["f32." + k]
-    print(k, "max |bf16 - f32| / max|f32| =", float((a - b).abs().max() / b.abs().max()))
+for low in ("bf16", "f16"):
+    for k in ("logits", "loss", "grad.x", "grad.conv.weight", "grad.fc1.weight"):
+        a, b = result[low + "." + k], result["f32." + k]
+        print(low, k, "max |low - f32| / max|f32| =", float((a - b).abs().max() / b.abs().max()))

@@ -58,7 +58,7 @@ public struct TabularTrainingOptions: Sendable {
     public var logDirectory: URL?
     /// Draw the progress bar (per-epoch lines go to `log` either way).
     public var showProgress = false
-    /// The precision of the products in training (bf16 autocast with `.bfloat16`).
+    /// The precision of the products in training (bf16 autocast with `.bfloat16`, float16 with loss scaling with `.float16`).
     public var precision: ComputePrecision = .float32
     /// Use this split instead of the dataset's seeded one (experiments and tests; still leakage-checked).
     public var splitOverride: SplitIndices?

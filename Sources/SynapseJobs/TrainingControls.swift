@@ -28,7 +28,7 @@ public struct TrainingControls: Sendable {
     public var logDirectory: URL?
     /// Draw the progress bar on standard error.
     public var showProgress = false
-    /// The precision of the products in training and evaluation (`--precision`; bf16 autocast).
+    /// The precision of the products in training and evaluation (`--precision`; bf16 or float16 autocast, the latter with loss scaling).
     public var precision: ComputePrecision = .float32
 
     /// Controls that change nothing.

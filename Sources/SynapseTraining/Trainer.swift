@@ -23,8 +23,8 @@ import SynapseOptim
 /// let history = try trainer.fit(epochs: 20)
 /// ```
 ///
-/// Per batch: forward, loss check, `zeroGrad`, `backward`, weight penalty, `afterBackward` callbacks,
-/// gradient check, optimizer step, `batchEnd` callbacks. Per epoch: weight check, validation in
+/// Per batch: forward, loss check, `zeroGrad`, `backward`, (unscaling, see `gradientScaler`) weight
+/// penalty, `afterBackward` callbacks, gradient check, optimizer step, `batchEnd` callbacks. Per epoch: weight check, validation in
 /// evaluation mode without a tape, then `epochEnd`, history, `epochCommitted`. Epoch logs: `loss` (example-weighted mean training loss),
 /// `val_loss`, `val_<metric>` (and `<metric>` on the training set when `trainMetrics`), `lr` (the
 /// learning rate at the end of the epoch) and `epoch_seconds`.
@@ -58,9 +58,20 @@ public final class Trainer<Train: BatchedDataset, Validation: BatchedDataset> wh
     /// Callbacks, run in order for every hook.
     public var callbacks: [any TrainingCallback]
     /// The precision of matrix products and convolutions in training and evaluation steps:
-    /// `.bfloat16` runs each forward pass inside `autocast(.bfloat16)` (master weights, optimiser
-    /// state, losses and reductions stay Float32; see `Autocast`). Default `.float32`.
+    /// `.bfloat16` or `.float16` runs each forward pass inside `autocast` (master weights, optimiser
+    /// state, losses and reductions stay Float32; see `Autocast`). `.float16` also turns on dynamic
+    /// loss scaling (`gradientScaler`). Default `.float32`.
     public var precision: ComputePrecision = .float32
+    /// Dynamic loss scaling (`GradientScaler`): each loss is multiplied by its scale before
+    /// `backward()`, and at the end of each group the gradients are divided by it before the weight
+    /// penalty, the `afterBackward` callbacks (clipping sees true gradients) and the optimizer step.
+    /// A step whose gradients overflowed is skipped — no callbacks before it, no optimizer step, the
+    /// batch logs say `skipped_step` = 1 — and still counts as a step (schedules and step budgets
+    /// move on, as in PyTorch). Non-finite gradients at the scaler's `minimumScale` are divergence
+    /// (`TrainingError.nonFinite`). Epoch logs gain `loss_scale` and `skipped_steps`; checkpoints keep
+    /// the scale. Made with PyTorch's defaults when `fit` (or `restore`) starts at `.float16` with
+    /// none set; set one for other settings, or with any precision.
+    public var gradientScaler: GradientScaler?
     /// Validate every this many epochs (at least 1); the last epoch of a `fit` call is always
     /// validated. Epochs in between log no `val_` values (callbacks that monitor one skip them).
     public var validationInterval = 1
@@ -132,6 +143,7 @@ public final class Trainer<Train: BatchedDataset, Validation: BatchedDataset> wh
 
     /// What both `fit` variants do first: check that an epoch takes a step, set the targets, run `trainBegin`.
     private func begin(targetEpochs: Int, targetSteps: Int?) throws {
+        makeDefaultScaler()
         guard trainLoader.count > 0 else {
             throw TrainingError.noOptimizerSteps(examples: trainLoader.dataset.count, batchSize: trainLoader.batchSize,
                                                  dropLast: trainLoader.dropLast)
@@ -142,6 +154,11 @@ public final class Trainer<Train: BatchedDataset, Validation: BatchedDataset> wh
         context.stopTraining = false
         context.stopReason = nil
         for c in callbacks { try c.trainBegin(context) }
+    }
+
+    /// Float16 gradients underflow without loss scaling: a float16 run gets PyTorch's default scaler.
+    private func makeDefaultScaler() {
+        if precision == .float16 && gradientScaler == nil { gradientScaler = GradientScaler() }
     }
 
     /// One epoch (cut short at `context.targetSteps`); `isLast`: the run's final epoch, always validated.
@@ -165,6 +182,8 @@ public final class Trainer<Train: BatchedDataset, Validation: BatchedDataset> wh
         let stepLimit = context.targetSteps ?? Int.max
         let batchCount = trainLoader.count, k = accumulationSteps
         var groupLoss = 0.0, groupSamples = 0
+        let scaler = gradientScaler
+        var skippedSteps = 0
         for (index, batch) in trainLoader.enumerated() {
             if context.globalStep >= stepLimit { break }
             context.batchIndex = index
@@ -176,7 +195,8 @@ public final class Trainer<Train: BatchedDataset, Validation: BatchedDataset> wh
             let lossValue = Double(loss.item())
             try check.loss(Float(lossValue), epoch: epoch, step: index + 1)
             if positionInGroup == 0 { optimizer.zeroGrad() }
-            (groupSize == 1 ? loss : loss * (1 / Float(groupSize))).backward()
+            let lossFactor = (scaler?.scale ?? 1) / Float(groupSize)
+            (lossFactor == 1 ? loss : loss * lossFactor).backward()
             try check.anomaly(epoch: epoch, step: index + 1)
             let n = output.rank > 0 ? output.shape[0] : 1
             context.samplesInEpoch += n
@@ -188,18 +208,33 @@ public final class Trainer<Train: BatchedDataset, Validation: BatchedDataset> wh
                 targets.append(objective.targets(batch))
             }
             guard positionInGroup == groupSize - 1 else { continue }
-            penalty.addGradients(to: parameters)
-            var gradientsProvenFinite = false
             if hasCallbacks {
                 context.batchLogs = ["loss": groupLoss / Double(max(groupSamples, 1)), "lr": Double(optimizer.learningRate)]
-                for c in callbacks { try c.afterBackward(context) }
-                // A finite clipping norm already proves every gradient finite; otherwise one pass each.
-                gradientsProvenFinite = context.batchLogs["grad_norm"]?.isFinite ?? false
+                if let scaler { context.batchLogs["loss_scale"] = Double(scaler.scale) }
             }
             groupLoss = 0
             groupSamples = 0
-            if !gradientsProvenFinite { try check.gradients(epoch: epoch, step: index + 1) }
-            optimizer.step()
+            // Loss scaling: true gradients before anything reads them; an overflow skips the step.
+            var skipStep = false
+            if let scaler, !scaler.unscaleGradients(of: parameters) {
+                // At the smallest scale nothing is left to back off: the gradients themselves diverged.
+                if scaler.scale <= scaler.minimumScale { try check.gradients(epoch: epoch, step: index + 1) }
+                skipStep = true
+                skippedSteps += 1
+                if hasCallbacks { context.batchLogs["skipped_step"] = 1 }
+            }
+            if !skipStep {
+                penalty.addGradients(to: parameters)
+                var gradientsProvenFinite = false
+                if hasCallbacks {
+                    for c in callbacks { try c.afterBackward(context) }
+                    // A finite clipping norm already proves every gradient finite; otherwise one pass each.
+                    gradientsProvenFinite = context.batchLogs["grad_norm"]?.isFinite ?? false
+                }
+                if !gradientsProvenFinite { try check.gradients(epoch: epoch, step: index + 1) }
+                optimizer.step()
+            }
+            scaler?.update()
             steps += 1
             context.globalStep += 1
             if hasCallbacks {
@@ -219,6 +254,10 @@ public final class Trainer<Train: BatchedDataset, Validation: BatchedDataset> wh
             for (k, v) in metrics(Tensor.cat(predictions, dim: 0), Tensor.cat(targets, dim: 0)) { logs[k] = v }
         }
         logs["epoch_seconds"] = Date().timeIntervalSince(start)
+        if let scaler {
+            logs["loss_scale"] = Double(scaler.scale)
+            logs["skipped_steps"] = Double(skippedSteps)
+        }
         if let validationLoader, isLast || epoch % max(validationInterval, 1) == 0 {
             for (k, v) in try evaluate(validationLoader) { logs["val_" + k] = v }
         }
@@ -260,6 +299,9 @@ public final class Trainer<Train: BatchedDataset, Validation: BatchedDataset> wh
 
     // MARK: Checkpoints
 
+    /// The checkpoint entry of `gradientScaler`'s state.
+    static var scalerKey: String { "gradient_scaler" }
+
     /// The complete training state now.
     public func checkpoint() -> Checkpoint {
         var c = Checkpoint()
@@ -274,6 +316,7 @@ public final class Trainer<Train: BatchedDataset, Validation: BatchedDataset> wh
         c.generators["loader.train"] = trainLoader.generatorState
         if let validationLoader { c.generators["loader.validation"] = validationLoader.generatorState }
         for case let cb as any CheckpointableCallback in callbacks { c.callbacks[cb.checkpointKey] = cb.checkpointState() }
+        if let gradientScaler { c.callbacks[Self.scalerKey] = CallbackState(values: gradientScaler.stateDict()) }
         return c
     }
 
@@ -312,6 +355,12 @@ public final class Trainer<Train: BatchedDataset, Validation: BatchedDataset> wh
         do { try model.loadStateDict(c.model) } catch { throw .mismatch(path: path, reason: error.description) }
         do { try optimizer.loadStateDict(c.optimizer) } catch { throw .mismatch(path: path, reason: error.description) }
         optimizer.learningRate = c.learningRate
+        makeDefaultScaler()
+        // A run saved without loss scaling resumes with a fresh scaler; one saved with it restores the
+        // scale (a trainer without a scaler ignores it).
+        if let gradientScaler, let state = c.callbacks[Self.scalerKey] {
+            do { try gradientScaler.loadStateDict(state.values) } catch { throw .mismatch(path: path, reason: error.description) }
+        }
         for cb in checkpointable {
             do { try cb.restore(from: c.callbacks[cb.checkpointKey]!) } catch {
                 throw .mismatch(path: path, reason: "callback '\(cb.checkpointKey)': \(error.reason)")

@@ -58,22 +58,36 @@ enum ModelName: String, ExpressibleByArgument, CaseIterable {
     var isLanguageModel: Bool { languageModel != nil }
 }
 
-/// `--precision`: the precision of matrix products and convolutions (`bf16` turns on bfloat16 autocast).
+/// `--precision`: the precision of matrix products and convolutions (`bf16` turns on bfloat16
+/// autocast, `fp16` float16 autocast with dynamic loss scaling).
 enum PrecisionName: String, ExpressibleByArgument, CaseIterable {
-    case float32, bf16
+    case float32, bf16, fp16
 
-    /// Also accepts the long and PyTorch-style spellings (`bfloat16`, `fp32`).
+    /// Also accepts the long and PyTorch-style spellings (`bfloat16`, `float16`, `half`, `fp32`).
     init?(argument: String) {
         switch argument.lowercased() {
         case "float32", "fp32", "f32": self = .float32
         case "bf16", "bfloat16": self = .bf16
+        case "fp16", "float16", "f16", "half": self = .fp16
         default: return nil
         }
     }
 
     /// The name of `precision`.
-    init(_ precision: ComputePrecision) { self = precision == .bfloat16 ? .bf16 : .float32 }
+    init(_ precision: ComputePrecision) {
+        switch precision {
+        case .float32: self = .float32
+        case .bfloat16: self = .bf16
+        case .float16: self = .fp16
+        }
+    }
 
     /// The library's precision.
-    var precision: ComputePrecision { self == .bf16 ? .bfloat16 : .float32 }
+    var precision: ComputePrecision {
+        switch self {
+        case .float32: .float32
+        case .bf16: .bfloat16
+        case .fp16: .float16
+        }
+    }
 }

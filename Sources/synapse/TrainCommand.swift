@@ -269,6 +269,7 @@ struct TrainCommand: ParsableCommand {
             "seconds_per_epoch": (result.secondsPerEpoch * 1000).rounded() / 1000,
             "precision": PrecisionName(options.controls.precision).rawValue,
         ]
+        figures.merge(Self.lossScalingFigures(result.history)) { a, _ in a }
         if options.initFrom != nil || options.trainFraction < 1 {
             figures["trainable_parameters"] = result.trainableParameters
             figures["train_examples"] = result.trainExamples
@@ -321,6 +322,13 @@ struct TrainCommand: ParsableCommand {
             "steps": result.steps,
             "tokens_per_second": result.tokensPerSecond.rounded(),
             "precision": PrecisionName(options.controls.precision).rawValue,
-        ])
+        ].merging(Self.lossScalingFigures(result.history)) { a, _ in a })
+    }
+
+    /// With loss scaling (`--precision fp16`): the final `loss_scale` and the run's `skipped_steps`
+    /// (steps whose float16 gradients overflowed); nothing otherwise.
+    static func lossScalingFigures(_ history: TrainingHistory) -> [String: Any] {
+        guard let scale = history.records.last?.values["loss_scale"] else { return [:] }
+        return ["loss_scale": scale, "skipped_steps": Int(history.records.compactMap { $0.values["skipped_steps"] }.reduce(0, +))]
     }
 }

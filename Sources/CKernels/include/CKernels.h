@@ -56,6 +56,9 @@ void syn_nhwc_to_nchw_bias_relu(const float *y, float *out, const float *bias, s
 void syn_round_bf16(const float *x, float *y, size_t n);
 /// y = the bfloat16 bit patterns of x, rounded to nearest-even (NaN stays NaN).
 void syn_f32_to_bf16(const float *x, uint16_t *y, size_t n);
+/// y = x rounded to nearest-even IEEE float16, kept in Float32 storage: ±inf from 65520 up,
+/// subnormal quantum 2^-24, ±0 below 2^-25; NaN stays NaN; y may be x.
+void syn_round_f16(const float *x, float *y, size_t n);
 /// Sum of x[0..n) (pairwise-blocked, 16 accumulators).
 float syn_sum(const float *x, size_t n);
 /// Maximum / minimum of x[0..n) (n > 0); NaN when any element is NaN (PyTorch semantics).

@@ -5,8 +5,8 @@
 /// of a single-input-channel, stride-1 convolution uses a direct NCHW kernel instead. Shapes oneDNN
 /// cannot run fall back to an im2col lowering onto GEMMs.
 ///
-/// Under `autocast(.bfloat16)` the input, weight and bias are rounded to bfloat16 and accumulated in
-/// Float32 (see `Autocast`).
+/// Under `autocast(.bfloat16)` (or `.float16`) the input, weight and bias are rounded to bfloat16 (or
+/// float16) and accumulated in Float32 (see `Autocast`).
 public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
                    padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1) -> Tensor {
     require(x.rank == 4, "conv2d: input must be [N, C, H, W], got \(x.shape)")
@@ -24,17 +24,21 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (In
     let geometry = ConvolutionGeometry(n: n, c: c, h: h, w: w, kh: kh, kw: kw, sh: stride.0, sw: stride.1,
                                        ph: padding.0, pw: padding.1, dh: dilation.0, dw: dilation.1, oh: oh, ow: ow)
     var shape = ConvolutionShape(geometry: geometry, outChannels: o, groups: groups, withBias: bias != nil)
-    if Autocast.precision == .bfloat16 {
+    let precision = Autocast.precision
+    if precision != .float32 {
         // bf16 operands: oneDNN's bf16 primitives where the CPU has them (their reorders convert the
-        // rounded Float32 buffers exactly), else the Float32 kernels on the rounded values.
-        let (xr, wr, br) = (x.roundedToBFloat16(), weight.roundedToBFloat16(), bias?.roundedToBFloat16())
-        shape.bfloat16 = true
-        if xr.count > 0 && wr.count > 0, let handle = ConvolutionPrimitives.shared.handle(for: shape) {
-            return conv2dPrimitive(xr, weight: wr, bias: br, shape: shape, handle: handle).gradientRoundedToBFloat16()
+        // rounded Float32 buffers exactly), else — and always for float16 — the Float32 kernels on
+        // the rounded values (exact products, Float32 accumulation).
+        let (xr, wr, br) = (x.rounded(to: precision), weight.rounded(to: precision), bias?.rounded(to: precision))
+        if precision == .bfloat16 {
+            shape.bfloat16 = true
+            if xr.count > 0 && wr.count > 0, let handle = ConvolutionPrimitives.shared.handle(for: shape) {
+                return conv2dPrimitive(xr, weight: wr, bias: br, shape: shape, handle: handle).gradientRounded(to: precision)
+            }
         }
         return autocast(.float32) {
             conv2d(xr, weight: wr, bias: br, stride: stride, padding: padding, dilation: dilation, groups: groups)
-        }.gradientRoundedToBFloat16()
+        }.gradientRounded(to: precision)
     }
     if x.count > 0 && weight.count > 0, let handle = ConvolutionPrimitives.shared.handle(for: shape) {
         return conv2dPrimitive(x, weight: weight, bias: bias, shape: shape, handle: handle)

@@ -13,12 +13,13 @@ public enum LinearActivation: Sendable {
 /// dedicated kernel computes bias, product and ReLU in one pass over W, with each thread always
 /// handling the same block of W's rows so that block stays in that core's cache between calls.
 ///
-/// Under `autocast(.bfloat16)` the input, weight and bias are rounded to bfloat16 and the products
-/// accumulate in Float32 (see `Autocast`).
+/// Under `autocast(.bfloat16)` (or `.float16`) the input, weight and bias are rounded to bfloat16 (or
+/// float16) and the products accumulate in Float32 (see `Autocast`).
 public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, activation: LinearActivation = .none) -> Tensor {
-    if Autocast.precision == .bfloat16 {
-        let y = affine(x.roundedToBFloat16(), weight: weight.roundedToBFloat16(), bias: bias?.roundedToBFloat16(),
-                       precision: .bfloat16).gradientRoundedToBFloat16()
+    let precision = Autocast.precision
+    if precision != .float32 {
+        let y = affine(x.rounded(to: precision), weight: weight.rounded(to: precision), bias: bias?.rounded(to: precision),
+                       precision: precision).gradientRounded(to: precision)
         return activation == .relu ? relu(y) : y
     }
     let recording = GradMode.isEnabled && (x.node != nil || weight.node != nil || bias?.node != nil)
@@ -35,7 +36,7 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, activation: Linea
 }
 
 /// x·Wᵀ + b on oneDNN's sgemm, recorded on the tape (the training path of `linear`); at `.bfloat16`
-/// the three products run on bf16 kernels, and x and W must hold bf16-rounded values.
+/// (`.float16`) the three products run at that precision, and x and W must hold values rounded to it.
 func affine(_ x: Tensor, weight: Tensor, bias: Tensor?, precision: ComputePrecision = .float32) -> Tensor {
     require(weight.rank == 2, "linear: weight must be [out, in], got \(weight.shape)")
     let (outF, inF) = (weight.shape[0], weight.shape[1])

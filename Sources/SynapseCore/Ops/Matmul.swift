@@ -55,14 +55,15 @@ enum MatmulKernel {
 /// dimension removed), batch dimensions broadcast. Runs on oneDNN's sgemm; transposed views are
 /// passed as transposed operands rather than copied.
 ///
-/// Under `autocast(.bfloat16)` both operands are rounded to bfloat16 and the products accumulate in
-/// Float32 (see `Autocast`).
+/// Under `autocast(.bfloat16)` (or `.float16`) both operands are rounded to bfloat16 (or float16) and
+/// the products accumulate in Float32 (see `Autocast`).
 public func matmul(_ a: Tensor, _ b: Tensor) -> Tensor {
     require(a.rank >= 1 && b.rank >= 1, "matmul: both operands need at least one dimension, got \(a.shape) and \(b.shape)")
     if a.rank == 1 { return matmul(a.unsqueezed(0), b).squeezed(-2) }
     if b.rank == 1 { return matmul(a, b.unsqueezed(-1)).squeezed(-1) }
-    if Autocast.precision == .bfloat16 {
-        return recordedMatmul(a.roundedToBFloat16(), b.roundedToBFloat16(), precision: .bfloat16).gradientRoundedToBFloat16()
+    let precision = Autocast.precision
+    if precision != .float32 {
+        return recordedMatmul(a.rounded(to: precision), b.rounded(to: precision), precision: precision).gradientRounded(to: precision)
     }
     return recordedMatmul(a, b, precision: .float32)
 }

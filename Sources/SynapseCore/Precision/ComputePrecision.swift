@@ -5,12 +5,20 @@ public enum ComputePrecision: String, Sendable, CaseIterable, Codable {
     /// bfloat16 operands (8 significand bits) with Float32 accumulation and Float32 results: half the
     /// operand bandwidth, and twice the multiply rate on CPUs with AVX-512 BF16 or AMX.
     case bfloat16
+    /// IEEE float16 operands (11 significand bits, range ±65504, subnormals below 2⁻¹⁴) with Float32
+    /// accumulation and Float32 results. More precise than bfloat16 but with a narrow range: gradients
+    /// underflow to zero unless the loss is scaled (`GradientScaler`, which `Trainer` turns on for
+    /// this precision). On CPUs without float16 arithmetic the products run as Float32 kernels on the
+    /// rounded operands — the same numbers, no speed-up.
+    case float16
 }
 
-/// Automatic mixed precision, PyTorch's `torch.autocast(device_type="cpu", dtype=torch.bfloat16)`.
+/// Automatic mixed precision, PyTorch's `torch.autocast(device_type="cpu", dtype=torch.bfloat16)`
+/// (or `dtype=torch.float16`).
 ///
 /// Inside `autocast(.bfloat16) { ... }`, `linear`, `matmul`, `conv2d` and `conv1d` round their
-/// operands (input, weight and bias) to bfloat16 and accumulate in Float32; everything else — element-wise
+/// operands (input, weight and bias) to bfloat16 and accumulate in Float32 (`autocast(.float16)`
+/// does the same with IEEE float16, see `ComputePrecision.float16`); everything else — element-wise
 /// ops, reductions, softmax, normalisation, losses — stays in Float32, and so do the master weights
 /// and the optimiser state, because the rounding happens on the way into each product and is not
 /// stored. In the backward pass the incoming gradient of each of those products is rounded to bfloat16
@@ -24,7 +32,11 @@ public enum ComputePrecision: String, Sendable, CaseIterable, Codable {
 ///
 /// Where the CPU has bf16 instructions, the products run on oneDNN's bf16 kernels; elsewhere they run
 /// as Float32 kernels on the rounded operands, which computes the same bf16 × bf16 → Float32 products
-/// (only the summation order may differ) at Float32 speed — see `implementation`.
+/// (only the summation order may differ) at Float32 speed — see `implementation`. Float16 products
+/// always run that way (emulated): they are for models and numerics that need float16, not for
+/// speed on CPUs.
+///
+/// Float16 gradients underflow: train at `.float16` with loss scaling (`GradientScaler`).
 public enum Autocast {
     /// The precision that products run at in the current task (`.float32` outside `autocast`).
     @TaskLocal public static var precision: ComputePrecision = .float32

@@ -43,7 +43,7 @@ struct PipelineOptions: ParsableArguments {
             help: "Write history.jsonl, history.csv, TensorBoard event files and loss/metric SVG curves here (default: the run directory).")
     var logDir: String?
 
-    @Option(help: "Precision of matrix products and convolutions: float32 (default) or bf16 (bfloat16 autocast: bf16 operands, Float32 accumulation, master weights and optimiser state).")
+    @Option(help: "Precision of matrix products and convolutions: float32 (default), bf16 (bfloat16 autocast: bf16 operands, Float32 accumulation, master weights and optimiser state) or fp16 (float16 autocast, emulated on CPUs, with dynamic loss scaling).")
     var precision: PrecisionName?
 
     @Option(parsing: .unconditional, help: "Forecasting datasets (sunspots, co2): lagged values per input window (default 12).")

@@ -3,19 +3,29 @@ import CKernels
 import Foundation
 
 extension CPUBackend {
-    /// y[i] = x[i] rounded to the nearest bfloat16 (Float32 storage), split across the pool.
-    static func roundToBFloat16(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+    /// y[i] = x[i] rounded to `precision`'s operand format (Float32 storage; a copy at `.float32`),
+    /// split across the pool.
+    static func round(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int, to precision: ComputePrecision) {
         let src = SendablePointer(x), dst = SendablePointer(y)
-        parallelChunks(count) { r in syn_round_bf16(src.pointer + r.lowerBound, dst.pointer + r.lowerBound, r.count) }
+        parallelChunks(count) { r in
+            let (s, d) = (src.pointer + r.lowerBound, dst.pointer + r.lowerBound)
+            switch precision {
+            case .float32: d.update(from: s, count: r.count)
+            case .bfloat16: syn_round_bf16(s, d, r.count)
+            case .float16: syn_round_f16(s, d, r.count)
+            }
+        }
     }
 
-    /// C = op(A)·op(B) + beta·C, row-major, at `precision`: Float32 on oneDNN's sgemm, or bf16 (A and B
-    /// must then hold bf16-rounded values) on `BFloat16GEMM`.
+    /// C = op(A)·op(B) + beta·C, row-major, at `precision`: Float32 on oneDNN's sgemm, bf16 (A and B
+    /// must then hold bf16-rounded values) on `BFloat16GEMM`, or float16 (A and B must hold
+    /// float16-rounded values) on sgemm: an 11-bit × 11-bit significand product is exact in Float32, so
+    /// this computes float16 × float16 products with Float32 accumulation, as a float16 kernel does.
     static func gemm(_ precision: ComputePrecision, transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                      a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                      beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
         switch precision {
-        case .float32:
+        case .float32, .float16:
             DNNL.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         case .bfloat16:
             BFloat16GEMM.gemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
