@@ -221,9 +221,11 @@ public struct Int8TensorData: Sendable, Equatable {
 /// Writes tensors in the safetensors format.
 public enum SafeTensors {
     /// Encodes `tensors` (Float32), optional integer tensors (I64), bfloat16 tensors (BF16, rounded
-    /// to nearest-even) and int8 tensors (I8) with string `metadata`.
+    /// to nearest-even), float16 tensors (F16, rounded to nearest-even; beyond ±65504 they become ±inf,
+    /// so check the range first) and int8 tensors (I8) with string `metadata`.
     public static func encode(_ tensors: [String: Tensor], ints: [String: IntTensor] = [:], bfloat16: [String: Tensor] = [:],
-                              int8: [String: Int8TensorData] = [:], metadata: [String: String] = [:]) -> Data {
+                              float16: [String: Tensor] = [:], int8: [String: Int8TensorData] = [:],
+                              metadata: [String: String] = [:]) -> Data {
         var header: [String: Any] = [:]
         if !metadata.isEmpty { header["__metadata__"] = metadata }
         var offset = 0
@@ -260,6 +262,18 @@ public enum SafeTensors {
             offset += d.count
             blobs.append((name, d))
         }
+        for name in float16.keys.sorted() {
+            let t = float16[name]!
+            var d = Data(count: t.count * 2)
+            t.withUnsafeBufferPointer { src in
+                d.withUnsafeMutableBytes { dst in
+                    for (i, v) in src.enumerated() { dst.storeBytes(of: Float16(v).bitPattern.littleEndian, toByteOffset: i * 2, as: UInt16.self) }
+                }
+            }
+            header[name] = ["dtype": "F16", "shape": t.shape, "data_offsets": [offset, offset + d.count]]
+            offset += d.count
+            blobs.append((name, d))
+        }
         for name in int8.keys.sorted() {
             let t = int8[name]!
             let d = t.values.withUnsafeBytes { Data($0) }
@@ -267,7 +281,7 @@ public enum SafeTensors {
             offset += d.count
             blobs.append((name, d))
         }
-        // BF16 then I8 blocks come last, so every F32 and I64 block before them stays aligned to its element size.
+        // BF16, F16 then I8 blocks come last, so every F32 and I64 block before them stays aligned to its element size.
         var json = (try? JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])) ?? Data("{}".utf8)
         // Pad the header with spaces so the data section starts 8-byte aligned (as the reference writer does).
         while (8 + json.count) % 8 != 0 { json.append(0x20) }
@@ -281,8 +295,9 @@ public enum SafeTensors {
 
     /// Atomically writes `tensors` to `url` as a safetensors file.
     public static func save(_ tensors: [String: Tensor], ints: [String: IntTensor] = [:], bfloat16: [String: Tensor] = [:],
-                            int8: [String: Int8TensorData] = [:], metadata: [String: String] = [:], to url: URL) throws {
-        try AtomicFile.write(encode(tensors, ints: ints, bfloat16: bfloat16, int8: int8, metadata: metadata), to: url)
+                            float16: [String: Tensor] = [:], int8: [String: Int8TensorData] = [:],
+                            metadata: [String: String] = [:], to url: URL) throws {
+        try AtomicFile.write(encode(tensors, ints: ints, bfloat16: bfloat16, float16: float16, int8: int8, metadata: metadata), to: url)
     }
 
     /// Reads and validates a safetensors file.

@@ -109,7 +109,7 @@ extension Module {
         for (_, c) in namedConvolutionLayers() { c.quantization = nil }
         for (_, r) in namedRecurrentLayers() { r.quantization = nil }
         for pending in quantized.layers + recurrent.layers { pending.attach() }
-        restoreBFloat16Layers(from: archive)
+        restoreHalfPrecisionLayers(from: archive)
         return result
     }
 }

@@ -128,17 +128,20 @@ open class Module {
 
     /// Saves the state dict as a safetensors file (atomically), loadable by PyTorch's `safetensors`.
     /// Int8 layers (`Linear.quantization`) are stored as int8 weights with their scales, bf16 layers
-    /// (`castToBFloat16()`) as BF16 weights (see docs/compression.md), and `load(from:)` restores both.
+    /// (`castToBFloat16()`) as BF16 weights and float16 layers (`castToFloat16()`) as F16 weights (see
+    /// docs/compression.md), and `load(from:)` restores them.
     /// Throws `NonFiniteWeightsError` (writing nothing) when a parameter holds NaN or ±inf.
     public func save(to url: URL, metadata: [String: String] = [:]) throws {
         try checkWeightsFinite()
         let state = quantizedFileState()
-        var floats = state.floats, bfloat16: [String: Tensor] = [:], meta = metadata
-        let bf16 = bfloat16FileEntries()
-        for name in bf16 { bfloat16[name] = floats.removeValue(forKey: name) }
-        // The key marks bf16 layers; metadata copied from another file must not claim them.
-        meta[BFloat16FileLayout.metadataKey] = bf16.isEmpty ? nil : BFloat16FileLayout.metadataValue
-        try SafeTensors.save(floats, ints: state.ints, bfloat16: bfloat16, int8: state.int8, metadata: meta, to: url)
+        var floats = state.floats, half: [ComputePrecision: [String: Tensor]] = [:], meta = metadata
+        for precision in [ComputePrecision.bfloat16, .float16] {
+            for name in halfPrecisionFileEntries(precision) { half[precision, default: [:]][name] = floats.removeValue(forKey: name) }
+        }
+        // The key marks half-precision layers; metadata copied from another file must not claim them.
+        meta[HalfPrecisionFileLayout.metadataKey] = HalfPrecisionFileLayout.metadataValue([.bfloat16, .float16].filter { half[$0] != nil })
+        try SafeTensors.save(floats, ints: state.ints, bfloat16: half[.bfloat16] ?? [:], float16: half[.float16] ?? [:],
+                             int8: state.int8, metadata: meta, to: url)
     }
 }
 

@@ -2,7 +2,7 @@
 import Foundation
 import Synapse
 
-/// docs/compression.md, example 1 (line 206).
+/// docs/compression.md, example 1 (line 207).
 func docs_compression_example1() throws {
     let model = MLPClassifier(inputSize: 784, hiddenSizes: [512, 256], classes: 10)
     let teacher = CNNClassifier()
@@ -32,7 +32,7 @@ func docs_compression_example1() throws {
     print(smaller.hiddenSizes, slimCNN.widths)
 }
 
-/// docs/compression.md, example 2 (line 252).
+/// docs/compression.md, example 2 (line 253).
 func docs_compression_example2() throws {
     let model = MLPClassifier(inputSize: 784, hiddenSizes: [512, 256], classes: 10)
     let calibrationImages = Tensor.rand([256, 784])
@@ -53,7 +53,7 @@ func docs_compression_example2() throws {
     print(logits.shape, reloaded.quantizedLayers.count)
 }
 
-/// docs/compression.md, example 3 (line 292).
+/// docs/compression.md, example 3 (line 293).
 func docs_compression_example3() throws {
     let model = MLPClassifier(inputSize: 784, hiddenSizes: [512, 256], classes: 10)
     let train = TensorDataset(features: Tensor.zeros([64, 784]), labels: IntTensor([Int](repeating: 0, count: 64)))

@@ -2,7 +2,7 @@
 import Foundation
 import Synapse
 
-/// docs/mixed-precision.md, example 1 (line 71).
+/// docs/mixed-precision.md, example 1 (line 78).
 func docs_mixed_precision_example1() throws {
     let model = CNNClassifier()
     let train = TensorDataset(features: Tensor.zeros([64, 1, 28, 28]), labels: IntTensor([Int](repeating: 0, count: 64)))
@@ -29,4 +29,22 @@ func docs_mixed_precision_example1() throws {
     let restored = CNNClassifier()
     try restored.load(from: URL(fileURLWithPath: "cnn-bf16.safetensors"))   // bfloat16Layers == layers
     print(layers, restored.bfloat16Layers)
+}
+
+/// docs/mixed-precision.md, example 2 (line 165).
+func docs_mixed_precision_example2() throws {
+    let model = CNNClassifier()
+    let images = Tensor.rand([8, 1, 28, 28])
+    let labels = IntTensor([Int](repeating: 0, count: 8))
+    // A float16 step by hand, as with torch.amp.GradScaler.
+    let optimizer = Adam(model.parameters(), learningRate: 1e-3)
+    let scaler = GradientScaler()                        // 2¹⁶, ×2 every 2000 good steps, ×0.5 on overflow
+    let loss = autocast(.float16) { crossEntropy(model(images), labels) }
+    optimizer.zeroGrad()
+    scaler.scaled(loss).backward()
+    scaler.unscaleGradients(of: optimizer)               // true gradients from here on
+    GradientClipping.clipByNorm(optimizer.parameters, maxNorm: 1)
+    let stepped = scaler.step(optimizer)                 // false: overflow, step skipped
+    scaler.update()
+    print(stepped, scaler.scale)
 }

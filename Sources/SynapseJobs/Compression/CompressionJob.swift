@@ -149,11 +149,16 @@ public final class CompressionJob {
 
         let compression: Compression
         var baseline: ClassificationSummary? = nil
+        // Methods change the model in place: they work on a copy, so `original` stays the reference.
+        func workingCopy() throws -> any Layer {
+            let working = try source.architecture.make(generator: RandomGenerator(seed: 0), source: o.weights.path)
+            try working.loadStateDict(original.stateDict().mapValues { Tensor(shape: $0.shape, scalars: $0.scalars) }, strict: true)
+            return working
+        }
         switch o.method {
         case .prune:
             // Pruning works on a copy: the original is measured beside the result afterwards.
-            let working = try source.architecture.make(generator: RandomGenerator(seed: 0), source: o.weights.path)
-            try working.loadStateDict(original.stateDict().mapValues { Tensor(shape: $0.shape, scalars: $0.scalars) }, strict: true)
+            let working = try workingCopy()
             compression = try prune(working, train: train, batchSize: batchSize, learningRate: learningRate)
         case .distill:
             guard let teacher else { preconditionFailure("CompressionJob: validate() lets distill through only with a teacher") }
@@ -162,20 +167,21 @@ public final class CompressionJob {
             baseline = alone
             compression = try distill(source, teacher: teacher.network, train: train, batchSize: batchSize, learningRate: learningRate)
         case .int8Dynamic, .int8Static:
-            let working = try source.architecture.make(generator: RandomGenerator(seed: 0), source: o.weights.path)
-            try working.loadStateDict(original.stateDict().mapValues { Tensor(shape: $0.shape, scalars: $0.scalars) }, strict: true)
+            let working = try workingCopy()
             compression = try quantize(working, train: train, batchSize: batchSize)
         case .int8QAT:
-            let working = try source.architecture.make(generator: RandomGenerator(seed: 0), source: o.weights.path)
-            try working.loadStateDict(original.stateDict().mapValues { Tensor(shape: $0.shape, scalars: $0.scalars) }, strict: true)
+            let working = try workingCopy()
             compression = try quantizationAwareTraining(working, train: train, batchSize: batchSize,
                                                         learningRate: o.learningRate ?? learningRate / 10)
         case .bf16:
-            let working = try source.architecture.make(generator: RandomGenerator(seed: 0), source: o.weights.path)
-            try working.loadStateDict(original.stateDict().mapValues { Tensor(shape: $0.shape, scalars: $0.scalars) }, strict: true)
+            let working = try workingCopy()
             let layers = working.castToBFloat16()
             compression = (working, "bfloat16 weights and bf16 products (Float32 accumulation) in \(layers.count) layer(s): "
-                           + layers.joined(separator: ", ") + "; bf16 kernels: \(Autocast.implementation)", [], [:])
+                           + layers.joined(separator: ", ") + "; bf16 kernels: \(Autocast.implementation)", [], [:])        case .fp16:
+            let working = try workingCopy()
+            let layers = try working.castToFloat16()
+            compression = (working, "float16 weights and float16 products (Float32 accumulation, emulated on Float32 kernels) in "
+                           + "\(layers.count) layer(s): " + layers.joined(separator: ", "), [], [:])
         }
         let compressed = compression.model
         let afterTest = try Self.testSummary(compressed, on: test)

@@ -24,6 +24,9 @@ public enum CompressionMethod: String, Sendable, CaseIterable {
     /// bf16 inference: every `Linear` and `Conv2d` keeps bfloat16 weights (half the file) and runs its
     /// products under bf16 autocast (`castToBFloat16()`).
     case bf16
+    /// Float16 inference: every `Linear` and `Conv2d` keeps IEEE float16 weights (half the file) and
+    /// runs its products under float16 autocast (`castToFloat16()`; refused for weights beyond ±65504).
+    case fp16
 
     /// Whether the method quantizes to int8.
     public var isQuantization: Bool { self == .int8Dynamic || self == .int8Static || self == .int8QAT }
@@ -133,7 +136,7 @@ public struct CompressionOptions: Sendable {
             guard fineTuneEpochs >= 1 else {
                 throw .invalidOption(name: "fine-tune-epochs", reason: "quantization-aware training needs at least 1 epoch (it observes the input ranges while training)")
             }
-        case .bf16:
+        case .bf16, .fp16:
             if teacher != nil { throw .invalidOption(name: "teacher", reason: "applies to --method distill") }
             if epochs != nil { throw .invalidOption(name: "epochs", reason: "applies to --method distill") }
         case .int8Dynamic, .int8Static:

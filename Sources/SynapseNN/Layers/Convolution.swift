@@ -23,8 +23,9 @@ public final class Conv2d: Module, Layer {
     public internal(set) var quantization: ConvolutionQuantization?
     /// Collects input statistics while `quantizeStatic` calibrates (nil otherwise).
     var calibration: CalibrationRecorder?
-    /// `.bfloat16` after `castToBFloat16()` (or loading a bf16 file): the layer's products run under
-    /// `autocast(.bfloat16)` whatever the caller's precision, and `save` stores its weight and bias as BF16.
+    /// `.bfloat16` after `castToBFloat16()` (`.float16` after `castToFloat16()`), or loading such a file:
+    /// the layer's products run under `autocast` at that precision whatever the caller's, and `save`
+    /// stores its weight and bias as BF16 (F16).
     public internal(set) var computePrecision: ComputePrecision = .float32
     /// Quantization-aware training: while set (`prepareQuantizationAwareTraining()`), weights and
     /// inputs are fake-quantized in every forward pass.
@@ -54,8 +55,8 @@ public final class Conv2d: Module, Layer {
 
     /// Applies the convolution to [N, C, H, W].
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        if computePrecision == .bfloat16 && Autocast.precision != .bfloat16 && quantization == nil {
-            return autocast(.bfloat16) { callAsFunction(x) }
+        if computePrecision != .float32 && Autocast.precision != computePrecision && quantization == nil {
+            return autocast(computePrecision) { callAsFunction(x) }
         }
         return recordingCall {
             let c = weight.shape[1] * groups

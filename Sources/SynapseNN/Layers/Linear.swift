@@ -24,8 +24,9 @@ public final class Linear: Module, Layer {
     /// Quantization-aware training: while set (`prepareQuantizationAwareTraining()`), weights and
     /// inputs are fake-quantized in every forward pass.
     public internal(set) var fakeQuantization: FakeQuantization?
-    /// `.bfloat16` after `castToBFloat16()` (or loading a bf16 file): the layer's products run under
-    /// `autocast(.bfloat16)` whatever the caller's precision, and `save` stores its weight and bias as BF16.
+    /// `.bfloat16` after `castToBFloat16()` (`.float16` after `castToFloat16()`), or loading such a file:
+    /// the layer's products run under `autocast` at that precision whatever the caller's, and `save`
+    /// stores its weight and bias as BF16 (F16).
     public internal(set) var computePrecision: ComputePrecision = .float32
 
     /// A layer from `inFeatures` to `outFeatures`, initialised like PyTorch.
@@ -47,8 +48,8 @@ public final class Linear: Module, Layer {
 
     /// Applies the layer followed by `activation` (fused where a kernel can do both in one pass).
     public func callAsFunction(_ x: Tensor, activation: LinearActivation) -> Tensor {
-        if computePrecision == .bfloat16 && Autocast.precision != .bfloat16 && quantization == nil {
-            return autocast(.bfloat16) { callAsFunction(x, activation: activation) }
+        if computePrecision != .float32 && Autocast.precision != computePrecision && quantization == nil {
+            return autocast(computePrecision) { callAsFunction(x, activation: activation) }
         }
         return recordingCall {
             require(x.rank >= 1 && x.shape.last == inFeatures,

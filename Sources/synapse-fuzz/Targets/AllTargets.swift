@@ -3,7 +3,7 @@ let allTargets: [any FuzzTarget] = [
     SafeTensorsTarget(),
     CheckpointTarget(),
     Int8ModelTarget(),
-    BFloat16ModelTarget(),
+    HalfPrecisionModelTarget(),
     IDXTarget(),
     CSVTarget(),
     ConfigTarget(),

@@ -177,5 +177,34 @@ extension RealDataSuite {
             (status, output) = try Self.run(["train", "--dataset", "fashion-mnist", "--precision", "fp8", "--output", "y.safetensors"], in: dir)
             #expect(status != 0 && output.contains("precision"), "\(output)")
         }
+
+        /// `synapse train --precision fp16` trains under float16 autocast with loss scaling, and
+        /// `compress --method fp16` writes a half-size model that `evaluate` scores as compress did.
+        @Test(.enabled(if: available, "needs the built synapse tool and Fashion-MNIST"))
+        func float16TrainingAndCompression() throws {
+            let dir = try CLIRunOutputsTests.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: dir) }
+            var (status, output) = try Self.run(["train", "--dataset", "fashion-mnist", "--model", "mlp", "--epochs", "1", "--threads", "1",
+                                                 "--no-progress", "--precision", "half", "--output", "mlp.safetensors"], in: dir)
+            try #require(status == 0, "\(output)")
+            let trained = try CLIRunOutputsTests.result(output)
+            #expect(trained["precision"] as? String == "fp16" && (trained["test_accuracy"] as? Double ?? 0) > 0.75, "\(trained)")
+            let scale = try #require(trained["loss_scale"] as? Double, "\(trained)")
+            #expect(scale >= 1 && trained["skipped_steps"] as? Int != nil, "\(trained)")
+            #expect(try SafeTensors.load(from: dir.appendingPathComponent("mlp.safetensors")).metadata["training_precision"] == "float16")
+            (status, output) = try Self.run(["compress", "--weights", "mlp.safetensors", "--method", "fp16", "--output", "fp16.safetensors",
+                                             "--threads", "1", "--speed-seconds", "0.05"], in: dir)
+            try #require(status == 0, "\(output)")
+            let result = try CLIRunOutputsTests.result(output)
+            let before = try #require(result["accuracy_before"] as? Double), after = try #require(result["accuracy_after"] as? Double)
+            #expect(abs(after - before) < 0.003, "float16 keeps 11 significand bits: \(result)")
+            let sizeRatio = try #require(result["size_ratio"] as? Double)
+            #expect(sizeRatio > 0.49 && sizeRatio < 0.52, "float16 weights: \(result)")
+            let archive = try SafeTensors.load(from: dir.appendingPathComponent("fp16.safetensors"))
+            #expect(archive.metadata["precision"] == "float16" && archive.entries.values.allSatisfy { $0.dtype == .f16 })
+            (status, output) = try Self.run(["evaluate", "--weights", "fp16.safetensors", "--report", "fp16.md", "--threads", "1"], in: dir)
+            try #require(status == 0, "\(output)")
+            #expect(try CLIRunOutputsTests.result(output)["accuracy"] as? Double == after, "evaluate runs the float16 layers as compress did")
+        }
     }
 }
