@@ -20,6 +20,25 @@ public enum ImageDatasetChoice: String, Sendable, CaseIterable {
         self == .mnist ? try MNIST.loadSplits() : try FashionMNIST.loadSplits()
     }
 
+    /// The weights-metadata key that records a held-out validation split, and its value.
+    public static let validationSplitKey = "validation_split"
+    /// The value of `validationSplitKey`: the last 10% of the training split.
+    public static let validationSplitValue = "last-10%-of-train"
+
+    /// The fixed validation split: the last 10% of `train` (6,000 of Fashion-MNIST's or MNIST's
+    /// 60,000 images), for calibration and OOD thresholds, and for training with a held-out
+    /// validation split (`trainingPart(of:)` is the rest).
+    public func validationSplit(of train: TensorDataset) -> TensorDataset {
+        train.subset(Array(Self.validationStart(train.count)..<train.count))
+    }
+
+    /// The training split without its validation split: the first 90%.
+    public func trainingPart(of train: TensorDataset) -> TensorDataset {
+        train.subset(Array(0..<Self.validationStart(train.count)))
+    }
+
+    private static func validationStart(_ count: Int) -> Int { count - count / 10 }
+
     /// Loads the splits and checks them against the built-in image models before any training:
     /// both splits hold `[1, 28, 28]` images (a 30×30 test split is refused here, not trapped in a
     /// layer after an epoch), labels fit the 10 classes, and the training split makes at least one

@@ -70,13 +70,19 @@ public final class ImageTrainingJob {
         switch options.source {
         case .builtIn(let dataset):
             var (train, test) = try dataset.loadChecked(batchSize: options.batchSize)
+            var validation: TensorDataset? = nil
+            if options.holdOutValidation {
+                validation = dataset.validationSplit(of: train)
+                train = dataset.trainingPart(of: train)
+            }
             if options.trainFraction < 1 {
                 train = train.stratifiedPrefix(fraction: options.trainFraction)
                 try DataLoader(train, batchSize: options.batchSize, shuffle: false, dropLast: true)
                     .validateNotEmpty(name: "\(dataset.rawValue) training split (\(train.count) images after --train-fraction; lower --batch-size)")
             }
-            return ImageTrainingData(train: train, validation: nil, test: test, classNames: dataset.classNames,
-                                     summary: "\(train.count) train / \(test.count) test")
+            return ImageTrainingData(train: train, validation: validation, test: test, classNames: dataset.classNames,
+                                     metadata: validation == nil ? [:] : [ImageDatasetChoice.validationSplitKey: ImageDatasetChoice.validationSplitValue],
+                                     summary: "\(train.count) train / " + (validation.map { "\($0.count) validation / " } ?? "") + "\(test.count) test")
         case .folder(let folder):
             var data = try folder.load(seed: options.seed)
             if options.trainFraction < 1 {

@@ -39,6 +39,11 @@ public struct ImageTrainingOptions: Sendable {
     public var hiddenSizes: [Int]? = nil
     /// The share of the training split used (stratified: the first of each class): 1 uses it all.
     public var trainFraction = 1.0
+    /// Built-in datasets: train on the first 90% of the training split and validate (`val_loss`,
+    /// early stopping, best checkpoints) on the last 10% — the fixed validation split that
+    /// `synapse calibrate` fits on — instead of on the test split. Recorded in the weights'
+    /// metadata (`validation_split`). `trainFraction` then applies to the 90%.
+    public var holdOutValidation = false
 
     /// The recipe's options for `model` on `dataset`, saving to `output`.
     public init(dataset: ImageDatasetChoice, model: ImageClassifierKind, output: URL) {
@@ -89,6 +94,9 @@ public struct ImageTrainingOptions: Sendable {
         if initFrom != nil && model != .cnn {
             throw .invalidOption(name: "init-from", reason: "transfers a CNN's convolution stages: use --model cnn (not \(model.rawValue))")
         }
+        if holdOutValidation, case .folder = source {
+            throw .invalidOption(name: "hold-out-validation", reason: "applies to the built-in datasets; an image folder's validation split is --validation-fraction")
+        }
         if freezeFeatures && initFrom == nil {
             throw .invalidOption(name: "freeze-features", reason: "freezes pretrained convolution stages: give them with --init-from")
         }
@@ -103,6 +111,7 @@ public struct ImageTrainingOptions: Sendable {
         if let initFrom { h["init-from"] = initFrom.path }
         if freezeFeatures { h["freeze-features"] = "true" }
         if trainFraction < 1 { h["train-fraction"] = String(trainFraction) }
+        if holdOutValidation { h["hold-out-validation"] = "true" }
         if let hiddenSizes { h["hidden"] = hiddenSizes.map(String.init).joined(separator: ",") }
         if case .folder(let f) = source {
             h["image-size"] = "\(f.options.height)x\(f.options.width)"

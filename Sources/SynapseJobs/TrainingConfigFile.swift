@@ -74,7 +74,7 @@ public enum TrainingConfigFile {
         "images": .string, "image-size": .size, "channels": .integer, "strict": .flag,
         "test-fraction": .number, "validation-fraction": .number,
         // Transfer learning (image datasets).
-        "init-from": .string, "freeze-features": .flag,
+        "init-from": .string, "freeze-features": .flag, "hold-out-validation": .flag,
         // Fine-tuning a pretrained encoder on labelled text.
         "finetune": .string, "lora-rank": .integer, "lora-alpha": .number, "lora-dropout": .number, "max-length": .integer,
         "train-fraction": .number, "weight-decay": .number,

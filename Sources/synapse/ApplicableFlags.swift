@@ -22,7 +22,7 @@ extension TrainCommand {
     /// Flags only some kinds of run read, by kind.
     static func specificFlags(_ kind: RunKind, dataset: DatasetName) -> [String] {
         switch kind {
-        case .image: return ["--epochs", "--hidden", "--train-fraction", "--init-from", "--freeze-features"] + controlFlags
+        case .image: return ["--epochs", "--hidden", "--train-fraction", "--init-from", "--freeze-features", "--hold-out-validation"] + controlFlags
         case .tabular: return ["--epochs", "--hidden"] + controlFlags + (dataset.tabularBenchmark?.task == .forecasting ? ["--window"] : [])
         case .text:
             return ["--steps", "--context", "--eval-batches", "--log-every", "--sample-length", "--prompt", "--temperature", "--top-k"]
@@ -47,6 +47,7 @@ extension TrainCommand {
             ("--checkpoint-every", p.checkpointEvery != nil),
             ("--resume", p.resume != nil), ("--force", p.force), ("--window", p.window != nil), ("--precision", p.precision != nil),
             ("--train-fraction", trainFraction != nil), ("--init-from", initFrom != nil), ("--freeze-features", freezeFeatures),
+            ("--hold-out-validation", holdOutValidation),
         ]
         return given.filter(\.1).map(\.0) + fineTune.given
     }

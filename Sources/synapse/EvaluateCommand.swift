@@ -118,10 +118,20 @@ struct EvaluateCommand: ParsableCommand {
     /// Writes the report of `network` on `test` and prints the summary and the final JSON line.
     private func writeReport(_ network: some Layer, on test: TensorDataset, classNames: [String], modelName: String,
                         dataset: DatasetName) throws {
+        var details = [("dataset", "\(dataset.rawValue), test split"), ("model", modelName), ("weights", weights)]
+        // The trust pages written beside the weights: this report evaluates the raw model and links them.
+        let weightsURL = URL(fileURLWithPath: weights)
+        if let calibration = try? CalibrationFile.load(from: CalibrationFile.url(forWeights: weightsURL)) {
+            let page = weightsURL.deletingPathExtension().appendingPathExtension("calibration.html").lastPathComponent
+            let ece = [calibration.figures["test_ece_before"], calibration.figures["test_ece_after"]].compactMap { $0 }
+                .map { String(format: "%.4f", $0) }.joined(separator: " → ")
+            details.append(("calibration", "\(calibration.calibration.summary) (applied by predict and serve; test ECE \(ece)); "
+                            + "report: \(page)"))
+        }
         let evaluation = try EvaluationReport.imageClassifier(
             model: network, dataset: test, classNames: classNames,
             title: "Evaluation of \(modelName) on \(dataset.rawValue) (test split)",
-            details: [("dataset", "\(dataset.rawValue), test split"), ("model", modelName), ("weights", weights)])
+            details: details)
         try evaluation.write(to: URL(fileURLWithPath: report))
         let s = evaluation.summary
         print(String(format: "synapse evaluate: %d examples, accuracy %.4f, macro F1 %.4f, log loss %.4f, ECE %.4f",

@@ -133,6 +133,10 @@ struct TrainCommand: ParsableCommand {
     @Flag(name: .customLong("freeze-features"), help: "With --init-from: freeze the transferred convolution stages; only the head trains.")
     var freezeFeatures = false
 
+    @Flag(name: .customLong("hold-out-validation"),
+          help: "Built-in image datasets: train on the first 90% of the training split and validate (early stopping, best checkpoints) on the last 10%, the fixed validation split `synapse calibrate` fits on, instead of on the test split.")
+    var holdOutValidation = false
+
     @Flag(name: .customLong("no-progress"), help: "Do not draw the progress bar.")
     var noProgress = false
 
@@ -246,6 +250,7 @@ struct TrainCommand: ParsableCommand {
         options.trainFraction = trainFraction ?? 1
         options.initFrom = initFrom.map { URL(fileURLWithPath: $0).standardizedFileURL }
         options.freezeFeatures = freezeFeatures
+        options.holdOutValidation = holdOutValidation
         if pipeline.hidden != nil { options.hiddenSizes = try pipeline.hiddenSizes() }
         try options.validate()
         // The data is loaded and checked (shapes, at least one batch; a folder read and split) and a
@@ -260,6 +265,7 @@ struct TrainCommand: ParsableCommand {
         var config: [String: Any] = ["epochs": options.epochs, "batch-size": options.batchSize]
         if let initFrom = options.initFrom { config["init-from"] = initFrom.path }
         if freezeFeatures { config["freeze-features"] = true }
+        if holdOutValidation { config["hold-out-validation"] = true }
         if let trainFraction { config["train-fraction"] = trainFraction }
         try run.writeConfig(resolvedOptions(pipeline.resolvedControls(options.controls).merging(config) { _, b in b }))
         let result = try ImageTrainingJob(options: options, log: run.say).run(prepared: data)

@@ -33,7 +33,7 @@ extension WeightsExport {
             if let (model, architecture) = try LanguageModelArchitecture.loadSaved(weights, meta: meta) {
                 return (model, [1, architecture.context])
             }
-            switch try PredictionJob(weights: weights).loadPredictor() {
+            switch try PredictionJob(weights: weights).loadModelPredictor() {
             case let p as ImagePredictor: return (p.model, [1] + p.inputShape)
             case let p as TabularPredictor: return (p.model, [1, p.model.inputSize])
             default: throw PredictionError.unsupportedModel(path: weights.path, reason: "no architecture to export")

@@ -1,6 +1,7 @@
 import Foundation
 import SynapseCore
 import SynapseData
+import SynapseEval
 import SynapseNN
 import SynapseONNX
 
@@ -12,11 +13,21 @@ struct ImagePredictor: Predictor {
     let model: any Layer
     let inputShape: [Int]
     let classNames: [String]
-    let modelDescription: String
+    var modelDescription: String
     let batchSize: Int
     /// The training split's per-channel statistics (runs on an image folder); nil for the built-in
     /// datasets, whose loaders feed pixels in [0, 1] as they are.
     var normalization: ImageNormalization? = nil
+    /// The calibration applied to the class probabilities (`synapse calibrate`), if any.
+    var calibration: LogitCalibration? = nil
+
+    func calibrated(forWeights weights: URL) throws -> any Predictor {
+        guard let file = try CalibrationFile.calibration(forWeights: weights, classCount: classNames.count) else { return self }
+        var calibrated = self
+        calibrated.calibration = file.calibration
+        calibrated.modelDescription += ", calibrated (\(file.calibration.summary))"
+        return calibrated
+    }
 
     /// Rebuilds the classifier recorded in `meta` for `dataset` and loads the weights.
     static func load(weights: URL, meta: WeightsMetadata, dataset: ImageDatasetChoice, batchSize: Int) throws -> ImagePredictor {
@@ -120,7 +131,7 @@ struct ImagePredictor: Predictor {
         var features = Tensor(shape: [n] + inputShape, scalars: pixels)
         if let normalization { features = normalization.apply(to: features) }
         let logits = batchedOutputs(model, features: features, batchSize: batchSize)
-        var predictions = classPredictions(logits, classNames: classNames)
+        var predictions = classPredictions(logits, classNames: classNames, calibration: calibration)
         if let files { for i in predictions.indices { predictions[i].file = files[i] } }
         return PredictionResult(classNames: classNames, predictions: predictions, modelDescription: modelDescription)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import SynapseCore
+import SynapseEval
 import SynapseData
 import SynapseIO
 import SynapseModels
@@ -41,8 +42,14 @@ public struct PredictionJob {
         return try predictor.predict(input)
     }
 
-    /// The predictor the weights' metadata describes, with the model built and loaded.
+    /// The predictor the weights' metadata describes, with the model built and loaded and the
+    /// calibration beside the weights (`CalibrationFile`, from `synapse calibrate`) applied.
     func loadPredictor() throws -> any Predictor {
+        try loadModelPredictor().calibrated(forWeights: weights)
+    }
+
+    /// The predictor the weights' metadata describes, with the model built and loaded, uncalibrated.
+    func loadModelPredictor() throws -> any Predictor {
         if weights.pathExtension.lowercased() == "onnx" {
             guard let dataset else {
                 throw PredictionError.unsupportedModel(path: weights.path, reason: "an ONNX file records no dataset: name the built-in "
@@ -88,6 +95,10 @@ public struct PredictionJob {
 protocol Predictor {
     /// Predicts every example of `input`.
     func predict(_ input: PredictionInput) throws -> PredictionResult
+    /// This predictor with the calibration beside `weights` applied to its class probabilities
+    /// (itself when there is none, or when it predicts no classes).
+    /// - Throws: `CalibrationError` for a calibration file that is unreadable or fitted for other weights.
+    func calibrated(forWeights weights: URL) throws -> any Predictor
 }
 
 /// Runs `model` in evaluation mode without gradients on `features` [N, ...] in batches of
@@ -111,21 +122,28 @@ func batchedOutputs(_ model: any Layer, features: Tensor, batchSize: Int) -> [[F
     return rows
 }
 
-/// Predictions of a classifier from its logits rows: softmax probabilities and the likeliest class.
-func classPredictions(_ logits: [[Float]], classNames: [String]) -> [Prediction] {
+/// Predictions of a classifier from its logits rows: softmax probabilities (of the calibrated logits
+/// when `calibration` is given) and the likeliest class.
+func classPredictions(_ logits: [[Float]], classNames: [String], calibration: LogitCalibration? = nil) -> [Prediction] {
     logits.enumerated().map { index, row in
-        let (probabilities, best) = softmaxWithArgmax(row)
+        let (probabilities, best) = softmaxWithArgmax(row, calibration: calibration)
         return Prediction(index: index, className: best < classNames.count ? classNames[best] : String(best), probabilities: probabilities)
     }
 }
 
-/// The softmax of one row of logits (in Double) and the index of its largest probability (the
-/// last of equal ones, as `indices.max(by:)` picks), shared by `synapse predict` and the server.
-func softmaxWithArgmax(_ row: [Float]) -> (probabilities: [Double], best: Int) {
-    let top = row.max() ?? 0
-    let exps = row.map { Foundation.exp(Double($0 - top)) }
-    let total = exps.reduce(0, +)
-    let probabilities = exps.map { $0 / total }
+/// The softmax of one row of logits (in Double; of its calibrated logits when `calibration` is
+/// given) and the index of its largest probability (the last of equal ones, as `indices.max(by:)`
+/// picks), shared by `synapse predict` and the server.
+func softmaxWithArgmax(_ row: [Float], calibration: LogitCalibration? = nil) -> (probabilities: [Double], best: Int) {
+    let probabilities: [Double]
+    if let calibration, calibration.classCount == row.count {
+        probabilities = LogitCalibration.softmax(calibration.calibratedLogits(row))
+    } else {
+        let top = row.max() ?? 0
+        let exps = row.map { Foundation.exp(Double($0 - top)) }
+        let total = exps.reduce(0, +)
+        probabilities = exps.map { $0 / total }
+    }
     let best = probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0
     return (probabilities, best)
 }

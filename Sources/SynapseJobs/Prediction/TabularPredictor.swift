@@ -1,5 +1,6 @@
 import Foundation
 import SynapseCore
+import SynapseEval
 import SynapseData
 import SynapseModels
 import SynapseNN
@@ -9,8 +10,19 @@ import SynapseNN
 struct TabularPredictor: Predictor {
     let model: MLPClassifier
     let preprocessing: PipelinePreprocessing
-    let modelDescription: String
+    var modelDescription: String
     let batchSize: Int
+    /// The calibration applied to the class probabilities (`synapse calibrate`), if any.
+    var calibration: LogitCalibration? = nil
+
+    func calibrated(forWeights weights: URL) throws -> any Predictor {
+        guard let classes = preprocessing.tabular?.classNames?.count,
+              let file = try CalibrationFile.calibration(forWeights: weights, classCount: classes) else { return self }
+        var calibrated = self
+        calibrated.calibration = file.calibration
+        calibrated.modelDescription += ", calibrated (\(file.calibration.summary))"
+        return calibrated
+    }
 
     /// Rebuilds the MLP recorded in `meta` for the preprocessing at `preprocessingURL` and loads the weights.
     static func load(weights: URL, meta: WeightsMetadata, preprocessing preprocessingURL: URL, batchSize: Int) throws -> TabularPredictor {
@@ -65,7 +77,7 @@ struct TabularPredictor: Predictor {
         }
         let outputs = batchedOutputs(model, features: features, batchSize: batchSize)
         if let classNames = prep.classNames {
-            return PredictionResult(classNames: classNames, predictions: classPredictions(outputs, classNames: classNames),
+            return PredictionResult(classNames: classNames, predictions: classPredictions(outputs, classNames: classNames, calibration: calibration),
                                     modelDescription: modelDescription)
         }
         let scaling = prep.targetScaling ?? .identity

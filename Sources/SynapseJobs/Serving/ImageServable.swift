@@ -1,5 +1,6 @@
 import Foundation
 import SynapseCore
+import SynapseEval
 import SynapseData
 import SynapseNN
 
@@ -14,6 +15,8 @@ final class ImageServable: ServableModel, @unchecked Sendable {
     let inputShape: [Int]
     let classNames: [String]
     let normalization: ImageNormalization?
+    /// The calibration of the class probabilities (`synapse calibrate`), if any.
+    let calibration: LogitCalibration?
     /// The input as channels × height × width (a flat input of n values is 1 × 1 × n).
     let channels: Int, height: Int, width: Int
     let info: ServableModelInfo
@@ -26,6 +29,7 @@ final class ImageServable: ServableModel, @unchecked Sendable {
         inputShape = predictor.inputShape
         classNames = predictor.classNames
         normalization = predictor.normalization
+        calibration = predictor.calibration
         let shape = inputShape
         (channels, height, width) = shape.count >= 3 ? (shape[0], shape[1], shape[2])
             : shape.count == 2 ? (1, shape[0], shape[1]) : (1, 1, shape.first ?? 1)
@@ -65,7 +69,8 @@ final class ImageServable: ServableModel, @unchecked Sendable {
     }
 
     func predict(rows: [Float], count: Int) -> [ServedPrediction] {
-        servedClassPredictions(servingOutputs(model, rows: rows, count: count, inputShape: inputShape), classNames: classNames)
+        servedClassPredictions(servingOutputs(model, rows: rows, count: count, inputShape: inputShape), classNames: classNames,
+                               calibration: calibration)
     }
 
     func driftFeatures(of row: ArraySlice<Float>) -> [Double] {

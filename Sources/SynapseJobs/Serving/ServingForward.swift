@@ -1,4 +1,5 @@
 import SynapseCore
+import SynapseEval
 import SynapseNN
 
 /// Runs a served model on `count` prepared rows laid end to end, shaped `[count] + inputShape`,
@@ -16,11 +17,11 @@ func servingOutputs(_ model: any Layer, rows: [Float], count: Int, inputShape: [
     }
 }
 
-/// Served classifier predictions from logits rows: softmax probabilities, the likeliest class and
-/// its name (the same arithmetic as `synapse predict`).
-func servedClassPredictions(_ logits: [[Float]], classNames: [String]) -> [ServedPrediction] {
+/// Served classifier predictions from logits rows: softmax probabilities (of the calibrated logits
+/// when `calibration` is given), the likeliest class and its name (the same arithmetic as `synapse predict`).
+func servedClassPredictions(_ logits: [[Float]], classNames: [String], calibration: LogitCalibration? = nil) -> [ServedPrediction] {
     logits.map { row in
-        let (probabilities, best) = softmaxWithArgmax(row)
+        let (probabilities, best) = softmaxWithArgmax(row, calibration: calibration)
         return ServedPrediction(classIndex: best, label: best < classNames.count ? classNames[best] : nil, probabilities: probabilities)
     }
 }

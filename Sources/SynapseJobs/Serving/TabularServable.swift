@@ -1,5 +1,6 @@
 import Foundation
 import SynapseCore
+import SynapseEval
 import SynapseData
 import SynapseModels
 import SynapseNN
@@ -17,8 +18,11 @@ final class TabularServable: ServableModel, @unchecked Sendable {
     let model: MLPClassifier
     let preprocessing: PipelinePreprocessing
     let info: ServableModelInfo
+    /// The calibration of the class probabilities (`synapse calibrate`), if any.
+    let calibration: LogitCalibration?
 
     init(_ predictor: TabularPredictor) {
+        calibration = predictor.calibration
         model = predictor.model
         model.eval()
         preprocessing = predictor.preprocessing
@@ -45,7 +49,7 @@ final class TabularServable: ServableModel, @unchecked Sendable {
 
     func predict(rows: [Float], count: Int) -> [ServedPrediction] {
         let outputs = servingOutputs(model, rows: rows, count: count, inputShape: [info.rowWidth])
-        if info.task == .classification { return servedClassPredictions(outputs, classNames: info.classNames) }
+        if info.task == .classification { return servedClassPredictions(outputs, classNames: info.classNames, calibration: calibration) }
         let scaling = preprocessing.tabular.map { $0.targetScaling ?? .identity } ?? preprocessing.seriesScaling ?? .identity
         return outputs.map { ServedPrediction(values: $0.map { scaling.invert(Double($0)) }) }
     }

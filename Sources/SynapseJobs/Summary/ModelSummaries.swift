@@ -41,7 +41,7 @@ public enum ModelSummaries {
         if let (model, architecture) = try LanguageModelArchitecture.loadSaved(weights, meta: meta) {
             return model.summary(input: IntTensor(shape: [1, architecture.context], scalars: [Int](repeating: 0, count: architecture.context)))
         }
-        switch try PredictionJob(weights: weights).loadPredictor() {
+        switch try PredictionJob(weights: weights).loadModelPredictor() {
         case let p as ImagePredictor: return p.model.summary(input: Tensor.zeros([1] + p.inputShape))
         case let p as TabularPredictor: return p.model.summary(input: Tensor.zeros([1, p.model.inputSize]))
         default: throw PredictionError.unsupportedModel(path: weights.path, reason: "no architecture to summarise")

@@ -14,5 +14,6 @@ let allTargets: [any FuzzTarget] = [
     JPEGTarget(),
     ONNXTarget(),
     ProfileTarget(),
+    CalibrationTarget(),
     MovieReviewsTarget(),
 ]
