@@ -31,7 +31,7 @@ func docs_mixed_precision_example1() throws {
     print(layers, restored.bfloat16Layers)
 }
 
-/// docs/mixed-precision.md, example 2 (line 165).
+/// docs/mixed-precision.md, example 2 (line 166).
 func docs_mixed_precision_example2() throws {
     let model = CNNClassifier()
     let images = Tensor.rand([8, 1, 28, 28])

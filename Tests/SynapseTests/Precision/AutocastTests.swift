@@ -76,20 +76,52 @@ import Testing
         #expect(Self.maxDifference(try #require(b.grad), db) <= 1e-5 * Self.largest(db))
     }
 
-    /// Autodiff under autocast against finite differences of the Float32 function.
-    func checkGradients(_ inputs: [Tensor], _ op: @escaping ([Tensor]) -> Tensor) throws {
+    /// Autodiff under `autocast(precision)` against finite differences of the Float32 function:
+    /// max |autodiff − numeric| ≤ `tolerance` × max |numeric| for every input.
+    static func checkGradients(_ inputs: [Tensor], precision: ComputePrecision = .bfloat16, tolerance: Double = 3e-2,
+                               _ op: @escaping ([Tensor]) -> Tensor) throws {
         let out = op(inputs)
         let w = FiniteDifference.weights(like: out.shape)
         let numeric = FiniteDifference.numericGradients(of: op, at: inputs, weights: w.scalars)
         let leaves = inputs.map { $0.detached().requiringGrad() }
-        autocast(.bfloat16) { op(leaves) }.backward(w)
+        autocast(precision) { op(leaves) }.backward(w)
         for (i, leaf) in leaves.enumerated() {
             let autodiff = try #require(leaf.grad).scalars
             let scale = numeric[i].map(abs).max() ?? 0
             let worst = zip(autodiff, numeric[i]).map { abs(Double($0) - $1) }.max() ?? 0
             #expect(scale > 0.1, "input \(i): the gradient must not vanish for the check to mean anything")
-            #expect(worst <= 3e-2 * scale, "input \(i): max |autodiff − numeric| = \(worst), max |numeric| = \(scale)")
+            #expect(worst <= tolerance * scale, "input \(i): max |autodiff − numeric| = \(worst), max |numeric| = \(scale)")
         }
+    }
+
+    func checkGradients(_ inputs: [Tensor], _ op: @escaping ([Tensor]) -> Tensor) throws {
+        try Self.checkGradients(inputs, op)
+    }
+
+    /// The fixture CNN of `scripts/make-autocast-fixtures.py` under `autocast(precision)`, forward and
+    /// backward: the results by fixture name (`logits`, `loss`, `grad.x`, `grad.<parameter>`).
+    static func fixtureNetwork(_ f: SafeTensorsArchive, precision: ComputePrecision) throws -> [(String, Tensor)] {
+        let names = ["conv.weight", "conv.bias", "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]
+        var p: [String: Tensor] = [:]
+        for n in names { p[n] = try f.tensor(n).requiringGrad() }
+        let x = try f.tensor("x").requiringGrad()
+        let labels = try f.intTensor("labels")
+        let (logits, loss) = autocast(precision) { () -> (Tensor, Tensor) in
+            var h = avgPool2d(relu(conv2d(x, weight: p["conv.weight"]!, bias: p["conv.bias"]!, padding: (1, 1))), kernelSize: (2, 2))
+            h = linear(h.flattened(startDim: 1), weight: p["fc1.weight"]!, bias: p["fc1.bias"]!, activation: .relu)
+            let q = h.reshaped([4, 4, 8])
+            let scores = matmul(q, q.transposed(1, 2))
+            let logits = linear(h, weight: p["fc2.weight"]!, bias: p["fc2.bias"]!)
+            return (logits, crossEntropy(logits, labels) + 0.05 * (scores * scores).mean())
+        }
+        loss.backward()
+        return [("logits", logits.detached()), ("loss", loss.detached().reshaped([1])), ("grad.x", try #require(x.grad))]
+            + names.map { ("grad." + $0, p[$0]!.grad!) }
+    }
+
+    static func fixture() throws -> SafeTensorsArchive {
+        guard let dir = Bundle.module.url(forResource: "Fixtures", withExtension: nil) else { throw Golden.Failure("no Fixtures") }
+        return try SafeTensors.load(from: dir.appendingPathComponent("autocast/autocast_cnn.safetensors"))
     }
 
     @Test func linearGradientsMatchFiniteDifferences() throws {
@@ -135,27 +167,9 @@ import Testing
     /// gradient differs by 5.8% — so ours follows autocast's bf16 arithmetic, not Float32's. Tolerances
     /// are about 2.5× the measured values.
     @Test func smallNetworkMatchesPyTorchAutocast() throws {
-        guard let dir = Bundle.module.url(forResource: "Fixtures", withExtension: nil) else { throw Golden.Failure("no Fixtures") }
-        let f = try SafeTensors.load(from: dir.appendingPathComponent("autocast/autocast_cnn.safetensors"))
-        let names = ["conv.weight", "conv.bias", "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]
-        var p: [String: Tensor] = [:]
-        for n in names { p[n] = try f.tensor(n).requiringGrad() }
-        let x = try f.tensor("x").requiringGrad()
-        let labels = try f.intTensor("labels")
-        let (logits, loss) = autocast(.bfloat16) { () -> (Tensor, Tensor) in
-            var h = avgPool2d(relu(conv2d(x, weight: p["conv.weight"]!, bias: p["conv.bias"]!, padding: (1, 1))), kernelSize: (2, 2))
-            h = linear(h.flattened(startDim: 1), weight: p["fc1.weight"]!, bias: p["fc1.bias"]!, activation: .relu)
-            let q = h.reshaped([4, 4, 8])
-            let scores = matmul(q, q.transposed(1, 2))
-            let logits = linear(h, weight: p["fc2.weight"]!, bias: p["fc2.bias"]!)
-            return (logits, crossEntropy(logits, labels) + 0.05 * (scores * scores).mean())
-        }
-        loss.backward()
-        let tolerances: [(String, Tensor, Float)] = [
-            ("logits", logits.detached(), 0.01), ("loss", loss.detached().reshaped([1]), 5e-4),
-            ("grad.x", try #require(x.grad), 0.02),
-        ] + names.map { ("grad." + $0, p[$0]!.grad!, 0.025) }
-        for (name, ours, tolerance) in tolerances {
+        let f = try Self.fixture()
+        for (name, ours) in try Self.fixtureNetwork(f, precision: .bfloat16) {
+            let tolerance: Float = name == "logits" ? 0.01 : name == "loss" ? 5e-4 : name == "grad.x" ? 0.02 : 0.025
             let expected = try f.tensor("bf16.\(name)")
             let difference = Self.maxDifference(ours, expected) / Self.largest(expected)
             #expect(difference <= tolerance, "\(name) vs PyTorch autocast: \(difference) of the largest element")

@@ -90,18 +90,7 @@ import Testing
     }
 
     func checkGradients(_ inputs: [Tensor], _ op: @escaping ([Tensor]) -> Tensor) throws {
-        let out = op(inputs)
-        let w = FiniteDifference.weights(like: out.shape)
-        let numeric = FiniteDifference.numericGradients(of: op, at: inputs, weights: w.scalars)
-        let leaves = inputs.map { $0.detached().requiringGrad() }
-        autocast(.float16) { op(leaves) }.backward(w)
-        for (i, leaf) in leaves.enumerated() {
-            let autodiff = try #require(leaf.grad).scalars
-            let scale = numeric[i].map(abs).max() ?? 0
-            let worst = zip(autodiff, numeric[i]).map { abs(Double($0) - $1) }.max() ?? 0
-            #expect(scale > 0.1, "input \(i): the gradient must not vanish for the check to mean anything")
-            #expect(worst <= 5e-3 * scale, "input \(i): max |autodiff − numeric| = \(worst), max |numeric| = \(scale)")
-        }
+        try AutocastTests.checkGradients(inputs, precision: .float16, tolerance: 5e-3, op)
     }
 
     @Test func gradientsMatchFiniteDifferences() throws {
@@ -122,25 +111,8 @@ import Testing
     /// largest. (Float16's 11 bits put all three — ours, PyTorch's, Float32 — within 0.1% of each
     /// other here; what float16 changes is checked exactly in `productsRoundOperandsToFloat16`.)
     @Test func smallNetworkMatchesPyTorchFloat16Autocast() throws {
-        guard let dir = Bundle.module.url(forResource: "Fixtures", withExtension: nil) else { throw Golden.Failure("no Fixtures") }
-        let f = try SafeTensors.load(from: dir.appendingPathComponent("autocast/autocast_cnn.safetensors"))
-        let names = ["conv.weight", "conv.bias", "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]
-        var p: [String: Tensor] = [:]
-        for n in names { p[n] = try f.tensor(n).requiringGrad() }
-        let x = try f.tensor("x").requiringGrad()
-        let labels = try f.intTensor("labels")
-        let (logits, loss) = autocast(.float16) { () -> (Tensor, Tensor) in
-            var h = avgPool2d(relu(conv2d(x, weight: p["conv.weight"]!, bias: p["conv.bias"]!, padding: (1, 1))), kernelSize: (2, 2))
-            h = linear(h.flattened(startDim: 1), weight: p["fc1.weight"]!, bias: p["fc1.bias"]!, activation: .relu)
-            let q = h.reshaped([4, 4, 8])
-            let scores = matmul(q, q.transposed(1, 2))
-            let logits = linear(h, weight: p["fc2.weight"]!, bias: p["fc2.bias"]!)
-            return (logits, crossEntropy(logits, labels) + 0.05 * (scores * scores).mean())
-        }
-        loss.backward()
-        let results: [(String, Tensor)] = [("logits", logits.detached()), ("loss", loss.detached().reshaped([1])),
-                                           ("grad.x", try #require(x.grad))] + names.map { ("grad." + $0, p[$0]!.grad!) }
-        for (name, ours) in results {
+        let f = try AutocastTests.fixture()
+        for (name, ours) in try AutocastTests.fixtureNetwork(f, precision: .float16) {
             let expected = try f.tensor("f16.\(name)")
             let difference = AutocastTests.maxDifference(ours, expected) / AutocastTests.largest(expected)
             #expect(difference <= 0.0025, "\(name) vs PyTorch float16 autocast: \(difference) of the largest element")
