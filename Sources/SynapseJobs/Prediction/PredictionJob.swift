@@ -135,15 +135,9 @@ func classPredictions(_ logits: [[Float]], classNames: [String], calibration: Lo
 /// given) and the index of its largest probability (the last of equal ones, as `indices.max(by:)`
 /// picks), shared by `synapse predict` and the server.
 func softmaxWithArgmax(_ row: [Float], calibration: LogitCalibration? = nil) -> (probabilities: [Double], best: Int) {
-    let probabilities: [Double]
-    if let calibration, calibration.classCount == row.count {
-        probabilities = LogitCalibration.softmax(calibration.calibratedLogits(row))
-    } else {
-        let top = row.max() ?? 0
-        let exps = row.map { Foundation.exp(Double($0 - top)) }
-        let total = exps.reduce(0, +)
-        probabilities = exps.map { $0 / total }
-    }
+    // One softmax for both: calibrated logits, or the logits as they are.
+    let logits = calibration.map { $0.classCount == row.count ? $0.calibratedLogits(row) : nil } ?? nil
+    let probabilities = LogitCalibration.softmax(logits ?? row.map(Double.init))
     let best = probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0
     return (probabilities, best)
 }
