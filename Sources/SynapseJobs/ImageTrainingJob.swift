@@ -154,7 +154,14 @@ public final class ImageTrainingJob {
         callbacks.append(ImageEpochLine(log: log, accuracyName: separateValidation ? "val_accuracy" : "test_accuracy"))
         callbacks += try LoopCallbacks.logging(c, batchScalars: false)
         callbacks += LoopCallbacks.checkpoints(c, hyperparameters: o.hyperparameters, every: 1)
-        let trainer = Trainer(model: network, optimizer: optimizer, objective: .classification(network), train: trainLoader,
+        var objective = TrainingObjective<TensorDataset.Batch>.classification(network)
+        if var adversarial = o.adversarial {
+            // Adversarial inputs stay within the images' own range ([0, 1] for the built-in datasets).
+            adversarial.attack.inputRange = o.dataset != nil ? 0...1 : Self.valueRange(train.features)
+            objective = .adversarialClassification(network, recipe: adversarial)
+            log("adversarial training: \(adversarial.summary)")
+        }
+        let trainer = Trainer(model: network, optimizer: optimizer, objective: objective, train: trainLoader,
                               validation: validationLoader, metrics: TrainingMetrics.accuracy, callbacks: callbacks)
         trainer.precision = c.precision
         if let resume = c.resume { try resumeGuard.restore(resume, into: trainer, learningRate: o.learningRate) }
@@ -177,7 +184,7 @@ public final class ImageTrainingJob {
             // The rest of the recipe, so that a later run (distillation) can repeat it.
             "lr_schedule": c.schedule.rawValue, "clip_norm": c.clipNorm.map { String($0) } ?? "none", "patience": String(c.patience),
             "train_fraction": String(o.trainFraction), "training_precision": c.precision.rawValue,
-        ]) { a, _ in a }.merging(data.metadata) { a, _ in a })
+        ].merging(o.adversarial.map { ["adversarial_training": $0.summary] } ?? [:]) { a, _ in a }) { a, _ in a }.merging(data.metadata) { a, _ in a })
         log("saved weights to \(o.output.path)")
         let profile = try ServingProfile.write(forWeights: o.output, trainingFeatures: train.features, seed: o.seed)
         log("saved the training-data profile (drift monitoring when served) to \(profile.path)")
@@ -185,6 +192,13 @@ public final class ImageTrainingJob {
         return ImageTrainingResult(history: history, testAccuracy: testAccuracy, secondsPerEpoch: secondsPerEpoch, bestEpoch: bestEpoch,
                                    stopReason: trainer.context.stopReason, model: network, weights: o.output,
                                    trainableParameters: network.trainableParameterCount, trainExamples: train.count)
+    }
+
+    /// The smallest and largest value of `features` (a degenerate range is widened to one unit).
+    static func valueRange(_ features: Tensor) -> ClosedRange<Float> {
+        let values = features.contiguous().scalars
+        let lo = values.min() ?? 0, hi = values.max() ?? 1
+        return lo < hi ? lo...hi : lo...(lo + 1)
     }
 
     /// Transfer learning: loads the convolution stages (`features.*`) of the CNN weights at `url`

@@ -1,5 +1,6 @@
 import Foundation
 import SynapseCore
+import SynapseEval
 import SynapseTraining
 
 /// Where an image run's data comes from.
@@ -44,6 +45,11 @@ public struct ImageTrainingOptions: Sendable {
     /// `synapse calibrate` fits on — instead of on the test split. Recorded in the weights'
     /// metadata (`validation_split`). `trainFraction` then applies to the 90%.
     public var holdOutValidation = false
+    /// Adversarial training: each batch is attacked (PGD, or FGSM with a random start) against the
+    /// current model and the loss mixes clean and adversarial cross-entropy. ε is in the model's
+    /// input units (pixels in [0, 1] for the built-in datasets); adversarial inputs are clipped to
+    /// the training images' range. Recorded in the weights' metadata (`adversarial_training`).
+    public var adversarial: AdversarialTraining? = nil
 
     /// The recipe's options for `model` on `dataset`, saving to `output`.
     public init(dataset: ImageDatasetChoice, model: ImageClassifierKind, output: URL) {
@@ -100,6 +106,12 @@ public struct ImageTrainingOptions: Sendable {
         if freezeFeatures && initFrom == nil {
             throw .invalidOption(name: "freeze-features", reason: "freezes pretrained convolution stages: give them with --init-from")
         }
+        if let adversarial {
+            do { try adversarial.validate() } catch { throw .invalidOption(name: "adversarial", reason: error.description) }
+            if adversarial.attack.epsilon <= 0 {
+                throw .invalidOption(name: "adversarial-eps", reason: "must be positive, got \(adversarial.attack.epsilon)")
+            }
+        }
         try controls.validate(loggedNames: Self.loggedNames)
     }
 
@@ -113,6 +125,7 @@ public struct ImageTrainingOptions: Sendable {
         if trainFraction < 1 { h["train-fraction"] = String(trainFraction) }
         if holdOutValidation { h["hold-out-validation"] = "true" }
         if let hiddenSizes { h["hidden"] = hiddenSizes.map(String.init).joined(separator: ",") }
+        if let adversarial { h["adversarial"] = adversarial.summary }
         if case .folder(let f) = source {
             h["image-size"] = "\(f.options.height)x\(f.options.width)"
             h["channels"] = f.options.color.map { String($0.channels) } ?? "detect"

@@ -75,6 +75,9 @@ public enum TrainingConfigFile {
         "test-fraction": .number, "validation-fraction": .number,
         // Transfer learning (image datasets).
         "init-from": .string, "freeze-features": .flag, "hold-out-validation": .flag,
+        // Adversarial training (image datasets).
+        "adversarial": .string, "adversarial-eps": .number, "adversarial-norm": .string, "adversarial-steps": .integer,
+        "adversarial-mix": .number,
         // Fine-tuning a pretrained encoder on labelled text.
         "finetune": .string, "lora-rank": .integer, "lora-alpha": .number, "lora-dropout": .number, "max-length": .integer,
         "train-fraction": .number, "weight-decay": .number,
@@ -85,11 +88,12 @@ public enum TrainingConfigFile {
     public static let minimums: [String: Double] = [
         "epochs": 1, "batch-size": 1, "seed": 0, "threads": 1, "patience": 0, "window": 1, "hidden": 1,
         "steps": 1, "context": 1, "eval-batches": 1, "log-every": 1, "sample-length": 0, "top-k": 0, "channels": 1, "image-size": 1,
-        "lora-rank": 1, "lora-dropout": 0, "max-length": 2, "weight-decay": 0,
+        "lora-rank": 1, "lora-dropout": 0, "max-length": 2, "weight-decay": 0, "adversarial-steps": 1, "adversarial-mix": 0,
     ]
 
     /// Number keys that must be strictly above 0 (rates, norms, temperatures).
-    public static let positiveNumbers: Set<String> = ["lr", "clip-norm", "temperature", "test-fraction", "lora-alpha", "train-fraction"]
+    public static let positiveNumbers: Set<String> = ["lr", "clip-norm", "temperature", "test-fraction", "lora-alpha", "train-fraction",
+                                                     "adversarial-eps"]
 
     /// The largest whole number a key accepts: counts fit comfortably in 32 bits, so that products
     /// such as batch × context cannot overflow later.

@@ -22,7 +22,8 @@ extension TrainCommand {
     /// Flags only some kinds of run read, by kind.
     static func specificFlags(_ kind: RunKind, dataset: DatasetName) -> [String] {
         switch kind {
-        case .image: return ["--epochs", "--hidden", "--train-fraction", "--init-from", "--freeze-features", "--hold-out-validation"] + controlFlags
+        case .image: return ["--epochs", "--hidden", "--train-fraction", "--init-from", "--freeze-features", "--hold-out-validation", "--adversarial", "--adversarial-eps",
+                              "--adversarial-norm", "--adversarial-steps", "--adversarial-mix"] + controlFlags
         case .tabular: return ["--epochs", "--hidden"] + controlFlags + (dataset.tabularBenchmark?.task == .forecasting ? ["--window"] : [])
         case .text:
             return ["--steps", "--context", "--eval-batches", "--log-every", "--sample-length", "--prompt", "--temperature", "--top-k"]
@@ -47,7 +48,9 @@ extension TrainCommand {
             ("--checkpoint-every", p.checkpointEvery != nil),
             ("--resume", p.resume != nil), ("--force", p.force), ("--window", p.window != nil), ("--precision", p.precision != nil),
             ("--train-fraction", trainFraction != nil), ("--init-from", initFrom != nil), ("--freeze-features", freezeFeatures),
-            ("--hold-out-validation", holdOutValidation),
+            ("--hold-out-validation", holdOutValidation), ("--adversarial", adversarial != nil), ("--adversarial-eps", adversarialEps != nil),
+            ("--adversarial-norm", adversarialNorm != nil), ("--adversarial-steps", adversarialSteps != nil),
+            ("--adversarial-mix", adversarialMix != nil),
         ]
         return given.filter(\.1).map(\.0) + fineTune.given
     }

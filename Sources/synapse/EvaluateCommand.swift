@@ -128,10 +128,11 @@ struct EvaluateCommand: ParsableCommand {
             details.append(("calibration", "\(calibration.calibration.summary) (applied by predict and serve; test ECE \(ece)); "
                             + "report: \(page)"))
         }
-        let oodPage = weightsURL.deletingPathExtension().appendingPathExtension("ood.html")
-        if FileManager.default.fileExists(atPath: oodPage.path) {
-            details.append(("out-of-distribution detection", "MSP, energy and Mahalanobis scores, thresholds and selective prediction "
-                            + "(synapse ood); report: \(oodPage.lastPathComponent)"))
+        for (suffix, name, what) in [("ood.html", "out-of-distribution detection", "MSP, energy and Mahalanobis scores, thresholds and "
+                                      + "selective prediction (synapse ood)"),
+                                     ("robustness.html", "adversarial robustness", "robust accuracy under FGSM/PGD per ε (synapse robustness)")] {
+            let page = weightsURL.deletingPathExtension().appendingPathExtension(suffix)
+            if FileManager.default.fileExists(atPath: page.path) { details.append((name, "\(what); report: \(page.lastPathComponent)")) }
         }
         let evaluation = try EvaluationReport.imageClassifier(
             model: network, dataset: test, classNames: classNames,

@@ -137,6 +137,24 @@ struct TrainCommand: ParsableCommand {
           help: "Built-in image datasets: train on the first 90% of the training split and validate (early stopping, best checkpoints) on the last 10%, the fixed validation split `synapse calibrate` fits on, instead of on the test split.")
     var holdOutValidation = false
 
+    @Option(name: .customLong("adversarial"),
+            help: "Image datasets: adversarial training against fgsm (with a random start, Wong et al. 2020) or pgd (Madry et al. 2018) examples.")
+    var adversarial: AdversarialMethodName?
+
+    @Option(name: .customLong("adversarial-eps"), parsing: .unconditional,
+            help: "With --adversarial: the attack's radius ε in pixel units (default 0.1).")
+    var adversarialEps: Float?
+
+    @Option(name: .customLong("adversarial-norm"), help: "With --adversarial: linf (default) or l2.")
+    var adversarialNorm: AttackNormName?
+
+    @Option(name: .customLong("adversarial-steps"), parsing: .unconditional, help: "With --adversarial pgd: attack steps (default 7).")
+    var adversarialSteps: Int?
+
+    @Option(name: .customLong("adversarial-mix"), parsing: .unconditional,
+            help: "With --adversarial: the weight of the adversarial loss, (1 - m)·clean + m·adversarial (default 0.5; 1 = adversarial only).")
+    var adversarialMix: Float?
+
     @Flag(name: .customLong("no-progress"), help: "Do not draw the progress bar.")
     var noProgress = false
 
@@ -251,6 +269,7 @@ struct TrainCommand: ParsableCommand {
         options.initFrom = initFrom.map { URL(fileURLWithPath: $0).standardizedFileURL }
         options.freezeFeatures = freezeFeatures
         options.holdOutValidation = holdOutValidation
+        options.adversarial = try adversarialRecipe()
         if pipeline.hidden != nil { options.hiddenSizes = try pipeline.hiddenSizes() }
         try options.validate()
         // The data is loaded and checked (shapes, at least one batch; a folder read and split) and a
@@ -266,6 +285,13 @@ struct TrainCommand: ParsableCommand {
         if let initFrom = options.initFrom { config["init-from"] = initFrom.path }
         if freezeFeatures { config["freeze-features"] = true }
         if holdOutValidation { config["hold-out-validation"] = true }
+        if let recipe = options.adversarial {
+            config["adversarial"] = recipe.attack.method.rawValue
+            config["adversarial-eps"] = Double(recipe.attack.epsilon)
+            config["adversarial-norm"] = recipe.attack.norm.rawValue
+            config["adversarial-mix"] = Double(recipe.mixing)
+            if recipe.attack.method == .pgd { config["adversarial-steps"] = recipe.attack.steps }
+        }
         if let trainFraction { config["train-fraction"] = trainFraction }
         try run.writeConfig(resolvedOptions(pipeline.resolvedControls(options.controls).merging(config) { _, b in b }))
         let result = try ImageTrainingJob(options: options, log: run.say).run(prepared: data)
@@ -337,4 +363,37 @@ struct TrainCommand: ParsableCommand {
         guard let scale = history.records.last?.values["loss_scale"] else { return [:] }
         return ["loss_scale": scale, "skipped_steps": Int(history.records.compactMap { $0.values["skipped_steps"] }.reduce(0, +))]
     }
+}
+
+extension TrainCommand {
+    /// The adversarial-training recipe of the `--adversarial*` flags (nil without `--adversarial`).
+    func adversarialRecipe() throws -> AdversarialTraining? {
+        guard let adversarial else {
+            let stray = [("--adversarial-eps", adversarialEps != nil), ("--adversarial-norm", adversarialNorm != nil),
+                         ("--adversarial-steps", adversarialSteps != nil), ("--adversarial-mix", adversarialMix != nil)].filter(\.1).map(\.0)
+            if !stray.isEmpty { throw ValidationError("\(stray.joined(separator: ", ")) need --adversarial fgsm|pgd") }
+            return nil
+        }
+        if adversarial == .fgsm, adversarialSteps != nil { throw ValidationError("--adversarial-steps applies to --adversarial pgd") }
+        let epsilon = adversarialEps ?? 0.1, norm = adversarialNorm?.norm ?? .linf
+        guard epsilon > 0, epsilon.isFinite else { throw ValidationError("--adversarial-eps must be positive, got \(epsilon)") }
+        let attack = adversarial == .pgd ? AdversarialAttack.pgd(epsilon: epsilon, norm: norm, steps: adversarialSteps ?? 7)
+            : AdversarialAttack.fgsm(epsilon: epsilon, norm: norm, randomStart: true)
+        let recipe = AdversarialTraining(attack: attack, mixing: adversarialMix ?? 0.5, seed: seed)
+        do { try recipe.validate() } catch { throw ValidationError("--adversarial: \(error.description)") }
+        return recipe
+    }
+}
+
+/// `--adversarial` of `synapse train` and `--attack` of `synapse robustness`.
+enum AdversarialMethodName: String, ExpressibleByArgument, CaseIterable {
+    case fgsm, pgd
+}
+
+/// `--adversarial-norm` of `synapse train` and `--norm` of `synapse robustness`.
+enum AttackNormName: String, ExpressibleByArgument, CaseIterable {
+    case linf, l2
+
+    /// The library's norm.
+    var norm: AttackNorm { AttackNorm(rawValue: rawValue)! }
 }

@@ -10,3 +10,11 @@ public enum GradMode {
 public func withoutGradients<T>(_ body: () throws -> T) rethrows -> T {
     try GradMode.$isEnabled.withValue(false) { try body() }
 }
+
+/// Runs `body` with gradients recorded even inside `withoutGradients` (PyTorch
+/// `torch.enable_grad()`): for computations that need a gradient of their own during evaluation,
+/// such as an adversarial attack or an input attribution on a model being evaluated.
+@discardableResult
+public func withGradients<T>(_ body: () throws -> T) rethrows -> T {
+    try GradMode.$isEnabled.withValue(true) { try body() }
+}
