@@ -40,50 +40,9 @@ public struct TabularEvaluationJob {
     @discardableResult
     public func run() throws -> [String: Double] {
         _ = try ReportFormat(path: report.path)
-        let archive: SafeTensorsArchive
-        do { archive = try SafeTensors.load(from: weights) } catch {
-            throw PipelineError.invalidRun(path: weights.path, reason: "cannot read the weights: \(error)")
-        }
-        let meta = archive.metadata
-        if meta["source"] == "csv" {
-            throw PipelineError.invalidRun(path: weights.path, reason: "the weights were trained on the CSV file \(meta["csv"] ?? "?"); "
-                + "`synapse evaluate` rebuilds the built-in datasets only (a CSV run's test metrics are in its report.json)")
-        }
-        guard let name = meta["dataset"], let saved = TabularBenchmark(rawValue: name) else {
-            throw PipelineError.invalidRun(path: weights.path, reason: "the weights were not saved by a tabular `synapse train` run "
-                + "(metadata dataset is \(meta["dataset"] ?? "missing"))")
-        }
-        if let benchmark, benchmark != saved {
-            throw PipelineError.invalidRun(path: weights.path, reason: "holds a model for \(saved.rawValue), not \(benchmark.rawValue)")
-        }
-        // Every value read back is range-checked before use: the file is external input.
-        let recorded = WeightsMetadata(meta, path: weights.path)
-        if let model = recorded.optionalString("model"), model != "mlp" {
-            throw PipelineError.invalidRun(path: weights.path, reason: "metadata model is '\(model)'; tabular runs train an mlp")
-        }
-        guard let hidden = try recorded.optionalSizes("hidden", in: 1...Self.maxWidth, maxCount: Self.maxLayers) else {
-            throw PipelineError.invalidRun(path: weights.path, reason: "metadata lacks the hidden sizes")
-        }
-        let seed = try recorded.seed()
-        let validation = try recorded.fraction("validation"), test = try recorded.fraction("test")
-        guard validation + test < 1 else {
-            throw PipelineError.invalidRun(path: weights.path, reason: "metadata validation \(validation) and test \(test) leave no training rows")
-        }
-        let window = try recorded.integer("window", in: 1...Self.maxWindow)
-        let preprocessingURL = TabularTrainingOptions.preprocessingURL(forWeights: weights)
-        let prep = try PipelinePreprocessing.load(from: preprocessingURL)
-        guard prep.dataset == saved.rawValue else {
-            throw PipelineError.invalidRun(path: preprocessingURL.path, reason: "fitted on \(prep.dataset), but the weights are for \(saved.rawValue)")
-        }
-        let data = try TabularExperimentData(benchmark: saved, seed: seed, validation: validation, test: test,
-                                             window: window, saved: prep)
-        let classes = saved.task == .classification ? data.classNames.count : 1
-        try ModelSizeLimit.check(ModelSizeLimit.mlp(inputSize: data.inputSize, hiddenSizes: hidden, classes: classes),
-                                 model: "MLP \(hidden)", source: weights.path)
-        let model = MLPClassifier(inputSize: data.inputSize, hiddenSizes: hidden, classes: classes, generator: RandomGenerator(seed: 0))
-        do { try model.load(from: weights) } catch {
-            throw PipelineError.invalidRun(path: weights.path, reason: "does not fit an MLP \(hidden) for \(saved.rawValue): \(error)")
-        }
+        let run = try TabularRun.load(weights: weights, benchmark: benchmark)
+        let (saved, data, model, hidden, classes, seed) = (run.benchmark, run.data, run.model, run.hidden, run.classes, run.seed)
+        let preprocessingURL = run.preprocessingURL
         let title = "Evaluation of the MLP on \(saved.rawValue) (test split)"
         let details: [(name: String, value: String)] = [
             ("dataset", "\(saved.rawValue) (\(saved.task.rawValue)), test split of \(data.split.test.count)"),
@@ -98,20 +57,34 @@ public struct TabularEvaluationJob {
                 try ClassificationSlices(name: s.name, labels: predictions.labels, probabilities: predictions.probabilities, keys: s.keys,
                                          order: s.name == "true class" ? data.classNames : [], metric: .accuracy)
             }
-            try EvaluationReport(title: title, details: details, classNames: data.classNames, labels: predictions.labels,
-                                 probabilities: predictions.probabilities, slices: slices).write(to: report)
-            return metrics
+            // The baselines on the same split, beside the network.
+            let baselines = try TabularTestMetrics.classificationBaselines(train: sets.train, validation: sets.validation, test: sets.test,
+                                                                           classCount: data.classNames.count)
+            var evaluation = try EvaluationReport(title: title, details: details, classNames: data.classNames, labels: predictions.labels,
+                                                  probabilities: predictions.probabilities, slices: slices)
+            evaluation.baselines = baselines
+            try evaluation.write(to: report)
+            var all = metrics
+            for b in baselines {
+                all.merge(try TabularTestMetrics.classificationMetrics(b.summary, prefix: b.name.replacingOccurrences(of: " ", with: "_") + "_")) { a, _ in a }
+            }
+            return all
         }
-        let predictions = try TabularTestMetrics.regressionPredictions(model: model, test: data.regression!.test, invert: data.invertTarget)
+        let sets = data.regression!
+        let predictions = try TabularTestMetrics.regressionPredictions(model: model, test: sets.test, invert: data.invertTarget)
+        // The baselines on the same split: the data's own (training mean, persistence) and gradient-boosted trees.
+        let boosted = try TabularTestMetrics.gradientBoostingRegression(train: sets.train, validation: sets.validation, test: sets.test,
+                                                                        invert: data.invertTarget)
+        let baselines = data.baselines + [(name: "gradient boosting", predictions: boosted)]
         let slices = try data.testSlices.map { s throws(MetricError) in
             try RegressionReport.Slicing(name: s.name, targets: data.testTargets, predictions: predictions, keys: s.keys)
         }
         let evaluation = try RegressionReport(title: title, details: details, targets: data.testTargets, predictions: predictions,
-                                              baselines: data.baselines, slices: slices,
+                                              baselines: baselines, slices: slices,
                                               curve: data.testTimes.map { (x: $0, xLabel: "time") })
         try evaluation.write(to: report)
         var metrics = TabularTestMetrics.regression(evaluation.summary)
-        metrics.merge(try TabularTestMetrics.baselines(data.baselines, targets: data.testTargets)) { a, _ in a }
+        metrics.merge(try TabularTestMetrics.baselines(baselines, targets: data.testTargets)) { a, _ in a }
         return metrics
     }
 }

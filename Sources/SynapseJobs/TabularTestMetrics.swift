@@ -19,6 +19,11 @@ public enum TabularTestMetrics {
         guard test.count > 0 else { throw .empty(metric: emptyTestSplit) }
         let predictions = ClassifierPredictions(model: model, dataset: test)
         let s = try ClassificationSummary(labels: predictions.labels, probabilities: predictions.probabilities)
+        return (predictions, s, try classificationMetrics(s))
+    }
+
+    /// The metrics of `summary` by the short names of `classification(model:test:)`, each with `prefix`.
+    public static func classificationMetrics(_ s: ClassificationSummary, prefix: String = "") throws(MetricError) -> [String: Double] {
         var m: [String: Double] = ["accuracy": s.accuracy, "log_loss": s.logLoss, "ece": s.expectedCalibrationError,
                                    "macro_f1": try s.scores.f1Score(.macro)]
         if s.classCount == 2 {
@@ -31,7 +36,45 @@ public enum TabularTestMetrics {
             m["roc_auc"] = s.rocAUCMacro
             m["average_precision"] = s.averagePrecisionMacro
         }
-        return (predictions, s, m)
+        return Dictionary(uniqueKeysWithValues: m.map { (prefix + $0.key, $0.value) })
+    }
+
+    /// The classification baselines, fitted on `train` and scored on `test` (the network's split):
+    /// the class-prior classifier ("majority"), L2 logistic regression with C = 1 ("logistic
+    /// regression") and histogram gradient-boosted trees early-stopped on `validation` ("gradient
+    /// boosting"), in that order.
+    /// - Throws: `BaselineError` when a baseline cannot be fitted, `MetricError` for an empty test split.
+    public static func classificationBaselines(train: TensorDataset, validation: TensorDataset?, test: TensorDataset,
+                                               classCount: Int) throws -> [(name: String, summary: ClassificationSummary)] {
+        guard test.count > 0 else { throw MetricError.empty(metric: emptyTestSplit) }
+        let (trainRows, testRows) = (rows(train.features), rows(test.features))
+        let (trainLabels, testLabels) = (train.labels.scalars, test.labels.scalars)
+        let majority = try MajorityClassifier.fit(labels: trainLabels, classCount: classCount)
+        let logistic = try LogisticRegression.fit(features: trainRows, labels: trainLabels, classCount: classCount)
+        let trees = try GradientBoostedTrees.fitClassifier(
+            features: trainRows, labels: trainLabels, classCount: classCount,
+            validation: validation.flatMap { $0.count > 0 ? (rows($0.features), $0.labels.scalars) : nil })
+        return [("majority", try ClassificationSummary(labels: testLabels, probabilities: majority.probabilities(count: testRows.count))),
+                ("logistic regression", try ClassificationSummary(labels: testLabels, probabilities: logistic.probabilities(testRows))),
+                ("gradient boosting", try ClassificationSummary(labels: testLabels, probabilities: trees.probabilities(testRows)))]
+    }
+
+    /// Histogram gradient-boosted trees fitted on `train` (scaled targets), early-stopped on
+    /// `validation`, predicting `test` in original units (`invert`): the regression baseline
+    /// "gradient boosting".
+    /// - Throws: `BaselineError` when the trees cannot be fitted.
+    public static func gradientBoostingRegression(train: RegressionDataset, validation: RegressionDataset?, test: RegressionDataset,
+                                                  invert: (Double) -> Double) throws -> [Double] {
+        let trees = try GradientBoostedTrees.fitRegressor(
+            features: rows(train.features), targets: train.targets.scalars.map(Double.init),
+            validation: validation.flatMap { $0.count > 0 ? (rows($0.features), $0.targets.scalars.map(Double.init)) : nil })
+        return trees.predictions(rows(test.features)).map(invert)
+    }
+
+    /// The rows of a 2-D (or flattened) tensor.
+    static func rows(_ t: Tensor) -> [[Float]] {
+        let scalars = t.contiguous().scalars, n = t.shape[0], width = scalars.count / max(n, 1)
+        return (0..<n).map { Array(scalars[($0 * width)..<(($0 + 1) * width)]) }
     }
 
     /// Predictions of `model` on `test` in original units (`invert` maps the scaled outputs back).

@@ -19,11 +19,13 @@ struct CalibrateCommand: ParsableCommand {
         (--report, default <weights-stem>.calibration.html) shows accuracy, NLL, ECE and MCE before and after on the \
         validation and the test split, with reliability diagrams. The last line printed is a JSON object with \
         temperature (temperature scaling), ece_before, ece_after, mce_before, mce_after, nll_before, nll_after, \
-        accuracy_before and accuracy_after on the test split, validation_held_out, calibration and report.
+        accuracy_before and accuracy_after on the test split, validation_held_out, calibration and report. The weights of a \
+        tabular classifier (synapse train --dataset breast-cancer) are calibrated on their training run's own validation \
+        split, rebuilt from the seed and fractions in their metadata; predict and serve apply it likewise.
         """
     )
 
-    @Option(help: "Weights of an image classifier: safetensors from `synapse train`, an ONNX file (.onnx, with --dataset) or a PyTorch state dict (.pt/.pth, with --dataset and --model).")
+    @Option(help: "Weights of a classifier: safetensors from `synapse train` (an image or a tabular classifier), an ONNX file (.onnx, with --dataset) or a PyTorch state dict (.pt/.pth, with --dataset and --model).")
     var weights: String
 
     @Option(help: "The built-in image dataset (fashion-mnist, mnist); default: the one the weights' metadata records.")
@@ -79,7 +81,7 @@ struct CalibrateCommand: ParsableCommand {
             "mce_before": r(before.maximumCalibrationError), "mce_after": r(after.maximumCalibrationError),
             "nll_before": r(before.negativeLogLikelihood), "nll_after": r(after.negativeLogLikelihood),
             "accuracy_before": r(before.accuracy), "accuracy_after": r(after.accuracy),
-            "validation_held_out": result.validationHeldOut, "dataset": result.dataset.rawValue,
+            "validation_held_out": result.validationHeldOut, "dataset": result.datasetName,
             "calibration": result.fileURL.path, "report": result.reportURL.path,
         ]
         if result.file.calibration.method == .temperature { figures["temperature"] = r(result.file.calibration.temperature) }

@@ -20,6 +20,9 @@ public struct EvaluationReport: Sendable {
     public var precisionRecallCurves: [PrecisionRecallCurve?]
     /// Slice evaluations, each with its worst slice.
     public var slices: [ClassificationSlices]
+    /// Simple models scored on the same examples (majority class, logistic regression), shown
+    /// beside this model's figures; empty for none.
+    public var baselines: [(name: String, summary: ClassificationSummary)] = []
 
     /// Builds the report from labels and predicted probabilities `[N, C]`.
     /// - Parameters:
@@ -52,6 +55,7 @@ public struct EvaluationReport: Sendable {
         doc.add(.heading(title, level: 1))
         if !details.isEmpty { doc.add(.table(header: ["", ""], rows: details.map { [$0.name, $0.value] })) }
         addMetrics(to: &doc)
+        if !baselines.isEmpty { addBaselines(to: &doc) }
         addPerClass(to: &doc)
         addConfusion(to: &doc)
         addCurves(to: &doc)
@@ -76,6 +80,19 @@ public struct EvaluationReport: Sendable {
     }
 
     // MARK: Sections
+
+    private func addBaselines(to doc: inout ReportDocument) {
+        let f = Self.format
+        func row(_ name: String, _ s: ClassificationSummary) -> [String] {
+            [name, f(s.accuracy), f(try? s.scores.f1Score(.macro)), f(s.logLoss), f(s.classCount == 2 ? s.rocAUCPerClass[1] : s.rocAUCMacro)]
+        }
+        doc.add(.heading("Baselines (same split)", level: 2))
+        doc.add(.paragraph("Simple models fitted on the same training split and scored on the same examples: the network should "
+                           + "beat them. Majority: the training split's class frequencies for every example. Logistic regression: "
+                           + "L2-regularised (C = 1), fitted to convergence on the same preprocessed features."))
+        doc.add(.table(header: ["model", "accuracy", "macro F1", "log loss", "ROC-AUC"],
+                       rows: [row("this model", summary)] + baselines.map { row($0.name, $0.summary) }, highlighted: [0]))
+    }
 
     private func addMetrics(to doc: inout ReportDocument) {
         let s = summary, f = Self.format

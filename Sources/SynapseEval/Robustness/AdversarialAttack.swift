@@ -123,9 +123,9 @@ public struct AdversarialAttack: Sendable, Equatable {
         let original = inputs.detached().contiguous().scalars
         let n = max(inputs.shape.first ?? 1, 1), width = original.count / n
         let (lo, hi) = (inputRange.lowerBound, inputRange.upperBound)
+        if epsilon == 0 { return inputs.detached() }
         var x = original
         if randomStart { x = randomPoint(around: original, width: width, generator: generator) }
-        if epsilon == 0 { return inputs.detached() }
         let step = method == .fgsm && !randomStart ? epsilon : stepSize
         for _ in 0..<steps {
             let g = InputGradient.crossEntropy(model, inputs: Tensor(shape: inputs.shape, scalars: x), labels: labels).scalars

@@ -37,14 +37,9 @@ public struct OODJob {
             throw OODError.invalidParameters("the energy temperature must be positive, got \(o.energyTemperature)")
         }
         let format = try ReportFormat(path: o.reportURL.path)
-        var job = PredictionJob(weights: o.weights)
-        job.dataset = o.dataset
-        job.model = o.modelName.flatMap(ImageClassifierKind.init(rawValue:))
-        job.batchSize = o.batchSize
-        guard let predictor = try job.loadModelPredictor() as? ImagePredictor else {
-            throw PredictionError.unsupportedModel(path: o.weights.path, reason: "ood takes an image classifier trained on fashion-mnist or mnist")
-        }
-        let (dataset, heldOut) = try ValidationSplitCheck.resolvedDataset(weights: o.weights, option: o.dataset, command: "ood")
+        let predictor = try PostHocModel.imageClassifier(weights: o.weights, dataset: o.dataset, modelName: o.modelName,
+                                                         batchSize: o.batchSize, command: "ood")
+        let (dataset, heldOut) = try PostHocModel.resolvedDataset(weights: o.weights, option: o.dataset, command: "ood")
         let primary = o.oodDataset ?? OODDatasetChoice.partner(of: dataset)
         var oodSets = [primary]
         for extra in o.extraOODDatasets where !oodSets.contains(extra) { oodSets.append(extra) }

@@ -83,22 +83,17 @@ public struct RobustnessJob {
         if let limit = o.limit, limit <= 0 { throw RobustnessError.invalidData("the example limit must be positive, got \(limit)") }
         guard o.batchSize > 0 else { throw RobustnessError.invalidData("the batch size must be positive, got \(o.batchSize)") }
         let format = try ReportFormat(path: o.reportURL.path)
-        let (dataset, _) = try ValidationSplitCheck.resolvedDataset(weights: o.weights, option: o.dataset, command: "robustness")
+        let (dataset, _) = try PostHocModel.resolvedDataset(weights: o.weights, option: o.dataset, command: "robustness")
         let test = try dataset.load().test
         let count = min(o.limit ?? test.count, test.count)
         let features = test.features.slice(dim: 0, start: 0, end: count).contiguous()
         let labels = IntTensor(shape: [count], scalars: Array(test.labels.scalars[0..<count]))
         var models: [RobustnessModelResult] = []
         for weights in [o.weights] + (o.compareWith.map { [$0] } ?? []) {
-            var job = PredictionJob(weights: weights)
-            job.dataset = dataset
-            job.model = o.modelName.flatMap(ImageClassifierKind.init(rawValue:))
-            guard let predictor = try job.loadModelPredictor() as? ImagePredictor else {
-                throw PredictionError.unsupportedModel(path: weights.path, reason: "robustness takes an image classifier trained on "
-                                                       + "fashion-mnist or mnist")
-            }
+            let predictor = try PostHocModel.imageClassifier(weights: weights, dataset: dataset, modelName: o.modelName,
+                                                             batchSize: o.batchSize, command: "robustness")
             if weights != o.weights {
-                let (other, _) = try ValidationSplitCheck.resolvedDataset(weights: weights, option: nil, command: "robustness")
+                let (other, _) = try PostHocModel.resolvedDataset(weights: weights, option: nil, command: "robustness")
                 guard other == dataset else {
                     throw PredictionError.unsupportedModel(path: weights.path, reason: "was trained on \(other.rawValue), not \(dataset.rawValue)")
                 }

@@ -80,5 +80,60 @@ extension RealDataSuite {
             (status, output) = try CompressCLITests.run(["calibrate", "--weights", "mlp.safetensors", "--bins", "1"], in: dir)
             #expect(status != 0 && output.contains("--bins"), "\(output)")
         }
+
+        static var breastCancerAvailable: Bool {
+            FileManager.default.isExecutableFile(atPath: TrainResumeCLITests.tool.path)
+                && (try? PythonPackageData.locate("sklearn/datasets/data/breast_cancer.csv", dataset: "", install: "")) != nil
+        }
+
+        /// A tabular classifier is calibrated on its own run's validation split, and `predict` (and
+        /// the server, through the same predictor) applies it.
+        @Test(.enabled(if: breastCancerAvailable, "needs the built synapse tool and scikit-learn's breast cancer data"))
+        func calibratingABreastCancerModel() throws {
+            let dir = try CLIRunOutputsTests.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: dir) }
+            // Five epochs: the model still errs on a few validation rows (a perfect one is refused, below).
+            var (status, output) = try CompressCLITests.run(["train", "--dataset", "breast-cancer", "--epochs", "5", "--threads", "1",
+                                                             "--no-progress", "--output", "bc.safetensors"], in: dir)
+            try #require(status == 0, "\(output)")
+            (status, output) = try CompressCLITests.run(["calibrate", "--weights", "bc.safetensors", "--report", "bc.md"], in: dir)
+            try #require(status == 0, "\(output)")
+            let result = try CLIRunOutputsTests.result(output)
+            let t = try #require(result["temperature"] as? Double, "\(result)")
+            #expect(t > 0.05 && t < 20 && result["dataset"] as? String == "breast-cancer" && result["validation_held_out"] as? Bool == true,
+                    "\(result)")
+            #expect(result["accuracy_before"] as? Double == result["accuracy_after"] as? Double)
+            #expect(output.contains("validation split") && output.contains("the training run's"), "\(output)")
+            let report = try String(contentsOf: dir.appendingPathComponent("bc.md"), encoding: .utf8)
+            #expect(report.contains("breast-cancer validation split of the training run"))
+            let weights = dir.appendingPathComponent("bc.safetensors")
+            let file = try CalibrationFile.load(from: CalibrationFile.url(forWeights: weights))
+            let predictor = try #require(try PredictionJob(weights: weights).loadPredictor() as? TabularPredictor)
+            #expect(predictor.calibration == file.calibration && predictor.modelDescription.contains("calibrated"))
+            // evaluate puts the baselines beside the network, on the same split.
+            (status, output) = try CompressCLITests.run(["evaluate", "--dataset", "breast-cancer", "--weights", "bc.safetensors",
+                                                         "--report", "eval.md"], in: dir)
+            try #require(status == 0, "\(output)")
+            let evaluation = try CLIRunOutputsTests.result(output)
+            let network = try #require(evaluation["accuracy"] as? Double, "\(evaluation)")
+            let majority = try #require(evaluation["majority_accuracy"] as? Double, "\(evaluation)")
+            let logistic = try #require(evaluation["logistic_regression_accuracy"] as? Double, "\(evaluation)")
+            #expect(majority > 0.55 && majority < 0.7 && logistic > 0.92 && network > majority + 0.2, "\(evaluation)")
+            let boosted = try #require(evaluation["gradient_boosting_accuracy"] as? Double, "\(evaluation)")
+            #expect(boosted > 0.88 && evaluation["logistic_regression_log_loss"] is Double && evaluation["majority_roc_auc"] is Double)
+            let evalReport = try String(contentsOf: dir.appendingPathComponent("eval.md"), encoding: .utf8)
+            #expect(evalReport.contains("Baselines (same split)") && evalReport.contains("| logistic regression |")
+                    && evalReport.contains("| gradient boosting |"))
+            // A model without a single validation error cannot be calibrated: refused, nothing written.
+            (status, output) = try CompressCLITests.run(["train", "--dataset", "breast-cancer", "--epochs", "30", "--threads", "1",
+                                                         "--no-progress", "--output", "perfect.safetensors"], in: dir)
+            try #require(status == 0, "\(output)")
+            (status, output) = try CompressCLITests.run(["calibrate", "--weights", "perfect.safetensors"], in: dir)
+            #expect(status != 0 && output.contains("calibration is undefined"), "\(output)")
+            #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("perfect.calibration.json").path))
+            // An image dataset named for tabular weights is refused.
+            (status, output) = try CompressCLITests.run(["calibrate", "--weights", "bc.safetensors", "--dataset", "mnist"], in: dir)
+            #expect(status != 0, "\(output)")
+        }
     }
 }
