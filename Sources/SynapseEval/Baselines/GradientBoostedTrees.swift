@@ -149,14 +149,7 @@ public struct GradientBoostedTrees: Sendable {
     }
 
     /// Class probabilities of each row (classification).
-    public func probabilities(_ rows: [[Float]]) -> [[Double]] {
-        rawScores(rows).map { z in
-            let top = z.max() ?? 0
-            let e = z.map { Foundation.exp($0 - top) }
-            let sum = e.reduce(0, +)
-            return e.map { $0 / sum }
-        }
-    }
+    public func probabilities(_ rows: [[Float]]) -> [[Double]] { rawScores(rows).map(LogitCalibration.softmax) }
 
     /// The prediction of each row (regression; the likeliest class for classification).
     public func predictions(_ rows: [[Float]]) -> [Double] {

@@ -109,14 +109,7 @@ public struct LogisticRegression: Sendable, Equatable {
     }
 
     /// Class probabilities of each row.
-    public func probabilities(_ features: [[Float]]) -> [[Double]] {
-        logits(features).map { z in
-            let top = z.max() ?? 0
-            let e = z.map { Foundation.exp($0 - top) }
-            let sum = e.reduce(0, +)
-            return e.map { $0 / sum }
-        }
-    }
+    public func probabilities(_ features: [[Float]]) -> [[Double]] { logits(features).map(LogitCalibration.softmax) }
 
     /// The likeliest class of each row.
     public func predict(_ features: [[Float]]) -> [Int] {
