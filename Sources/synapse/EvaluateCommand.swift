@@ -130,7 +130,8 @@ struct EvaluateCommand: ParsableCommand {
         }
         for (suffix, name, what) in [("ood.html", "out-of-distribution detection", "MSP, energy and Mahalanobis scores, thresholds and "
                                       + "selective prediction (synapse ood)"),
-                                     ("robustness.html", "adversarial robustness", "robust accuracy under FGSM/PGD per ε (synapse robustness)")] {
+                                     ("robustness.html", "adversarial robustness", "robust accuracy under FGSM/PGD per ε (synapse robustness)"),
+                                     ("explain.html", "explanation", "attributions of a test example (synapse explain)")] {
             let page = weightsURL.deletingPathExtension().appendingPathExtension(suffix)
             if FileManager.default.fileExists(atPath: page.path) { details.append((name, "\(what); report: \(page.lastPathComponent)")) }
         }

@@ -10,6 +10,7 @@ struct SynapseCommand: ParsableCommand {
         version: SynapseVersion.current,
         subcommands: [TrainCommand.self, EvaluateCommand.self, PredictCommand.self, GenerateCommand.self, InspectCommand.self,
                       SummaryCommand.self, ExportCommand.self, ServeCommand.self, ModelsCommand.self, EmbedCommand.self,
-                      CompressCommand.self, CalibrateCommand.self, OODCommand.self, RobustnessCommand.self]
+                      CompressCommand.self, CalibrateCommand.self, OODCommand.self, RobustnessCommand.self,
+                      ExplainCommand.self]
     )
 }

@@ -40,6 +40,22 @@ int synapse_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels, sy
 /// so is one with more than 1000 scans (a slow-decoding progressive bomb). Never aborts or exits.
 int synapse_jpeg_decode(const uint8_t *data, size_t size, uint64_t max_pixels, synapse_image *out);
 
+/// A growable byte buffer filled by an encoder; release with `synapse_buffer_free`.
+typedef struct {
+    uint8_t *data;
+    size_t size;
+    size_t capacity;
+} synapse_buffer;
+
+/// Encodes `height` rows of `width` 8-bit pixels of `channels` interleaved samples (1 grey, 2 grey
+/// and alpha, 3 RGB, 4 RGBA) as a PNG file in `out`. Never aborts: failures return a status with
+/// `message` saying why, and leave `out` empty.
+int synapse_png_encode(const uint8_t *pixels, int width, int height, int channels, synapse_buffer *out,
+                       char *message, size_t message_size);
+
+/// Releases an encoder's buffer (safe on an empty one).
+void synapse_buffer_free(synapse_buffer *buffer);
+
 /// Releases the pixels of a decoded image (safe on a failed or already released one).
 void synapse_image_free(synapse_image *image);
 

@@ -13,6 +13,8 @@ public enum ImageError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The header announces more pixels than allowed (a decompression bomb): refused before the
     /// pixels are allocated.
     case tooLarge(path: String, limit: Int, reason: String)
+    /// An image could not be encoded (sides out of range, out of memory); `reason` says why.
+    case unencodable(reason: String)
 
     /// Human-readable explanation naming the file.
     public var description: String {
@@ -22,6 +24,7 @@ public enum ImageError: Error, CustomStringConvertible, Equatable, Sendable {
         case .corrupt(let path, let format, let reason): "\(path): corrupt \(format) file: \(reason)"
         case .tooLarge(let path, let limit, let reason):
             "\(path): image too large (at most \(limit) pixels are decoded): \(reason)"
+        case .unencodable(let reason): "cannot encode the image: \(reason)"
         }
     }
 }

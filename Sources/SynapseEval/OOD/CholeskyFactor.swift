@@ -47,4 +47,17 @@ struct CholeskyFactor: Sendable, Equatable, Codable {
         }
         return y
     }
+
+    /// Σ⁻¹·b, by forward then backward substitution (L·y = b, Lᵀ·x = y).
+    func solve(_ b: [Double]) -> [Double] {
+        var x = solveLower(b)
+        lower.withUnsafeBufferPointer { l in
+            for i in stride(from: size - 1, through: 0, by: -1) {
+                var sum = x[i]
+                for k in (i + 1)..<size { sum -= l[k * size + i] * x[k] }
+                x[i] = sum / l[i * size + i]
+            }
+        }
+        return x
+    }
 }
