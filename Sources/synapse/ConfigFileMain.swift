@@ -6,7 +6,7 @@ extension SynapseCommand {
     /// (kept here until the library's schema lists them).
     static let trainSchema = TrainingConfigFile.trainSchema.merging([
         "run-dir": .string, "overwrite": .flag, "force": .flag, "checkpoint-every": .integer,
-        "detect-anomaly": .flag,
+        "detect-anomaly": .flag, "intended-use": .string,
     ]) { current, _ in current }
 
     /// Entry point: expands `synapse train --config FILE` into the file's flags (placed before the

@@ -148,6 +148,8 @@ struct OODCommand: ParsableCommand {
                      result.selective.threshold.score.rawValue, result.selective.coverage, result.selective.selectiveRisk,
                      result.selective.fullRisk, result.escalated.count))
         print("wrote the report to \(result.reportURL.path) and the escalate list to \(result.escalateListURL.path)")
+        // The figures beside the weights, for the model card (`synapse card`).
+        try TrustSidecar.ood.write(figures, forWeights: weightsURL)
         let json = try JSONSerialization.data(withJSONObject: figures, options: [.sortedKeys, .withoutEscapingSlashes])
         print(String(decoding: json, as: UTF8.self))
     }

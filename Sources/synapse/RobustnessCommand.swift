@@ -127,6 +127,8 @@ struct RobustnessCommand: ParsableCommand {
             figures["compare_robust_accuracy"] = perEpsilon(result.models[1].evaluation)
         }
         print("wrote the report to \(result.reportURL.path)")
+        // The figures beside the weights, for the model card (`synapse card`).
+        try TrustSidecar.robustness.write(figures, forWeights: weightsURL)
         let json = try JSONSerialization.data(withJSONObject: figures, options: [.sortedKeys, .withoutEscapingSlashes])
         print(String(decoding: json, as: UTF8.self))
     }

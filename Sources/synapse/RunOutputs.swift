@@ -13,7 +13,7 @@ final class RunOutputs {
     private let logFile: FileHandle?
 
     /// Names of the files a run writes into its directory (besides the logs and weights).
-    static let runFiles = ["config.json", "train.log", "report.json"]
+    static let runFiles = ["config.json", "train.log", "report.json", ModelCardJob.markdownName, ModelCardJob.jsonName]
     /// Names of the history and log files (those `HistoryLogger`, `TrainingCurvesPlot` write).
     static let logFiles = ["history.jsonl", "history.csv", "loss.svg", "metrics.svg"]
 
@@ -91,6 +91,15 @@ final class RunOutputs {
         result["weights"] = weights.path
         let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys, .withoutEscapingSlashes])
         try AtomicFile.write(json + Data("\n".utf8), to: directory.appendingPathComponent("report.json"))
+        // The model card, before the final JSON line (which stays the last line printed). A card
+        // that cannot be written costs the run nothing it already saved: say so and go on.
+        do {
+            let card = try ModelCardJob(runDirectory: directory, toolVersion: SynapseVersion.current, log: { self.say($0) }).run()
+            say("wrote the model card \(directory.appendingPathComponent(ModelCardJob.markdownName).path)"
+                + (card.slicings.first?.worst.map { " (worst slice by \(card.slicings[0].name): \($0))" } ?? ""))
+        } catch {
+            say("could not write the model card: \(error)")
+        }
         say(String(decoding: json, as: UTF8.self))
     }
 }
@@ -107,6 +116,7 @@ extension TrainCommand {
         if let threads { options["threads"] = threads }
         if noProgress { options["no-progress"] = true }
         if detectAnomaly { options["detect-anomaly"] = true }
+        if let intendedUse { options["intended-use"] = intendedUse }
         return options.merging(specific) { _, new in new }
     }
 

@@ -100,6 +100,10 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Replace existing output files (the weights, preprocessing and files in --run-dir) instead of refusing.")
     var overwrite = false
 
+    @Option(name: .customLong("intended-use"),
+            help: "What the model is for (and not for), written into the run's model card (MODEL_CARD.md).")
+    var intendedUse: String?
+
     @Option(name: .customLong("eval-batches"), parsing: .unconditional,
             help: "Text corpora: validation batches averaged for the validation loss (default 20).")
     var evalBatches: Int?

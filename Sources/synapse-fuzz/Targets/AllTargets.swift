@@ -16,4 +16,5 @@ let allTargets: [any FuzzTarget] = [
     ProfileTarget(),
     CalibrationTarget(),
     MovieReviewsTarget(),
+    TrustSidecarTarget(),
 ]
