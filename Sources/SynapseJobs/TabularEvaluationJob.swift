@@ -34,9 +34,6 @@ public struct TabularEvaluationJob {
         self.benchmark = benchmark
     }
 
-    /// Evaluates and writes the report; returns the test metrics (same names as the training job's).
-    /// - Throws: `PipelineError.invalidRun` naming the file when the weights or preprocessing do not
-    ///   fit, `ReportError`, `DataError`.
     /// What `evaluate()` computed: the figures and the report, not yet written.
     public struct Outcome: Sendable {
         /// The network's test metrics and the baselines' (`<baseline>_<metric>`).
@@ -57,8 +54,10 @@ public struct TabularEvaluationJob {
         public let preprocessing: [String]
     }
 
-    /// Evaluates the network and the baselines and writes the report.
-    /// - Throws: as `evaluate()`, and `ReportError` when the report cannot be written.
+    /// Evaluates and writes the report; returns the test metrics (same names as the training job's)
+    /// and the baselines' (`<baseline>_<metric>`).
+    /// - Throws: `PipelineError.invalidRun` naming the file when the weights or preprocessing do not
+    ///   fit, `ReportError`, `DataError`.
     @discardableResult
     public func run() throws -> [String: Double] {
         _ = try ReportFormat(path: report.path)

@@ -5,8 +5,9 @@ import SynapseData
 /// Pictures of an image's attributions: a PNG with the input, the heatmap and their overlay side by
 /// side, and an SVG overlay (the input with the heatmap laid over it and a colour bar).
 ///
-/// Channels are summed per pixel, then scaled by the 98th percentile of |attribution| (Captum's
-/// visualisation default, `outlier_perc=2`) so one extreme pixel does not wash the rest out. Signed
+/// Channels are summed per pixel, then scaled so the largest values holding 2% of the total
+/// |attribution| saturate (Captum's visualisation default, `outlier_perc=2`, a cumulative-sum
+/// threshold) so one extreme pixel does not wash the rest out. Signed
 /// attributions use a diverging map (blue negative, red positive); non-negative ones (saliency,
 /// SmoothGrad) a white-to-red map.
 public struct AttributionImage: Sendable {
@@ -22,7 +23,7 @@ public struct AttributionImage: Sendable {
     public let channels: Int
     /// Whether the attributions carry a sign.
     public let signed: Bool
-    /// The value that maps to full colour (the 98th percentile of |attribution|).
+    /// The value that maps to full colour (Captum's `outlier_perc=2` threshold of |attribution|).
     public let scale: Double
     /// Caption.
     public let title: String
@@ -36,9 +37,16 @@ public struct AttributionImage: Sendable {
         var map = [Double](repeating: 0, count: plane)
         for c in 0..<channels { for i in 0..<plane { map[i] += Double(attribution[c * plane + i]) } }
         signed = map.contains { $0 < 0 }
+        // Captum's `_cumulative_sum_threshold(|a|, 98)`: the smallest |a| at which the ascending
+        // cumulative sum reaches 98% of the total.
         let sorted = map.map(abs).sorted()
-        let percentile = sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * 0.98).rounded()))]
-        let full = percentile > 0 ? percentile : (sorted.last ?? 0)
+        let total = sorted.reduce(0, +)
+        var running = 0.0, threshold = sorted.last ?? 0
+        for v in sorted {
+            running += v
+            if running >= 0.98 * total { threshold = v; break }
+        }
+        let full = threshold > 0 ? threshold : (sorted.last ?? 0)
         scale = full
         heat = map.map { full > 0 ? min(max($0 / full, -1), 1) : 0 }
         // The input stretched to [0, 1] for display, whatever its normalisation.
@@ -89,7 +97,7 @@ public struct AttributionImage: Sendable {
 
     /// The triptych as a PNG file.
     public func png(zoom: Int? = nil) throws(ImageError) -> [UInt8] {
-        let z = zoom ?? max(1, 224 / max(width, height))
+        let z = max(1, min(zoom ?? 224 / max(width, height), 64))
         let t = triptych(zoom: z)
         return try ImageEncoder.png(pixels: t.pixels, width: t.width, height: t.height, channels: 3)
     }
@@ -153,6 +161,8 @@ public struct AttributionBarChart: Sendable {
     /// A chart of `values` named `names`.
     public init(names: [String], values: [Double], featureValues: [Double]? = nil, title: String, top: Int = 15) {
         require(names.count == values.count, "AttributionBarChart: \(names.count) names for \(values.count) values")
+        require(featureValues.map { $0.count == names.count } ?? true,
+                "AttributionBarChart: \(featureValues?.count ?? 0) feature values for \(names.count) names")
         self.names = names
         self.values = values
         self.featureValues = featureValues

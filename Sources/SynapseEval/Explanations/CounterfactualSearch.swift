@@ -76,7 +76,18 @@ public struct CounterfactualSearch: Sendable {
         }
         guard mutable.contains(true) else { throw .invalidSettings("no feature is allowed to change") }
         guard steps >= 1, maxStep > 0, maxStep.isFinite else { throw .invalidSettings("steps and the largest step must be positive") }
-        let start = (0..<d).map { min(max(input[$0], lower[$0]), upper[$0]) }
+        guard input.allSatisfy(\.isFinite) else { throw .invalidSettings("the input must be finite") }
+        // The input as it is, even where it lies outside a range: each range is widened to hold it,
+        // so an immutable (or untouched) feature never moves and every change is counted.
+        var search = self
+        search.lower = (0..<d).map { Swift.min(lower[$0], input[$0]) }
+        search.upper = (0..<d).map { Swift.max(upper[$0], input[$0]) }
+        return try search.searchWithinRanges(model, input: input)
+    }
+
+    private func searchWithinRanges(_ model: any Layer, input: [Float]) throws(ExplanationError) -> Counterfactual {
+        let d = input.count
+        let start = input
         let startLogits = logits(model, start)
         let originalClass = argmax(startLogits)
         let classes = startLogits.count

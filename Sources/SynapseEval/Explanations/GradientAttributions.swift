@@ -15,7 +15,7 @@ public struct Saliency: AttributionMethod {
 
     /// The (absolute) input gradient of each example's target logit.
     public func attribute(_ model: any Layer, inputs: Tensor, targets: [Int]) throws(ExplanationError) -> Attribution {
-        try TargetOutputs.check(inputs: inputs, targets: targets, classes: TargetOutputs.classCount(model, inputs: inputs))
+        try TargetOutputs.validate(model, inputs: inputs, targets: targets)
         let (gradient, logits) = TargetOutputs.gradient(model, inputs: inputs, targets: targets)
         let values = absolute ? Tensor(shape: gradient.shape, scalars: gradient.scalars.map(abs)) : gradient
         return Attribution(values: values, method: name, targets: targets, outputs: logits)
@@ -33,7 +33,7 @@ public struct InputXGradient: AttributionMethod {
 
     /// Each input value times the gradient of its example's target logit.
     public func attribute(_ model: any Layer, inputs: Tensor, targets: [Int]) throws(ExplanationError) -> Attribution {
-        try TargetOutputs.check(inputs: inputs, targets: targets, classes: TargetOutputs.classCount(model, inputs: inputs))
+        try TargetOutputs.validate(model, inputs: inputs, targets: targets)
         let (gradient, logits) = TargetOutputs.gradient(model, inputs: inputs, targets: targets)
         let x = inputs.contiguous().scalars
         let values = Tensor(shape: inputs.shape, scalars: zip(x, gradient.scalars).map { $0 * $1 })

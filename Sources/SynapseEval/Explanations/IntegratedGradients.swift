@@ -80,7 +80,7 @@ public struct IntegratedGradients: AttributionMethod {
         if let steps, !(1...100_000).contains(steps) { throw .invalidSettings("Integrated Gradients steps must be 1 to 100000, got \(steps)") }
         guard tolerance > 0, tolerance.isFinite else { throw .invalidSettings("completeness tolerance must be > 0, got \(tolerance)") }
         guard maxSteps >= 1 else { throw .invalidSettings("maxSteps must be ≥ 1, got \(maxSteps)") }
-        try TargetOutputs.check(inputs: inputs, targets: targets, classes: TargetOutputs.classCount(model, inputs: inputs))
+        try TargetOutputs.validate(model, inputs: inputs, targets: targets)
         let base = try baseline.expanded(like: inputs)
         var count = steps ?? min(Self.initialSteps, maxSteps)
         while true {

@@ -36,10 +36,15 @@ public struct KernelSHAP: AttributionMethod {
     /// `kernel_shap`.
     public var name: String { "kernel_shap" }
 
+    /// The most features (or groups) explained at once.
+    public static let maxFeatures = 4096
+    /// The largest `exactLimit` (2^20 coalitions: 20 features).
+    public static let maxExactCoalitions = 1 << 20
+
     /// Shapley values per feature (every value of a group gets the group's), with v(∅) as the
     /// baseline output and the efficiency residual as the convergence delta.
     public func attribute(_ model: any Layer, inputs: Tensor, targets: [Int]) throws(ExplanationError) -> Attribution {
-        try TargetOutputs.check(inputs: inputs, targets: targets, classes: TargetOutputs.classCount(model, inputs: inputs))
+        try TargetOutputs.validate(model, inputs: inputs, targets: targets)
         let dims = Array(inputs.shape.dropFirst()), size = dims.reduce(1, *)
         guard background.rank >= 1, Array(background.shape.dropFirst()) == dims, background.shape[0] >= 1 else {
             throw .invalidData("background \(background.shape) must hold examples shaped like the inputs' \(dims)")
@@ -52,7 +57,15 @@ public struct KernelSHAP: AttributionMethod {
         guard groups.allSatisfy({ $0 >= 0 }), m >= 1, Set(groups).count == m else {
             throw .invalidSettings("feature groups must number 0..<M with every group used")
         }
-        let members = (0..<m).map { g in groups.indices.filter { groups[$0] == g } }
+        // The normal equations are (M − 1)²: beyond a few thousand features group them (patches).
+        guard m <= Self.maxFeatures else {
+            throw .invalidSettings("\(m) features; KernelSHAP takes at most \(Self.maxFeatures): group them with featureGroups (image patches)")
+        }
+        guard exactLimit <= Self.maxExactCoalitions else {
+            throw .invalidSettings("exactLimit \(exactLimit) would enumerate too many coalitions; at most \(Self.maxExactCoalitions)")
+        }
+        var members = [[Int]](repeating: [], count: m)
+        for (i, g) in groups.enumerated() { members[g].append(i) }
         let coalitions = drawCoalitions(features: m)
         let x = inputs.contiguous().scalars, bg = background.contiguous().scalars, b = background.shape[0]
         var values: [Float] = [], outputs: [Double] = [], baseOutputs: [Double] = [], deltas: [Double] = []

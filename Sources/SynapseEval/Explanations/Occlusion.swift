@@ -27,7 +27,7 @@ public struct Occlusion: AttributionMethod {
 
     /// Average logit drop per input value over the windows covering it.
     public func attribute(_ model: any Layer, inputs: Tensor, targets: [Int]) throws(ExplanationError) -> Attribution {
-        try TargetOutputs.check(inputs: inputs, targets: targets, classes: TargetOutputs.classCount(model, inputs: inputs))
+        try TargetOutputs.validate(model, inputs: inputs, targets: targets)
         let dims = Array(inputs.shape.dropFirst())
         guard window.count == dims.count, strides.count == dims.count else {
             throw .invalidSettings("occlusion window \(window) and strides \(strides) need one extent per axis of an example \(dims)")

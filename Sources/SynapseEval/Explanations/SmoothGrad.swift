@@ -30,31 +30,43 @@ public struct SmoothGrad: AttributionMethod {
     public func attribute(_ model: any Layer, inputs: Tensor, targets: [Int]) throws(ExplanationError) -> Attribution {
         guard samples >= 1, samples <= 10_000 else { throw .invalidSettings("SmoothGrad samples must be 1 to 10000, got \(samples)") }
         guard noise >= 0, noise.isFinite else { throw .invalidSettings("SmoothGrad noise must be finite and ≥ 0, got \(noise)") }
-        let generator = RandomGenerator(seed: seed)
-        let noiseSamples = (0..<samples).map { _ in
-            Tensor(shape: inputs.shape, scalars: (0..<inputs.count).map { _ in noise * generator.nextNormal() })
+        let generator = RandomGenerator(seed: seed), count = inputs.count, sigma = noise
+        // Drawn in order, one copy at a time, so memory stays that of a chunk.
+        return try attribute(model, inputs: inputs, targets: targets, samples: samples) { _ in
+            (0..<count).map { _ in sigma * generator.nextNormal() }
         }
-        return try attribute(model, inputs: inputs, targets: targets, noiseSamples: noiseSamples)
     }
 
     /// SmoothGrad with the given noise tensors (each the shape of `inputs`), which is what tests
     /// compare against a reference computed on the same noise.
     func attribute(_ model: any Layer, inputs: Tensor, targets: [Int], noiseSamples: [Tensor]) throws(ExplanationError) -> Attribution {
-        try TargetOutputs.check(inputs: inputs, targets: targets, classes: TargetOutputs.classCount(model, inputs: inputs))
+        try attribute(model, inputs: inputs, targets: targets, samples: noiseSamples.count) { noiseSamples[$0].contiguous().scalars }
+    }
+
+    /// SmoothGrad over `samples` copies, copy k's noise from `noise(k)` (called in order), the
+    /// copies' gradients taken a chunk at a time.
+    private func attribute(_ model: any Layer, inputs: Tensor, targets: [Int], samples: Int,
+                           noise: (Int) -> [Float]) throws(ExplanationError) -> Attribution {
+        try TargetOutputs.validate(model, inputs: inputs, targets: targets)
         let x = inputs.contiguous().scalars
-        var noisy: [Float] = []
-        noisy.reserveCapacity(x.count * noiseSamples.count)
-        for n in noiseSamples { noisy += zip(x, n.contiguous().scalars).map { $0 + $1 } }
-        let batch = Tensor(shape: [inputs.shape[0] * noiseSamples.count] + inputs.shape.dropFirst(), scalars: noisy)
-        let (gradient, _) = TargetOutputs.gradient(model, inputs: batch, targets: Array(repeating: targets, count: noiseSamples.count).flatMap { $0 })
-        let g = gradient.scalars
-        var mean = [Float](repeating: 0, count: x.count)
-        let scale = 1 / Float(noiseSamples.count)
-        for k in 0..<noiseSamples.count {
-            let offset = k * x.count
-            for i in 0..<x.count { mean[i] += (absolute ? abs(g[offset + i]) : g[offset + i]) * scale }
+        let perChunk = max(1, (1 << 22) / max(x.count, 1))
+        var mean = [Double](repeating: 0, count: x.count)
+        var k = 0
+        while k < samples {
+            let end = min(k + perChunk, samples)
+            var noisy: [Float] = []
+            noisy.reserveCapacity(x.count * (end - k))
+            for j in k..<end { noisy += zip(x, noise(j)).map { $0 + $1 } }
+            let batch = Tensor(shape: [inputs.shape[0] * (end - k)] + inputs.shape.dropFirst(), scalars: noisy)
+            let g = TargetOutputs.gradient(model, inputs: batch, targets: Array(repeating: targets, count: end - k).flatMap { $0 }).gradient.scalars
+            for j in 0..<(end - k) {
+                let offset = j * x.count
+                for i in 0..<x.count { mean[i] += Double(absolute ? abs(g[offset + i]) : g[offset + i]) }
+            }
+            k = end
         }
-        return Attribution(values: Tensor(shape: inputs.shape, scalars: mean), method: name, targets: targets,
-                           outputs: TargetOutputs.logits(model, inputs: inputs, targets: targets), steps: noiseSamples.count)
+        let values = mean.map { Float($0 / Double(samples)) }
+        return Attribution(values: Tensor(shape: inputs.shape, scalars: values), method: name, targets: targets,
+                           outputs: TargetOutputs.logits(model, inputs: inputs, targets: targets), steps: samples)
     }
 }

@@ -21,6 +21,16 @@ enum TargetOutputs {
         }
     }
 
+    /// Checks the batch shape and target count, then (one forward pass) that every target is one
+    /// of the model's outputs; returns the output count.
+    @discardableResult
+    static func validate(_ model: any Layer, inputs: Tensor, targets: [Int]) throws(ExplanationError) -> Int {
+        try check(inputs: inputs, targets: targets, classes: nil)
+        let classes = classCount(model, inputs: inputs)
+        try check(inputs: inputs, targets: targets, classes: classes)
+        return classes
+    }
+
     /// The logits `targets[n]` of `model(inputs)[n]`, without recording gradients.
     static func logits(_ model: any Layer, inputs: Tensor, targets: [Int]) -> [Double] {
         var out: [Double] = []

@@ -26,7 +26,7 @@ extension ExplainJob {
                 try AtomicFile.write(Data(canvas.document.utf8), to: svg)
                 pictures = [png, svg]
                 figure = (canvas.element, "Input (grey) with the attribution laid over it: red raises the logit of \(targetName), blue "
-                    + "lowers it; colour saturates at the 98th percentile of |attribution| (\(String(format: "%.3g", picture.scale))). "
+                    + "lowers it; colour saturates at \(String(format: "%.3g", picture.scale)) (the largest values, holding 2% of the total |attribution|, saturate). "
                     + "Files: \(png.lastPathComponent), \(svg.lastPathComponent).")
             } else {
                 let chart = AttributionBarChart(names: s.featureNames, values: values.map(Double.init), featureValues: s.featureValues,

@@ -70,6 +70,13 @@ public struct ModelCard: Codable, Sendable, Equatable {
             public var count: Int
             /// The metric on it (nil where undefined).
             public var value: Double?
+
+            /// A slice from parts.
+            public init(key: String, count: Int, value: Double?) {
+                self.key = key
+                self.count = count
+                self.value = value
+            }
         }
         /// What the test split is sliced by.
         public var name: String
@@ -81,6 +88,15 @@ public struct ModelCard: Codable, Sendable, Equatable {
         public var slices: [Slice]
         /// The worst slice's key.
         public var worst: String?
+
+        /// A slicing from parts.
+        public init(name: String, metric: String, higherIsBetter: Bool, slices: [Slice], worst: String?) {
+            self.name = name
+            self.metric = metric
+            self.higherIsBetter = higherIsBetter
+            self.slices = slices
+            self.worst = worst
+        }
     }
 
     /// A baseline on the same split.
@@ -89,6 +105,12 @@ public struct ModelCard: Codable, Sendable, Equatable {
         public var name: String
         /// Its figures, keyed like the network's metrics.
         public var metrics: [String: Double]
+
+        /// A baseline from parts.
+        public init(name: String, metrics: [String: Double]) {
+            self.name = name
+            self.metrics = metrics
+        }
     }
 
     /// Model details.

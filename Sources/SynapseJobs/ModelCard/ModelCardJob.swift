@@ -42,9 +42,23 @@ public struct ModelCardJob {
     public func run() throws -> ModelCard {
         var card = try build()
         let markdownURL = runDirectory.appendingPathComponent(Self.markdownName)
-        if let existing = try? String(contentsOf: markdownURL, encoding: .utf8) {
-            card.limitations = ModelCardMarkdown.section("Limitations", in: existing) ?? card.limitations
-            card.ethicalConsiderations = ModelCardMarkdown.section("Ethical considerations", in: existing) ?? card.ethicalConsiderations
+        if FileManager.default.fileExists(atPath: markdownURL.path) {
+            // The card may hold what people wrote: never replace it unread.
+            guard let data = FileManager.default.contents(atPath: markdownURL.path), let text = String(data: data, encoding: .utf8) else {
+                throw PipelineError.invalidRun(path: markdownURL.path, reason: "cannot be read as UTF-8 text; it may hold what people "
+                    + "wrote, so it is not replaced: save it as UTF-8, or move it away")
+            }
+            let existing = text.replacingOccurrences(of: "\r\n", with: "\n")
+            let (limitations, ethics) = ("Limitations", "Ethical considerations")
+            card.limitations = ModelCardMarkdown.section(limitations, in: existing, until: [ethics, "Reproduce"]) ?? card.limitations
+            card.ethicalConsiderations = ModelCardMarkdown.section(ethics, in: existing, until: ["Reproduce"]) ?? card.ethicalConsiderations
+            // Headings renamed or removed: the text is somewhere the card cannot tell; keep the old file.
+            if !ModelCardMarkdown.hasHeading(limitations, in: existing) || !ModelCardMarkdown.hasHeading(ethics, in: existing) {
+                let previous = runDirectory.appendingPathComponent("MODEL_CARD.previous.md")
+                try AtomicFile.write(data, to: previous)
+                log("model card: \(markdownURL.lastPathComponent) lacks its Limitations or Ethical considerations heading; the old card "
+                    + "is kept as \(previous.lastPathComponent)")
+            }
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -106,12 +120,20 @@ public struct ModelCardJob {
         if !evaluated.isEmpty { for (k, v) in evaluated where metrics[k] == nil { metrics[k] = v } }
 
         var calibration: [String: Double]? = nil, calibrationMethod: String? = nil
-        if let file = try? CalibrationFile.load(from: CalibrationFile.url(forWeights: weights)) {
+        // Only figures computed for these very weights (fingerprints match).
+        if let file = try? CalibrationFile.load(from: CalibrationFile.url(forWeights: weights)),
+           let (checksum, bytes) = try? CalibrationFile.fingerprint(of: weights),
+           file.weightsChecksum == checksum, file.weightsBytes == bytes {
             calibration = file.figures
             calibrationMethod = file.calibration.summary
         }
         let robustness = try TrustSidecar.robustness.read(forWeights: weights)
         let ood = try TrustSidecar.ood.read(forWeights: weights)
+        for (kind, figures) in [(TrustSidecar.robustness, robustness), (.ood, ood)] where figures == nil {
+            if FileManager.default.fileExists(atPath: kind.url(forWeights: weights).path) {
+                log("model card: ignored \(kind.url(forWeights: weights).lastPathComponent): computed for other weights")
+            }
+        }
         let command = Self.command(config)
         let machine = "\(MachineDescription.cpuModel), \(ProcessInfo.processInfo.activeProcessorCount) cores, "
             + ProcessInfo.processInfo.operatingSystemVersionString
@@ -230,13 +252,19 @@ public struct ModelCardJob {
             if let n = value as? NSNumber, String(cString: n.objCType) == "c" {
                 if n.boolValue { parts.append("--\(key)") }
             } else if let list = value as? [Any] {
-                parts.append("--\(key) \(list.map { "\($0)" }.joined(separator: ","))")
+                parts.append("--\(key) " + shellWord(list.map { "\($0)" }.joined(separator: ",")))
             } else {
-                let text = "\(value)"
-                parts.append("--\(key) " + (text.contains(" ") || text.isEmpty ? "'\(text.replacingOccurrences(of: "'", with: "'\\''"))'" : text))
+                parts.append("--\(key) " + shellWord("\(value)"))
             }
         }
         return parts.joined(separator: " ")
+    }
+
+    /// `text` as one shell word: as it is when it holds only safe characters, else single-quoted.
+    static func shellWord(_ text: String) -> String {
+        let safe = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/,:=+-@%")
+        if !text.isEmpty, text.unicodeScalars.allSatisfy({ safe.contains($0) }) { return text }
+        return "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
     /// A run file as a JSON object.

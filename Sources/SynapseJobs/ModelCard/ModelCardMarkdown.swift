@@ -84,15 +84,23 @@ public enum ModelCardMarkdown {
         return out.joined(separator: "\n")
     }
 
-    /// The text under the last `## title` heading of a card (up to the next `## ` heading), or nil
-    /// when the section is missing or still holds the placeholder.
-    public static func section(_ title: String, in markdown: String) -> String? {
+    /// The text under the last `## title` heading of a card (headings compared without surrounding
+    /// spaces), up to the first of the `until` headings after it (or the end), or nil when the
+    /// section is missing or still holds the placeholder. People's text may hold `## ` headings of
+    /// its own: only the card's next headings end it.
+    public static func section(_ title: String, in markdown: String, until: [String]) -> String? {
         let lines = markdown.components(separatedBy: "\n")
+        let trimmed = lines.map { $0.trimmingCharacters(in: .whitespaces) }
         // The last such heading: the intended use (people's text too) comes before the sections.
-        guard let start = lines.lastIndex(of: "## \(title)") else { return nil }
-        let rest = lines[(start + 1)...]
-        let end = rest.firstIndex { $0.hasPrefix("## ") } ?? lines.endIndex
+        guard let start = trimmed.lastIndex(of: "## \(title)") else { return nil }
+        let ends = Set(until.map { "## \($0)" })
+        let end = trimmed[(start + 1)...].firstIndex { ends.contains($0) } ?? lines.endIndex
         let text = lines[(start + 1)..<end].joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
         return text.isEmpty || text == ModelCard.toFill ? nil : text
+    }
+
+    /// Whether the card has the heading `## title` (surrounding spaces ignored).
+    public static func hasHeading(_ title: String, in markdown: String) -> Bool {
+        markdown.components(separatedBy: "\n").contains { $0.trimmingCharacters(in: .whitespaces) == "## \(title)" }
     }
 }

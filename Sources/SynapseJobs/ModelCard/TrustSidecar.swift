@@ -1,4 +1,5 @@
 import Foundation
+import SynapseEval
 import SynapseIO
 
 /// The figures of a post-hoc trust job (`synapse ood`, `synapse robustness`) as the model card
@@ -11,6 +12,13 @@ public struct TrustFigures: Codable, Sendable, Equatable {
     public var tables: [String: [String: Double]]
     /// Text values.
     public var text: [String: String]
+
+    /// Figures from parts.
+    public init(numbers: [String: Double], tables: [String: [String: Double]], text: [String: String]) {
+        self.numbers = numbers
+        self.tables = tables
+        self.text = text
+    }
 }
 
 /// The JSON sidecar a trust job writes beside the weights (`<stem>.ood.json`,
@@ -29,13 +37,19 @@ public enum TrustSidecar: String, Sendable, CaseIterable {
         weights.deletingPathExtension().appendingPathExtension("\(rawValue).json")
     }
 
-    /// Writes `figures` (a JSON object) beside `weights`, atomically.
+    /// Writes `figures` (a JSON object) beside `weights`, atomically, with the weights' fingerprint
+    /// (`weights_crc32c`, `weights_bytes`), so figures of replaced weights are never quoted for new ones.
     public func write(_ figures: [String: Any], forWeights weights: URL) throws {
-        let json = try JSONSerialization.data(withJSONObject: figures, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        var stamped = figures
+        let (checksum, bytes) = try CalibrationFile.fingerprint(of: weights)
+        stamped["weights_crc32c"] = Int(checksum)
+        stamped["weights_bytes"] = bytes
+        let json = try JSONSerialization.data(withJSONObject: stamped, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         try AtomicFile.write(json + Data("\n".utf8), to: url(forWeights: weights))
     }
 
-    /// The sidecar beside `weights`, or nil when there is none.
+    /// The sidecar beside `weights`, or nil when there is none or it was computed for other weights
+    /// (its fingerprint differs from theirs: the weights were replaced since).
     /// - Throws: `PipelineError.invalidRun` naming the file when it cannot be read or is not a JSON
     ///   object of finite numbers, objects of finite numbers and short strings.
     public func read(forWeights weights: URL) throws(PipelineError) -> TrustFigures? {
@@ -48,7 +62,12 @@ public enum TrustSidecar: String, Sendable, CaseIterable {
         guard let data = FileManager.default.contents(atPath: path.path) else {
             throw .invalidRun(path: path.path, reason: "cannot read the \(rawValue) figures")
         }
-        return try Self.parse(data, path: path.path)
+        var figures = try Self.parse(data, path: path.path)
+        guard let (checksum, bytes) = try? CalibrationFile.fingerprint(of: weights),
+              figures.numbers["weights_crc32c"] == Double(checksum), figures.numbers["weights_bytes"] == Double(bytes) else { return nil }
+        figures.numbers["weights_crc32c"] = nil
+        figures.numbers["weights_bytes"] = nil
+        return figures
     }
 
     /// Parses a sidecar's bytes.

@@ -212,6 +212,11 @@ import Testing
         let c = try capped.search(model, input: [0, 0, 0, 0])
         #expect(c.newClass == 1 && c.counterfactual[1] == 0 && c.counterfactual[2] <= 0.6)
         #expect(c.distance < 1.4 * 1.03, "distance \(c.distance), optimum 1.4")
+        // An input outside a range keeps its value where it may not change, and every change is counted.
+        var outside = wide
+        outside.mutable[3] = false
+        let d = try outside.search(model, input: [0, 0, 0, 7])
+        #expect(d.counterfactual[3] == 7 && d.original == [0, 0, 0, 7] && !d.changed.contains(3))
         // Nothing allowed reaches the other class.
         var stuck = capped
         stuck.upper = [0.1, 5, 0.1, 0.1]
@@ -227,6 +232,11 @@ import Testing
             try IntegratedGradients(baseline: .example(Tensor.zeros([1, 4, 4]))).attribute(f.cnn, inputs: f.images, targets: f.imageTargets)
         }
         #expect(throws: ExplanationError.self) { try KernelSHAP(background: Tensor.zeros([2, 5])).attribute(f.mlp, inputs: f.rows, targets: f.rowTargets) }
+        #expect(throws: ExplanationError.self) {
+            try KernelSHAP(background: Tensor.zeros([1, 8]), exactLimit: 1 << 30).attribute(f.mlp, inputs: f.rows, targets: f.rowTargets)
+        }
+        // A row without its batch axis is refused before the model runs.
+        #expect(throws: ExplanationError.self) { try Saliency().attribute(f.mlp, inputs: Tensor.zeros([8]), targets: [0]) }
     }
 
     @Test func picturesAreValidPNGAndSVG() throws {

@@ -11,10 +11,16 @@ import Testing
         let card = """
         # Model card: x
 
+        ## Intended use
+
+        Screening research.
+        ## Limitations
+        (an intended use that quotes a heading)
+
         ## Limitations
 
         Only tested on adults.
-        ### Known failure
+        ## Known failure (people's own heading)
 
         Dark images.
 
@@ -24,9 +30,13 @@ import Testing
 
         ## Reproduce
         """
-        #expect(ModelCardMarkdown.section("Limitations", in: card) == "Only tested on adults.\n### Known failure\n\nDark images.")
-        #expect(ModelCardMarkdown.section("Ethical considerations", in: card) == nil)
-        #expect(ModelCardMarkdown.section("Intended use", in: card) == nil)
+        let until = ["Ethical considerations", "Reproduce"]
+        #expect(ModelCardMarkdown.section("Limitations", in: card, until: until)
+                == "Only tested on adults.\n## Known failure (people's own heading)\n\nDark images.")
+        #expect(ModelCardMarkdown.section("Ethical considerations", in: card, until: ["Reproduce"]) == nil)
+        #expect(ModelCardMarkdown.section("Risks", in: card, until: until) == nil)
+        #expect(ModelCardMarkdown.section("Limitations", in: card.replacingOccurrences(of: "## Limitations\n\nOnly", with: "## Limitations  \n\nOnly"),
+                                          until: until)?.hasPrefix("Only tested") == true)
     }
 
     @Test func sidecarsAreReadStrictly() throws {
@@ -39,10 +49,24 @@ import Testing
         }
     }
 
+    @Test func sidecarsOfReplacedWeightsAreIgnored() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("synapse-card-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let weights = dir.appendingPathComponent("w.safetensors")
+        try Data([1, 2, 3]).write(to: weights)
+        try TrustSidecar.robustness.write(["clean_accuracy": 0.9, "attack": "pgd"], forWeights: weights)
+        let read = try #require(try TrustSidecar.robustness.read(forWeights: weights) as TrustFigures?)
+        #expect(read.numbers == ["clean_accuracy": 0.9])
+        try Data([1, 2, 4]).write(to: weights)
+        #expect(try TrustSidecar.robustness.read(forWeights: weights) == nil)
+    }
+
     @Test func theReproduceCommandFollowsTheConfig() {
         let command = ModelCardJob.command(["dataset": "breast-cancer", "hidden": [64, 32], "lr": 0.001, "no-progress": true,
                                             "intended-use": "triage research", "epochs": 5])
         #expect(command == "synapse train --dataset breast-cancer --epochs 5 --hidden 64,32 --intended-use 'triage research' --lr 0.001 --no-progress")
+        #expect(ModelCardJob.shellWord("don't; rm") == "'don'\\''t; rm'" && ModelCardJob.shellWord("") == "''")
     }
 }
 
