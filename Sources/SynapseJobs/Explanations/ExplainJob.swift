@@ -95,15 +95,9 @@ public struct ExplainJob {
         guard o.index < test.count else {
             throw ExplanationError.invalidData("example \(o.index) is outside the \(dataset.rawValue) test split (0..<\(test.count))")
         }
-        let exampleShape = Array(test.features.shape.dropFirst())
         let input = test.features.slice(dim: 0, start: o.index, end: o.index + 1).contiguous()
         // A seeded sample of training images as KernelSHAP's background.
-        let generator = RandomGenerator(seed: o.seed)
-        var order = Array(0..<train.count)
-        for i in 0..<min(o.background, train.count) { order.swapAt(i, i + generator.nextInt(below: train.count - i)) }
-        let picked = order.prefix(min(o.background, train.count))
-        let trainScalars = train.features.contiguous().scalars, size = exampleShape.reduce(1, *)
-        let background = Tensor(shape: [picked.count] + exampleShape, scalars: picked.flatMap { trainScalars[($0 * size)..<(($0 + 1) * size)] })
+        let background = Self.sample(train.features, count: o.background, seed: o.seed)
         return Subject(model: predictor.model, input: input, modelDescription: predictor.modelDescription, datasetName: dataset.rawValue,
                        label: dataset.classNames[test.labels.scalars[o.index]], classNames: dataset.classNames, isImage: true,
                        featureNames: [], featureValues: [], background: background, trainFeatures: nil, toOriginal: { $1 },
@@ -142,18 +136,23 @@ public struct ExplainJob {
         }
         let toOriginal: (Int, Double) -> Double = { i, v in scalings[i]?.invert(v) ?? v }
         let input = test.slice(dim: 0, start: o.index, end: o.index + 1).contiguous()
-        let trainRows = train.shape[0]
-        let generator = RandomGenerator(seed: o.seed)
-        var order = Array(0..<trainRows)
-        for i in 0..<min(o.background, trainRows) { order.swapAt(i, i + generator.nextInt(below: trainRows - i)) }
-        let picked = order.prefix(min(o.background, trainRows))
-        let scalars = train.contiguous().scalars
-        let background = Tensor(shape: [picked.count, width], scalars: picked.flatMap { scalars[($0 * width)..<(($0 + 1) * width)] })
+        let background = Self.sample(train, count: o.background, seed: o.seed)
         let values = input.scalars.enumerated().map { toOriginal($0.offset, Double($0.element)) }
         return Subject(model: run.model, input: input, modelDescription: "mlp \(run.hidden) on \(run.benchmark.rawValue)",
                        datasetName: run.benchmark.rawValue, label: label(o.index), classNames: run.data.classNames, isImage: false,
                        featureNames: names, featureValues: values, background: background, trainFeatures: train,
                        toOriginal: toOriginal, oneHot: oneHot)
+    }
+
+    /// `count` rows of `rows` drawn without replacement by a seeded partial Fisher-Yates shuffle
+    /// (KernelSHAP's background sample).
+    static func sample(_ rows: Tensor, count: Int, seed: UInt64) -> Tensor {
+        let n = rows.shape[0], size = rows.count / max(n, 1), taken = min(count, n)
+        let generator = RandomGenerator(seed: seed)
+        var order = Array(0..<n)
+        for i in 0..<taken { order.swapAt(i, i + generator.nextInt(below: n - i)) }
+        let scalars = rows.contiguous().scalars
+        return Tensor(shape: [taken] + rows.shape.dropFirst(), scalars: order.prefix(taken).flatMap { scalars[($0 * size)..<(($0 + 1) * size)] })
     }
 
     // MARK: - Methods
