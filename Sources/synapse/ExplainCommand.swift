@@ -11,8 +11,12 @@ struct ExplainCommand: ParsableCommand {
         commandName: "explain",
         abstract: "Explain one prediction: attributions (ig, saliency, smoothgrad, occlusion, shap) or a counterfactual.",
         discussion: """
-        Explains test example --index of the dataset under the model at --weights: an image classifier (fashion-mnist, \
-        mnist) or a tabular run (breast-cancer, diabetes). Methods: ig (Integrated Gradients; with no --steps the step count \
+        Explains test example --index of a built-in dataset (fashion-mnist, mnist; breast-cancer, diabetes) under the model \
+        at --weights (safetensors from `synapse train`; .onnx or .pt image classifiers with --dataset, and --model for .pt). \
+        With --input FILE it explains your own example instead: example --index of FILE, prepared exactly as `synapse predict \
+        --input` prepares it (a PNG/JPEG image, resized and converted to the model's input, a directory of images, JSON pixels \
+        or an IDX file for image models; CSV rows or JSON objects with the training columns for tabular models); --input also \
+        explains models trained on your own image folder or CSV file. Methods: ig (Integrated Gradients; with no --steps the step count \
         doubles from 50 until the completeness error |Σ attributions − (f(x) − f(baseline))| / |f(x) − f(baseline)| is at most \
         --tolerance, 1% by default), saliency, input-x-gradient, smoothgrad (--steps samples, --noise σ), occlusion (--window, \
         --stride), shap (KernelSHAP against --background training examples; images use --window-sized patches as features) and \
@@ -20,9 +24,12 @@ struct ExplainCommand: ParsableCommand {
         ranges, that flips the decision). The explained output is --target, default the predicted class. Writes \
         <prefix>.json (every attribution), <prefix>.png and <prefix>.svg (images: input, heatmap and overlay) or <prefix>.svg (a \
         bar chart for tabular models), and the report (--report, default <weights-stem>.explain.html, linked by `synapse \
-        evaluate`); <prefix> is --output, default <weights-stem>.explain-<index>-<method>. The last line printed is a JSON object \
-        with method, index, target, predicted, probability, completeness_error (null where the method has none), steps, and the \
-        paths; a counterfactual adds new_class, distance and changes.
+        evaluate`); <prefix> is --output, default <weights-stem>.explain-<index>-<method>, or \
+        <weights-stem>.explain-<input-stem>-<index>-<method> with --input. Where the training data cannot be rebuilt (runs on \
+        your own files), shap compares against one reference at --baseline, as Captum's KernelShap does by default, and \
+        counterfactual is refused. The last line printed is a JSON object with method, index, example, input \
+        (null for the test split), label (null for --input), target, predicted, probability, completeness_error (null where the \
+        method has none), steps, and the paths; a counterfactual adds new_class, distance and changes.
         """
     )
 
@@ -35,7 +42,10 @@ struct ExplainCommand: ParsableCommand {
     @Option(help: "For .pt weights: the built-in architecture of the state dict (mlp, cnn).")
     var model: ClassifierName?
 
-    @Option(help: "The test example to explain (index in the test split).")
+    @Option(help: "Your own example(s) to explain, as predict takes them: a PNG/JPEG image or a directory of them, JSON pixels or an IDX file (images), CSV rows or JSON objects (tabular models).")
+    var input: String?
+
+    @Option(help: "The example to explain: its index in --input, or in the test split.")
     var index = 0
 
     @Option(help: "The method: ig, saliency, input-x-gradient, smoothgrad, occlusion, shap or counterfactual.")
@@ -77,7 +87,7 @@ struct ExplainCommand: ParsableCommand {
     @Option(help: "Seed of smoothgrad's noise and shap's background sample and coalitions.")
     var seed: UInt64 = 0
 
-    @Option(help: "Prefix of the written files (.json, .png, .svg); default <weights-stem>.explain-<index>-<method>.")
+    @Option(help: "Prefix of the written files (.json, .png, .svg); default <weights-stem>.explain-[<input-stem>-]<index>-<method>.")
     var output: String?
 
     @Option(help: "Where to write the report (.html or .md); default <weights-stem>.explain.html.")
@@ -112,6 +122,7 @@ struct ExplainCommand: ParsableCommand {
             throw ValidationError("--weights \(weights): file not found (save one with `synapse train`)")
         }
         var options = ExplainOptions(weights: URL(fileURLWithPath: weights))
+        if let input { options.input = try PredictionInput(path: input) }
         options.dataset = dataset?.imageDataset
         options.tabularDataset = dataset?.tabularBenchmark
         options.modelName = model?.rawValue
@@ -133,7 +144,8 @@ struct ExplainCommand: ParsableCommand {
         options.report = report.map { URL(fileURLWithPath: $0) }
         let result = try ExplainJob(options: options).run()
         var figures: [String: Any] = [
-            "method": method.rawValue, "index": index, "dataset": result.datasetName, "label": result.label,
+            "method": method.rawValue, "index": index, "dataset": result.datasetName,
+            "label": result.label ?? NSNull(), "example": result.exampleName, "input": result.input?.path ?? NSNull(),
             "attributions": result.jsonURL.path, "pictures": result.pictureURLs.map(\.path), "report": result.reportURL.path,
             "completeness_error": result.attribution?.completenessError?.first ?? NSNull(),
             "steps": result.attribution?.steps ?? NSNull(),

@@ -28,7 +28,10 @@ public struct ExplainJob {
         let input: Tensor
         let modelDescription: String
         let datasetName: String
-        let label: String
+        /// The true label (class name, or target value); nil for a user's input, which has none.
+        let label: String?
+        /// "test example 3", or the user's file ("shoe.png", "rows.csv, row 2").
+        let exampleName: String
         let classNames: [String]
         let isImage: Bool
         let featureNames: [String]
@@ -49,8 +52,12 @@ public struct ExplainJob {
             throw ExplanationError.invalidSettings("the background must hold 1 to 10000 examples, got \(o.background)")
         }
         let format = try ReportFormat(path: o.reportURL.path)
+        if o.input == nil, let source = try? SafeTensors.load(from: o.weights).metadata["source"], source == "csv" || source == "image-folder" {
+            throw ExplanationError.invalidSettings("the weights were trained on your own \(source == "csv" ? "CSV file" : "image folder"), "
+                + "whose test split explain does not rebuild: explain your examples with --input FILE")
+        }
         let tabular = o.dataset == nil && (o.tabularDataset != nil || TabularRun.isTabular(weights: o.weights))
-        let subject = tabular ? try tabularSubject() : try imageSubject()
+        let subject = try o.input.map(inputSubject) ?? (tabular ? try tabularSubject() : try imageSubject())
         subject.model.eval()
         let logits = withoutGradients { subject.model(subject.input) }.contiguous().scalars.map { Double($0) }
         let regression = subject.classNames.isEmpty
@@ -78,8 +85,8 @@ public struct ExplainJob {
         let result = try write(subject: subject, attribution: attribution, counterfactual: counterfactual, predicted: predicted,
                                probabilities: probabilities, settings: settings, format: format)
         if let error = attribution?.completenessError?.first {
-            log(String(format: "synapse explain: %@ of example %d (%@); completeness error %.4f%% after %d steps", o.method.rawValue,
-                       o.index, subject.datasetName, error * 100, attribution?.steps ?? 0))
+            log(String(format: "synapse explain: %@ of %@ (%@); completeness error %.4f%% after %d steps", o.method.rawValue,
+                       subject.exampleName, subject.datasetName, error * 100, attribution?.steps ?? 0))
         }
         return result
     }
@@ -99,7 +106,8 @@ public struct ExplainJob {
         // A seeded sample of training images as KernelSHAP's background.
         let background = Self.sample(train.features, count: o.background, seed: o.seed)
         return Subject(model: predictor.model, input: input, modelDescription: predictor.modelDescription, datasetName: dataset.rawValue,
-                       label: dataset.classNames[test.labels.scalars[o.index]], classNames: dataset.classNames, isImage: true,
+                       label: dataset.classNames[test.labels.scalars[o.index]], exampleName: "test example \(o.index)",
+                       classNames: dataset.classNames, isImage: true,
                        featureNames: [], featureValues: [], background: background, trainFeatures: nil, toOriginal: { $1 },
                        oneHot: [])
     }
@@ -107,22 +115,37 @@ public struct ExplainJob {
     private func tabularSubject() throws -> Subject {
         let o = options
         let run = try TabularRun.load(weights: o.weights, benchmark: o.tabularDataset)
-        let train: Tensor, test: Tensor, label: (Int) -> String
+        let sets = try Self.splits(of: run)
+        guard o.index < sets.test.shape[0] else {
+            throw ExplanationError.invalidData("example \(o.index) is outside the \(run.benchmark.rawValue) test split (0..<\(sets.test.shape[0]))")
+        }
+        let input = sets.test.slice(dim: 0, start: o.index, end: o.index + 1).contiguous()
+        return tabularSubject(model: run.model, input: input, train: sets.train, preprocessing: run.data.preprocessing.tabular,
+                              classNames: run.data.classNames, modelDescription: "mlp \(run.hidden) on \(run.benchmark.rawValue)",
+                              datasetName: run.benchmark.rawValue, label: sets.label(o.index), exampleName: "test example \(o.index)")
+    }
+
+    /// The training and test features of a classification or regression run, and the test labels as text.
+    private static func splits(of run: TabularRun) throws -> (train: Tensor, test: Tensor, label: (Int) -> String) {
         if let sets = run.data.classification {
-            (train, test) = (sets.train.features, sets.test.features)
-            label = { run.data.classNames[sets.test.labels.scalars[$0]] }
-        } else if run.data.task == .regression, let sets = run.data.regression {
-            (train, test) = (sets.train.features, sets.test.features)
-            label = { String(format: "%.4g", run.data.testTargets[$0]) }
-        } else {
-            throw ExplanationError.invalidData("explain takes classification and regression runs; \(run.benchmark.rawValue) is a "
-                + "forecasting run")
+            return (sets.train.features, sets.test.features, { run.data.classNames[sets.test.labels.scalars[$0]] })
         }
-        guard o.index < test.shape[0] else {
-            throw ExplanationError.invalidData("example \(o.index) is outside the \(run.benchmark.rawValue) test split (0..<\(test.shape[0]))")
+        if run.data.task == .regression, let sets = run.data.regression {
+            return (sets.train.features, sets.test.features, { String(format: "%.4g", run.data.testTargets[$0]) })
         }
-        let width = test.shape[1]
-        let columns = run.data.preprocessing.tabular?.columns ?? []
+        throw ExplanationError.invalidData("explain takes classification and regression runs; \(run.benchmark.rawValue) is a "
+            + "forecasting run")
+    }
+
+    /// A tabular example: feature names from the preprocessing (one per one-hot indicator), values
+    /// in original units, and KernelSHAP's background drawn from `train` — or, without the training
+    /// split, one row at the baseline (Captum's default reference).
+    private func tabularSubject(model: any Layer, input: Tensor, train: Tensor?, preprocessing: TabularPreprocessor?,
+                                classNames: [String], modelDescription: String, datasetName: String, label: String?,
+                                exampleName: String) -> Subject {
+        let o = options
+        let width = input.shape[1]
+        let columns = preprocessing?.columns ?? []
         var names: [String] = [], scalings: [ScalingParameters?] = [], oneHot: [Bool] = []
         for c in columns {
             if c.kind == .numeric {
@@ -135,13 +158,72 @@ public struct ExplainJob {
             names = (0..<width).map { "x\($0)" }; scalings = Array(repeating: nil, count: width); oneHot = Array(repeating: false, count: width)
         }
         let toOriginal: (Int, Double) -> Double = { i, v in scalings[i]?.invert(v) ?? v }
-        let input = test.slice(dim: 0, start: o.index, end: o.index + 1).contiguous()
-        let background = Self.sample(train, count: o.background, seed: o.seed)
+        let background = train.map { Self.sample($0, count: o.background, seed: o.seed) }
+            ?? Tensor(shape: [1, width], scalars: [Float](repeating: o.baseline, count: width))
         let values = input.scalars.enumerated().map { toOriginal($0.offset, Double($0.element)) }
-        return Subject(model: run.model, input: input, modelDescription: "mlp \(run.hidden) on \(run.benchmark.rawValue)",
-                       datasetName: run.benchmark.rawValue, label: label(o.index), classNames: run.data.classNames, isImage: false,
-                       featureNames: names, featureValues: values, background: background, trainFeatures: train,
-                       toOriginal: toOriginal, oneHot: oneHot)
+        return Subject(model: model, input: input, modelDescription: modelDescription, datasetName: datasetName, label: label,
+                       exampleName: exampleName, classNames: classNames, isImage: false, featureNames: names, featureValues: values,
+                       background: background, trainFeatures: train, toOriginal: toOriginal, oneHot: oneHot)
+    }
+
+    /// Example `index` of the user's file, prepared exactly as `synapse predict` prepares it (the
+    /// same loader, resizing, scaling and saved preprocessing). Its label is unknown. The training
+    /// split is read where the method needs it (KernelSHAP's background, the counterfactual's
+    /// ranges) and the run's data can be rebuilt: a built-in dataset.
+    private func inputSubject(_ input: PredictionInput) throws -> Subject {
+        let o = options
+        var job = PredictionJob(weights: o.weights)
+        job.dataset = o.dataset
+        job.model = o.modelName.flatMap(ImageClassifierKind.init(rawValue:))
+        let predictor = try job.loadModelPredictor()
+        let (features, files) = try predictor.modelInputs(input)
+        let count = features.shape[0], file = input.url.lastPathComponent
+        guard o.index < count else {
+            throw ExplanationError.invalidData("example \(o.index) is outside the \(count) example(s) of \(input.url.path) (0..<\(count))")
+        }
+        let x = features.slice(dim: 0, start: o.index, end: o.index + 1).contiguous()
+        var exampleName = file
+        if case .imageDirectory = input, let files { exampleName = "\(file)/\(files[o.index])" }
+        else if count > 1 { exampleName += ", example \(o.index)" }
+        if let image = predictor as? ImagePredictor {
+            if let wanted = o.tabularDataset {
+                throw ExplanationError.invalidSettings("the weights hold an image classifier, not a model for \(wanted.rawValue)")
+            }
+            var datasetName = image.datasetName, background: Tensor? = nil
+            if image.normalization == nil {
+                // A built-in dataset: the weights' record must agree with --dataset, and its
+                // training split is KernelSHAP's background.
+                let (dataset, _) = try PostHocModel.resolvedDataset(weights: o.weights, option: o.dataset, command: "explain")
+                datasetName = dataset.rawValue
+                if o.method == .shap { background = Self.sample(try dataset.load().train.features, count: o.background, seed: o.seed) }
+            }
+            let reference = Tensor(shape: [1] + image.inputShape, scalars: [Float](repeating: o.baseline, count: image.pixelCount))
+            return Subject(model: image.model, input: x, modelDescription: image.modelDescription, datasetName: datasetName,
+                           label: nil, exampleName: exampleName, classNames: image.classNames, isImage: true, featureNames: [],
+                           featureValues: [], background: background ?? reference, trainFeatures: nil, toOriginal: { $1 },
+                           oneHot: [])
+        }
+        guard let tabular = predictor as? TabularPredictor else {
+            throw PredictionError.unsupportedModel(path: o.weights.path, reason: "explain takes image classifiers and tabular models")
+        }
+        let dataset = tabular.preprocessing.dataset
+        if let wanted = o.tabularDataset, wanted.rawValue != dataset {
+            throw PipelineError.invalidRun(path: o.weights.path, reason: "holds a model for \(dataset), not \(wanted.rawValue)")
+        }
+        // The training split of a built-in dataset's run, rebuilt from its recorded seed and
+        // fractions, where the method needs it; a CSV run's training file is not reread.
+        var train: Tensor? = nil
+        if o.method == .shap || o.method == .counterfactual, TabularRun.isTabular(weights: o.weights) {
+            train = try Self.splits(of: try TabularRun.load(weights: o.weights, benchmark: o.tabularDataset)).train
+        }
+        if o.method == .counterfactual, train == nil {
+            throw ExplanationError.invalidSettings("counterfactual search needs the training split for its feature ranges and scales, "
+                + "and explain rebuilds it for the built-in datasets only (these weights were trained on \(dataset)); the attribution "
+                + "methods explain this model")
+        }
+        return tabularSubject(model: tabular.model, input: x, train: train, preprocessing: tabular.preprocessing.tabular,
+                              classNames: tabular.preprocessing.tabular?.classNames ?? [], modelDescription: tabular.modelDescription,
+                              datasetName: dataset, label: nil, exampleName: exampleName)
     }
 
     /// `count` rows of `rows` drawn without replacement by a seeded partial Fisher-Yates shuffle

@@ -30,7 +30,10 @@ public struct ExplainOptions: Sendable {
     public var tabularDataset: TabularBenchmark?
     /// The architecture of a PyTorch state dict.
     public var modelName: String?
-    /// The example explained: its index in the test split.
+    /// A file of the user's own examples (as `synapse predict --input` takes them: a PNG/JPEG image,
+    /// a directory of them, JSON pixels, an IDX file, CSV rows or JSON objects); nil: the test split.
+    public var input: PredictionInput?
+    /// The example explained: its index in `input`, or in the test split.
     public var index = 0
     /// The method.
     public var method = ExplainMethodChoice.ig
@@ -61,7 +64,7 @@ public struct ExplainOptions: Sendable {
     /// Counterfactual: the class wanted (default: the runner-up class).
     public var desiredClass: Int?
     /// Prefix of the written files (`.json`, `.png`, `.svg`); default
-    /// `<weights-stem>.explain-<index>-<method>`.
+    /// `<weights-stem>.explain-<index>-<method>`, or `<weights-stem>.explain-<input-stem>-<index>-<method>`.
     public var output: URL?
     /// The report page (`.html` or `.md`); default `<weights-stem>.explain.html`.
     public var report: URL?
@@ -71,7 +74,14 @@ public struct ExplainOptions: Sendable {
 
     /// The prefix of the written files.
     public var outputPrefix: URL {
-        output ?? weights.deletingPathExtension().appendingPathExtension("explain-\(index)-\(method.rawValue)")
+        if let output { return output }
+        let stem = weights.deletingPathExtension()
+        guard let input else { return stem.appendingPathExtension("explain-\(index)-\(method.rawValue)") }
+        var name = input.url.lastPathComponent
+        if name.lowercased().hasSuffix(".gz") { name = String(name.dropLast(3)) }
+        // Only safe characters of the input's name go into the file name.
+        let safe = String((name as NSString).deletingPathExtension.map { $0.isLetter || $0.isNumber || "-_".contains($0) ? $0 : "_" })
+        return stem.appendingPathExtension("explain-\(safe.isEmpty ? "input" : safe)-\(index)-\(method.rawValue)")
     }
 
     /// The report's path.
@@ -82,14 +92,19 @@ public struct ExplainOptions: Sendable {
 public struct ExplainResult: Sendable {
     /// The method.
     public let method: ExplainMethodChoice
-    /// The example's index in the test split.
+    /// The example's index in the test split, or in the user's input.
     public let index: Int
+    /// What was explained: "test example 3", or the user's file ("shoe.png", "rows.csv, example 2").
+    public let exampleName: String
+    /// The user's input file, when one was explained.
+    public let input: URL?
     /// "cnn on fashion-mnist", "mlp [32] on breast-cancer".
     public let modelDescription: String
     /// The dataset's name.
     public let datasetName: String
-    /// The example's true label (class name, or the target value for regression).
-    public let label: String
+    /// The example's true label (class name, or the target value for regression); nil for a
+    /// user's input, whose label is unknown.
+    public let label: String?
     /// The predicted class (or 0 for regression).
     public let predicted: Int
     /// Class names (empty for regression).

@@ -19,7 +19,7 @@ extension ExplainJob {
                 let dims = Array(s.input.shape.dropFirst())
                 let (c, h, w) = dims.count == 3 ? (dims[0], dims[1], dims[2]) : (1, 1, values.count)
                 let picture = AttributionImage(attribution: values, image: s.input.scalars, channels: c, height: h, width: w,
-                                               title: "\(o.method.rawValue): \(targetName), test example \(o.index)")
+                                               title: "\(o.method.rawValue): \(targetName), \(s.exampleName)")
                 let png = URL(fileURLWithPath: prefix.path + ".png"), svg = URL(fileURLWithPath: prefix.path + ".svg")
                 try AtomicFile.write(Data(try picture.png()), to: png)
                 let canvas = try picture.svg()
@@ -30,7 +30,7 @@ extension ExplainJob {
                     + "Files: \(png.lastPathComponent), \(svg.lastPathComponent).")
             } else {
                 let chart = AttributionBarChart(names: s.featureNames, values: values.map(Double.init), featureValues: s.featureValues,
-                                                title: "\(o.method.rawValue): \(targetName.isEmpty ? "output" : targetName), test example \(o.index)")
+                                                title: "\(o.method.rawValue): \(targetName.isEmpty ? "output" : targetName), \(s.exampleName)")
                 let svg = URL(fileURLWithPath: prefix.path + ".svg")
                 try AtomicFile.write(Data(chart.svg.document.utf8), to: svg)
                 pictures = [svg]
@@ -44,7 +44,8 @@ extension ExplainJob {
         json["report"] = o.reportURL.path
         let data = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
         try AtomicFile.write(data, to: jsonURL)
-        let result = ExplainResult(method: o.method, index: o.index, modelDescription: s.modelDescription, datasetName: s.datasetName,
+        let result = ExplainResult(method: o.method, index: o.index, exampleName: s.exampleName, input: o.input?.url,
+                                   modelDescription: s.modelDescription, datasetName: s.datasetName,
                                    label: s.label, predicted: predicted, classNames: s.classNames, probabilities: probabilities,
                                    attribution: attribution, featureNames: s.featureNames, featureValues: s.featureValues,
                                    counterfactual: counterfactual, jsonURL: jsonURL, pictureURLs: pictures, reportURL: o.reportURL,
@@ -66,9 +67,10 @@ extension ExplainJob {
                             probabilities: [Double], settings: String) -> [String: Any] {
         let o = options
         var json: [String: Any] = [
-            "method": o.method.rawValue, "index": o.index, "dataset": s.datasetName, "model": s.modelDescription, "label": s.label,
-            "settings": settings, "weights": o.weights.path,
+            "method": o.method.rawValue, "index": o.index, "dataset": s.datasetName, "model": s.modelDescription,
+            "label": s.label ?? NSNull(), "example": s.exampleName, "settings": settings, "weights": o.weights.path,
         ]
+        if let input = o.input { json["input"] = input.url.path }
         if !s.classNames.isEmpty {
             json["predicted"] = predicted
             json["predicted_class"] = s.classNames[predicted]

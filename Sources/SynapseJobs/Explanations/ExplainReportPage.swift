@@ -7,7 +7,7 @@ struct ExplainReportPage {
     let result: ExplainResult
     let figure: (svg: String, caption: String)?
 
-    var title: String { "Explanation of test example \(result.index) (\(result.datasetName))" }
+    var title: String { "Explanation of \(result.exampleName) (\(result.datasetName))" }
 
     private var methodText: String {
         switch result.method {
@@ -29,7 +29,8 @@ struct ExplainReportPage {
     var document: ReportDocument {
         var doc = ReportDocument()
         doc.add(.heading(title, level: 1))
-        var prediction = "Model: \(result.modelDescription). True label: \(result.label)."
+        var prediction = "Model: \(result.modelDescription). "
+            + (result.label.map { "True label: \($0)." } ?? "Input: \(result.input?.path ?? result.exampleName) (label unknown).")
         if !result.classNames.isEmpty {
             prediction += " Predicted: \(result.classNames[result.predicted]) (probability "
                 + String(format: "%.4f", result.probabilities[result.predicted]) + ")."

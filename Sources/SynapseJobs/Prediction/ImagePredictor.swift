@@ -20,6 +20,8 @@ struct ImagePredictor: Predictor {
     var normalization: ImageNormalization? = nil
     /// The calibration applied to the class probabilities (`synapse calibrate`), if any.
     var calibration: LogitCalibration? = nil
+    /// The data's name: the built-in dataset, or the image folder of a run on one.
+    var datasetName = ""
 
     func calibrated(forWeights weights: URL) throws -> any Predictor {
         guard let file = try CalibrationFile.calibration(forWeights: weights, classCount: classNames.count) else { return self }
@@ -44,7 +46,8 @@ struct ImagePredictor: Predictor {
             throw PipelineError.invalidRun(path: weights.path, reason: "does not hold a \(name) for \(dataset.rawValue): \(error)")
         }
         return ImagePredictor(model: model, inputShape: architecture.inputShape, classNames: classNames,
-                              modelDescription: "\(name) on \(dataset.rawValue)", batchSize: batchSize)
+                              modelDescription: "\(name) on \(dataset.rawValue)", batchSize: batchSize,
+                              datasetName: dataset.rawValue)
     }
 
     /// An ONNX graph as the classifier: one input declared [batch, C, H, W] (C 1 or 3), fed the
@@ -59,7 +62,8 @@ struct ImagePredictor: Predictor {
                 + "image input [batch, channels (1 or 3), height, width]")
         }
         return ImagePredictor(model: model, inputShape: [c, h, w], classNames: dataset.classNames,
-                              modelDescription: "ONNX graph on \(dataset.rawValue) images", batchSize: batchSize)
+                              modelDescription: "ONNX graph on \(dataset.rawValue) images", batchSize: batchSize,
+                              datasetName: dataset.rawValue)
     }
 
     /// Rebuilds a classifier trained on an image folder (`synapse train --images`) from the
@@ -100,13 +104,21 @@ struct ImagePredictor: Predictor {
         let folder = meta.optionalString("dataset") ?? "an image folder"
         return ImagePredictor(model: model, inputShape: architecture.inputShape, classNames: classNames,
                               modelDescription: "\(name) on \(folder)", batchSize: batchSize,
-                              normalization: ImageNormalization(mean: mean.map(Float.init), std: std.map(Float.init)))
+                              normalization: ImageNormalization(mean: mean.map(Float.init), std: std.map(Float.init)), datasetName: folder)
     }
 
     /// Pixels per image.
     var pixelCount: Int { inputShape.reduce(1, *) }
 
     func predict(_ input: PredictionInput) throws -> PredictionResult {
+        let (features, files) = try modelInputs(input)
+        let logits = batchedOutputs(model, features: features, batchSize: batchSize)
+        var predictions = classPredictions(logits, classNames: classNames, calibration: calibration)
+        if let files { for i in predictions.indices { predictions[i].file = files[i] } }
+        return PredictionResult(classNames: classNames, predictions: predictions, modelDescription: modelDescription)
+    }
+
+    func modelInputs(_ input: PredictionInput) throws -> (features: Tensor, files: [String]?) {
         let pixels: [Float]
         var files: [String]? = nil
         switch input {
@@ -130,10 +142,7 @@ struct ImagePredictor: Predictor {
         let n = pixels.count / pixelCount
         var features = Tensor(shape: [n] + inputShape, scalars: pixels)
         if let normalization { features = normalization.apply(to: features) }
-        let logits = batchedOutputs(model, features: features, batchSize: batchSize)
-        var predictions = classPredictions(logits, classNames: classNames, calibration: calibration)
-        if let files { for i in predictions.indices { predictions[i].file = files[i] } }
-        return PredictionResult(classNames: classNames, predictions: predictions, modelDescription: modelDescription)
+        return (features, files)
     }
 
     /// One PNG or JPEG file prepared as the training images: resized to the model's input size

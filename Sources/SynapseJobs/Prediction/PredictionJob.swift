@@ -95,6 +95,9 @@ public struct PredictionJob {
 protocol Predictor {
     /// Predicts every example of `input`.
     func predict(_ input: PredictionInput) throws -> PredictionResult
+    /// The examples of `input` prepared as the model takes them ([N, ...], before the model runs),
+    /// with the file of each example where the input is image files.
+    func modelInputs(_ input: PredictionInput) throws -> (features: Tensor, files: [String]?)
     /// This predictor with the calibration beside `weights` applied to its class probabilities
     /// (itself when there is none, or when it predicts no classes).
     /// - Throws: `CalibrationError` for a calibration file that is unreadable or fitted for other weights.

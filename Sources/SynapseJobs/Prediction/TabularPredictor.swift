@@ -61,7 +61,14 @@ struct TabularPredictor: Predictor {
 
     // MARK: Tabular rows
 
-    private func predictRows(_ input: PredictionInput, _ prep: TabularPreprocessor) throws -> PredictionResult {
+    /// The rows of `input` mapped by the saved preprocessing, as the model takes them.
+    /// - Throws: `PredictionError` for a file that is not rows of the training columns, or for a
+    ///   forecasting run (its inputs are windows, not rows).
+    func modelInputs(_ input: PredictionInput) throws -> (features: Tensor, files: [String]?) {
+        guard let prep = preprocessing.tabular else {
+            throw PredictionError.unsupportedInput(path: input.url.path, reason: "a forecasting model takes windows of values; "
+                                                   + "its predictions come from `synapse predict`")
+        }
         let columns = prep.columns ?? []
         let data: TabularDataset
         switch input {
@@ -71,10 +78,13 @@ struct TabularPredictor: Predictor {
             throw PredictionError.unsupportedInput(path: url.path, reason: "a tabular model takes a CSV file or JSON objects "
                                                    + "keyed by column, not \(input.kindDescription)")
         }
-        let features: Tensor
-        do { features = try prep.transform(data) } catch {
+        do { return (try prep.transform(data), nil) } catch {
             throw PredictionError.invalidValue(path: data.path, location: "preprocessing", reason: "\(error)")
         }
+    }
+
+    private func predictRows(_ input: PredictionInput, _ prep: TabularPreprocessor) throws -> PredictionResult {
+        let features = try modelInputs(input).features
         let outputs = batchedOutputs(model, features: features, batchSize: batchSize)
         if let classNames = prep.classNames {
             return PredictionResult(classNames: classNames, predictions: classPredictions(outputs, classNames: classNames, calibration: calibration),
