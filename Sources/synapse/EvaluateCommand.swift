@@ -175,7 +175,7 @@ extension DatasetName {
         switch self {
         case .fashionMNIST: return FashionMNIST.classNames
         case .mnist: return MNIST.classNames
-        case .breastCancer, .diabetes, .sunspots, .co2, .shakespeare, .vimDocs, .movieReviews: return []
+        case .breastCancer, .diabetes, .sunspots, .co2, .shakespeare, .vimDocs, .movieReviews, .karate: return []
         }
     }
 }
@@ -200,6 +200,10 @@ extension EvaluateCommand {
         if name.isText {
             throw EvaluateError("--weights \(weights) holds a language model for the text corpus \(recorded): `synapse train` reports its "
                                 + "validation loss and `synapse generate` samples from it; `synapse evaluate` covers the image and tabular datasets")
+        }
+        if name.graph != nil {
+            throw EvaluateError("--weights \(weights) holds a graph network trained on \(recorded): `synapse train` reports its "
+                                + "test accuracy on the test nodes (report.json); `synapse evaluate` covers the image and tabular datasets")
         }
         if name.textClassification != nil {
             throw EvaluateError("--weights \(weights) holds a text classifier fine-tuned on \(recorded): `synapse train` reports its "

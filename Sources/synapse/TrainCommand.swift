@@ -186,7 +186,13 @@ struct TrainCommand: ParsableCommand {
                 ? "--model \(model.rawValue) fine-tunes on labelled text: use --dataset \(TextClassificationDatasetChoice.allCases.map(\.rawValue).joined(separator: " or "))"
                 : "--dataset \(dataset.rawValue) is labelled text: use --model minilm (not \(model.rawValue))")
         }
-        if ownData.csv == nil && ownData.images == nil && dataset.textClassification == nil && dataset.isText != model.isLanguageModel {
+        if ownData.csv == nil && ownData.images == nil && (dataset.graph != nil) != (model.graphConvolution != nil) {
+            throw ValidationError(dataset.graph != nil
+                ? "--dataset \(dataset.rawValue) is a graph: use --model gcn, sage or gat (not \(model.rawValue))"
+                : "--model \(model.rawValue) is a graph network: use --dataset \(GraphDatasetChoice.allCases.map(\.rawValue).joined(separator: " or ")) (not \(dataset.rawValue))")
+        }
+        if ownData.csv == nil && ownData.images == nil && dataset.textClassification == nil && dataset.graph == nil
+            && dataset.isText != model.isLanguageModel {
             throw ValidationError(dataset.isText
                 ? "--dataset \(dataset.rawValue) is a text corpus: use --model char-lstm or --model gpt (not \(model.rawValue))"
                 : "--dataset \(dataset.rawValue) is not a text corpus: use --model mlp or --model cnn (not \(model.rawValue))")
@@ -219,6 +225,7 @@ struct TrainCommand: ParsableCommand {
                 ?? MonitorNames.classification + MonitorNames.regression
             let logged = ownData.csv != nil ? csvNames : ownData.images != nil ? ImageTrainingOptions.loggedNames
                 : dataset.textClassification != nil ? TextClassificationOptions.loggedNames
+                : dataset.graph != nil ? GraphTrainingOptions.loggedNames
                 : dataset.tabularBenchmark.map(MonitorNames.tabular)
                 ?? (dataset.isText ? LanguageModelTrainingOptions.loggedNames : ImageTrainingOptions.loggedNames)
             do { try MonitorNames.validate(monitor, against: logged) } catch { throw ValidationError(error.description) }
@@ -240,6 +247,8 @@ struct TrainCommand: ParsableCommand {
             try runCSV(csv)
         } else if let folder = try ownData.folderSource(), let classifier = model.imageClassifier {
             try trainClassifier(.folder(folder), classifier)
+        } else if let graph = dataset.graph, let kind = model.graphConvolution {
+            try runGraph(graph, kind)
         } else if let labelledText = dataset.textClassification {
             try trainTextClassifier(labelledText)
         } else if let benchmark = dataset.tabularBenchmark {

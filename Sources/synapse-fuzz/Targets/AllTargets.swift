@@ -17,4 +17,5 @@ let allTargets: [any FuzzTarget] = [
     CalibrationTarget(),
     MovieReviewsTarget(),
     TrustSidecarTarget(),
+    GraphCSVTarget(),
 ]
