@@ -25,6 +25,11 @@ extension RealDataSuite {
             let p = Process()
             p.executableURL = tool
             p.arguments = arguments
+            // Bit-identical weights across a kill and a resume need one summation order throughout: the
+            // adaptive team could run some regions on one thread on a busy CI machine (docs/KERNELS.md).
+            var environment = ProcessInfo.processInfo.environment
+            environment["SYNAPSE_ADAPTIVE_THREADS"] = "0"
+            p.environment = environment
             let out = Pipe()
             p.standardOutput = out
             p.standardError = out

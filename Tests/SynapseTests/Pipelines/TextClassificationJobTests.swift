@@ -54,10 +54,17 @@ extension RealDataSuite {
             // A head on frozen sentence features learns polarity from 433 snippets.
             #expect(result.testAccuracy > 0.65, "test accuracy \(result.testAccuracy)")
             #expect(result.peakMemoryMiB > 50)
-            // The weights file reloads into a fresh classifier with the same logits.
+            // The weights file reloads into a fresh classifier with the same logits. Same weights, but not
+            // necessarily the same bits: on a busy machine the thread team may shrink to one thread between
+            // the two forward passes (ThreadPool's adaptive team), and oneDNN's GEMM then sums in another order
+            // (seen in CI: the 8th significant digit differed). The weights themselves are compared bit for bit.
             let reloaded = try job.makeClassifier(data).0
             try reloaded.load(from: result.weights)
-            #expect(Self.logits(reloaded, data) == Self.logits(result.model, data))
+            for (name, value) in reloaded.stateDict() {
+                #expect(value.scalars == result.model.stateDict()[name]?.scalars, "\(name) reloaded differently")
+            }
+            let expected = Self.logits(result.model, data), actual = Self.logits(reloaded, data)
+            #expect(zip(expected, actual).allSatisfy { abs($0 - $1) <= 1e-6 }, "\(expected) vs \(actual)")
         }
 
         @Test func loraTrainsAdaptersAndHeadAndItsAdapterReloads() throws {
