@@ -77,6 +77,27 @@ public final class RandomGenerator: @unchecked Sendable, RandomNumberGenerator {
     /// Uniform in [0, 1) with 24 random bits (exactly representable as Float).
     public func nextUniform() -> Float { Float(next() >> 40) * (1.0 / 16_777_216.0) }
 
+    /// Fills `out` with uniforms in [0, 1) — exactly the values `out.count` calls of `nextUniform()`
+    /// would return, in order — taking the lock once instead of once per value (a dropout mask over
+    /// a 2,708 × 1,433 feature matrix spent a quarter of its training step in the per-value lock).
+    public func fillUniform(_ out: UnsafeMutableBufferPointer<Float>) {
+        lock.withLock { _ in
+            var (s0, s1, s2, s3) = s
+            for i in out.indices {
+                let result = rotl(s1 &* 5, 7) &* 9
+                let t = s1 << 17
+                s2 ^= s0
+                s3 ^= s1
+                s1 ^= s2
+                s0 ^= s3
+                s2 ^= t
+                s3 = rotl(s3, 45)
+                out[i] = Float(result >> 40) * (1.0 / 16_777_216.0)
+            }
+            s = (s0, s1, s2, s3)
+        }
+    }
+
     /// Uniform in [0, 1) as Double (53 bits).
     public func nextUniformDouble() -> Double { Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0) }
 

@@ -31,7 +31,9 @@ public final class Dropout: Module, Layer {
             let scale = 1 / (1 - p)
             let threshold = p
             let mask = Tensor(shape: x.shape) { b in
-                for i in b.indices { b[i] = generator.nextUniform() >= threshold ? scale : 0 }
+                // One draw per element, in order (the same mask as drawing them one by one).
+                generator.fillUniform(b)
+                for i in b.indices { b[i] = b[i] >= threshold ? scale : 0 }
             }
             return x * mask
         }

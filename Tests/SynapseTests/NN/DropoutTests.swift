@@ -69,6 +69,21 @@ struct NNDropoutTests {
         #expect(Dropout(p: 0.4, generator: RandomGenerator(seed: 100))(x).scalars != first.scalars)
     }
 
+    /// The mask is drawn in bulk (`fillUniform`, one lock) but is exactly the per-element draw's:
+    /// masks, and the generator's state after them, are what they were before the bulk path.
+    @Test func bulkDrawsAreTheOneByOneSequence() {
+        let bulk = RandomGenerator(seed: 7), single = RandomGenerator(seed: 7)
+        var values = [Float](repeating: 0, count: 1001)
+        values.withUnsafeMutableBufferPointer { bulk.fillUniform($0) }
+        #expect(values == (0..<1001).map { _ in single.nextUniform() })
+        #expect(bulk.state == single.state)
+        let x = Self.input(300, seed: 3)
+        let mask = Dropout(p: 0.3, generator: RandomGenerator(seed: 11))(x).scalars
+        let g = RandomGenerator(seed: 11)
+        let expected = x.scalars.map { g.nextUniform() >= 0.3 ? $0 / 0.7 : 0 }
+        #expect(zip(mask, expected).allSatisfy { Swift.abs($0 - $1) <= 1e-6 * Swift.abs($1) })
+    }
+
     @Test func gradientFlowsOnlyThroughKeptElements() {
         let p: Float = 0.3
         let d = Dropout(p: p, generator: RandomGenerator(seed: 5))
