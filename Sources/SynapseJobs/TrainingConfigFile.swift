@@ -81,6 +81,8 @@ public enum TrainingConfigFile {
         // Fine-tuning a pretrained encoder on labelled text.
         "finetune": .string, "lora-rank": .integer, "lora-alpha": .number, "lora-dropout": .number, "max-length": .integer,
         "train-fraction": .number, "weight-decay": .number,
+        // Graphs: neighbour sampling ("10,10").
+        "fanout": .string,
     ]
 
     /// The smallest value each numeric key accepts (whole-number keys: at least this; every count

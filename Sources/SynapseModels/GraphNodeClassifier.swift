@@ -9,6 +9,17 @@ public enum GraphConvolutionKind: String, Sendable, CaseIterable {
     case sage
     /// `GATConv` (Veličković et al. 2018).
     case gat
+
+    /// A layer of this kind from `input` to `output` features per node; gat's `heads` heads are
+    /// concatenated (`concat`) or averaged, with `dropout` on the attention coefficients.
+    public func layer(_ input: Int, _ output: Int, heads: Int = 1, concat: Bool = true, dropout: Float = 0,
+                      generator: RandomGenerator = .global) -> any GraphLayer {
+        switch self {
+        case .gcn: GCNConv(input, output, generator: generator)
+        case .sage: SAGEConv(input, output, generator: generator)
+        case .gat: GATConv(input, output, heads: heads, concat: concat, dropout: dropout, generator: generator)
+        }
+    }
 }
 
 /// A two-layer graph network for node classification, as PyTorch Geometric's examples build them:
@@ -50,17 +61,8 @@ public final class GraphNodeClassifier: Module {
         self.hidden = hidden
         self.classes = classes
         self.heads = kind == .gat ? heads : 1
-        switch kind {
-        case .gcn:
-            conv1 = GCNConv(inputSize, hidden, generator: generator)
-            conv2 = GCNConv(hidden, classes, generator: generator)
-        case .sage:
-            conv1 = SAGEConv(inputSize, hidden, generator: generator)
-            conv2 = SAGEConv(hidden, classes, generator: generator)
-        case .gat:
-            conv1 = GATConv(inputSize, hidden, heads: heads, dropout: dropout, generator: generator)
-            conv2 = GATConv(hidden * heads, classes, heads: 1, concat: false, dropout: dropout, generator: generator)
-        }
+        conv1 = kind.layer(inputSize, hidden, heads: heads, concat: true, dropout: dropout, generator: generator)
+        conv2 = kind.layer(hidden * self.heads, classes, heads: 1, concat: false, dropout: dropout, generator: generator)
         self.dropout = Dropout(p: dropout, generator: generator)
         super.init()
     }

@@ -4,7 +4,7 @@ extension TrainCommand {
     /// What kind of run a dataset makes; each kind reads its own flags.
     enum RunKind: String {
         case image, tabular, text
-        /// Node classification on a graph.
+        /// Node classification or link prediction on a graph.
         case graph
         /// Fine-tuning a pretrained encoder on labelled text.
         case textClassification
@@ -32,7 +32,7 @@ extension TrainCommand {
             return ["--steps", "--context", "--eval-batches", "--log-every", "--sample-length", "--prompt", "--temperature", "--top-k"]
                 + controlFlags
         case .textClassification: return ["--epochs", "--train-fraction"] + controlFlags + FineTuneOptions.flags
-        case .graph: return ["--epochs", "--hidden"] + controlFlags.filter { $0 != "--precision" }
+        case .graph: return ["--epochs", "--hidden", "--fanout"] + controlFlags.filter { $0 != "--precision" }
         }
     }
 
@@ -54,7 +54,7 @@ extension TrainCommand {
             ("--train-fraction", trainFraction != nil), ("--init-from", initFrom != nil), ("--freeze-features", freezeFeatures),
             ("--hold-out-validation", holdOutValidation), ("--adversarial", adversarial != nil), ("--adversarial-eps", adversarialEps != nil),
             ("--adversarial-norm", adversarialNorm != nil), ("--adversarial-steps", adversarialSteps != nil),
-            ("--adversarial-mix", adversarialMix != nil),
+            ("--adversarial-mix", adversarialMix != nil), ("--fanout", fanout != nil),
         ]
         return given.filter(\.1).map(\.0) + fineTune.given
     }
@@ -82,7 +82,7 @@ extension TrainCommand {
 
     /// The own-data flags of the run's source (`--label`, ... with `--csv`; `--image-size`, ... with `--images`).
     private var ownDataFlags: [String] {
-        ownData.csv != nil ? OwnDataOptions.csvFlags : ownData.images != nil ? OwnDataOptions.imageFlags : []
+        ownData.csv != nil ? OwnDataOptions.csvFlags : ownData.images != nil ? OwnDataOptions.imageFlags : runKind == .graph ? ["--task"] : []
     }
 
     /// Refuses flags that apply to the dataset but that the other flags leave without effect: a

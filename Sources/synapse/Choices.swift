@@ -13,8 +13,8 @@ enum DatasetName: String, ExpressibleByArgument, CaseIterable {
     case vimDocs = "vim-docs"
     // Labelled text, for fine-tuning a pretrained encoder (`TextClassificationJob`).
     case movieReviews = "movie-reviews"
-    // Graphs, for node classification with a graph network (`GraphTrainingJob`).
-    case karate
+    // Graphs, for node classification, link prediction or graph classification with a graph network (`GraphTrainingJob`).
+    case karate, cora, solubility
 
     /// The graph this name selects, or nil.
     var graph: GraphDatasetChoice? { GraphDatasetChoice(rawValue: rawValue) }

@@ -175,7 +175,7 @@ extension DatasetName {
         switch self {
         case .fashionMNIST: return FashionMNIST.classNames
         case .mnist: return MNIST.classNames
-        case .breastCancer, .diabetes, .sunspots, .co2, .shakespeare, .vimDocs, .movieReviews, .karate: return []
+        case .breastCancer, .diabetes, .sunspots, .co2, .shakespeare, .vimDocs, .movieReviews, .karate, .cora, .solubility: return []
         }
     }
 }

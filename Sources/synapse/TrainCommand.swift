@@ -159,6 +159,9 @@ struct TrainCommand: ParsableCommand {
             help: "With --adversarial: the weight of the adversarial loss, (1 - m)·clean + m·adversarial (default 0.5; 1 = adversarial only).")
     var adversarialMix: Float?
 
+    @Option(help: "Graph node classification: neighbour sampling, the neighbours sampled per node at each of the 2 hops (e.g. 10,10; -1 takes all); --batch-size then sets the seed nodes per step (default 32). Default: every step runs the whole graph.")
+    var fanout: String?
+
     @Flag(name: .customLong("no-progress"), help: "Do not draw the progress bar.")
     var noProgress = false
 
@@ -176,7 +179,7 @@ struct TrainCommand: ParsableCommand {
     var fineTune: FineTuneOptions
 
     func validate() throws {
-        try ownData.validate(datasetGiven: datasetFlag != nil)
+        try ownData.validate(datasetGiven: datasetFlag != nil, graph: runKind == .graph)
         if ownData.csv != nil && model != .mlp { throw ValidationError("--csv trains an MLP: use --model mlp (not \(model.rawValue))") }
         if ownData.images != nil && model.imageClassifier == nil {
             throw ValidationError("--images trains an image classifier: use --model mlp or --model cnn (not \(model.rawValue))")
@@ -225,7 +228,8 @@ struct TrainCommand: ParsableCommand {
                 ?? MonitorNames.classification + MonitorNames.regression
             let logged = ownData.csv != nil ? csvNames : ownData.images != nil ? ImageTrainingOptions.loggedNames
                 : dataset.textClassification != nil ? TextClassificationOptions.loggedNames
-                : dataset.graph != nil ? GraphTrainingOptions.loggedNames
+                : dataset.graph != nil ? (try ownData.graphTask() == .linkPrediction ? GraphTrainingOptions.linkPredictionLoggedNames
+                                                                                      : GraphTrainingOptions.loggedNames)
                 : dataset.tabularBenchmark.map(MonitorNames.tabular)
                 ?? (dataset.isText ? LanguageModelTrainingOptions.loggedNames : ImageTrainingOptions.loggedNames)
             do { try MonitorNames.validate(monitor, against: logged) } catch { throw ValidationError(error.description) }

@@ -18,19 +18,12 @@ public enum KarateClub {
         + "writes to $SYNAPSE_DATA_DIR/karate or ~/.cache/synapse/karate)"
 
     /// The directories searched, in order.
-    public static var searchDirectories: [URL] {
-        [IDXImageClassification.environmentDirectory("karate"),
-         IDXImageClassification.homeDirectory.appendingPathComponent(".cache/synapse/karate")].compactMap { $0 }
-    }
+    public static var searchDirectories: [URL] { GraphFiles.searchDirectories(name) }
 
     /// Whether the files are installed.
     public static var isInstalled: Bool { directory != nil }
 
-    private static var directory: URL? {
-        searchDirectories.first { dir in
-            ["nodes.csv", "edges.csv"].allSatisfy { FileManager.default.fileExists(atPath: dir.appendingPathComponent($0).path) }
-        }
-    }
+    private static var directory: URL? { GraphFiles.directory(name) }
 
     /// The graph with its standard split: train on nodes 0 and 33, test on the rest, no validation nodes.
     /// - Throws: `DataError.datasetNotInstalled` when the files are missing, or what `GraphCSV` throws.

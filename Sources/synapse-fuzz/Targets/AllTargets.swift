@@ -18,4 +18,5 @@ let allTargets: [any FuzzTarget] = [
     MovieReviewsTarget(),
     TrustSidecarTarget(),
     GraphCSVTarget(),
+    GraphCollectionCSVTarget(),
 ]

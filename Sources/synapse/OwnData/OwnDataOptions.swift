@@ -11,7 +11,7 @@ struct OwnDataOptions: ParsableArguments {
     @Option(help: "With --csv: the column to predict.")
     var label: String?
 
-    @Option(help: "With --csv: classification or regression (default: detected from the label column: classification when a label is not a number, or for at most 20 distinct whole numbers).")
+    @Option(help: "With --csv: classification or regression (default: detected from the label column: classification when a label is not a number, or for at most 20 distinct whole numbers). With a graph --dataset: node-classification (default for karate and cora), link-prediction, or graph-classification (solubility's).")
     var task: String?
 
     @Option(help: "With --csv: columns to read as categories (one-hot encoded) even when they hold numbers, comma-separated.")
@@ -57,19 +57,21 @@ struct OwnDataOptions: ParsableArguments {
     }
 
     /// Checks the values and that the flags belong together (`--label` only with `--csv`, ...).
-    func validate(datasetGiven: Bool) throws {
+    /// - Parameter graph: the run trains on a graph `--dataset`, whose `--task` is node
+    ///   classification or link prediction.
+    func validate(datasetGiven: Bool, graph: Bool = false) throws {
         if csv != nil && images != nil { throw ValidationError("--csv and --images cannot be combined: train on one source") }
         if datasetGiven && (csv != nil || images != nil) {
             throw ValidationError("--dataset cannot be combined with \(csv != nil ? "--csv" : "--images"): they name the data twice")
         }
         let misplaced = given.filter {
-            (csv == nil && Self.csvFlags.contains($0)) || (images == nil && Self.imageFlags.contains($0))
+            (csv == nil && Self.csvFlags.contains($0) && !(graph && $0 == "--task")) || (images == nil && Self.imageFlags.contains($0))
         }
         if let flag = misplaced.first {
             throw ValidationError("\(flag) only applies with \(Self.csvFlags.contains(flag) ? "--csv" : "--images")")
         }
         if csv != nil && (label ?? "").isEmpty { throw ValidationError("--csv needs --label COLUMN naming the column to predict") }
-        _ = try taskChoice()
+        if graph && csv == nil { _ = try graphTask() } else { _ = try taskChoice() }
         if images != nil { _ = try size() }
         if let channels, channels != 1 && channels != 3 { throw ValidationError("--channels must be 1 or 3, got \(channels)") }
         if let testFraction, !(testFraction > 0 && testFraction < 1) {
@@ -90,6 +92,15 @@ struct OwnDataOptions: ParsableArguments {
             throw ValidationError("--task must be classification or regression, got '\(task)'")
         }
         return TabularBenchmark.Task(rawValue: task)
+    }
+
+    /// A graph run's `--task` (nil when not given: the dataset's own task).
+    func graphTask() throws -> GraphTask? {
+        guard let task else { return nil }
+        guard let choice = GraphTask(rawValue: task) else {
+            throw ValidationError("--task for a graph must be \(GraphTask.allCases.map(\.rawValue).joined(separator: " or ")), got '\(task)'")
+        }
+        return choice
     }
 
     /// `--image-size` as (height, width): `28` or `32x24` (default 32×32).

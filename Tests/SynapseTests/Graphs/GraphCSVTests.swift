@@ -26,6 +26,18 @@ import Testing
         #expect(identity.features.scalars == [1, 0, 0, 1] && identity.edgeWeights == nil)
     }
 
+    /// Citation exports list some edges both ways (Cora's 5,429 citations are 5,278 edges): an
+    /// undirected graph keeps one edge per pair, adding the weights, as PyG's `to_undirected`.
+    @Test func undirectedDuplicatesAreOneEdgeWithSummedWeights() throws {
+        let (dir, n, e) = try Self.write("id,label\na,x\nb,y\nc,x\n", "source,target,weight\na,b,2\nb,a,0.5\nb,c,1\nb,c,1\nc,c,1\nc,c,2\n")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let g = try GraphCSV.read(nodes: n, edges: e, labelColumn: "label", name: "toy")
+        #expect(g.edges.sources == [0, 1, 1, 2, 2] && g.edges.targets == [1, 0, 2, 1, 2] && g.edgeWeights == [2.5, 2.5, 2, 2, 3])
+        // A directed graph keeps what the file lists.
+        let directed = try GraphCSV.read(nodes: n, edges: e, labelColumn: "label", undirected: false, name: "toy")
+        #expect(directed.edges.count == 6)
+    }
+
     @Test func faultsAreNamedWithTheirLine() throws {
         let cases: [(String, String, String)] = [
             ("id,label\na,x\nb,y\n", "source,target\na,z\n", "line 2: unknown node \"z\""),
