@@ -8,6 +8,8 @@ public enum ImageClassifierKind: String, Sendable, CaseIterable {
     case mlp
     /// `CNNClassifier` (fixed layers sized by the images).
     case cnn
+    /// `VisionTransformer` (patch size, width, depth, heads and feed-forward width recorded in the metadata).
+    case vit
 }
 
 /// What rebuilds an image classifier: the kind with its sizes. Training writes it into the
@@ -24,6 +26,9 @@ public struct ImageClassifierArchitecture: Sendable {
     /// Channels of the CNN's two convolutions and its hidden width (the recipe's 32, 64, 128;
     /// narrower after structured pruning); unused by the MLP.
     public var cnnWidths = CNNClassifier.defaultWidths
+    /// The Vision Transformer's sizes (its image size and classes follow `inputShape` and
+    /// `classes`); unused by the others.
+    public var vitSizes = VisionTransformerSizes()
 
     /// The architecture of a built network (`MLPClassifier` or `CNNClassifier`, pruned or not) on
     /// examples of `inputShape`; nil for other networks.
@@ -34,6 +39,9 @@ public struct ImageClassifierArchitecture: Sendable {
         } else if let cnn = network as? CNNClassifier {
             self.init(kind: .cnn, inputShape: inputShape, classes: (cnn.classifier.layers.last as! Linear).outFeatures)
             cnnWidths = cnn.widths
+        } else if let vit = network as? VisionTransformer {
+            self.init(kind: .vit, inputShape: inputShape, classes: vit.classCount)
+            vitSizes = VisionTransformerSizes(vit.configuration)
         } else {
             return nil
         }
@@ -51,6 +59,7 @@ public struct ImageClassifierArchitecture: Sendable {
         var m = ["model": kind.rawValue, "input_shape": inputShape.map(String.init).joined(separator: ","), "classes": String(classes)]
         if kind == .mlp { m["hidden"] = hiddenSizes.map(String.init).joined(separator: ",") }
         if kind == .cnn { m["widths"] = cnnWidths.map(String.init).joined(separator: ",") }
+        if kind == .vit { m.merge(vitSizes.metadata) { a, _ in a } }
         return m
     }
 
@@ -75,6 +84,7 @@ public struct ImageClassifierArchitecture: Sendable {
             }
             a.cnnWidths = widths
         }
+        if kind == .vit { a.vitSizes = try VisionTransformerSizes(meta) }
         return a
     }
 
@@ -98,6 +108,14 @@ public struct ImageClassifierArchitecture: Sendable {
                 + (Double(cnnWidths[1]) * side * side + 1) * Double(cnnWidths[2]) + Double(cnnWidths[2] + 1) * Double(classes)
             try ModelSizeLimit.check(parameters, model: "CNN \(cnnWidths)", source: source)
             return CNNClassifier(channels: inputShape[0], size: inputShape[1], classes: classes, widths: cnnWidths, generator: generator)
+        case .vit:
+            guard inputShape.count == 3 else {
+                throw PipelineError.invalidOption(name: "model", reason: "vit needs images [channels, height, width], got \(inputShape)")
+            }
+            let configuration = vitSizes.configuration(channels: inputShape[0], height: inputShape[1], width: inputShape[2], classes: classes)
+            if let problem = configuration.problem { throw PipelineError.invalidOption(name: "model", reason: "vit: \(problem)") }
+            try ModelSizeLimit.check(Double(configuration.parameterCount), model: "ViT \(vitSizes.summary)", source: source)
+            return VisionTransformer(configuration, generator: generator)
         }
     }
 }

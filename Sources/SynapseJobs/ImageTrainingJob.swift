@@ -31,7 +31,7 @@ public struct ImageTrainingResult {
 }
 
 /// Trains an image classifier end to end — the job behind `synapse train --dataset
-/// fashion-mnist|mnist --model mlp|cnn` and `synapse train --images DIR`: loads and checks the
+/// fashion-mnist|mnist --model mlp|cnn|vit` and `synapse train --images DIR`: loads and checks the
 /// splits, builds the recipe's network and Adam, trains it with `Trainer` (cross-entropy; each epoch
 /// logs `val_loss` and `val_accuracy` on the validation split, which is the test split unless an
 /// image folder holds one out), with the shared `TrainingControls` (schedule, clipping, early
@@ -102,13 +102,23 @@ public final class ImageTrainingJob {
         _ = try resumeGuard.checkpoint(resume)
     }
 
-    /// Checks, before anything is created, that `initFrom` (if set) holds convolution stages that
-    /// fit this run's CNN (see `transferFeatures`).
-    /// - Throws: `PipelineError` naming the file.
+    /// Checks, before anything is created, that the network fits the data (a ViT's patch size
+    /// divides the images' sides; sizes under the parameter limit) and that `initFrom` (if set)
+    /// holds convolution stages that fit this run's CNN (see `transferFeatures`).
+    /// - Throws: `PipelineError` naming the flag or the file.
     public func validateTransfer(_ data: ImageTrainingData) throws {
+        let network = try architecture(for: data).make(generator: RandomGenerator(seed: options.seed))
         guard let source = options.initFrom else { return }
-        let architecture = ImageClassifierArchitecture(kind: options.model, inputShape: data.train.exampleShape, classes: data.classNames.count)
-        try Self.transferFeatures(from: source, into: architecture.make(generator: RandomGenerator(seed: options.seed)), freeze: false)
+        try Self.transferFeatures(from: source, into: network, freeze: false)
+    }
+
+    /// The network the run builds for `data`: the options' kind, sized by the images and classes,
+    /// with the MLP's hidden widths and the ViT's patch size when given.
+    public func architecture(for data: ImageTrainingData) -> ImageClassifierArchitecture {
+        var architecture = ImageClassifierArchitecture(kind: options.model, inputShape: data.train.exampleShape, classes: data.classNames.count)
+        if let hidden = options.hiddenSizes { architecture.hiddenSizes = hidden }
+        if let patch = options.patchSize { architecture.vitSizes.patchSize = patch }
+        return architecture
     }
 
     private var resumeGuard: ResumeGuard { ResumeGuard(hyperparameters: options.hyperparameters, force: options.controls.force, log: log) }
@@ -135,8 +145,7 @@ public final class ImageTrainingJob {
         // Accuracy over no examples is undefined, not 0: refused before any step.
         guard test.count > 0 else { throw TrainingError.emptyEvaluationSet(name: "test") }
         manualSeed(o.seed)
-        var architecture = ImageClassifierArchitecture(kind: o.model, inputShape: train.exampleShape, classes: data.classNames.count)
-        if let hidden = o.hiddenSizes { architecture.hiddenSizes = hidden }
+        let architecture = self.architecture(for: data)
         let network = try architecture.make(generator: RandomGenerator(seed: o.seed))
         if let source = o.initFrom { try Self.transferFeatures(from: source, into: network, freeze: o.freezeFeatures) }
         // Frozen parameters are skipped by the optimizer (and recorded by no tape).

@@ -38,6 +38,9 @@ public struct ImageTrainingOptions: Sendable {
     /// Hidden widths of the MLP (nil: the recipe's 512, 256); only for `model` mlp. A narrow MLP
     /// is the usual student of distillation.
     public var hiddenSizes: [Int]? = nil
+    /// The Vision Transformer's patch size (nil: the recipe's 7); only for `model` vit. The other
+    /// sizes are `VisionTransformerSizes`' defaults.
+    public var patchSize: Int? = nil
     /// The share of the training split used (stratified: the first of each class): 1 uses it all.
     public var trainFraction = 1.0
     /// Built-in datasets: train on the first 90% of the training split and validate (`val_loss`,
@@ -97,6 +100,10 @@ public struct ImageTrainingOptions: Sendable {
                 throw .invalidOption(name: "hidden", reason: "needs 1 to \(TabularEvaluationJob.maxLayers) widths from 1 to \(TabularEvaluationJob.maxWidth), got \(hiddenSizes)")
             }
         }
+        if let patchSize {
+            if model != .vit { throw .invalidOption(name: "patch-size", reason: "sets a Vision Transformer's patch size; use --model vit (not \(model.rawValue))") }
+            if patchSize <= 0 || patchSize > 4096 { throw .invalidOption(name: "patch-size", reason: "must lie in 1...4096, got \(patchSize)") }
+        }
         if initFrom != nil && model != .cnn {
             throw .invalidOption(name: "init-from", reason: "transfers a CNN's convolution stages: use --model cnn (not \(model.rawValue))")
         }
@@ -124,6 +131,7 @@ public struct ImageTrainingOptions: Sendable {
         if freezeFeatures { h["freeze-features"] = "true" }
         if trainFraction < 1 { h["train-fraction"] = String(trainFraction) }
         if holdOutValidation { h["hold-out-validation"] = "true" }
+        if let patchSize { h["patch-size"] = String(patchSize) }
         if let hiddenSizes { h["hidden"] = hiddenSizes.map(String.init).joined(separator: ",") }
         if let adversarial { h["adversarial"] = adversarial.summary }
         if case .folder(let f) = source {

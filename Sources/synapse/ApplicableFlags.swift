@@ -25,7 +25,7 @@ extension TrainCommand {
     /// Flags only some kinds of run read, by kind.
     static func specificFlags(_ kind: RunKind, dataset: DatasetName) -> [String] {
         switch kind {
-        case .image: return ["--epochs", "--hidden", "--train-fraction", "--init-from", "--freeze-features", "--hold-out-validation", "--adversarial", "--adversarial-eps",
+        case .image: return ["--epochs", "--hidden", "--train-fraction", "--init-from", "--freeze-features", "--hold-out-validation", "--patch-size", "--adversarial", "--adversarial-eps",
                               "--adversarial-norm", "--adversarial-steps", "--adversarial-mix"] + controlFlags
         case .tabular: return ["--epochs", "--hidden"] + controlFlags + (dataset.tabularBenchmark?.task == .forecasting ? ["--window"] : [])
         case .text:
@@ -54,7 +54,7 @@ extension TrainCommand {
             ("--train-fraction", trainFraction != nil), ("--init-from", initFrom != nil), ("--freeze-features", freezeFeatures),
             ("--hold-out-validation", holdOutValidation), ("--adversarial", adversarial != nil), ("--adversarial-eps", adversarialEps != nil),
             ("--adversarial-norm", adversarialNorm != nil), ("--adversarial-steps", adversarialSteps != nil),
-            ("--adversarial-mix", adversarialMix != nil), ("--fanout", fanout != nil),
+            ("--adversarial-mix", adversarialMix != nil), ("--fanout", fanout != nil), ("--patch-size", patchSize != nil),
         ]
         return given.filter(\.1).map(\.0) + fineTune.given
     }

@@ -31,7 +31,7 @@ struct CalibrateCommand: ParsableCommand {
     @Option(help: "The built-in image dataset (fashion-mnist, mnist); default: the one the weights' metadata records.")
     var dataset: ImageDatasetName?
 
-    @Option(help: "For .pt weights: the built-in architecture of the state dict (mlp, cnn).")
+    @Option(help: "For .pt weights: the built-in architecture of the state dict (mlp, cnn, vit).")
     var model: ClassifierName?
 
     @Option(help: "Calibration: temperature (default), vector or matrix scaling.")

@@ -45,6 +45,8 @@ enum DatasetName: String, ExpressibleByArgument, CaseIterable {
 enum ModelName: String, ExpressibleByArgument, CaseIterable {
     case mlp
     case cnn
+    /// A Vision Transformer (image datasets).
+    case vit
     case charLSTM = "char-lstm"
     case gpt
     /// A pretrained sentence encoder (all-MiniLM-L6-v2) with a new head: text classification.

@@ -35,7 +35,7 @@ struct CompressCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "Weights saved by `synapse train` (an mlp or cnn on fashion-mnist or mnist).")
+    @Option(help: "Weights saved by `synapse train` (an mlp, cnn or vit on fashion-mnist or mnist).")
     var weights: String
 
     @Option(help: "Compression method: int8-dynamic, int8-static, int8-qat, bf16, fp16, prune or distill.")

@@ -11,7 +11,7 @@ struct EvaluateCommand: ParsableCommand {
         The dataset and the model (with its sizes) are read from the weights' metadata, so --dataset and \
         --model are only needed for files that do not record them; given flags that differ from the \
         metadata are refused. A PyTorch state dict (.pt/.pth, read without running code) needs --dataset and \
-        --model (mlp or cnn with the recipe's sizes; the keys are the built-in model's state-dict names). An \
+        --model (mlp, cnn or vit with the recipe's sizes; the keys are the built-in model's state-dict names). An \
         ONNX file (.onnx) needs --dataset: the graph is fed the test images as the built-in loaders feed them \
         ([N, 1, 28, 28], pixels in [0, 1]) and its first output is read as class logits. Image datasets: fashion-mnist, mnist; tabular datasets: breast-cancer, \
         diabetes, sunspots, co2 (text corpora are evaluated by `synapse train` itself). \
@@ -219,7 +219,7 @@ extension EvaluateCommand {
             return model.name
         }
         guard let name = ClassifierName(rawValue: recorded) else {
-            throw EvaluateError("--weights \(weights): metadata model '\(recorded)' is not an image classifier (mlp, cnn)")
+            throw EvaluateError("--weights \(weights): metadata model '\(recorded)' is not an image classifier (mlp, cnn, vit)")
         }
         if let model, model != name {
             throw EvaluateError("--model \(model.rawValue) does not match the weights, which hold a \(recorded) (omit --model to use the recorded one)")
@@ -239,7 +239,7 @@ enum EvaluableDataset: String, ExpressibleByArgument, CaseIterable {
 
 /// The classifiers `synapse evaluate` rebuilds (image datasets; tabular runs are always mlp).
 enum ClassifierName: String, ExpressibleByArgument, CaseIterable {
-    case mlp, cnn
+    case mlp, cnn, vit
 
     /// The same model as `train` names it.
     var name: ModelName { ModelName(rawValue: rawValue)! }

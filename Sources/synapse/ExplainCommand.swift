@@ -39,7 +39,7 @@ struct ExplainCommand: ParsableCommand {
     @Option(help: "The dataset (fashion-mnist, mnist, breast-cancer, diabetes); default: the one the weights record.")
     var dataset: DatasetName?
 
-    @Option(help: "For .pt weights: the built-in architecture of the state dict (mlp, cnn).")
+    @Option(help: "For .pt weights: the built-in architecture of the state dict (mlp, cnn, vit).")
     var model: ClassifierName?
 
     @Option(help: "Your own example(s) to explain, as predict takes them: a PNG/JPEG image or a directory of them, JSON pixels or an IDX file (images), CSV rows or JSON objects (tabular models).")

@@ -30,7 +30,7 @@ struct OODCommand: ParsableCommand {
     @Option(help: "The in-distribution dataset (fashion-mnist, mnist); default: the one the weights' metadata records.")
     var dataset: ImageDatasetName?
 
-    @Option(help: "For .pt weights: the built-in architecture of the state dict (mlp, cnn).")
+    @Option(help: "For .pt weights: the built-in architecture of the state dict (mlp, cnn, vit).")
     var model: ClassifierName?
 
     @Option(help: "The headline out-of-distribution set: mnist, fashion-mnist, noise or flipped (default: the other built-in dataset).")

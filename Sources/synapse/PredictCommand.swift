@@ -29,7 +29,7 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "For .onnx and .pt weights: the built-in image dataset (fashion-mnist, mnist) whose inputs and class names apply.")
     var dataset: ImageDatasetName?
 
-    @Option(help: "For .pt weights: the built-in architecture of the state dict (mlp, cnn).")
+    @Option(help: "For .pt weights: the built-in architecture of the state dict (mlp, cnn, vit).")
     var model: ClassifierName?
 
     @Option(help: "Output format: jsonl (one JSON object per example) or csv.")

@@ -28,7 +28,7 @@ struct RobustnessCommand: ParsableCommand {
     @Option(help: "The built-in image dataset (fashion-mnist, mnist); default: the one the weights' metadata records.")
     var dataset: ImageDatasetName?
 
-    @Option(help: "For .pt weights: the built-in architecture of the state dict (mlp, cnn).")
+    @Option(help: "For .pt weights: the built-in architecture of the state dict (mlp, cnn, vit).")
     var model: ClassifierName?
 
     @Option(help: "The attack: fgsm or pgd.")

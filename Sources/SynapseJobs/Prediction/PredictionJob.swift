@@ -60,7 +60,7 @@ public struct PredictionJob {
         if PyTorchFile.looksLikePyTorchFile(at: weights) {
             guard let dataset, let model else {
                 throw PredictionError.unsupportedModel(path: weights.path, reason: "a PyTorch state dict records no dataset or "
-                                                       + "architecture: name them (--dataset and --model mlp|cnn)")
+                                                       + "architecture: name them (--dataset and --model mlp|cnn|vit)")
             }
             let meta = WeightsMetadata(["model": model.rawValue, "dataset": dataset.rawValue], path: weights.path)
             return try ImagePredictor.load(weights: weights, meta: meta, dataset: dataset, batchSize: batchSize)

@@ -29,7 +29,7 @@ public enum LoadedServable: Sendable {
 ///   checkpoints `last`/`best`);
 /// - an ONNX image classifier (`*.onnx`) or a PyTorch state dict (`*.pt`, `*.pth`) with a
 ///   `config.json` naming the built-in `dataset` whose images and classes it takes (and, for a state
-///   dict, the `model`, mlp or cnn), as `synapse predict --dataset --model` does.
+///   dict, the `model`, mlp, cnn or vit), as `synapse predict --dataset --model` does.
 public enum ServableModels {
     /// The weights file a version directory serves (or `directory` itself when it is a file).
     /// - Throws: `PredictionError.unsupportedModel` when the directory holds no servable file or
@@ -73,7 +73,7 @@ public enum ServableModels {
             }
             if let name = config["model"] as? String {
                 guard let model = ImageClassifierKind(rawValue: name) else {
-                    throw PredictionError.unsupportedModel(path: folder.path, reason: "config.json names model '\(name)'; expected mlp or cnn")
+                    throw PredictionError.unsupportedModel(path: folder.path, reason: "config.json names model '\(name)'; expected \(ImageClassifierKind.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 job.model = model
             }

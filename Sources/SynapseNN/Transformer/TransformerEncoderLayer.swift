@@ -86,6 +86,21 @@ public final class TransformerEncoderLayer: Module, Layer {
          ("norm1", norm1), ("norm2", norm2), ("dropout1", dropout1), ("dropout2", dropout2)]
     }
 
+    /// timm's block names for the same tensors, so a timm Vision Transformer's checkpoint loads
+    /// as it is: `attn.qkv` (q, k and v stacked, as `in_proj_*`), `attn.proj` (`out_proj`),
+    /// `mlp.fc1` / `mlp.fc2` (`linear1` / `linear2`); `norm1` and `norm2` already agree.
+    static let timmBlockNames = [("attn.qkv.weight", "self_attn.in_proj_weight"), ("attn.qkv.bias", "self_attn.in_proj_bias"),
+                                 ("attn.proj.weight", "self_attn.out_proj.weight"), ("attn.proj.bias", "self_attn.out_proj.bias"),
+                                 ("mlp.fc1.weight", "linear1.weight"), ("mlp.fc1.bias", "linear1.bias"),
+                                 ("mlp.fc2.weight", "linear2.weight"), ("mlp.fc2.bias", "linear2.bias")]
+
+    /// Renames a timm `Block`'s entries (see `timmBlockNames`) to this layer's when its own are absent.
+    public override func adaptStateDict(_ state: inout [String: Tensor], prefix: String) {
+        for (timm, own) in Self.timmBlockNames where state[prefix + own] == nil {
+            if let t = state.removeValue(forKey: prefix + timm) { state[prefix + own] = t }
+        }
+    }
+
     /// Encodes `src` without masks.
     public func callAsFunction(_ src: Tensor) -> Tensor { callAsFunction(src, mask: nil) }
 

@@ -20,7 +20,7 @@ struct OwnDataOptions: ParsableArguments {
     @Option(help: "With --csv: columns to read as numbers (a cell that is not a number is then an error), comma-separated.")
     var numeric: String?
 
-    @Option(help: "Train --model mlp or cnn on this image folder (ImageFolder layout: DIR/<class>/<image>.png|jpg) instead of a --dataset.")
+    @Option(help: "Train --model mlp, cnn or vit on this image folder (ImageFolder layout: DIR/<class>/<image>.png|jpg) instead of a --dataset.")
     var images: String?
 
     @Option(name: .customLong("image-size"),
