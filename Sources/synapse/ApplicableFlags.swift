@@ -8,6 +8,8 @@ extension TrainCommand {
         case graph
         /// Fine-tuning a pretrained encoder on labelled text.
         case textClassification
+        /// One-class anomaly detection on an image dataset.
+        case anomaly
     }
 
     var runKind: RunKind {
@@ -15,6 +17,7 @@ extension TrainCommand {
         if ownData.images != nil { return .image }
         if dataset.textClassification != nil { return .textClassification }
         if dataset.graph != nil { return .graph }
+        if model.anomalyDetector != nil && dataset.imageDataset != nil { return .anomaly }
         return dataset.isText ? .text : dataset.isTabular ? .tabular : .image
     }
 
@@ -33,6 +36,7 @@ extension TrainCommand {
                 + controlFlags
         case .textClassification: return ["--epochs", "--train-fraction"] + controlFlags + FineTuneOptions.flags
         case .graph: return ["--epochs", "--hidden", "--fanout"] + controlFlags.filter { $0 != "--precision" }
+        case .anomaly: return ["--epochs", "--hidden"] + AnomalyOptions.flags + controlFlags
         }
     }
 
@@ -56,7 +60,7 @@ extension TrainCommand {
             ("--adversarial-norm", adversarialNorm != nil), ("--adversarial-steps", adversarialSteps != nil),
             ("--adversarial-mix", adversarialMix != nil), ("--fanout", fanout != nil), ("--patch-size", patchSize != nil),
         ]
-        return given.filter(\.1).map(\.0) + fineTune.given
+        return given.filter(\.1).map(\.0) + fineTune.given + anomaly.given
     }
 
     /// Refuses flags the chosen dataset's run would silently ignore (`--prompt` on a tabular run),
@@ -73,6 +77,7 @@ extension TrainCommand {
         case .text: "a text corpus"
         case .textClassification: "labelled text"
         case .graph: "a graph"
+        case .anomaly: "an image dataset for anomaly detection"
         }
         let data = ownData.csv.map { "--csv \($0) (a CSV file)" } ?? ownData.images.map { "--images \($0) (an image folder)" }
             ?? "--dataset \(dataset.rawValue) (\(description))"

@@ -53,6 +53,11 @@ enum ModelName: String, ExpressibleByArgument, CaseIterable {
     case minilm
     /// Graph networks for node classification.
     case gcn, sage, gat
+    /// One-class anomaly detectors on an image dataset.
+    case autoencoder, vae
+
+    /// The anomaly detector this name selects, or nil.
+    var anomalyDetector: AnomalyModelKind? { AnomalyModelKind(rawValue: rawValue) }
 
     /// The graph convolution this name selects, or nil.
     var graphConvolution: GraphConvolutionKind? { GraphConvolutionKind(rawValue: rawValue) }

@@ -17,7 +17,7 @@ struct SummaryCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "Model architecture: mlp, cnn, vit, char-lstm, gpt.")
+    @Option(help: "Model architecture: mlp, cnn, vit, autoencoder, vae, char-lstm, gpt.")
     var model: ModelName?
 
     @Option(help: "Dataset that sizes the model's input and output (with --model).")
@@ -68,7 +68,18 @@ struct SummaryCommand: ParsableCommand {
             return try ModelSummaries.summary(of: LanguageModelArchitecture(kind: kind, vocabularySize: vocabulary.count,
                                                                             context: kind.defaultContext))
         }
-        let kind = model.imageClassifier!
+        if let detector = model.anomalyDetector {
+            guard (self.dataset ?? .fashionMNIST).imageDataset != nil else {
+                throw ValidationError("--model \(model.rawValue) detects anomalies in an image dataset: --dataset must be fashion-mnist or mnist")
+            }
+            let generator = RandomGenerator(seed: 0)
+            let network: any Layer = detector == .autoencoder ? Autoencoder(generator: generator) : VariationalAutoencoder(generator: generator)
+            return network.summary(input: Tensor.zeros([1, 1, 28, 28]))
+        }
+        guard let kind = model.imageClassifier else {
+            throw ValidationError("--model \(model.rawValue) has no summary by name (its size depends on the data): summarise the weights "
+                                  + "of a run with --weights, or name mlp, cnn, vit, autoencoder, vae, char-lstm or gpt")
+        }
         let dataset = self.dataset ?? .fashionMNIST
         if let images = dataset.imageDataset {
             return try ModelSummaries.summary(of: ImageClassifierArchitecture(kind: kind, inputShape: [1, 28, 28],

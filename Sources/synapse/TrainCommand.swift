@@ -58,7 +58,7 @@ struct TrainCommand: ParsableCommand {
     /// The built-in dataset (fashion-mnist when none is named; unused with --csv or --images).
     var dataset: DatasetName { datasetFlag ?? .fashionMNIST }
 
-    @Option(help: "Model: mlp, cnn, vit (image datasets); mlp (tabular datasets); char-lstm, gpt (text corpora); minilm (labelled text).")
+    @Option(help: "Model: mlp, cnn, vit, autoencoder, vae (image datasets); mlp (tabular datasets); char-lstm, gpt (text corpora); minilm (labelled text).")
     var model: ModelName = .mlp
 
     // Numeric options parse `.unconditional`ly so that `--lr -1` reaches validation (and its
@@ -182,9 +182,16 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup(title: "Fine-tuning a pretrained encoder (--dataset movie-reviews --model minilm)")
     var fineTune: FineTuneOptions
 
+    @OptionGroup(title: "Anomaly detection (--dataset fashion-mnist|mnist --model autoencoder|vae)")
+    var anomaly: AnomalyOptions
+
     func validate() throws {
         try ownData.validate(datasetGiven: datasetFlag != nil, graph: runKind == .graph)
         if ownData.csv != nil && model != .mlp { throw ValidationError("--csv trains an MLP: use --model mlp (not \(model.rawValue))") }
+        if model.anomalyDetector != nil && (ownData.csv != nil || ownData.images != nil || dataset.imageDataset == nil) {
+            throw ValidationError("--model \(model.rawValue) detects anomalies in an image dataset: use --dataset "
+                                  + "\(ImageDatasetChoice.allCases.map(\.rawValue).joined(separator: " or "))")
+        }
         if ownData.images != nil && model.imageClassifier == nil {
             throw ValidationError("--images trains an image classifier: use --model mlp, cnn or vit (not \(model.rawValue))")
         }
@@ -234,7 +241,8 @@ struct TrainCommand: ParsableCommand {
         if let monitor = pipeline.monitor {
             let csvNames = (try? ownData.taskChoice()).flatMap { $0 }.map { $0 == .classification ? MonitorNames.classification : MonitorNames.regression }
                 ?? MonitorNames.classification + MonitorNames.regression
-            let logged = ownData.csv != nil ? csvNames : ownData.images != nil ? ImageTrainingOptions.loggedNames
+            let logged = ownData.csv != nil ? csvNames : runKind == .anomaly ? AnomalyDetectionOptions.loggedNames
+                : ownData.images != nil ? ImageTrainingOptions.loggedNames
                 : dataset.textClassification != nil ? TextClassificationOptions.loggedNames
                 : dataset.graph != nil ? (try ownData.graphTask() == .linkPrediction ? GraphTrainingOptions.linkPredictionLoggedNames
                                                                                       : GraphTrainingOptions.loggedNames)
@@ -267,6 +275,8 @@ struct TrainCommand: ParsableCommand {
             try runTabular(benchmark)
         } else if let corpus = dataset.textCorpus, let languageModel = model.languageModel {
             try trainLanguageModel(corpus, languageModel)
+        } else if let images = dataset.imageDataset, let detector = model.anomalyDetector {
+            try runAnomaly(images, detector)
         } else if let images = dataset.imageDataset, let classifier = model.imageClassifier {
             try trainClassifier(.builtIn(images), classifier)
         } else {

@@ -177,6 +177,14 @@ public struct ModelCardJob {
             preprocessing = ["as the run's data flags in config.json"]
             return [:]
         }
+        if metadata["task"] == "anomaly-detection" {
+            // A one-class detector has no classes to slice by; its figures are the run's report.json.
+            data.split = "one class as the anomaly (class \(metadata["anomaly_class"] ?? "?")): trained on the other classes' training images "
+                + "(the last 10% held out for the threshold); tested on the test split's normal images and a seeded sample of anomalies"
+            data.leakageCheck = "the anomaly class never reaches training or the threshold; the test split is the dataset's own"
+            preprocessing = ["28×28 images, pixels scaled to [0, 1], flattened"]
+            return [:]
+        }
         do {
             let predictor = try PostHocModel.imageClassifier(weights: weights, dataset: dataset, modelName: nil, batchSize: 1000,
                                                              command: "card")
