@@ -329,6 +329,7 @@ struct TrainCommand: ParsableCommand {
             if recipe.attack.method == .pgd { config["adversarial-steps"] = recipe.attack.steps }
         }
         if let trainFraction { config["train-fraction"] = trainFraction }
+        if let patchSize { config["patch-size"] = patchSize }
         try run.writeConfig(resolvedOptions(pipeline.resolvedControls(options.controls).merging(config) { _, b in b }))
         let result = try ImageTrainingJob(options: options, log: run.say).run(prepared: data)
         var figures: [String: Any] = [

@@ -52,6 +52,10 @@ extension RealDataSuite {
             // images must beat chance (0.1) by far.
             #expect(accuracy > 0.2, "\(output)")
             let weights = try #require(json["weights"] as? String)
+            // config.json records the patch size, so `synapse train --config` repeats the run.
+            let runDir = try #require(json["run_dir"] as? String)
+            let config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: runDir + "/config.json"))) as? [String: Any]
+            #expect(config?["patch-size"] as? Int == 4 && config?["model"] as? String == "vit", "\(String(describing: config))")
             let (evaluated, report) = try CLIImageAndTextRunTests.run(
                 ["evaluate", "--weights", weights, "--report", dir.appendingPathComponent("report.md").path], in: dir)
             #expect(evaluated == 0, "\(report)")
