@@ -114,7 +114,7 @@ import Testing
         }
     }
 
-    @Test func refusesImagesOfTheWrongShape() {
+    @Test func patchEmbeddingCutsNonSquareImagesRowMajor() {
         let patches = PatchEmbedding(channels: 1, patchSize: 7, dModel: 8)
         #expect(patches(Tensor.zeros([2, 1, 28, 14])).shape == [2, 8, 8])
         #expect(patches.patchCount(height: 28, width: 14) == 8)
