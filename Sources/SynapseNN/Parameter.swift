@@ -57,6 +57,7 @@ final class LockedValue<Value>: @unchecked Sendable {
 public final class Parameter: Sendable {
     private let trainable: LockedValue<Bool>
     private let state: LockedValue<Tensor>
+    private let sparseState = LockedValue<RowSparseGradient?>(nil)
 
     /// The current value; a leaf that requires gradients unless the parameter is frozen.
     public var value: Tensor {
@@ -85,6 +86,7 @@ public final class Parameter: Sendable {
         set {
             trainable.value = newValue
             state.value = state.value.detached()
+            sparseState.value = nil
         }
     }
 
@@ -94,11 +96,28 @@ public final class Parameter: Sendable {
         set { if requiresGrad { value.grad = newValue } }
     }
 
+    /// The row-sparse gradient accumulated by the last `backward()` calls through a sparse
+    /// lookup of this table (`Embedding(sparse: true)`), or nil. Such a parameter has no dense
+    /// `grad`; `SparseAdam` reads this instead and updates only the touched rows.
+    public var sparseGrad: RowSparseGradient? {
+        get { sparseState.value }
+        set { if requiresGrad { sparseState.value = newValue } }
+    }
+
+    /// Adds `gradient` to `sparseGrad` (what a sparse lookup's backward pass does); ignored while frozen.
+    public func accumulateSparseGrad(_ gradient: RowSparseGradient) {
+        guard requiresGrad else { return }
+        sparseState.value = sparseState.value.map { var g = $0; g.accumulate(gradient); return g } ?? gradient
+    }
+
     /// Shape of the value.
     public var shape: [Int] { value.shape }
 
-    /// Clears the gradient.
-    public func zeroGrad() { if requiresGrad { value.zeroGrad() } }
+    /// Clears the gradient, dense and sparse.
+    public func zeroGrad() {
+        if requiresGrad { value.zeroGrad() }
+        sparseState.value = nil
+    }
 }
 
 /// A non-trainable tensor saved with a module's state (e.g. batch-norm running statistics).

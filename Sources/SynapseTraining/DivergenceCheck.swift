@@ -29,6 +29,10 @@ public struct DivergenceCheck {
     /// Call it after `backward()` (and clipping) and before `optimizer.step()`.
     public func gradients(epoch: Int?, step: Int) throws(TrainingError) {
         for (i, p) in parameters.enumerated() {
+            // A sparse table's gradient is only its touched rows; they are checked the same way.
+            if let sparse = p.sparseGrad, let bad = sparse.values.first(where: { !$0.isFinite }) {
+                throw .nonFinite(NonFiniteValue(quantity: .gradient(parameter: name(of: p, index: i)), epoch: epoch, step: step, value: bad))
+            }
             guard let g = p.grad, !g.isAllFinite else { continue }
             throw .nonFinite(NonFiniteValue(quantity: .gradient(parameter: name(of: p, index: i)), epoch: epoch, step: step,
                                             value: g.firstNonFinite()?.value ?? .nan))

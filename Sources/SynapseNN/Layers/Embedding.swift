@@ -4,21 +4,28 @@ import SynapseCore
 ///
 /// `weight` is [numEmbeddings, embeddingDim], initialised N(0, 1) as in PyTorch. With a
 /// `paddingIndex`, that row starts at zero and never receives a gradient (so it stays as set);
-/// gradients of repeated indices accumulate. Indices outside 0..<numEmbeddings stop the program
+/// gradients of repeated indices accumulate. With `sparse: true` (PyTorch `sparse=True`) the
+/// table's gradient is row-sparse (`weight.sparseGrad`, the touched rows only) for `SparseAdam`,
+/// which is what large recommendation tables want. Indices outside 0..<numEmbeddings stop the program
 /// with a message naming the layer, the index and the table size.
 public final class Embedding: Module {
     /// Constructor arguments shown by `print(model)`.
-    public override var extraDescription: String { "\(numEmbeddings), \(embeddingDim)" + (paddingIndex.map { ", paddingIndex: \($0)" } ?? "") }
+    public override var extraDescription: String {
+        "\(numEmbeddings), \(embeddingDim)" + (paddingIndex.map { ", paddingIndex: \($0)" } ?? "") + (sparse ? ", sparse: true" : "")
+    }
 
     /// [numEmbeddings, embeddingDim] (state-dict name `weight`).
     public let weight: Parameter
     /// The row that is zero at initialisation and gets no gradient (normalised to 0..<numEmbeddings), or nil.
     public let paddingIndex: Int?
+    /// Whether backward leaves a row-sparse gradient in `weight.sparseGrad` instead of a dense one.
+    public let sparse: Bool
 
     /// A table of `numEmbeddings` vectors of size `embeddingDim`. A negative `paddingIndex` counts from
-    /// the end, as in PyTorch.
-    public init(_ numEmbeddings: Int, _ embeddingDim: Int, paddingIndex: Int? = nil,
+    /// the end, as in PyTorch; `sparse` selects row-sparse gradients (see the type's notes).
+    public init(_ numEmbeddings: Int, _ embeddingDim: Int, paddingIndex: Int? = nil, sparse: Bool = false,
                 generator: RandomGenerator = .global) {
+        self.sparse = sparse
         require(numEmbeddings > 0 && embeddingDim > 0,
                      "Embedding: numEmbeddings and embeddingDim must be positive, got \(numEmbeddings) and \(embeddingDim)")
         var padding = paddingIndex
@@ -56,7 +63,9 @@ public final class Embedding: Module {
         recordingCall {
             // Checked here first so the message names this layer, not just the op.
             if let message = indexError(indices) { requireFailure(message) }
-            return embedding(indices, weight: weight.value, paddingIndex: paddingIndex)
+            guard sparse else { return embedding(indices, weight: weight.value, paddingIndex: paddingIndex) }
+            let table = weight
+            return sparseEmbedding(indices, weight: table.value, paddingIndex: paddingIndex) { table.accumulateSparseGrad($0) }
         }
     }
 }
@@ -64,8 +73,8 @@ public final class Embedding: Module {
 extension Embedding {
     /// The fully labelled form with PyTorch's parameter names, `Embedding(numEmbeddings: 1000, embeddingDim: 64)`;
     /// `Embedding(1000, 64)` is the same layer.
-    public convenience init(numEmbeddings: Int, embeddingDim: Int, paddingIndex: Int? = nil,
+    public convenience init(numEmbeddings: Int, embeddingDim: Int, paddingIndex: Int? = nil, sparse: Bool = false,
                             generator: RandomGenerator = .global) {
-        self.init(numEmbeddings, embeddingDim, paddingIndex: paddingIndex, generator: generator)
+        self.init(numEmbeddings, embeddingDim, paddingIndex: paddingIndex, sparse: sparse, generator: generator)
     }
 }
