@@ -10,6 +10,8 @@ extension TrainCommand {
         case textClassification
         /// One-class anomaly detection on an image dataset.
         case anomaly
+        /// A recommender on user–item interactions.
+        case recommendation
     }
 
     var runKind: RunKind {
@@ -17,6 +19,7 @@ extension TrainCommand {
         if ownData.images != nil { return .image }
         if dataset.textClassification != nil { return .textClassification }
         if dataset.graph != nil { return .graph }
+        if dataset.isRecommendation { return .recommendation }
         if model.anomalyDetector != nil && dataset.imageDataset != nil { return .anomaly }
         return dataset.isText ? .text : dataset.isTabular ? .tabular : .image
     }
@@ -37,6 +40,7 @@ extension TrainCommand {
         case .textClassification: return ["--epochs", "--train-fraction"] + controlFlags + FineTuneOptions.flags
         case .graph: return ["--epochs", "--hidden", "--fanout"] + controlFlags.filter { $0 != "--precision" }
         case .anomaly: return ["--epochs", "--hidden"] + AnomalyOptions.flags + controlFlags
+        case .recommendation: return ["--epochs", "--top-k", "--temperature"] + RecommendationFlags.flags + controlFlags.filter { $0 != "--precision" }
         }
     }
 
@@ -60,7 +64,7 @@ extension TrainCommand {
             ("--adversarial-norm", adversarialNorm != nil), ("--adversarial-steps", adversarialSteps != nil),
             ("--adversarial-mix", adversarialMix != nil), ("--fanout", fanout != nil), ("--patch-size", patchSize != nil),
         ]
-        return given.filter(\.1).map(\.0) + fineTune.given + anomaly.given
+        return given.filter(\.1).map(\.0) + fineTune.given + anomaly.given + recommendation.given
     }
 
     /// Refuses flags the chosen dataset's run would silently ignore (`--prompt` on a tabular run),
@@ -78,6 +82,7 @@ extension TrainCommand {
         case .textClassification: "labelled text"
         case .graph: "a graph"
         case .anomaly: "an image dataset for anomaly detection"
+        case .recommendation: "user–item interactions for recommendation"
         }
         let data = ownData.csv.map { "--csv \($0) (a CSV file)" } ?? ownData.images.map { "--images \($0) (an image folder)" }
             ?? "--dataset \(dataset.rawValue) (\(description))"

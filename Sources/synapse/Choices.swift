@@ -15,6 +15,11 @@ enum DatasetName: String, ExpressibleByArgument, CaseIterable {
     case movieReviews = "movie-reviews"
     // Graphs, for node classification, link prediction or graph classification with a graph network (`GraphTrainingJob`).
     case karate, cora, solubility
+    // User–item interactions, for recommendation (`RecommendationJob`).
+    case movielens
+
+    /// True for the recommendation datasets.
+    var isRecommendation: Bool { self == .movielens }
 
     /// The graph this name selects, or nil.
     var graph: GraphDatasetChoice? { GraphDatasetChoice(rawValue: rawValue) }
@@ -35,7 +40,7 @@ enum DatasetName: String, ExpressibleByArgument, CaseIterable {
     /// agree in shape).
     func load() throws -> (train: TensorDataset, test: TensorDataset) {
         guard let imageDataset else {
-            throw ValidationError("--dataset \(rawValue) is \(isText ? "a text corpus" : graph != nil ? "a graph" : "tabular"), not an image dataset")
+            throw ValidationError("--dataset \(rawValue) is \(isText ? "a text corpus" : graph != nil ? "a graph" : isRecommendation ? "recommendation data" : "tabular"), not an image dataset")
         }
         return try imageDataset.load()
     }
@@ -55,6 +60,12 @@ enum ModelName: String, ExpressibleByArgument, CaseIterable {
     case gcn, sage, gat
     /// One-class anomaly detectors on an image dataset.
     case autoencoder, vae
+    /// Recommenders (`--dataset movielens`).
+    case mf
+    case twoTower = "two-tower"
+
+    /// The recommender this name selects, or nil.
+    var recommender: RecommenderKind? { RecommenderKind(rawValue: rawValue) }
 
     /// The anomaly detector this name selects, or nil.
     var anomalyDetector: AnomalyModelKind? { AnomalyModelKind(rawValue: rawValue) }

@@ -66,6 +66,10 @@ struct EvaluateCommand: ParsableCommand {
             }
         }
         let dataset = try resolvedDataset(meta)
+        if dataset.isRecommendation {
+            try runRecommendation(weightsURL)
+            return
+        }
         if let benchmark = dataset.tabularBenchmark {
             if isPyTorch {
                 throw EvaluateError("--weights \(weights): a PyTorch file holds no tabular preprocessing; evaluate a tabular run's "
@@ -175,7 +179,7 @@ extension DatasetName {
         switch self {
         case .fashionMNIST: return FashionMNIST.classNames
         case .mnist: return MNIST.classNames
-        case .breastCancer, .diabetes, .sunspots, .co2, .shakespeare, .vimDocs, .movieReviews, .karate, .cora, .solubility: return []
+        case .breastCancer, .diabetes, .sunspots, .co2, .shakespeare, .vimDocs, .movieReviews, .karate, .cora, .solubility, .movielens: return []
         }
     }
 }

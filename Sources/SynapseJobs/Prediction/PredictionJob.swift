@@ -75,6 +75,10 @@ public struct PredictionJob {
             throw PredictionError.unsupportedModel(path: weights.path, reason: "holds a \(model) language model; "
                                                    + "`synapse generate --weights` samples text from it")
         }
+        if meta.optionalString("task") == "recommendation" {
+            throw PredictionError.unsupportedModel(path: weights.path, reason: "holds a \(model ?? "") recommender; `synapse recommend --weights W "
+                                                   + "--user ID` retrieves its top items and `synapse evaluate` measures it")
+        }
         let preprocessing = TabularTrainingOptions.preprocessingURL(forWeights: weights)
         let dataset = meta.optionalString("dataset")
         if FileManager.default.fileExists(atPath: preprocessing.path) || dataset.flatMap(TabularBenchmark.init(rawValue:)) != nil {
