@@ -15,6 +15,14 @@ final class LockedValue<Value>: @unchecked Sendable {
         self.normalize = normalize
     }
 
+    /// Runs `body` on the value under the lock, then normalises it.
+    func modify(_ body: (inout Value) -> Void) {
+        lock.lock()
+        defer { lock.unlock() }
+        body(&stored)
+        normalize(&stored)
+    }
+
     var value: Value {
         get {
             lock.lock()
@@ -107,7 +115,10 @@ public final class Parameter: Sendable {
     /// Adds `gradient` to `sparseGrad` (what a sparse lookup's backward pass does); ignored while frozen.
     public func accumulateSparseGrad(_ gradient: RowSparseGradient) {
         guard requiresGrad else { return }
-        sparseState.value = sparseState.value.map { var g = $0; g.accumulate(gradient); return g } ?? gradient
+        // In place under one lock: a copy per lookup would cost the whole accumulated gradient.
+        sparseState.modify { stored in
+            if stored == nil { stored = gradient } else { stored!.accumulate(gradient) }
+        }
     }
 
     /// Shape of the value.

@@ -43,6 +43,7 @@ public final class Adagrad: Optimizer {
     /// Applies one update.
     public func step() {
         for (i, p) in parameters.enumerated() {
+            requireDenseGradient(p, index: i, "Adagrad")
             guard let g0 = p.grad else { continue }
             let grad = g0.contiguous()
             let t = (steps[i] ?? 0) + 1

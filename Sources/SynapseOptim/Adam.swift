@@ -58,6 +58,7 @@ public class Adam: Optimizer, MomentumScheduling {
     /// Applies one update.
     public func step() {
         for (i, p) in parameters.enumerated() {
+            requireDenseGradient(p, index: i, "Adam")
             guard let g0 = p.grad else { continue }
             let grad = g0.contiguous()
             let t = (steps[i] ?? 0) + 1

@@ -3,7 +3,9 @@ import SynapseCore
 import SynapseNN
 
 /// Gradient clipping and gradient norms over a set of parameters (PyTorch `clip_grad_norm_`,
-/// `clip_grad_value_`, and the total norm those report). Parameters without a gradient are skipped.
+/// `clip_grad_value_`, and the total norm those report). Parameters without a gradient are skipped;
+/// a row-sparse gradient (`Embedding(sparse: true)`) counts with its touched rows, as PyTorch's
+/// sparse gradients do.
 public enum GradientClipping {
     /// The `normType`-norm of all gradients together, as if concatenated into one vector (∞ gives
     /// the largest magnitude). Accumulated in Double.
@@ -11,8 +13,9 @@ public enum GradientClipping {
         require(normType > 0, "GradientClipping.totalNorm: normType must be positive, got \(normType)")
         var acc = 0.0
         for p in parameters {
-            guard let g = p.grad else { continue }
-            g.contiguous().withUnsafeBufferPointer { b in
+            let sparse = p.sparseGrad
+            guard sparse != nil || p.grad != nil else { continue }
+            func add(_ b: UnsafeBufferPointer<Float>) {
                 if normType.isInfinite {
                     for v in b { acc = Swift.max(acc, Double(Swift.abs(v))) }
                 } else if normType == 2 {
@@ -23,6 +26,8 @@ public enum GradientClipping {
                     for v in b { acc += Foundation.pow(Double(Swift.abs(v)), normType) }
                 }
             }
+            if let sparse { sparse.values.withUnsafeBufferPointer(add) }
+            if let g = p.grad { g.contiguous().withUnsafeBufferPointer(add) }
         }
         if normType.isInfinite || normType == 1 { return acc }
         return normType == 2 ? acc.squareRoot() : Foundation.pow(acc, 1 / normType)
@@ -51,6 +56,10 @@ public enum GradientClipping {
 
     /// Replaces every element `v` of the gradient of `p` by `f(v)`.
     static func scale(_ p: Parameter, _ f: (Float) -> Float) {
+        if var sparse = p.sparseGrad {
+            sparse.mapValues(f)
+            p.sparseGrad = sparse
+        }
         guard let g0 = p.grad else { return }
         var g = g0.contiguous()
         g.withUnsafeMutableBufferPointer { b in for i in b.indices { b[i] = f(b[i]) } }

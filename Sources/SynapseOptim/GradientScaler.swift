@@ -74,6 +74,12 @@ public final class GradientScaler {
         let inverse = Float(1 / Double(scale))
         var foundNonFinite = false
         for p in parameters {
+            // A row-sparse gradient (`Embedding(sparse: true)`) is scaled and checked like a dense one.
+            if var sparse = p.sparseGrad {
+                sparse.scale(by: inverse)
+                if !sparse.isFinite { foundNonFinite = true }
+                p.sparseGrad = sparse
+            }
             guard let g0 = p.grad else { continue }
             var g = g0.contiguous()
             g.withUnsafeMutableBufferPointer { b in for i in b.indices { b[i] *= inverse } }

@@ -21,6 +21,13 @@ extension Optimizer {
     public func zeroGrad() { parameters.forEach { $0.zeroGrad() } }
 }
 
+/// Stops with a message when parameter `index` has a row-sparse gradient: the dense optimizers
+/// read `grad` only, so an `Embedding(sparse: true)` table would otherwise never move, silently.
+func requireDenseGradient(_ p: Parameter, index: Int, _ optimizer: String) {
+    require(p.sparseGrad == nil, "\(optimizer): parameter \(index) of shape \(p.shape) has a row-sparse gradient "
+            + "(Embedding(sparse: true)); train it with SparseAdam")
+}
+
 /// An optimizer whose momentum term a schedule may change between steps (SGD's `momentum`,
 /// Adam's β₁), as PyTorch's `OneCycleLR(cycle_momentum=True)` does.
 public protocol MomentumScheduling: Optimizer {

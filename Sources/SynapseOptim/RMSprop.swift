@@ -52,6 +52,7 @@ public final class RMSprop: Optimizer, MomentumScheduling {
     /// Applies one update.
     public func step() {
         for (i, p) in parameters.enumerated() {
+            requireDenseGradient(p, index: i, "RMSprop")
             guard let g0 = p.grad else { continue }
             let grad = g0.contiguous()
             steps[i] = (steps[i] ?? 0) + 1

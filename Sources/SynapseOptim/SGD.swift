@@ -41,6 +41,7 @@ public final class SGD: Optimizer, MomentumScheduling {
     /// Applies one update.
     public func step() {
         for (i, p) in parameters.enumerated() {
+            requireDenseGradient(p, index: i, "SGD")
             guard let g0 = p.grad else { continue }
             let grad = g0.contiguous()
             // Hyperparameters are Double in the API; the update runs in Float, like the parameters.

@@ -10,7 +10,8 @@ import SynapseNN
 /// m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g² on those rows, then
 /// p ← p − lr·√(1−β₂ᵗ)/(1−β₁ᵗ) · m / (√v + ε), with t the parameter's step count.
 ///
-/// Unlike PyTorch, which refuses them, parameters with dense gradients (a two-tower model's MLPs)
+/// A parameter with both kinds of gradient (a table also used densely, e.g. tied weights) is
+/// updated by their sum over every row. Unlike PyTorch, which refuses them, parameters with dense gradients (a two-tower model's MLPs)
 /// are accepted and updated by the same rule over all rows, so one optimizer can train a whole
 /// recommendation model. There is no weight decay, as in PyTorch (a decay of untouched rows would
 /// not be lazy).
@@ -39,10 +40,19 @@ public final class SparseAdam: Optimizer, MomentumScheduling {
     /// Applies one update to every parameter with a gradient, sparse or dense.
     public func step() {
         for (i, p) in parameters.enumerated() {
-            let sparse = p.sparseGrad
-            let dense = sparse == nil ? p.grad?.contiguous() : nil
+            var sparse = p.sparseGrad
+            var dense = p.grad?.contiguous()
             guard sparse != nil || dense != nil else { continue }
             require(p.value.rank >= 1, "SparseAdam: parameter \(i) is a scalar; give it to Adam")
+            if let s = sparse {
+                require(s.tableRows == p.shape[0] && s.rowWidth == p.shape.dropFirst().reduce(1, *),
+                        "SparseAdam: parameter \(i) of shape \(p.shape) has a row-sparse gradient for a [\(s.tableRows), \(s.rowWidth)] table")
+                // A table also used densely (tied weights) has both: the sum updates every row.
+                if let d = dense {
+                    dense = d + s.dense().reshaped(p.shape)
+                    sparse = nil
+                }
+            }
             let t = (steps[i] ?? 0) + 1
             steps[i] = t
             let (b1, b2) = (Float(betas.0), Float(betas.1))

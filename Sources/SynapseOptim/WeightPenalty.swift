@@ -36,10 +36,14 @@ public struct WeightPenalty: Sendable {
     }
 
     /// Adds the penalty's gradient `l1·sign(w) + l2·w` to each parameter's gradient (parameters
-    /// without a gradient are skipped, as optimizers skip them).
+    /// without a gradient are skipped, as optimizers skip them). A row-sparse table is refused: a
+    /// penalty on every row is not lazy, and one on the touched rows only is a different penalty
+    /// (the recommendation job applies that one in its loss).
     public func addGradients(to parameters: [Parameter]) {
         guard !isZero else { return }
         for p in parameters {
+            require(p.sparseGrad == nil, "WeightPenalty: a parameter of shape \(p.shape) has a row-sparse gradient (Embedding(sparse: true)); "
+                    + "penalise the rows a batch touches in the loss instead")
             guard let g0 = p.grad else { continue }
             var g = g0.contiguous()
             let (a, b) = (Float(l1), Float(l2))

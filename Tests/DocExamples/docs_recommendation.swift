@@ -8,7 +8,7 @@ func docs_recommendation_example1() throws {
     print(movieLens.userCount, movieLens.itemCount, movieLens.interactions.count)   // 943 1682 100000
 }
 
-/// docs/recommendation.md, example 2 (line 115).
+/// docs/recommendation.md, example 2 (line 129).
 func docs_recommendation_example2() throws {
 
     let mf = MatrixFactorization(userCount: 943, itemCount: 1682, factors: 64)   // sparse tables
@@ -17,7 +17,7 @@ func docs_recommendation_example2() throws {
     optimizer.zeroGrad()
     let loss = bprLoss(positive: mf.score(users: users, items: positives), negative: mf.score(users: users, items: negatives))
     loss.backward()
-    optimizer.step()                                         // moves rows 0, 5 and 7, 10, 42, 99 only
+    optimizer.step()                                         // moves μ and rows 0, 5 and 7, 10, 42, 99 only
     let top = TopKRetrieval.topK(scores: mf.scoreAllItems(users: [0]), k: 10, excluding: [[10]])
     print(top[0].count)                                      // 10 item indices, best first
 }

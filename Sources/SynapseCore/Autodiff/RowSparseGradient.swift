@@ -25,6 +25,11 @@ public struct RowSparseGradient: Sendable, Equatable {
     /// repeated indices accumulate, and `skipping` (a padding row) receives nothing.
     public mutating func accumulate(indices: [Int], gradient: UnsafeBufferPointer<Float>, skipping: Int? = nil) {
         let d = rowWidth
+        precondition(gradient.count >= indices.count * d,
+                     "RowSparseGradient: \(indices.count) rows of width \(d) need \(indices.count * d) values, got \(gradient.count)")
+        if let bad = indices.first(where: { $0 < 0 || $0 >= tableRows }) {
+            preconditionFailure("RowSparseGradient: row \(bad) is out of range for a table of \(tableRows) rows")
+        }
         for (k, i) in indices.enumerated() where i != skipping {
             let s: Int
             if let existing = slot[i] {
@@ -60,8 +65,11 @@ public struct RowSparseGradient: Sendable, Equatable {
     public var isFinite: Bool { values.allSatisfy(\.isFinite) }
 
     /// Multiplies every value by `factor` (loss unscaling, gradient accumulation).
-    public mutating func scale(by factor: Float) {
-        for k in values.indices { values[k] *= factor }
+    public mutating func scale(by factor: Float) { mapValues { $0 * factor } }
+
+    /// Replaces every value v by `transform(v)` (clipping).
+    public mutating func mapValues(_ transform: (Float) -> Float) {
+        for k in values.indices { values[k] = transform(values[k]) }
     }
 
     /// Equal when the same table receives the same rows and values.

@@ -52,8 +52,8 @@ enum TargetOutputs {
     /// the target logits. Parameters' gradients are put back as they were.
     static func gradient(_ model: any Layer, inputs: Tensor, targets: [Int]) -> (gradient: Tensor, logits: [Double]) {
         let parameters = model.parameters()
-        let saved = parameters.map { $0.value.grad }
-        defer { for (p, g) in zip(parameters, saved) { p.value.grad = g } }
+        let saved = parameters.map { ($0.value.grad, $0.sparseGrad) }
+        defer { for (p, g) in zip(parameters, saved) { p.value.grad = g.0; p.sparseGrad = g.1 } }
         let size = inputs.count / inputs.shape[0]
         var gradient = [Float](repeating: 0, count: inputs.count)
         var logits: [Double] = []

@@ -12,8 +12,8 @@ public enum InputGradient {
     /// on its inputs through the tape (see `reachesInputs`) gives zeros.
     public static func crossEntropy(_ model: any Layer, inputs: Tensor, labels: IntTensor) -> Tensor {
         let parameters = model.parameters()
-        let saved = parameters.map { $0.value.grad }
-        defer { for (p, g) in zip(parameters, saved) { p.value.grad = g } }
+        let saved = parameters.map { ($0.value.grad, $0.sparseGrad) }
+        defer { for (p, g) in zip(parameters, saved) { p.value.grad = g.0; p.sparseGrad = g.1 } }
         // Gradients on even when called from evaluation code that turned them off.
         return withGradients {
             let x = inputs.detached().contiguous().requiringGrad()

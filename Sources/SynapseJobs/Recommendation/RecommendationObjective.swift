@@ -53,7 +53,8 @@ struct RecommendationObjective {
         return out
     }
 
-    /// The L2 penalty on the rows of the MF tables a batch touched (lazy weight decay).
+    /// The L2 penalty on the MF rows of the batch's positive pairs (lazy weight decay; the sampled
+    /// negatives are left out, as the figures in docs/recommendation.md were measured).
     func penalty(users: IntTensor, items: IntTensor) -> Tensor? {
         guard l2 > 0, let mf = model as? MatrixFactorization else { return nil }
         let terms = [mf.userFactors(users), mf.itemFactors(items), mf.userBias(users), mf.itemBias(items)]

@@ -32,8 +32,9 @@ public struct RecommendationOptions: Sendable {
     public var factors = 64
     /// Sampled negatives per interaction (BPR and sampled softmax).
     public var negatives: Int?
-    /// L2 penalty on the matrix-factorisation rows a batch touches (the lazy form of weight decay,
-    /// as RecBole's `reg_weight`); nil picks 0.05 for MSE and 1e-3 for the ranking losses.
+    /// L2 penalty, averaged over the batch, on the matrix-factorisation rows of the batch's positive
+    /// pairs (the lazy form of weight decay, as RecBole's `reg_weight`); nil picks 0.05 for MSE and
+    /// 1e-3 for the ranking losses.
     public var l2: Double?
     /// Passes over the training interactions.
     public var epochs = 15

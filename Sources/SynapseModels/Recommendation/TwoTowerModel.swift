@@ -98,7 +98,7 @@ public final class Tower: Module {
 /// A two-tower retrieval model (Yi et al. 2019; YouTube, Covington et al. 2016): a user tower and
 /// an item tower map ids and side features to unit vectors; the score is their dot product divided
 /// by `temperature`. Trained with `inBatchSoftmaxLoss` (the batch's other items are the negatives),
-/// it retrieves by one matrix product over precomputed item vectors (`scoreAllItems`).
+/// it retrieves by one matrix product (`scoreAllItems` computes every item vector once per call).
 /// Names: `user_tower.*`, `item_tower.*`.
 public final class TwoTowerModel: Module, Recommender {
     /// Users' tower.

@@ -16,7 +16,7 @@ struct RecommendationFlags: ParsableArguments {
     @Option(parsing: .unconditional, help: "--dataset movielens: sampled negatives per interaction, --loss bpr (default 4) or sampled-softmax (default 64).")
     var negatives: Int?
 
-    @Option(parsing: .unconditional, help: "--dataset movielens --model mf: L2 penalty on the embedding rows a batch touches (default 0.05 with --loss mse, else 1e-3).")
+    @Option(parsing: .unconditional, help: "--dataset movielens --model mf: L2 penalty on the rows of the batch's positive pairs (default 0.05 with --loss mse, else 1e-3).")
     var l2: Double?
 
     /// The flags given, by name.

@@ -93,6 +93,35 @@ import Testing
         optimizer.step()
         let restored = SparseAdam(table.parameters())
         try restored.loadStateDict(optimizer.stateDict())
-        #expect(restored.stateDict().keys.sorted() == optimizer.stateDict().keys.sorted())
+        let (a, b) = (optimizer.stateDict(), restored.stateDict())
+        #expect(a.keys.sorted() == b.keys.sorted())
+        for (name, t) in a { #expect(b[name]?.scalars == t.scalars, "\(name)") }
+        // One more step from either gives the same table.
+        let copy = Embedding(4, 2, sparse: true)
+        copy.weight.value = table.weight.value
+        let other = SparseAdam(copy.parameters())
+        try other.loadStateDict(a)
+        for (t, o) in [(table, optimizer), (copy, other)] {
+            o.zeroGrad()
+            t(IntTensor([3, 0])).sum().backward()
+            o.step()
+        }
+        #expect(copy.weight.value.scalars == table.weight.value.scalars)
+    }
+
+    @Test func clippingAndLossScalingReadSparseGradients() {
+        let table = Embedding(4, 2, sparse: true)
+        (table(IntTensor([1, 2])) * 3).sum().backward()   // rows 1 and 2: all 3s
+        #expect(abs(GradientClipping.totalNorm(table.parameters()) - 6) < 1e-9)
+        GradientClipping.clipByNorm(table.parameters(), maxNorm: 3)
+        #expect(abs(GradientClipping.totalNorm(table.parameters()) - 3) < 1e-4)
+        let scaler = GradientScaler(initialScale: 4)
+        #expect(scaler.unscaleGradients(of: table.parameters()))
+        #expect(table.weight.sparseGrad?.values.allSatisfy { abs($0 - 0.375) < 1e-6 } == true)
+        table.weight.sparseGrad = RowSparseGradient(tableRows: 4, rowWidth: 2)
+        var bad = RowSparseGradient(tableRows: 4, rowWidth: 2)
+        [Float.nan, 1].withUnsafeBufferPointer { bad.accumulate(indices: [0], gradient: $0) }
+        table.weight.sparseGrad = bad
+        #expect(!GradientScaler(initialScale: 4).unscaleGradients(of: table.parameters()), "an overflow in a sparse row is seen")
     }
 }
