@@ -103,6 +103,18 @@ public final class RecommendationJob {
         }
     }
 
+    /// The test figures of `score` and of the most-popular baseline: the test ranking also leaves out
+    /// each user's validation item (by then the user has seen it), and popularity counts training
+    /// and validation interactions. One home, so `synapse evaluate` reproduces the training run.
+    static func evaluateTest(_ split: LeaveOneOutSplit, items: Int, k: Int, _ score: @escaping ([Int]) -> Tensor) throws
+        -> (model: LeaveOneOutEvaluation, popularity: LeaveOneOutEvaluation) {
+        var excluded = split.trainingItems
+        for v in split.validation { excluded[v.user].append(v.item) }
+        let popular = PopularityBaseline(trainingItems: split.train.map(\.item) + split.validation.map(\.item), itemCount: items)
+        return (try evaluate(split.test, excluded: excluded, items: items, k: k, score),
+                try evaluate(split.test, excluded: excluded, items: items, k: k, popular.scores))
+    }
+
     /// Runs the job on `data` (nil: `loadData()`).
     /// - Throws: `PipelineError`, `DataError`, `CheckpointError`, `TrainingError` (divergence),
     ///   `MetricError`, I/O errors of the outputs.
@@ -140,13 +152,8 @@ public final class RecommendationJob {
         if let reason = trainer.context.stopReason { log(reason) }
         model.eval()
 
-        // The test ranking also leaves out the validation item: by then the user has seen it.
-        var testExcluded = split.trainingItems
-        for v in split.validation { testExcluded[v.user].append(v.item) }
-        let test = try Self.evaluate(split.test, excluded: testExcluded, items: items, k: o.k, model.scoreAllItems)
+        let (test, popularity) = try Self.evaluateTest(split, items: items, k: o.k, model.scoreAllItems)
         let validation = try Self.evaluate(split.validation, excluded: split.trainingItems, items: items, k: o.k, model.scoreAllItems)
-        let popular = PopularityBaseline(trainingItems: split.train.map(\.item) + split.validation.map(\.item), itemCount: items)
-        let popularity = try Self.evaluate(split.test, excluded: testExcluded, items: items, k: o.k, popular.scores)
         var rmse: Double?, itemMeanRMSE: Double?
         if o.resolvedLoss == .mse {
             let predicted = withoutGradients { model.score(users: IntTensor(split.test.map(\.user)), items: IntTensor(split.test.map(\.item))) }.scalars

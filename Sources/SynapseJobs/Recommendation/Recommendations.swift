@@ -91,12 +91,7 @@ public struct RecommendationService {
     /// - Throws: `MetricError` (empty data).
     public func evaluate(k: Int = 10) throws -> (model: LeaveOneOutEvaluation, popularity: LeaveOneOutEvaluation) {
         let split = LeaveOneOutSplit(movieLens.interactions, userCount: movieLens.userCount)
-        var excluded = split.trainingItems
-        for v in split.validation { excluded[v.user].append(v.item) }
-        let items = movieLens.itemCount
-        let popular = PopularityBaseline(trainingItems: split.train.map(\.item) + split.validation.map(\.item), itemCount: items)
         let scorer = model
-        return (try RecommendationJob.evaluate(split.test, excluded: excluded, items: items, k: k) { scorer.scoreAllItems(users: $0) },
-                try RecommendationJob.evaluate(split.test, excluded: excluded, items: items, k: k, popular.scores))
+        return try RecommendationJob.evaluateTest(split, items: movieLens.itemCount, k: k) { scorer.scoreAllItems(users: $0) }
     }
 }

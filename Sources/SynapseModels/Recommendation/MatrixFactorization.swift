@@ -64,8 +64,7 @@ public final class MatrixFactorization: Module, Recommender {
     public func scoreAllItems(users: [Int]) -> Tensor {
         checkIndices(users, count: userCount, kind: "user", "MatrixFactorization")
         let u = IntTensor(users)
-        let p = withoutGradients { userFactors.weight.value.detached() }
-        let rows = embedding(u, weight: p)
+        let rows = embedding(u, weight: userFactors.weight.value.detached())
         let itemTerms = itemFactors.weight.value.detached().transposed(0, 1)
         let biases = itemBias.weight.value.detached().reshaped([1, itemCount])
         let userTerms = embedding(u, weight: userBias.weight.value.detached()) + globalBias.value.detached()
