@@ -12,6 +12,8 @@ extension TrainCommand {
         case anomaly
         /// A recommender on user–item interactions.
         case recommendation
+        /// A class-conditional diffusion model on an image dataset.
+        case diffusion
     }
 
     var runKind: RunKind {
@@ -21,6 +23,7 @@ extension TrainCommand {
         if dataset.graph != nil { return .graph }
         if dataset.isRecommendation { return .recommendation }
         if model.anomalyDetector != nil && dataset.imageDataset != nil { return .anomaly }
+        if model == .ddpm && dataset.imageDataset != nil { return .diffusion }
         return dataset.isText ? .text : dataset.isTabular ? .tabular : .image
     }
 
@@ -41,6 +44,7 @@ extension TrainCommand {
         case .graph: return ["--epochs", "--hidden", "--fanout"] + controlFlags.filter { $0 != "--precision" }
         case .anomaly: return ["--epochs", "--hidden"] + AnomalyOptions.flags + controlFlags
         case .recommendation: return ["--epochs", "--top-k", "--temperature"] + RecommendationFlags.flags + controlFlags.filter { $0 != "--precision" }
+        case .diffusion: return ["--epochs"] + DiffusionFlags.flags + controlFlags
         }
     }
 
@@ -64,7 +68,7 @@ extension TrainCommand {
             ("--adversarial-norm", adversarialNorm != nil), ("--adversarial-steps", adversarialSteps != nil),
             ("--adversarial-mix", adversarialMix != nil), ("--fanout", fanout != nil), ("--patch-size", patchSize != nil),
         ]
-        return given.filter(\.1).map(\.0) + fineTune.given + anomaly.given + recommendation.given
+        return given.filter(\.1).map(\.0) + fineTune.given + anomaly.given + recommendation.given + diffusion.given
     }
 
     /// Refuses flags the chosen dataset's run would silently ignore (`--prompt` on a tabular run),
@@ -83,6 +87,7 @@ extension TrainCommand {
         case .graph: "a graph"
         case .anomaly: "an image dataset for anomaly detection"
         case .recommendation: "user–item interactions for recommendation"
+        case .diffusion: "an image dataset for a diffusion model"
         }
         let data = ownData.csv.map { "--csv \($0) (a CSV file)" } ?? ownData.images.map { "--images \($0) (an image folder)" }
             ?? "--dataset \(dataset.rawValue) (\(description))"

@@ -63,6 +63,8 @@ enum ModelName: String, ExpressibleByArgument, CaseIterable {
     /// Recommenders (`--dataset movielens`).
     case mf
     case twoTower = "two-tower"
+    /// A class-conditional denoising diffusion model on an image dataset (`DiffusionTrainingJob`).
+    case ddpm
 
     /// The recommender this name selects, or nil.
     var recommender: RecommenderKind? { RecommenderKind(rawValue: rawValue) }

@@ -20,7 +20,11 @@ struct EvaluateCommand: ParsableCommand {
         the confusion matrix, calibration (ECE and reliability diagram), and slices by true class and by \
         image-brightness quartile with the worst slice highlighted. The format follows the report's \
         extension: .md for Markdown, .html for HTML with the plots inline. The last line printed to \
-        standard output is a JSON object with the headline metrics.
+        standard output is a JSON object with the headline metrics. \
+        A diffusion model's weights (synapse train --model ddpm) are measured with --classifier, an image classifier \
+        of the same dataset: it generates --count-per-class images of every class and reports the classifier's \
+        accuracy on their intended classes and the Fréchet distance of its penultimate features to the test set, \
+        beside real, pixel-shuffled and noised reference images.
         """
     )
 
@@ -39,6 +43,9 @@ struct EvaluateCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Intra-op threads (default: SYNAPSE_NUM_THREADS or all cores).")
     var threads: Int?
 
+    @OptionGroup(title: "Diffusion models (weights from synapse train --model ddpm)")
+    var diffusion: DiffusionEvaluationFlags
+
     func validate() throws {
         do { _ = try ReportFormat(path: report) } catch { throw ValidationError("--report: \(error)") }
         if let threads, threads <= 0 { throw ValidationError("--threads must be positive, got \(threads)") }
@@ -51,6 +58,9 @@ struct EvaluateCommand: ParsableCommand {
             throw EvaluateError("--weights \(weights): file not found (save one with `synapse train`)")
         }
         try OutputPaths.checkReplaceable(URL(fileURLWithPath: report), overwrite: true, flag: "--report")
+        if !diffusion.given.isEmpty && weightsURL.pathExtension.lowercased() != "safetensors" {
+            throw EvaluateError("\(diffusion.given.joined(separator: ", ")): only apply to a diffusion model's weights (synapse train --model ddpm)")
+        }
         if weightsURL.pathExtension.lowercased() == "onnx" {
             try runONNX(weightsURL)
             return
@@ -64,6 +74,14 @@ struct EvaluateCommand: ParsableCommand {
             do { meta = WeightsMetadata(try SafeTensors.load(from: weightsURL).metadata, path: weights) } catch {
                 throw EvaluateError("--weights \(weights): cannot read the weights: \(error)")
             }
+        }
+        if meta.optionalString("task") == DiffusionModelFile.task {
+            if dataset != nil || model != nil { throw EvaluateError("--dataset/--model: a diffusion model's weights record both (omit them)") }
+            try runDiffusion(weightsURL)
+            return
+        }
+        if !diffusion.given.isEmpty {
+            throw EvaluateError("\(diffusion.given.joined(separator: ", ")): only apply to a diffusion model's weights (synapse train --model ddpm)")
         }
         let dataset = try resolvedDataset(meta)
         if dataset.isRecommendation {
@@ -168,7 +186,7 @@ struct EvaluateCommand: ParsableCommand {
 }
 
 /// A failure of `synapse evaluate` with its message (printed by ArgumentParser as `Error: ...`).
-private struct EvaluateError: Error, CustomStringConvertible {
+struct EvaluateError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }

@@ -11,6 +11,6 @@ struct SynapseCommand: ParsableCommand {
         subcommands: [TrainCommand.self, EvaluateCommand.self, PredictCommand.self, GenerateCommand.self, InspectCommand.self,
                       SummaryCommand.self, ExportCommand.self, ServeCommand.self, ModelsCommand.self, EmbedCommand.self,
                       CompressCommand.self, CalibrateCommand.self, OODCommand.self, RobustnessCommand.self,
-                      ExplainCommand.self, CardCommand.self, RecommendCommand.self]
+                      ExplainCommand.self, CardCommand.self, RecommendCommand.self, SampleCommand.self]
     )
 }

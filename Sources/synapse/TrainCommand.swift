@@ -25,6 +25,12 @@ struct TrainCommand: ParsableCommand {
         the validation set (val_loss, val_accuracy); the last line printed is
         {"test_accuracy": ..., "epochs": ..., "seconds_per_epoch": ..., "run_dir": ..., "weights": ...}
 
+        Image datasets with --model ddpm train a class-conditional diffusion model (diffusers' UNet2DModel as \
+        UNet2D; classifier-free guidance by --class-drop), validated by the denoising loss of held-out images, \
+        and write samples.png (guided DDIM samples per class) in the run directory; the last line printed is
+        {"task": "diffusion", "train_loss": ..., "val_loss": ..., "seconds_per_epoch": ..., "samples": ..., "run_dir": ..., "weights": ...}
+        `synapse sample` draws more images from the weights; `synapse evaluate --classifier` measures them.
+
         Tabular datasets (breast-cancer, diabetes, sunspots, co2) train an MLP with a validation split \
         (early stopping on by default); the last line holds the test metrics, "epochs", "best_epoch" and "seconds".
 
@@ -58,7 +64,7 @@ struct TrainCommand: ParsableCommand {
     /// The built-in dataset (fashion-mnist when none is named; unused with --csv or --images).
     var dataset: DatasetName { datasetFlag ?? .fashionMNIST }
 
-    @Option(help: "Model: mlp, cnn, vit, autoencoder, vae (image datasets); mlp (tabular datasets); char-lstm, gpt (text corpora); minilm (labelled text).")
+    @Option(help: "Model: mlp, cnn, vit, autoencoder, vae, ddpm (image datasets); mlp (tabular datasets); char-lstm, gpt (text corpora); minilm (labelled text).")
     var model: ModelName = .mlp
 
     // Numeric options parse `.unconditional`ly so that `--lr -1` reaches validation (and its
@@ -188,11 +194,18 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup(title: "Recommendation (--dataset movielens --model mf|two-tower; also --top-k: the ranking cut-off K, default 10; --temperature: the two-tower softmax temperature, default 0.05)")
     var recommendation: RecommendationFlags
 
+    @OptionGroup(title: "Diffusion (--dataset fashion-mnist|mnist --model ddpm)")
+    var diffusion: DiffusionFlags
+
     func validate() throws {
         try ownData.validate(datasetGiven: datasetFlag != nil, graph: runKind == .graph)
         if ownData.csv != nil && model != .mlp { throw ValidationError("--csv trains an MLP: use --model mlp (not \(model.rawValue))") }
         if model.anomalyDetector != nil && (ownData.csv != nil || ownData.images != nil || dataset.imageDataset == nil) {
             throw ValidationError("--model \(model.rawValue) detects anomalies in an image dataset: use --dataset "
+                                  + "\(ImageDatasetChoice.allCases.map(\.rawValue).joined(separator: " or "))")
+        }
+        if model == .ddpm && (ownData.csv != nil || ownData.images != nil || dataset.imageDataset == nil) {
+            throw ValidationError("--model ddpm generates images of an image dataset: use --dataset "
                                   + "\(ImageDatasetChoice.allCases.map(\.rawValue).joined(separator: " or "))")
         }
         if ownData.csv == nil && ownData.images == nil && dataset.isRecommendation != (model.recommender != nil) {
@@ -220,6 +233,10 @@ struct TrainCommand: ParsableCommand {
                 : "--dataset \(dataset.rawValue) is not a text corpus: use --model mlp, cnn or vit (not \(model.rawValue))")
         }
         try rejectInapplicableFlags()
+        if runKind == .diffusion {
+            _ = try diffusion.blockChannels()
+            try diffusion.rejectIdleGridFlags()
+        }
         if let epochs, epochs <= 0 { throw ValidationError("--epochs must be positive, got \(epochs)") }
         if let steps, steps <= 0 { throw ValidationError("--steps must be positive, got \(steps)") }
         if let batchSize, batchSize <= 0 { throw ValidationError("--batch-size must be positive, got \(batchSize)") }
@@ -250,6 +267,7 @@ struct TrainCommand: ParsableCommand {
             let csvNames = (try? ownData.taskChoice()).flatMap { $0 }.map { $0 == .classification ? MonitorNames.classification : MonitorNames.regression }
                 ?? MonitorNames.classification + MonitorNames.regression
             let logged = ownData.csv != nil ? csvNames : runKind == .anomaly ? AnomalyDetectionOptions.loggedNames
+                : runKind == .diffusion ? DiffusionTrainingOptions.loggedNames
                 : runKind == .recommendation ? ["loss", "val_loss", "val_ndcg@\(topK ?? 10)", "val_hr@\(topK ?? 10)"]
                 : ownData.images != nil ? ImageTrainingOptions.loggedNames
                 : dataset.textClassification != nil ? TextClassificationOptions.loggedNames
@@ -286,6 +304,8 @@ struct TrainCommand: ParsableCommand {
             try runTabular(benchmark)
         } else if let corpus = dataset.textCorpus, let languageModel = model.languageModel {
             try trainLanguageModel(corpus, languageModel)
+        } else if let images = dataset.imageDataset, model == .ddpm {
+            try runDiffusion(images)
         } else if let images = dataset.imageDataset, let detector = model.anomalyDetector {
             try runAnomaly(images, detector)
         } else if let images = dataset.imageDataset, let classifier = model.imageClassifier {

@@ -153,7 +153,10 @@ public enum FrechetDistance {
             traces += a.covariance[i * d + i] + b.covariance[i * d + i]
         }
         let crossTerm = traceOfSquareRootProduct(a.covariance, b.covariance, size: d)
-        return max(0, meanTerm + traces - 2 * crossTerm)
+        let value = meanTerm + traces - 2 * crossTerm
+        // `max(0, .nan)` is 0 in Swift: a non-finite result must not read as a perfect match.
+        guard value.isFinite else { throw .invalidStatistics("the distance is not finite (\(value))") }
+        return max(0, value)
     }
 
     /// The squared Fréchet distance between the statistics of two feature sets (one row per sample).

@@ -184,6 +184,14 @@ public struct ModelCardJob {
             preprocessing = ["as the run's data flags in config.json"]
             return [:]
         }
+        if metadata["task"] == DiffusionModelFile.task {
+            // A generator has no predictions to slice; its figures are the run's report.json and its samples.png.
+            data.split = "trained on the first 90% of the training split; the denoising loss validated on held-out images of the last 10%"
+            data.leakageCheck = "the test split is not read in training; `synapse evaluate --classifier` compares samples with it"
+            preprocessing = ["28×28 images, pixels scaled to [−1, 1]; the class label replaced by the null class "
+                             + "\(metadata["class_drop"] ?? "0.1") of the time"]
+            return [:]
+        }
         if metadata["task"] == "anomaly-detection" {
             // A one-class detector has no classes to slice by; its figures are the run's report.json.
             data.split = "one class as the anomaly (class \(metadata["anomaly_class"] ?? "?")): trained on the other classes' training images "

@@ -75,6 +75,10 @@ public struct PredictionJob {
             throw PredictionError.unsupportedModel(path: weights.path, reason: "holds a \(model) language model; "
                                                    + "`synapse generate --weights` samples text from it")
         }
+        if meta.optionalString("task") == DiffusionModelFile.task {
+            throw PredictionError.unsupportedModel(path: weights.path, reason: "holds a diffusion model; `synapse sample --weights W --class C` "
+                                                   + "generates images with it and `synapse evaluate --classifier` measures them")
+        }
         if meta.optionalString("task") == "recommendation" {
             throw PredictionError.unsupportedModel(path: weights.path, reason: "holds a \(model ?? "") recommender; `synapse recommend --weights W "
                                                    + "--user ID` retrieves its top items and `synapse evaluate` measures it")

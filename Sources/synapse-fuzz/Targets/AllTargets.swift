@@ -20,4 +20,5 @@ let allTargets: [any FuzzTarget] = [
     GraphCSVTarget(),
     GraphCollectionCSVTarget(),
     MovieLensTarget(),
+    DiffusionModelTarget(),
 ]

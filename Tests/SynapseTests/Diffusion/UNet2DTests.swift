@@ -103,6 +103,21 @@ import Testing
         #expect(output.shape == [2, 1, 28, 28])
     }
 
+    @Test func configurationProblemsAreReportedBeforeBuilding() {
+        var c = UNet2DConfiguration()
+        #expect(c.problem == nil && c.imageProblem(height: 28, width: 28) == nil && c.imageProblem(height: 30, width: 28) != nil)
+        c.attentionHeadDimension = 24            // divides neither 64 (attending) nor is it ≥ 64
+        #expect(c.problem?.contains("head dimension") == true)
+        c.attentionHeadDimension = 64
+        c.blockChannels = [16, 32, 48]           // a head dimension of 64 ≥ 48 channels: one head
+        #expect(c.problem == nil)
+        c.normGroups = 5
+        #expect(c.problem?.contains("norm groups") == true)
+        c = UNet2DConfiguration()
+        c.attention = [true]
+        #expect(c.problem?.contains("attention lists") == true)
+    }
+
     @Test func nearestUpsamplingGradients() {
         let x = Tensor.randn([1, 2, 3, 2], generator: RandomGenerator(seed: 3))
         let up = upsampleNearest(x, scale: 2)

@@ -50,6 +50,12 @@ public struct UNet2DConfiguration: Sendable, Equatable {
         if let bad = blockChannels.first(where: { $0 % normGroups != 0 }) {
             return "\(normGroups) norm groups do not divide \(bad) channels"
         }
+        // Every attention (the attending resolutions and the middle block) splits its channels into heads.
+        for (level, channels) in blockChannels.enumerated() where attention[level] || level == blockChannels.count - 1 {
+            if channels % attentionHeadDimension != 0 && attentionHeadDimension < channels {
+                return "the attention head dimension \(attentionHeadDimension) must divide the \(channels) channels of an attending resolution"
+            }
+        }
         if blockChannels[0] % 2 != 0 { return "the first resolution's channels \(blockChannels[0]) must be even (sinusoidal embedding)" }
         if let classes, classes <= 0 { return "the number of classes must be positive, got \(classes)" }
         if !(dropout >= 0 && dropout < 1) { return "dropout must lie in [0, 1), got \(dropout)" }
