@@ -32,6 +32,8 @@ public final class DataLoader<D: BatchedDataset>: Sequence {
     /// Batches per epoch of a sampling loader (indices drawn with replacement); nil for a loader
     /// that visits every example once per epoch.
     public let randomBatches: Int?
+    /// The share of every epoch this process visits in a data-parallel job, or nil for all of it.
+    public let sampler: DistributedSampler?
     private let generator: RandomGenerator
 
     /// A loader over `dataset`.
@@ -41,7 +43,11 @@ public final class DataLoader<D: BatchedDataset>: Sequence {
     ///   - dropLast: skip the final batch when it has fewer than `batchSize` examples.
     ///   - seed: seeds the shuffling generator once, at creation (its `.dataOrder` stream, so that
     ///     reusing the seed of weight initialisation does not correlate the two).
-    public init(_ dataset: D, batchSize: Int = 1, shuffle: Bool = false, dropLast: Bool = false, seed: UInt64 = 0) {
+    ///   - sampler: in a data-parallel job, this process's share of each epoch's order (every
+    ///     process shuffles alike with the same seed, see `DistributedSampler`); `batchSize` is
+    ///     then per process, as in PyTorch's DDP.
+    public init(_ dataset: D, batchSize: Int = 1, shuffle: Bool = false, dropLast: Bool = false, seed: UInt64 = 0,
+                sampler: DistributedSampler? = nil) {
         require(batchSize >= 1, "DataLoader: batchSize must be at least 1, got \(batchSize)")
         self.dataset = dataset
         self.batchSize = batchSize
@@ -49,6 +55,7 @@ public final class DataLoader<D: BatchedDataset>: Sequence {
         self.dropLast = dropLast
         self.seed = seed
         self.randomBatches = nil
+        self.sampler = sampler
         // Its own stream: the same seed used for weight init must not give the same random numbers.
         self.generator = RandomGenerator(seed: seed, stream: .dataOrder)
     }
@@ -67,13 +74,14 @@ public final class DataLoader<D: BatchedDataset>: Sequence {
         self.dropLast = false
         self.seed = 0
         self.randomBatches = randomBatches
+        self.sampler = nil
         self.generator = generator
     }
 
     /// Number of batches per epoch.
     public var count: Int {
         if let randomBatches { return dataset.count > 0 ? randomBatches : 0 }
-        let n = dataset.count
+        let n = sampler?.examplesPerProcess(of: dataset.count) ?? dataset.count
         return dropLast ? n / batchSize : (n + batchSize - 1) / batchSize
     }
 
@@ -92,7 +100,8 @@ public final class DataLoader<D: BatchedDataset>: Sequence {
             return Iterator(dataset: dataset, order: [], batchSize: batchSize, batchCount: count, sampler: generator)
         }
         let n = dataset.count
-        let order = shuffle ? Permutation.shuffled(n, using: generator) : Array(0..<n)
+        let epochOrder = shuffle ? Permutation.shuffled(n, using: generator) : Array(0..<n)
+        let order = sampler?.shard(epochOrder) ?? epochOrder
         return Iterator(dataset: dataset, order: order, batchSize: batchSize, batchCount: count)
     }
 

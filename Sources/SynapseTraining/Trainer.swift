@@ -23,7 +23,8 @@ import SynapseOptim
 /// let history = try trainer.fit(epochs: 20)
 /// ```
 ///
-/// Per batch: forward, loss check, `zeroGrad`, `backward`, (unscaling, see `gradientScaler`) weight
+/// Per batch: forward, loss check, `zeroGrad`, `backward` (with the gradients reduced across
+/// processes in a data-parallel job, see `gradientSynchronizer`), (unscaling, see `gradientScaler`) weight
 /// penalty, `afterBackward` callbacks, gradient check, optimizer step, `batchEnd` callbacks. Per epoch: weight check, validation in
 /// evaluation mode without a tape, then `epochEnd`, history, `epochCommitted`. Epoch logs: `loss` (example-weighted mean training loss),
 /// `val_loss`, `val_<metric>` (and `<metric>` on the training set when `trainMetrics`), `lr` (the
@@ -83,6 +84,10 @@ public final class Trainer<Train: BatchedDataset, Validation: BatchedDataset> wh
     public var accumulationSteps = 1 {
         didSet { require(accumulationSteps >= 1, "Trainer: accumulationSteps must be at least 1, got \(accumulationSteps)") }
     }
+    /// Data-parallel training: reduces each step's gradients across processes during and after
+    /// the backward pass of the step's last micro-batch (see `GradientSynchronizer`,
+    /// `DistributedDataParallel`). Nil (the default) trains in this process alone.
+    public var gradientSynchronizer: (any GradientSynchronizer)?
     /// Optimizer steps in one epoch: the loader's batches divided by `accumulationSteps`, rounded up.
     public var stepsPerEpoch: Int { (trainLoader.count + accumulationSteps - 1) / accumulationSteps }
     /// Random generators saved in checkpoints and restored on resume, by name. Include every
@@ -196,7 +201,15 @@ public final class Trainer<Train: BatchedDataset, Validation: BatchedDataset> wh
             try check.loss(Float(lossValue), epoch: epoch, step: index + 1)
             if positionInGroup == 0 { optimizer.zeroGrad() }
             let lossFactor = (scaler?.scale ?? 1) / Float(groupSize)
-            (lossFactor == 1 ? loss : loss * lossFactor).backward()
+            let scaledLoss = lossFactor == 1 ? loss : loss * lossFactor
+            // Gradients are reduced across processes once per step, with its last micro-batch.
+            if let sync = gradientSynchronizer, positionInGroup == groupSize - 1 {
+                sync.beginBackward()
+                scaledLoss.backward(leafGradientReady: sync.gradientReady)
+                try sync.finishBackward()
+            } else {
+                scaledLoss.backward()
+            }
             try check.anomaly(epoch: epoch, step: index + 1)
             let n = output.rank > 0 ? output.shape[0] : 1
             context.samplesInEpoch += n

@@ -54,10 +54,15 @@ extension Tensor {
     ///
     /// - Parameter upstream: the gradient of some scalar with respect to this tensor; defaults to 1
     ///   and may then only be omitted for one-element tensors (like PyTorch).
+    /// - Parameter leafGradientReady: called once for every leaf whose gradient is final — after
+    ///   the last op that feeds it has run, while the rest of the pass goes on — with the leaf's
+    ///   `autogradLeafIdentity` (PyTorch's post-accumulate-grad hooks). Data-parallel training
+    ///   starts reducing a bucket of gradients here, overlapping communication with the rest of
+    ///   backward (`DistributedDataParallel`). Leaves this pass does not reach are not called.
     /// The tape below this tensor is released afterwards; calling `backward()` twice through the same
     /// intermediate results is a programming error. In anomaly mode every VJP's gradients are
     /// checked (see `AnomalyDetection`, `backwardChecked()`).
-    public func backward(_ upstream: Tensor? = nil) {
+    public func backward(_ upstream: Tensor? = nil, leafGradientReady: ((ObjectIdentifier) -> Void)? = nil) {
         guard let root = node else {
             requireFailure("backward: tensor of shape \(shape) does not require gradients")
         }
@@ -72,21 +77,48 @@ extension Tensor {
         }
         let order = Self.topologicalOrder(from: root)
         let detector = AnomalyDetection.detector
+        // Leaves whose gradient is final after the node at each position of the pass.
+        let readyAfter = leafGradientReady == nil ? [:] : Self.lastConsumers(order)
         withoutGradients {
             root.accumulate(seed)
-            for node in order.reversed() {
-                guard let vjp = node.vjp, let g = node.grad else { continue }
-                let grads = vjp(g)
-                if let detector { detector.checkBackward(op: node.op, inputShapes: node.inputs.map { $0?.shape ?? [] }, upstream: g, gradients: grads) }
-                for (input, grad) in zip(node.inputs, grads) {
-                    if let input, let grad { input.accumulate(grad) }
+            if let leafGradientReady, root.isLeaf { leafGradientReady(ObjectIdentifier(root)) }
+            for (position, node) in order.reversed().enumerated() {
+                if let vjp = node.vjp, let g = node.grad {
+                    let grads = vjp(g)
+                    if let detector { detector.checkBackward(op: node.op, inputShapes: node.inputs.map { $0?.shape ?? [] }, upstream: g, gradients: grads) }
+                    for (input, grad) in zip(node.inputs, grads) {
+                        if let input, let grad { input.accumulate(grad) }
+                    }
+                    // Free the tape as we go: intermediate gradients and saved tensors are no longer needed.
+                    node.grad = nil
+                    node.vjp = nil
+                    node.inputs = []
                 }
-                // Free the tape as we go: intermediate gradients and saved tensors are no longer needed.
-                node.grad = nil
-                node.vjp = nil
-                node.inputs = []
+                if let leafGradientReady, let leaves = readyAfter[position] {
+                    for leaf in leaves { leafGradientReady(leaf) }
+                }
             }
         }
+    }
+
+    /// For each position of the backward pass (`order` reversed), the leaves whose last consumer
+    /// sits there: once that node has run, nothing adds to their gradient in this pass.
+    private static func lastConsumers(_ order: [AutogradNode]) -> [Int: [ObjectIdentifier]] {
+        var last: [ObjectIdentifier: Int] = [:]
+        for (position, node) in order.reversed().enumerated() {
+            for case let input? in node.inputs where input.isLeaf { last[ObjectIdentifier(input)] = position }
+        }
+        var byPosition: [Int: [ObjectIdentifier]] = [:]
+        for (leaf, position) in last { byPosition[position, default: []].append(leaf) }
+        return byPosition
+    }
+
+    /// The identity of this tensor's autodiff leaf (`backward`'s `leafGradientReady` reports it),
+    /// or nil when it records no gradient. Copies of a tensor share it; a `Parameter` keeps it
+    /// across in-place updates.
+    public var autogradLeafIdentity: ObjectIdentifier? {
+        guard let node, node.isLeaf else { return nil }
+        return ObjectIdentifier(node)
     }
 
     /// Nodes reachable from `root`, each after all of its inputs (iterative DFS: no recursion limit).
