@@ -38,6 +38,10 @@ let package = Package(
                 linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
         // C glue over oneDNN's primitive API (matmul primitives with bf16 and post-ops).
         .target(name: "CDNNLPrimitives", path: "Sources/CDNNLPrimitives", linkerSettings: [.linkedLibrary("dnnl")]),
+        // Open MPI (Debian `libopenmpi-dev`): data-parallel and pipeline-parallel training across processes.
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c"),
+        // C glue over MPI: its handles are macros Swift cannot import; non-blocking collectives only.
+        .target(name: "CMPIBridge", dependencies: ["CMPI"], path: "Sources/CMPIBridge"),
         // Hand-written vectorised kernels with runtime CPU dispatch (no target flags on the package).
         .target(name: "CKernels", path: "Sources/CKernels"),
         .target(
@@ -65,11 +69,18 @@ let package = Package(
             dependencies: ["SynapseCore", "SynapseIO", "SynapseNN", "SynapseOptim", "SynapseData", "SynapseEval", "SynapseModels"],
             path: "Sources/SynapseTraining"
         ),
+        // Training across processes over MPI: communicators, DistributedDataParallel, pipelines.
+        .target(
+            name: "SynapseDistributed",
+            dependencies: ["SynapseCore", "SynapseNN", "SynapseOptim", "SynapseData", "SynapseTraining", "CMPIBridge"],
+            path: "Sources/SynapseDistributed"
+        ),
         // Application jobs: the recipes behind the CLI (tabular training and evaluation, run files).
         .target(
             name: "SynapseJobs",
             dependencies: ["SynapseCore", "SynapseIO", "SynapseNN", "SynapseOptim", "SynapseData", "SynapseEval",
-                           "SynapseModels", "SynapseTraining", "SynapseONNX", .product(name: "Yams", package: "Yams")],
+                           "SynapseModels", "SynapseTraining", "SynapseONNX", "SynapseDistributed",
+                           .product(name: "Yams", package: "Yams")],
             path: "Sources/SynapseJobs"
         ),
         // The inference server behind `synapse serve`: a model repository, dynamic batching, versions,
@@ -90,7 +101,7 @@ let package = Package(
         .target(
             name: "Synapse",
             dependencies: ["SynapseCore", "SynapseIO", "SynapseNN", "SynapseOptim", "SynapseData", "SynapseEval",
-                           "SynapseModels", "SynapseTraining", "SynapseONNX", "SynapseJobs"],
+                           "SynapseModels", "SynapseTraining", "SynapseONNX", "SynapseDistributed", "SynapseJobs"],
             path: "Sources/Synapse"
         ),
         .executableTarget(

@@ -24,18 +24,19 @@ ALLOWED = {
     "SynapseTraining": {"SynapseCore", "SynapseIO", "SynapseNN", "SynapseOptim", "SynapseData", "SynapseEval",
                         "SynapseModels"},
     "SynapseONNX": {"SynapseCore", "SynapseIO", "SynapseNN", "SynapseModels"},
+    "SynapseDistributed": {"SynapseCore", "SynapseNN", "SynapseOptim", "SynapseData", "SynapseTraining", "CMPIBridge"},
     "SynapseJobs": {"SynapseCore", "SynapseIO", "SynapseNN", "SynapseOptim", "SynapseData", "SynapseEval",
-                    "SynapseModels", "SynapseTraining", "SynapseONNX"},
+                    "SynapseModels", "SynapseTraining", "SynapseONNX", "SynapseDistributed"},
     "SynapseServe": {"SynapseCore", "SynapseIO", "SynapseData", "SynapseEval", "SynapseJobs"},
     "Synapse": {"SynapseCore", "SynapseIO", "SynapseNN", "SynapseOptim", "SynapseData", "SynapseEval",
-                "SynapseModels", "SynapseTraining", "SynapseONNX", "SynapseJobs"},
+                "SynapseModels", "SynapseTraining", "SynapseONNX", "SynapseDistributed", "SynapseJobs"},
 }
 # Inside the core, only the CPU backend (and the thread pool's runtime) may call C: ops go through
 # `CPUBackend`, so a second backend replaces the backend folder, not the ops.
 C_MODULES = {"CKernels", "CDNNL", "CDNNLPrimitives", "CZlib"}
 CORE_C_CALLERS = ("Sources/SynapseCore/Backend/", "Sources/SynapseCore/Runtime/ThreadPool.swift")
 # Modules of our own; anything else (Foundation, Glibc, Synchronization, ...) is the platform's.
-OURS = set(ALLOWED) | {"CKernels", "CDNNL", "CDNNLPrimitives", "CZlib", "CImageCodecs", "CPNG", "CJPEG"}
+OURS = set(ALLOWED) | {"CKernels", "CDNNL", "CDNNLPrimitives", "CZlib", "CImageCodecs", "CPNG", "CJPEG", "CMPI", "CMPIBridge"}
 IMPORT = re.compile(r"^\s*(?:@\w+\s+)*import\s+(?:(?:struct|class|enum|protocol|func|var|let|typealias)\s+)?([A-Za-z_]\w*)", re.M)
 
 

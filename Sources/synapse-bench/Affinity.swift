@@ -34,11 +34,14 @@ enum Affinity {
         }
     }
 
-    /// Restricts the calling thread (and the threads it creates later) to the first CPU it is
-    /// allowed on, and returns that CPU's number.
+    /// Restricts the calling thread (and the threads it creates later) to one CPU it is allowed on
+    /// — the `index`-th, wrapping around (processes of one job pass their local rank) — and
+    /// returns that CPU's number.
     @discardableResult
-    static func pinToOneCore() throws -> Int {
-        guard let cpu = try allowedCPUs().first else { throw AffinityError(description: "no CPU in the affinity mask") }
+    static func pinToOneCore(index: Int = 0) throws -> Int {
+        let allowed = try allowedCPUs()
+        guard !allowed.isEmpty else { throw AffinityError(description: "no CPU in the affinity mask") }
+        let cpu = allowed[max(index, 0) % allowed.count]
         try pin(to: cpu)
         return cpu
     }

@@ -19,6 +19,7 @@ enum SpecFigures {
         case ("W6", "p50_us"): return one ? "70 (p99 130)" : "–"
         case ("W6", "samples/s"): return one ? "89k" : "152-163k"
         case ("W11", _): return "run Benchmarks/reference/embed_minilm.py (same session)"
+        case ("W12", _): return "run Benchmarks/reference/w12_ddp.py (same session)"
         default: return "–"
         }
     }
@@ -38,6 +39,8 @@ enum SpecFigures {
         case ("W8", "cnn int8-static samples/s"): return "≥ 2× f32"
         case ("W9", "W3 bf16 s/epoch"), ("W9", "W5 bf16 tokens/s"): return "≥ 1.6× f32"
         case ("W11", _): return m["batch"] == .int(1) ? "≥ 2× sentence-transformers" : "≥ 1.5× sentence-transformers"
+        case ("W12", "samples/s"): return "2 ranks ≥ 1.85× 1 rank; ≥ 1.5× PyTorch DDP (Gloo)"
+        case ("W12", "reduce GB/s"): return "≥ 95% of raw MPI_Allreduce"
         default: return "–"
         }
     }

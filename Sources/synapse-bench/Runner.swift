@@ -11,7 +11,9 @@ enum Runner {
     /// carries `"contended": true` and how often the thread team was reduced, and the warning about
     /// other processes is not printed.
     static func runHere(_ ids: [WorkloadID], threads: Int, settings: BenchSettings, contended: Bool = false) throws -> [Measurement] {
-        let pinned = threads == 1 ? ", pinned to CPU \(try Affinity.pinToOneCore())" : ", not pinned"
+        // Processes of one mpirun job on this host pin to different cores (each its own when mpirun binds them).
+        let localRank = Int(ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_RANK"] ?? "") ?? 0
+        let pinned = threads == 1 ? ", pinned to CPU \(try Affinity.pinToOneCore(index: localRank))" : ", not pinned"
         setenv("SYNAPSE_NUM_THREADS", String(threads), 1)
         ThreadPool.shared.setThreadCount(threads)
         guard ThreadPool.shared.threadCount == threads else {
@@ -55,7 +57,8 @@ enum Runner {
             child.executableURL = URL(fileURLWithPath: executable)
             child.arguments = ids.map(\.rawValue) + ["--threads", String(threads), "--no-summary"]
                 + (settings.quick ? ["--quick"] : []) + (settings.accuracy ? ["--accuracy"] : [])
-                + (settings.seed != 0 ? ["--seed", String(settings.seed)] : []) + extraArguments
+                + (settings.seed != 0 ? ["--seed", String(settings.seed)] : [])
+                + (settings.bucketMB != 25 ? ["--bucket-mb", String(settings.bucketMB)] : []) + extraArguments
             let pipe = Pipe()
             child.standardOutput = pipe
             try child.run()

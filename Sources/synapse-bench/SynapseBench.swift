@@ -1,11 +1,12 @@
 import ArgumentParser
+import Foundation
 
 /// `synapse-bench`: the benchmark spec's workloads, one JSON line per figure, then a summary table.
 @main
 struct SynapseBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "synapse-bench",
-        abstract: "Run the Synapse benchmark workloads (W1 sgemm, W1b bf16 gemm, W2/W3 MLP/CNN training, W4/W5 LSTM/GPT language-model training, W6 MLP inference, W8 int8 MLP inference, W9 bf16 autocast training, W11 MiniLM sentence embeddings).",
+        abstract: "Run the Synapse benchmark workloads (W1 sgemm, W1b bf16 gemm, W2/W3 MLP/CNN training, W4/W5 LSTM/GPT language-model training, W6 MLP inference, W8 int8 MLP inference, W9 bf16 autocast training, W11 MiniLM sentence embeddings, W12 data-parallel W3 under mpirun).",
         discussion: """
         Prints one JSON line per measurement, e.g.
           {"workload": "W2", "threads": 1, "metric": "s/epoch", "value": 1.31, ...}
@@ -36,6 +37,10 @@ struct SynapseBench: ParsableCommand {
     @Option(help: .hidden)
     var seed: UInt64 = 0
 
+    /// Hidden: W12's bucket size in MiB (DistributedDataParallel's default 25).
+    @Option(name: .customLong("bucket-mb"), help: .hidden)
+    var bucketMB = 25.0
+
     @Flag(name: .customLong("no-summary"), help: "Print only the JSON lines.")
     var noSummary = false
 
@@ -57,6 +62,10 @@ struct SynapseBench: ParsableCommand {
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        guard bucketMB > 0, bucketMB.isFinite else { throw ValidationError("--bucket-mb must be positive, got \(bucketMB)") }
+        if workloads.contains(.w12) && threads == nil && ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_SIZE"] != nil {
+            throw ValidationError("W12 under mpirun: give --threads (each rank runs in this process; 1 is the spec's)")
+        }
     }
 
     func run() throws {
@@ -69,7 +78,7 @@ struct SynapseBench: ParsableCommand {
             return
         }
         let selected = WorkloadID.allCases.filter { workloads.isEmpty || workloads.contains($0) }
-        let settings = BenchSettings(quick: quick, accuracy: accuracy, seed: seed)
+        let settings = BenchSettings(quick: quick, accuracy: accuracy, seed: seed, bucketMB: bucketMB)
         let results = if let threads {
             try Runner.runHere(selected, threads: threads, settings: settings, contended: contended)
         } else {

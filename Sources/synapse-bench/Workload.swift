@@ -9,6 +9,8 @@ struct BenchSettings: Sendable {
     /// W2/W3: seeds weight initialisation, the global generator and the loader's shuffling (default 0),
     /// as `torch.manual_seed(seed)` in the reference scripts; for accuracy-over-seeds comparisons.
     var seed: UInt64 = 0
+    /// W12: the most MiB of gradient per bucket (DistributedDataParallel's default 25).
+    var bucketMB = 25.0
 }
 
 /// One workload of the benchmark spec.
@@ -30,6 +32,7 @@ enum WorkloadID: String, CaseIterable, ExpressibleByArgument, Sendable {
     case w8 = "W8"
     case w9 = "W9"
     case w11 = "W11"
+    case w12 = "W12"
 
     /// Accepts ids in any letter case ("w1b", "W1B").
     init?(argument: String) {
@@ -50,6 +53,7 @@ enum WorkloadID: String, CaseIterable, ExpressibleByArgument, Sendable {
         case .w8: return W8(quick: settings.quick)
         case .w9: return W9(quick: settings.quick, accuracy: settings.accuracy)
         case .w11: return W11(quick: settings.quick)
+        case .w12: return W12(quick: settings.quick, bucketMB: settings.bucketMB)
         }
     }
 }

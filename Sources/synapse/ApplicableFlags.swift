@@ -29,7 +29,7 @@ extension TrainCommand {
 
     /// Flags every kind of run reads.
     static let commonFlags = ["--dataset", "--model", "--batch-size", "--lr", "--seed", "--threads", "--output", "--run-dir",
-                              "--overwrite", "--no-progress", "--config", "--log-dir", "--detect-anomaly", "--intended-use"]
+                              "--overwrite", "--no-progress", "--config", "--log-dir", "--detect-anomaly", "--intended-use", "--distributed-timeout", "--bucket-mb", "--shard-optimizer"]
 
     /// Flags only some kinds of run read, by kind.
     static func specificFlags(_ kind: RunKind, dataset: DatasetName) -> [String] {

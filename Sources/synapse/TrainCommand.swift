@@ -172,6 +172,18 @@ struct TrainCommand: ParsableCommand {
             help: "--model vit: side of the square patches, in pixels; must divide the image sides (default 7).")
     var patchSize: Int?
 
+    @Option(name: .customLong("distributed-timeout"), parsing: .unconditional,
+            help: "Under mpirun -np N: seconds a process waits for the others in one communication before it stops the whole job with an error (a peer died or hangs; default 300).")
+    var distributedTimeout: Double = 300
+
+    @Option(name: .customLong("bucket-mb"), parsing: .unconditional,
+            help: "Under mpirun -np N: the most mebibytes of gradient reduced at once; smaller buckets start reducing earlier in backward (default 25, as PyTorch's DDP).")
+    var bucketMB: Double = 25
+
+    @Flag(name: .customLong("shard-optimizer"),
+          help: "Under mpirun -np N: shard Adam's state over the processes (ZeRO-1): each keeps the moments of about 1/N of the parameters.")
+    var shardOptimizer = false
+
     @Flag(name: .customLong("no-progress"), help: "Do not draw the progress bar.")
     var noProgress = false
 
@@ -253,6 +265,10 @@ struct TrainCommand: ParsableCommand {
             if patchSize <= 0 { throw ValidationError("--patch-size must be positive, got \(patchSize)") }
         }
         if let threads, threads <= 0 { throw ValidationError("--threads must be positive, got \(threads)") }
+        guard bucketMB > 0, bucketMB.isFinite else { throw ValidationError("--bucket-mb must be a positive number, got \(bucketMB)") }
+        guard distributedTimeout > 0, distributedTimeout.isFinite else {
+            throw ValidationError("--distributed-timeout must be a positive number of seconds, got \(distributedTimeout)")
+        }
         if let evalBatches, evalBatches < 1 { throw ValidationError("--eval-batches must be at least 1, got \(evalBatches)") }
         if let logEvery, logEvery <= 0 { throw ValidationError("--log-every must be positive, got \(logEvery)") }
         if let sampleLength, sampleLength < 0 { throw ValidationError("--sample-length must be at least 0, got \(sampleLength)") }
@@ -281,10 +297,12 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         if let threads { ThreadPool.shared.setThreadCount(threads) }
-        if detectAnomaly {
-            try withAnomalyDetection { try runKindOfDataset() }
-        } else {
-            try runKindOfDataset()
+        try runAsDataParallelProcess {
+            if detectAnomaly {
+                try withAnomalyDetection { try runKindOfDataset() }
+            } else {
+                try runKindOfDataset()
+            }
         }
     }
 
@@ -338,6 +356,10 @@ struct TrainCommand: ParsableCommand {
         options.adversarial = try adversarialRecipe()
         if pipeline.hidden != nil { options.hiddenSizes = try pipeline.hiddenSizes() }
         options.patchSize = patchSize
+        let world = try dataParallelWorld()
+        options.communicator = world
+        options.bucketCapacityMB = bucketMB
+        options.shardOptimizerState = shardOptimizer
         try options.validate()
         // The data is loaded and checked (shapes, at least one batch; a folder read and split) and a
         // --resume checked before the run directory is made, so a refused run leaves nothing behind.
@@ -345,6 +367,12 @@ struct TrainCommand: ParsableCommand {
         let data = try job.loadPrepared()
         try job.validateTransfer(data)
         try job.validateResume()
+        if let world, world.rank != 0 {
+            // The other processes of a data-parallel job train and stay quiet; rank 0 writes everything.
+            options.output = FileManager.default.temporaryDirectory.appendingPathComponent("synapse-rank-\(world.rank).safetensors")
+            try ImageTrainingJob(options: options, log: { _ in }).run(prepared: data)
+            return
+        }
         let run = try RunOutputs.prepare(command: self, checkpointDirectory: options.controls.checkpointDirectory)
         options.output = run.weights
         options.controls.logDirectory = run.logDirectory
@@ -370,6 +398,8 @@ struct TrainCommand: ParsableCommand {
             "precision": PrecisionName(options.controls.precision).rawValue,
         ]
         figures.merge(Self.lossScalingFigures(result.history)) { a, _ in a }
+        figures.merge(Self.dataParallelFigures(world: world, batchSize: options.batchSize)) { a, _ in a }
+        if world != nil { figures["optimizer_state_mb"] = (Double(result.optimizerStateBytes) / 1e4).rounded() / 100 }
         if options.initFrom != nil || options.trainFraction < 1 {
             figures["trainable_parameters"] = result.trainableParameters
             figures["train_examples"] = result.trainExamples

@@ -1,0 +1,56 @@
+#ifndef SYNAPSE_CMPI_BRIDGE_H
+#define SYNAPSE_CMPI_BRIDGE_H
+/*
+ * A narrow C face over Open MPI for Swift. MPI's handles (MPI_COMM_WORLD, MPI_FLOAT, ...) are
+ * macros over global objects that Swift cannot import, so the Swift side sees only these
+ * functions and plain pointers.
+ *
+ * Every call returns an MPI error code (0 = MPI_SUCCESS): the world communicator is switched to
+ * MPI_ERRORS_RETURN at initialisation, so a failure is reported, never an abort inside MPI.
+ * The calls block; Synapse makes them from one communication thread, in the order they were
+ * asked for, while the thread that asked waits with a deadline (see MPICommunicator.swift).
+ * Counts are 64-bit; transfers beyond MPI's int counts are cut into several calls.
+ */
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Initialises MPI (asking for MPI_THREAD_MULTIPLE) unless already done; fills rank, size and the
+ *  thread level provided (0 single, 1 funneled, 2 serialized, 3 multiple). */
+int synapse_mpi_initialize(int *rank, int *size, int *thread_level);
+/** True once MPI_Init has run (and MPI_Finalize has not). */
+int synapse_mpi_is_active(void);
+/** MPI_Finalize. */
+int synapse_mpi_finalize(void);
+/** Ends every process of the job with `code` (MPI_Abort): the way out when a peer hangs. */
+void synapse_mpi_abort(int code);
+/** The text of an MPI error code into `buffer` (always terminated). */
+void synapse_mpi_error_string(int code, char *buffer, int capacity);
+/** The host's name as MPI reports it. */
+void synapse_mpi_processor_name(char *buffer, int capacity);
+/** Sets the calling thread's timer slack (Linux): short sleeps last what they ask for instead of
+ *  the default 50 µs extra. No-op elsewhere. */
+void synapse_set_timer_slack_ns(unsigned long nanoseconds);
+
+/** Sums `count` floats over all processes, in place (MPI_Allreduce). */
+int synapse_mpi_allreduce_sum_f32(float *buffer, int64_t count);
+/** Sums `count` doubles over all processes, in place. */
+int synapse_mpi_allreduce_sum_f64(double *buffer, int64_t count);
+/** Copies `bytes` bytes of `root`'s `buffer` into every process's. */
+int synapse_mpi_broadcast(void *buffer, int64_t bytes, int root);
+/** Gathers `bytes` bytes from every process: `receive` holds size × bytes, in rank order
+ *  (bytes below 2^31). */
+int synapse_mpi_allgather(const void *send, int64_t bytes, void *receive);
+/** Returns when every process has called it. */
+int synapse_mpi_barrier(void);
+/** Sends `bytes` bytes to `destination` with `tag`. */
+int synapse_mpi_send(const void *buffer, int64_t bytes, int destination, int tag);
+/** Receives `bytes` bytes from `source` with `tag`. */
+int synapse_mpi_recv(void *buffer, int64_t bytes, int source, int tag);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,279 @@
+import CMPIBridge
+import Foundation
+
+/// All processes of an `mpirun` job, over Open MPI (Debian's `openmpi-bin`/`libopenmpi-dev`).
+///
+/// One communication thread makes every MPI call, in the order operations were started — the
+/// order collectives need on every process — with MPI's own blocking calls, so each reduction
+/// runs Open MPI's tuned algorithm at full speed (the design of Horovod's background thread).
+/// `startAllReduceSum` only queues the operation and returns, so a gradient bucket is reduced
+/// while the training thread runs the rest of backward. A thread that waits first checks for a
+/// few milliseconds, yielding its core between checks (no sleeping hand-off on the critical path),
+/// then sleeps on a condition until the operation is done — or until `timeout` seconds have
+/// passed, which throws `DistributedError.timedOut` instead of hanging when a peer died or
+/// stopped. After a timeout the communication thread may still be blocked inside MPI: end the job
+/// (`abortJob`), as the CLI does.
+///
+/// While it waits inside MPI, the communication thread yields its core to the training thread
+/// when nothing progresses (`OMPI_MCA_mpi_yield_when_idle`, set before MPI starts unless the
+/// environment sets it).
+///
+/// MPI is initialised once per process: `world()` returns the same communicator every time.
+public final class MPICommunicator: Communicator, @unchecked Sendable {
+    /// This process's rank in the job.
+    public let rank: Int
+    /// The job's number of processes.
+    public let worldSize: Int
+    /// The host this process runs on, as MPI names it.
+    public let hostName: String
+    /// Seconds a waiting thread checks without sleeping before it sleeps on a condition.
+    public let spinSeconds = 0.005
+
+    private let settings = NSLock()
+    private var timeoutSeconds: Double
+    // Serialises MPI calls: the communication thread's and `blockingAllReduceSum`'s.
+    private let mpi = NSLock()
+    // Guards the queue and the operations' completion; signalled on both.
+    private let state = NSCondition()
+    private var queue: [(operation: PendingCommunication, call: () -> Int32)] = []
+    private var stopping = false
+    private var finished = false
+
+    private static let creation = NSLock()
+    nonisolated(unsafe) private static var instance: MPICommunicator?
+
+    /// Seconds any one operation may wait for the other processes (default 300).
+    public var timeout: Double {
+        get { settings.lock(); defer { settings.unlock() }; return timeoutSeconds }
+        set { settings.lock(); timeoutSeconds = newValue; settings.unlock() }
+    }
+
+    /// The communicator of every process in the job, initialising MPI on the first call (later
+    /// calls return the same one and update its `timeout`).
+    /// - Throws: `DistributedError` when MPI cannot start or lacks thread support.
+    public static func world(timeout: Double = 300) throws(DistributedError) -> MPICommunicator {
+        creation.lock()
+        defer { creation.unlock() }
+        if let instance {
+            instance.timeout = timeout
+            return instance
+        }
+        // The communication thread spins inside MPI while it waits; let the training thread run.
+        setenv("OMPI_MCA_mpi_yield_when_idle", "1", 0)
+        var rank: Int32 = 0, size: Int32 = 0, level: Int32 = 0
+        let code = synapse_mpi_initialize(&rank, &size, &level)
+        guard code == 0 else { throw Self.error(code, "MPI_Init_thread") }
+        guard level >= 2 else { throw .threadSupport(provided: Int(level)) }
+        let communicator = MPICommunicator(rank: Int(rank), worldSize: Int(size), timeout: timeout)
+        instance = communicator
+        return communicator
+    }
+
+    /// Ends every process of the job with `code` (`MPI_Abort`): what a process does after an error,
+    /// so that none of the others waits for it.
+    public static func abortJob(code: Int32 = 1) -> Never {
+        synapse_mpi_abort(code)
+        exit(code)
+    }
+
+    private init(rank: Int, worldSize: Int, timeout: Double) {
+        self.rank = rank
+        self.worldSize = worldSize
+        self.timeoutSeconds = timeout
+        var name = [CChar](repeating: 0, count: 256)
+        synapse_mpi_processor_name(&name, Int32(name.count))
+        hostName = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let thread = Thread { [unowned self] in self.communicationLoop() }
+        thread.name = "mpi"
+        thread.start()
+    }
+
+    /// Waits for the operations started, stops the communication thread and finalises MPI (after
+    /// which no communicator can be made in this process). Call once, at the end of a successful job.
+    public func finalize() throws(DistributedError) {
+        state.lock()
+        stopping = true
+        state.broadcast()
+        while !finished { state.wait() }
+        state.unlock()
+        mpi.lock()
+        let code = synapse_mpi_is_active() != 0 ? synapse_mpi_finalize() : 0
+        mpi.unlock()
+        guard code == 0 else { throw Self.error(code, "MPI_Finalize") }
+    }
+
+    // MARK: The communication thread
+
+    private func communicationLoop() {
+        state.lock()
+        while true {
+            while queue.isEmpty && !stopping { state.wait() }
+            if queue.isEmpty { break }
+            let (operation, call) = queue.removeFirst()
+            state.unlock()
+            mpi.lock()
+            let code = call()
+            mpi.unlock()
+            state.lock()
+            operation.isDone = true
+            if code != 0 { operation.failure = Self.error(code, operation.label) }
+            state.broadcast()
+        }
+        finished = true
+        state.broadcast()
+        state.unlock()
+    }
+
+    /// Queues `call` (an MPI call returning its error code) behind the operations already started.
+    private func start(_ label: String, _ call: @escaping () -> Int32) throws(DistributedError) -> PendingCommunication {
+        let operation = PendingCommunication(label: label)
+        state.lock()
+        defer { state.unlock() }
+        guard !stopping else { throw .unsupported(reason: "\(label): the communicator is finalized") }
+        queue.append((operation, call))
+        state.broadcast()
+        return operation
+    }
+
+    /// Waits until `operation` is complete.
+    /// - Throws: `DistributedError.timedOut` after `timeout` seconds; `.mpi` when MPI failed it.
+    public func wait(_ operation: PendingCommunication) throws(DistributedError) {
+        let seconds = timeout
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        let spinEnd = DispatchTime.now().uptimeNanoseconds + UInt64(spinSeconds * 1e9)
+        state.lock()
+        defer { state.unlock() }
+        // Most reductions finish within a few milliseconds: check without sleeping first.
+        while !operation.isDone && DispatchTime.now().uptimeNanoseconds < spinEnd {
+            state.unlock()
+            sched_yield()
+            state.lock()
+        }
+        while !operation.isDone {
+            if !state.wait(until: deadline) && !operation.isDone {
+                throw .timedOut(operation: operation.label, seconds: seconds, rank: rank)
+            }
+        }
+        if let failure = operation.failure { throw failure }
+    }
+
+    /// Runs `call` in order behind the operations started and waits for it.
+    private func run(_ label: String, _ call: @escaping () -> Int32) throws(DistributedError) {
+        try wait(start(label, call))
+    }
+
+    // MARK: Collectives
+
+    /// Starts summing `buffer` over all processes, in place (`MPI_Allreduce` on the communication thread).
+    public func startAllReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>, label: String) throws(DistributedError) -> PendingCommunication {
+        try start(label) { synapse_mpi_allreduce_sum_f32(buffer.baseAddress, Int64(buffer.count)) }
+    }
+
+    /// Sums `buffer` over all processes with one `MPI_Allreduce` on the calling thread, without a
+    /// deadline: the reference that benchmarks compare the queued path with.
+    public func blockingAllReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws(DistributedError) {
+        mpi.lock()
+        let code = synapse_mpi_allreduce_sum_f32(buffer.baseAddress, Int64(buffer.count))
+        mpi.unlock()
+        guard code == 0 else { throw Self.error(code, "MPI_Allreduce") }
+    }
+
+    /// Sums `values` over all processes, in place.
+    public func allReduceSum(_ values: inout [Double], label: String) throws(DistributedError) {
+        var failure: DistributedError?
+        values.withUnsafeMutableBufferPointer { buffer in
+            let pointer = buffer.baseAddress, count = Int64(buffer.count)
+            do throws(DistributedError) { try run(label) { synapse_mpi_allreduce_sum_f64(pointer, count) } } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Replaces `bytes` with `root`'s on every process.
+    public func broadcast(_ bytes: inout [UInt8], root: Int, label: String) throws(DistributedError) {
+        try checkRank(root, label)
+        var failure: DistributedError?
+        bytes.withUnsafeMutableBytes { raw in
+            let pointer = raw.baseAddress, count = Int64(raw.count)
+            do throws(DistributedError) { try run(label) { synapse_mpi_broadcast(pointer, count, Int32(root)) } } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Replaces `values` with `root`'s on every process.
+    public func broadcast(_ values: inout [Float], root: Int, label: String) throws(DistributedError) {
+        try checkRank(root, label)
+        var failure: DistributedError?
+        values.withUnsafeMutableBytes { raw in
+            let pointer = raw.baseAddress, count = Int64(raw.count)
+            do throws(DistributedError) { try run(label) { synapse_mpi_broadcast(pointer, count, Int32(root)) } } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Every process's `values`, in rank order.
+    public func allGather(_ values: [Double], label: String) throws(DistributedError) -> [[Double]] {
+        let count = values.count
+        guard count * MemoryLayout<Double>.stride <= Int(Int32.max) / max(worldSize, 1) else {
+            throw .unsupported(reason: "\(label): \(count) values per process are too many to gather at once")
+        }
+        var received = [Double](repeating: 0, count: count * worldSize)
+        var failure: DistributedError?
+        values.withUnsafeBytes { send in
+            received.withUnsafeMutableBytes { receive in
+                let source = send.baseAddress, destination = receive.baseAddress, bytes = Int64(send.count)
+                do throws(DistributedError) { try run(label) { synapse_mpi_allgather(source, bytes, destination) } } catch { failure = error }
+            }
+        }
+        if let failure { throw failure }
+        return (0..<worldSize).map { Array(received[($0 * count)..<(($0 + 1) * count)]) }
+    }
+
+    /// Returns when every process has called it.
+    public func barrier(label: String) throws(DistributedError) {
+        try run(label) { synapse_mpi_barrier() }
+    }
+
+    /// Sends `values` to `destination`; returns when the send buffer may be reused.
+    public func send(_ values: [Float], to destination: Int, tag: Int) throws(DistributedError) {
+        try checkRank(destination, "send")
+        var failure: DistributedError?
+        values.withUnsafeBytes { raw in
+            let pointer = raw.baseAddress, bytes = Int64(raw.count)
+            do throws(DistributedError) {
+                try run("the send of \(values.count) values to rank \(destination)") {
+                    synapse_mpi_send(pointer, bytes, Int32(destination), Int32(tag))
+                }
+            } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Receives `count` values sent by `source` with `tag`.
+    public func receive(count: Int, from source: Int, tag: Int) throws(DistributedError) -> [Float] {
+        try checkRank(source, "receive")
+        var values = [Float](repeating: 0, count: count)
+        var failure: DistributedError?
+        values.withUnsafeMutableBytes { raw in
+            let pointer = raw.baseAddress, bytes = Int64(raw.count)
+            do throws(DistributedError) {
+                try run("the receipt of \(count) values from rank \(source)") {
+                    synapse_mpi_recv(pointer, bytes, Int32(source), Int32(tag))
+                }
+            } catch { failure = error }
+        }
+        if let failure { throw failure }
+        return values
+    }
+
+    private func checkRank(_ peer: Int, _ label: String) throws(DistributedError) {
+        guard (0..<worldSize).contains(peer) else {
+            throw .unsupported(reason: "\(label): rank \(peer) is not in this job of \(worldSize) processes")
+        }
+    }
+
+    private static func error(_ code: Int32, _ operation: String) -> DistributedError {
+        var text = [CChar](repeating: 0, count: 512)
+        synapse_mpi_error_string(code, &text, Int32(text.count))
+        return .mpi(operation: operation, code: code, message: String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+    }
+}

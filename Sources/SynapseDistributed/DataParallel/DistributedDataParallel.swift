@@ -1,0 +1,227 @@
+import Foundation
+import SynapseCore
+import SynapseNN
+import SynapseTraining
+
+/// Data-parallel training (PyTorch's `DistributedDataParallel`): every process holds a replica of
+/// `module`, trains on its own share of each batch (`DistributedSampler`), and after each backward
+/// pass every gradient is the mean over the processes — so N processes with batch B step exactly as
+/// one process with batch N·B, up to the order of the floating-point sums.
+///
+/// - At creation the replicas are checked to have the same parameters, and rank 0's parameters
+///   and buffers are copied to every process.
+/// - Gradients are reduced in buckets of about `bucketCapacityBytes` (25 MiB by default, as DDP;
+///   the first bucket at most 1 MiB, as DDP's, so reducing starts early), filled in reverse
+///   parameter order — the order backward produces them. A bucket's reduction starts as soon as
+///   its last gradient is final, while backward goes on (`backward`'s `leafGradientReady`);
+///   buckets start in the same order on every process. A parameter larger than a bucket gets one
+///   of its own, so smaller buckets overlap more of backward (at more reductions per step).
+/// - Buffers (batch-norm running statistics) are copied from rank 0 after each step when
+///   `broadcastBuffers` is on, as DDP's `broadcast_buffers`.
+/// - Parameters a pass did not reach send zeros; one that no process used keeps no gradient.
+///
+/// With `Trainer`, set it as `gradientSynchronizer` and add `DistributedTrainingCallback`:
+/// ```swift
+/// let world = try MPICommunicator.world()
+/// let loader = DataLoader(train, batchSize: 64, shuffle: true, dropLast: true, seed: 0,
+///                         sampler: DistributedSampler(rank: world.rank, worldSize: world.worldSize))
+/// let ddp = try DistributedDataParallel(model, communicator: world)
+/// let trainer = Trainer(model: model, optimizer: Adam(model.parameters()), objective: .classification(model),
+///                       train: loader, callbacks: [DistributedTrainingCallback(communicator: world)])
+/// trainer.gradientSynchronizer = ddp
+/// ```
+/// In a loop of your own, `try ddp.backward(loss)` replaces `loss.backward()`; a plain
+/// `loss.backward()` accumulates locally without reducing (PyTorch's `no_sync`), for gradient
+/// accumulation across micro-batches.
+public final class DistributedDataParallel: GradientSynchronizer {
+    /// The replica trained in this process.
+    public let module: Module
+    /// The processes it is reduced over.
+    public let communicator: any Communicator
+    /// The most bytes of gradient in one bucket (a parameter larger than that gets its own).
+    public let bucketCapacityBytes: Int
+    /// Copy rank 0's buffers to every process after each step.
+    public var broadcastBuffers: Bool
+    private let buckets: [GradientBucket]
+    private var slotOfLeaf: [ObjectIdentifier: (bucket: Int, slot: Int)] = [:]
+    private var nextLaunch = 0
+    private var failure: DistributedError?
+    /// Buckets whose reduction started during the last backward pass (overlapped with it).
+    public private(set) var bucketsStartedDuringBackward = 0
+    /// Seconds spent in `finishBackward` (waiting for reductions, copying gradients back, buffers)
+    /// since the wrapper was made, and the number of calls: what communication costs a step
+    /// beyond what backward hid.
+    public private(set) var synchronization: (seconds: Double, steps: Int) = (0, 0)
+
+    /// Wraps `module`, checks that every process has the same parameters and copies rank 0's
+    /// parameters and buffers to all.
+    /// - Parameters:
+    ///   - bucketCapacityMB: the most mebibytes of gradient per bucket (default 25, as DDP).
+    ///   - broadcastBuffers: copy rank 0's buffers after each step (default true).
+    /// - Throws: `DistributedError.mismatch` naming what differs; communication errors.
+    public init(_ module: Module, communicator: any Communicator, bucketCapacityMB: Double = 25,
+                broadcastBuffers: Bool = true) throws(DistributedError) {
+        guard bucketCapacityMB > 0, bucketCapacityMB.isFinite else {
+            throw .unsupported(reason: "bucket capacity \(bucketCapacityMB) MB is not a positive size")
+        }
+        self.module = module
+        self.communicator = communicator
+        self.bucketCapacityBytes = Int(min(bucketCapacityMB * 1_048_576, Double(Int32.max)))
+        self.broadcastBuffers = broadcastBuffers
+        let trainable = Self.uniqueParameters(module).filter(\.requiresGrad)
+        buckets = Self.makeBuckets(Array(trainable.reversed()), capacityBytes: bucketCapacityBytes,
+                                   firstCapacityBytes: min(bucketCapacityBytes, Self.firstBucketCapacityBytes))
+        try checkSameLayout()
+        try broadcastState(parameters: true, buffers: true, label: "the initial parameters and buffers from rank 0")
+    }
+
+    /// Each bucket's parameter count and bytes, in launch order.
+    public var bucketSizes: [(parameters: Int, bytes: Int)] { buckets.map { ($0.parameters.count, $0.byteCount) } }
+
+    /// Backpropagates from `loss` and reduces the gradients (`beginBackward`, `backward` with
+    /// `gradientReady`, `finishBackward`).
+    public func backward(_ loss: Tensor) throws(DistributedError) {
+        beginBackward()
+        loss.backward(leafGradientReady: gradientReady)
+        try finishBackward()
+    }
+
+    // MARK: GradientSynchronizer
+
+    /// Maps the parameters' current autodiff leaves to their bucket slots and clears the buckets.
+    public func beginBackward() {
+        slotOfLeaf.removeAll(keepingCapacity: true)
+        for (b, bucket) in buckets.enumerated() {
+            bucket.reset()
+            for (s, p) in bucket.parameters.enumerated() {
+                if let leaf = p.value.autogradLeafIdentity { slotOfLeaf[leaf] = (b, s) }
+            }
+        }
+        nextLaunch = 0
+        failure = nil
+        bucketsStartedDuringBackward = 0
+    }
+
+    /// Copies the parameter's final gradient into its bucket and starts every bucket, in order,
+    /// that is now complete.
+    public func gradientReady(_ leaf: ObjectIdentifier) {
+        guard failure == nil, let (b, s) = slotOfLeaf[leaf] else { return }
+        do throws(DistributedError) {
+            try buckets[b].fill(s)
+            if b == nextLaunch && buckets[b].isFull {
+                bucketsStartedDuringBackward += try launchCompleteBuckets()
+            }
+        } catch {
+            failure = error
+        }
+    }
+
+    /// Starts the buckets still waiting (with zeros for parameters backward did not reach), waits
+    /// for every reduction and writes the mean gradients back; then copies rank 0's buffers.
+    public func finishBackward() throws(DistributedError) {
+        let started = DispatchTime.now().uptimeNanoseconds
+        defer {
+            synchronization.seconds += Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            synchronization.steps += 1
+        }
+        if let failure { throw failure }
+        for bucket in buckets[nextLaunch...] { try bucket.fillRemaining() }
+        _ = try launchCompleteBuckets()
+        for bucket in buckets {
+            if let pending = bucket.pending { try communicator.wait(pending) }
+            bucket.writeBack(worldSize: communicator.worldSize)
+            bucket.pending = nil
+        }
+        if broadcastBuffers { try broadcastState(parameters: false, buffers: true, label: "the buffers from rank 0") }
+    }
+
+    /// Starts the reductions of complete buckets from `nextLaunch` on, in order; returns how many.
+    private func launchCompleteBuckets() throws(DistributedError) -> Int {
+        var started = 0
+        while nextLaunch < buckets.count && buckets[nextLaunch].isFull {
+            let bucket = buckets[nextLaunch]
+            bucket.pending = try communicator.startAllReduceSum(
+                bucket.flat, label: "the gradient reduction of bucket \(nextLaunch + 1) of \(buckets.count) (\(bucket.byteCount) bytes)")
+            nextLaunch += 1
+            started += 1
+        }
+        return started
+    }
+
+    // MARK: Set-up
+
+    /// Parameters in definition order, each once (a tied weight is listed once).
+    static func uniqueParameters(_ module: Module) -> [Parameter] {
+        var seen = Set<ObjectIdentifier>()
+        return module.parameters().filter { seen.insert(ObjectIdentifier($0)).inserted }
+    }
+
+    /// The first bucket's capacity (DDP's 1 MiB): the last layers' gradients start reducing early.
+    static let firstBucketCapacityBytes = 1 << 20
+
+    /// Consecutive parameters packed into buckets of at most `capacityBytes` (the first at most
+    /// `firstCapacityBytes`; a larger parameter gets a bucket of its own).
+    static func makeBuckets(_ parameters: [Parameter], capacityBytes: Int, firstCapacityBytes: Int) -> [GradientBucket] {
+        var groups: [[Parameter]] = [], current: [Parameter] = [], bytes = 0
+        for p in parameters {
+            let size = p.value.count * MemoryLayout<Float>.stride
+            let capacity = groups.isEmpty ? firstCapacityBytes : capacityBytes
+            if !current.isEmpty && bytes + size > capacity {
+                groups.append(current)
+                current = []
+                bytes = 0
+            }
+            current.append(p)
+            bytes += size
+        }
+        if !current.isEmpty { groups.append(current) }
+        return groups.enumerated().map { GradientBucket(index: $0.offset, parameters: $0.element) }
+    }
+
+    /// Every process must hold the same parameters (count, shapes) and buffers, else the
+    /// reductions would mix unrelated values or wait forever.
+    private func checkSameLayout() throws(DistributedError) {
+        let parameters = Self.uniqueParameters(module), buffers = module.namedBuffers()
+        let trainable = parameters.filter(\.requiresGrad)
+        // A shape checksum below 2^52, exact in a Double.
+        var checksum: UInt64 = 1469598103934665603
+        for shape in parameters.map(\.shape) + buffers.map(\.1.value.shape) {
+            for d in shape + [-1] { checksum = (checksum ^ UInt64(bitPattern: Int64(d))) &* 1099511628211 }
+        }
+        let mine = [Double(parameters.count), Double(trainable.count), Double(trainable.reduce(0) { $0 + $1.value.count }),
+                    Double(buffers.count), Double(checksum & ((1 << 52) - 1))]
+        let all = try communicator.allGather(mine, label: "the check that every process has the same model")
+        for (rank, theirs) in all.enumerated() where theirs != mine {
+            throw .mismatch(reason: "rank \(rank) has \(Int(theirs[0])) parameters (\(Int(theirs[1])) trained, \(Int(theirs[2])) values) "
+                + "and \(Int(theirs[3])) buffers; rank \(communicator.rank) has \(Int(mine[0])) (\(Int(mine[1])) trained, "
+                + "\(Int(mine[2])) values) and \(Int(mine[3])) buffers" + (theirs[..<4] == mine[..<4] ? ", with other shapes" : ""))
+        }
+    }
+
+    /// Copies rank 0's parameters and/or buffers to every process, in one broadcast.
+    private func broadcastState(parameters: Bool, buffers: Bool, label: String) throws(DistributedError) {
+        guard communicator.worldSize > 1 else { return }
+        let params = parameters ? Self.uniqueParameters(module) : []
+        let bufs = buffers ? module.namedBuffers().map(\.1) : []
+        guard !params.isEmpty || !bufs.isEmpty else { return }
+        var flat: [Float] = []
+        flat.reserveCapacity(params.reduce(0) { $0 + $1.value.count } + bufs.reduce(0) { $0 + $1.value.count })
+        for p in params { p.value.withUnsafeBufferPointer { flat.append(contentsOf: $0) } }
+        for b in bufs { b.value.withUnsafeBufferPointer { flat.append(contentsOf: $0) } }
+        try communicator.broadcast(&flat, root: 0, label: label)
+        guard communicator.rank != 0 else { return }
+        var offset = 0
+        flat.withUnsafeBufferPointer { source in
+            for p in params {
+                let n = p.value.count, start = offset
+                p.value = Tensor(shape: p.shape) { $0.baseAddress!.update(from: source.baseAddress! + start, count: n) }
+                offset += n
+            }
+            for b in bufs {
+                let n = b.value.count, start = offset, shape = b.value.shape
+                b.value = Tensor(shape: shape) { $0.baseAddress!.update(from: source.baseAddress! + start, count: n) }
+                offset += n
+            }
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import SynapseCore
+import SynapseNN
+
+/// A group of parameters whose gradients are reduced together (PyTorch DDP's buckets, Horovod's
+/// tensor fusion): one flat buffer holds their gradients side by side, then one flag per
+/// parameter — 1 when this process has a gradient for it — so a parameter no process used keeps
+/// no gradient, as in a single process.
+final class GradientBucket {
+    /// Position in launch order (reductions start in this order on every process).
+    let index: Int
+    let parameters: [Parameter]
+    /// Where each parameter's gradient starts in `flat`.
+    let offsets: [Int]
+    /// Values of gradient (the flags follow them).
+    let elementCount: Int
+    /// Gradients, then flags; reduced in place.
+    let flat: UnsafeMutableBufferPointer<Float>
+    private var filled: [Bool]
+    private(set) var remaining: Int
+    /// The reduction in flight, between `launch` and `finish`.
+    var pending: PendingCommunication?
+
+    init(index: Int, parameters: [Parameter]) {
+        self.index = index
+        self.parameters = parameters
+        var offsets: [Int] = [], total = 0
+        for p in parameters {
+            offsets.append(total)
+            total += p.value.count
+        }
+        self.offsets = offsets
+        elementCount = total
+        flat = .allocate(capacity: total + parameters.count)
+        flat.initialize(repeating: 0)
+        filled = Array(repeating: false, count: parameters.count)
+        remaining = parameters.count
+    }
+
+    deinit { flat.deallocate() }
+
+    /// Bytes of gradient this bucket reduces.
+    var byteCount: Int { elementCount * MemoryLayout<Float>.stride }
+
+    /// Ready for a new backward pass: nothing filled.
+    func reset() {
+        for i in filled.indices { filled[i] = false }
+        remaining = parameters.count
+        pending = nil
+    }
+
+    var isFull: Bool { remaining == 0 }
+
+    /// Copies parameter `slot`'s gradient (zeros and flag 0 when it has none) into the buffer.
+    /// - Throws: `DistributedError.unsupported` for a row-sparse gradient.
+    func fill(_ slot: Int) throws(DistributedError) {
+        guard !filled[slot] else { return }
+        let p = parameters[slot]
+        let start = flat.baseAddress! + offsets[slot]
+        let count = p.value.count
+        if p.sparseGrad != nil {
+            throw .unsupported(reason: "a parameter of shape \(p.shape) has a row-sparse gradient (Embedding(sparse: true)); "
+                + "data-parallel training reduces dense gradients only")
+        }
+        if let g = p.grad {
+            g.withUnsafeBufferPointer { source in start.update(from: source.baseAddress!, count: count) }
+            flat[elementCount + slot] = 1
+        } else {
+            start.update(repeating: 0, count: count)
+            flat[elementCount + slot] = 0
+        }
+        filled[slot] = true
+        remaining -= 1
+    }
+
+    /// Fills every slot not yet filled (parameters this backward pass did not reach).
+    func fillRemaining() throws(DistributedError) {
+        for slot in filled.indices where !filled[slot] { try fill(slot) }
+    }
+
+    /// Writes the mean over `worldSize` processes back as each parameter's gradient; a parameter
+    /// that no process had a gradient for keeps none.
+    func writeBack(worldSize: Int) {
+        let scale = 1 / Float(worldSize)
+        for (slot, p) in parameters.enumerated() {
+            guard flat[elementCount + slot] > 0 else {
+                p.grad = nil
+                continue
+            }
+            let source = flat.baseAddress! + offsets[slot]
+            // Into the gradient's own storage when it has one to itself (no allocation per step).
+            var gradient = p.grad ?? Tensor.zeros(p.shape)
+            p.grad = nil
+            gradient.withUnsafeMutableBufferPointer { destination in
+                for i in 0..<destination.count { destination[i] = source[i] * scale }
+            }
+            p.grad = gradient
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import Synapse
+
+/// W12: data-parallel W3 — the CNN on Fashion-MNIST at a global batch of 64, split over the
+/// processes `mpirun -np N synapse-bench W12 --threads 1` starts (batch 64/N each, gradients
+/// averaged by `DistributedDataParallel`); run without `mpirun` it is the one-process baseline
+/// through the same code (a `SingleProcessCommunicator`). Rank 0 reports training samples per
+/// second (median epoch; loading and the warm-up are not timed) and the test accuracy after the
+/// spec's 2 epochs; with more than one process, also the reduction throughput of the bucketed
+/// path against one blocking `MPI_Allreduce` of the same bytes.
+struct W12: Workload {
+    /// Smoke mode: 3 × 20 timed steps instead of epochs.
+    let quick: Bool
+    /// The most MiB of gradient per bucket (`--bucket-mb`).
+    let bucketMB: Double
+    /// The global batch of the spec.
+    let globalBatch = 64
+
+    func run(threads: Int, emit: (Measurement) -> Void) throws {
+        let launched = try LaunchEnvironment.detect(ProcessInfo.processInfo.environment)?.isDistributed ?? false
+        let mpi = launched ? try MPICommunicator.world(timeout: 600) : nil
+        let world: any Communicator = mpi ?? SingleProcessCommunicator()
+        guard globalBatch % world.worldSize == 0 else {
+            throw BenchError("W12 splits a global batch of \(globalBatch) evenly: use 1, 2, 4, ... processes, not \(world.worldSize)")
+        }
+        let train = try FashionMNIST.load(split: .train)
+        // Warm-up on a throwaway replica (its reductions warm MPI's buffers too).
+        try makeTrainer(train, seed: 1, world: world).trainer.fit(steps: quick ? 5 : 20)
+
+        manualSeed(0)
+        let (trainer, ddp) = try makeTrainer(train, seed: 0, world: world)
+        var extras: [(String, JSONValue)] = [("ranks", .int(world.worldSize)), ("batch_per_rank", .int(globalBatch / world.worldSize)),
+                                             ("bucket_mb", .double(bucketMB)), ("buckets", .int(ddp.bucketSizes.count))]
+        let samplesPerSecond: Double
+        if quick {
+            let times = try (1...3).map { round in try Timing.seconds { try trainer.fit(steps: round * 20) } }
+            samplesPerSecond = Double(20 * globalBatch) / Timing.median(times)
+            extras.append(("note", .string("smoke run, not an epoch")))
+        } else {
+            let times = try (1...2).map { epoch in try Timing.seconds { try trainer.fit(epochs: epoch) } }
+            samplesPerSecond = Double(trainer.trainLoader.count * globalBatch) / Timing.median(times)
+            let test = DataLoader(try FashionMNIST.load(split: .test), batchSize: 1000)
+            extras += [("s/epoch", .double(Timing.median(times))), ("steps", .int(trainer.trainLoader.count)),
+                       ("test_accuracy", .double(try trainer.evaluate(test)["accuracy"] ?? .nan))]
+        }
+        extras.append(("overlapped_buckets", .int(ddp.bucketsStartedDuringBackward)))
+        extras.append(("sync_ms_per_step", .double(ddp.synchronization.seconds * 1000 / Double(max(ddp.synchronization.steps, 1)))))
+        if world.rank == 0 {
+            var m = Measurement("W12", threads: threads, metric: "samples/s", value: samplesPerSecond)
+            m.extras = extras.map { (key: $0.0, value: $0.1) }
+            emit(m)
+        }
+        if let mpi {
+            let (bucketed, communication, raw) = try reductionThroughput(ddp, mpi, repetitions: quick ? 10 : 40)
+            if world.rank == 0 {
+                emit(Measurement("W12", threads: threads, metric: "reduce GB/s", value: communication,
+                                 ["raw_mpi_allreduce_gbps": .double(raw), "ratio_to_raw": .double(communication / raw),
+                                  "with_gradient_copies_gbps": .double(bucketed), "copies_ratio_to_raw": .double(bucketed / raw),
+                                  "bytes": .int(ddp.bucketSizes.reduce(0) { $0 + $1.bytes })]))
+            }
+            try mpi.barrier(label: "the end of W12")
+            try mpi.finalize()
+        }
+    }
+
+    /// The W3 network and trainer for this process: its share of each epoch, its replica wrapped.
+    private func makeTrainer(_ train: TensorDataset, seed: UInt64, world: any Communicator) throws
+        -> (trainer: Trainer<TensorDataset, TensorDataset>, ddp: DistributedDataParallel) {
+        let model = CNNClassifier(generator: RandomGenerator(seed: seed))
+        let loader = DataLoader(train, batchSize: globalBatch / world.worldSize, shuffle: true, dropLast: true, seed: seed,
+                                sampler: DistributedSampler(rank: world.rank, worldSize: world.worldSize))
+        let trainer = Trainer(model: model, optimizer: Adam(model.parameters(), learningRate: 1e-3), objective: .classification(model),
+                              train: loader, metrics: TrainingMetrics.accuracy,
+                              callbacks: [DistributedTrainingCallback(communicator: world)])
+        let ddp = try DistributedDataParallel(model, communicator: world, bucketCapacityMB: bucketMB)
+        trainer.gradientSynchronizer = ddp
+        return (trainer, ddp)
+    }
+
+    /// GB/s of the bucketed path (every parameter reported ready, buckets filled, reduced and
+    /// written back, as after a backward pass), of its communication alone (the buckets' sizes
+    /// reduced non-blocking through the progress thread, no gradient copies) and of one blocking
+    /// `MPI_Allreduce` on as many bytes.
+    private func reductionThroughput(_ ddp: DistributedDataParallel, _ mpi: MPICommunicator, repetitions: Int) throws
+        -> (bucketed: Double, communication: Double, raw: Double) {
+        let parameters = ddp.module.parameters()
+        for p in parameters { p.grad = Tensor.ones(p.shape) }
+        let leaves = parameters.compactMap { $0.value.autogradLeafIdentity }
+        let bytes = Double(ddp.bucketSizes.reduce(0) { $0 + $1.bytes })
+        func bucketed() throws {
+            ddp.beginBackward()
+            for leaf in leaves { ddp.gradientReady(leaf) }
+            try ddp.finishBackward()
+        }
+        let flat = UnsafeMutableBufferPointer<Float>.allocate(capacity: Int(bytes) / 4)
+        defer { flat.deallocate() }
+        flat.initialize(repeating: 1)
+        // The buckets' sizes as slices of one buffer.
+        var slices: [UnsafeMutableBufferPointer<Float>] = [], start = 0
+        for (_, size) in ddp.bucketSizes {
+            slices.append(UnsafeMutableBufferPointer(rebasing: flat[start..<(start + size / 4)]))
+            start += size / 4
+        }
+        func communicate() throws {
+            let pending = try slices.map { try mpi.startAllReduceSum($0, label: "benchmark") }
+            for p in pending { try mpi.wait(p) }
+        }
+        for _ in 0..<3 { try bucketed(); try communicate(); try mpi.blockingAllReduceSum(flat) }
+        // Rounds of the three, interleaved, and each one's median: a shared host's noise hits all alike.
+        var times: [[Double]] = [[], [], []]
+        for _ in 0..<7 {
+            let kinds: [() throws -> Void] = [bucketed, communicate, { try mpi.blockingAllReduceSum(flat) }]
+            for (kind, body) in kinds.enumerated() {
+                try mpi.barrier(label: "the reduction benchmark")
+                times[kind].append(try Timing.seconds { for _ in 0..<repetitions { try body() } })
+            }
+        }
+        let total = bytes * Double(repetitions) / 1e9
+        return (total / Timing.median(times[0]), total / Timing.median(times[1]), total / Timing.median(times[2]))
+    }
+}
