@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "CDNNLPrimitives", path: "Sources/CDNNLPrimitives", linkerSettings: [.linkedLibrary("dnnl")]),
         // Open MPI (Debian `libopenmpi-dev`): data-parallel and pipeline-parallel training across processes.
         .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c"),
-        // C glue over MPI: its handles are macros Swift cannot import; non-blocking collectives only.
+        // C glue over MPI: its handles are macros Swift cannot import (calls made by one communication thread).
         .target(name: "CMPIBridge", dependencies: ["CMPI"], path: "Sources/CMPIBridge"),
         // Hand-written vectorised kernels with runtime CPU dispatch (no target flags on the package).
         .target(name: "CKernels", path: "Sources/CKernels"),

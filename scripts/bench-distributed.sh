@@ -22,7 +22,6 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs) ($(nproc) cores)"
 
-figure() { grep '"samples/s"' "$1" | tail -n 1 | python3 -c 'import json, sys; print(json.loads(sys.stdin.read())["value"])'; }
 
 "$bench" W12 --threads 1 --no-summary > "$out/one.json"
 "$bench" W12 --threads 2 --no-summary > "$out/two-threads.json"
@@ -31,10 +30,11 @@ figure() { grep '"samples/s"' "$1" | tail -n 1 | python3 -c 'import json, sys; p
 cat "$out"/*.json
 
 # W2 through the CLI: global batch 128 (2 × 64 against 1 × 128), training seconds per epoch.
-w2() { "$@" train --dataset fashion-mnist --model mlp --epochs 2 --no-progress --threads 1 --run-dir "$out/w2-$RANDOM" \
-           --overwrite | tail -n 1; }
-w2_one=$(w2 "$synapse" --batch-size 128)
-w2_two=$(w2 "${mpi[@]}" "$synapse" --batch-size 64)
+w2() { local batch=$1; shift
+       "$@" train --dataset fashion-mnist --model mlp --epochs 2 --batch-size "$batch" --no-progress --threads 1 \
+           --run-dir "$out/w2-$batch" | tail -n 1; }
+w2_one=$(w2 128 "$synapse")
+w2_two=$(w2 64 "${mpi[@]}" "$synapse")
 echo "$w2_one"; echo "$w2_two"
 
 if "$python" -c 'import torch' 2>/dev/null; then

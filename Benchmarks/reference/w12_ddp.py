@@ -8,7 +8,7 @@ times only the first S steps of each epoch and extrapolates samples/s. Rank 0 pr
 (samples/s). Developer machines only (never in CI): compare with `mpirun -np 2 synapse-bench W12 --threads 1`
 in the same session.
 """
-import argparse, gzip, json, os, time
+import argparse, json, os, time
 import numpy as np
 import torch
 import torch.distributed as dist
@@ -17,15 +17,9 @@ import torch.nn as nn
 from torch.nn.parallel import DistributedDataParallel as DDP
 from torch.utils.data import DistributedSampler
 
-ROOT = "/usr/share/datasets/fashion-mnist"
+from w3_cnn import ROOT, idx
+
 GLOBAL_BATCH = 64
-
-
-def idx(path):
-    data = gzip.open(path, "rb").read()
-    nd = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(nd)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * nd).reshape(shape)
 
 
 def worker(rank, a):

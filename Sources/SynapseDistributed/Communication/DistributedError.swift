@@ -24,7 +24,7 @@ public enum DistributedError: Error, Equatable, CustomStringConvertible {
             return "distributed: rank \(rank) waited \(Self.format(seconds)) s for \(operation) without an answer: another process "
                 + "died, hangs or runs a different step (raise --distributed-timeout for very slow steps); stopping every process"
         case .threadSupport(let provided):
-            return "distributed: the MPI library provides thread level \(provided); Synapse needs MPI_THREAD_SERIALIZED (2) or above "
+            return "distributed: the MPI library provides thread level \(provided); Synapse needs MPI_THREAD_MULTIPLE (3) "
                 + "(Open MPI from Debian's openmpi-bin provides it)"
         case .environment(let reason):
             return "distributed: \(reason)"

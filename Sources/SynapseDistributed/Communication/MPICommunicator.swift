@@ -38,6 +38,9 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     private var queue: [(operation: PendingCommunication, call: () -> Int32)] = []
     private var stopping = false
     private var finished = false
+    // Set by the first timeout: the communication thread may be stuck inside MPI, so nothing more
+    // is started and the operations still queued fail at once.
+    private var broken: DistributedError?
 
     private static let creation = NSLock()
     nonisolated(unsafe) private static var instance: MPICommunicator?
@@ -63,7 +66,8 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         var rank: Int32 = 0, size: Int32 = 0, level: Int32 = 0
         let code = synapse_mpi_initialize(&rank, &size, &level)
         guard code == 0 else { throw Self.error(code, "MPI_Init_thread") }
-        guard level >= 2 else { throw .threadSupport(provided: Int(level)) }
+        // The communication thread may sit inside MPI while another thread aborts the job or reads an error.
+        guard level >= 3 else { throw .threadSupport(provided: Int(level)) }
         let communicator = MPICommunicator(rank: Int(rank), worldSize: Int(size), timeout: timeout)
         instance = communicator
         return communicator
@@ -90,11 +94,19 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
 
     /// Waits for the operations started, stops the communication thread and finalises MPI (after
     /// which no communicator can be made in this process). Call once, at the end of a successful job.
+    /// - Throws: `DistributedError.timedOut` when the operations started do not finish within
+    ///   `timeout` seconds (MPI is then left as it is: end the job with `abortJob`).
     public func finalize() throws(DistributedError) {
+        let deadline = Date(timeIntervalSinceNow: timeout)
         state.lock()
         stopping = true
         state.broadcast()
-        while !finished { state.wait() }
+        while !finished {
+            if !state.wait(until: deadline) && !finished {
+                state.unlock()
+                throw .timedOut(operation: "the operations still in flight at the end", seconds: timeout, rank: rank)
+            }
+        }
         state.unlock()
         mpi.lock()
         let code = synapse_mpi_is_active() != 0 ? synapse_mpi_finalize() : 0
@@ -110,6 +122,12 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
             while queue.isEmpty && !stopping { state.wait() }
             if queue.isEmpty { break }
             let (operation, call) = queue.removeFirst()
+            if let broken {
+                operation.isDone = true
+                operation.failure = broken
+                state.broadcast()
+                continue
+            }
             state.unlock()
             mpi.lock()
             let code = call()
@@ -129,6 +147,7 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         let operation = PendingCommunication(label: label)
         state.lock()
         defer { state.unlock() }
+        if let broken { throw broken }
         guard !stopping else { throw .unsupported(reason: "\(label): the communicator is finalized") }
         queue.append((operation, call))
         state.broadcast()
@@ -151,7 +170,9 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         }
         while !operation.isDone {
             if !state.wait(until: deadline) && !operation.isDone {
-                throw .timedOut(operation: operation.label, seconds: seconds, rank: rank)
+                let failure = DistributedError.timedOut(operation: operation.label, seconds: seconds, rank: rank)
+                broken = broken ?? failure
+                throw failure
             }
         }
         if let failure = operation.failure { throw failure }
@@ -178,54 +199,62 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         guard code == 0 else { throw Self.error(code, "MPI_Allreduce") }
     }
 
+    /// Runs `call` on a heap copy of `input` (zero-padded to `count` bytes) and returns the copy's
+    /// bytes after it. The copy belongs to the queued call, so an operation that outlives a
+    /// timed-out wait never writes into memory that is gone.
+    private func runOnCopy(_ label: String, input: [UInt8], count: Int,
+                           _ call: @escaping (UnsafeMutableRawPointer) -> Int32) throws(DistributedError) -> [UInt8] {
+        let box = HeapBytes(count: count)
+        input.withUnsafeBytes { raw in
+            if let base = raw.baseAddress { box.pointer.copyMemory(from: base, byteCount: min(raw.count, count)) }
+        }
+        try run(label) { call(box.pointer) }
+        return Array(UnsafeRawBufferPointer(start: box.pointer, count: count))
+    }
+
+    private static func bytes<T>(_ values: [T]) -> [UInt8] { values.withUnsafeBytes { Array($0) } }
+
+    private static func values<T>(_ bytes: [UInt8], as type: T.Type) -> [T] {
+        bytes.withUnsafeBytes { Array($0.bindMemory(to: T.self)) }
+    }
+
     /// Sums `values` over all processes, in place.
     public func allReduceSum(_ values: inout [Double], label: String) throws(DistributedError) {
-        var failure: DistributedError?
-        values.withUnsafeMutableBufferPointer { buffer in
-            let pointer = buffer.baseAddress, count = Int64(buffer.count)
-            do throws(DistributedError) { try run(label) { synapse_mpi_allreduce_sum_f64(pointer, count) } } catch { failure = error }
+        let count = values.count, input = Self.bytes(values)
+        let output = try runOnCopy(label, input: input, count: input.count) {
+            synapse_mpi_allreduce_sum_f64($0.assumingMemoryBound(to: Double.self), Int64(count))
         }
-        if let failure { throw failure }
+        values = Self.values(output, as: Double.self)
     }
 
     /// Replaces `bytes` with `root`'s on every process.
     public func broadcast(_ bytes: inout [UInt8], root: Int, label: String) throws(DistributedError) {
         try checkRank(root, label)
-        var failure: DistributedError?
-        bytes.withUnsafeMutableBytes { raw in
-            let pointer = raw.baseAddress, count = Int64(raw.count)
-            do throws(DistributedError) { try run(label) { synapse_mpi_broadcast(pointer, count, Int32(root)) } } catch { failure = error }
-        }
-        if let failure { throw failure }
+        let count = bytes.count
+        bytes = try runOnCopy(label, input: bytes, count: count) { synapse_mpi_broadcast($0, Int64(count), Int32(root)) }
     }
 
     /// Replaces `values` with `root`'s on every process.
     public func broadcast(_ values: inout [Float], root: Int, label: String) throws(DistributedError) {
         try checkRank(root, label)
-        var failure: DistributedError?
-        values.withUnsafeMutableBytes { raw in
-            let pointer = raw.baseAddress, count = Int64(raw.count)
-            do throws(DistributedError) { try run(label) { synapse_mpi_broadcast(pointer, count, Int32(root)) } } catch { failure = error }
-        }
-        if let failure { throw failure }
+        let input = Self.bytes(values), count = input.count
+        values = Self.values(try runOnCopy(label, input: input, count: count) { synapse_mpi_broadcast($0, Int64(count), Int32(root)) },
+                             as: Float.self)
     }
 
     /// Every process's `values`, in rank order.
     public func allGather(_ values: [Double], label: String) throws(DistributedError) -> [[Double]] {
-        let count = values.count
-        guard count * MemoryLayout<Double>.stride <= Int(Int32.max) / max(worldSize, 1) else {
+        let count = values.count, size = worldSize
+        guard count * MemoryLayout<Double>.stride <= Int(Int32.max) / max(size, 1) else {
             throw .unsupported(reason: "\(label): \(count) values per process are too many to gather at once")
         }
-        var received = [Double](repeating: 0, count: count * worldSize)
-        var failure: DistributedError?
-        values.withUnsafeBytes { send in
-            received.withUnsafeMutableBytes { receive in
-                let source = send.baseAddress, destination = receive.baseAddress, bytes = Int64(send.count)
-                do throws(DistributedError) { try run(label) { synapse_mpi_allgather(source, bytes, destination) } } catch { failure = error }
-            }
+        let sendBytes = count * MemoryLayout<Double>.stride
+        // One buffer: the send part, then room for every process's part.
+        let output = try runOnCopy(label, input: Self.bytes(values), count: sendBytes * (size + 1)) {
+            synapse_mpi_allgather($0, Int64(sendBytes), $0 + sendBytes)
         }
-        if let failure { throw failure }
-        return (0..<worldSize).map { Array(received[($0 * count)..<(($0 + 1) * count)]) }
+        let received = Self.values(Array(output[sendBytes...]), as: Double.self)
+        return (0..<size).map { Array(received[($0 * count)..<(($0 + 1) * count)]) }
     }
 
     /// Returns when every process has called it.
@@ -236,33 +265,20 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     /// Sends `values` to `destination`; returns when the send buffer may be reused.
     public func send(_ values: [Float], to destination: Int, tag: Int) throws(DistributedError) {
         try checkRank(destination, "send")
-        var failure: DistributedError?
-        values.withUnsafeBytes { raw in
-            let pointer = raw.baseAddress, bytes = Int64(raw.count)
-            do throws(DistributedError) {
-                try run("the send of \(values.count) values to rank \(destination)") {
-                    synapse_mpi_send(pointer, bytes, Int32(destination), Int32(tag))
-                }
-            } catch { failure = error }
+        let input = Self.bytes(values), count = input.count
+        _ = try runOnCopy("the send of \(values.count) values to rank \(destination)", input: input, count: count) {
+            synapse_mpi_send($0, Int64(count), Int32(destination), Int32(tag))
         }
-        if let failure { throw failure }
     }
 
     /// Receives `count` values sent by `source` with `tag`.
     public func receive(count: Int, from source: Int, tag: Int) throws(DistributedError) -> [Float] {
         try checkRank(source, "receive")
-        var values = [Float](repeating: 0, count: count)
-        var failure: DistributedError?
-        values.withUnsafeMutableBytes { raw in
-            let pointer = raw.baseAddress, bytes = Int64(raw.count)
-            do throws(DistributedError) {
-                try run("the receipt of \(count) values from rank \(source)") {
-                    synapse_mpi_recv(pointer, bytes, Int32(source), Int32(tag))
-                }
-            } catch { failure = error }
+        let byteCount = count * MemoryLayout<Float>.stride
+        let output = try runOnCopy("the receipt of \(count) values from rank \(source)", input: [], count: byteCount) {
+            synapse_mpi_recv($0, Int64(byteCount), Int32(source), Int32(tag))
         }
-        if let failure { throw failure }
-        return values
+        return Self.values(output, as: Float.self)
     }
 
     private func checkRank(_ peer: Int, _ label: String) throws(DistributedError) {
@@ -276,4 +292,16 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         synapse_mpi_error_string(code, &text, Int32(text.count))
         return .mpi(operation: operation, code: code, message: String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
     }
+}
+
+/// Heap bytes owned by a queued MPI call (freed when the call and its caller are done with them).
+private final class HeapBytes: @unchecked Sendable {
+    let pointer: UnsafeMutableRawPointer
+
+    init(count: Int) {
+        pointer = .allocate(byteCount: max(count, 1), alignment: 16)
+        pointer.initializeMemory(as: UInt8.self, repeating: 0, count: max(count, 1))
+    }
+
+    deinit { pointer.deallocate() }
 }

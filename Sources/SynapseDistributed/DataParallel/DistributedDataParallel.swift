@@ -129,8 +129,8 @@ public final class DistributedDataParallel: GradientSynchronizer {
         _ = try launchCompleteBuckets()
         for bucket in buckets {
             if let pending = bucket.pending { try communicator.wait(pending) }
-            bucket.writeBack(worldSize: communicator.worldSize)
             bucket.pending = nil
+            bucket.writeBack(worldSize: communicator.worldSize)
         }
         if broadcastBuffers { try broadcastState(parameters: false, buffers: true, label: "the buffers from rank 0") }
     }
@@ -188,13 +188,18 @@ public final class DistributedDataParallel: GradientSynchronizer {
         for shape in parameters.map(\.shape) + buffers.map(\.1.value.shape) {
             for d in shape + [-1] { checksum = (checksum ^ UInt64(bitPattern: Int64(d))) &* 1099511628211 }
         }
+        // The buckets and the buffer broadcasts must match too: they are the collectives each step runs.
+        for size in buckets.map(\.elementCount) + [broadcastBuffers ? 1 : 0] {
+            checksum = (checksum ^ UInt64(size)) &* 1099511628211
+        }
         let mine = [Double(parameters.count), Double(trainable.count), Double(trainable.reduce(0) { $0 + $1.value.count }),
                     Double(buffers.count), Double(checksum & ((1 << 52) - 1))]
         let all = try communicator.allGather(mine, label: "the check that every process has the same model")
         for (rank, theirs) in all.enumerated() where theirs != mine {
             throw .mismatch(reason: "rank \(rank) has \(Int(theirs[0])) parameters (\(Int(theirs[1])) trained, \(Int(theirs[2])) values) "
                 + "and \(Int(theirs[3])) buffers; rank \(communicator.rank) has \(Int(mine[0])) (\(Int(mine[1])) trained, "
-                + "\(Int(mine[2])) values) and \(Int(mine[3])) buffers" + (theirs[..<4] == mine[..<4] ? ", with other shapes" : ""))
+                + "\(Int(mine[2])) values) and \(Int(mine[3])) buffers"
+                + (theirs[..<4] == mine[..<4] ? ", with other shapes, buckets (--bucket-mb) or buffer broadcasts" : ""))
         }
     }
 

@@ -4,7 +4,8 @@ import SynapseTraining
 /// gradients (`DistributedDataParallel`): at the start, that every process takes the same number
 /// of steps per epoch (else one would wait for reductions that never come); at each epoch's end,
 /// the training `loss` logged as the mean over processes, and rank 0's decision to stop (early
-/// stopping), so every process stops at the same epoch. With a `ZeroRedundancyOptimizer` it also
+/// stopping) and learning rate (a plateau schedule), so every process stops at the same epoch and
+/// steps alike. Callbacks placed before it that monitor `loss` see this process's own. With a `ZeroRedundancyOptimizer` it also
 /// throws a failed step's communication error after the step, and gathers the optimizer's shards
 /// at each epoch's end, so the checkpoints rank 0 writes hold the whole state. Put it after the
 /// callbacks that decide to stop and before those that report or write.
@@ -41,5 +42,9 @@ public final class DistributedTrainingCallback: TrainingCallback {
         var stop: [UInt8] = [context.stopTraining ? 1 : 0]
         try communicator.broadcast(&stop, root: 0, label: "rank 0's decision to stop")
         context.stopTraining = stop[0] != 0
+        // A schedule on a monitored value (plateau) decides on each process: rank 0's rate holds.
+        var rate = [context.optimizer.learningRate]
+        try communicator.allGather(rate, label: "rank 0's learning rate").first.map { rate = $0 }
+        context.optimizer.learningRate = rate[0]
     }
 }

@@ -36,7 +36,9 @@ final class GradientBucket {
         remaining = parameters.count
     }
 
-    deinit { flat.deallocate() }
+    // A reduction that was never waited for to the end (a failed step) may still write into the
+    // buffer: it is left allocated then — the job ends after such a failure anyway.
+    deinit { if pending == nil { flat.deallocate() } }
 
     /// Bytes of gradient this bucket reduces.
     var byteCount: Int { elementCount * MemoryLayout<Float>.stride }

@@ -72,8 +72,12 @@ public final class ZeroRedundancyOptimizer: Optimizer {
     /// values from its owner.
     public func step() {
         for (shard, s) in zip(shards, segments) {
-            // The slice of the averaged gradient (none when the parameter has none: the optimizer skips it).
-            shard.grad = parameters[s.parameter].grad.map { g in
+            let p = parameters[s.parameter]
+            // The current values (a checkpoint or rank 0's broadcast may have replaced them since the
+            // last step), then the slice of the averaged gradient (none when the parameter has none:
+            // the optimizer skips it).
+            shard.value = p.value.withUnsafeBufferPointer { all in Tensor(Array(all[s.offset..<(s.offset + s.count)])) }
+            shard.grad = p.grad.map { g in
                 g.withUnsafeBufferPointer { all in Tensor(Array(all[s.offset..<(s.offset + s.count)])) }
             }
         }

@@ -54,6 +54,13 @@ extension RealDataSuite {
             return try Dictionary(uniqueKeysWithValues: archive.names.map { ($0, try archive.tensor($0).scalars) })
         }
 
+        /// The largest difference between the weights files `a` and `b` in `dir` (1 when a tensor is missing).
+        static func largestDifference(_ a: String, _ b: String, in dir: URL) throws -> Float {
+            let x = try weights(dir.appendingPathComponent(a).path), y = try weights(dir.appendingPathComponent(b).path)
+            guard Set(x.keys) == Set(y.keys) else { return 1 }
+            return x.keys.map { k in zip(x[k]!, y[k]!).map { abs($0 - $1) }.max() ?? 0 }.max() ?? 0
+        }
+
         @Test(.enabled(if: available, "needs the built synapse tool, Fashion-MNIST and Open MPI"))
         func twoRanksTrainAsOneProcessWithTheGlobalBatch() throws {
             let dir = try CLIRunOutputsTests.temporaryDirectory()
@@ -76,10 +83,7 @@ extension RealDataSuite {
             let single = try CLIRunOutputsTests.result(singleOutput)
             #expect(single["ranks"] as? Int == 1 && single["global_batch"] as? Int == 64)
             // The same 46 steps over the same examples: weights equal up to the order of the sums.
-            let a = try Self.weights(dir.appendingPathComponent("ddp.safetensors").path)
-            let b = try Self.weights(dir.appendingPathComponent("single.safetensors").path)
-            #expect(Set(a.keys) == Set(b.keys))
-            let difference = a.keys.map { k in zip(a[k]!, b[k]!).map { abs($0 - $1) }.max() ?? 0 }.max() ?? 0
+            let difference = try Self.largestDifference("ddp.safetensors", "single.safetensors", in: dir)
             #expect(difference < 1e-3, "largest weight difference \(difference)")
             #expect(abs(accuracy - (single["test_accuracy"] as? Double ?? 0)) <= 0.005)
         }
@@ -117,11 +121,34 @@ extension RealDataSuite {
             let (s1, _, o1) = try CLIRunOutputsTests.run(common + ["--epochs", "2", "--resume", "two/last.safetensors", "--force"], in: dir)
             #expect(s1 == 0, "\(o1)")
             #expect(try CLIRunOutputsTests.result(o1)["epochs"] as? Int == 2)
-            // ...and the other way round.
-            let (s2, _, o2) = try CLIRunOutputsTests.run(common + ["--epochs", "1", "--checkpoint-dir", "one"], in: dir)
+            // ...and the other way round, at the same global batch (one process × 64, then two × 32).
+            let single = Self.small + ["--batch-size", "64"]
+            let (s2, _, o2) = try CLIRunOutputsTests.run(single + ["--epochs", "1", "--checkpoint-dir", "one"], in: dir)
             #expect(s2 == 0, "\(o2)")
-            let (s3, o3) = try Self.run(ranks: 2, common + ["--epochs", "2", "--resume", "one/last.safetensors", "--force"], in: dir)
+            let (s3, o3) = try Self.run(ranks: 2, common + ["--epochs", "2", "--resume", "one/last.safetensors", "--force",
+                                                            "--output", "resumed.safetensors"], in: dir)
             #expect(s3 == 0 && Self.jsonLines(o3).last?["epochs"] as? Int == 2, "\(o3)")
+            // The resumed run continues the trained weights, optimizer state and data order: it ends where
+            // one process with batch 64 ends after two epochs, up to the order of the sums.
+            let (s4, _, o4) = try CLIRunOutputsTests.run(single + ["--epochs", "2", "--output", "straight.safetensors"], in: dir)
+            #expect(s4 == 0, "\(o4)")
+            let difference = try Self.largestDifference("resumed.safetensors", "straight.safetensors", in: dir)
+            #expect(difference < 1e-3, "resumed weights differ by \(difference)")
+        }
+
+        @Test(.enabled(if: available, "needs the built synapse tool, Fashion-MNIST and Open MPI"))
+        func aShardedRunResumesItsWeightsAndState() throws {
+            let dir = try CLIRunOutputsTests.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let common = Self.small + ["--batch-size", "32", "--shard-optimizer"]
+            let (s1, o1) = try Self.run(ranks: 2, common + ["--epochs", "1", "--checkpoint-dir", "ck"], in: dir)
+            let (s2, o2) = try Self.run(ranks: 2, common + ["--epochs", "2", "--resume", "ck/last.safetensors", "--force",
+                                                            "--output", "resumed.safetensors"], in: dir)
+            let (s3, o3) = try Self.run(ranks: 2, common + ["--epochs", "2", "--output", "straight.safetensors"], in: dir)
+            #expect(s1 == 0 && s2 == 0 && s3 == 0, "\(o1)\n\(o2)\n\(o3)")
+            // The checkpoint holds the whole state (gathered from both shards): the resumed run is the same run.
+            let difference = try Self.largestDifference("resumed.safetensors", "straight.safetensors", in: dir)
+            #expect(difference < 1e-5, "resumed weights differ by \(difference)")
         }
 
         @Test(.enabled(if: available, "needs the built synapse tool, Fashion-MNIST and Open MPI"))
