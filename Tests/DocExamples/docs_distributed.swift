@@ -2,7 +2,7 @@
 import Foundation
 import Synapse
 
-/// docs/distributed.md, example 1 (line 99).
+/// docs/distributed.md, example 1 (line 101).
 func docs_distributed_example1() throws {
     let train = TensorDataset(features: Tensor.zeros([256, 784]), labels: IntTensor(Array(repeating: 0, count: 256)))
     let validation = train
