@@ -17,7 +17,7 @@ import torch.nn as nn
 from torch.nn.parallel import DistributedDataParallel as DDP
 from torch.utils.data import DistributedSampler
 
-from w3_cnn import ROOT, idx
+from w3_cnn import ROOT, idx, w3_model
 
 GLOBAL_BATCH = 64
 
@@ -34,9 +34,7 @@ def worker(rank, a):
     ytr = torch.tensor(idx(f"{ROOT}/train-labels-idx1-ubyte.gz").astype(np.int64))
     xte = torch.tensor(idx(f"{ROOT}/t10k-images-idx3-ubyte.gz").reshape(-1, 1, 28, 28), dtype=torch.float32) / 255
     yte = torch.tensor(idx(f"{ROOT}/t10k-labels-idx1-ubyte.gz").astype(np.int64))
-    model = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                          nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-                          nn.Linear(3136, 128), nn.ReLU(), nn.Linear(128, 10))
+    model = w3_model()
     net = DDP(model) if a.ranks > 1 else model
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
     batch = GLOBAL_BATCH // a.ranks

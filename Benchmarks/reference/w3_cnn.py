@@ -25,6 +25,13 @@ def idx(path):
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * nd).reshape(shape)
 
 
+def w3_model():
+    """The spec's W3 CNN with PyTorch's default initialisation."""
+    return nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                         nn.Linear(3136, 128), nn.ReLU(), nn.Linear(128, 10))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=1)
@@ -40,9 +47,7 @@ def main():
     ytr = torch.tensor(idx(f"{ROOT}/train-labels-idx1-ubyte.gz").astype(np.int64))
     xte = torch.tensor(idx(f"{ROOT}/t10k-images-idx3-ubyte.gz").reshape(-1, 1, 28, 28), dtype=torch.float32) / 255
     yte = torch.tensor(idx(f"{ROOT}/t10k-labels-idx1-ubyte.gz").astype(np.int64))
-    model = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                          nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-                          nn.Linear(3136, 128), nn.ReLU(), nn.Linear(128, 10))
+    model = w3_model()
     if a.rng == "synapse":
         init, order = sr.RandomGenerator(a.seed), sr.RandomGenerator(a.seed, sr.DATA_ORDER)
         with torch.no_grad():

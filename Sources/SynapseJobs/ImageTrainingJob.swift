@@ -177,10 +177,8 @@ public final class ImageTrainingJob {
         if let world { callbacks.append(DistributedTrainingCallback(communicator: world)) }
         // Only rank 0 reports and writes; every process schedules, clips and stops alike.
         if isLead {
-            if c.showProgress { callbacks.append(ProgressBarCallback()) }
-            callbacks.append(ImageEpochLine(log: log, accuracyName: separateValidation ? "val_accuracy" : "test_accuracy"))
-            callbacks += try LoopCallbacks.logging(c, batchScalars: false)
-            callbacks += LoopCallbacks.checkpoints(c, hyperparameters: o.hyperparameters, every: 1)
+            callbacks += try LoopCallbacks.reporting(c, line: ImageEpochLine(log: log, accuracyName: separateValidation ? "val_accuracy" : "test_accuracy"),
+                                                     hyperparameters: o.hyperparameters)
         }
         let dataParallel = try world.map { try DistributedDataParallel(network, communicator: $0, bucketCapacityMB: o.bucketCapacityMB) }
         var objective = TrainingObjective<TensorDataset.Batch>.classification(network)

@@ -93,11 +93,8 @@ public final class LanguageModelTrainingJob {
         let epochs = (o.steps + o.logEvery - 1) / o.logEvery
         var (callbacks, early) = LoopCallbacks.training(c, optimizer: optimizer, learningRate: o.learningRate, epochs: epochs,
                                                         totalSteps: o.steps)
-        if c.showProgress { callbacks.append(ProgressBarCallback()) }
         let line = LanguageModelStepLine(context: context, log: log)
-        callbacks.append(line)
-        callbacks += try LoopCallbacks.logging(c, batchScalars: false)
-        callbacks += LoopCallbacks.checkpoints(c, hyperparameters: o.hyperparameters, every: 1)
+        callbacks += try LoopCallbacks.reporting(c, line: line, hyperparameters: o.hyperparameters)
         let trainer = Trainer(model: model, optimizer: optimizer, objective: .languageModel(model), train: trainLoader,
                               validation: validationLoader, callbacks: callbacks)
         trainer.precision = options.controls.precision

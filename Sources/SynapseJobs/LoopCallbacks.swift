@@ -40,6 +40,17 @@ enum LoopCallbacks {
 
     /// The history files and TensorBoard events in `controls.logDirectory` (none without one).
     /// `batchScalars`: also write each step's loss to TensorBoard (one event per step).
+    /// What a run reports and writes after its training callbacks, in order: the progress bar (when
+    /// shown), the run's line per epoch, the history and TensorBoard logs, then the run signature and
+    /// checkpoints (last, so checkpoints see what every other callback decided).
+    static func reporting(_ controls: TrainingControls, line: any TrainingCallback, hyperparameters: [String: String],
+                          batchScalars: Bool = false, checkpointEvery: Int = 1) throws -> [any TrainingCallback] {
+        var callbacks: [any TrainingCallback] = controls.showProgress ? [ProgressBarCallback()] : []
+        callbacks.append(line)
+        callbacks += try logging(controls, batchScalars: batchScalars)
+        return callbacks + checkpoints(controls, hyperparameters: hyperparameters, every: checkpointEvery)
+    }
+
     static func logging(_ controls: TrainingControls, batchScalars: Bool) throws -> [any TrainingCallback] {
         guard let dir = controls.logDirectory else { return [] }
         return [HistoryLogger(jsonLines: dir.appendingPathComponent("history.jsonl"), csv: dir.appendingPathComponent("history.csv")),

@@ -167,10 +167,9 @@ public final class TabularTrainingJob {
         let controls = o.controls
         var (callbacks, early) = LoopCallbacks.training(controls, optimizer: optimizer, learningRate: o.learningRate, epochs: epochs,
                                                         totalSteps: epochs * trainLoader.count)
-        if o.showProgress { callbacks.append(ProgressBarCallback()) }
-        callbacks.append(EpochLinePrinter(every: max(epochs / 10, 1), log: log))
-        callbacks += try LoopCallbacks.logging(controls, batchScalars: true)
-        callbacks += LoopCallbacks.checkpoints(controls, hyperparameters: o.hyperparameters, every: o.defaultCheckpointEvery)
+        callbacks += try LoopCallbacks.reporting(controls, line: EpochLinePrinter(every: max(epochs / 10, 1), log: log),
+                                                 hyperparameters: o.hyperparameters, batchScalars: true,
+                                                 checkpointEvery: o.defaultCheckpointEvery)
         let trainer = Trainer(model: model, optimizer: optimizer, objective: objective, train: trainLoader,
                               validation: validationLoader, metrics: metrics, callbacks: callbacks)
         trainer.precision = o.precision

@@ -89,10 +89,7 @@ public final class DiffusionTrainingJob {
         var (callbacks, _) = LoopCallbacks.training(c, optimizer: optimizer, learningRate: o.learningRate, epochs: o.epochs,
                                                     totalSteps: o.epochs * trainLoader.count)
         callbacks.insert(noise, at: 0)
-        if c.showProgress { callbacks.append(ProgressBarCallback()) }
-        callbacks.append(EpochLinePrinter(every: 1, log: log))
-        callbacks += try LoopCallbacks.logging(c, batchScalars: false)
-        callbacks += LoopCallbacks.checkpoints(c, hyperparameters: o.hyperparameters, every: 1)
+        callbacks += try LoopCallbacks.reporting(c, line: EpochLinePrinter(every: 1, log: log), hyperparameters: o.hyperparameters)
         let trainer = Trainer(model: model, optimizer: optimizer, objective: objective, train: trainLoader, validation: validationLoader,
                               metrics: { _, _ in [:] }, callbacks: callbacks,
                               generators: ["global": .global, "diffusion": noise.training])

@@ -170,10 +170,8 @@ public final class GraphTrainingJob {
         let o = options, controls = o.controls
         var (callbacks, _) = LoopCallbacks.training(controls, optimizer: optimizer, learningRate: o.learningRate, epochs: o.epochs,
                                                     totalSteps: o.epochs * train.count)
-        if controls.showProgress { callbacks.append(ProgressBarCallback()) }
-        callbacks.append(EpochLinePrinter(every: max(o.epochs / 10, 1), log: log))
-        callbacks += try LoopCallbacks.logging(controls, batchScalars: false)
-        callbacks += LoopCallbacks.checkpoints(controls, hyperparameters: o.hyperparameters, every: max(1, o.epochs / 20))
+        callbacks += try LoopCallbacks.reporting(controls, line: EpochLinePrinter(every: max(o.epochs / 10, 1), log: log),
+                                                 hyperparameters: o.hyperparameters, checkpointEvery: max(1, o.epochs / 20))
         let trainer = Trainer(model: model, optimizer: optimizer, objective: objective, train: train, validation: validation,
                               metrics: metrics, callbacks: callbacks)
         if let resume = controls.resume { try resumeGuard.restore(resume, into: trainer, learningRate: o.learningRate) }

@@ -153,10 +153,8 @@ public final class TextClassificationJob {
         let testLoader = DataLoader(data.test, batchSize: 64)
         var (callbacks, early) = LoopCallbacks.training(c, optimizer: optimizer, learningRate: lr, epochs: epochs,
                                                         totalSteps: epochs * trainLoader.count)
-        if c.showProgress { callbacks.append(ProgressBarCallback()) }
-        callbacks.append(ImageEpochLine(log: log, accuracyName: "val_accuracy"))
-        callbacks += try LoopCallbacks.logging(c, batchScalars: false)
-        callbacks += LoopCallbacks.checkpoints(c, hyperparameters: o.hyperparameters, every: 1)
+        callbacks += try LoopCallbacks.reporting(c, line: ImageEpochLine(log: log, accuracyName: "val_accuracy"),
+                                                 hyperparameters: o.hyperparameters)
         let trainer = Trainer(model: classifier, optimizer: optimizer, objective: .textClassification { classifier($0) },
                               train: trainLoader, validation: validationLoader, metrics: TrainingMetrics.accuracy, callbacks: callbacks)
         trainer.precision = c.precision
