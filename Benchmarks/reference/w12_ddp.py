@@ -9,7 +9,6 @@ times only the first S steps of each epoch and extrapolates samples/s. Rank 0 pr
 in the same session.
 """
 import argparse, json, os, time
-import numpy as np
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
@@ -17,7 +16,7 @@ import torch.nn as nn
 from torch.nn.parallel import DistributedDataParallel as DDP
 from torch.utils.data import DistributedSampler
 
-from w3_cnn import ROOT, idx, w3_model
+from w3_cnn import fashion_mnist, w3_model
 
 GLOBAL_BATCH = 64
 
@@ -30,10 +29,7 @@ def worker(rank, a):
         dist.init_process_group("gloo", rank=rank, world_size=a.ranks)
         os.sched_setaffinity(0, {rank % os.cpu_count()})
     torch.manual_seed(a.seed)
-    xtr = torch.tensor(idx(f"{ROOT}/train-images-idx3-ubyte.gz").reshape(-1, 1, 28, 28), dtype=torch.float32) / 255
-    ytr = torch.tensor(idx(f"{ROOT}/train-labels-idx1-ubyte.gz").astype(np.int64))
-    xte = torch.tensor(idx(f"{ROOT}/t10k-images-idx3-ubyte.gz").reshape(-1, 1, 28, 28), dtype=torch.float32) / 255
-    yte = torch.tensor(idx(f"{ROOT}/t10k-labels-idx1-ubyte.gz").astype(np.int64))
+    xtr, ytr, xte, yte = fashion_mnist()
     model = w3_model()
     net = DDP(model) if a.ranks > 1 else model
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)

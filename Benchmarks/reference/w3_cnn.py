@@ -25,6 +25,16 @@ def idx(path):
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * nd).reshape(shape)
 
 
+def fashion_mnist():
+    """Training and test images (N×1×28×28 in [0, 1]) and labels from the Debian dataset files."""
+    def images(name):
+        return torch.tensor(idx(f"{ROOT}/{name}-images-idx3-ubyte.gz").reshape(-1, 1, 28, 28), dtype=torch.float32) / 255
+
+    def labels(name):
+        return torch.tensor(idx(f"{ROOT}/{name}-labels-idx1-ubyte.gz").astype(np.int64))
+    return images("train"), labels("train"), images("t10k"), labels("t10k")
+
+
 def w3_model():
     """The spec's W3 CNN with PyTorch's default initialisation."""
     return nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
@@ -43,10 +53,7 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
-    xtr = torch.tensor(idx(f"{ROOT}/train-images-idx3-ubyte.gz").reshape(-1, 1, 28, 28), dtype=torch.float32) / 255
-    ytr = torch.tensor(idx(f"{ROOT}/train-labels-idx1-ubyte.gz").astype(np.int64))
-    xte = torch.tensor(idx(f"{ROOT}/t10k-images-idx3-ubyte.gz").reshape(-1, 1, 28, 28), dtype=torch.float32) / 255
-    yte = torch.tensor(idx(f"{ROOT}/t10k-labels-idx1-ubyte.gz").astype(np.int64))
+    xtr, ytr, xte, yte = fashion_mnist()
     model = w3_model()
     if a.rng == "synapse":
         init, order = sr.RandomGenerator(a.seed), sr.RandomGenerator(a.seed, sr.DATA_ORDER)
