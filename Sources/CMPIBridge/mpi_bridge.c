@@ -2,6 +2,7 @@
 
 #include <limits.h>
 #include <mpi.h>
+#include <stdlib.h>
 #include <string.h>
 #if defined(__linux__)
 #include <sys/prctl.h>
@@ -115,13 +116,59 @@ int synapse_mpi_send(const void *buffer, int64_t bytes, int destination, int tag
     return MPI_SUCCESS;
 }
 
+/* A received part must be as long as asked: a shorter one means the peers disagree about the message. */
+static int check_length(const MPI_Status *status, int64_t expected) {
+    int received = 0;
+    int code = MPI_Get_count(status, MPI_BYTE, &received);
+    if (code != MPI_SUCCESS) return code;
+    return received == expected ? MPI_SUCCESS : MPI_ERR_TRUNCATE;
+}
+
 int synapse_mpi_recv(void *buffer, int64_t bytes, int source, int tag) {
     int64_t start = 0;
     do {
-        int code = MPI_Recv((char *)buffer + start, (int)part(bytes, start), MPI_BYTE, source, tag, MPI_COMM_WORLD,
-                            MPI_STATUS_IGNORE);
+        MPI_Status status;
+        int code = MPI_Recv((char *)buffer + start, (int)part(bytes, start), MPI_BYTE, source, tag, MPI_COMM_WORLD, &status);
+        if (code != MPI_SUCCESS) return code;
+        code = check_length(&status, part(bytes, start));
         if (code != MPI_SUCCESS) return code;
         start += part_elements;
     } while (start < bytes);
     return MPI_SUCCESS;
+}
+
+static int64_t part_count(int64_t bytes) { return bytes <= 0 ? 1 : (bytes + part_elements - 1) / part_elements; }
+
+int synapse_mpi_sendrecv(const void *send, int64_t send_bytes, int destination, int send_tag,
+                         void *receive, int64_t receive_bytes, int source, int receive_tag) {
+    int64_t sends = part_count(send_bytes), receives = part_count(receive_bytes);
+    MPI_Request *requests = malloc((size_t)(sends + receives) * sizeof(MPI_Request));
+    MPI_Status *statuses = malloc((size_t)(sends + receives) * sizeof(MPI_Status));
+    if (requests == NULL || statuses == NULL) {
+        free(requests);
+        free(statuses);
+        return MPI_ERR_NO_MEM;
+    }
+    /* Receives first, so the peer's sends find them posted; then the sends; then wait for all. */
+    int64_t posted = 0;
+    int code = MPI_SUCCESS;
+    for (int64_t i = 0; i < receives && code == MPI_SUCCESS; i++, posted++) {
+        int64_t start = i * part_elements;
+        code = MPI_Irecv((char *)receive + start, (int)part(receive_bytes, start), MPI_BYTE, source, receive_tag,
+                         MPI_COMM_WORLD, &requests[posted]);
+    }
+    for (int64_t i = 0; i < sends && code == MPI_SUCCESS; i++, posted++) {
+        int64_t start = i * part_elements;
+        code = MPI_Isend((const char *)send + start, (int)part(send_bytes, start), MPI_BYTE, destination, send_tag,
+                         MPI_COMM_WORLD, &requests[posted]);
+    }
+    if (code == MPI_SUCCESS) {
+        code = MPI_Waitall((int)posted, requests, statuses);
+        for (int64_t i = 0; i < receives && code == MPI_SUCCESS; i++) {
+            code = check_length(&statuses[i], part(receive_bytes, i * part_elements));
+        }
+    }
+    free(requests);
+    free(statuses);
+    return code;
 }

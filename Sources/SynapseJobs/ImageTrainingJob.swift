@@ -31,6 +31,33 @@ public struct ImageTrainingResult {
     public var trainExamples = 0
     /// Bytes of optimizer state this process held at the end (its share when sharded).
     public var optimizerStateBytes = 0
+    /// Pipeline-parallel training: the stages and their measured idle time.
+    public var pipeline: PipelineRunSummary?
+}
+
+/// How a pipeline-parallel run was cut and how much of its steps each stage spent idle.
+public struct PipelineRunSummary {
+    /// The first layer of each stage in the network's chain.
+    public let stageStarts: [Int]
+    /// Layers in the chain.
+    public let layerCount: Int
+    /// Micro-batches per batch.
+    public let microBatches: Int
+    /// The order of each stage's passes.
+    public let schedule: PipelineSchedule
+    /// Each stage's timings over the run's training steps.
+    public let stages: [PipelineStatistics]
+
+    /// The stages' mean idle share of a step (fill, drain and messages).
+    public var bubbleFraction: Double { stages.isEmpty ? 0 : stages.map(\.bubbleFraction).reduce(0, +) / Double(stages.count) }
+    /// GPipe's idle share for equal stages: (S−1)/(M+S−1).
+    public var theoreticalBubbleFraction: Double {
+        PipelineParallel.theoreticalBubbleFraction(stages: stages.count, microBatches: microBatches)
+    }
+    /// Each stage's layers, as `0-4 | 5-9`.
+    public var layout: String {
+        zip(stageStarts, stageStarts.dropFirst() + [layerCount]).map { "\($0)-\($1 - 1)" }.joined(separator: " | ")
+    }
 }
 
 /// Trains an image classifier end to end — the job behind `synapse train --dataset
@@ -153,42 +180,62 @@ public final class ImageTrainingJob {
         if let source = o.initFrom { try Self.transferFeatures(from: source, into: network, freeze: o.freezeFeatures) }
         let transfer = o.initFrom.map { " from \($0.lastPathComponent)'s convolution stages\(o.freezeFeatures ? " (frozen)" : "")" } ?? ""
         // Data parallel: this process's share of every epoch, gradients averaged over the processes.
+        // Pipeline parallel: every process reads every batch and trains its stage of the network.
         let world = o.communicator.flatMap { $0.worldSize > 1 ? $0 : nil }
+        let pipeline = try world.flatMap { world in
+            try o.pipelineMicroBatches.map {
+                try Self.makePipeline(network, communicator: world, microBatches: $0, starts: o.pipelineStageStarts, schedule: o.pipelineSchedule,
+                                      train: train, batchSize: o.batchSize)
+            }
+        }
+        let dataParallelWorld = pipeline == nil ? world : nil
+        // What this process trains: its stage, or the whole network.
+        let trained: Module = pipeline?.stage ?? network
         // Frozen parameters are skipped by the optimizer (and recorded by no tape); with sharding,
         // each process keeps Adam's state for its share only.
         let learningRate = o.learningRate
-        let optimizer: any Optimizer = if let world, o.shardOptimizerState {
-            ZeroRedundancyOptimizer(network.parameters(), communicator: world) { Adam($0, learningRate: learningRate) }
+        let optimizer: any Optimizer = if let dataParallelWorld, o.shardOptimizerState {
+            ZeroRedundancyOptimizer(network.parameters(), communicator: dataParallelWorld) { Adam($0, learningRate: learningRate) }
         } else {
-            Adam(network.parameters(), learningRate: learningRate)
+            Adam(trained.parameters(), learningRate: learningRate)
         }
         let isLead = (world?.rank ?? 0) == 0
-        let processes = world.map { ", \($0.worldSize) processes × batch \(o.batchSize) (global batch \($0.worldSize * o.batchSize))" } ?? ""
+        let processes = if let pipeline {
+            ", a pipeline of \(pipeline.stageCount) stages (\(pipeline.schedule.rawValue)), batch \(o.batchSize) in \(pipeline.microBatches) micro-batches"
+        } else {
+            world.map { ", \($0.worldSize) processes × batch \(o.batchSize) (global batch \($0.worldSize * o.batchSize))" } ?? ""
+        }
         log("synapse train: \(o.datasetName) (\(data.summary)), model \(o.model.rawValue)\(transfer) "
             + "(\(network.parameterCount) parameters, \(network.trainableParameterCount) trained), \(ThreadPool.shared.threadCount) thread(s)\(processes)")
 
         let trainLoader = DataLoader(train, batchSize: o.batchSize, shuffle: true, dropLast: true, seed: o.seed,
-                                     sampler: world.map { DistributedSampler(rank: $0.rank, worldSize: $0.worldSize) })
+                                     sampler: dataParallelWorld.map { DistributedSampler(rank: $0.rank, worldSize: $0.worldSize) })
         let testLoader = DataLoader(test, batchSize: 1000)
         let validationLoader = data.validation.map { DataLoader($0, batchSize: 1000) } ?? testLoader
         var (callbacks, early) = LoopCallbacks.training(c, optimizer: optimizer, learningRate: o.learningRate, epochs: o.epochs,
                                                         totalSteps: o.epochs * trainLoader.count)
         // After early stopping (rank 0's decision holds everywhere), before the reports (the mean loss).
         if let world { callbacks.append(DistributedTrainingCallback(communicator: world)) }
+        // A stage's gradients are part of the network's: clipping by norm scales by the whole norm.
+        if let pipeline {
+            for case let clipping as GradientClippingCallback in callbacks {
+                clipping.combineNorm = { try pipeline.combinedGradientNorm($0, normType: $1) }
+            }
+        }
         // Only rank 0 reports and writes; every process schedules, clips and stops alike.
         if isLead {
             callbacks += try LoopCallbacks.reporting(c, line: ImageEpochLine(log: log, accuracyName: separateValidation ? "val_accuracy" : "test_accuracy"),
                                                      hyperparameters: o.hyperparameters)
         }
-        let dataParallel = try world.map { try DistributedDataParallel(network, communicator: $0, bucketCapacityMB: o.bucketCapacityMB) }
-        var objective = TrainingObjective<TensorDataset.Batch>.classification(network)
+        let dataParallel = try dataParallelWorld.map { try DistributedDataParallel(network, communicator: $0, bucketCapacityMB: o.bucketCapacityMB) }
+        var objective = pipeline?.classificationObjective() ?? TrainingObjective<TensorDataset.Batch>.classification(network)
         if var adversarial = o.adversarial {
             // Adversarial inputs stay within the images' own range ([0, 1] for the built-in datasets).
             adversarial.attack.inputRange = o.dataset != nil ? 0...1 : Self.valueRange(train.features)
             objective = .adversarialClassification(network, recipe: adversarial)
             log("adversarial training: \(adversarial.summary)")
         }
-        let trainer = Trainer(model: network, optimizer: optimizer, objective: objective, train: trainLoader,
+        let trainer = Trainer(model: trained, optimizer: optimizer, objective: objective, train: trainLoader,
                               validation: validationLoader, metrics: TrainingMetrics.accuracy, callbacks: callbacks)
         trainer.precision = c.precision
         trainer.gradientSynchronizer = dataParallel
@@ -202,8 +249,20 @@ public final class ImageTrainingJob {
         // Restored best weights are not the last epoch's: measure what is saved.
         let testAccuracy = bestEpoch == lastEpoch && !separateValidation ? (history.records.last?.values["val_accuracy"] ?? .nan)
             : (try trainer.evaluate(testLoader)["accuracy"] ?? .nan)
-        let trained = history.records.dropFirst(resumedEpochs).compactMap { $0.values["epoch_seconds"] }
-        let secondsPerEpoch = trained.isEmpty ? 0 : trained.reduce(0, +) / Double(trained.count)
+        let epochSeconds = history.records.dropFirst(resumedEpochs).compactMap { $0.values["epoch_seconds"] }
+        let secondsPerEpoch = epochSeconds.isEmpty ? 0 : epochSeconds.reduce(0, +) / Double(epochSeconds.count)
+        // Every stage's timings, then every stage's weights into rank 0's network (to save it).
+        var pipelineSummary: PipelineRunSummary?
+        if let pipeline {
+            let summary = PipelineRunSummary(stageStarts: pipeline.stageStarts, layerCount: pipeline.layers.count,
+                                             microBatches: pipeline.microBatches, schedule: pipeline.schedule, stages: try pipeline.gatherStatistics())
+            try pipeline.gatherWeights(to: 0)
+            log(String(format: "pipeline (%@): stages %@; idle share of a step (bubble) %.3f measured (per stage %@), %.3f in theory for equal stages; "
+                       + "at most %@ micro-batches alive per stage", summary.schedule.rawValue,
+                       summary.layout, summary.bubbleFraction, summary.stages.map { String(format: "%.3f", $0.bubbleFraction) }.joined(separator: ", "),
+                       summary.theoreticalBubbleFraction, summary.stages.map { String($0.peakLiveMicroBatches) }.joined(separator: ", ")))
+            pipelineSummary = summary
+        }
         let stateBytes = (optimizer as? ZeroRedundancyOptimizer)?.stateBytes
             ?? optimizer.stateDict().values.reduce(0) { $0 + $1.count * MemoryLayout<Float>.stride }
         if world != nil {
@@ -214,7 +273,7 @@ public final class ImageTrainingJob {
             return ImageTrainingResult(history: history, testAccuracy: testAccuracy, secondsPerEpoch: secondsPerEpoch, bestEpoch: bestEpoch,
                                        stopReason: trainer.context.stopReason, model: network, weights: o.output,
                                        trainableParameters: network.trainableParameterCount, trainExamples: train.count,
-                                       optimizerStateBytes: stateBytes)
+                                       optimizerStateBytes: stateBytes, pipeline: pipelineSummary)
         }
 
         try FileManager.default.createDirectory(at: o.output.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -232,7 +291,27 @@ public final class ImageTrainingJob {
         return ImageTrainingResult(history: history, testAccuracy: testAccuracy, secondsPerEpoch: secondsPerEpoch, bestEpoch: bestEpoch,
                                    stopReason: trainer.context.stopReason, model: network, weights: o.output,
                                    trainableParameters: network.trainableParameterCount, trainExamples: train.count,
-                                   optimizerStateBytes: stateBytes)
+                                   optimizerStateBytes: stateBytes, pipeline: pipelineSummary)
+    }
+
+    /// The pipeline of `network`'s chain of layers over `communicator`'s processes: stages from
+    /// `starts`, or of equal time measured on one micro-batch (of `batchSize` split in `microBatches`)
+    /// of training images.
+    /// - Throws: `PipelineError.invalidOption` when the network is no chain or the stages do not
+    ///   fit it; the communicator's errors.
+    static func makePipeline(_ network: any Layer, communicator: any Communicator, microBatches: Int, starts: [Int]?,
+                             schedule: PipelineSchedule, train: TensorDataset, batchSize: Int) throws -> PipelineParallel {
+        guard let chain = network as? any LayerChain else {
+            throw PipelineError.invalidOption(name: "pipeline", reason: "cuts a chain of layers into stages; this network is not one")
+        }
+        let layers = chain.chainedLayers
+        if let starts, starts.count != communicator.worldSize || (starts.last ?? 0) >= layers.count {
+            throw PipelineError.invalidOption(name: "stage-starts", reason: "needs one start per process (\(communicator.worldSize)), "
+                                              + "each below the network's \(layers.count) layers, got \(starts)")
+        }
+        let microBatch = max(1, batchSize / max(microBatches, 1))
+        let balance: PipelineBalance = starts.map { .starts($0) } ?? .measured(sample: train.features[0..<min(train.count, microBatch)])
+        return try PipelineParallel(layers: layers, communicator: communicator, microBatches: microBatches, balance: balance, schedule: schedule)
     }
 
     /// The smallest and largest value of `features` (a degenerate range is widened to one unit).

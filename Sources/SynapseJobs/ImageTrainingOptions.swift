@@ -66,6 +66,16 @@ public struct ImageTrainingOptions: Sendable {
     /// Data-parallel training: shard Adam's state over the processes (ZeRO-1,
     /// `ZeroRedundancyOptimizer`): each keeps the moments of about 1/N of the parameters.
     public var shardOptimizerState = false
+    /// Pipeline-parallel training instead of data parallel (with `communicator`): the network's
+    /// chain of layers (`LayerChain`: the MLP and the CNN) is cut into one stage per process and
+    /// each batch of `batchSize` examples runs as this many micro-batches through them (GPipe,
+    /// `PipelineParallel`); every process reads the same batches. Nil: data parallel.
+    public var pipelineMicroBatches: Int? = nil
+    /// Pipeline-parallel training: the first layer of each stage in the network's chain (stage 0
+    /// starts at 0). Nil: stages of equal measured time (`PipelineBalance.measured`).
+    public var pipelineStageStarts: [Int]? = nil
+    /// Pipeline-parallel training: GPipe's order of passes (the default) or 1F1B's.
+    public var pipelineSchedule = PipelineSchedule.gpipe
 
     /// The recipe's options for `model` on `dataset`, saving to `output`.
     public init(dataset: ImageDatasetChoice, model: ImageClassifierKind, output: URL) {
@@ -132,7 +142,31 @@ public struct ImageTrainingOptions: Sendable {
                 throw .invalidOption(name: "adversarial-eps", reason: "must be positive, got \(adversarial.attack.epsilon)")
             }
         }
+        try validatePipeline()
         try controls.validate(loggedNames: Self.loggedNames)
+    }
+
+    /// Pipeline-parallel training needs a chain of layers and covers what each stage can do alone.
+    private func validatePipeline() throws(PipelineError) {
+        guard let microBatches = pipelineMicroBatches else {
+            if pipelineStageStarts != nil { throw .invalidOption(name: "stage-starts", reason: "cuts a pipeline into stages: add --pipeline") }
+            return
+        }
+        if microBatches < 1 || microBatches > batchSize {
+            throw .invalidOption(name: "micro-batches", reason: "must lie in 1...\(batchSize) (the batch size), got \(microBatches)")
+        }
+        if model == .vit {
+            throw .invalidOption(name: "pipeline", reason: "cuts a chain of layers into stages: use --model mlp or cnn (a ViT's blocks are not one chain yet)")
+        }
+        if let starts = pipelineStageStarts, starts.first != 0 || zip(starts, starts.dropFirst()).contains(where: { $0 >= $1 }) {
+            throw .invalidOption(name: "stage-starts", reason: "must be increasing layer indices starting at 0, got \(starts)")
+        }
+        if shardOptimizerState { throw .invalidOption(name: "shard-optimizer", reason: "shards data-parallel replicas' optimizer state; a pipeline stage already holds only its own") }
+        if adversarial != nil { throw .invalidOption(name: "adversarial", reason: "needs input gradients through the whole network: not with --pipeline") }
+        if controls.checkpointDirectory != nil || controls.resume != nil {
+            throw .invalidOption(name: controls.resume != nil ? "resume" : "checkpoint-dir",
+                                 reason: "pipeline-parallel runs do not write or resume checkpoints yet (each process holds one stage); train data parallel, or without checkpoints")
+        }
     }
 
     /// The options that decide what the run learns, by flag name, as text (recorded in checkpoints;

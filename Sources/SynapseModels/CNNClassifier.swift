@@ -6,7 +6,7 @@ import SynapseNN
 /// Linear(3136,128)-ReLU → Linear(128,10). Parameter names follow the properties
 /// (`features.0.weight`, `classifier.0.weight`, ...). `widths` changes the 32, 64 and 128
 /// (structured pruning makes such narrower networks).
-public final class CNNClassifier: Module, Layer {
+public final class CNNClassifier: Module, LayerChain {
     /// Convolution and pooling stages.
     public let features: Sequential
     /// The fully connected head.
@@ -41,4 +41,7 @@ public final class CNNClassifier: Module, Layer {
             return classifier(features(x).flattened(startDim: 1))
         }
     }
+
+    /// The convolution stages, a `Flatten` and the head (what pipeline stages are cut from).
+    public var chainedLayers: [any Layer] { features.layers + [Flatten()] + classifier.layers }
 }

@@ -6,7 +6,7 @@ import SynapseNN
 /// With the defaults it is the W2 benchmark network for 28×28 images:
 /// Linear(784, 512)-ReLU-Linear(512, 256)-ReLU-Linear(256, 10). Inputs of any shape [N, ...] are
 /// flattened to [N, inputSize]. Parameter names match `nn.Sequential` in PyTorch (`layers.0.weight`…).
-public final class MLPClassifier: Module, Layer {
+public final class MLPClassifier: Module, LayerChain {
     /// The Linear/ReLU stack.
     public let layers: Sequential
     /// Flattened input size.
@@ -36,4 +36,7 @@ public final class MLPClassifier: Module, Layer {
             return layers(flat)
         }
     }
+
+    /// A `Flatten`, then the Linear/ReLU stack (what pipeline stages are cut from).
+    public var chainedLayers: [any Layer] { [Flatten()] + layers.layers }
 }

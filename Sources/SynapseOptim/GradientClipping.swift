@@ -37,14 +37,29 @@ public enum GradientClipping {
     /// `maxNorm`, and returns the total norm *before* clipping (PyTorch `clip_grad_norm_`).
     @discardableResult
     public static func clipByNorm(_ parameters: [Parameter], maxNorm: Double, normType: Double = 2) -> Double {
+        clipByNorm(parameters, maxNorm: maxNorm, normType: normType, total: totalNorm(parameters, normType: normType))
+    }
+
+    /// Clips as `clipByNorm(_:maxNorm:normType:)` by a total norm computed elsewhere: when the
+    /// model's parameters are spread over processes (pipeline stages), `total` is the norm of all
+    /// of them (`combinedNorm` of each process's `totalNorm`), and every process scales its own.
+    @discardableResult
+    public static func clipByNorm(_ parameters: [Parameter], maxNorm: Double, normType: Double, total: Double) -> Double {
         require(maxNorm >= 0, "GradientClipping.clipByNorm: maxNorm must be non-negative, got \(maxNorm)")
-        let total = totalNorm(parameters, normType: normType)
         let coefficient = Swift.min(maxNorm / (total + 1e-6), 1)
         // PyTorch multiplies even by 1; skipping that changes nothing numerically.
         guard coefficient < 1 else { return total }
         let c = Float(coefficient)
         for p in parameters { scale(p) { $0 * c } }
         return total
+    }
+
+    /// The `normType`-norm of several groups of gradients together, from each group's own norm
+    /// (∞: the largest; else the p-th root of the sum of p-th powers).
+    public static func combinedNorm(_ norms: [Double], normType: Double) -> Double {
+        if normType.isInfinite { return norms.max() ?? 0 }
+        let sum = norms.reduce(0) { $0 + Foundation.pow($1, normType) }
+        return normType == 1 ? sum : normType == 2 ? sum.squareRoot() : Foundation.pow(sum, 1 / normType)
     }
 
     /// Clamps every gradient element into `[-maxValue, maxValue]` (PyTorch `clip_grad_value_`).

@@ -24,7 +24,8 @@ import SynapseOptim
 /// ```
 ///
 /// Per batch: forward, loss check, `zeroGrad`, `backward` (with the gradients reduced across
-/// processes in a data-parallel job, see `gradientSynchronizer`), (unscaling, see `gradientScaler`) weight
+/// processes in a data-parallel job, see `gradientSynchronizer`; or both at once through the objective's
+/// `forwardBackward`, as pipeline parallelism does), (unscaling, see `gradientScaler`) weight
 /// penalty, `afterBackward` callbacks, gradient check, optimizer step, `batchEnd` callbacks. Per epoch: weight check, validation in
 /// evaluation mode without a tape, then `epochEnd`, history, `epochCommitted`. Epoch logs: `loss` (example-weighted mean training loss),
 /// `val_loss`, `val_<metric>` (and `<metric>` on the training set when `trainMetrics`), `lr` (the
@@ -195,20 +196,35 @@ public final class Trainer<Train: BatchedDataset, Validation: BatchedDataset> wh
             // The first micro-batch of a group clears the gradients; the group's size scales the loss.
             let positionInGroup = index % k
             let groupSize = min(k, batchCount - (index - positionInGroup))
-            let (output, loss) = autocast(precision) { objective.forward(batch) }
-            try check.anomaly(epoch: epoch, step: index + 1)
-            let lossValue = Double(loss.item())
-            try check.loss(Float(lossValue), epoch: epoch, step: index + 1)
-            if positionInGroup == 0 { optimizer.zeroGrad() }
             let lossFactor = (scaler?.scale ?? 1) / Float(groupSize)
-            let scaledLoss = lossFactor == 1 ? loss : loss * lossFactor
-            // Gradients are reduced across processes once per step, with its last micro-batch.
-            if let sync = gradientSynchronizer, positionInGroup == groupSize - 1 {
-                sync.beginBackward()
-                scaledLoss.backward(leafGradientReady: sync.gradientReady)
-                try sync.finishBackward()
+            let output: Tensor, lossValue: Double
+            if let forwardBackward = objective.forwardBackward {
+                // Pipelined: the objective interleaves forward and backward itself; its loss is
+                // checked after it (the optimizer step, which a non-finite loss stops, comes later).
+                require(gradientSynchronizer == nil, "Trainer: an objective with forwardBackward (pipeline parallelism) "
+                        + "cannot be combined with a gradientSynchronizer (data parallelism)")
+                if positionInGroup == 0 { optimizer.zeroGrad() }
+                let result = try autocast(precision) { try forwardBackward(batch, lossFactor) }
+                output = result.predictions
+                lossValue = Double(result.loss)
+                try check.anomaly(epoch: epoch, step: index + 1)
+                try check.loss(result.loss, epoch: epoch, step: index + 1)
             } else {
-                scaledLoss.backward()
+                let (predictions, loss) = autocast(precision) { objective.forward(batch) }
+                output = predictions
+                try check.anomaly(epoch: epoch, step: index + 1)
+                lossValue = Double(loss.item())
+                try check.loss(Float(lossValue), epoch: epoch, step: index + 1)
+                if positionInGroup == 0 { optimizer.zeroGrad() }
+                let scaledLoss = lossFactor == 1 ? loss : loss * lossFactor
+                // Gradients are reduced across processes once per step, with its last micro-batch.
+                if let sync = gradientSynchronizer, positionInGroup == groupSize - 1 {
+                    sync.beginBackward()
+                    scaledLoss.backward(leafGradientReady: sync.gradientReady)
+                    try sync.finishBackward()
+                } else {
+                    scaledLoss.backward()
+                }
             }
             try check.anomaly(epoch: epoch, step: index + 1)
             let n = output.rank > 0 ? output.shape[0] : 1
@@ -283,19 +299,32 @@ public final class Trainer<Train: BatchedDataset, Validation: BatchedDataset> wh
 
     /// Loss (example-weighted mean) and metrics of the model on `loader`, in evaluation mode
     /// without recording a tape; the model's mode is restored afterwards.
-    /// - Throws: `TrainingError.emptyEvaluationSet` when the loader yields no example.
+    /// - Throws: `TrainingError.emptyEvaluationSet` when the loader yields no example;
+    ///   `.evaluationFailed` when the objective's `evaluationForward` fails.
     public func evaluate<D: BatchedDataset>(_ loader: DataLoader<D>) throws(TrainingError) -> [String: Double] where D.Batch == Train.Batch {
         guard loader.dataset.count > 0 else { throw .emptyEvaluationSet(name: "validation") }
         let wasTraining = model.isTraining
         model.eval()
         defer { model.train(wasTraining) }
-        return withoutGradients {
+        // A Result carries the typed error through `withoutGradients` (which rethrows untyped).
+        let outcome = withoutGradients { () -> Result<[String: Double], TrainingError> in
             var lossSum = 0.0, count = 0
             var predictions: [Tensor] = [], targets: [Tensor] = []
             for batch in loader {
-                let (output, loss) = autocast(precision) { objective.forward(batch) }
+                let output: Tensor, lossValue: Double
+                if let evaluationForward = objective.evaluationForward {
+                    do {
+                        let result = try autocast(precision) { try evaluationForward(batch) }
+                        (output, lossValue) = (result.predictions, Double(result.loss))
+                    } catch {
+                        return .failure(.evaluationFailed(reason: "\(error)"))
+                    }
+                } else {
+                    let (predicted, loss) = autocast(precision) { objective.forward(batch) }
+                    (output, lossValue) = (predicted, Double(loss.item()))
+                }
                 let n = output.rank > 0 ? output.shape[0] : 1
-                lossSum += Double(loss.item()) * Double(n)
+                lossSum += lossValue * Double(n)
                 count += n
                 if metrics != nil {
                     predictions.append(output)
@@ -306,8 +335,9 @@ public final class Trainer<Train: BatchedDataset, Validation: BatchedDataset> wh
             if let metrics, !predictions.isEmpty {
                 for (k, v) in metrics(Tensor.cat(predictions, dim: 0), Tensor.cat(targets, dim: 0)) { logs[k] = v }
             }
-            return logs
+            return .success(logs)
         }
+        return try outcome.get()
     }
 
     // MARK: Checkpoints

@@ -13,6 +13,9 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case noOptimizerSteps(examples: Int, batchSize: Int, dropLast: Bool)
     /// An evaluation set (validation or test) has no examples, so its loss or accuracy is undefined.
     case emptyEvaluationSet(name: String)
+    /// The objective's own evaluation pass (`TrainingObjective.evaluationForward`, e.g. a pipeline
+    /// whose stages run in other processes) failed; `reason` is its error.
+    case evaluationFailed(reason: String)
 
     /// Human-readable explanation.
     public var description: String {
@@ -29,6 +32,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
                 + "(use a batch size of at most \(examples))"
         case .emptyEvaluationSet(let name):
             return "the \(name) set is empty: its loss and metrics are undefined (give it at least one example)"
+        case .evaluationFailed(let reason):
+            return "evaluation failed: \(reason)"
         }
     }
 }

@@ -10,11 +10,28 @@ public struct TrainingObjective<Batch> {
     public var forward: (Batch) -> (predictions: Tensor, loss: Tensor)
     /// The batch's targets as a Float tensor (class indices as floats), handed to metric functions.
     public var targets: (Batch) -> Tensor
+    /// Runs forward *and* backward of a training batch itself, for training that cannot run them
+    /// as two whole passes: pipeline parallelism (`PipelineParallel` in SynapseDistributed), where
+    /// the micro-batches of one batch are in different stages' forward and backward passes at once.
+    /// It receives the factor to multiply the batch's mean loss by before backward (gradient
+    /// accumulation's 1/k, loss scaling), must leave the batch's gradients accumulated in the
+    /// parameters, and returns the predictions and the batch's mean loss (unscaled). `forward` still
+    /// serves evaluation. Nil (the default): the trainer calls `forward`, then `backward` on the loss.
+    public var forwardBackward: ((Batch, _ lossFactor: Float) throws -> (predictions: Tensor, loss: Float))?
+    /// Replaces `forward` in evaluation passes when the pass can fail on its own (a pipeline whose
+    /// stages run in other processes): the predictions and the batch's mean loss. Nil (the default):
+    /// evaluation calls `forward`.
+    public var evaluationForward: ((Batch) throws -> (predictions: Tensor, loss: Float))?
 
-    /// Creates an objective from its two closures.
-    public init(forward: @escaping (Batch) -> (predictions: Tensor, loss: Tensor), targets: @escaping (Batch) -> Tensor) {
+    /// Creates an objective from its two closures (and, for pipelined training, `forwardBackward`
+    /// and `evaluationForward`).
+    public init(forward: @escaping (Batch) -> (predictions: Tensor, loss: Tensor), targets: @escaping (Batch) -> Tensor,
+                forwardBackward: ((Batch, Float) throws -> (predictions: Tensor, loss: Float))? = nil,
+                evaluationForward: ((Batch) throws -> (predictions: Tensor, loss: Float))? = nil) {
         self.forward = forward
         self.targets = targets
+        self.forwardBackward = forwardBackward
+        self.evaluationForward = evaluationForward
     }
 }
 

@@ -35,7 +35,7 @@ extension TrainCommand {
     static func specificFlags(_ kind: RunKind, dataset: DatasetName) -> [String] {
         switch kind {
         case .image: return ["--epochs", "--hidden", "--train-fraction", "--init-from", "--freeze-features", "--hold-out-validation", "--patch-size", "--adversarial", "--adversarial-eps",
-                              "--adversarial-norm", "--adversarial-steps", "--adversarial-mix"] + controlFlags
+                              "--adversarial-norm", "--adversarial-steps", "--adversarial-mix", "--pipeline", "--micro-batches", "--stage-starts", "--pipeline-schedule"] + controlFlags
         case .tabular: return ["--epochs", "--hidden"] + controlFlags + (dataset.tabularBenchmark?.task == .forecasting ? ["--window"] : [])
         case .text:
             return ["--steps", "--context", "--eval-batches", "--log-every", "--sample-length", "--prompt", "--temperature", "--top-k"]
@@ -67,6 +67,8 @@ extension TrainCommand {
             ("--hold-out-validation", holdOutValidation), ("--adversarial", adversarial != nil), ("--adversarial-eps", adversarialEps != nil),
             ("--adversarial-norm", adversarialNorm != nil), ("--adversarial-steps", adversarialSteps != nil),
             ("--adversarial-mix", adversarialMix != nil), ("--fanout", fanout != nil), ("--patch-size", patchSize != nil),
+            ("--pipeline", pipelineParallel), ("--micro-batches", microBatches != nil), ("--stage-starts", stageStarts != nil),
+            ("--pipeline-schedule", pipelineSchedule != nil),
         ]
         return given.filter(\.1).map(\.0) + fineTune.given + anomaly.given + recommendation.given + diffusion.given
     }

@@ -184,6 +184,22 @@ struct TrainCommand: ParsableCommand {
           help: "Under mpirun -np N: shard Adam's state over the processes (ZeRO-1): each keeps the moments of about 1/N of the parameters.")
     var shardOptimizer = false
 
+    @Flag(name: .customLong("pipeline"),
+          help: "Under mpirun -np N: pipeline parallelism (GPipe) instead of data parallel: the network (--model mlp or cnn) is cut into N stages, one per process, and each batch of --batch-size runs through them in --micro-batches parts.")
+    var pipelineParallel = false
+
+    @Option(name: .customLong("micro-batches"), parsing: .unconditional,
+            help: "With --pipeline: micro-batches per batch (default 4); more of them shrink the stages' idle share, (N-1)/(M+N-1) for N equal stages.")
+    var microBatches: Int?
+
+    @Option(name: .customLong("stage-starts"), parsing: .unconditional,
+            help: "With --pipeline: the first layer of each stage in the network's chain of layers, e.g. 0,6 (default: stages of equal measured time).")
+    var stageStarts: String?
+
+    @Option(name: .customLong("pipeline-schedule"), parsing: .unconditional,
+            help: "With --pipeline: gpipe (every forward pass, then every backward pass; the default) or 1f1b (one forward, one backward in turn: the same gradients and idle share, while stage s keeps at most N-s micro-batches' activations instead of all).")
+    var pipelineSchedule: String?
+
     @Flag(name: .customLong("no-progress"), help: "Do not draw the progress bar.")
     var noProgress = false
 
@@ -266,6 +282,7 @@ struct TrainCommand: ParsableCommand {
         }
         if let threads, threads <= 0 { throw ValidationError("--threads must be positive, got \(threads)") }
         guard bucketMB > 0, bucketMB.isFinite else { throw ValidationError("--bucket-mb must be a positive number, got \(bucketMB)") }
+        try validatePipelineFlags()
         guard distributedTimeout > 0, distributedTimeout.isFinite else {
             throw ValidationError("--distributed-timeout must be a positive number of seconds, got \(distributedTimeout)")
         }
@@ -360,6 +377,11 @@ struct TrainCommand: ParsableCommand {
         options.communicator = world
         options.bucketCapacityMB = bucketMB
         options.shardOptimizerState = shardOptimizer
+        if pipelineParallel {
+            options.pipelineMicroBatches = microBatches ?? 4
+            options.pipelineStageStarts = try parsedStageStarts()
+            options.pipelineSchedule = try parsedPipelineSchedule()
+        }
         try options.validate()
         // The data is loaded and checked (shapes, at least one batch; a folder read and split) and a
         // --resume checked before the run directory is made, so a refused run leaves nothing behind.
@@ -398,7 +420,7 @@ struct TrainCommand: ParsableCommand {
             "precision": PrecisionName(options.controls.precision).rawValue,
         ]
         figures.merge(Self.lossScalingFigures(result.history)) { a, _ in a }
-        figures.merge(Self.dataParallelFigures(world: world, batchSize: options.batchSize)) { a, _ in a }
+        figures.merge(Self.dataParallelFigures(world: world, batchSize: options.batchSize, pipeline: result.pipeline)) { a, _ in a }
         if world != nil { figures["optimizer_state_mb"] = (Double(result.optimizerStateBytes) / 1e4).rounded() / 100 }
         if options.initFrom != nil || options.trainFraction < 1 {
             figures["trainable_parameters"] = result.trainableParameters

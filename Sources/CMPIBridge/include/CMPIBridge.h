@@ -47,8 +47,13 @@ int synapse_mpi_allgather(const void *send, int64_t bytes, void *receive);
 int synapse_mpi_barrier(void);
 /** Sends `bytes` bytes to `destination` with `tag`. */
 int synapse_mpi_send(const void *buffer, int64_t bytes, int destination, int tag);
-/** Receives `bytes` bytes from `source` with `tag`. */
+/** Receives `bytes` bytes from `source` with `tag`; a shorter message is an error (MPI_ERR_TRUNCATE). */
 int synapse_mpi_recv(void *buffer, int64_t bytes, int source, int tag);
+/** Sends `send_bytes` bytes to `destination` with `send_tag` while receiving `receive_bytes` bytes from
+ *  `source` with `receive_tag` (both directions in flight at once, so two processes that send to each
+ *  other in the same step never wait on each other); a shorter message is an error. */
+int synapse_mpi_sendrecv(const void *send, int64_t send_bytes, int destination, int send_tag,
+                         void *receive, int64_t receive_bytes, int source, int receive_tag);
 
 #ifdef __cplusplus
 }

@@ -31,6 +31,11 @@ public protocol Communicator: AnyObject, Sendable {
     func send(_ values: [Float], to destination: Int, tag: Int) throws(DistributedError)
     /// Receives `count` values from process `source` sent with `tag`.
     func receive(count: Int, from source: Int, tag: Int) throws(DistributedError) -> [Float]
+    /// Sends `values` to `destination` with `sendTag` while receiving `count` values from `source`
+    /// sent with `receiveTag` (`MPI_Sendrecv`): two processes that send to each other in the same
+    /// step (a 1F1B pipeline's neighbours) never wait on each other.
+    func sendReceive(_ values: [Float], to destination: Int, sendTag: Int,
+                     count: Int, from source: Int, receiveTag: Int) throws(DistributedError) -> [Float]
 }
 
 /// An operation started by a `Communicator` and not yet waited for.

@@ -281,6 +281,21 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         return Self.values(output, as: Float.self)
     }
 
+    /// Sends `values` to `destination` while receiving `count` values from `source` (both in flight at once).
+    public func sendReceive(_ values: [Float], to destination: Int, sendTag: Int,
+                            count: Int, from source: Int, receiveTag: Int) throws(DistributedError) -> [Float] {
+        try checkRank(destination, "send")
+        try checkRank(source, "receive")
+        let input = Self.bytes(values), sendBytes = input.count, receiveBytes = count * MemoryLayout<Float>.stride
+        // One buffer: the values sent, then room for those received.
+        let output = try runOnCopy("the exchange of \(values.count) values to rank \(destination) for \(count) from rank \(source)",
+                                   input: input, count: sendBytes + receiveBytes) {
+            synapse_mpi_sendrecv($0, Int64(sendBytes), Int32(destination), Int32(sendTag),
+                                 $0 + sendBytes, Int64(receiveBytes), Int32(source), Int32(receiveTag))
+        }
+        return Self.values(Array(output[sendBytes...]), as: Float.self)
+    }
+
     private func checkRank(_ peer: Int, _ label: String) throws(DistributedError) {
         guard (0..<worldSize).contains(peer) else {
             throw .unsupported(reason: "\(label): rank \(peer) is not in this job of \(worldSize) processes")

@@ -40,6 +40,12 @@ public final class SingleProcessCommunicator: Communicator {
         throw .unsupported(reason: "receive from rank \(source): a single process has no peers")
     }
 
+    /// A single process has no peer to exchange with.
+    public func sendReceive(_ values: [Float], to destination: Int, sendTag: Int,
+                            count: Int, from source: Int, receiveTag: Int) throws(DistributedError) -> [Float] {
+        throw .unsupported(reason: "exchange with rank \(destination): a single process has no peers")
+    }
+
     private static func checkRank(_ root: Int, _ label: String) throws(DistributedError) {
         guard root == 0 else { throw .unsupported(reason: "\(label) from rank \(root): a single process has only rank 0") }
     }

@@ -48,3 +48,17 @@ public final class Sequential: Module, Layer {
         }
     }
 }
+
+/// A model that is a chain of layers applied one after another: what pipeline parallelism cuts
+/// into stages (`PipelineParallel` in SynapseDistributed).
+public protocol LayerChain: Layer {
+    /// The layers in order; applied one after another they compute what `callAsFunction` does.
+    /// They are the model's own layers (their parameters are the model's), plus any parameter-free
+    /// glue such as a `Flatten`.
+    var chainedLayers: [any Layer] { get }
+}
+
+extension Sequential: LayerChain {
+    /// The layers.
+    public var chainedLayers: [any Layer] { layers }
+}

@@ -14,6 +14,10 @@ public final class GradientClippingCallback: TrainingCallback {
 
     /// The clipping applied.
     public let mode: Mode
+    /// Turns this process's gradient norm into the norm of the whole model's gradients when its
+    /// parameters are spread over processes (pipeline stages: `PipelineParallel.combinedGradientNorm`);
+    /// nil (the default) when this process holds every parameter (alone or data-parallel).
+    public var combineNorm: ((_ localNorm: Double, _ normType: Double) throws -> Double)?
 
     /// Clips by joint norm.
     public init(maxNorm: Double, normType: Double = 2) { mode = .norm(maxNorm: maxNorm, normType: normType) }
@@ -25,7 +29,10 @@ public final class GradientClippingCallback: TrainingCallback {
     public func afterBackward(_ context: TrainingContext) throws {
         switch mode {
         case .norm(let maxNorm, let normType):
-            context.batchLogs["grad_norm"] = GradientClipping.clipByNorm(context.optimizer.parameters, maxNorm: maxNorm, normType: normType)
+            let parameters = context.optimizer.parameters
+            var total = GradientClipping.totalNorm(parameters, normType: normType)
+            if let combineNorm { total = try combineNorm(total, normType) }
+            context.batchLogs["grad_norm"] = GradientClipping.clipByNorm(parameters, maxNorm: maxNorm, normType: normType, total: total)
         case .value(let maxValue):
             GradientClipping.clipByValue(context.optimizer.parameters, maxValue: maxValue)
         }

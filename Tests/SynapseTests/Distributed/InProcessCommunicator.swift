@@ -10,7 +10,32 @@ final class InProcessGroup: @unchecked Sendable {
     private var deposits: [Int: [Int: [Double]]] = [:]
     private var reads: [Int: Int] = [:]
 
+    // Point-to-point messages not yet received, per (source, destination, tag), oldest first.
+    private var mailboxes: [[Int]: [[Float]]] = [:]
+    /// Messages sent so far (every member's `send` calls).
+    private(set) var messagesSent = 0
+
     init(size: Int) { self.size = size }
+
+    func post(_ values: [Float], from source: Int, to destination: Int, tag: Int) {
+        condition.lock()
+        mailboxes[[source, destination, tag], default: []].append(values)
+        messagesSent += 1
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The oldest message from `source` to `destination` with `tag` (nil after `timeout` seconds).
+    func take(from source: Int, to destination: Int, tag: Int, timeout: Double) -> [Float]? {
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        let key = [source, destination, tag]
+        condition.lock()
+        defer { condition.unlock() }
+        while mailboxes[key, default: []].isEmpty {
+            if !condition.wait(until: deadline) && mailboxes[key, default: []].isEmpty { return nil }
+        }
+        return mailboxes[key]!.removeFirst()
+    }
 
     /// The communicators of ranks 0..<size.
     func members(timeout: Double = 30) -> [InProcessCommunicator] {
@@ -108,12 +133,25 @@ final class InProcessCommunicator: Communicator, @unchecked Sendable {
 
     func barrier(label: String) throws(DistributedError) { _ = try exchange([], label: label) }
 
+    // Sends never block (as MPI's buffered sends); receives wait for the message in order.
     func send(_ values: [Float], to destination: Int, tag: Int) throws(DistributedError) {
-        throw .unsupported(reason: "point-to-point is not simulated")
+        group.post(values, from: rank, to: destination, tag: tag)
+    }
+
+    func sendReceive(_ values: [Float], to destination: Int, sendTag: Int,
+                     count: Int, from source: Int, receiveTag: Int) throws(DistributedError) -> [Float] {
+        try send(values, to: destination, tag: sendTag)
+        return try receive(count: count, from: source, tag: receiveTag)
     }
 
     func receive(count: Int, from source: Int, tag: Int) throws(DistributedError) -> [Float] {
-        throw .unsupported(reason: "point-to-point is not simulated")
+        guard let values = group.take(from: source, to: rank, tag: tag, timeout: timeout) else {
+            throw .timedOut(operation: "the receipt of \(count) values from rank \(source)", seconds: timeout, rank: rank)
+        }
+        guard values.count == count else {
+            throw .mpi(operation: "receive", code: 15, message: "expected \(count) values from rank \(source), got \(values.count)")
+        }
+        return values
     }
 }
 
