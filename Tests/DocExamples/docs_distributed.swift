@@ -2,7 +2,7 @@
 import Foundation
 import Synapse
 
-/// docs/distributed.md, example 1 (line 101).
+/// docs/distributed.md, example 1 (line 105).
 func docs_distributed_example1() throws {
     let train = TensorDataset(features: Tensor.zeros([256, 784]), labels: IntTensor(Array(repeating: 0, count: 256)))
     let validation = train
@@ -18,6 +18,28 @@ func docs_distributed_example1() throws {
                           callbacks: [DistributedTrainingCallback(communicator: world)])
     trainer.gradientSynchronizer = ddp
     try trainer.fit(epochs: 5)
+    if world.rank == 0 { try model.save(to: URL(fileURLWithPath: "model.safetensors")) }
+    try world.finalize()
+}
+
+/// docs/distributed.md, example 2 (line 198).
+func docs_distributed_example2() throws {
+    let train = TensorDataset(features: Tensor.zeros([256, 784]), labels: IntTensor(Array(repeating: 0, count: 256)))
+    let validation = train
+
+    let world = try MPICommunicator.world(timeout: 300)
+    let model = Sequential { Flatten(); Linear(784, 512); ReLU(); Linear(512, 256); ReLU(); Linear(256, 10) }
+    let pipeline = try PipelineParallel(layers: model.layers, communicator: world, microBatches: 8,
+                                        balance: .measured(sample: train.features[0..<8]),
+                                        schedule: .oneForwardOneBackward)
+    let trainer = Trainer(model: pipeline.stage, optimizer: Adam(pipeline.stage.parameters(), learningRate: 1e-3),
+                          objective: pipeline.classificationObjective(),
+                          train: DataLoader(train, batchSize: 64, shuffle: true, dropLast: true, seed: 0),
+                          validation: DataLoader(validation, batchSize: 1000), metrics: TrainingMetrics.accuracy,
+                          callbacks: [DistributedTrainingCallback(communicator: world)])
+    try trainer.fit(epochs: 5)
+    print(try pipeline.gatherStatistics().map(\.bubbleFraction))   // each stage's measured idle share
+    try pipeline.gatherWeights(to: 0)                                // rank 0's `model` now holds every stage
     if world.rank == 0 { try model.save(to: URL(fileURLWithPath: "model.safetensors")) }
     try world.finalize()
 }

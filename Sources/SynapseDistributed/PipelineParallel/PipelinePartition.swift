@@ -65,15 +65,15 @@ public enum PipelinePartition {
 
     /// Seconds of each layer's forward and backward pass on the activations `sample` produces
     /// through the layers before it (the best of `repetitions` runs each); the layers' gradients
-    /// are cleared afterwards.
+    /// are cleared afterwards. As in training, the first layer computes no gradient for its input.
     public static func measuredCosts(_ layers: [any Layer], sample: Tensor, repetitions: Int = 3) -> [Double] {
         var activation = sample.detached()
         var costs: [Double] = []
-        for layer in layers {
+        for (index, layer) in layers.enumerated() {
             var fastest = Double.infinity
             var output = activation
             for _ in 0..<max(repetitions, 1) {
-                let input = activation.requiringGrad()
+                let input = index == 0 ? activation : activation.requiringGrad()
                 let start = DispatchTime.now().uptimeNanoseconds
                 let y = layer(input)
                 if y.requiresGrad { y.sum().backward() }

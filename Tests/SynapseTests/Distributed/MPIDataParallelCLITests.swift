@@ -155,9 +155,10 @@ extension RealDataSuite {
         func aRankThatDiesOrHangsEndsTheJobWithAnError() throws {
             let dir = try CLIRunOutputsTests.temporaryDirectory()
             defer { try? FileManager.default.removeItem(at: dir) }
-            for signal in [SIGKILL, SIGSTOP] {
-                let (p, out) = Self.process(ranks: 2, Self.small + ["--epochs", "200", "--batch-size", "32", "--distributed-timeout", "5",
-                                                                   "--run-dir", "run-\(signal)"], in: dir)
+            // Data parallel, and a pipeline whose first stage waits for the stopped second one.
+            for (mode, signal) in [([], SIGKILL), ([], SIGSTOP), (["--pipeline"], SIGKILL), (["--pipeline"], SIGSTOP)] {
+                let (p, out) = Self.process(ranks: 2, Self.small + mode + ["--epochs", "200", "--batch-size", "32", "--distributed-timeout", "5",
+                                                                          "--run-dir", "run-\(mode.count)-\(signal)"], in: dir)
                 let collected = OutputCollector(out)
                 try p.run()
                 defer {
@@ -175,7 +176,7 @@ extension RealDataSuite {
                 kill(victim, signal)
                 while p.isRunning && Date().timeIntervalSince(hit) < 60 { usleep(100_000) }
                 let seconds = Date().timeIntervalSince(hit)
-                #expect(!p.isRunning, "the job still runs \(Int(seconds)) s after signal \(signal)")
+                #expect(!p.isRunning, "\(mode): the job still runs \(Int(seconds)) s after signal \(signal)")
                 if !p.isRunning { #expect(p.terminationStatus != 0) }
                 if signal == SIGSTOP {
                     // The waiting rank gives up after --distributed-timeout and says why.
