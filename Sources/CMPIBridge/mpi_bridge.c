@@ -152,18 +152,33 @@ int synapse_mpi_sendrecv(const void *send, int64_t send_bytes, int destination, 
     /* Receives first, so the peer's sends find them posted; then the sends; then wait for all. */
     int64_t posted = 0;
     int code = MPI_SUCCESS;
-    for (int64_t i = 0; i < receives && code == MPI_SUCCESS; i++, posted++) {
+    for (int64_t i = 0; i < receives && code == MPI_SUCCESS; i++) {
         int64_t start = i * part_elements;
         code = MPI_Irecv((char *)receive + start, (int)part(receive_bytes, start), MPI_BYTE, source, receive_tag,
                          MPI_COMM_WORLD, &requests[posted]);
+        if (code == MPI_SUCCESS) posted++;
     }
-    for (int64_t i = 0; i < sends && code == MPI_SUCCESS; i++, posted++) {
+    for (int64_t i = 0; i < sends && code == MPI_SUCCESS; i++) {
         int64_t start = i * part_elements;
         code = MPI_Isend((const char *)send + start, (int)part(send_bytes, start), MPI_BYTE, destination, send_tag,
                          MPI_COMM_WORLD, &requests[posted]);
+        if (code == MPI_SUCCESS) posted++;
     }
-    if (code == MPI_SUCCESS) {
+    if (code != MPI_SUCCESS) {
+        /* Nothing may still write into the buffers once this returns: cancel what was posted and finish it. */
+        for (int64_t i = 0; i < posted; i++) MPI_Cancel(&requests[i]);
+        MPI_Waitall((int)posted, requests, MPI_STATUSES_IGNORE);
+    } else {
         code = MPI_Waitall((int)posted, requests, statuses);
+        if (code == MPI_ERR_IN_STATUS) {
+            /* The first request's own error says what went wrong (a truncation, a dead peer). */
+            for (int64_t i = 0; i < posted; i++) {
+                if (statuses[i].MPI_ERROR != MPI_SUCCESS && statuses[i].MPI_ERROR != MPI_ERR_PENDING) {
+                    code = statuses[i].MPI_ERROR;
+                    break;
+                }
+            }
+        }
         for (int64_t i = 0; i < receives && code == MPI_SUCCESS; i++) {
             code = check_length(&statuses[i], part(receive_bytes, i * part_elements));
         }

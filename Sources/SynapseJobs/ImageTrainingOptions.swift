@@ -163,6 +163,10 @@ public struct ImageTrainingOptions: Sendable {
         }
         if shardOptimizerState { throw .invalidOption(name: "shard-optimizer", reason: "shards data-parallel replicas' optimizer state; a pipeline stage already holds only its own") }
         if adversarial != nil { throw .invalidOption(name: "adversarial", reason: "needs input gradients through the whole network: not with --pipeline") }
+        // Each stage's loss scaler would see only its own gradients' overflow and skip steps alone.
+        if controls.precision == .float16 {
+            throw .invalidOption(name: "precision", reason: "fp16's loss scaling is not coordinated across pipeline stages yet: use bf16 or fp32 with --pipeline")
+        }
         if controls.checkpointDirectory != nil || controls.resume != nil {
             throw .invalidOption(name: controls.resume != nil ? "resume" : "checkpoint-dir",
                                  reason: "pipeline-parallel runs do not write or resume checkpoints yet (each process holds one stage); train data parallel, or without checkpoints")

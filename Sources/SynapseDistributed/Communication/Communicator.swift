@@ -32,8 +32,9 @@ public protocol Communicator: AnyObject, Sendable {
     /// Receives `count` values from process `source` sent with `tag`.
     func receive(count: Int, from source: Int, tag: Int) throws(DistributedError) -> [Float]
     /// Sends `values` to `destination` with `sendTag` while receiving `count` values from `source`
-    /// sent with `receiveTag` (`MPI_Sendrecv`): two processes that send to each other in the same
-    /// step (a 1F1B pipeline's neighbours) never wait on each other.
+    /// sent with `receiveTag`, both in flight at once (over MPI: non-blocking receives and sends,
+    /// then one wait): two processes that send to each other in the same step (a 1F1B pipeline's
+    /// neighbours) never wait on each other.
     func sendReceive(_ values: [Float], to destination: Int, sendTag: Int,
                      count: Int, from source: Int, receiveTag: Int) throws(DistributedError) -> [Float]
 }

@@ -289,6 +289,8 @@ public final class PipelineParallel {
     static func header(_ shape: [Int]) -> [Float] {
         require(shape.count <= headerCount - 1, "PipelineParallel: a stage's output has \(shape.count) dimensions (shape \(shape)); "
                 + "at most \(headerCount - 1) travel between stages")
+        require(shape.allSatisfy { $0 <= 16_777_216 }, "PipelineParallel: a stage's output of shape \(shape) has a dimension above 2^24, "
+                + "more than its header can carry")
         return [Float(shape.count)] + shape.map(Float.init) + [Float](repeating: 0, count: headerCount - 1 - shape.count)
     }
 
@@ -329,7 +331,8 @@ public final class PipelineParallel {
             throw .mismatch(reason: "rank \(sender) sent a malformed activation header \(header)")
         }
         let sizes = header[1...Int(first)]
-        guard sizes.allSatisfy({ $0 >= 0 && $0 == $0.rounded() && $0 < 1e9 }) else {
+        // Sizes travel as Float, exact up to 2^24.
+        guard sizes.allSatisfy({ $0 >= 0 && $0 == $0.rounded() && $0 <= 16_777_216 }) else {
             throw .mismatch(reason: "rank \(sender) sent a malformed activation header \(header)")
         }
         let shape = sizes.map { Int($0) }

@@ -7,7 +7,8 @@ public enum PipelineSchedule: String, Sendable, CaseIterable {
     /// One forward, one backward (PipeDream-Flush, Megatron-LM's default): stage s runs S−s−1
     /// warm-up forward passes, then alternates one forward and one backward pass, then drains. It
     /// keeps at most S−s micro-batches' activations at once instead of M. Neighbouring stages
-    /// exchange an activation for a gradient in one call (`Communicator.sendReceive`).
+    /// exchange an activation for a gradient with both directions in flight at once
+    /// (`Communicator.sendReceive`).
     case oneForwardOneBackward = "1f1b"
 
     /// The number the processes compare at start (every stage must run the same schedule).

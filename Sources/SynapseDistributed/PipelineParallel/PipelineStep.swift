@@ -150,7 +150,16 @@ final class PipelineStep {
     private func input(_ m: Int) throws(DistributedError) -> Tensor {
         if isFirst { return inputs[ranges[m]] }
         let header = try communicator.receive(count: Self.headerCount, from: stage - 1, tag: Tag.activation)
-        return try receiveValues(header: header, from: stage - 1, tag: Tag.activation).requiringGrad()
+        return try checkedActivation(receiveValues(header: header, from: stage - 1, tag: Tag.activation), of: m)
+    }
+
+    /// An activation must hold micro-batch `m`'s examples (else the stages read different batches).
+    private func checkedActivation(_ activation: Tensor, of m: Int) throws(DistributedError) -> Tensor {
+        guard activation.shape.first == ranges[m].count else {
+            throw .mismatch(reason: "rank \(stage - 1) sent an activation of shape \(activation.shape) for micro-batch \(m), which has "
+                            + "\(ranges[m].count) examples on rank \(stage): the processes read different batches")
+        }
+        return activation.requiringGrad()
     }
 
     // Sends block until the neighbour takes the message. Left to the communicator's thread instead,
@@ -190,7 +199,7 @@ final class PipelineStep {
             count: Self.headerCount, from: stage - 1, receiveTag: Tag.activation), sender: stage - 1)
         let values = try communicator.sendReceive(gradient.contiguous().scalars, to: stage - 1, sendTag: Tag.gradient,
                                                   count: shape.reduce(1, *), from: stage - 1, receiveTag: Tag.activation)
-        return Tensor(shape: shape, scalars: values).requiringGrad()
+        return try checkedActivation(Tensor(shape: shape, scalars: values), of: m)
     }
 
     private func receiveValues(header: [Float], from source: Int, tag: Int) throws(DistributedError) -> Tensor {

@@ -10,19 +10,37 @@ final class InProcessGroup: @unchecked Sendable {
     private var deposits: [Int: [Int: [Double]]] = [:]
     private var reads: [Int: Int] = [:]
 
-    // Point-to-point messages not yet received, per (source, destination, tag), oldest first.
-    private var mailboxes: [[Int]: [[Float]]] = [:]
+    // Point-to-point messages not yet received, per (source, destination, tag), oldest first, with
+    // their numbers; the numbers of those received.
+    private var mailboxes: [[Int]: [(number: Int, values: [Float])]] = [:]
+    private var taken = Set<Int>()
     /// Messages sent so far (every member's `send` calls).
     private(set) var messagesSent = 0
 
     init(size: Int) { self.size = size }
 
-    func post(_ values: [Float], from source: Int, to destination: Int, tag: Int) {
+    /// Leaves a message for `destination`; returns its number (see `waitUntilTaken`).
+    func post(_ values: [Float], from source: Int, to destination: Int, tag: Int) -> Int {
         condition.lock()
-        mailboxes[[source, destination, tag], default: []].append(values)
+        defer { condition.unlock() }
         messagesSent += 1
+        mailboxes[[source, destination, tag], default: []].append((messagesSent, values))
         condition.broadcast()
-        condition.unlock()
+        return messagesSent
+    }
+
+    /// Waits until message `number` was received (false after `timeout` seconds): a send that
+    /// returns only then waits for its receiver as MPI's rendezvous sends of large messages do, so
+    /// a schedule whose sends wait on each other deadlocks here as it would over MPI.
+    func waitUntilTaken(_ number: Int, timeout: Double) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        condition.lock()
+        defer { condition.unlock() }
+        while !taken.contains(number) {
+            if !condition.wait(until: deadline) && !taken.contains(number) { return false }
+        }
+        taken.remove(number)
+        return true
     }
 
     /// The oldest message from `source` to `destination` with `tag` (nil after `timeout` seconds).
@@ -34,7 +52,10 @@ final class InProcessGroup: @unchecked Sendable {
         while mailboxes[key, default: []].isEmpty {
             if !condition.wait(until: deadline) && mailboxes[key, default: []].isEmpty { return nil }
         }
-        return mailboxes[key]!.removeFirst()
+        let message = mailboxes[key]!.removeFirst()
+        taken.insert(message.number)
+        condition.broadcast()
+        return message.values
     }
 
     /// The communicators of ranks 0..<size.
@@ -133,15 +154,24 @@ final class InProcessCommunicator: Communicator, @unchecked Sendable {
 
     func barrier(label: String) throws(DistributedError) { _ = try exchange([], label: label) }
 
-    // Sends never block (as MPI's buffered sends); receives wait for the message in order.
+    // Sends return once the message was received (MPI's rendezvous for large messages); receives
+    // wait for the messages in order.
     func send(_ values: [Float], to destination: Int, tag: Int) throws(DistributedError) {
-        group.post(values, from: rank, to: destination, tag: tag)
+        let number = group.post(values, from: rank, to: destination, tag: tag)
+        guard group.waitUntilTaken(number, timeout: timeout) else {
+            throw .timedOut(operation: "the send of \(values.count) values to rank \(destination)", seconds: timeout, rank: rank)
+        }
     }
 
     func sendReceive(_ values: [Float], to destination: Int, sendTag: Int,
                      count: Int, from source: Int, receiveTag: Int) throws(DistributedError) -> [Float] {
-        try send(values, to: destination, tag: sendTag)
-        return try receive(count: count, from: source, tag: receiveTag)
+        // Both in flight at once: the message is left, the peer's taken, then this one waited for.
+        let number = group.post(values, from: rank, to: destination, tag: sendTag)
+        let received = try receive(count: count, from: source, tag: receiveTag)
+        guard group.waitUntilTaken(number, timeout: timeout) else {
+            throw .timedOut(operation: "the send of \(values.count) values to rank \(destination)", seconds: timeout, rank: rank)
+        }
+        return received
     }
 
     func receive(count: Int, from source: Int, tag: Int) throws(DistributedError) -> [Float] {

@@ -85,6 +85,8 @@ extension RealDataSuite {
             #expect(vit != 0 && vitWhy.contains("--model mlp or cnn"), "\(vitWhy)")
             let (checkpoints, checkpointsWhy) = try MPI.run(ranks: 2, common + ["--pipeline", "--checkpoint-dir", "ckpt"], in: dir)
             #expect(checkpoints != 0 && checkpointsWhy.contains("do not write or resume checkpoints"), "\(checkpointsWhy)")
+            let (fp16, fp16Why) = try MPI.run(ranks: 2, common + ["--pipeline", "--precision", "fp16"], in: dir)
+            #expect(fp16 != 0 && fp16Why.contains("not coordinated across pipeline stages"), "\(fp16Why)")
             let (bad, badWhy) = try MPI.run(ranks: 2, common + ["--pipeline", "--stage-starts", "0,99"], in: dir)
             #expect(bad != 0 && badWhy.contains("stage-starts") && badWhy.contains("below the network's 6 layers"), "\(badWhy)")
         }

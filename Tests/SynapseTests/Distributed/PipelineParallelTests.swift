@@ -93,11 +93,15 @@ import Testing
         crossEntropy(single(batch.features), batch.labels).backward()
         let expected = single.parameters().map { $0.grad!.scalars }
         let expectedLoss = crossEntropy(single(batch.features), batch.labels).item()
-        for (stages, schedule) in [(2, PipelineSchedule.gpipe), (3, .gpipe), (2, .oneForwardOneBackward), (3, .oneForwardOneBackward)] {
-            let members = InProcessGroup(size: stages).members()
+        // Fewer, as many and more micro-batches than stages; sends wait for their receivers, as
+        // MPI's rendezvous sends do, so a schedule that deadlocks would time out here.
+        let cases = [2, 3, 4].flatMap { stages in PipelineSchedule.allCases.flatMap { schedule in [1, 3, 4, 6].map { (stages, schedule, $0) } } }
+        for (stages, schedule, microBatches) in cases {
+            let members = InProcessGroup(size: stages).members(timeout: 10)
             let results = onThreads(stages) { rank -> [(Int, [Float])] in
                 let model = Self.chain(seed: 8)
-                let pipeline = try PipelineParallel(layers: model.layers, communicator: members[rank], microBatches: 4, schedule: schedule)
+                let pipeline = try PipelineParallel(layers: model.layers, communicator: members[rank], microBatches: microBatches,
+                                                    schedule: schedule)
                 let result = try pipeline.trainStep(inputs: batch.features) { outputs, examples in
                     crossEntropy(outputs, IntTensor(Array(batch.labels.scalars[examples])))
                 }
@@ -113,7 +117,7 @@ import Testing
                 for (index, gradient) in try result.get() {
                     seen.insert(index)
                     let difference = zip(gradient, expected[index]).map { abs($0 - $1) }.max()!
-                    #expect(difference < 1e-6, "\(stages) stages, \(schedule): parameter \(index)'s gradient differs by \(difference)")
+                    #expect(difference < 1e-6, "\(stages) stages, \(schedule), \(microBatches) micro-batches: parameter \(index)'s gradient differs by \(difference)")
                 }
             }
             // The stages together hold every parameter, each once.
@@ -207,6 +211,14 @@ import Testing
                 #expect("\(error)".contains("disagree") && "\(error)".contains("parameter shapes"), "\(error)")
             }
         }
+        // Two processes that cut the same chain differently.
+        let cuts = InProcessGroup(size: 2).members()
+        let differentCuts = onThreads(2) { rank in
+            try PipelineParallel(layers: Self.chain(seed: 3).layers, communicator: cuts[rank], balance: .starts(rank == 0 ? [0, 2] : [0, 3]))
+        }
+        for result in differentCuts {
+            #expect(throws: DistributedError.self) { try result.get() }
+        }
         let single = InProcessGroup(size: 3).members()
         #expect(throws: DistributedError.self) {
             try PipelineParallel(layers: [Linear(2, 2), ReLU()], communicator: single[0])
@@ -238,6 +250,24 @@ import Testing
             guard case .timedOut(_, let seconds, let rank) = error as? DistributedError else { return false }
             return seconds == 0.5 && rank == 1
         }
+    }
+
+    @Test func stagesThatReadDifferentBatchesAreRefused() throws {
+        let members = InProcessGroup(size: 2).members(timeout: 2)
+        let results = onThreads(2) { rank in
+            let pipeline = try PipelineParallel(layers: Self.chain(seed: 2).layers, communicator: members[rank], microBatches: 2)
+            let batch = TrainerFixtures.train.batch(Array(0..<(rank == 0 ? 4 : 6)))
+            _ = try pipeline.trainStep(inputs: batch.features) { outputs, examples in
+                crossEntropy(outputs, IntTensor(Array(batch.labels.scalars[examples])))
+            }
+        }
+        #expect {
+            try results[1].get()
+        } throws: { error in
+            guard case .mismatch(let reason) = error as? DistributedError else { return false }
+            return reason.contains("read different batches")
+        }
+        #expect(throws: DistributedError.self) { try results[0].get() }
     }
 
     @Test func pipelinedInferenceGivesTheChainsOutputsOnEveryStage() throws {
