@@ -98,12 +98,9 @@ public final class PipelineParallel {
     /// Whether this stage computes the outputs and the loss.
     public var isLastStage: Bool { stageIndex == stageCount - 1 }
 
-    // Message tags: each kind of message has its own stream between two stages (training steps
-    // use 7101 and 7102, see `PipelineStep`).
-    private enum Tag {
-        static let activation = 7101
-        static let weights = 7103
-    }
+    // The tag of `gatherWeights`' messages: a stream of its own, apart from the steps' activations
+    // and gradients (`PipelineStep.Tag`).
+    private static let weightsTag = 7103
 
     // An activation's or gradient's shape travels before its values: the rank, then up to 8 sizes.
     static let headerCount = 9
@@ -196,14 +193,14 @@ public final class PipelineParallel {
     public func trainStep(inputs: Tensor, lossFactor: Float = 1,
                           loss: @escaping (_ outputs: Tensor, _ examples: Range<Int>) -> Tensor) throws(DistributedError) -> PipelineBatchResult {
         require(inputs.rank >= 1, "PipelineParallel.trainStep: inputs need a batch dimension, got shape \(inputs.shape)")
-        let start = Self.now()
-        let step = PipelineStep(pipeline: self, inputs: inputs, lossFactor: lossFactor, loss: loss)
+        let start = PipelineStep.now()
+        let step = PipelineStep(pipeline: self, inputs: inputs, training: true, lossFactor: lossFactor, loss: loss)
         switch schedule {
         case .gpipe: try step.runGPipe()
         case .oneForwardOneBackward: try step.runOneForwardOneBackward()
         }
         statistics.steps += 1
-        statistics.stepSeconds += Self.now() - start
+        statistics.stepSeconds += PipelineStep.now() - start
         statistics.computeSeconds += step.computeSeconds
         statistics.peakLiveMicroBatches = max(statistics.peakLiveMicroBatches, step.peakLive)
         let outputs = isLastStage ? Tensor.cat(step.outputs.map { $0! }, dim: 0) : nil
@@ -217,20 +214,10 @@ public final class PipelineParallel {
         require(inputs.rank >= 1, "PipelineParallel.forward: inputs need a batch dimension, got shape \(inputs.shape)")
         let outcome = withoutGradients { () -> Result<PipelineBatchResult, DistributedError> in
             do throws(DistributedError) {
-                let batch = inputs.shape[0]
-                var outputs: [Tensor] = []
-                var lossSum = 0.0
-                for range in Self.microBatchRanges(examples: batch, count: microBatches) {
-                    let output = stage(isFirstStage ? inputs[range] : try receiveActivation())
-                    if isLastStage {
-                        outputs.append(output)
-                        if let loss { lossSum += Double(loss(output, range).item()) * Double(range.count) / Double(batch) }
-                    } else {
-                        try sendActivation(output)
-                    }
-                }
-                return .success(try share(outputs: isLastStage ? Tensor.cat(outputs, dim: 0) : nil,
-                                          loss: isLastStage && loss != nil ? Float(lossSum) : .nan))
+                let step = PipelineStep(pipeline: self, inputs: inputs, training: false, loss: loss)
+                try step.runForwardOnly()
+                return .success(try share(outputs: isLastStage ? Tensor.cat(step.outputs.map { $0! }, dim: 0) : nil,
+                                          loss: isLastStage && loss != nil ? Float(step.lossSum) : .nan))
             } catch {
                 return .failure(error)
             }
@@ -250,9 +237,9 @@ public final class PipelineParallel {
             if stageIndex == other {
                 var flat: [Float] = []
                 for t in tensors { flat += t.value.contiguous().scalars }
-                try communicator.send(flat, to: root, tag: Tag.weights)
+                try communicator.send(flat, to: root, tag: Self.weightsTag)
             } else if stageIndex == root {
-                let flat = try communicator.receive(count: tensors.reduce(0) { $0 + $1.value.count }, from: other, tag: Tag.weights)
+                let flat = try communicator.receive(count: tensors.reduce(0) { $0 + $1.value.count }, from: other, tag: Self.weightsTag)
                 var offset = 0
                 for t in tensors {
                     let n = t.value.count, shape = t.value.shape
@@ -292,18 +279,6 @@ public final class PipelineParallel {
         require(shape.allSatisfy { $0 <= 16_777_216 }, "PipelineParallel: a stage's output of shape \(shape) has a dimension above 2^24, "
                 + "more than its header can carry")
         return [Float(shape.count)] + shape.map(Float.init) + [Float](repeating: 0, count: headerCount - 1 - shape.count)
-    }
-
-    private func sendActivation(_ output: Tensor) throws(DistributedError) {
-        try communicator.send(Self.header(output.shape), to: stageIndex + 1, tag: Tag.activation)
-        try communicator.send(output.contiguous().scalars, to: stageIndex + 1, tag: Tag.activation)
-    }
-
-    private func receiveActivation() throws(DistributedError) -> Tensor {
-        let header = try communicator.receive(count: Self.headerCount, from: stageIndex - 1, tag: Tag.activation)
-        let shape = try Self.shape(fromHeader: header, sender: stageIndex - 1)
-        let values = try communicator.receive(count: shape.reduce(1, *), from: stageIndex - 1, tag: Tag.activation)
-        return Tensor(shape: shape, scalars: values)
     }
 
     /// Sends the last stage's outputs and loss to every stage (a header, then the values).
@@ -391,7 +366,6 @@ public final class PipelineParallel {
         }
     }
 
-    private static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 }
 
 /// A parameter's or buffer's value with a way to replace it.

@@ -1,8 +1,9 @@
 import Foundation
 import SynapseCore
 
-/// One training batch on one pipeline stage: the micro-batches' tensors between their forward and
-/// backward passes, the messages to the neighbouring stages, and the schedules that order them.
+/// One batch on one pipeline stage: the micro-batches' tensors between their forward and backward
+/// passes, the messages to the neighbouring stages, and the schedules that order them (training's
+/// GPipe and 1F1B, and inference's forward passes alone).
 ///
 /// Every activation and gradient travels as a header (its shape) and its values, on a stream of its
 /// own per pair of stages (a tag), so each receiver checks what arrives against what it expects.
@@ -14,7 +15,9 @@ final class PipelineStep {
     private let ranges: [Range<Int>]
     private let batch: Int
     private let lossFactor: Float
-    private let loss: (Tensor, Range<Int>) -> Tensor
+    private let loss: ((Tensor, Range<Int>) -> Tensor)?
+    /// Whether micro-batches are kept for a backward pass (training) or dropped once sent on (inference).
+    private let training: Bool
     private let stage: Int, stageCount: Int
     private var isFirst: Bool { stage == 0 }
     private var isLast: Bool { stage == stageCount - 1 }
@@ -31,7 +34,9 @@ final class PipelineStep {
     private(set) var peakLive = 0
     private var live = 0
 
-    init(pipeline: PipelineParallel, inputs: Tensor, lossFactor: Float, loss: @escaping (Tensor, Range<Int>) -> Tensor) {
+    /// A training step (`training`, with a `loss`) or an inference pass (loss optional).
+    init(pipeline: PipelineParallel, inputs: Tensor, training: Bool, lossFactor: Float = 1, loss: ((Tensor, Range<Int>) -> Tensor)?) {
+        precondition(!training || loss != nil, "PipelineStep: a training step needs a loss")
         self.pipeline = pipeline
         communicator = pipeline.communicator
         self.inputs = inputs
@@ -39,6 +44,7 @@ final class PipelineStep {
         ranges = PipelineParallel.microBatchRanges(examples: batch, count: pipeline.microBatches)
         self.lossFactor = lossFactor
         self.loss = loss
+        self.training = training
         stage = pipeline.stageIndex
         stageCount = pipeline.stageCount
         stageInputs = Array(repeating: nil, count: ranges.count)
@@ -48,6 +54,15 @@ final class PipelineStep {
     }
 
     // MARK: Schedules
+
+    /// Inference: every micro-batch's forward pass in order, each output sent on at once and
+    /// nothing kept for a backward pass.
+    func runForwardOnly() throws(DistributedError) {
+        for m in ranges.indices {
+            let output = forward(m, input: try input(m))
+            if !isLast { try sendActivation(output) }
+        }
+    }
 
     /// GPipe: every forward pass in order (the fill), then every backward pass in reverse (the drain).
     func runGPipe() throws(DistributedError) {
@@ -97,21 +112,26 @@ final class PipelineStep {
 
     // MARK: Passes
 
-    /// The stage's forward pass of micro-batch `m` (and its loss on the last stage), kept for backward.
+    /// The stage's forward pass of micro-batch `m` (and its loss on the last stage), kept for
+    /// backward when training.
     private func forward(_ m: Int, input: Tensor) -> Tensor {
         let start = Self.now()
         let output = pipeline.stage(input)
         if isLast {
-            let microLoss = loss(output, ranges[m])
-            lossSum += Double(microLoss.item()) * Double(ranges[m].count) / Double(batch)
-            losses[m] = microLoss
+            if let loss {
+                let microLoss = loss(output, ranges[m])
+                lossSum += Double(microLoss.item()) * Double(ranges[m].count) / Double(batch)
+                if training { losses[m] = microLoss }
+            }
             outputs[m] = output.detached()
         }
         computeSeconds += Self.now() - start
-        stageInputs[m] = input
-        stageOutputs[m] = output
-        live += 1
-        peakLive = max(peakLive, live)
+        if training {
+            stageInputs[m] = input
+            stageOutputs[m] = output
+            live += 1
+            peakLive = max(peakLive, live)
+        }
         return output
     }
 
@@ -139,7 +159,8 @@ final class PipelineStep {
 
     // MARK: Messages
 
-    private enum Tag {
+    /// Each kind of message has its own stream between two stages.
+    enum Tag {
         static let activation = 7101
         static let gradient = 7102
     }
@@ -159,7 +180,7 @@ final class PipelineStep {
             throw .mismatch(reason: "rank \(stage - 1) sent an activation of shape \(activation.shape) for micro-batch \(m), which has "
                             + "\(ranges[m].count) examples on rank \(stage): the processes read different batches")
         }
-        return activation.requiringGrad()
+        return training ? activation.requiringGrad() : activation
     }
 
     // Sends block until the neighbour takes the message. Left to the communicator's thread instead,
@@ -216,5 +237,6 @@ final class PipelineStep {
         return gradient
     }
 
-    private static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+    /// Seconds on a monotonic clock.
+    static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 }

@@ -270,18 +270,38 @@ import Testing
         #expect(throws: DistributedError.self) { try results[0].get() }
     }
 
-    @Test func pipelinedInferenceGivesTheChainsOutputsOnEveryStage() throws {
-        let inputs = TrainerFixtures.validation.features[0..<9]
-        let expected = withoutGradients { Self.chain(seed: 6)(inputs) }
+    @Test func pipelinedInferenceGivesTheChainsOutputsAndLossOnEveryStage() throws {
+        let batch = TrainerFixtures.validation.batch(Array(0..<9))
+        let labels = batch.labels.scalars
+        let expected = withoutGradients { Self.chain(seed: 6)(batch.features) }
+        let expectedLoss = withoutGradients { crossEntropy(expected, IntTensor(labels)).item() }
         let members = InProcessGroup(size: 3).members()
-        let outputs = onThreads(3) { rank in
-            try PipelineParallel(layers: Self.chain(seed: 6).layers, communicator: members[rank], microBatches: 4).forward(inputs).outputs
+        let results = onThreads(3) { rank in
+            let pipeline = try PipelineParallel(layers: Self.chain(seed: 6).layers, communicator: members[rank], microBatches: 4)
+            let result = try pipeline.forward(batch.features) { outputs, examples in
+                crossEntropy(outputs, IntTensor(Array(labels[examples])))
+            }
+            // Inference keeps nothing for a backward pass and leaves no gradients.
+            #expect(pipeline.stage.parameters().allSatisfy { $0.grad == nil })
+            #expect(pipeline.statistics.steps == 0)
+            return result
         }
-        for output in outputs {
-            let o = try output.get()
-            #expect(o.shape == expected.shape)
-            #expect(zip(o.scalars, expected.scalars).allSatisfy { abs($0 - $1) < 1e-6 })
+        for result in results {
+            let r = try result.get()
+            #expect(r.outputs.shape == expected.shape)
+            #expect(!r.outputs.requiresGrad)
+            #expect(zip(r.outputs.scalars, expected.scalars).allSatisfy { abs($0 - $1) < 1e-6 })
+            #expect(abs(r.loss - expectedLoss) < 1e-5)
         }
+    }
+
+    @Test func pipelinedInferenceWithoutALossReportsNaN() throws {
+        let inputs = TrainerFixtures.validation.features[0..<5]
+        let members = InProcessGroup(size: 2).members()
+        let losses = onThreads(2) { rank in
+            try PipelineParallel(layers: Self.chain(seed: 3).layers, communicator: members[rank], microBatches: 2).forward(inputs).loss
+        }
+        for loss in losses { #expect(try loss.get().isNaN) }
     }
 
     @Test func aStagesStateDictUsesTheChainsNames() throws {
