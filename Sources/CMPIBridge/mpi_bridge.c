@@ -1,3 +1,6 @@
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE /* sched_getaffinity and CPU_COUNT */
+#endif
 #include "CMPIBridge.h"
 
 #include <limits.h>
@@ -5,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #if defined(__linux__)
+#include <sched.h>
 #include <sys/prctl.h>
 #endif
 
@@ -71,6 +75,17 @@ void synapse_set_timer_slack_ns(unsigned long nanoseconds) {
     prctl(PR_SET_TIMERSLACK, nanoseconds, 0, 0, 0);
 #else
     (void)nanoseconds;
+#endif
+}
+
+int synapse_allowed_cpu_count(void) {
+#if defined(__linux__)
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) != 0) return 0;
+    return CPU_COUNT(&set);
+#else
+    return 0;
 #endif
 }
 
