@@ -99,6 +99,17 @@ open class Module {
         return out
     }
 
+    /// This module and its descendants in pre-order (parents before children), with their dotted
+    /// names ("" for this one) — PyTorch's `named_modules()`, shared submodules listed each time
+    /// they appear.
+    public func namedModules() -> [(String, Module)] {
+        var out: [(String, Module)] = [("", self)]
+        for (name, child) in namedChildren() {
+            out += child.namedModules().map { ($0.0.isEmpty ? name : "\(name).\($0.0)", $0.1) }
+        }
+        return out
+    }
+
     /// All parameters, in definition order (what optimizers take).
     public func parameters() -> [Parameter] { namedParameters().map(\.1) }
 

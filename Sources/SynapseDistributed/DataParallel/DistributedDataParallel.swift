@@ -42,6 +42,8 @@ public final class DistributedDataParallel: GradientSynchronizer {
     public let bucketCapacityBytes: Int
     /// Copy rank 0's buffers to every process after each step.
     public var broadcastBuffers: Bool
+    /// The synchronizer every `BatchNorm` of `module` shares when made with `synchronizeBatchNorm`.
+    public let batchNormSynchronizer: SyncBatchNorm?
     private let buckets: [GradientBucket]
     private var slotOfLeaf: [ObjectIdentifier: (bucket: Int, slot: Int)] = [:]
     private var nextLaunch = 0
@@ -58,9 +60,11 @@ public final class DistributedDataParallel: GradientSynchronizer {
     /// - Parameters:
     ///   - bucketCapacityMB: the most mebibytes of gradient per bucket (default 25, as DDP).
     ///   - broadcastBuffers: copy rank 0's buffers after each step (default true).
+    ///   - synchronizeBatchNorm: normalise every `BatchNorm` of `module` over the global batch in
+    ///     training (`SyncBatchNorm`) instead of each process's share (default false, as DDP).
     /// - Throws: `DistributedError.mismatch` naming what differs; communication errors.
     public init(_ module: Module, communicator: any Communicator, bucketCapacityMB: Double = 25,
-                broadcastBuffers: Bool = true) throws(DistributedError) {
+                broadcastBuffers: Bool = true, synchronizeBatchNorm: Bool = false) throws(DistributedError) {
         guard bucketCapacityMB > 0, bucketCapacityMB.isFinite else {
             throw .unsupported(reason: "bucket capacity \(bucketCapacityMB) MB is not a positive size")
         }
@@ -68,6 +72,7 @@ public final class DistributedDataParallel: GradientSynchronizer {
         self.communicator = communicator
         self.bucketCapacityBytes = Int(min(bucketCapacityMB * 1_048_576, Double(Int32.max)))
         self.broadcastBuffers = broadcastBuffers
+        batchNormSynchronizer = synchronizeBatchNorm ? SyncBatchNorm.convert(module, communicator: communicator) : nil
         let trainable = Self.uniqueParameters(module).filter(\.requiresGrad)
         buckets = Self.makeBuckets(Array(trainable.reversed()), capacityBytes: bucketCapacityBytes,
                                    firstCapacityBytes: min(bucketCapacityBytes, Self.firstBucketCapacityBytes))
@@ -117,7 +122,8 @@ public final class DistributedDataParallel: GradientSynchronizer {
     }
 
     /// Starts the buckets still waiting (with zeros for parameters backward did not reach), waits
-    /// for every reduction and writes the mean gradients back; then copies rank 0's buffers.
+    /// for every reduction and writes the mean gradients back; then copies rank 0's buffers. Throws
+    /// a failed batch-norm reduction of the step (`synchronizeBatchNorm`) too.
     public func finishBackward() throws(DistributedError) {
         let started = DispatchTime.now().uptimeNanoseconds
         defer {
@@ -125,6 +131,7 @@ public final class DistributedDataParallel: GradientSynchronizer {
             synchronization.steps += 1
         }
         if let failure { throw failure }
+        try batchNormSynchronizer?.checkCommunication()
         for bucket in buckets[nextLaunch...] { try bucket.fillRemaining() }
         _ = try launchCompleteBuckets()
         for bucket in buckets {

@@ -17,6 +17,15 @@ import SynapseCore
 /// State-dict names are PyTorch's: `weight`, `bias` (when `affine`), `running_mean`, `running_var`,
 /// `num_batches_tracked` (when `trackRunningStats`). `num_batches_tracked` is a scalar stored as
 /// Float (PyTorch stores int64; loading such a file converts it).
+/// Sums per-channel batch statistics over the processes of a data-parallel job, so that batch
+/// normalisation in training uses the mean and variance of the whole global batch
+/// (`SyncBatchNorm` in SynapseDistributed installs one in every `BatchNorm` of a model).
+public protocol BatchStatisticsSynchronizer: AnyObject {
+    /// `local` (a vector) summed element-wise over every process, as a differentiable op: the
+    /// gradient it passes back is the upstream gradient summed over every process too.
+    func sum(_ local: Tensor) -> Tensor
+}
+
 public class BatchNorm: Module, Layer {
     /// Constructor arguments shown by `print(model)`.
     public override var extraDescription: String { "\(numFeatures), eps: \(eps)" + (momentum.map { ", momentum: \($0)" } ?? "") + (weight == nil ? ", affine: false" : "") }
@@ -40,6 +49,9 @@ public class BatchNorm: Module, Layer {
     /// State-dict name `num_batches_tracked`.
     public let numBatchesTracked: Buffer?
 
+    /// In training, where the batch statistics are summed over the processes of a data-parallel
+    /// job (`SyncBatchNorm`); nil: this process's batch alone. Evaluation never communicates.
+    public var statisticsSynchronizer: (any BatchStatisticsSynchronizer)?
     /// The layer's name in messages (`BatchNorm1d`, ...).
     let layerName: String
     /// Input ranks the layer accepts (e.g. 2 and 3 for `BatchNorm1d`).
@@ -107,13 +119,11 @@ public class BatchNorm: Module, Layer {
                 return x * scale.reshaped(channelShape) + shift.reshaped(channelShape)
             }
 
-            let n = x.count / c
+            let (n, mean, centered, variance) = batchStatistics(x, dims: dims, channelShape: channelShape)
             if isTraining {
-                require(n > 1, "\(layerName)(\(numFeatures)): expected more than 1 value per channel when training, got input \(x.shape)")
+                require(n > 1, "\(layerName)(\(numFeatures)): expected more than 1 value per channel when training, got input \(x.shape)"
+                        + (statisticsSynchronizer == nil ? "" : " (over every process)"))
             }
-            let mean = x.mean(dims: dims, keepdim: true)
-            let centered = x - mean
-            let variance = square(centered).mean(dims: dims, keepdim: true)
             var scale = 1 / sqrt(variance + eps)
             if let weight { scale = scale * weight.value.reshaped(channelShape) }
             var y = centered * scale
@@ -132,6 +142,27 @@ public class BatchNorm: Module, Layer {
             }
             return y
         }
+    }
+
+    /// The values per channel `n`, the batch mean, `x` centred on it and the biased variance — of
+    /// this process's batch, or in training with a synchronizer, of every process's batch (two
+    /// passes, as here: the sums of x, then of the squared deviations from the global mean).
+    private func batchStatistics(_ x: Tensor, dims: [Int], channelShape: [Int])
+        -> (n: Int, mean: Tensor, centered: Tensor, variance: Tensor) {
+        let c = numFeatures, localCount = x.count / c
+        guard isTraining, let synchronizer = statisticsSynchronizer else {
+            let mean = x.mean(dims: dims, keepdim: true)
+            let centered = x - mean
+            return (localCount, mean, centered, square(centered).mean(dims: dims, keepdim: true))
+        }
+        // The count travels with the sums: processes may hold batches of different sizes.
+        let sums = synchronizer.sum(Tensor.cat([x.sum(dims: dims).reshaped([c]), Tensor([Float(localCount)])], dim: 0))
+        let total = sums[c].item()
+        let n = Int(total.rounded())
+        let mean = (sums[0..<c] / max(total, 1)).reshaped(channelShape)
+        let centered = x - mean
+        let squares = synchronizer.sum(square(centered).sum(dims: dims).reshaped([c]))
+        return (n, mean, centered, (squares / max(total, 1)).reshaped(channelShape))
     }
 }
 

@@ -11,7 +11,7 @@ extension Module {
     ///   - inputShapes: the shapes of the inputs `forward` gives the model (shown in the table).
     ///   - forward: runs the model and returns its output (its shapes are the first row's).
     public func summary<Output>(inputShapes: [[Int]], forward: () throws -> Output) rethrows -> ModuleSummary {
-        let modes = namedModules()
+        let modes = namedModulesAndModes()
         defer { for (_, module, wasTraining) in modes { module.train(wasTraining) } }
         eval()
         let recorder = ModuleCallRecorder()
@@ -29,15 +29,11 @@ extension Module {
                              bufferElements: namedBuffers().reduce(0) { $0 + $1.1.value.count })
     }
 
-    /// This module and its descendants in pre-order (parents before children), with their dotted
-    /// names ("" for this one) and training modes: restoring the modes in this order undoes `eval()`
-    /// exactly, because `train(_:)` also sets the descendants that come later.
-    private func namedModules() -> [(String, Module, Bool)] {
-        var out: [(String, Module, Bool)] = [("", self, isTraining)]
-        for (name, child) in namedChildren() {
-            out += child.namedModules().map { (($0.0.isEmpty ? name : "\(name).\($0.0)"), $0.1, $0.2) }
-        }
-        return out
+    /// This module and its descendants in pre-order with their training modes: restoring the
+    /// modes in this order undoes `eval()` exactly, because `train(_:)` also sets the descendants
+    /// that come later.
+    private func namedModulesAndModes() -> [(String, Module, Bool)] {
+        namedModules().map { ($0.0, $0.1, $0.1.isTraining) }
     }
 }
 
