@@ -9,9 +9,9 @@ import Foundation
 /// `startAllReduceSum` only queues the operation and returns, so a gradient bucket is reduced
 /// while the training thread runs the rest of backward. A thread that waits first checks for a
 /// few milliseconds, yielding its core between checks (no sleeping hand-off on the critical path;
-/// not when the process is bound to one core, see `spinSeconds`), then sleeps on a condition until the operation is done — or until `timeout` seconds have
-/// passed, which throws `DistributedError.timedOut` instead of hanging when a peer died or
-/// stopped. After a timeout the communication thread may still be blocked inside MPI: end the job
+/// not when the process is bound to one core, see `spinSeconds`), then sleeps on a condition
+/// until the operation is done — or until `timeout` seconds have passed, which throws
+/// `DistributedError.timedOut` instead of hanging when a peer died or stopped. After a timeout the communication thread may still be blocked inside MPI: end the job
 /// (`abortJob`), as the CLI does.
 ///
 /// While it waits inside MPI, the communication thread yields its core to the training thread

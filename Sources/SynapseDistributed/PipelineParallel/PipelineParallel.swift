@@ -215,7 +215,7 @@ public final class PipelineParallel {
         let outcome = withoutGradients { () -> Result<PipelineBatchResult, DistributedError> in
             do throws(DistributedError) {
                 let step = PipelineStep(pipeline: self, inputs: inputs, training: false, loss: loss)
-                try step.runForwardOnly()
+                try step.runForwardPasses()
                 return .success(try share(outputs: isLastStage ? Tensor.cat(step.outputs.map { $0! }, dim: 0) : nil,
                                           loss: isLastStage && loss != nil ? Float(step.lossSum) : .nan))
             } catch {
@@ -365,7 +365,6 @@ public final class PipelineParallel {
                                                     ? ", with other parameter shapes or schedule" : ""))
         }
     }
-
 }
 
 /// A parameter's or buffer's value with a way to replace it.

@@ -55,9 +55,9 @@ final class PipelineStep {
 
     // MARK: Schedules
 
-    /// Inference: every micro-batch's forward pass in order, each output sent on at once and
-    /// nothing kept for a backward pass.
-    func runForwardOnly() throws(DistributedError) {
+    /// Every micro-batch's forward pass in order, each output sent on at once: inference alone
+    /// (nothing kept for a backward pass), or GPipe's fill when training.
+    func runForwardPasses() throws(DistributedError) {
         for m in ranges.indices {
             let output = forward(m, input: try input(m))
             if !isLast { try sendActivation(output) }
@@ -66,10 +66,7 @@ final class PipelineStep {
 
     /// GPipe: every forward pass in order (the fill), then every backward pass in reverse (the drain).
     func runGPipe() throws(DistributedError) {
-        for m in ranges.indices {
-            let output = forward(m, input: try input(m))
-            if !isLast { try sendActivation(output) }
-        }
+        try runForwardPasses()
         for m in ranges.indices.reversed() {
             let gradient = backward(m, upstream: isLast ? nil : try receiveGradient(m))
             if let gradient { try sendGradient(gradient) }
