@@ -60,7 +60,8 @@ enum Runner {
             child.arguments = ids.map(\.rawValue) + ["--threads", String(threads), "--no-summary"]
                 + (settings.quick ? ["--quick"] : []) + (settings.accuracy ? ["--accuracy"] : [])
                 + (settings.seed != 0 ? ["--seed", String(settings.seed)] : [])
-                + (settings.bucketMB != 25 ? ["--bucket-mb", String(settings.bucketMB)] : []) + extraArguments
+                + (settings.bucketMB != 25 ? ["--bucket-mb", String(settings.bucketMB)] : [])
+                + (settings.globalBatch != 64 ? ["--global-batch", String(settings.globalBatch)] : []) + extraArguments
             let pipe = Pipe()
             child.standardOutput = pipe
             try child.run()

@@ -41,6 +41,11 @@ struct SynapseBench: ParsableCommand {
     @Option(name: .customLong("bucket-mb"), help: .hidden)
     var bucketMB = 25.0
 
+    /// Hidden: W12's global batch (the spec's 64); `scripts/bench-distributed.sh` runs one process at
+    /// a rank's share (32) beside another to measure what two processes at once can reach.
+    @Option(name: .customLong("global-batch"), help: .hidden)
+    var globalBatch = 64
+
     @Flag(name: .customLong("no-summary"), help: "Print only the JSON lines.")
     var noSummary = false
 
@@ -63,6 +68,7 @@ struct SynapseBench: ParsableCommand {
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
         guard bucketMB > 0, bucketMB.isFinite else { throw ValidationError("--bucket-mb must be positive, got \(bucketMB)") }
+        guard globalBatch > 0 else { throw ValidationError("--global-batch must be positive, got \(globalBatch)") }
         if workloads.contains(.w12) && threads == nil && ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_SIZE"] != nil {
             throw ValidationError("W12 under mpirun: give --threads (each rank runs in this process; 1 is the spec's)")
         }
@@ -78,7 +84,8 @@ struct SynapseBench: ParsableCommand {
             return
         }
         let selected = WorkloadID.allCases.filter { workloads.isEmpty || workloads.contains($0) }
-        let settings = BenchSettings(quick: quick, accuracy: accuracy, seed: seed, bucketMB: bucketMB)
+        let settings = BenchSettings(quick: quick, accuracy: accuracy, seed: seed, bucketMB: bucketMB,
+                                     globalBatch: globalBatch)
         let results = if let threads {
             try Runner.runHere(selected, threads: threads, settings: settings, contended: contended)
         } else {

@@ -13,8 +13,8 @@ struct W12: Workload {
     let quick: Bool
     /// The most MiB of gradient per bucket (`--bucket-mb`).
     let bucketMB: Double
-    /// The global batch of the spec.
-    let globalBatch = 64
+    /// The global batch: the spec's 64 (`--global-batch`).
+    let globalBatch: Int
 
     func run(threads: Int, emit: (Measurement) -> Void) throws {
         let launched = try LaunchEnvironment.detect(ProcessInfo.processInfo.environment)?.isDistributed ?? false
@@ -30,6 +30,7 @@ struct W12: Workload {
         manualSeed(0)
         let (trainer, ddp) = try makeTrainer(train, seed: 0, world: world)
         var extras: [(String, JSONValue)] = [("ranks", .int(world.worldSize)), ("batch_per_rank", .int(globalBatch / world.worldSize)),
+                                             ("global_batch", .int(globalBatch)),
                                              ("bucket_mb", .double(bucketMB)), ("buckets", .int(ddp.bucketSizes.count))]
         let samplesPerSecond: Double
         if quick {

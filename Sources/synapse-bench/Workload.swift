@@ -11,6 +11,8 @@ struct BenchSettings: Sendable {
     var seed: UInt64 = 0
     /// W12: the most MiB of gradient per bucket (DistributedDataParallel's default 25).
     var bucketMB = 25.0
+    /// W12: the global batch, split over the processes (the spec's 64).
+    var globalBatch = 64
 }
 
 /// One workload of the benchmark spec.
@@ -53,7 +55,7 @@ enum WorkloadID: String, CaseIterable, ExpressibleByArgument, Sendable {
         case .w8: return W8(quick: settings.quick)
         case .w9: return W9(quick: settings.quick, accuracy: settings.accuracy)
         case .w11: return W11(quick: settings.quick)
-        case .w12: return W12(quick: settings.quick, bucketMB: settings.bucketMB)
+        case .w12: return W12(quick: settings.quick, bucketMB: settings.bucketMB, globalBatch: settings.globalBatch)
         }
     }
 }

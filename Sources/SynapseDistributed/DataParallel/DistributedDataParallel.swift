@@ -17,7 +17,10 @@ import SynapseTraining
 ///   buckets start in the same order on every process. A parameter larger than a bucket gets one
 ///   of its own, so smaller buckets overlap more of backward (at more reductions per step).
 /// - Buffers (batch-norm running statistics) are copied from rank 0 after each step when
-///   `broadcastBuffers` is on, as DDP's `broadcast_buffers`.
+///   `broadcastBuffers` is on, as DDP's `broadcast_buffers` (a model without buffers sends nothing).
+/// - The parameters and buffers are those `module` holds when wrapped: like DDP, this wrapper
+///   keeps them (their values may change; replacing a `Parameter` or `Buffer` object afterwards
+///   is not seen).
 /// - Parameters a pass did not reach send zeros; one that no process used keeps no gradient.
 ///
 /// With `Trainer`, set it as `gradientSynchronizer` and add `DistributedTrainingCallback`:
@@ -45,6 +48,8 @@ public final class DistributedDataParallel: GradientSynchronizer {
     /// The synchronizer every `BatchNorm` of `module` shares when made with `synchronizeBatchNorm`.
     public let batchNormSynchronizer: SyncBatchNorm?
     private let buckets: [GradientBucket]
+    // Listed once: walking the module tree (reflection) each step cost 0.3 ms of W12's 13 ms step.
+    private let buffers: [Buffer]
     private var slotOfLeaf: [ObjectIdentifier: (bucket: Int, slot: Int)] = [:]
     private var nextLaunch = 0
     private var failure: DistributedError?
@@ -73,6 +78,7 @@ public final class DistributedDataParallel: GradientSynchronizer {
         self.bucketCapacityBytes = Int(min(bucketCapacityMB * 1_048_576, Double(Int32.max)))
         self.broadcastBuffers = broadcastBuffers
         batchNormSynchronizer = synchronizeBatchNorm ? SyncBatchNorm.convert(module, communicator: communicator) : nil
+        buffers = module.namedBuffers().map(\.1)
         let trainable = Self.uniqueParameters(module).filter(\.requiresGrad)
         buckets = Self.makeBuckets(Array(trainable.reversed()), capacityBytes: bucketCapacityBytes,
                                    firstCapacityBytes: min(bucketCapacityBytes, Self.firstBucketCapacityBytes))
@@ -188,11 +194,11 @@ public final class DistributedDataParallel: GradientSynchronizer {
     /// Every process must hold the same parameters (count, shapes) and buffers, else the
     /// reductions would mix unrelated values or wait forever.
     private func checkSameLayout() throws(DistributedError) {
-        let parameters = Self.uniqueParameters(module), buffers = module.namedBuffers()
+        let parameters = Self.uniqueParameters(module)
         let trainable = parameters.filter(\.requiresGrad)
         // A shape checksum below 2^52, exact in a Double.
         var checksum: UInt64 = 1469598103934665603
-        for shape in parameters.map(\.shape) + buffers.map(\.1.value.shape) {
+        for shape in parameters.map(\.shape) + buffers.map(\.value.shape) {
             for d in shape + [-1] { checksum = (checksum ^ UInt64(bitPattern: Int64(d))) &* 1099511628211 }
         }
         // The buckets and the buffer broadcasts must match too: they are the collectives each step runs.
@@ -214,7 +220,7 @@ public final class DistributedDataParallel: GradientSynchronizer {
     private func broadcastState(parameters: Bool, buffers: Bool, label: String) throws(DistributedError) {
         guard communicator.worldSize > 1 else { return }
         let params = parameters ? Self.uniqueParameters(module) : []
-        let bufs = buffers ? module.namedBuffers().map(\.1) : []
+        let bufs = buffers ? self.buffers : []
         guard !params.isEmpty || !bufs.isEmpty else { return }
         var flat: [Float] = []
         flat.reserveCapacity(params.reduce(0) { $0 + $1.value.count } + bufs.reduce(0) { $0 + $1.value.count })

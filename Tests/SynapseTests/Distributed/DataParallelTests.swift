@@ -137,6 +137,43 @@ final class DataParallelNet: Module, Layer {
         #expect(Self.weights(m0) == Self.weights(m1) && Self.weights(m0) == Self.weights(DataParallelNet(seed: 10)))
     }
 
+    /// Buffers travel after every step only when the model has some: a batch-normalised replica
+    /// gets rank 0's running statistics each step (from the buffer list taken when wrapped); a
+    /// model without buffers sends nothing beyond the gradients.
+    @Test func buffersAreBroadcastEachStepOnlyWhenTheModelHasSome() throws {
+        final class Normalised: Module, Layer {
+            let fc = Linear(6, 4, generator: RandomGenerator(seed: 5))
+            let norm = BatchNorm1d(4)
+            func callAsFunction(_ x: Tensor) -> Tensor { norm(fc(x)) }
+        }
+        let members = InProcessGroup(size: 2).members()
+        let results = onThreads(2) { rank -> (broadcasts: [Int], mean: [Float], plainBroadcasts: [Int]) in
+            let x = Tensor(shape: [8, 6], scalars: (0..<48).map { Float($0 % 7 + 5 * rank) / 3 })
+            let communicator = members[rank]
+            let model = Normalised()
+            let ddp = try DistributedDataParallel(model, communicator: communicator)
+            var counts = [communicator.broadcasts]
+            for _ in 0..<3 {
+                try ddp.backward(square(model(x)).sum())
+                counts.append(communicator.broadcasts)
+            }
+            let plain = DataParallelNet(seed: 3)
+            let plainDDP = try DistributedDataParallel(plain, communicator: communicator)
+            var plainCounts = [communicator.broadcasts]
+            for _ in 0..<3 {
+                try plainDDP.backward(square(plain(x)).sum())
+                plainCounts.append(communicator.broadcasts)
+            }
+            return (counts, model.norm.runningMean!.value.scalars, plainCounts)
+        }
+        let r0 = try results[0].get(), r1 = try results[1].get()
+        #expect(r0.broadcasts == [1, 2, 3, 4] && r1.broadcasts == [1, 2, 3, 4])
+        let start = r0.plainBroadcasts[0]
+        #expect(r0.plainBroadcasts == [start, start, start, start] && r1.plainBroadcasts == r0.plainBroadcasts)
+        // The replicas saw different inputs, so their own statistics differ: rank 0's hold everywhere.
+        #expect(r0.mean == r1.mean && r0.mean.contains { $0 != 0 })
+    }
+
     @Test func oneProcessGradientsAreThePlainOnesAndUnusedParametersKeepNone() throws {
         final class WithUnused: Module, Layer {
             let used = Linear(4, 3, generator: RandomGenerator(seed: 1))

@@ -96,6 +96,8 @@ final class InProcessCommunicator: Communicator, @unchecked Sendable {
     private var sequence = 0
     /// Gradient reductions started (`startAllReduceSum` calls).
     private(set) var reductions = 0
+    /// Broadcasts made (either `broadcast`).
+    private(set) var broadcasts = 0
     private var pending: [ObjectIdentifier: (sequence: Int, buffer: UnsafeMutableBufferPointer<Float>)] = [:]
 
     init(group: InProcessGroup, rank: Int, timeout: Double) {
@@ -141,10 +143,12 @@ final class InProcessCommunicator: Communicator, @unchecked Sendable {
     }
 
     func broadcast(_ bytes: inout [UInt8], root: Int, label: String) throws(DistributedError) {
+        broadcasts += 1
         bytes = try exchange(bytes.map(Double.init), label: label)[root].map { UInt8($0) }
     }
 
     func broadcast(_ values: inout [Float], root: Int, label: String) throws(DistributedError) {
+        broadcasts += 1
         values = try exchange(values.map(Double.init), label: label)[root].map(Float.init)
     }
 
