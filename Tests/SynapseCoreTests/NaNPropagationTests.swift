@@ -116,6 +116,37 @@ struct NaNPropagationTests {
         #expect(general.allSatisfy { $0.isNaN })
     }
 
+    /// The vectorised 2×2/stride-2 path on planes wide enough for its vector body and remainder:
+    /// values and the gradient's route match a direct reading of PyTorch's rule — the first
+    /// maximum in row-major window order wins (ties from ReLU zeros, equal negatives), NaN wins.
+    @Test func maxPoolFastPathKeepsTheFirstMaximumAndItsIndex() throws {
+        let (planes, h, w) = (3, 6, 38)
+        // Pairs of equal neighbours, shifted every 7 and 41 values: many ties, and negatives.
+        var xs: [Float] = (0..<(planes * h * w)).map { (k: Int) -> Float in Float((k / 2 + k / 7 + k / 41) % 3) - 1 }
+        xs[w + 9] = .nan
+        xs[2 * h * w + 3 * w + 20] = -.infinity
+        let x = Tensor(shape: [1, planes, h, w], scalars: xs).requiringGrad()
+        let y = maxPool2d(x, kernelSize: (2, 2), stride: (2, 2))
+        y.sum().backward()
+        var expected: [Float] = [], route = [Float](repeating: 0, count: xs.count)
+        for p in 0..<planes {
+            for i in 0..<(h / 2) {
+                for j in 0..<(w / 2) {
+                    var best = -Float.infinity, at = -1
+                    for (a, b) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+                        let k = p * h * w + (2 * i + a) * w + 2 * j + b
+                        if at < 0 || xs[k] > best || xs[k].isNaN { best = xs[k]; at = k }
+                    }
+                    expected.append(best)
+                    route[at] += 1
+                }
+            }
+        }
+        #expect(zip(y.scalars, expected).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) })
+        #expect(y.scalars.filter(\.isNaN).count == 1)
+        #expect(try #require(x.grad).scalars == route)
+    }
+
     /// Inference fuses ReLU into the linear layer (the small-batch kernel below 8 rows, a oneDNN
     /// post-op above): a NaN input row must give a NaN output row there too.
     @Test(arguments: [2, 64])
