@@ -9,7 +9,6 @@
 #include <string.h>
 #if defined(__linux__)
 #include <sched.h>
-#include <sys/prctl.h>
 #endif
 
 /* Elements per call: well inside INT_MAX for every element size used here. */
@@ -68,14 +67,6 @@ void synapse_mpi_processor_name(char *buffer, int capacity) {
     name[length < MPI_MAX_PROCESSOR_NAME ? length : MPI_MAX_PROCESSOR_NAME - 1] = '\0';
     strncpy(buffer, name, (size_t)capacity - 1);
     buffer[capacity - 1] = '\0';
-}
-
-void synapse_set_timer_slack_ns(unsigned long nanoseconds) {
-#if defined(__linux__)
-    prctl(PR_SET_TIMERSLACK, nanoseconds, 0, 0, 0);
-#else
-    (void)nanoseconds;
-#endif
 }
 
 int synapse_allowed_cpu_count(void) {

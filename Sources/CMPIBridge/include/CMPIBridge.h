@@ -30,9 +30,6 @@ void synapse_mpi_abort(int code);
 void synapse_mpi_error_string(int code, char *buffer, int capacity);
 /** The host's name as MPI reports it. */
 void synapse_mpi_processor_name(char *buffer, int capacity);
-/** Sets the calling thread's timer slack (Linux): short sleeps last what they ask for instead of
- *  the default 50 µs extra. No-op elsewhere. */
-void synapse_set_timer_slack_ns(unsigned long nanoseconds);
 /** How many CPUs the calling thread may run on (its affinity mask, as `mpirun --bind-to core`
  *  sets it); 0 when unknown. */
 int synapse_allowed_cpu_count(void);
