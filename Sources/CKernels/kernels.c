@@ -382,11 +382,16 @@ SYN_DISPATCH_VOID(syn_col2im, (const float *cols, float *dx, syn_conv_geometry g
 
 // ---- pooling ----
 
+// The common 2×2, stride-2 window with every window inside the input (not so in ceil mode).
+SYN_INLINE int syn_maxpool2d_is_simple(syn_conv_geometry g) {
+    return g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0 && g.dh == 1 && g.dw == 1
+           && 2 * g.oh <= g.h && 2 * g.ow <= g.w;
+}
+
 SYN_INLINE void syn_maxpool2d_body(const float *restrict x, float *restrict y, int32_t *restrict idx,
                                    syn_conv_geometry g, int64_t p0, int64_t p1) {
     const int64_t plane_in = g.h * g.w, plane_out = g.oh * g.ow;
-    const int simple = g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0 && g.dh == 1 && g.dw == 1
-                       && 2 * g.oh <= g.h && 2 * g.ow <= g.w;  // every window inside (not so in ceil mode)
+    const int simple = syn_maxpool2d_is_simple(g);
     for (int64_t pl = p0; pl < p1; pl++) {
         const float *xp = x + pl * plane_in;
         float *yp = y + pl * plane_out;
@@ -500,9 +505,7 @@ SYN_TARGET_AVX2 static void syn_maxpool2d_2x2_avx2(const float *restrict x, floa
 
 void syn_maxpool2d(const float *x, float *y, int32_t *idx, syn_conv_geometry g, int64_t p0, int64_t p1) {
 #if SYN_X86
-    const int simple = g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0 && g.dh == 1 && g.dw == 1
-                       && 2 * g.oh <= g.h && 2 * g.ow <= g.w;
-    if (simple && syn_has_avx2()) { syn_maxpool2d_2x2_avx2(x, y, idx, g, p0, p1); return; }
+    if (syn_maxpool2d_is_simple(g) && syn_has_avx2()) { syn_maxpool2d_2x2_avx2(x, y, idx, g, p0, p1); return; }
     if (syn_has_avx2()) { syn_maxpool2d_body_avx2(x, y, idx, g, p0, p1); return; }
 #endif
     syn_maxpool2d_body(x, y, idx, g, p0, p1);
