@@ -151,10 +151,10 @@ public final class GPTBlock: Module, Layer {
             let width = proj.inFeatures
             require(x.rank == 3 && x.shape[2] == width, "GPTBlock: expected [B, T, \(width)], got \(x.shape)")
             let (b, t) = (x.shape[0], x.shape[1])
-            // [B, T, 3·dModel] → [3, B, numHeads, T, headWidth]: one view, then q, k, v are selections of it.
-            let packed = qkv(norm1(x)).reshaped([b, t, 3, numHeads, width / numHeads]).permuted([2, 0, 3, 1, 4])
-            let attended = scaledDotProductAttention(query: packed.select(dim: 0, index: 0), key: packed.select(dim: 0, index: 1),
-                                                     value: packed.select(dim: 0, index: 2), isCausal: true)
+            // [B, T, 3·dModel] → [3, B, numHeads, T, headWidth]: one view, and q, k, v are views of it. `unbind`
+            // writes their gradients straight into one buffer in the projection's layout (no copies, no zero fills).
+            let qkvHeads = qkv(norm1(x)).reshaped([b, t, 3, numHeads, width / numHeads]).permuted([2, 0, 3, 1, 4]).unbind(dim: 0)
+            let attended = scaledDotProductAttention(query: qkvHeads[0], key: qkvHeads[1], value: qkvHeads[2], isCausal: true)
             let h = x + proj(attended.permuted([0, 2, 1, 3]).reshaped([b, t, width]))
             return h + fc2(gelu(fc1(norm2(h))))
         }

@@ -113,6 +113,14 @@ struct OpGradientTests {
         GradientCase("transpose", { [In.normal([3, 2, 4], seed: 92)] }) { $0[0].transposed(1, 2) },
         GradientCase("slice_step", { [In.normal([3, 5, 2], seed: 93)] }) { $0[0].slice(dim: 1, start: 1, end: 4, step: 2) },
         GradientCase("select", { [In.normal([3, 5], seed: 94)] }) { $0[0].select(dim: 1, index: -2) },
+        GradientCase("split_dim1_unused_piece", { [In.normal([3, 5, 2], seed: 190)] }) {
+            let p = $0[0].split([1, 3, 1], dim: 1)
+            return Tensor.cat([exp(p[0]), p[2] * 3, p[0] * p[2]], dim: 1)
+        },
+        GradientCase("unbind_permuted", { [In.normal([3, 4, 2], seed: 191)] }) {
+            let u = $0[0].permuted([2, 0, 1]).unbind(dim: 0)
+            return u[0] * u[1] + tanh(u[1])
+        },
         GradientCase("cat_dim1", { [In.normal([2, 2, 3], seed: 95), In.normal([2, 3, 3], seed: 96)] }) {
             Tensor.cat([$0[0], $0[1]], dim: 1)
         },

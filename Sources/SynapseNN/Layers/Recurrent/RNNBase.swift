@@ -277,7 +277,7 @@ public class RNNBase: Module {
             return (packed.slice(dim: 0, start: 0, end: steps), packed.select(dim: 0, index: steps),
                     packed.select(dim: 0, index: steps + 1))
         }
-        let steps = unbindTime(projected)
+        let steps = projected.unbind(dim: 0)
         var h = h, c = c
         var outputs = [Tensor](repeating: h, count: steps.count)
         for step in 0..<steps.count {
@@ -290,14 +290,14 @@ public class RNNBase: Module {
             case .rnnRelu:
                 h = relu(xt + ht)
             case .lstm:
-                let gates = splitForRecurrence(xt + ht, dim: 1, sizes: [H, H, H, H])
+                let gates = (xt + ht).split([H, H, H, H], dim: 1)
                 let cNext = sigmoid(gates[1]) * c! + sigmoid(gates[0]) * tanh(gates[2])
                 c = cNext
                 h = sigmoid(gates[3]) * tanh(cNext)
             case .gru:
-                let xs = splitForRecurrence(xt, dim: 1, sizes: [2 * H, H])
-                let hs = splitForRecurrence(ht, dim: 1, sizes: [2 * H, H])
-                let rz = splitForRecurrence(sigmoid(xs[0] + hs[0]), dim: 1, sizes: [H, H])
+                let xs = xt.split([2 * H, H], dim: 1)
+                let hs = ht.split([2 * H, H], dim: 1)
+                let rz = sigmoid(xs[0] + hs[0]).split([H, H], dim: 1)
                 let n = tanh(xs[1] + rz[0] * hs[1])
                 h = n + rz[1] * (h - n)
             }
