@@ -31,23 +31,46 @@ enum MatmulKernel {
         let ea = a.broadcastView(to: batch + [m, k]), eb = b.broadcastView(to: batch + [k, n])
         let oa = MatrixOperand(ea), ob = MatrixOperand(eb)
         let count = ShapeMath.count(batch)
+        let (aBase, bBase) = (SendablePointer(oa.tensor.storage.pointer), SendablePointer(ob.tensor.storage.pointer))
         return Tensor.produce(batch + [m, n]) { out in
-            var index = [Int](repeating: 0, count: batch.count)
-            for bi in 0..<count {
-                var offA = oa.tensor.offset, offB = ob.tensor.offset
-                for d in 0..<batch.count {
-                    offA += index[d] * oa.tensor.strides[d]
-                    offB += index[d] * ob.tensor.strides[d]
+            let c = SendablePointer(out)
+            // The products `range` of the batch, in row-major order of its indices.
+            func multiply(_ range: Range<Int>) {
+                var index = [Int](repeating: 0, count: batch.count), rest = range.lowerBound
+                for d in stride(from: batch.count - 1, through: 0, by: -1) { index[d] = rest % batch[d]; rest /= batch[d] }
+                for bi in range {
+                    var offA = oa.tensor.offset, offB = ob.tensor.offset
+                    for d in 0..<batch.count {
+                        offA += index[d] * oa.tensor.strides[d]
+                        offB += index[d] * ob.tensor.strides[d]
+                    }
+                    CPUBackend.gemm(precision, transA: oa.transposed, transB: ob.transposed, m: m, n: n, k: k,
+                               a: aBase.pointer + offA, lda: oa.ld, b: bBase.pointer + offB, ldb: ob.ld,
+                               c: c.pointer + bi * m * n, ldc: Swift.max(n, 1))
+                    var d = batch.count - 1
+                    while d >= 0 { index[d] += 1; if index[d] < batch[d] { break }; index[d] = 0; d -= 1 }
                 }
-                CPUBackend.gemm(precision, transA: oa.transposed, transB: ob.transposed, m: m, n: n, k: k,
-                           a: oa.tensor.storage.pointer + offA, lda: oa.ld,
-                           b: ob.tensor.storage.pointer + offB, ldb: ob.ld,
-                           c: out + bi * m * n, ldc: Swift.max(n, 1))
-                var d = batch.count - 1
-                while d >= 0 { index[d] += 1; if index[d] < batch[d] { break }; index[d] = 0; d -= 1 }
+            }
+            if splitsBatch(count: count, m: m, n: n, k: k, precision: precision) {
+                ThreadPool.shared.parallelFor(count, grain: 1, multiply)
+            } else {
+                multiply(0..<count)
             }
             withExtendedLifetime((oa, ob)) {}
         }
+    }
+
+    /// Whether a batch of products runs as whole products per thread (each on one thread) rather than
+    /// one after another with every product split across the team: small products (attention's
+    /// [128, 32]·[32, 128] per head) gain little from a split and pay a barrier each; given a share
+    /// of the batch, two threads run W5's attention products 1.3–1.6× faster (Zen 4).
+    static func splitsBatch(count: Int, m: Int, n: Int, k: Int, precision: ComputePrecision) -> Bool {
+        let threads = ThreadPool.shared.effectiveThreadCount
+        // bf16 products run on cached oneDNN matmul handles; keep those on the calling thread. Our own
+        // threads (no OpenMP team) would each start an OpenMP team of their own inside sgemm.
+        guard threads > 1, ThreadPool.shared.usesOpenMPTeam, precision != .bfloat16, count >= threads else { return false }
+        let balanced = count % threads == 0 || count >= 4 * threads
+        return balanced && m * n * k <= 1 << 22
     }
 }
 
