@@ -66,7 +66,7 @@ SYN_INLINE void syn_cross_entropy_rows_body(const float *restrict x, const long 
         loss[r] = l;
     }
 }
-SYN_DISPATCH_VOID(syn_cross_entropy_rows,
+SYN_DISPATCH_VOID_AVX512(syn_cross_entropy_rows,
                  (const float *x, const long *target, const float *weight, float smoothing, float *probs, float *loss,
                   size_t r0, size_t r1, size_t cols, long ignore_index),
                  (x, target, weight, smoothing, probs, loss, r0, r1, cols, ignore_index))
@@ -99,7 +99,7 @@ SYN_INLINE void syn_cross_entropy_rows_backward_body(const float *restrict probs
         dr[t] -= target_term;
     }
 }
-SYN_DISPATCH_VOID(syn_cross_entropy_rows_backward,
+SYN_DISPATCH_VOID_AVX512(syn_cross_entropy_rows_backward,
                  (const float *probs, const long *target, const float *weight, float smoothing, float *dx, size_t r0,
                   size_t r1, size_t cols, long ignore_index, float scale, const float *row_scale),
                  (probs, target, weight, smoothing, dx, r0, r1, cols, ignore_index, scale, row_scale))
@@ -128,7 +128,7 @@ SYN_INLINE void syn_lstm_cell_forward_body(const float *restrict gx, const float
         }
     }
 }
-SYN_DISPATCH_VOID(syn_lstm_cell_forward,
+SYN_DISPATCH_VOID_AVX512(syn_lstm_cell_forward,
                  (const float *gx, const float *hw, float *gates, const float *c_prev, float *c, float *tanh_c,
                   float *h, size_t n, size_t hs),
                  (gx, hw, gates, c_prev, c, tanh_c, h, n, hs))
@@ -153,7 +153,7 @@ SYN_INLINE void syn_lstm_cell_backward_body(const float *restrict gates, const f
         }
     }
 }
-SYN_DISPATCH_VOID(syn_lstm_cell_backward,
+SYN_DISPATCH_VOID_AVX512(syn_lstm_cell_backward,
                  (const float *gates, const float *c_prev, const float *tanh_c, const float *dh, float *dc,
                   float *dgates, size_t n, size_t hs),
                  (gates, c_prev, tanh_c, dh, dc, dgates, n, hs))
@@ -246,7 +246,7 @@ SYN_INLINE void syn_softmax_causal_rows_body(const float *restrict x, float *res
         for (size_t j = n; j < cols; j++) yr[j] = 0;
     }
 }
-SYN_DISPATCH_VOID(syn_softmax_causal_rows,
+SYN_DISPATCH_VOID_AVX512(syn_softmax_causal_rows,
                  (const float *x, float *y, size_t r0, size_t r1, size_t q_len, size_t cols, float scale),
                  (x, y, r0, r1, q_len, cols, scale))
 
@@ -263,7 +263,7 @@ SYN_INLINE void syn_softmax_causal_rows_backward_body(const float *restrict y, c
         for (size_t j = n; j < cols; j++) dr[j] = 0;
     }
 }
-SYN_DISPATCH_VOID(syn_softmax_causal_rows_backward,
+SYN_DISPATCH_VOID_AVX512(syn_softmax_causal_rows_backward,
                  (const float *y, const float *dy, float *dx, size_t r0, size_t r1, size_t q_len, size_t cols,
                   float scale),
                  (y, dy, dx, r0, r1, q_len, cols, scale))

@@ -20,6 +20,10 @@ typedef enum {
     SYN_SQUARE, SYN_RECIPROCAL
 } syn_unary_op;
 
+/// Turns the AVX-512 variants of the elementwise and language-model kernels on (where the CPU has
+/// AVX-512 F/DQ/VL/BW and SYNAPSE_AVX512 is not 0) or off; returns whether they are now used.
+/// Their results equal the AVX2 variants' bit for bit; tests compare the two.
+int syn_kernels_set_avx512(int enabled);
 /// y[i] = op(x[i]); `a` and `b` are op parameters (leaky slope / elu alpha / softplus beta, threshold).
 void syn_unary(syn_unary_op op, const float *x, float *y, size_t n, float a, float b);
 /// dx[i] = dy[i] * op'(x[i]) given the input `x` and (for exp/tanh/sigmoid/sqrt) the output `y`.
