@@ -27,13 +27,26 @@ enum PrimitiveLinear {
             withExtendedLifetime((xc, packed, bc, packedPrimitive)) {}  // the handle too: eviction must not destroy it mid-call
             if status == 0 { return y }
         }
+        return unpacked(xc, weight: w, bias: bc, shape: Array(x.shape.dropLast()) + [n], relu: relu)
+    }
+
+    /// x·Wᵀ + b (then ReLU) on a cached primitive reading W where it is, for dense `xc` [..., k] and `bc` [n]: the
+    /// forward product of `linear` while training (W changes every step, so packing it would not pay).
+    /// Against sgemm after filling the output with the bias, the bias post-op saves a pass over the
+    /// output: 5–6% faster at W5's [2048, 128]·[128, 384 or 512] on one Zen 4 core. Nil when oneDNN
+    /// cannot run the layout.
+    static func unpacked(_ xc: Tensor, weight w: MatrixOperand, bias bc: Tensor?, shape: [Int], relu: Bool = false) -> Tensor? {
+        let n = shape.last ?? 0, k = xc.shape.last ?? 0
+        let m = xc.count / Swift.max(k, 1)
+        guard m > 0, n > 0, k > 0 else { return nil }
         let (bRow, bCol) = w.transposed ? (w.ld, 1) : (1, w.ld)
         let key = DNNLPrimitiveCache.MatmulKey(m: m, n: n, k: k, aType: 0, aRowStride: k, aColStride: 1,
                                                bType: 0, bRowStride: bRow, bColStride: bCol,
                                                bias: bc != nil, relu: false, ldc: n)
-        guard case .success(let handle) = DNNLPrimitiveCache.shared.matmul(key) else { return nil }
+        // A layout oneDNN runs only with its reference loop is far slower than sgemm.
+        guard case .success(let handle) = DNNLPrimitiveCache.shared.matmul(key), !handle.implementation.contains("ref") else { return nil }
         var status: Int32 = 0
-        let y = Tensor.produce(Array(x.shape.dropLast()) + [n]) { out in
+        let y = Tensor.produce(shape) { out in
             status = syn_dnnl_matmul_execute(handle.pointer, xc.basePointer, w.tensor.storage.pointer + w.tensor.offset,
                                              bc?.basePointer, out)
             if relu && status == 0 { reluInPlace(out, count: m * n) }
