@@ -30,7 +30,7 @@ func README_example1() throws {
     try model.save(to: URL(fileURLWithPath: "classifier.safetensors"))   // PyTorch's safetensors reads it
 }
 
-/// README.md, example 2 (line 425).
+/// README.md, example 2 (line 427).
 func README_example2() throws {
     let model = MLPClassifier(inputSize: 784, hiddenSizes: [512, 256], classes: 10)
     let summary = model.summary(input: Tensor.zeros([1, 784]))
