@@ -48,7 +48,7 @@ func affine(_ x: Tensor, weight: Tensor, bias: Tensor?, precision: ComputePrecis
     let w = MatrixOperand(weight)
     let bc = bias?.contiguous()
     let outShape = Array(x.shape.dropLast()) + [outF]
-    let y = (precision == .float32 ? PrimitiveLinear.unpacked(xc, weight: w, bias: bc, shape: outShape, fromSecondSighting: true) : nil) ?? Tensor.produce(outShape) { out in
+    let y = (precision == .float32 ? PrimitiveLinear.unpacked(xc, weight: w, bias: bc, shape: outShape) : nil) ?? Tensor.produce(outShape) { out in
         if let bc {
             // The GEMM accumulates onto the broadcast bias. Split across the pool: a serial pass over a
             // [2048, 512] output was 2% of a 2-thread W5 step with the second thread idle.

@@ -50,9 +50,6 @@ final class DNNLPrimitiveCache: Sendable {
     /// The cached primitives with their configurations (for tests and reports).
     var cached: [(key: MatmulKey, handle: Handle)] { entries.entries.map { ($0.key, $0.value) } }
 
-    /// The primitive for `key` if it is cached now (nothing is created).
-    func cachedMatmul(_ key: MatmulKey) -> Handle? { entries.value(for: key) }
-
     /// The primitive for `key`, created on first use; nil (with oneDNN's status) if unsupported.
     func matmul(_ key: MatmulKey) -> Result<Handle, DNNLError> {
         if let h = entries.value(for: key) { return .success(h) }

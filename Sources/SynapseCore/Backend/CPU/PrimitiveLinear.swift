@@ -1,6 +1,5 @@
 import CDNNLPrimitives
 import CKernels
-import Synchronization
 
 /// Batched inference path of `linear`: one cached oneDNN matmul primitive computes product and bias
 /// (post-op), with W read in place as the transposed [in, out] operand. ReLU is not a oneDNN post-op
@@ -36,12 +35,7 @@ enum PrimitiveLinear {
     /// Against sgemm after filling the output with the bias, the bias post-op saves a pass over the
     /// output: 5–6% faster at W5's [2048, 128]·[128, 384 or 512] on one Zen 4 core. Nil when oneDNN
     /// cannot run the layout.
-    ///
-    /// With `fromSecondSighting`, a configuration not cached yet gets a primitive only the second time
-    /// it is asked for (sgemm runs the first time): a shape seen once — a ragged last batch, one
-    /// sequence length among many — never pays for creating and compiling a primitive.
-    static func unpacked(_ xc: Tensor, weight w: MatrixOperand, bias bc: Tensor?, shape: [Int], relu: Bool = false,
-                         fromSecondSighting: Bool = false) -> Tensor? {
+    static func unpacked(_ xc: Tensor, weight w: MatrixOperand, bias bc: Tensor?, shape: [Int], relu: Bool = false) -> Tensor? {
         let n = shape.last ?? 0, k = xc.shape.last ?? 0
         let m = xc.count / Swift.max(k, 1)
         guard m > 0, n > 0, k > 0 else { return nil }
@@ -49,7 +43,6 @@ enum PrimitiveLinear {
         let key = DNNLPrimitiveCache.MatmulKey(m: m, n: n, k: k, aType: 0, aRowStride: k, aColStride: 1,
                                                bType: 0, bRowStride: bRow, bColStride: bCol,
                                                bias: bc != nil, relu: false, ldc: n)
-        if fromSecondSighting && DNNLPrimitiveCache.shared.cachedMatmul(key) == nil && !sightings.secondSighting(of: key) { return nil }
         // A layout oneDNN runs only with its reference loop is far slower than sgemm.
         guard case .success(let handle) = DNNLPrimitiveCache.shared.matmul(key), !handle.implementation.contains("ref") else { return nil }
         var status: Int32 = 0
@@ -60,25 +53,6 @@ enum PrimitiveLinear {
         }
         withExtendedLifetime((xc, w, bc, handle)) {}
         return status == 0 ? y : nil
-    }
-
-    /// Configurations `unpacked(fromSecondSighting: true)` was asked for once.
-    private static let sightings = Sightings()
-
-    /// A bounded set of configurations seen once (cleared when full: at worst a shape is counted as
-    /// new again and runs on sgemm one more time).
-    private final class Sightings: Sendable {
-        private let seen = Mutex(Set<DNNLPrimitiveCache.MatmulKey>())
-
-        /// Whether `key` was seen before; remembers it.
-        func secondSighting(of key: DNNLPrimitiveCache.MatmulKey) -> Bool {
-            seen.withLock { s in
-                if s.contains(key) { return true }
-                if s.count >= 4_096 { s.removeAll() }
-                s.insert(key)
-                return false
-            }
-        }
     }
 
     /// ReLU over `count` floats in place (NaN stays NaN, as in PyTorch).
