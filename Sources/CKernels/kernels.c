@@ -192,13 +192,16 @@ SYN_DISPATCH(float, syn_max, (const float *x, size_t n), (x, n))
 SYN_DISPATCH(float, syn_min, (const float *x, size_t n), (x, n))
 SYN_DISPATCH(int, syn_all_finite, (const float *x, size_t n), (x, n))
 
-SYN_INLINE void syn_sum_rows_into_body(const float *restrict x, float *restrict out, size_t rows, size_t cols) {
+SYN_INLINE void syn_sum_rows_into_ld_body(const float *restrict x, float *restrict out, size_t rows, size_t cols,
+                                       size_t ld) {
     for (size_t r = 0; r < rows; r++) {
-        const float *row = x + r * cols;
+        const float *row = x + r * ld;
         for (size_t j = 0; j < cols; j++) out[j] += row[j];
     }
 }
-SYN_DISPATCH_VOID(syn_sum_rows_into, (const float *x, float *out, size_t rows, size_t cols), (x, out, rows, cols))
+SYN_DISPATCH_VOID(syn_sum_rows_into_ld, (const float *x, float *out, size_t rows, size_t cols, size_t ld),
+                  (x, out, rows, cols, ld))
+void syn_sum_rows_into(const float *x, float *out, size_t rows, size_t cols) { syn_sum_rows_into_ld(x, out, rows, cols, cols); }
 
 // ---- softmax ----
 

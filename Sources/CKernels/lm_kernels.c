@@ -134,16 +134,17 @@ SYN_DISPATCH_VOID_AVX512(syn_lstm_cell_forward,
                  (gx, hw, gates, c_prev, c, tanh_c, h, n, hs))
 
 SYN_INLINE void syn_lstm_cell_backward_body(const float *restrict gates, const float *restrict c_prev,
-                                           const float *restrict tanh_c, const float *restrict dh, float *restrict dc,
+                                           const float *restrict tanh_c, const float *restrict dh,
+                                           const float *restrict dh_out, float *restrict dc,
                                            float *restrict dgates, size_t n, size_t hs) {
     for (size_t r = 0; r < n; r++) {
         const float *gi = gates + r * 4 * hs, *gf = gi + hs, *gg = gf + hs, *go = gg + hs;
-        const float *cp = c_prev + r * hs, *tr = tanh_c + r * hs, *dhr = dh + r * hs;
+        const float *cp = c_prev + r * hs, *tr = tanh_c + r * hs, *dhr = dh + r * hs, *dor = dh_out + r * hs;
         float *dcr = dc + r * hs;
         float *di = dgates + r * 4 * hs, *df = di + hs, *dg = df + hs, *dout = dg + hs;
 #pragma clang loop vectorize(assume_safety)
         for (size_t j = 0; j < hs; j++) {
-            float i = gi[j], f = gf[j], g = gg[j], o = go[j], tc = tr[j], d = dhr[j];
+            float i = gi[j], f = gf[j], g = gg[j], o = go[j], tc = tr[j], d = dhr[j] + dor[j];
             float dcv = dcr[j] + d * o * (1.0f - tc * tc);
             dout[j] = d * tc * o * (1.0f - o);
             di[j] = dcv * g * i * (1.0f - i);
@@ -154,9 +155,9 @@ SYN_INLINE void syn_lstm_cell_backward_body(const float *restrict gates, const f
     }
 }
 SYN_DISPATCH_VOID_AVX512(syn_lstm_cell_backward,
-                 (const float *gates, const float *c_prev, const float *tanh_c, const float *dh, float *dc,
-                  float *dgates, size_t n, size_t hs),
-                 (gates, c_prev, tanh_c, dh, dc, dgates, n, hs))
+                 (const float *gates, const float *c_prev, const float *tanh_c, const float *dh, const float *dh_out,
+                  float *dc, float *dgates, size_t n, size_t hs),
+                 (gates, c_prev, tanh_c, dh, dh_out, dc, dgates, n, hs))
 
 // ---- layer normalisation ----
 

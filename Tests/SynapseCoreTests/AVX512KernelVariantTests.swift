@@ -57,11 +57,12 @@ struct AVX512KernelVariantTests {
         let (n, hs) = (3, 37)
         func values(_ count: Int, _ seed: Int) -> [Float] { (0..<count).map { Self.inputs[($0 * 131 + seed * 17) % 5_000] * 0.2 } }
         let gx = values(n * 4 * hs, 1), hw = values(n * 4 * hs, 2), cPrev = values(n * hs, 3), dh = values(n * hs, 4)
+        let dhOut = values(n * hs, 8)
         let lstm = Self.bothVariants {
             var gates = [Float](repeating: 0, count: n * 4 * hs), c = [Float](repeating: 0, count: n * hs)
             var tanhC = c, h = c, dc = values(n * hs, 5), dgates = gates
             syn_lstm_cell_forward(gx, hw, &gates, cPrev, &c, &tanhC, &h, n, hs)
-            syn_lstm_cell_backward(gates, cPrev, tanhC, dh, &dc, &dgates, n, hs)
+            syn_lstm_cell_backward(gates, cPrev, tanhC, dh, dhOut, &dc, &dgates, n, hs)
             return gates + c + tanhC + h + dc + dgates
         }
         #expect(lstm.avx2 == lstm.avx512)

@@ -72,6 +72,9 @@ float syn_min(const float *x, size_t n);
 int syn_all_finite(const float *x, size_t n);
 /// out[j] += x[i*cols + j] for all rows i: column sums of a [rows, cols] block.
 void syn_sum_rows_into(const float *x, float *out, size_t rows, size_t cols);
+/// out[j] += Σ_r x[r·ld + j] for j < cols: the column sums of a block of a wider row-major matrix
+/// (each column summed in row order, so any split of the columns gives the same bits).
+void syn_sum_rows_into_ld(const float *x, float *out, size_t rows, size_t cols, size_t ld);
 
 /// Row-wise softmax of a [rows, cols] matrix (stable); `log` selects log-softmax.
 void syn_softmax_rows(const float *x, float *y, size_t rows, size_t cols, int log);

@@ -31,10 +31,11 @@ void syn_cross_entropy_rows_backward(const float *probs, const long *target, con
 void syn_lstm_cell_forward(const float *gx, const float *hw, float *gates, const float *c_prev, float *c,
                            float *tanh_c, float *h, size_t n, size_t hs);
 /// Backward of one LSTM step: given the activations saved by the forward step, c_prev, tanh_c, the
-/// gradient `dh` of h and `dc` of c (in; replaced by the gradient of c_prev on return), writes the
-/// gradient of the pre-activations to `dgates` [n, 4h].
+/// gradient of h as two parts added here — `dh` from the next step and `dh_out` from this step's
+/// output — and `dc` of c (in; replaced by the gradient of c_prev on return), writes the gradient
+/// of the pre-activations to `dgates` [n, 4h].
 void syn_lstm_cell_backward(const float *gates, const float *c_prev, const float *tanh_c, const float *dh,
-                            float *dc, float *dgates, size_t n, size_t hs);
+                            const float *dh_out, float *dc, float *dgates, size_t n, size_t hs);
 
 /// Layer normalisation of rows [r0, r1) of x [rows, cols]: y = (x − μ)·rstd·w + b (w, b may be NULL),
 /// saving μ and rstd = 1/√(var + eps) per row (biased variance).

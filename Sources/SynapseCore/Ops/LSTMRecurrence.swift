@@ -72,19 +72,20 @@ package func lstmRecurrence(_ gatesX: Tensor, weightHH: Tensor, biasHH: Tensor?,
         let dgates = TensorStorage(uninitializedCount: Swift.max(steps * stepG, 1))   // time order
         let dh = Tensor.produce([n, hs]) { $0.update(from: gc.basePointer + steps * stepH, count: stepH) }
         let dc = Tensor.produce([n, hs]) { $0.update(from: gc.basePointer + (steps + 1) * stepH, count: stepH) }
-        let dhSum = TensorStorage(uninitializedCount: stepH)
         let (ap, cp, tp) = (SendablePointer(acts.pointer), SendablePointer(cells.pointer), SendablePointer(tanhC.pointer))
-        let (dgp, dsp, dcp) = (SendablePointer(dgates.pointer), SendablePointer(dhSum.pointer), SendablePointer(dc.basePointer))
+        let (dgp, dhp, dcp) = (SendablePointer(dgates.pointer), SendablePointer(dh.basePointer), SendablePointer(dc.basePointer))
+        let gp = SendablePointer(gc.basePointer)
         // dh_{t−1} = dgates_t·W_hh per step, W_hh packed once.
         let hiddenGradient = RepeatedMatmul(m: n, n: hs, k: g4, b: w.basePointer, bRowStride: hs, bColStride: 1, bias: nil,
                                             uses: steps)
         for s in stride(from: steps - 1, through: 0, by: -1) {
             let t = time(s)
-            CPUBackend.binary(.add, dh.basePointer, gc.basePointer + t * stepH, into: dhSum.pointer, count: stepH)
+            // dh_t = (gradient from step t + 1) + (gradient of output t), added inside the kernel.
             ThreadPool.shared.parallelFor(n, grain: grain) { r in
                 let (lo, cnt) = (r.lowerBound, r.count)
                 CPUBackend.lstmCellBackward(gates: ap.pointer + s * stepG + lo * g4, cPrevious: cp.pointer + s * stepH + lo * hs,
-                                            tanhC: tp.pointer + s * stepH + lo * hs, dh: dsp.pointer + lo * hs,
+                                            tanhC: tp.pointer + s * stepH + lo * hs, dh: dhp.pointer + lo * hs,
+                                            dhOutput: gp.pointer + t * stepH + lo * hs,
                                             dc: dcp.pointer + lo * hs, dgates: dgp.pointer + t * stepG + lo * g4,
                                             rows: cnt, hiddenSize: hs)
             }
@@ -114,6 +115,6 @@ package func lstmRecurrence(_ gatesX: Tensor, weightHH: Tensor, biasHH: Tensor?,
             })
         }
         grads += [dh, dc]
-        return withExtendedLifetime((gc, acts, cells, tanhC, dhSum, saved, w, h0c, hiddenGradient)) { grads }
+        return withExtendedLifetime((gc, acts, cells, tanhC, saved, w, h0c, hiddenGradient)) { grads }
     }
 }

@@ -144,8 +144,30 @@ extension Tensor {
 
 /// Copies strided tensors into dense buffers.
 enum StridedCopy {
-    /// Writes the elements of `t` in row-major order to `dst`.
+    /// Writes the elements of `t` in row-major order to `dst`; large strided copies (a transposed
+    /// activation made contiguous, its gradient on the way back) are split across the pool along
+    /// the first dimension of more than one element.
     static func copy(from t: Tensor, to dst: UnsafeMutablePointer<Float>) {
+        let n = t.count
+        if n == 0 { return }
+        if !t.isContiguous, n >= 4 * elementwiseGrain, let d = t.shape.firstIndex(where: { $0 > 1 }) {
+            let outer = t.shape[d], inner = n / outer
+            let out = SendablePointer(dst)
+            parallelChunks(outer, grain: Swift.max(1, elementwiseGrain / Swift.max(inner, 1))) { r in
+                guard r.count < outer else { return serialCopy(from: t, to: out.pointer) }
+                var s = t.shape
+                s[d] = r.count
+                // Dimensions before `d` have one element, so this chunk's rows start at `r.lowerBound · inner`.
+                let part = Tensor(storage: t.storage, offset: t.offset + r.lowerBound * t.strides[d], shape: s, strides: t.strides)
+                serialCopy(from: part, to: out.pointer + r.lowerBound * inner)
+            }
+            return
+        }
+        serialCopy(from: t, to: dst)
+    }
+
+    /// `copy` on the calling thread.
+    private static func serialCopy(from t: Tensor, to dst: UnsafeMutablePointer<Float>) {
         let n = t.count
         if n == 0 { return }
         let src = t.storage.pointer

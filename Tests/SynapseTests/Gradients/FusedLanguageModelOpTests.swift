@@ -270,4 +270,28 @@ struct FusedLanguageModelOpTests {
                     return Tensor.cat([Tensor.stack(outs, dim: 1).flattened(), state.h.flattened(), state.c.flattened()], dim: 0)
                 })
     }
+
+    /// The layer splits the fused op's [T + 2, N, H] result into the outputs, h_n and c_n; a loss on
+    /// the final state alone leaves the outputs' piece without a gradient (it must read as zeros).
+    @Test("LSTM gradients through the final state alone equal LSTMCell steps")
+    func lstmFinalStateOnly() {
+        let lstm = LSTM(inputSize: 4, hiddenSize: 19, batchFirst: true, generator: RandomGenerator(seed: 32))
+        let cell = LSTMCell(inputSize: 4, hiddenSize: 19, generator: RandomGenerator(seed: 33))
+        cell.weightIH.value = lstm.weightIH().value
+        cell.weightHH.value = lstm.weightHH().value
+        cell.biasIH!.value = lstm.biasIH()!.value
+        cell.biasHH!.value = lstm.biasHH()!.value
+        let x = GradientInputs.normal([2, 5, 4], seed: 34)
+        let h0 = GradientInputs.normal([1, 2, 19], seed: 35), c0 = GradientInputs.normal([1, 2, 19], seed: 36)
+        compare("LSTM final state vs cells", [x, h0, c0], rtol: 1e-4, atol: 1e-5,
+                fused: { a in
+                    let r = lstm(a[0], (a[1], a[2]))
+                    return Tensor.cat([r.hN.flattened(), r.cN.flattened() * 0.5], dim: 0)
+                },
+                reference: { a in
+                    var state = (h: a[1].select(dim: 0, index: 0), c: a[2].select(dim: 0, index: 0))
+                    for t in 0..<5 { state = cell(a[0].select(dim: 1, index: t), state) }
+                    return Tensor.cat([state.h.flattened(), state.c.flattened() * 0.5], dim: 0)
+                })
+    }
 }

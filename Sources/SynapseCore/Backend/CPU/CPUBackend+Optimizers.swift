@@ -11,7 +11,7 @@ extension CPUBackend {
         let (mp, vp) = (SendablePointer(average), SendablePointer(squaredAverage))
         let xp = maxSquaredAverage.map { SendablePointer($0) }
         let decoupled: Int32 = h.decoupled ? 1 : 0
-        ThreadPool.shared.parallelFor(count, grain: 65_536) { r in
+        ThreadPool.shared.parallelFor(count, grain: 16_384) { r in
             let o = r.lowerBound
             syn_adam_step(wp.pointer + o, gp.pointer + o, mp.pointer + o, vp.pointer + o, xp.map { $0.pointer + o },
                           r.count, h.learningRate, h.beta1, h.beta2, h.eps, h.weightDecay, decoupled,

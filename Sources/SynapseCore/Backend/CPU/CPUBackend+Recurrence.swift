@@ -10,11 +10,12 @@ extension CPUBackend {
         syn_lstm_cell_forward(gx, hw, gates, cPrevious, c, tanhC, h, rows, hiddenSize)
     }
 
-    /// Backward of one step: from the saved `gates`, `cPrevious`, `tanhC` and the gradients `dh` and
-    /// `dc` (replaced by the gradient of the previous cell state), writes the pre-activation gradient.
+    /// Backward of one step: from the saved `gates`, `cPrevious`, `tanhC`, the gradient of h as the
+    /// sum `dh` (from the next step) + `dhOutput` (from this step's output), and `dc` (replaced by the
+    /// gradient of the previous cell state), writes the pre-activation gradient.
     static func lstmCellBackward(gates: UnsafePointer<Float>, cPrevious: UnsafePointer<Float>, tanhC: UnsafePointer<Float>,
-                                 dh: UnsafePointer<Float>, dc: UnsafeMutablePointer<Float>, dgates: UnsafeMutablePointer<Float>,
-                                 rows: Int, hiddenSize: Int) {
-        syn_lstm_cell_backward(gates, cPrevious, tanhC, dh, dc, dgates, rows, hiddenSize)
+                                 dh: UnsafePointer<Float>, dhOutput: UnsafePointer<Float>, dc: UnsafeMutablePointer<Float>,
+                                 dgates: UnsafeMutablePointer<Float>, rows: Int, hiddenSize: Int) {
+        syn_lstm_cell_backward(gates, cPrevious, tanhC, dh, dhOutput, dc, dgates, rows, hiddenSize)
     }
 }

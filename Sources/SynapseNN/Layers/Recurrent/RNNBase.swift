@@ -274,8 +274,12 @@ public class RNNBase: Module {
             // tape nodes); see `lstmRecurrence`.
             let steps = projected.shape[0]
             let packed = lstmRecurrence(projected, weightHH: wHH, biasHH: bHH, h0: h, c0: c, reverse: reverse)
-            return (packed.slice(dim: 0, start: 0, end: steps), packed.select(dim: 0, index: steps),
-                    packed.select(dim: 0, index: steps + 1))
+            // `split` rather than a slice and two selects: its pieces share one backward step that
+            // writes their gradients into one buffer shaped like `packed` (in parallel, zeros only
+            // for unused pieces), where a slice and selects would each zero a whole [T + 2, N, H]
+            // gradient and then add the three.
+            let pieces = packed.split([steps, 1, 1], dim: 0)
+            return (pieces[0], pieces[1].squeezed(0), pieces[2].squeezed(0))
         }
         let steps = projected.unbind(dim: 0)
         var h = h, c = c
