@@ -68,7 +68,7 @@ job() {
 
 # Data parallel: gradients reduced over TCP.
 job data-parallel
-tail -n 1 "$work/data-parallel.txt" | python3 -c 'import json, sys; r = json.loads(sys.stdin.read()); assert r["ranks"] == 2 and r["global_batch"] == 64 and r["test_accuracy"] > 0.6, r; print("multihost-netns: data parallel ok", r["test_accuracy"])'
+tail -n 1 "$work/data-parallel.txt" | python3 -c 'import json, sys; r = json.loads(sys.stdin.read()); assert r["ranks"] == 2 and r["global_batch"] == 64 and r["test_accuracy"] > 0.6 and r["reduction"] == "mpi-allreduce", r; print("multihost-netns: data parallel ok", r["test_accuracy"])'
 # Pipeline parallel in 1F1B order: activations and gradients exchanged point to point over TCP.
 job pipeline --pipeline --micro-batches 4 --pipeline-schedule 1f1b
 tail -n 1 "$work/pipeline.txt" | python3 -c 'import json, sys; r = json.loads(sys.stdin.read()); assert r["ranks"] == 2 and r["pipeline_stages"] == 2 and r["peak_live_micro_batches"] == [2, 1] and r["test_accuracy"] > 0.6, r; print("multihost-netns: pipeline ok", r["test_accuracy"])'

@@ -45,7 +45,10 @@ int synapse_mpi_is_active(void) {
     return initialized && !finalized;
 }
 
-int synapse_mpi_finalize(void) { return MPI_Finalize(); }
+int synapse_mpi_finalize(void) {
+    synapse_mpi_shared_reduce_release();
+    return MPI_Finalize();
+}
 
 void synapse_mpi_abort(int code) { MPI_Abort(MPI_COMM_WORLD, code); }
 

@@ -53,12 +53,16 @@ struct W12: Workload {
         }
         if let mpi {
             let (bucketed, communication, raw) = try reductionThroughput(ddp, mpi, repetitions: quick ? 10 : 40)
+            let shared = mpi.sumsThroughSharedMemory ?? false
+            let exact = try reductionsMatchAllReduce(mpi)
             if world.rank == 0 {
                 emit(Measurement("W12", threads: threads, metric: "reduce GB/s", value: communication,
                                  ["raw_mpi_allreduce_gbps": .double(raw), "ratio_to_raw": .double(communication / raw),
                                   "with_gradient_copies_gbps": .double(bucketed), "copies_ratio_to_raw": .double(bucketed / raw),
-                                  "bytes": .int(ddp.bucketSizes.reduce(0) { $0 + $1.bytes })]))
+                                  "bytes": .int(ddp.bucketSizes.reduce(0) { $0 + $1.bytes }),
+                                  "shared_memory_reduce": .bool(shared), "reduce_exact": .bool(exact)]))
             }
+            guard exact else { throw BenchError("W12: the queued reduction differs from MPI_Allreduce on integer-valued floats") }
             try mpi.barrier(label: "the end of W12")
             try mpi.finalize()
         }
@@ -76,6 +80,28 @@ struct W12: Workload {
         let ddp = try DistributedDataParallel(model, communicator: world, bucketCapacityMB: bucketMB)
         trainer.gradientSynchronizer = ddp
         return (trainer, ddp)
+    }
+
+    /// Whether the queued reduction (`startAllReduceSum`, the path gradients take) gives exactly what
+    /// a blocking `MPI_Allreduce` gives, on every process, for sizes around the chunk and alignment
+    /// boundaries and one that grows the shared window. Integer-valued floats sum exactly in any
+    /// order, so the results must be equal bit for bit whatever order either path adds in.
+    private func reductionsMatchAllReduce(_ mpi: MPICommunicator) throws -> Bool {
+        var exact = true
+        for count in [1, 15, 16, 17, 33, 1_000, 65_537, 2_500_003, 7] {
+            let queued = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
+            let blocking = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
+            defer { queued.deallocate(); blocking.deallocate() }
+            for i in 0..<count { queued[i] = Float((i * 31 + mpi.rank * 7 + count) % 97) - 48 }
+            _ = blocking.initialize(from: queued)
+            try mpi.wait(try mpi.startAllReduceSum(queued, label: "the reduction check of \(count) values"))
+            try mpi.blockingAllReduceSum(blocking)
+            exact = exact && zip(queued, blocking).allSatisfy { $0.bitPattern == $1.bitPattern }
+        }
+        // Every process's verdict: rank 0 reports for all.
+        var verdict = [exact ? 0.0 : 1.0]
+        try mpi.allReduceSum(&verdict, label: "the reduction check's verdict")
+        return verdict[0] == 0
     }
 
     /// GB/s of the bucketed path (every parameter reported ready, buckets filled, reduced and

@@ -36,6 +36,15 @@ int synapse_allowed_cpu_count(void);
 
 /** Sums `count` floats over all processes, in place (MPI_Allreduce). */
 int synapse_mpi_allreduce_sum_f32(float *buffer, int64_t count);
+/** Sums `count` floats over all processes, in place, through a shared-memory window when every
+ *  process runs on this host (shared_reduce.c), else with MPI_Allreduce. Collective; the first call
+ *  decides which (MPI_Comm_split_type). SYNAPSE_MPI_SHARED_REDUCE=0 always takes MPI_Allreduce. */
+int synapse_mpi_allreduce_sum_f32_shared(float *buffer, int64_t count);
+/** Whether `synapse_mpi_allreduce_sum_f32_shared` uses the shared window: 1 yes, 0 no, -1 not decided
+ *  yet (no reduction so far). Calls no MPI. */
+int synapse_mpi_shared_reduce_state(void);
+/** Frees the shared window and its communicator (collective; before MPI_Finalize). */
+void synapse_mpi_shared_reduce_release(void);
 /** Sums `count` doubles over all processes, in place. */
 int synapse_mpi_allreduce_sum_f64(double *buffer, int64_t count);
 /** Copies `bytes` bytes of `root`'s `buffer` into every process's. */

@@ -190,9 +190,23 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
 
     // MARK: Collectives
 
-    /// Starts summing `buffer` over all processes, in place (`MPI_Allreduce` on the communication thread).
+    /// Starts summing `buffer` over all processes, in place, on the communication thread. When every
+    /// process runs on this host the sum goes through one shared-memory window (each process copies
+    /// its buffer in, sums a 1/N chunk of everyone's in rank order, copies the other chunks' sums
+    /// out: two barriers, no transport fragments; `shared_reduce.c`), else through `MPI_Allreduce`.
+    /// Every process gets the same bits either way. `SYNAPSE_MPI_SHARED_REDUCE=0` forces
+    /// `MPI_Allreduce`.
     public func startAllReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>, label: String) throws(DistributedError) -> PendingCommunication {
-        try start(label) { synapse_mpi_allreduce_sum_f32(buffer.baseAddress, Int64(buffer.count)) }
+        try start(label) { synapse_mpi_allreduce_sum_f32_shared(buffer.baseAddress, Int64(buffer.count)) }
+    }
+
+    /// Whether `startAllReduceSum` sums through the shared-memory window (every process of the job
+    /// on this host), once the first reduction has decided it; nil before. Reading it calls no MPI.
+    public var sumsThroughSharedMemory: Bool? {
+        state.lock()
+        defer { state.unlock() }
+        let decided = synapse_mpi_shared_reduce_state()
+        return decided < 0 ? nil : decided == 1
     }
 
     /// Sums `buffer` over all processes with one `MPI_Allreduce` on the calling thread, without a

@@ -84,7 +84,15 @@ extension TrainCommand {
     /// The figures a data-parallel or pipeline-parallel run adds to its final JSON line.
     static func dataParallelFigures(world: (any Communicator)?, batchSize: Int, pipeline: PipelineRunSummary? = nil) -> [String: Any] {
         let ranks = world?.worldSize ?? 1
-        guard let pipeline else { return ["ranks": ranks, "global_batch": ranks * batchSize] }
+        guard let pipeline else {
+            var figures: [String: Any] = ["ranks": ranks, "global_batch": ranks * batchSize]
+            // How the gradients were summed: one shared-memory window when every process runs on
+            // this host, MPI_Allreduce (over the network) otherwise.
+            if let shared = (world as? MPICommunicator)?.sumsThroughSharedMemory {
+                figures["reduction"] = shared ? "shared-memory" : "mpi-allreduce"
+            }
+            return figures
+        }
         // Every process trains on the same batch: the global batch is the batch.
         return ["ranks": ranks, "global_batch": batchSize, "pipeline_stages": pipeline.stages.count, "micro_batches": pipeline.microBatches,
                 "stage_starts": pipeline.stageStarts, "pipeline_schedule": pipeline.schedule.rawValue,

@@ -19,12 +19,15 @@ extension RealDataSuite {
                             "--threads", "1"]
 
         /// `mpirun -np N synapse ARGS` in `directory`, not yet started; standard output and error in the pipe.
-        static func process(ranks: Int, _ arguments: [String], in directory: URL) -> (Process, Pipe) {
+        /// The benchmark tool, built beside `synapse`.
+        static var bench: URL { TrainResumeCLITests.tool.deletingLastPathComponent().appendingPathComponent("synapse-bench") }
+
+        static func process(ranks: Int, _ arguments: [String], in directory: URL, tool: URL = TrainResumeCLITests.tool) -> (Process, Pipe) {
             let p = Process()
             p.executableURL = mpirun
             // Root in CI; a container's ptrace rules refuse the single-copy mechanism of shared memory.
             p.arguments = ["--allow-run-as-root", "--oversubscribe", "-np", String(ranks),
-                           "--mca", "btl_vader_single_copy_mechanism", "none", TrainResumeCLITests.tool.path] + arguments
+                           "--mca", "btl_vader_single_copy_mechanism", "none", tool.path] + arguments
             var environment = ProcessInfo.processInfo.environment
             environment["SYNAPSE_ADAPTIVE_THREADS"] = "0"
             p.environment = environment
@@ -35,8 +38,8 @@ extension RealDataSuite {
             return (p, out)
         }
 
-        static func run(ranks: Int, _ arguments: [String], in directory: URL) throws -> (Int32, String) {
-            let (p, out) = process(ranks: ranks, arguments, in: directory)
+        static func run(ranks: Int, _ arguments: [String], in directory: URL, tool: URL = TrainResumeCLITests.tool) throws -> (Int32, String) {
+            let (p, out) = process(ranks: ranks, arguments, in: directory, tool: tool)
             try p.run()
             let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             p.waitUntilExit()
@@ -71,6 +74,8 @@ extension RealDataSuite {
             #expect(lines.count == 1, "rank 0 alone prints the result: \(output)")
             let json = try #require(lines.last)
             #expect(json["ranks"] as? Int == 2 && json["global_batch"] as? Int == 64)
+            // Both processes on this host: the gradients are summed through shared memory.
+            #expect(json["reduction"] as? String == "shared-memory", "\(json)")
             let accuracy = try #require(json["test_accuracy"] as? Double)
             #expect(accuracy > 0.7 && (json["seconds_per_epoch"] as? Double ?? 0) > 0)
             // One run directory, rank 0's.
@@ -86,6 +91,23 @@ extension RealDataSuite {
             let difference = try Self.largestDifference("ddp.safetensors", "single.safetensors", in: dir)
             #expect(difference < 1e-3, "largest weight difference \(difference)")
             #expect(abs(accuracy - (single["test_accuracy"] as? Double ?? 0)) <= 0.005)
+        }
+
+        /// Two processes on one host sum gradients through the shared-memory window; on integer-valued
+        /// floats (exact in any order) the result must equal `MPI_Allreduce`'s bit for bit, for sizes
+        /// around the chunk boundaries and one that grows the window (W12's smoke run checks it).
+        @Test(.enabled(if: available && FileManager.default.isExecutableFile(atPath: bench.path),
+                       "needs the built synapse-bench tool, Fashion-MNIST and Open MPI"))
+        func sharedMemoryReductionEqualsMPIAllreduce() throws {
+            let dir = try CLIRunOutputsTests.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let (status, output) = try Self.run(ranks: 2, ["W12", "--quick", "--threads", "1", "--no-summary"], in: dir, tool: Self.bench)
+            #expect(status == 0, "\(output)")
+            let reduce = try #require(Self.jsonLines(output).first { $0["metric"] as? String == "reduce GB/s" }, "\(output)")
+            #expect(reduce["shared_memory_reduce"] as? Bool == true, "\(reduce)")
+            #expect(reduce["reduce_exact"] as? Bool == true, "\(reduce)")
+            let samples = try #require(Self.jsonLines(output).first { $0["metric"] as? String == "samples/s" }, "\(output)")
+            #expect(samples["ranks"] as? Int == 2)
         }
 
         @Test(.enabled(if: available, "needs the built synapse tool, Fashion-MNIST and Open MPI"))
