@@ -43,9 +43,12 @@ static int syn_decide(void) {
     MPI_Comm_set_errhandler(syn_node, MPI_ERRORS_RETURN);
     MPI_Comm_rank(syn_node, &syn_rank);
     MPI_Comm_size(syn_node, &syn_size);
-    /* Every process reaches the same answer: the environment is the job's (mpirun passes it to all),
-     * and either all processes share one host or every host's group is smaller than the job. */
-    syn_state = syn_size == world && world > 1 && world <= SYN_SHARED_MAX_RANKS && !(off && off[0] == '0');
+    /* Every process must take the same path (or the sums would wait on each other forever): the
+     * window only when all of them can and want to use it. */
+    int mine = syn_size == world && world > 1 && world <= SYN_SHARED_MAX_RANKS && !(off && off[0] == '0'), all = 0;
+    code = MPI_Allreduce(&mine, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    if (code != MPI_SUCCESS) return code;
+    syn_state = all;
     return MPI_SUCCESS;
 }
 
@@ -73,8 +76,8 @@ static int syn_reserve(int64_t count) {
         int code = syn_fence();
         if (code != MPI_SUCCESS) return code;
     }
-    syn_release();
     int64_t capacity = count < 2 * syn_capacity ? 2 * syn_capacity : count;
+    syn_release();
     if (capacity > SYN_SHARED_MAX_FLOATS) capacity = SYN_SHARED_MAX_FLOATS;
     capacity = (capacity + SYN_CHUNK_ALIGN - 1) / SYN_CHUNK_ALIGN * SYN_CHUNK_ALIGN;
     float *mine = NULL;
