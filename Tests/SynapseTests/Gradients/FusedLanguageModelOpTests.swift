@@ -245,14 +245,20 @@ struct FusedLanguageModelOpTests {
         }
     }
 
-    @Test("LSTM (fused time loop) equals LSTMCell steps, hidden size 37 (vector tails)")
-    func lstmMatchesCells() {
-        let lstm = LSTM(inputSize: 5, hiddenSize: 37, batchFirst: true, generator: RandomGenerator(seed: 22))
-        let cell = LSTMCell(inputSize: 5, hiddenSize: 37, generator: RandomGenerator(seed: 23))
+    /// A batch-first LSTM and an LSTMCell holding the same weights (the reference steps).
+    private static func lstmAndCell(inputSize: Int, hiddenSize: Int, seed: UInt64) -> (LSTM, LSTMCell) {
+        let lstm = LSTM(inputSize: inputSize, hiddenSize: hiddenSize, batchFirst: true, generator: RandomGenerator(seed: seed))
+        let cell = LSTMCell(inputSize: inputSize, hiddenSize: hiddenSize, generator: RandomGenerator(seed: seed + 1))
         cell.weightIH.value = lstm.weightIH().value
         cell.weightHH.value = lstm.weightHH().value
         cell.biasIH!.value = lstm.biasIH()!.value
         cell.biasHH!.value = lstm.biasHH()!.value
+        return (lstm, cell)
+    }
+
+    @Test("LSTM (fused time loop) equals LSTMCell steps, hidden size 37 (vector tails)")
+    func lstmMatchesCells() {
+        let (lstm, cell) = Self.lstmAndCell(inputSize: 5, hiddenSize: 37, seed: 22)
         let x = GradientInputs.normal([3, 6, 5], seed: 24)
         let h0 = GradientInputs.normal([1, 3, 37], seed: 25), c0 = GradientInputs.normal([1, 3, 37], seed: 26)
         compare("LSTM vs cells", [x, h0, c0], rtol: 1e-4, atol: 1e-5,
@@ -275,12 +281,7 @@ struct FusedLanguageModelOpTests {
     /// the final state alone leaves the outputs' piece without a gradient (it must read as zeros).
     @Test("LSTM gradients through the final state alone equal LSTMCell steps")
     func lstmFinalStateOnly() {
-        let lstm = LSTM(inputSize: 4, hiddenSize: 19, batchFirst: true, generator: RandomGenerator(seed: 32))
-        let cell = LSTMCell(inputSize: 4, hiddenSize: 19, generator: RandomGenerator(seed: 33))
-        cell.weightIH.value = lstm.weightIH().value
-        cell.weightHH.value = lstm.weightHH().value
-        cell.biasIH!.value = lstm.biasIH()!.value
-        cell.biasHH!.value = lstm.biasHH()!.value
+        let (lstm, cell) = Self.lstmAndCell(inputSize: 4, hiddenSize: 19, seed: 32)
         let x = GradientInputs.normal([2, 5, 4], seed: 34)
         let h0 = GradientInputs.normal([1, 2, 19], seed: 35), c0 = GradientInputs.normal([1, 2, 19], seed: 36)
         compare("LSTM final state vs cells", [x, h0, c0], rtol: 1e-4, atol: 1e-5,
