@@ -343,6 +343,30 @@ SYN_DISPATCH_VOID(syn_linear_small,
                    size_t j0, size_t j1, int relu, int reverse),
                   (x, m, k, w, bias, y, n, j0, j1, relu, reverse))
 
+void syn_linear_chain_small(const float *x, size_t m, const syn_linear_chain_layer *layers, int count, int index,
+                            int team) {
+    const float *input = x;
+    for (int l = 0; l < count; l++) {
+        const syn_linear_chain_layer *layer = &layers[l];
+        // Every thread passes the same barriers: before a layer that reads rows another thread wrote.
+        if (l > 0 && (layer->split || layers[l - 1].split)) syn_parallel_barrier();
+        size_t j0 = 0, j1 = layer->n;
+        if (layer->split) {
+            // The static split of SmallLinear (Swift): blocks of 4 rows, thread i always the same rows.
+            size_t blocks = (layer->n + 3) / 4;
+            j0 = blocks * (size_t)index / (size_t)team * 4;
+            j1 = blocks * (size_t)(index + 1) / (size_t)team * 4;
+            if (j0 > layer->n) j0 = layer->n;
+            if (j1 > layer->n) j1 = layer->n;
+        } else if (index != 0) {
+            j1 = 0;
+        }
+        if (j0 < j1) syn_linear_small(input, m, layer->k, layer->weight, layer->bias, layer->output, layer->n, j0, j1,
+                                      layer->relu, layer->reverse);
+        input = layer->output;
+    }
+}
+
 // ---- convolution lowering ----
 
 SYN_INLINE void syn_im2col_body(const float *restrict x, float *restrict cols, syn_conv_geometry g, int64_t c0,

@@ -10,6 +10,12 @@
 // oneDNN's OpenMP team is set to one thread — for a back-off period, after which the full team is
 // tried again; a disturbed probe doubles the back-off (up to 2 s), a calm one resets it. The
 // decision is a pure function of timings (syn_team_policy_update) so it is tested with synthetic ones.
+//
+// Team regions (syn_parallel_run_team) let one region run a chain of dependent steps with OpenMP
+// barriers between them (a small-batch MLP's layers: one fork instead of one per layer). Their
+// threads wait for each other at every barrier, so a thread that lost a tick makes all of them
+// finish late together; such a region is judged by its length against the least time any thread
+// spent outside barriers.
 #include "CKernels.h"
 #include <dlfcn.h>
 #include <stdatomic.h>
@@ -20,13 +26,18 @@
 // libgomp entry points, looked up once (oneDNN's Debian build loads libgomp; we do not link it).
 static void (*syn_gomp_parallel)(void (*)(void *), void *, unsigned, unsigned);
 static int (*syn_omp_get_thread_num)(void);
+static int (*syn_omp_get_num_threads)(void);
+static void (*syn_gomp_barrier)(void);
 static int syn_gomp_state = -1;
 
 int syn_parallel_available(void) {
     if (syn_gomp_state < 0) {
         syn_gomp_parallel = (void (*)(void (*)(void *), void *, unsigned, unsigned))dlsym(RTLD_DEFAULT, "GOMP_parallel");
         syn_omp_get_thread_num = (int (*)(void))dlsym(RTLD_DEFAULT, "omp_get_thread_num");
-        syn_gomp_state = syn_gomp_parallel != NULL && syn_omp_get_thread_num != NULL;
+        syn_omp_get_num_threads = (int (*)(void))dlsym(RTLD_DEFAULT, "omp_get_num_threads");
+        syn_gomp_barrier = (void (*)(void))dlsym(RTLD_DEFAULT, "GOMP_barrier");
+        syn_gomp_state = syn_gomp_parallel != NULL && syn_omp_get_thread_num != NULL && syn_omp_get_num_threads != NULL
+            && syn_gomp_barrier != NULL;
     }
     return syn_gomp_state;
 }
@@ -171,14 +182,28 @@ int syn_parallel_team_size(int threads) {
     return reduced ? 1 : threads;
 }
 
-void syn_parallel_run(syn_task_fn fn, void *context, int threads) {
-    if (threads <= 1 || syn_thread_serial || !syn_parallel_available()) {
-        for (int i = 0; i < (threads < 1 ? 1 : threads); i++) fn(context, i);
-        return;
+// Feeds one region's timings to the policy and drops the team when it says so.
+static void syn_parallel_observe(int64_t end_ns, int64_t fastest_ns, int64_t slowest_ns) {
+    syn_lock();
+    if (!syn_policy_ready) { syn_team_policy_init(&syn_policy); syn_policy_ready = 1; }
+    int reduce = syn_team_policy_update(&syn_policy, end_ns, fastest_ns, slowest_ns);
+    syn_unlock();
+    if (reduce) {
+        atomic_store(&syn_reduced_flag, 1);
+        syn_omp_set_num_threads(1);
     }
+}
+
+// True when a region started now with `threads` would really fork a team.
+static int syn_parallel_can_fork(int threads, int adaptive) {
+    if (threads <= 1 || syn_thread_serial || !syn_parallel_available()) return 0;
+    return !(adaptive && syn_parallel_team_size(threads) == 1);
+}
+
+void syn_parallel_run(syn_task_fn fn, void *context, int threads) {
     int adaptive = syn_adaptive_enabled();
-    if (adaptive && syn_parallel_team_size(threads) == 1) {
-        for (int i = 0; i < threads; i++) fn(context, i);
+    if (!syn_parallel_can_fork(threads, adaptive)) {
+        for (int i = 0; i < (threads < 1 ? 1 : threads); i++) fn(context, i);
         return;
     }
     struct syn_task task;
@@ -193,12 +218,69 @@ void syn_parallel_run(syn_task_fn fn, void *context, int threads) {
         if (task.finished[i] < fastest) fastest = task.finished[i];
         if (task.finished[i] > slowest) slowest = task.finished[i];
     }
-    syn_lock();
-    if (!syn_policy_ready) { syn_team_policy_init(&syn_policy); syn_policy_ready = 1; }
-    int reduce = syn_team_policy_update(&syn_policy, slowest, fastest - start, slowest - start);
-    syn_unlock();
-    if (reduce) {
-        atomic_store(&syn_reduced_flag, 1);
-        syn_omp_set_num_threads(1);
+    syn_parallel_observe(slowest, fastest - start, slowest - start);
+}
+
+// ---- team regions with barriers ----
+
+// Nanoseconds the calling thread has waited in `syn_parallel_barrier` during its current team region.
+static _Thread_local int64_t syn_barrier_wait_ns = 0;
+// Set while the calling thread runs the body of a team region (barriers are only valid there).
+static _Thread_local int syn_in_team_region = 0;
+
+struct syn_team_task {
+    syn_team_fn fn;
+    void *context;
+    int64_t start;
+    _Atomic int team;                // the size OpenMP gave the team (at most the threads asked for)
+    int64_t busy[SYN_MAX_TEAM];      // time each thread spent outside barriers
+    int64_t finished[SYN_MAX_TEAM];
+};
+
+static void syn_team_trampoline(void *data) {
+    struct syn_team_task *task = (struct syn_team_task *)data;
+    int index = syn_omp_get_thread_num(), team = syn_omp_get_num_threads();
+    if (index == 0) atomic_store_explicit(&task->team, team, memory_order_relaxed);
+    syn_barrier_wait_ns = 0;
+    syn_in_team_region = team > 1;
+    task->fn(task->context, index, team);
+    syn_in_team_region = 0;
+    if (index < SYN_MAX_TEAM) {
+        int64_t end = syn_monotonic_ns();
+        task->finished[index] = end;
+        task->busy[index] = end - task->start - syn_barrier_wait_ns;
     }
+}
+
+void syn_parallel_barrier(void) {
+    if (!syn_in_team_region) return;
+    int64_t t0 = syn_monotonic_ns();
+    syn_gomp_barrier();
+    syn_barrier_wait_ns += syn_monotonic_ns() - t0;
+}
+
+void syn_parallel_run_team(syn_team_fn fn, void *context, int threads) {
+    int adaptive = syn_adaptive_enabled();
+    if (!syn_parallel_can_fork(threads, adaptive)) {
+        fn(context, 0, 1);
+        return;
+    }
+    struct syn_team_task task;
+    task.fn = fn;
+    task.context = context;
+    task.start = syn_monotonic_ns();
+    atomic_store_explicit(&task.team, 1, memory_order_relaxed);
+    syn_gomp_parallel(syn_team_trampoline, &task, (unsigned)threads, 0);
+    if (!adaptive) return;
+    // Threads wait for each other at the barriers, so they all finish late together when one of
+    // them lost a tick: compare the region's length with the least time any thread spent working
+    // (outside barriers) instead of comparing finish times.
+    int team = atomic_load_explicit(&task.team, memory_order_relaxed);
+    if (team > SYN_MAX_TEAM) team = SYN_MAX_TEAM;
+    int64_t least_busy = task.busy[0], last = task.finished[0];
+    for (int i = 1; i < team; i++) {
+        if (task.busy[i] < least_busy) least_busy = task.busy[i];
+        if (task.finished[i] > last) last = task.finished[i];
+    }
+    syn_parallel_observe(last, least_busy, last - task.start);
 }

@@ -94,6 +94,27 @@ void syn_adam_step(float *param, const float *grad, float *exp_avg, float *exp_a
 void syn_linear_small(const float *x, size_t m, size_t k, const float *w, const float *bias,
                       float *y, size_t n, size_t j0, size_t j1, int relu, int reverse);
 
+/// One layer of `syn_linear_chain_small`: W [n, k] row-major, bias [n] or NULL, output [m, n].
+typedef struct {
+    const float *weight;
+    const float *bias;
+    float *output;
+    size_t n, k;
+    int relu;
+    int reverse;
+    /// 1: the rows of W are split across the team (as `syn_linear_small`'s callers split them);
+    /// 0: thread 0 computes the whole layer.
+    int split;
+} syn_linear_chain_layer;
+
+/// A chain of small-batch linear layers (`syn_linear_small` each, layer l reading layer l − 1's
+/// output) run by thread `index` of a team of `team` inside one `syn_parallel_run_team` region, with
+/// a barrier between dependent layers. Each thread's rows of a split layer are those a separate
+/// `syn_linear_small` call with `team` threads would give it, so results are bit for bit those of
+/// running the layers one by one.
+void syn_linear_chain_small(const float *x, size_t m, const syn_linear_chain_layer *layers, int count, int index,
+                            int team);
+
 /// Geometry of a 2-D convolution over a batch (1-D convolutions use h = kh = 1).
 typedef struct {
     int64_t n, c, h, w;        // input batch, channels, height, width
@@ -126,6 +147,17 @@ int syn_parallel_available(void);
 /// Using oneDNN's own team for our kernels means one set of threads serves both, so neither spins
 /// against the other on a small machine.
 void syn_parallel_run(syn_task_fn fn, void *context, int threads);
+
+/// A team task: called once per team thread with that thread's index and the team's size.
+typedef void (*syn_team_fn)(void *context, int thread_index, int team_size);
+/// Runs `fn(context, i, team)` on every thread of a real OpenMP team (the caller is thread 0) and
+/// waits; where no team can be forked (one thread, a serial thread, a reduced team, no OpenMP), calls
+/// `fn(context, 0, 1)` once. Unlike `syn_parallel_run`, the body may call `syn_parallel_barrier`, so
+/// one region can run a chain of dependent steps.
+void syn_parallel_run_team(syn_team_fn fn, void *context, int threads);
+/// Waits until every thread of the current `syn_parallel_run_team` region arrives; a no-op outside
+/// one (or in a team of one).
+void syn_parallel_barrier(void);
 
 /// Monotonic clock in nanoseconds.
 int64_t syn_monotonic_ns(void);

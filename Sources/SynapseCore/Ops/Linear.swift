@@ -35,6 +35,37 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, activation: Linea
     return activation == .relu ? relu(y) : y
 }
 
+/// One layer of `linearChain`: y = x·Wᵀ + b, then ReLU when `relu`.
+package struct LinearChainLayer {
+    /// [out, in].
+    package let weight: Tensor
+    /// [out], or nil.
+    package let bias: Tensor?
+    /// Applies ReLU to the layer's output.
+    package let relu: Bool
+
+    /// A layer of the chain.
+    package init(weight: Tensor, bias: Tensor?, relu: Bool) {
+        self.weight = weight
+        self.bias = bias
+        self.relu = relu
+    }
+}
+
+/// `linear` applied layer after layer, for small-batch inference: when every layer would take
+/// `linear`'s small-batch kernel (no tape, Float32, fewer than 8 rows, contiguous weights whose shapes
+/// chain), the whole chain runs in one parallel region with a barrier between layers rather than one
+/// region and one output allocation per layer (an MLP's batch-1 latency is mostly those). The result
+/// is bit for bit what `linear` gives layer by layer. Nil when the chain does not take that path;
+/// the caller then applies the layers one by one.
+package func linearChain(_ x: Tensor, _ layers: [LinearChainLayer]) -> Tensor? {
+    guard Autocast.precision == .float32 else { return nil }
+    if GradMode.isEnabled && (x.node != nil || layers.contains { $0.weight.node != nil || $0.bias?.node != nil }) {
+        return nil
+    }
+    return SmallLinear.chain(x, layers: layers)
+}
+
 /// x·Wᵀ + b on oneDNN's sgemm, recorded on the tape (the training path of `linear`); at `.bfloat16`
 /// (`.float16`) the three products run at that precision, and x and W must hold values rounded to it.
 func affine(_ x: Tensor, weight: Tensor, bias: Tensor?, precision: ComputePrecision = .float32) -> Tensor {

@@ -154,6 +154,28 @@ public final class ThreadPool: @unchecked Sendable {
         busy.store(false, ordering: .releasing)
     }
 
+    /// Runs `body(index, teamSize)` once on every thread of one region whose body may wait for the
+    /// whole team at a barrier (the C kernels' `syn_parallel_barrier`), so a chain of dependent steps
+    /// costs one fork instead of one per step. Where no team can be formed (one thread, a serial
+    /// thread, a reduced team, a nested call, no OpenMP runtime) it calls `body(0, 1)` once: the body
+    /// must then do all the work itself.
+    func runTeam(_ body: (_ index: Int, _ teamSize: Int) -> Void) {
+        let n = threadCount
+        guard n > 1, usesOpenMPTeam, syn_parallel_thread_serial() == 0, !busy.exchange(true, ordering: .acquiring) else {
+            body(0, 1)
+            return
+        }
+        withoutActuallyEscaping(body) { escaping in
+            var closure = escaping
+            withUnsafeMutablePointer(to: &closure) { context in
+                syn_parallel_run_team({ context, index, team in
+                    context!.assumingMemoryBound(to: ((Int, Int) -> Void).self).pointee(Int(index), Int(team))
+                }, context, Int32(n))
+            }
+        }
+        busy.store(false, ordering: .releasing)
+    }
+
     /// Splits `0..<count` into contiguous chunks, one per thread, when there is at least
     /// `grain` work per thread; otherwise runs `body(0..<count)` on the caller.
     public func parallelFor(_ count: Int, grain: Int = 32_768, _ body: (Range<Int>) -> Void) {

@@ -77,6 +77,13 @@ public final class Linear: Module, Layer {
         }
     }
 
+    /// True when the forward pass is exactly `linear(x, weight:, bias:)` in Float32: no unmerged
+    /// adapter, quantization, fake quantization, calibration or other compute precision.
+    var computesPlainLinear: Bool {
+        computePrecision == .float32 && quantization == nil && fakeQuantization == nil && calibration == nil
+            && (lora.map { $0.isMerged } ?? true)
+    }
+
     /// The stored sub-modules plus an attached adapter's `lora_A`, `lora_B` and `lora_dropout`.
     public override func namedChildren() -> [(String, Module)] {
         guard let lora else { return super.namedChildren() }

@@ -36,6 +36,12 @@ public final class Sequential: Module, Layer {
             // A summary lists the ReLU as its own call, so it sees the two layers unfused (same values).
             let fuses = !ModuleCallRecorder.isActive
             while i < layers.count {
+                if fuses, h.rank >= 1, h.count / Swift.max(h.shape[h.rank - 1], 1) < Self.chainRows,
+                   let (chain, end) = plainLinearRun(from: i), let y = linearChain(h, chain) {
+                    h = y
+                    i = end
+                    continue
+                }
                 if fuses, let dense = layers[i] as? Linear, i + 1 < layers.count, layers[i + 1] is ReLU {
                     h = dense(h, activation: .relu)
                     i += 2
@@ -46,6 +52,25 @@ public final class Sequential: Module, Layer {
             }
             return h
         }
+    }
+}
+
+extension Sequential {
+    /// Below this many rows a run of linear layers may take `linearChain` (its small-batch path).
+    static let chainRows = 8
+
+    /// The longest run of at least two float `Linear` layers (each optionally followed by `ReLU`)
+    /// starting at `start` whose forward pass is plain `linear` (no adapter, quantization,
+    /// calibration or other precision), and the index after it.
+    func plainLinearRun(from start: Int) -> ([LinearChainLayer], Int)? {
+        var chain: [LinearChainLayer] = []
+        var i = start
+        while i < layers.count, let dense = layers[i] as? Linear, dense.computesPlainLinear {
+            let relu = i + 1 < layers.count && layers[i + 1] is ReLU
+            chain.append(LinearChainLayer(weight: dense.weight.value, bias: dense.bias?.value, relu: relu))
+            i += relu ? 2 : 1
+        }
+        return chain.count >= 2 ? (chain, i) : nil
     }
 }
 

@@ -28,4 +28,50 @@ enum SmallLinear {
             }
         }
     }
+
+    /// `linearChain`'s kernel: every layer through `syn_linear_small` with the same rows per thread
+    /// as `apply`, all in one team region with a barrier between dependent layers. Nil when a layer
+    /// does not fit the path (its caller then runs the layers one by one, with their checks).
+    static func chain(_ x: Tensor, layers: [LinearChainLayer]) -> Tensor? {
+        let pool = ThreadPool.shared
+        guard !layers.isEmpty, x.rank >= 1, pool.usesOpenMPTeam || pool.threadCount == 1 else { return nil }
+        var width = x.shape[x.rank - 1]
+        for layer in layers {
+            let w = layer.weight
+            guard w.rank == 2, w.isContiguous, w.shape[1] == width,
+                  layer.bias.map({ $0.shape == [w.shape[0]] }) ?? true else { return nil }
+            width = w.shape[0]
+        }
+        let xc = x.contiguous()
+        let m = xc.count / Swift.max(x.shape[x.rank - 1], 1)
+        guard m < maxRows else { return nil }
+        let biases = layers.map { $0.bias?.contiguous() }
+        // Outputs of every layer but the last, which is the result.
+        let hidden = layers.dropLast().map { TensorStorage(uninitializedCount: Swift.max(m * $0.weight.shape[0], 1)) }
+        return withExtendedLifetime((xc, layers, biases, hidden)) {
+            Tensor.produce(Array(x.shape.dropLast()) + [width]) { out in
+                var plan = [syn_linear_chain_layer]()
+                plan.reserveCapacity(layers.count)
+                for (l, layer) in layers.enumerated() {
+                    let (n, k) = (layer.weight.shape[0], layer.weight.shape[1])
+                    plan.append(syn_linear_chain_layer(
+                        weight: layer.weight.basePointer, bias: biases[l].map { UnsafePointer($0.basePointer) },
+                        output: l < hidden.count ? hidden[l].pointer : out, n: n, k: k, relu: layer.relu ? 1 : 0,
+                        reverse: Int32(layer.weight.storage.sweeps.add(1, ordering: .relaxed).newValue & 1),
+                        split: n * k >= parallelWeights ? 1 : 0))
+                }
+                let xp = SendablePointer(xc.basePointer)
+                plan.withUnsafeBufferPointer { buffer in
+                    let planPointer = buffer.baseAddress!, count = Int32(buffer.count)
+                    if plan.contains(where: { $0.split != 0 }) {
+                        pool.runTeam { index, team in
+                            syn_linear_chain_small(xp.pointer, m, planPointer, count, Int32(index), Int32(team))
+                        }
+                    } else {
+                        syn_linear_chain_small(xp.pointer, m, planPointer, count, 0, 1)
+                    }
+                }
+            }
+        }
+    }
 }
