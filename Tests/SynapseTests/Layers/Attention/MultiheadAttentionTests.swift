@@ -75,4 +75,17 @@ struct MultiheadAttentionTests {
             return Tensor.cat([r.output.flattened(), r.weights!.flattened()])
         }
     }
+
+    @Test("finite differences: self-attention (query, key and value one tensor)")
+    func finiteDifferencesSelfAttention() {
+        let mha = MultiheadAttention(dModel: 4, numHeads: 2, batchFirst: true, generator: RandomGenerator(seed: 6))
+        let inputs = [GradientInputs.normal([2, 3, 4], seed: 61), GradientInputs.normal([12, 4], seed: 62, std: 0.5),
+                      GradientInputs.normal([12], seed: 63, std: 0.5)]
+        FiniteDifference.check("MultiheadAttention(4, 2) self", inputs) { a in
+            mha.inProjWeight.value = a[1]
+            mha.inProjBias!.value = a[2]
+            let r = mha(a[0], a[0], a[0])
+            return Tensor.cat([r.output.flattened(), r.weights!.flattened()])
+        }
+    }
 }
