@@ -47,16 +47,14 @@ private final class SplitGradient {
         return Tensor(storage: storage, offset: starts[index] * strides[dim], shape: s, strides: strides)
     }
 
-    /// Writes (or, the second time, adds) piece `index`'s gradient `g` into its region.
+    /// Writes piece `index`'s gradient `g` into its region. The tape sums every gradient a piece
+    /// receives before running its backward step, and runs each step once, so each piece arrives once.
     func add(_ g: Tensor, piece index: Int) {
+        require(!written[index], "split: piece \(index) of \(shape) along dimension \(dim) received its gradient twice")
         let buffer = storage ?? TensorStorage(uninitializedCount: ShapeMath.count(shape))
         storage = buffer
         let view = region(index, of: buffer)
-        var gc = g.contiguous()
-        if written[index] {
-            // Not reached by the tape (it sums a piece's gradients before calling back) but kept correct.
-            gc = Tensor(shape: view.shape) { StridedCopy.copy(from: view, to: $0.baseAddress!) } + gc.reshaped(view.shape)
-        }
+        let gc = g.contiguous()
         StridedCopy.parallelWrite(gc.basePointer, into: view)
         withExtendedLifetime(gc) {}
         written[index] = true
@@ -126,18 +124,9 @@ extension StridedCopy {
     /// `write(src, into: view)` split across the thread pool along the view's outermost dimension
     /// of more than one element, when the view is large enough to pay for it.
     static func parallelWrite(_ src: UnsafePointer<Float>, into view: Tensor) {
-        guard let d = view.shape.firstIndex(where: { $0 > 1 }) else {
-            write(src, into: view)
-            return
-        }
-        let outer = view.shape[d], inner = view.count / outer
         let source = SendablePointer(src)
-        parallelChunks(outer, grain: Swift.max(1, elementwiseGrain / Swift.max(inner, 1))) { r in
-            var s = view.shape
-            s[d] = r.count
-            // Dimensions before `d` have one element, so the rows of this chunk start at `r.lowerBound · inner`.
-            let part = Tensor(storage: view.storage, offset: view.offset + r.lowerBound * view.strides[d], shape: s, strides: view.strides)
-            write(source.pointer + r.lowerBound * inner, into: part)
+        forEachChunk(of: view, grain: elementwiseGrain) { part, denseOffset in
+            write(source.pointer + denseOffset, into: part)
         }
     }
 }

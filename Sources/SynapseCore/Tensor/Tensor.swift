@@ -150,20 +150,32 @@ enum StridedCopy {
     static func copy(from t: Tensor, to dst: UnsafeMutablePointer<Float>) {
         let n = t.count
         if n == 0 { return }
-        if !t.isContiguous, n >= 4 * elementwiseGrain, let d = t.shape.firstIndex(where: { $0 > 1 }) {
-            let outer = t.shape[d], inner = n / outer
+        if !t.isContiguous && n >= 4 * elementwiseGrain {
             let out = SendablePointer(dst)
-            parallelChunks(outer, grain: Swift.max(1, elementwiseGrain / Swift.max(inner, 1))) { r in
-                guard r.count < outer else { return serialCopy(from: t, to: out.pointer) }
-                var s = t.shape
-                s[d] = r.count
-                // Dimensions before `d` have one element, so this chunk's rows start at `r.lowerBound · inner`.
-                let part = Tensor(storage: t.storage, offset: t.offset + r.lowerBound * t.strides[d], shape: s, strides: t.strides)
-                serialCopy(from: part, to: out.pointer + r.lowerBound * inner)
-            }
+            forEachChunk(of: t, grain: elementwiseGrain) { part, denseOffset in serialCopy(from: part, to: out.pointer + denseOffset) }
             return
         }
         serialCopy(from: t, to: dst)
+    }
+
+    /// Cuts `view` along its first dimension of more than one element into consecutive chunks of
+    /// about `grain` elements each, split across the thread pool (the whole view on the caller when
+    /// small), and calls `body` with each chunk as a view of the same storage and the offset of its
+    /// first element in row-major order: dimensions before the cut have one element, so the chunk
+    /// holding rows [a, b) of that dimension starts at a · (elements per row).
+    static func forEachChunk(of view: Tensor, grain: Int, _ body: (_ part: Tensor, _ denseOffset: Int) -> Void) {
+        guard let d = view.shape.firstIndex(where: { $0 > 1 }) else {
+            body(view, 0)
+            return
+        }
+        let outer = view.shape[d], inner = view.count / outer
+        parallelChunks(outer, grain: Swift.max(1, grain / Swift.max(inner, 1))) { r in
+            guard r.count < outer else { return body(view, 0) }
+            var s = view.shape
+            s[d] = r.count
+            body(Tensor(storage: view.storage, offset: view.offset + r.lowerBound * view.strides[d], shape: s, strides: view.strides),
+                 r.lowerBound * inner)
+        }
     }
 
     /// `copy` on the calling thread.
