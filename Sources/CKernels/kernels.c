@@ -352,7 +352,8 @@ void syn_linear_chain_small(const float *x, size_t m, const syn_linear_chain_lay
         if (l > 0 && (layer->split || layers[l - 1].split)) syn_parallel_barrier();
         size_t j0 = 0, j1 = layer->n;
         if (layer->split) {
-            // The static split of SmallLinear (Swift): blocks of 4 rows, thread i always the same rows.
+            // The static split (single layers come through here too): blocks of 4 rows, thread i
+            // always the same rows. A thread whose index is past the team gets none.
             size_t blocks = (layer->n + 3) / 4;
             j0 = blocks * (size_t)index / (size_t)team * 4;
             j1 = blocks * (size_t)(index + 1) / (size_t)team * 4;

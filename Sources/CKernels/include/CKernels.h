@@ -108,10 +108,10 @@ typedef struct {
 } syn_linear_chain_layer;
 
 /// A chain of small-batch linear layers (`syn_linear_small` each, layer l reading layer l − 1's
-/// output) run by thread `index` of a team of `team` inside one `syn_parallel_run_team` region, with
-/// a barrier between dependent layers. Each thread's rows of a split layer are those a separate
-/// `syn_linear_small` call with `team` threads would give it, so results are bit for bit those of
-/// running the layers one by one.
+/// output) run by thread `index` of a team of `team`, with a barrier between dependent layers (inside
+/// one `syn_parallel_run_team` region; a single layer needs none and may run from any region).
+/// Thread i always gets the same blocks of 4 rows of a split layer, whether the layer runs alone or
+/// in a chain, so a chain's results are bit for bit those of its layers run one by one.
 void syn_linear_chain_small(const float *x, size_t m, const syn_linear_chain_layer *layers, int count, int index,
                             int team);
 

@@ -6,31 +6,35 @@ enum SmallLinear {
     /// Below this many weights one thread is faster than dispatching to the team.
     static let parallelWeights = 65_536
 
+    /// One layer through `syn_linear_chain_small` (the one home of the static split: thread i always
+    /// gets the same rows of W, so its share stays in its core's cache between calls).
     static func apply(_ x: Tensor, weight: Tensor, bias: Tensor?, relu: Bool) -> Tensor {
         let (n, k) = (weight.shape[0], weight.shape[1])
         if let bias { require(bias.shape == [n], "linear: bias of shape \(bias.shape) does not match \(n) outputs") }
         let xc = x.contiguous(), bc = bias?.contiguous()
         let m = xc.count / Swift.max(k, 1)
-        let xp = SendablePointer(xc.basePointer), wp = SendablePointer(weight.basePointer)
-        let bp = bc.map { SendablePointer($0.basePointer) }
         return withExtendedLifetime((xc, weight, bc)) {
             Tensor.produce(Array(x.shape.dropLast()) + [n]) { out in
-                let yp = SendablePointer(out)
-                let threads = n * k >= parallelWeights ? ThreadPool.shared.effectiveThreadCount : 1
-                let reverse = Int32(weight.storage.sweeps.add(1, ordering: .relaxed).newValue & 1)
-                let run = { (i: Int) in
-                    // Static split in blocks of 4 rows: thread i always gets the same rows of W.
-                    let blocks = (n + 3) / 4
-                    let j0 = Swift.min(n, blocks * i / threads * 4), j1 = Swift.min(n, blocks * (i + 1) / threads * 4)
-                    if j0 < j1 { syn_linear_small(xp.pointer, m, k, wp.pointer, bp?.pointer, yp.pointer, n, j0, j1, relu ? 1 : 0, reverse) }
+                let layer = syn_linear_chain_layer(
+                    weight: weight.basePointer, bias: bc.map { UnsafePointer($0.basePointer) }, output: out, n: n, k: k,
+                    relu: relu ? 1 : 0, reverse: Int32(weight.storage.sweeps.add(1, ordering: .relaxed).newValue & 1),
+                    split: n * k >= parallelWeights ? 1 : 0)
+                let threads = layer.split != 0 ? ThreadPool.shared.effectiveThreadCount : 1
+                let xp = SendablePointer(xc.basePointer)
+                withUnsafePointer(to: layer) { plan in
+                    // One layer needs no barrier, so the plain region serves (and works on any pool).
+                    let lp = SendablePointer(plan)
+                    if threads > 1 {
+                        ThreadPool.shared.run { i in syn_linear_chain_small(xp.pointer, m, lp.pointer, 1, Int32(i), Int32(threads)) }
+                    } else {
+                        syn_linear_chain_small(xp.pointer, m, plan, 1, 0, 1)
+                    }
                 }
-                if threads > 1 { ThreadPool.shared.run(run) } else { run(0) }
             }
         }
     }
 
-    /// `linearChain`'s kernel: every layer through `syn_linear_small` with the same rows per thread
-    /// as `apply`, all in one team region with a barrier between dependent layers. Nil when a layer
+    /// `linearChain`'s kernel: every layer with the same rows per thread as `apply`, all in one team region with a barrier between dependent layers. Nil when a layer
     /// does not fit the path (its caller then runs the layers one by one, with their checks).
     static func chain(_ x: Tensor, layers: [LinearChainLayer]) -> Tensor? {
         let pool = ThreadPool.shared
