@@ -52,6 +52,9 @@ package struct LinearChainLayer {
     }
 }
 
+/// Below this many rows `linear` without a tape takes its small-batch kernel, and `linearChain` applies.
+package let smallBatchLinearRows = SmallLinear.maxRows
+
 /// `linear` applied layer after layer, for small-batch inference: when every layer would take
 /// `linear`'s small-batch kernel (no tape, Float32, fewer than 8 rows, contiguous weights whose shapes
 /// chain), the whole chain runs in one parallel region with a barrier between layers rather than one

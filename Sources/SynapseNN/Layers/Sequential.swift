@@ -36,7 +36,7 @@ public final class Sequential: Module, Layer {
             // A summary lists the ReLU as its own call, so it sees the two layers unfused (same values).
             let fuses = !ModuleCallRecorder.isActive
             while i < layers.count {
-                if fuses, h.rank >= 1, h.count / Swift.max(h.shape[h.rank - 1], 1) < Self.chainRows,
+                if fuses, h.rank >= 1, h.count / Swift.max(h.shape[h.rank - 1], 1) < smallBatchLinearRows,
                    let (chain, end) = plainLinearRun(from: i), let y = linearChain(h, chain) {
                     h = y
                     i = end
@@ -56,9 +56,6 @@ public final class Sequential: Module, Layer {
 }
 
 extension Sequential {
-    /// Below this many rows a run of linear layers may take `linearChain` (its small-batch path).
-    static let chainRows = 8
-
     /// The longest run of at least two float `Linear` layers (each optionally followed by `ReLU`)
     /// starting at `start` whose forward pass is plain `linear` (no adapter, quantization,
     /// calibration or other precision), and the index after it.
