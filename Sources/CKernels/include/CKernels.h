@@ -105,13 +105,29 @@ typedef struct {
     /// 1: the rows of W are split across the team (as `syn_linear_small`'s callers split them);
     /// 0: thread 0 computes the whole layer.
     int split;
+    /// W packed by `syn_pack_column_panels`, or NULL. When given, a row of x with at most
+    /// SYN_LINEAR_SPARSE_NUM / SYN_LINEAR_SPARSE_DEN of its inputs nonzero skips the zero ones.
+    const float *panels;
 } syn_linear_chain_layer;
+
+/// Outputs per column panel of `syn_pack_column_panels`.
+#define SYN_LINEAR_PANEL 128
+/// The zero-skipping path runs for rows with nnz / k ≤ NUM / DEN (it reads 1.2× the bytes per input
+/// of the dense path, so it pays below about 80% nonzeros).
+#define SYN_LINEAR_SPARSE_NUM 7
+#define SYN_LINEAR_SPARSE_DEN 10
+
+/// Packs W [n, k] (row-major) as ⌈n / 128⌉ column panels: panels[(p·k + t)·128 + l] = W[128p + l, t],
+/// 0 past row n − 1. `panels` holds ⌈n / 128⌉·128·k floats. Returns 1, or 0 when W holds inf or NaN
+/// (skipping a zero input would then hide the NaN of 0·inf; such weights take the dense path).
+int syn_pack_column_panels(const float *w, size_t n, size_t k, float *panels);
 
 /// A chain of small-batch linear layers (`syn_linear_small` each, layer l reading layer l − 1's
 /// output) run by thread `index` of a team of `team`, with a barrier between dependent layers (inside
 /// one `syn_parallel_run_team` region; a single layer needs none and may run from any region).
-/// Thread i always gets the same blocks of 4 rows of a split layer, whether the layer runs alone or
-/// in a chain, so a chain's results are bit for bit those of its layers run one by one.
+/// Thread i always gets the same blocks of 4 rows (or the same panels) of a split layer, whether the
+/// layer runs alone or in a chain, so a chain's results are bit for bit those of its layers run one by
+/// one. A row on the zero-skipping path gives the same bits at any team size (see small_linear.c).
 void syn_linear_chain_small(const float *x, size_t m, const syn_linear_chain_layer *layers, int count, int index,
                             int team);
 

@@ -1,34 +1,63 @@
 import CDNNLPrimitives
+import CKernels
 import Foundation
 import Synchronization
 
-/// Weights reordered once into the layout oneDNN's matmul prefers, reused while they do not change
+/// Weights reordered once into the layout a kernel prefers, reused while they do not change
 /// (inference engines such as ONNX Runtime pre-pack constant weights the same way).
 ///
 /// An entry is tied to one storage buffer (held weakly, so a freed buffer's address can never alias)
-/// and to its `version`: any in-place write bumps the version and the next use repacks. A buffer is
-/// packed only the second time it is seen, so weights computed on the fly never pay for packing.
+/// and to its `version`: any in-place write bumps the version, and the next use repacks. Each layout
+/// has its own rule for when packing pays (see `packed` and `columnPanels`). Entries hold at most
+/// `limitBytes` of packed copies, oldest dropped first (a matrix larger than that is still packed).
 final class PackedWeightCache: Sendable {
     static let shared = PackedWeightCache()
 
-    /// A packed copy of one weight for one primitive configuration.
+    /// What a packed copy is laid out for.
+    enum Layout: Equatable {
+        /// oneDNN's preferred B operand of one matmul primitive configuration.
+        case matmul(DNNLPrimitiveCache.MatmulKey)
+        /// `syn_pack_column_panels` of a W [n, k] (the small-batch zero-skipping path).
+        case columnPanels(n: Int, k: Int)
+    }
+
+    /// What an entry records about one weight in one layout.
+    enum Status {
+        /// Seen, not packed (the matmul layout packs on the second sighting).
+        case seen
+        /// Packed into `buffer`.
+        case packed
+        /// Packing refused at this version (non-finite weights): the caller runs unpacked.
+        case declined
+        /// The weight changes between calls (online learning): never packed again, whatever its version.
+        case volatile
+    }
+
+    /// A packed copy of one weight for one layout.
     final class Entry: @unchecked Sendable {
         weak var storage: TensorStorage?
         let offset: Int
         let version: Int
-        let key: DNNLPrimitiveCache.MatmulKey
-        /// Nil on first sighting (nothing packed yet).
+        let layout: Layout
+        let status: Status
+        /// The packed copy when `status` is `.packed`.
         let buffer: UnsafeMutableRawPointer?
         let bytes: Int
+        /// Calls that ran on this copy.
+        let uses = Atomic<Int>(0)
+        /// Versions in a row, up to this one, whose copy served fewer than `stableUses` calls.
+        let shortLived: Int
 
-        init(storage: TensorStorage, offset: Int, version: Int, key: DNNLPrimitiveCache.MatmulKey,
-             buffer: UnsafeMutableRawPointer?, bytes: Int) {
+        init(storage: TensorStorage, offset: Int, version: Int, layout: Layout, status: Status,
+             buffer: UnsafeMutableRawPointer? = nil, bytes: Int = 0, shortLived: Int = 0) {
             self.storage = storage
             self.offset = offset
             self.version = version
-            self.key = key
+            self.layout = layout
+            self.status = status
             self.buffer = buffer
             self.bytes = bytes
+            self.shortLived = shortLived
         }
 
         deinit { free(buffer) }
@@ -41,40 +70,115 @@ final class PackedWeightCache: Sendable {
     private let state = Mutex(State())
     /// Packed copies kept at most (oldest dropped first).
     private let limitBytes = 512 << 20
+    /// Column panels used fewer times than this before their weight changed were short-lived.
+    static let stableUses = 4
+    /// Short-lived versions in a row that mark a weight volatile (one is forgiven: a model called once
+    /// and then loaded from a checkpoint is not learning online).
+    static let volatileStreak = 2
 
-    /// The packed weight for `key`, or nil when the caller should run the plain primitive this time.
-    /// The caller keeps the returned entry alive while the primitive reads its buffer.
+    /// The weight packed for `key`, or nil when the caller should run the plain primitive this time.
+    /// A weight is packed the second time it is seen (even if it changed in between, as between two
+    /// evaluations of a training run), so weights computed on the fly never pay for packing. The caller
+    /// keeps the returned entry alive while the primitive reads its buffer.
     func packed(_ w: MatrixOperand, key: DNNLPrimitiveCache.MatmulKey, primitive: DNNLPrimitiveCache.Handle) -> Entry? {
-        let storage = w.tensor.storage, offset = w.tensor.offset
+        let storage = w.tensor.storage, offset = w.tensor.offset, layout = Layout.matmul(key)
         let version = storage.version.load(ordering: .relaxed)
-        let existing = state.withLock { s -> Entry? in
-            s.entries.first { $0.storage === storage && $0.offset == offset && $0.key == key }
+        let existing = lookup(storage, offset: offset, layout: layout)
+        if let existing, existing.version == version, existing.status == .packed { return existing }
+        guard existing != nil else {
+            insert(Entry(storage: storage, offset: offset, version: version, layout: layout, status: .seen))
+            return nil
         }
-        if let existing, existing.version == version, existing.buffer != nil { return existing }
-        // First sighting (or changed since): remember it, pack only if it was seen before unchanged.
-        var buffer: UnsafeMutableRawPointer? = nil
-        var bytes = 0
-        if existing != nil {
-            bytes = syn_dnnl_matmul_packed_b_size(primitive.pointer)
-            buffer = malloc(Swift.max(bytes, 1))
-            let (bRow, bCol) = w.transposed ? (w.ld, 1) : (1, w.ld)
-            let status = syn_dnnl_matmul_pack_b(primitive.pointer, storage.pointer + offset, Int64(bRow), Int64(bCol), buffer)
-            if status != 0 { free(buffer); return nil }
+        let bytes = syn_dnnl_matmul_packed_b_size(primitive.pointer)
+        guard let buffer = malloc(Swift.max(bytes, 1)) else { return nil }
+        let (bRow, bCol) = w.transposed ? (w.ld, 1) : (1, w.ld)
+        if syn_dnnl_matmul_pack_b(primitive.pointer, storage.pointer + offset, Int64(bRow), Int64(bCol), buffer) != 0 {
+            free(buffer)
+            insert(Entry(storage: storage, offset: offset, version: version, layout: layout, status: .seen))
+            return nil
         }
-        let entry = Entry(storage: storage, offset: offset, version: version, key: key, buffer: buffer, bytes: bytes)
+        let entry = Entry(storage: storage, offset: offset, version: version, layout: layout, status: .packed,
+                          buffer: buffer, bytes: bytes)
+        insert(entry)
+        return entry
+    }
+
+    /// Contiguous `weight` [n, k] as column panels (`syn_pack_column_panels`), or nil when the caller
+    /// takes the dense path: non-finite weights, or weights that change between calls.
+    ///
+    /// Unlike `packed`, this packs on first sight: a row's path must depend on its data alone, so that
+    /// two calls with the same weights and input give the same bits (the panel path sums in another
+    /// order). The rule that keeps that true while sparing online learning a repack per call: weights
+    /// that change twice in a row after fewer than `stableUses` calls are marked volatile and stay on
+    /// the dense path for good (the switch happens only when the weights change, never between two
+    /// calls on the same weights).
+    func columnPanels(_ weight: Tensor) -> Entry? {
+        let storage = weight.storage, offset = weight.offset
+        let (n, k) = (weight.shape[0], weight.shape[1]), layout = Layout.columnPanels(n: n, k: k)
+        let version = storage.version.load(ordering: .relaxed)
+        var shortLived = 0
+        if let existing = lookup(storage, offset: offset, layout: layout) {
+            switch existing.status {
+            case .volatile: return nil
+            case .packed where existing.version == version:
+                existing.uses.add(1, ordering: .relaxed)
+                return existing
+            case .declined where existing.version == version: return nil
+            default:
+                if existing.uses.load(ordering: .relaxed) < Self.stableUses { shortLived = existing.shortLived + 1 }
+                if shortLived >= Self.volatileStreak {
+                    insert(Entry(storage: storage, offset: offset, version: version, layout: layout, status: .volatile))
+                    return nil
+                }
+            }
+        }
+        let panel = Int(SYN_LINEAR_PANEL)
+        let (bytes, overflow) = ((n + panel - 1) / panel * panel).multipliedReportingOverflow(by: k * MemoryLayout<Float>.size)
+        // Aligned to a cache line, so each 512-byte run is 8 whole lines (malloc's 16-byte alignment
+        // split every AVX-512 load across two).
+        var allocated: UnsafeMutableRawPointer? = nil
+        guard !overflow, posix_memalign(&allocated, 64, Swift.max(bytes, 1)) == 0, let buffer = allocated else { return nil }
+        guard syn_pack_column_panels(weight.basePointer, n, k, buffer.assumingMemoryBound(to: Float.self)) != 0 else {
+            free(buffer)
+            insert(Entry(storage: storage, offset: offset, version: version, layout: layout, status: .declined,
+                         shortLived: shortLived))
+            return nil
+        }
+        let entry = Entry(storage: storage, offset: offset, version: version, layout: layout, status: .packed,
+                          buffer: buffer, bytes: bytes, shortLived: shortLived)
+        entry.uses.add(1, ordering: .relaxed)
+        insert(entry)
+        return entry
+    }
+
+    /// What the cache holds for `weight`'s column panels (tests).
+    func columnPanelStatus(_ weight: Tensor) -> Status? {
+        lookup(weight.storage, offset: weight.offset, layout: .columnPanels(n: weight.shape[0], k: weight.shape[1]))?.status
+    }
+
+    private func lookup(_ storage: TensorStorage, offset: Int, layout: Layout) -> Entry? {
+        state.withLock { s in s.entries.first { $0.storage === storage && $0.offset == offset && $0.layout == layout } }
+    }
+
+    /// Stores `entry` in place of any entry for the same weight and layout, dropping entries of freed
+    /// buffers and, past `limitBytes`, the oldest.
+    private func insert(_ entry: Entry) {
         let dropped = state.withLock { s -> [Entry] in
-            var dropped = s.entries.filter { $0.storage == nil || ($0.storage === storage && $0.offset == offset && $0.key == key) }
+            var dropped = s.entries.filter {
+                $0.storage == nil || ($0.storage === entry.storage && $0.offset == entry.offset && $0.layout == entry.layout)
+            }
             s.entries.removeAll { e in dropped.contains { $0 === e } }
             s.entries.append(entry)
-            s.bytes += bytes - dropped.reduce(0) { $0 + $1.bytes }
-            while s.bytes > limitBytes, s.entries.count > 1 {
-                let old = s.entries.removeFirst()
+            s.bytes += entry.bytes - dropped.reduce(0) { $0 + $1.bytes }
+            // Only copies are dropped: a marker costs nothing, and dropping a volatile one would let its
+            // weight switch paths between two calls on the same weights.
+            while s.bytes > limitBytes, let oldest = s.entries.firstIndex(where: { $0.bytes > 0 && $0 !== entry }) {
+                let old = s.entries.remove(at: oldest)
                 s.bytes -= old.bytes
                 dropped.append(old)
             }
             return dropped
         }
         _ = dropped  // released outside the lock
-        return buffer == nil ? nil : entry
     }
 }

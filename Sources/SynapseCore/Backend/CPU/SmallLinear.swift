@@ -1,10 +1,22 @@
 import CKernels
+import Foundation
 
-/// Small-batch inference path of `linear` (see `syn_linear_small`).
+/// Small-batch inference path of `linear` (see `syn_linear_small`; rows with many zero inputs skip
+/// them through column panels, see `syn_pack_column_panels`).
 enum SmallLinear {
     static let maxRows = 8
     /// Below this many weights one thread is faster than dispatching to the team.
     static let parallelWeights = 65_536
+    /// Whether layers big enough to split also keep column panels and skip zero inputs (see
+    /// `syn_pack_column_panels`). `SYNAPSE_SKIP_ZEROS=0` turns it off for a process (comparisons);
+    /// tests turn it off for one task.
+    @TaskLocal static var skipsZeroInputs = ProcessInfo.processInfo.environment["SYNAPSE_SKIP_ZEROS"] != "0"
+
+    /// Column panels of `weight` for a layer that splits, when zero skipping is on and they are packed.
+    private static func panels(_ weight: Tensor, split: Bool) -> PackedWeightCache.Entry? {
+        guard split, skipsZeroInputs else { return nil }
+        return PackedWeightCache.shared.columnPanels(weight)
+    }
 
     /// One layer through `syn_linear_chain_small` (the one home of the static split: thread i always
     /// gets the same rows of W, so its share stays in its core's cache between calls).
@@ -13,12 +25,14 @@ enum SmallLinear {
         if let bias { require(bias.shape == [n], "linear: bias of shape \(bias.shape) does not match \(n) outputs") }
         let xc = x.contiguous(), bc = bias?.contiguous()
         let m = xc.count / Swift.max(k, 1)
-        return withExtendedLifetime((xc, weight, bc)) {
+        let split = n * k >= parallelWeights
+        let packed = panels(weight, split: split)
+        return withExtendedLifetime((xc, weight, bc, packed)) {
             Tensor.produce(Array(x.shape.dropLast()) + [n]) { out in
                 let layer = syn_linear_chain_layer(
                     weight: weight.basePointer, bias: bc.map { UnsafePointer($0.basePointer) }, output: out, n: n, k: k,
                     relu: relu ? 1 : 0, reverse: Int32(weight.storage.sweeps.add(1, ordering: .relaxed).newValue & 1),
-                    split: n * k >= parallelWeights ? 1 : 0)
+                    split: split ? 1 : 0, panels: packed?.buffer.map { UnsafePointer($0.assumingMemoryBound(to: Float.self)) })
                 let threads = layer.split != 0 ? ThreadPool.shared.effectiveThreadCount : 1
                 let xp = SendablePointer(xc.basePointer)
                 withUnsafePointer(to: layer) { plan in
@@ -52,7 +66,8 @@ enum SmallLinear {
         let biases = layers.map { $0.bias?.contiguous() }
         // Outputs of every layer but the last, which is the result.
         let hidden = layers.dropLast().map { TensorStorage(uninitializedCount: Swift.max(m * $0.weight.shape[0], 1)) }
-        return withExtendedLifetime((xc, layers, biases, hidden)) {
+        let packed = layers.map { panels($0.weight, split: $0.weight.count >= parallelWeights) }
+        return withExtendedLifetime((xc, layers, biases, hidden, packed)) {
             Tensor.produce(Array(x.shape.dropLast()) + [width]) { out in
                 var plan = [syn_linear_chain_layer]()
                 plan.reserveCapacity(layers.count)
@@ -62,7 +77,8 @@ enum SmallLinear {
                         weight: layer.weight.basePointer, bias: biases[l].map { UnsafePointer($0.basePointer) },
                         output: l < hidden.count ? hidden[l].pointer : out, n: n, k: k, relu: layer.relu ? 1 : 0,
                         reverse: Int32(layer.weight.storage.sweeps.add(1, ordering: .relaxed).newValue & 1),
-                        split: n * k >= parallelWeights ? 1 : 0))
+                        split: n * k >= parallelWeights ? 1 : 0,
+                        panels: packed[l]?.buffer.map { UnsafePointer($0.assumingMemoryBound(to: Float.self)) }))
                 }
                 let xp = SendablePointer(xc.basePointer)
                 plan.withUnsafeBufferPointer { buffer in
