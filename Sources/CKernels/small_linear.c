@@ -144,6 +144,15 @@ static size_t syn_nonzero_inputs(const float *xr, size_t k, int32_t *idx) {
     return nnz;
 }
 
+int syn_linear_has_sparse_row(const float *x, size_t m, size_t k) {
+    for (size_t mi = 0; mi < m; mi++) {
+        size_t nnz = 0;
+        for (size_t t = 0; t < k; t++) nnz += x[mi * k + t] != 0.0f;
+        if (nnz * SYN_LINEAR_SPARSE_DEN <= k * SYN_LINEAR_SPARSE_NUM) return 1;
+    }
+    return 0;
+}
+
 // ---- chains ----
 
 // [lo, hi) of `count` units for thread `index` of `team`: every thread gets a fixed share.

@@ -152,9 +152,29 @@ struct ZeroSkippingLinearTests {
             for (got, want) in zip(y, expected) { #expect(abs(Double(got) - want) <= 1e-5 * abs(want) + 1e-3, "step \(step)") }
             w.withUnsafeMutableBufferPointer { $0[0] += 0.5 }
         }
-        #expect(PackedWeightCache.shared.columnPanelStatus(w) == .volatile)
-        let volatile = Self.infer(x, w, nil).scalars
-        #expect(volatile == SmallLinear.$skipsZeroInputs.withValue(false) { Self.infer(x, w, nil).scalars })
+        #expect(PackedWeightCache.shared.columnPanelStatus(w) == .dense)
+        let stillDense = Self.infer(x, w, nil).scalars
+        #expect(stillDense == SmallLinear.$skipsZeroInputs.withValue(false) { Self.infer(x, w, nil).scalars })
+    }
+
+    @Test func aLayerFedOnlyDenseRowsKeepsNoCopy() {
+        let w = Tensor.randn([512, 784], generator: RandomGenerator(seed: 22))
+        for _ in 0..<3 { _ = Self.infer(Tensor.randn([2, 784]), w, nil) }
+        #expect(PackedWeightCache.shared.columnPanelStatus(w) == nil)
+        _ = Self.infer(Self.sparseInput(1, 784, seed: 23), w, nil)
+        #expect(PackedWeightCache.shared.columnPanelStatus(w) == .packed)
+    }
+
+    @Test func panelsPastTheBudgetAreNeverMadeAndNeverEvicted() {
+        // A cache of 1 MiB: the 1.6 MB copy does not fit, so that weight stays dense for good (and
+        // never switches paths when room appears); a 256 KB one fits and stays.
+        let cache = PackedWeightCache(limitBytes: 1 << 20)
+        let big = Tensor.randn([512, 784]), small = Tensor.randn([128, 512])
+        #expect(cache.columnPanels(big) == nil)
+        #expect(cache.columnPanelStatus(big) == .dense)
+        #expect(cache.columnPanels(small) != nil)
+        for _ in 0..<3 { #expect(cache.columnPanels(big) == nil) }
+        #expect(cache.columnPanelStatus(small) == .packed)
     }
 
     @Test func aChainGivesItsLayersBitsOnTheFirstCall() {

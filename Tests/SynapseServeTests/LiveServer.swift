@@ -4,6 +4,7 @@ import HummingbirdTesting
 import Logging
 import ServiceLifecycle
 @testable import SynapseServe
+import Testing
 
 /// An answer of the live test server.
 struct Answer: @unchecked Sendable {
@@ -65,4 +66,25 @@ func withLiveServer(_ repository: ModelRepository, configure: (inout ServerConfi
         await group.triggerGracefulShutdown()
         try await tasks.waitForAll()
     }
+}
+
+/// Polls `condition` every 10 ms until it holds (records an issue after `seconds`): states, not
+/// sleeps, order the serving tests, so a loaded machine only makes them slower.
+func waitUntil(seconds: Double = 20, _ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + .seconds(seconds)
+    while try await !condition() {
+        guard ContinuousClock.now < deadline else {
+            Issue.record("the condition did not hold within \(seconds) s")
+            return
+        }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+}
+
+/// The value of the `/metrics` sample `series` (name and labels as printed), or nil when absent.
+func metricValue(_ series: String, in text: String) -> Double? {
+    for line in text.split(separator: "\n") where line.hasPrefix(series + " ") {
+        return Double(line.dropFirst(series.count + 1).split(separator: " ").first ?? "")
+    }
+    return nil
 }

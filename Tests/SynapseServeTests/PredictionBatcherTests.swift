@@ -94,17 +94,4 @@ import Testing
         try await Task.sleep(for: .milliseconds(300))
         #expect(model.recordedBatchSizes == [1], "the timed-out request still ran")
     }
-
-    /// Polls `condition` every 10 ms until it holds (fails after `seconds`): states, not sleeps,
-    /// order these tests, so a loaded machine only makes them slower.
-    private func waitUntil(seconds: Double = 20, _ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        while !condition() {
-            guard ContinuousClock.now < deadline else {
-                Issue.record("the condition did not hold within \(seconds) s")
-                return
-            }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-    }
 }

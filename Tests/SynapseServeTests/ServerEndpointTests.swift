@@ -122,8 +122,8 @@ import Testing
     }
 
     @Test func limitsAnswer413And429And504() async throws {
-        // Margins of a second or more between the steps below: on a loaded CI machine a request can
-        // take a few hundred milliseconds to arrive.
+        // Each step waits for the server's state (the first request running, the second queued), not
+        // for a fixed time: on a loaded CI machine a request can take seconds to arrive.
         let slow = EchoModel(task: .regression, delay: 5.0)
         let repository = try makeRepository(["slow/1": .predictor(slow), "iris/1": .predictor(EchoModel())])
         try await withLiveServer(repository, configure: {
@@ -138,9 +138,9 @@ import Testing
             #expect(tooLarge.error["code"] as? String == "body_too_large")
 
             async let first = live.post("/v1/models/slow:predict", #"{"instances": [[1, 1]]}"#)   // runs, then times out
-            try await Task.sleep(for: .milliseconds(300))
+            try await waitUntil { slow.recordedBatchSizes == [1] }
             async let second = live.post("/v1/models/slow:predict", #"{"instances": [[2, 2]]}"#)  // queued
-            try await Task.sleep(for: .milliseconds(300))
+            try await waitUntil { metricValue(#"synapse_queue_depth{model="slow"}"#, in: try await live.get("/metrics").text) == 1 }
             let third = try await live.post("/v1/models/slow:predict", #"{"instances": [[3, 3]]}"#)
             #expect(third.status == 429)
             #expect(third.headers[.retryAfter] == "1")
@@ -163,7 +163,7 @@ import Testing
             $0.driftMonitorFactory = { url, info in info.task == .classification ? monitor : nil }
         }) { (live) async throws in
             #expect(try await live.post("/v1/models/iris:predict", #"{"instances": [[1, 2], [3, 4], [5, 6]]}"#).status == 200)
-            try await Task.sleep(for: .milliseconds(20))
+            try await waitUntil { monitor.count >= 3 }
             #expect(monitor.count == 3)
             let metrics = try await live.get("/metrics").text
             #expect(metrics.contains(#"synapse_drift_psi{model="iris",version="1",feature="a"} 0.5"#), "\(metrics)")

@@ -122,6 +122,10 @@ typedef struct {
 /// (skipping a zero input would then hide the NaN of 0·inf; such weights take the dense path).
 int syn_pack_column_panels(const float *w, size_t n, size_t k, float *panels);
 
+/// 1 when some row of x [m, k] has at most SYN_LINEAR_SPARSE_NUM / SYN_LINEAR_SPARSE_DEN of its
+/// inputs nonzero (a row `syn_linear_chain_small` would run on panels), else 0.
+int syn_linear_has_sparse_row(const float *x, size_t m, size_t k);
+
 /// A chain of small-batch linear layers (`syn_linear_small` each, layer l reading layer l − 1's
 /// output) run by thread `index` of a team of `team`, with a barrier between dependent layers (inside
 /// one `syn_parallel_run_team` region; a single layer needs none and may run from any region).

@@ -8,8 +8,8 @@ import Synchronization
 ///
 /// An entry is tied to one storage buffer (held weakly, so a freed buffer's address can never alias)
 /// and to its `version`: any in-place write bumps the version, and the next use repacks. Each layout
-/// has its own rule for when packing pays (see `packed` and `columnPanels`). Entries hold at most
-/// `limitBytes` of packed copies, oldest dropped first (a matrix larger than that is still packed).
+/// has its own rule for when packing pays and its own budget of `limitBytes` (see `packed` and
+/// `columnPanels`).
 final class PackedWeightCache: Sendable {
     static let shared = PackedWeightCache()
 
@@ -29,8 +29,9 @@ final class PackedWeightCache: Sendable {
         case packed
         /// Packing refused at this version (non-finite weights): the caller runs unpacked.
         case declined
-        /// The weight changes between calls (online learning): never packed again, whatever its version.
-        case volatile
+        /// Never packed again, whatever its version: its weights change between calls (online learning),
+        /// or there was no room for its copy.
+        case dense
     }
 
     /// A packed copy of one weight for one layout.
@@ -65,16 +66,21 @@ final class PackedWeightCache: Sendable {
 
     private struct State: ~Copyable {
         var entries: [Entry] = []
-        var bytes = 0
+        /// Bytes of matmul copies and of column panels.
+        var matmulBytes = 0, panelBytes = 0
     }
     private let state = Mutex(State())
-    /// Packed copies kept at most (oldest dropped first).
-    private let limitBytes = 512 << 20
+    /// Bytes of copies kept at most for each of the two layouts. Matmul copies past it are dropped,
+    /// oldest first; column panels past it are never made (see `columnPanels`).
+    let limitBytes: Int
     /// Column panels used fewer times than this before their weight changed were short-lived.
     static let stableUses = 4
-    /// Short-lived versions in a row that mark a weight volatile (one is forgiven: a model called once
-    /// and then loaded from a checkpoint is not learning online).
+    /// Short-lived versions in a row that keep a weight dense for good (one is forgiven: a model called
+    /// once and then loaded from a checkpoint is not learning online).
     static let volatileStreak = 2
+
+    /// A cache keeping at most `limitBytes` of each layout's copies.
+    init(limitBytes: Int = 512 << 20) { self.limitBytes = limitBytes }
 
     /// The weight packed for `key`, or nil when the caller should run the plain primitive this time.
     /// A weight is packed the second time it is seen (even if it changed in between, as between two
@@ -104,14 +110,15 @@ final class PackedWeightCache: Sendable {
     }
 
     /// Contiguous `weight` [n, k] as column panels (`syn_pack_column_panels`), or nil when the caller
-    /// takes the dense path: non-finite weights, or weights that change between calls.
+    /// takes the dense path: non-finite weights, weights that change between calls, or no room.
     ///
-    /// Unlike `packed`, this packs on first sight: a row's path must depend on its data alone, so that
-    /// two calls with the same weights and input give the same bits (the panel path sums in another
-    /// order). The rule that keeps that true while sparing online learning a repack per call: weights
-    /// that change twice in a row after fewer than `stableUses` calls are marked volatile and stay on
-    /// the dense path for good (the switch happens only when the weights change, never between two
-    /// calls on the same weights).
+    /// Unlike `packed`, this packs on first request: a row's path must depend on its data alone, so
+    /// that two calls with the same weights and input give the same bits (the panel path sums in
+    /// another order). The rules that keep that true while sparing online learning a repack per call
+    /// and large models an eviction per call: weights that change twice in a row after fewer than
+    /// `stableUses` calls, and weights whose copy would take the panels past `limitBytes`, stay on
+    /// the dense path for good (the switch happens only on a weight's first request or when it
+    /// changes, never between two calls on the same weights), and panels are never evicted.
     func columnPanels(_ weight: Tensor) -> Entry? {
         let storage = weight.storage, offset = weight.offset
         let (n, k) = (weight.shape[0], weight.shape[1]), layout = Layout.columnPanels(n: n, k: k)
@@ -119,7 +126,7 @@ final class PackedWeightCache: Sendable {
         var shortLived = 0
         if let existing = lookup(storage, offset: offset, layout: layout) {
             switch existing.status {
-            case .volatile: return nil
+            case .dense: return nil
             case .packed where existing.version == version:
                 existing.uses.add(1, ordering: .relaxed)
                 return existing
@@ -127,13 +134,21 @@ final class PackedWeightCache: Sendable {
             default:
                 if existing.uses.load(ordering: .relaxed) < Self.stableUses { shortLived = existing.shortLived + 1 }
                 if shortLived >= Self.volatileStreak {
-                    insert(Entry(storage: storage, offset: offset, version: version, layout: layout, status: .volatile))
+                    insert(Entry(storage: storage, offset: offset, version: version, layout: layout, status: .dense))
                     return nil
                 }
             }
         }
         let panel = Int(SYN_LINEAR_PANEL)
         let (bytes, overflow) = ((n + panel - 1) / panel * panel).multipliedReportingOverflow(by: k * MemoryLayout<Float>.size)
+        // The room left, counting this weight's own older copy as free.
+        let room = state.withLock { s in
+            limitBytes - s.panelBytes + (s.entries.first { $0.storage === storage && $0.offset == offset && $0.layout == layout }?.bytes ?? 0)
+        }
+        if overflow || bytes > room {
+            insert(Entry(storage: storage, offset: offset, version: version, layout: layout, status: .dense))
+            return nil
+        }
         // Aligned to a cache line, so each 512-byte run is 8 whole lines (malloc's 16-byte alignment
         // split every AVX-512 load across two).
         var allocated: UnsafeMutableRawPointer? = nil
@@ -161,7 +176,7 @@ final class PackedWeightCache: Sendable {
     }
 
     /// Stores `entry` in place of any entry for the same weight and layout, dropping entries of freed
-    /// buffers and, past `limitBytes`, the oldest.
+    /// buffers and, past `limitBytes` of matmul copies, the oldest of those.
     private func insert(_ entry: Entry) {
         let dropped = state.withLock { s -> [Entry] in
             var dropped = s.entries.filter {
@@ -169,12 +184,16 @@ final class PackedWeightCache: Sendable {
             }
             s.entries.removeAll { e in dropped.contains { $0 === e } }
             s.entries.append(entry)
-            s.bytes += entry.bytes - dropped.reduce(0) { $0 + $1.bytes }
-            // Only copies are dropped: a marker costs nothing, and dropping a volatile one would let its
-            // weight switch paths between two calls on the same weights.
-            while s.bytes > limitBytes, let oldest = s.entries.firstIndex(where: { $0.bytes > 0 && $0 !== entry }) {
+            for (e, sign) in dropped.map({ ($0, -1) }) + [(entry, 1)] {
+                if case .matmul = e.layout { s.matmulBytes += sign * e.bytes } else { s.panelBytes += sign * e.bytes }
+            }
+            // Only matmul copies are dropped: a dropped panel (or marker) would let its weight switch
+            // paths between two calls on the same weights.
+            while s.matmulBytes > limitBytes, let oldest = s.entries.firstIndex(where: {
+                if case .matmul = $0.layout { return $0.bytes > 0 && $0 !== entry } else { return false }
+            }) {
                 let old = s.entries.remove(at: oldest)
-                s.bytes -= old.bytes
+                s.matmulBytes -= old.bytes
                 dropped.append(old)
             }
             return dropped

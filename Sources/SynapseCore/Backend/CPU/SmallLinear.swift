@@ -12,9 +12,15 @@ enum SmallLinear {
     /// tests turn it off for one task.
     @TaskLocal static var skipsZeroInputs = ProcessInfo.processInfo.environment["SYNAPSE_SKIP_ZEROS"] != "0"
 
-    /// Column panels of `weight` for a layer that splits, when zero skipping is on and they are packed.
-    private static func panels(_ weight: Tensor, split: Bool) -> PackedWeightCache.Entry? {
+    /// Column panels of `weight` for a layer that splits, when zero skipping is on and they are
+    /// packed. `input` is the layer's input when the caller has it (a chain's first layer, a single
+    /// layer): panels are then made only if one of its rows will run on them, so a model fed dense
+    /// rows keeps no copy. A chain's later layers cannot be checked before the call (their inputs are
+    /// made inside it) and ask regardless; they mostly read ReLU outputs, half zeros. Either way a row
+    /// that runs on panels always finds them, so its path depends on its data alone.
+    private static func panels(_ weight: Tensor, split: Bool, input: (pointer: UnsafePointer<Float>, rows: Int)?) -> PackedWeightCache.Entry? {
         guard split, skipsZeroInputs else { return nil }
+        if let input, syn_linear_has_sparse_row(input.pointer, input.rows, weight.shape[1]) == 0 { return nil }
         return PackedWeightCache.shared.columnPanels(weight)
     }
 
@@ -26,7 +32,7 @@ enum SmallLinear {
         let xc = x.contiguous(), bc = bias?.contiguous()
         let m = xc.count / Swift.max(k, 1)
         let split = n * k >= parallelWeights
-        let packed = panels(weight, split: split)
+        let packed = panels(weight, split: split, input: (UnsafePointer(xc.basePointer), m))
         return withExtendedLifetime((xc, weight, bc, packed)) {
             Tensor.produce(Array(x.shape.dropLast()) + [n]) { out in
                 let layer = syn_linear_chain_layer(
@@ -66,7 +72,9 @@ enum SmallLinear {
         let biases = layers.map { $0.bias?.contiguous() }
         // Outputs of every layer but the last, which is the result.
         let hidden = layers.dropLast().map { TensorStorage(uninitializedCount: Swift.max(m * $0.weight.shape[0], 1)) }
-        let packed = layers.map { panels($0.weight, split: $0.weight.count >= parallelWeights) }
+        let packed = layers.enumerated().map { l, layer in
+            panels(layer.weight, split: layer.weight.count >= parallelWeights, input: l == 0 ? (UnsafePointer(xc.basePointer), m) : nil)
+        }
         return withExtendedLifetime((xc, layers, biases, hidden, packed)) {
             Tensor.produce(Array(x.shape.dropLast()) + [width]) { out in
                 var plan = [syn_linear_chain_layer]()
