@@ -7,22 +7,11 @@ random input ("p50_us") and cycling through the first 1,000 Fashion-MNIST test i
 samples/s, median over `reps` repetitions of at least 0.25 s each. Prints JSON lines in
 synapse-bench's format. Run the 1-thread case under `taskset -c 0`.
 """
-import argparse, gzip, json, statistics, time
-import numpy as np
+import argparse, json, statistics, time
 import torch
 import torch.nn as nn
 
-
-FASHION_TEST = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"
-
-
-def test_images(count=1000):
-    """The first `count` Fashion-MNIST test images as [1, 784] float32 arrays in [0, 1] (synapse-bench's
-    "images p50_us" inputs: about half the pixels are exactly 0)."""
-    with gzip.open(FASHION_TEST) as f:
-        raw = f.read()
-    pixels = np.frombuffer(raw, dtype=np.uint8, offset=16)[: count * 784]
-    return [(pixels[i * 784:(i + 1) * 784].astype(np.float32) / 255.0).reshape(1, 784) for i in range(count)]
+from fashion_images import test_images
 
 
 def percentile(values, p):

@@ -5,23 +5,13 @@ Prints JSON lines in synapse-bench's format: batch-1 p50/p99 latency (µs) on on
 the first 1,000 Fashion-MNIST test images ("images p50_us"), and batch-256 samples/s.
 Developer machines only (pip install torch onnx onnxruntime); never run in CI.
 """
-import argparse, gzip, io, json, time
+import argparse, io, json, time
 import numpy as np
 import onnxruntime as ort
 import torch
 import torch.nn as nn
 
-
-FASHION_TEST = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"
-
-
-def test_images(count=1000):
-    """The first `count` Fashion-MNIST test images as [1, 784] float32 arrays in [0, 1] (synapse-bench's
-    "images p50_us" inputs: about half the pixels are exactly 0)."""
-    with gzip.open(FASHION_TEST) as f:
-        raw = f.read()
-    pixels = np.frombuffer(raw, dtype=np.uint8, offset=16)[: count * 784]
-    return [(pixels[i * 784:(i + 1) * 784].astype(np.float32) / 255.0).reshape(1, 784) for i in range(count)]
+from fashion_images import test_images
 
 
 def p50_p99(sess, inputs, calls):
