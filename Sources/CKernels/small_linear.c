@@ -4,7 +4,6 @@
 // picked at run time.
 #include "CKernels.h"
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "simd_math.h"
@@ -106,50 +105,77 @@ int syn_pack_column_panels(const float *w, size_t n, size_t k, float *panels) {
     return 1;
 }
 
-// Panels [p0, p1) of one row of x, given its nonzero inputs idx[0..<nnz] in ascending order. 128
-// accumulators: eight AVX-512 registers, so each nonzero input costs eight independent FMAs.
+// Panels [p0, p1) of one row of x, given nonzero inputs idx[0..<nnz] in ascending order (all of the
+// row's, or one chunk of them). 128 accumulators: eight AVX-512 registers, so each nonzero input costs
+// eight independent FMAs. A chunk after the first resumes from the partial sums the previous chunk
+// left in yr (a float stored and reloaded is exact, so the sum is the same ascending sum), and only
+// the last chunk adds the bias and applies ReLU.
 SYN_INLINE void syn_linear_panels_row_body(const float *restrict xr, size_t k, const float *restrict panels,
                                            const float *restrict bias, float *restrict yr, size_t n, size_t p0,
-                                           size_t p1, int relu, const int32_t *restrict idx, size_t nnz) {
+                                           size_t p1, int relu, const int32_t *restrict idx, size_t nnz, int first,
+                                           int last) {
     for (size_t p = p0; p < p1; p++) {
         const float *panel = panels + p * SYN_LINEAR_PANEL * k;
+        const size_t base = p * SYN_LINEAR_PANEL;
+        const size_t width = n - base < SYN_LINEAR_PANEL ? n - base : SYN_LINEAR_PANEL;
         float acc[SYN_LINEAR_PANEL] = {0};
+        if (!first)
+            for (size_t l = 0; l < width; l++) acc[l] = yr[base + l];
         for (size_t q = 0; q < nnz; q++) {
             const size_t t = (size_t)idx[q];
             const float xv = xr[t];
             const float *run = panel + t * SYN_LINEAR_PANEL;
             for (int l = 0; l < SYN_LINEAR_PANEL; l++) acc[l] += run[l] * xv;
         }
-        const size_t base = p * SYN_LINEAR_PANEL;
-        const size_t width = n - base < SYN_LINEAR_PANEL ? n - base : SYN_LINEAR_PANEL;
         for (size_t l = 0; l < width; l++) {
+            if (!last) { yr[base + l] = acc[l]; continue; }
             float v = acc[l] + (bias ? bias[base + l] : 0.0f);
             yr[base + l] = relu && v < 0 ? 0.0f : v;
         }
     }
 }
-SYN_DISPATCH_VOID_AVX512(syn_linear_panels_row,
+// A row in one chunk (every W6-sized layer) gets a copy compiled without the resume and store branches.
+SYN_INLINE void syn_linear_panels_row_chunk_body(const float *restrict xr, size_t k, const float *restrict panels,
+                                                 const float *restrict bias, float *restrict yr, size_t n, size_t p0,
+                                                 size_t p1, int relu, const int32_t *restrict idx, size_t nnz,
+                                                 int first, int last) {
+    if (first && last) syn_linear_panels_row_body(xr, k, panels, bias, yr, n, p0, p1, relu, idx, nnz, 1, 1);
+    else syn_linear_panels_row_body(xr, k, panels, bias, yr, n, p0, p1, relu, idx, nnz, first, last);
+}
+SYN_DISPATCH_VOID_AVX512(syn_linear_panels_row_chunk,
                          (const float *xr, size_t k, const float *panels, const float *bias, float *yr, size_t n,
-                          size_t p0, size_t p1, int relu, const int32_t *idx, size_t nnz),
-                         (xr, k, panels, bias, yr, n, p0, p1, relu, idx, nnz))
+                          size_t p0, size_t p1, int relu, const int32_t *idx, size_t nnz, int first, int last),
+                         (xr, k, panels, bias, yr, n, p0, p1, relu, idx, nnz, first, last))
 
-// The nonzero inputs of a row, ascending (NaN and inf count as nonzero), without a branch per
+// Inputs per index list: the list lives on the stack, and a wider row is gathered in chunks of this
+// many inputs, so a row's path never depends on whether memory could be allocated.
+#define SYN_LINEAR_INDEX_CHUNK 2048
+
+// The rule that sends a row to the panels: at most NUM / DEN of its k inputs nonzero.
+static inline int syn_linear_row_is_sparse(size_t nnz, size_t k) {
+    return nnz * SYN_LINEAR_SPARSE_DEN <= k * SYN_LINEAR_SPARSE_NUM;
+}
+
+// The nonzero inputs among xr[t0..<t1], ascending (NaN and inf count as nonzero), without a branch per
 // element: an image's zero pattern would defeat the branch predictor.
-static size_t syn_nonzero_inputs(const float *xr, size_t k, int32_t *idx) {
+static size_t syn_nonzero_inputs(const float *xr, size_t t0, size_t t1, int32_t *idx) {
     size_t nnz = 0;
-    for (size_t t = 0; t < k; t++) {
+    for (size_t t = t0; t < t1; t++) {
         idx[nnz] = (int32_t)t;
         nnz += xr[t] != 0.0f;
     }
     return nnz;
 }
 
+static size_t syn_count_nonzero(const float *xr, size_t k) {
+    size_t nnz = 0;
+    for (size_t t = 0; t < k; t++) nnz += xr[t] != 0.0f;
+    return nnz;
+}
+
 int syn_linear_has_sparse_row(const float *x, size_t m, size_t k) {
-    for (size_t mi = 0; mi < m; mi++) {
-        size_t nnz = 0;
-        for (size_t t = 0; t < k; t++) nnz += x[mi * k + t] != 0.0f;
-        if (nnz * SYN_LINEAR_SPARSE_DEN <= k * SYN_LINEAR_SPARSE_NUM) return 1;
-    }
+    for (size_t mi = 0; mi < m; mi++)
+        if (syn_linear_row_is_sparse(syn_count_nonzero(x + mi * k, k), k)) return 1;
     return 0;
 }
 
@@ -163,17 +189,8 @@ static void syn_share(size_t count, int index, int team, size_t *lo, size_t *hi)
 
 void syn_linear_chain_small(const float *x, size_t m, const syn_linear_chain_layer *layers, int count, int index,
                             int team) {
-    // Index lists of the zero-skipping path: on the stack for W6-sized layers, else allocated once.
-    int32_t local[2048];
-    int32_t *idx = local;
-    size_t widest = 0;
-    for (int l = 0; l < count; l++)
-        if (layers[l].panels && layers[l].k > widest) widest = layers[l].k;
-    if (widest > sizeof local / sizeof local[0]) {
-        idx = malloc(widest * sizeof *idx);
-        // Without room for the list every layer takes the dense path (same results up to summation order).
-        if (!idx) widest = 0;
-    }
+    // The zero-skipping path's index list (one chunk of a row's nonzero inputs).
+    int32_t idx[SYN_LINEAR_INDEX_CHUNK];
     const float *input = x;
     for (int l = 0; l < count; l++) {
         const syn_linear_chain_layer *layer = &layers[l];
@@ -196,10 +213,20 @@ void syn_linear_chain_small(const float *x, size_t m, const syn_linear_chain_lay
             const float *xr = input + mi * k;
             float *yr = layer->output + mi * n;
             // Each row picks its path from its own zeros; every thread sees the same row, so all agree.
-            if (layer->panels && widest > 0) {
-                const size_t nnz = syn_nonzero_inputs(xr, k, idx);
-                if (nnz * SYN_LINEAR_SPARSE_DEN <= k * SYN_LINEAR_SPARSE_NUM) {
-                    if (p0 < p1) syn_linear_panels_row(xr, k, layer->panels, layer->bias, yr, n, p0, p1, layer->relu, idx, nnz);
+            if (layer->panels) {
+                // A row that fits one chunk is gathered once, which also counts it; a wider row is
+                // counted first and gathered chunk by chunk.
+                const int one_chunk = k <= SYN_LINEAR_INDEX_CHUNK;
+                const size_t nnz = one_chunk ? syn_nonzero_inputs(xr, 0, k, idx) : syn_count_nonzero(xr, k);
+                if (syn_linear_row_is_sparse(nnz, k)) {
+                    if (p0 < p1) {
+                        for (size_t t0 = 0; t0 < k; t0 += SYN_LINEAR_INDEX_CHUNK) {
+                            const size_t t1 = k - t0 < SYN_LINEAR_INDEX_CHUNK ? k : t0 + SYN_LINEAR_INDEX_CHUNK;
+                            const size_t chunk = one_chunk ? nnz : syn_nonzero_inputs(xr, t0, t1, idx);
+                            syn_linear_panels_row_chunk(xr, k, layer->panels, layer->bias, yr, n, p0, p1, layer->relu,
+                                                        idx, chunk, t0 == 0, t1 == k);
+                        }
+                    }
                     continue;
                 }
             }
@@ -207,5 +234,4 @@ void syn_linear_chain_small(const float *x, size_t m, const syn_linear_chain_lay
         }
         input = layer->output;
     }
-    if (idx != local) free(idx);
 }

@@ -76,6 +76,23 @@ struct ZeroSkippingLinearTests {
         #expect(dense != y)
     }
 
+    @Test func rowsWiderThanOneIndexChunkAreStillTheAscendingSum() {
+        // 5,000 inputs: three chunks of the kernel's 2,048-entry index list, resumed from partial sums.
+        // Rows on both sides of the sparse threshold, with and without ReLU, on every call.
+        let k = 5000, n = 130
+        let w = Tensor.randn([n, k], generator: RandomGenerator(seed: 40)), b = Tensor.randn([n], generator: RandomGenerator(seed: 41))
+        let sparse = Self.sparseInput(2, k, zeroFraction: 0.6, seed: 42)
+        let y = Self.infer(sparse, w, b).scalars
+        #expect(y == Self.ascendingSums(sparse, w, b, fused: true) || y == Self.ascendingSums(sparse, w, b, fused: false))
+        #expect(y != SmallLinear.$skipsZeroInputs.withValue(false) { Self.infer(sparse, w, b).scalars })
+        #expect(Self.infer(sparse, w, b).scalars == y)
+        let relu = Self.infer(sparse, w, b, relu: true).scalars
+        #expect(relu == y.map { $0 < 0 ? 0 : $0 })
+        // A dense row of the same width stays on the row kernel, bit for bit.
+        let dense = Self.sparseInput(1, k, zeroFraction: 0.1, seed: 43)
+        #expect(Self.infer(dense, w, b).scalars == SmallLinear.$skipsZeroInputs.withValue(false) { Self.infer(dense, w, b).scalars })
+    }
+
     @Test func sameWeightsAndInputGiveTheSameBitsOnEveryCall() {
         let w = Tensor.randn([512, 784], generator: RandomGenerator(seed: 6)), b = Tensor.randn([512])
         let x = Self.sparseInput(1, 784, seed: 7)

@@ -124,7 +124,8 @@ final class PackedWeightCache: Sendable {
         let (n, k) = (weight.shape[0], weight.shape[1]), layout = Layout.columnPanels(n: n, k: k)
         let version = storage.version.load(ordering: .relaxed)
         var shortLived = 0
-        if let existing = lookup(storage, offset: offset, layout: layout) {
+        let existing = lookup(storage, offset: offset, layout: layout)
+        if let existing {
             switch existing.status {
             case .dense: return nil
             case .packed where existing.version == version:
@@ -142,9 +143,7 @@ final class PackedWeightCache: Sendable {
         let panel = Int(SYN_LINEAR_PANEL)
         let (bytes, overflow) = ((n + panel - 1) / panel * panel).multipliedReportingOverflow(by: k * MemoryLayout<Float>.size)
         // The room left, counting this weight's own older copy as free.
-        let room = state.withLock { s in
-            limitBytes - s.panelBytes + (s.entries.first { $0.storage === storage && $0.offset == offset && $0.layout == layout }?.bytes ?? 0)
-        }
+        let room = state.withLock { s in limitBytes - s.panelBytes + (existing?.bytes ?? 0) }
         if overflow || bytes > room {
             insert(Entry(storage: storage, offset: offset, version: version, layout: layout, status: .dense))
             return nil
@@ -152,7 +151,12 @@ final class PackedWeightCache: Sendable {
         // Aligned to a cache line, so each 512-byte run is 8 whole lines (malloc's 16-byte alignment
         // split every AVX-512 load across two).
         var allocated: UnsafeMutableRawPointer? = nil
-        guard !overflow, posix_memalign(&allocated, 64, Swift.max(bytes, 1)) == 0, let buffer = allocated else { return nil }
+        // No memory for the copy: dense for good, like a weight past the budget, so that later calls
+        // do not switch paths when memory frees up.
+        guard posix_memalign(&allocated, 64, Swift.max(bytes, 1)) == 0, let buffer = allocated else {
+            insert(Entry(storage: storage, offset: offset, version: version, layout: layout, status: .dense))
+            return nil
+        }
         guard syn_pack_column_panels(weight.basePointer, n, k, buffer.assumingMemoryBound(to: Float.self)) != 0 else {
             free(buffer)
             insert(Entry(storage: storage, offset: offset, version: version, layout: layout, status: .declined,
