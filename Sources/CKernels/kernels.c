@@ -347,7 +347,7 @@ SYN_INLINE int syn_maxpool2d_is_simple(syn_conv_geometry g) {
 }
 
 SYN_INLINE void syn_maxpool2d_body(const float *restrict x, float *restrict y, int32_t *restrict idx,
-                                   syn_conv_geometry g, int64_t p0, int64_t p1) {
+                                   syn_conv_geometry g, int64_t p0, int64_t p1, int relu) {
     const int64_t plane_in = g.h * g.w, plane_out = g.oh * g.ow;
     const int simple = syn_maxpool2d_is_simple(g);
     for (int64_t pl = p0; pl < p1; pl++) {
@@ -376,7 +376,7 @@ SYN_INLINE void syn_maxpool2d_body(const float *restrict x, float *restrict y, i
                     best = take ? c : best; at = take ? w : at;
                     take = (d > best) | (d != d);
                     best = take ? d : best; at = take ? w + 1 : at;
-                    yr[j] = best;
+                    yr[j] = relu && best <= 0 ? 0.0f : best;
                     ir[j] = row + (int32_t)(2 * j) + at;
                 }
             }
@@ -395,15 +395,15 @@ SYN_INLINE void syn_maxpool2d_body(const float *restrict x, float *restrict y, i
                         if (at < 0 || v > best || v != v) { best = v; at = (int32_t)(yy * g.w + xx); }
                     }
                 }
-                yp[i * g.ow + j] = best;
+                yp[i * g.ow + j] = relu && best <= 0 ? 0.0f : best;
                 ip[i * g.ow + j] = at;
             }
     }
 }
 #if SYN_X86
 SYN_TARGET_AVX2 static void syn_maxpool2d_body_avx2(const float *x, float *y, int32_t *idx, syn_conv_geometry g,
-                                                    int64_t p0, int64_t p1) {
-    syn_maxpool2d_body(x, y, idx, g, p0, p1);
+                                                    int64_t p0, int64_t p1, int relu) {
+    syn_maxpool2d_body(x, y, idx, g, p0, p1, relu);
 }
 #endif
 
@@ -414,7 +414,7 @@ SYN_TARGET_AVX2 static void syn_maxpool2d_body_avx2(const float *x, float *y, in
 // pooling was 14% of a W3 step). Each lane makes the scalar path's choices in its order — the first
 // maximum in row-major window order wins, `v > best || v != v` — so values and indices are equal.
 SYN_TARGET_AVX2 static void syn_maxpool2d_2x2_avx2(const float *restrict x, float *restrict y, int32_t *restrict idx,
-                                                   syn_conv_geometry g, int64_t p0, int64_t p1) {
+                                                   syn_conv_geometry g, int64_t p0, int64_t p1, int relu) {
     const int64_t plane_in = g.h * g.w, plane_out = g.oh * g.ow;
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     const __m256i one = _mm256_set1_epi32(1), below = _mm256_set1_epi32((int32_t)g.w),
@@ -453,6 +453,8 @@ SYN_TARGET_AVX2 static void syn_maxpool2d_2x2_avx2(const float *restrict x, floa
                 at = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(at), _mm256_castsi256_ps(below_right), take));
                 // index = 2·i·w + 2·(j + lane) + at
                 __m256i where = _mm256_add_epi32(_mm256_set1_epi32((int32_t)(2 * i * g.w + 2 * j)), _mm256_add_epi32(lane, lane));
+                // ReLU of the maximum, as the scalar `v <= 0 ? 0 : v`: an ordered compare, so NaN stays.
+                if (relu) best = _mm256_blendv_ps(best, _mm256_setzero_ps(), _mm256_cmp_ps(best, _mm256_setzero_ps(), _CMP_LE_OQ));
                 _mm256_maskstore_ps(yr + j, out, best);
                 _mm256_maskstore_epi32(ir + j, out, _mm256_add_epi32(where, at));
             }
@@ -461,10 +463,10 @@ SYN_TARGET_AVX2 static void syn_maxpool2d_2x2_avx2(const float *restrict x, floa
 }
 #endif
 
-void syn_maxpool2d(const float *x, float *y, int32_t *idx, syn_conv_geometry g, int64_t p0, int64_t p1) {
+void syn_maxpool2d(const float *x, float *y, int32_t *idx, syn_conv_geometry g, int64_t p0, int64_t p1, int relu) {
 #if SYN_X86
-    if (syn_maxpool2d_is_simple(g) && syn_has_avx2()) { syn_maxpool2d_2x2_avx2(x, y, idx, g, p0, p1); return; }
-    if (syn_has_avx2()) { syn_maxpool2d_body_avx2(x, y, idx, g, p0, p1); return; }
+    if (syn_maxpool2d_is_simple(g) && syn_has_avx2()) { syn_maxpool2d_2x2_avx2(x, y, idx, g, p0, p1, relu); return; }
+    if (syn_has_avx2()) { syn_maxpool2d_body_avx2(x, y, idx, g, p0, p1, relu); return; }
 #endif
-    syn_maxpool2d_body(x, y, idx, g, p0, p1);
+    syn_maxpool2d_body(x, y, idx, g, p0, p1, relu);
 }

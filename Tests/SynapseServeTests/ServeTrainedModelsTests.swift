@@ -160,10 +160,10 @@ struct ServeTrainedModelsTests {
     static func checkDrift(_ live: LiveServer, test: TensorDataset) async throws {
         let unchanged = TrainedModels.fashionImages(test, from: 100, count: 200)
         try await send(unchanged, to: live)
-        let calm = try await meanIntensityPSI(live)
+        let calm = try await meanIntensityPSI(live) { $0 < 0.2 }
         #expect(calm < 0.2, "PSI of mean_intensity on unchanged test images: \(calm)")
         try await send(unchanged.map { $0.map { 255 - $0 } }, to: live)
-        let shifted = try await meanIntensityPSI(live)
+        let shifted = try await meanIntensityPSI(live) { $0 > 0.2 }
         #expect(shifted > 0.2, "PSI of mean_intensity on inverted test images: \(shifted)")
     }
 
@@ -176,14 +176,23 @@ struct ServeTrainedModelsTests {
         }
     }
 
-    /// The MLP's `synapse_drift_psi` for `mean_intensity`, read from `/metrics` (rows are observed just
-    /// after their answer is sent, so the last ones may still be on their way: wait a moment).
-    static func meanIntensityPSI(_ live: LiveServer) async throws -> Double {
-        try await Task.sleep(for: .milliseconds(300))
-        let metrics = try await live.get("/metrics")
-        #expect(metrics.status == 200)
-        return try #require(TrainedModels.sample("synapse_drift_psi", labels: ["model": "fashion-mlp", "feature": "mean_intensity"],
-                                                 in: metrics.text), "no drift PSI in \(metrics.text.prefix(4000))")
+    /// The MLP's `synapse_drift_psi` for `mean_intensity`, read from `/metrics` until it satisfies
+    /// `expected` (rows are observed just after their answer is sent, so the last ones may still be on
+    /// their way) or 20 s have passed; then the last value read.
+    static func meanIntensityPSI(_ live: LiveServer, expected: (Double) -> Bool) async throws -> Double {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while true {
+            let metrics = try await live.get("/metrics")
+            #expect(metrics.status == 200)
+            // Absent while the monitor's window is still warming up.
+            let psi = TrainedModels.sample("synapse_drift_psi", labels: ["model": "fashion-mlp", "feature": "mean_intensity"],
+                                           in: metrics.text)
+            if let psi, expected(psi) { return psi }
+            if ContinuousClock.now >= deadline {
+                return try #require(psi, "no drift PSI in \(metrics.text.prefix(4000))")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
     }
 
     /// Bad instances against the real models are 400s naming the instance's index and field.

@@ -153,8 +153,9 @@ void syn_col2im(const float *cols, float *dx, syn_conv_geometry g, int64_t c0, i
 
 /// 2-D max pooling over planes [p0, p1) of [planes, h, w]: y[plane, i, j] is the maximum of the window
 /// and idx the flat in-plane offset of its first maximum (−1 for an all-padding window). Uses the
-/// geometry's n as the plane count, c = 1; padding counts as −∞.
-void syn_maxpool2d(const float *x, float *y, int32_t *idx, syn_conv_geometry g, int64_t p0, int64_t p1);
+/// geometry's n as the plane count, c = 1; padding counts as −∞. With `relu` set, y is ReLU of the
+/// maximum (`v <= 0 ? 0 : v`), which equals pooling ReLU's output, in one pass over x.
+void syn_maxpool2d(const float *x, float *y, int32_t *idx, syn_conv_geometry g, int64_t p0, int64_t p1, int relu);
 
 /// Sets the thread count of the OpenMP runtime that oneDNN uses (no-op if it is not loaded).
 void syn_omp_set_num_threads(int n);

@@ -12,13 +12,30 @@ private func pooledSize(_ size: Int, kernel: Int, stride: Int, padding: Int, dil
 /// to the first maximum of each window.
 public func maxPool2d(_ x: Tensor, kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
                       dilation: (Int, Int) = (1, 1), ceilMode: Bool = false) -> Tensor {
-    require(x.rank == 4, "maxPool2d: input must be [N, C, H, W], got \(x.shape)")
+    maxPool2d(x, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode, relu: false)
+}
+
+/// `maxPool2d(relu(x), …)` in one pass over x, for a ReLU followed by max pooling (`Sequential` runs
+/// its `ReLU`, `MaxPool2d` pairs through it, as CNNs after each convolution have them): it pools x and
+/// applies ReLU to the maxima, and its gradient zeroes the windows whose output is 0. Values and
+/// gradients are bit for bit those of the two ops (ReLU is monotone, so the window's maximum is the
+/// same input; where it is ≤ 0, ReLU's gradient is 0 either way; NaN passes through both), while the
+/// ReLU output is never written, read back or kept for the backward pass.
+package func reluMaxPool2d(_ x: Tensor, kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
+                           dilation: (Int, Int) = (1, 1), ceilMode: Bool = false) -> Tensor {
+    maxPool2d(x, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode, relu: true)
+}
+
+private func maxPool2d(_ x: Tensor, kernelSize: (Int, Int), stride: (Int, Int)?, padding: (Int, Int),
+                       dilation: (Int, Int), ceilMode: Bool, relu: Bool) -> Tensor {
+    let op = relu ? "reluMaxPool2d" : "maxPool2d"
+    require(x.rank == 4, "\(op): input must be [N, C, H, W], got \(x.shape)")
     let s = stride ?? kernelSize
     require(padding.0 * 2 <= kernelSize.0 && padding.1 * 2 <= kernelSize.1,
-                 "maxPool2d: padding \([padding.0, padding.1]) must be at most half the kernel \([kernelSize.0, kernelSize.1])")
+                 "\(op): padding \([padding.0, padding.1]) must be at most half the kernel \([kernelSize.0, kernelSize.1])")
     let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-    let oh = pooledSize(h, kernel: kernelSize.0, stride: s.0, padding: padding.0, dilation: dilation.0, ceilMode: ceilMode, op: "maxPool2d")
-    let ow = pooledSize(w, kernel: kernelSize.1, stride: s.1, padding: padding.1, dilation: dilation.1, ceilMode: ceilMode, op: "maxPool2d")
+    let oh = pooledSize(h, kernel: kernelSize.0, stride: s.0, padding: padding.0, dilation: dilation.0, ceilMode: ceilMode, op: op)
+    let ow = pooledSize(w, kernel: kernelSize.1, stride: s.1, padding: padding.1, dilation: dilation.1, ceilMode: ceilMode, op: op)
     let xc = x.contiguous()
     let planes = n * c
     var argmax = [Int32](repeating: 0, count: planes * oh * ow)
@@ -29,25 +46,29 @@ public func maxPool2d(_ x: Tensor, kernelSize: (Int, Int), stride: (Int, Int)? =
         return Tensor.produce([n, c, oh, ow]) { out in
             let src = SendablePointer(xc.basePointer), dst = SendablePointer(out)
             ThreadPool.shared.parallelFor(planes, grain: Swift.max(1, 16_384 / Swift.max(oh * ow, 1))) { r in
-                CPUBackend.maxPool2d(src.pointer, into: dst.pointer, argmax: idx.pointer, geometry: geometry, planes: r)
+                CPUBackend.maxPool2d(src.pointer, into: dst.pointer, argmax: idx.pointer, geometry: geometry, planes: r, relu: relu)
             }
         }
     }
     withExtendedLifetime(xc) {}
     let indices = argmax
-    return y.recorded("maxPool2d", inputs: [x]) { g in
+    // With ReLU the backward pass reads the output (which windows were ≤ 0); it is a quarter of x for
+    // 2×2 windows, and x itself is not kept.
+    let output = relu ? y.detached() : nil
+    return y.recorded(op, inputs: [x]) { g in
         let gc = g.contiguous()
         let dx = indices.withUnsafeBufferPointer { idxBuf in
             let idx = SendablePointer(idxBuf.baseAddress!)
             return Tensor.produce([n, c, h, w]) { out in
                 let src = SendablePointer(gc.basePointer), dst = SendablePointer(out)
+                let mask = output.map { SendablePointer($0.basePointer) }
                 ThreadPool.shared.parallelFor(planes, grain: Swift.max(1, 16_384 / Swift.max(h * w, 1))) { r in
-                    CPUBackend.maxPool2dBackward(src.pointer, argmax: idx.pointer, into: dst.pointer, planeInput: h * w,
-                                                 planeOutput: oh * ow, planes: r)
+                    CPUBackend.maxPool2dBackward(src.pointer, argmax: idx.pointer, reluOutput: mask.map { UnsafePointer($0.pointer) },
+                                                 into: dst.pointer, planeInput: h * w, planeOutput: oh * ow, planes: r)
                 }
             }
         }
-        withExtendedLifetime(gc) {}
+        withExtendedLifetime((gc, output)) {}
         return [dx]
     }
 }

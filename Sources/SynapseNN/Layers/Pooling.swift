@@ -37,6 +37,14 @@ public final class MaxPool2d: Module, Layer {
             maxPool2d(x, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode)
         }
     }
+
+    /// Pools `relu(x)` in one pass (`reluMaxPool2d`): what `Sequential` runs for a `ReLU` followed by
+    /// this layer, bit for bit the two layers' result.
+    func pooledReLU(_ x: Tensor) -> Tensor {
+        recordingCall {
+            reluMaxPool2d(x, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode)
+        }
+    }
 }
 
 /// 2-D average pooling (PyTorch `nn.AvgPool2d`); stride defaults to the kernel size.

@@ -28,7 +28,8 @@ public final class Sequential: Module, Layer {
         layers.enumerated().map { ("\($0.offset)", $0.element as Module) }
     }
 
-    /// Runs the layers in order. A `Linear` directly followed by `ReLU` runs as one fused op.
+    /// Runs the layers in order. A `Linear` directly followed by `ReLU`, and a `ReLU` directly followed
+    /// by `MaxPool2d`, run as one fused op each (same values and gradients as the two layers).
     public func callAsFunction(_ x: Tensor) -> Tensor {
         recordingCall {
             var h = x
@@ -44,6 +45,9 @@ public final class Sequential: Module, Layer {
                 }
                 if fuses, let dense = layers[i] as? Linear, i + 1 < layers.count, layers[i + 1] is ReLU {
                     h = dense(h, activation: .relu)
+                    i += 2
+                } else if fuses, layers[i] is ReLU, i + 1 < layers.count, let pool = layers[i + 1] as? MaxPool2d {
+                    h = pool.pooledReLU(h)
                     i += 2
                 } else {
                     h = layers[i](h)

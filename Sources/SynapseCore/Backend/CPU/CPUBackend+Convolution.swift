@@ -39,16 +39,18 @@ extension CPUBackend {
     }
 
     /// Max pooling over planes `planes` of x laid out as `geometry` (n = planes, c = 1): y gets each
-    /// window's maximum and `argmax` the in-plane offset of its first maximum.
+    /// window's maximum (ReLU of it with `relu`) and `argmax` the in-plane offset of its first maximum.
     static func maxPool2d(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>,
-                          geometry: ConvolutionGeometry, planes: Range<Int>) {
-        syn_maxpool2d(x, y, argmax, geometry.kernelGeometry, Int64(planes.lowerBound), Int64(planes.upperBound))
+                          geometry: ConvolutionGeometry, planes: Range<Int>, relu: Bool) {
+        syn_maxpool2d(x, y, argmax, geometry.kernelGeometry, Int64(planes.lowerBound), Int64(planes.upperBound), relu ? 1 : 0)
     }
 
     /// Writes dx for planes `planes` from the output gradient `dy` of `maxPool2d`: zero except at
-    /// each window's recorded maximum, where the window's gradient accumulates.
-    static func maxPool2dBackward(_ dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, into dx: UnsafeMutablePointer<Float>,
-                                  planeInput: Int, planeOutput: Int, planes: Range<Int>) {
-        syn_maxpool2d_backward(dy, argmax, dx, Int64(planeInput), Int64(planeOutput), Int64(planes.lowerBound), Int64(planes.upperBound))
+    /// each window's recorded maximum, where the window's gradient accumulates. `reluOutput`: the
+    /// forward output of a pooling with ReLU, whose windows with output ≤ 0 send nothing back.
+    static func maxPool2dBackward(_ dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, reluOutput: UnsafePointer<Float>?,
+                                  into dx: UnsafeMutablePointer<Float>, planeInput: Int, planeOutput: Int, planes: Range<Int>) {
+        syn_maxpool2d_backward(dy, argmax, reluOutput, dx, Int64(planeInput), Int64(planeOutput), Int64(planes.lowerBound),
+                               Int64(planes.upperBound))
     }
 }
