@@ -80,11 +80,3 @@ func waitUntil(seconds: Double = 20, _ condition: () async throws -> Bool) async
         try await Task.sleep(for: .milliseconds(10))
     }
 }
-
-/// The value of the `/metrics` sample `series` (name and labels as printed), or nil when absent.
-func metricValue(_ series: String, in text: String) -> Double? {
-    for line in text.split(separator: "\n") where line.hasPrefix(series + " ") {
-        return Double(line.dropFirst(series.count + 1).split(separator: " ").first ?? "")
-    }
-    return nil
-}

@@ -178,21 +178,17 @@ struct ServeTrainedModelsTests {
 
     /// The MLP's `synapse_drift_psi` for `mean_intensity`, read from `/metrics` until it satisfies
     /// `expected` (rows are observed just after their answer is sent, so the last ones may still be on
-    /// their way) or 20 s have passed; then the last value read.
+    /// their way; the sample is absent while the monitor's window warms up), then the last value read.
     static func meanIntensityPSI(_ live: LiveServer, expected: (Double) -> Bool) async throws -> Double {
-        let deadline = ContinuousClock.now + .seconds(20)
-        while true {
+        var psi: Double?, text = ""
+        try await waitUntil {
             let metrics = try await live.get("/metrics")
             #expect(metrics.status == 200)
-            // Absent while the monitor's window is still warming up.
-            let psi = TrainedModels.sample("synapse_drift_psi", labels: ["model": "fashion-mlp", "feature": "mean_intensity"],
-                                           in: metrics.text)
-            if let psi, expected(psi) { return psi }
-            if ContinuousClock.now >= deadline {
-                return try #require(psi, "no drift PSI in \(metrics.text.prefix(4000))")
-            }
-            try await Task.sleep(for: .milliseconds(20))
+            text = metrics.text
+            psi = TrainedModels.sample("synapse_drift_psi", labels: ["model": "fashion-mlp", "feature": "mean_intensity"], in: text)
+            return psi.map(expected) ?? false
         }
+        return try #require(psi, "no drift PSI in \(text.prefix(4000))")
     }
 
     /// Bad instances against the real models are 400s naming the instance's index and field.

@@ -140,7 +140,7 @@ import Testing
             async let first = live.post("/v1/models/slow:predict", #"{"instances": [[1, 1]]}"#)   // runs, then times out
             try await waitUntil { slow.recordedBatchSizes == [1] }
             async let second = live.post("/v1/models/slow:predict", #"{"instances": [[2, 2]]}"#)  // queued
-            try await waitUntil { metricValue(#"synapse_queue_depth{model="slow"}"#, in: try await live.get("/metrics").text) == 1 }
+            try await waitUntil { TrainedModels.sample("synapse_queue_depth", labels: ["model": "slow"], in: try await live.get("/metrics").text) == 1 }
             let third = try await live.post("/v1/models/slow:predict", #"{"instances": [[3, 3]]}"#)
             #expect(third.status == 429)
             #expect(third.headers[.retryAfter] == "1")
