@@ -15,14 +15,13 @@
  * span hosts, use MPI_Allreduce.
  */
 #include "CMPIBridge.h"
+#include "shared_node.h"
 
 #include <mpi.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define SYN_SHARED_MAX_FLOATS ((int64_t)1 << 24)  /* 64 MiB per area: two 25 MiB buckets fit */
-#define SYN_SHARED_MAX_RANKS 64
-#define SYN_CHUNK_ALIGN 16                         /* floats: one cache line per chunk boundary */
 
 static int syn_state = -1;               /* -1 not decided, 0 not available, 1 available */
 static MPI_Comm syn_node = MPI_COMM_NULL;
@@ -32,8 +31,12 @@ static int64_t syn_capacity = 0;         /* floats per area */
 static int syn_parity = 0;
 static int syn_rank = 0, syn_size = 1;
 
-/* Decides (collectively, once) whether every process of the job shares this host. */
-static int syn_decide(void) {
+int syn_shared_state(void) { return syn_state; }
+MPI_Comm syn_shared_comm(void) { return syn_node; }
+int syn_shared_rank(void) { return syn_rank; }
+int syn_shared_size(void) { return syn_size; }
+
+int syn_shared_decide(void) {
     if (syn_state >= 0) return MPI_SUCCESS;
     const char *off = getenv("SYNAPSE_MPI_SHARED_REDUCE");
     int world = 0, code = MPI_Comm_size(MPI_COMM_WORLD, &world);
@@ -52,13 +55,7 @@ static int syn_decide(void) {
     return MPI_SUCCESS;
 }
 
-/* Everyone's writes to the window are visible to everyone after it. */
-static int syn_fence(void) {
-    MPI_Win_sync(syn_window);
-    int code = MPI_Barrier(syn_node);
-    MPI_Win_sync(syn_window);
-    return code;
-}
+static int syn_fence(void) { return syn_shared_fence(syn_window); }
 
 static void syn_release(void) {
     if (syn_window != MPI_WIN_NULL) {
@@ -100,18 +97,12 @@ static int syn_reserve(int64_t count) {
     return MPI_SUCCESS;
 }
 
-static void syn_chunk(int64_t count, int r, int64_t *lo, int64_t *hi) {
-    int64_t chunk = (count + syn_size - 1) / syn_size;
-    chunk = (chunk + SYN_CHUNK_ALIGN - 1) / SYN_CHUNK_ALIGN * SYN_CHUNK_ALIGN;
-    int64_t start = (int64_t)r * chunk;
-    *lo = start < count ? start : count;
-    *hi = start + chunk < count ? start + chunk : count;
-}
+static void syn_chunk(int64_t count, int r, int64_t *lo, int64_t *hi) { syn_shared_chunk(count, syn_size, r, lo, hi); }
 
 int synapse_mpi_shared_reduce_state(void) { return syn_state; }
 
 int synapse_mpi_allreduce_sum_f32_shared(float *buffer, int64_t count) {
-    int code = syn_decide();
+    int code = syn_shared_decide();
     if (code != MPI_SUCCESS) return code;
     if (syn_state != 1 || count > SYN_SHARED_MAX_FLOATS) return synapse_mpi_allreduce_sum_f32(buffer, count);
     if (count <= 0) return MPI_SUCCESS;
@@ -148,6 +139,7 @@ int synapse_mpi_allreduce_sum_f32_shared(float *buffer, int64_t count) {
 }
 
 void synapse_mpi_shared_reduce_release(void) {
+    syn_shared_regions_release();
     if (syn_state == 1) syn_release();
     if (syn_node != MPI_COMM_NULL) MPI_Comm_free(&syn_node);
     syn_state = -1;

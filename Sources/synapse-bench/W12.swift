@@ -55,14 +55,17 @@ struct W12: Workload {
             let (bucketed, communication, raw) = try reductionThroughput(ddp, mpi, repetitions: quick ? 10 : 40)
             let shared = mpi.sumsThroughSharedMemory ?? false
             let exact = try reductionsMatchAllReduce(mpi)
+            let bucketsExact = try bucketsMatchAllReduce(ddp, mpi)
             if world.rank == 0 {
                 emit(Measurement("W12", threads: threads, metric: "reduce GB/s", value: communication,
                                  ["raw_mpi_allreduce_gbps": .double(raw), "ratio_to_raw": .double(communication / raw),
                                   "with_gradient_copies_gbps": .double(bucketed), "copies_ratio_to_raw": .double(bucketed / raw),
                                   "bytes": .int(ddp.bucketSizes.reduce(0) { $0 + $1.bytes }),
-                                  "shared_memory_reduce": .bool(shared), "reduce_exact": .bool(exact)]))
+                                  "shared_memory_reduce": .bool(shared), "reduce_exact": .bool(exact),
+                                  "buckets_in_shared_memory": .bool(ddp.bucketsInSharedMemory), "buckets_exact": .bool(bucketsExact)]))
             }
             guard exact else { throw BenchError("W12: the queued reduction differs from MPI_Allreduce on integer-valued floats") }
+            guard bucketsExact else { throw BenchError("W12: the gradients written back differ from MPI_Allreduce's mean on integer-valued floats") }
             try mpi.barrier(label: "the end of W12")
             try mpi.finalize()
         }
@@ -101,6 +104,41 @@ struct W12: Workload {
         // Every process's verdict: rank 0 reports for all.
         var verdict = [exact ? 0.0 : 1.0]
         try mpi.allReduceSum(&verdict, label: "the reduction check's verdict")
+        return verdict[0] == 0
+    }
+
+    /// Whether the mean gradients `ddp` writes back equal a blocking `MPI_Allreduce`'s sum times
+    /// 1/N, bit for bit, on integer-valued floats (exact in any order), over three backward passes
+    /// (both areas of a shared region, then the first again), with a parameter that only rank 0 has
+    /// a gradient for. Leaves the model's gradients set.
+    private func bucketsMatchAllReduce(_ ddp: DistributedDataParallel, _ mpi: MPICommunicator) throws -> Bool {
+        var seen = Set<ObjectIdentifier>()
+        let parameters = ddp.module.parameters().filter { $0.requiresGrad && seen.insert(ObjectIdentifier($0)).inserted }
+        let leaves = parameters.compactMap { $0.value.autogradLeafIdentity }
+        let scale = 1 / Float(mpi.worldSize)
+        var exact = true
+        for pass in 0..<3 {
+            var expected: [[Float]] = []
+            for (j, p) in parameters.enumerated() {
+                let absent = j == 0 && mpi.rank != 0
+                let values = (0..<p.value.count).map { absent ? 0 : Float(($0 * 13 + j * 5 + pass * 3 + mpi.rank * 7) % 61) - 30 }
+                p.grad = absent ? nil : Tensor(shape: p.shape, scalars: values)
+                let sum = UnsafeMutableBufferPointer<Float>.allocate(capacity: values.count)
+                defer { sum.deallocate() }
+                _ = sum.initialize(from: values)
+                try mpi.blockingAllReduceSum(sum)
+                expected.append(sum.map { $0 * scale })
+            }
+            ddp.beginBackward()
+            for leaf in leaves { ddp.gradientReady(leaf) }
+            try ddp.finishBackward()
+            for (p, want) in zip(parameters, expected) {
+                let got = p.grad?.scalars ?? []
+                exact = exact && got.count == want.count && zip(got, want).allSatisfy { $0.bitPattern == $1.bitPattern }
+            }
+        }
+        var verdict = [exact ? 0.0 : 1.0]
+        try mpi.allReduceSum(&verdict, label: "the bucket check's verdict")
         return verdict[0] == 0
     }
 

@@ -45,6 +45,18 @@ int synapse_mpi_allreduce_sum_f32_shared(float *buffer, int64_t count);
 int synapse_mpi_shared_reduce_state(void);
 /** Frees the shared window and its communicator (collective; before MPI_Finalize). */
 void synapse_mpi_shared_reduce_release(void);
+/** A reduction region: a window of shared memory that every process of the job maps, two areas
+ *  per process (shared_region.c). */
+typedef struct synapse_shared_region synapse_shared_region;
+/** Makes a region of `count` floats per area (collective; every process passes the same count).
+ *  `*region` is NULL when the processes span hosts, SYNAPSE_MPI_SHARED_REDUCE=0 or the count is
+ *  too large: the caller then reduces buffers of its own. Regions live until MPI_Finalize. */
+int synapse_mpi_shared_region_create(int64_t count, synapse_shared_region **region);
+/** This process's area `parity` (0 or 1) of the region: `count` floats, zero at creation. */
+float *synapse_mpi_shared_region_area(synapse_shared_region *region, int parity);
+/** Sums floats [offset, offset + count) of every process's area `parity` in place (collective):
+ *  afterwards each process's area holds the rank-order sums there. */
+int synapse_mpi_shared_region_reduce(synapse_shared_region *region, int parity, int64_t offset, int64_t count);
 /** Sums `count` doubles over all processes, in place. */
 int synapse_mpi_allreduce_sum_f64(double *buffer, int64_t count);
 /** Copies `bytes` bytes of `root`'s `buffer` into every process's. */

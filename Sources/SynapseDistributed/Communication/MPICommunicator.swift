@@ -148,7 +148,7 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     }
 
     /// Queues `call` (an MPI call returning its error code) behind the operations already started.
-    private func start(_ label: String, _ call: @escaping () -> Int32) throws(DistributedError) -> PendingCommunication {
+    func start(_ label: String, _ call: @escaping () -> Int32) throws(DistributedError) -> PendingCommunication {
         let operation = PendingCommunication(label: label)
         state.lock()
         defer { state.unlock() }
@@ -184,7 +184,7 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     }
 
     /// Runs `call` in order behind the operations started and waits for it.
-    private func run(_ label: String, _ call: @escaping () -> Int32) throws(DistributedError) {
+    func run(_ label: String, _ call: @escaping () -> Int32) throws(DistributedError) {
         try wait(start(label, call))
     }
 
@@ -321,7 +321,7 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         }
     }
 
-    private static func error(_ code: Int32, _ operation: String) -> DistributedError {
+    static func error(_ code: Int32, _ operation: String) -> DistributedError {
         var text = [CChar](repeating: 0, count: 512)
         synapse_mpi_error_string(code, &text, Int32(text.count))
         return .mpi(operation: operation, code: code, message: String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))

@@ -5,6 +5,10 @@ import SynapseNN
 /// tensor fusion): one flat buffer holds their gradients side by side, then one flag per
 /// parameter — 1 when this process has a gradient for it — so a parameter no process used keeps
 /// no gradient, as in a single process.
+///
+/// The buffer is the bucket's own, or, when the processes share a host, a range of a
+/// `SharedReductionRegion` that `reset(storage:)` hands it for each backward pass: the gradients
+/// are then written where the other processes sum them.
 final class GradientBucket {
     /// Position in launch order (reductions start in this order on every process).
     let index: Int
@@ -14,11 +18,16 @@ final class GradientBucket {
     /// Values of gradient (the flags follow them).
     let elementCount: Int
     /// Gradients, then flags; reduced in place.
-    let flat: UnsafeMutableBufferPointer<Float>
+    private(set) var flat: UnsafeMutableBufferPointer<Float>
+    /// The bucket's own buffer, when it has one.
+    private var owned: UnsafeMutableBufferPointer<Float>?
     private var filled: [Bool]
     private(set) var remaining: Int
     /// The reduction in flight, between `launch` and `finish`.
     var pending: PendingCommunication?
+
+    /// Floats in `flat`: the gradients, then one flag per parameter.
+    static func flatCount(_ parameters: [Parameter]) -> Int { parameters.reduce(0) { $0 + $1.value.count } + parameters.count }
 
     init(index: Int, parameters: [Parameter]) {
         self.index = index
@@ -32,22 +41,29 @@ final class GradientBucket {
         elementCount = total
         flat = .allocate(capacity: total + parameters.count)
         flat.initialize(repeating: 0)
+        owned = flat
         filled = Array(repeating: false, count: parameters.count)
         remaining = parameters.count
     }
 
     // A reduction that was never waited for to the end (a failed step) may still write into the
     // buffer: it is left allocated then — the job ends after such a failure anyway.
-    deinit { if pending == nil { flat.deallocate() } }
+    deinit { if pending == nil { owned?.deallocate() } }
 
     /// Bytes of gradient this bucket reduces.
     var byteCount: Int { elementCount * MemoryLayout<Float>.stride }
 
-    /// Ready for a new backward pass: nothing filled.
-    func reset() {
+    /// Ready for a new backward pass: nothing filled. `storage` (`flatCount` floats of a shared
+    /// region) replaces the bucket's buffer for this pass; its own buffer is freed the first time.
+    func reset(storage: UnsafeMutablePointer<Float>? = nil) {
         for i in filled.indices { filled[i] = false }
         remaining = parameters.count
         pending = nil
+        if let storage {
+            owned?.deallocate()
+            owned = nil
+            flat = UnsafeMutableBufferPointer(start: storage, count: elementCount + parameters.count)
+        }
     }
 
     var isFull: Bool { remaining == 0 }

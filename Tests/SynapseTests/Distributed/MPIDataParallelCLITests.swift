@@ -93,9 +93,10 @@ extension RealDataSuite {
             #expect(abs(accuracy - (single["test_accuracy"] as? Double ?? 0)) <= 0.005)
         }
 
-        /// Two processes on one host sum gradients through the shared-memory window; on integer-valued
-        /// floats (exact in any order) the result must equal `MPI_Allreduce`'s bit for bit, for sizes
-        /// around the chunk boundaries and one that grows the window (W12's smoke run checks it).
+        /// Two processes on one host sum gradients through shared memory; on integer-valued floats
+        /// (exact in any order) the result must equal `MPI_Allreduce`'s bit for bit, for sizes around
+        /// the chunk boundaries and one that grows the window, and so must the mean gradients that
+        /// `DistributedDataParallel` writes back from its buckets (W12's smoke run checks both).
         @Test(.enabled(if: available && FileManager.default.isExecutableFile(atPath: bench.path),
                        "needs the built synapse-bench tool, Fashion-MNIST and Open MPI"))
         func sharedMemoryReductionEqualsMPIAllreduce() throws {
@@ -106,6 +107,10 @@ extension RealDataSuite {
             let reduce = try #require(Self.jsonLines(output).first { $0["metric"] as? String == "reduce GB/s" }, "\(output)")
             #expect(reduce["shared_memory_reduce"] as? Bool == true, "\(reduce)")
             #expect(reduce["reduce_exact"] as? Bool == true, "\(reduce)")
+            // The buckets live in shared memory and are summed there: the mean written back is
+            // MPI_Allreduce's, bit for bit, in both of the region's areas.
+            #expect(reduce["buckets_in_shared_memory"] as? Bool == true, "\(reduce)")
+            #expect(reduce["buckets_exact"] as? Bool == true, "\(reduce)")
             let samples = try #require(Self.jsonLines(output).first { $0["metric"] as? String == "samples/s" }, "\(output)")
             #expect(samples["ranks"] as? Int == 2)
         }
