@@ -125,6 +125,11 @@ final class PackedWeightCache: Sendable {
         let version = storage.version.load(ordering: .relaxed)
         var shortLived = 0
         let existing = lookup(storage, offset: offset, layout: layout)
+        // Recorded once, kept for good: later calls on this weight never switch paths.
+        func denseForGood() -> Entry? {
+            insert(Entry(storage: storage, offset: offset, version: version, layout: layout, status: .dense))
+            return nil
+        }
         if let existing {
             switch existing.status {
             case .dense: return nil
@@ -134,29 +139,20 @@ final class PackedWeightCache: Sendable {
             case .declined where existing.version == version: return nil
             default:
                 if existing.uses.load(ordering: .relaxed) < Self.stableUses { shortLived = existing.shortLived + 1 }
-                if shortLived >= Self.volatileStreak {
-                    insert(Entry(storage: storage, offset: offset, version: version, layout: layout, status: .dense))
-                    return nil
-                }
+                if shortLived >= Self.volatileStreak { return denseForGood() }
             }
         }
         let panel = Int(SYN_LINEAR_PANEL)
         let (bytes, overflow) = ((n + panel - 1) / panel * panel).multipliedReportingOverflow(by: k * MemoryLayout<Float>.size)
         // The room left, counting this weight's own older copy as free.
         let room = state.withLock { s in limitBytes - s.panelBytes + (existing?.bytes ?? 0) }
-        if overflow || bytes > room {
-            insert(Entry(storage: storage, offset: offset, version: version, layout: layout, status: .dense))
-            return nil
-        }
+        if overflow || bytes > room { return denseForGood() }
         // Aligned to a cache line, so each 512-byte run is 8 whole lines (malloc's 16-byte alignment
         // split every AVX-512 load across two).
         var allocated: UnsafeMutableRawPointer? = nil
         // No memory for the copy: dense for good, like a weight past the budget, so that later calls
         // do not switch paths when memory frees up.
-        guard posix_memalign(&allocated, 64, Swift.max(bytes, 1)) == 0, let buffer = allocated else {
-            insert(Entry(storage: storage, offset: offset, version: version, layout: layout, status: .dense))
-            return nil
-        }
+        guard posix_memalign(&allocated, 64, Swift.max(bytes, 1)) == 0, let buffer = allocated else { return denseForGood() }
         guard syn_pack_column_panels(weight.basePointer, n, k, buffer.assumingMemoryBound(to: Float.self)) != 0 else {
             free(buffer)
             insert(Entry(storage: storage, offset: offset, version: version, layout: layout, status: .declined,
