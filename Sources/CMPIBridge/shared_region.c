@@ -28,6 +28,7 @@ struct synapse_shared_region {
     MPI_Win window;
     float *slots[SYN_SHARED_MAX_RANKS];
     int64_t count; /* floats per area */
+    int released;  /* freed at MPI_Finalize: no area any more */
 };
 
 static synapse_shared_region *syn_regions[SYN_REGION_MAX_COUNT];
@@ -76,10 +77,12 @@ int synapse_mpi_shared_region_create(int64_t count, synapse_shared_region **regi
 }
 
 float *synapse_mpi_shared_region_area(synapse_shared_region *region, int parity) {
+    if (region->released) return NULL;
     return region->slots[syn_shared_rank()] + (parity ? region->count : 0);
 }
 
 int synapse_mpi_shared_region_reduce(synapse_shared_region *region, int parity, int64_t offset, int64_t count) {
+    if (region->released) return MPI_ERR_WIN;
     if (parity < 0 || parity > 1 || offset < 0 || count < 0 || offset > region->count - count) return MPI_ERR_ARG;
     if (count == 0) return MPI_SUCCESS;
     const int rank = syn_shared_rank(), size = syn_shared_size();
@@ -112,11 +115,14 @@ int synapse_mpi_shared_region_reduce(synapse_shared_region *region, int parity, 
     return MPI_SUCCESS;
 }
 
+/* The handles stay allocated (a few hundred bytes each): a wrapper that outlives MPI asks them for
+ * an area and gets none, instead of writing into memory that is gone. */
 void syn_shared_regions_release(void) {
     for (int i = 0; i < syn_region_count; i++) {
         MPI_Win_unlock_all(syn_regions[i]->window);
         MPI_Win_free(&syn_regions[i]->window);
-        free(syn_regions[i]);
+        memset(syn_regions[i]->slots, 0, sizeof syn_regions[i]->slots);
+        syn_regions[i]->released = 1;
         syn_regions[i] = NULL;
     }
     syn_region_count = 0;

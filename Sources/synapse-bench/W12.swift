@@ -68,6 +68,9 @@ struct W12: Workload {
             guard bucketsExact else { throw BenchError("W12: the gradients written back differ from MPI_Allreduce's mean on integer-valued floats") }
             try mpi.barrier(label: "the end of W12")
             try mpi.finalize()
+            guard stepFailsAfterFinalize(ddp) else {
+                throw BenchError("W12: a data-parallel step after MPI_Finalize did not fail with an error")
+            }
         }
     }
 
@@ -105,6 +108,15 @@ struct W12: Workload {
         var verdict = [exact ? 0.0 : 1.0]
         try mpi.allReduceSum(&verdict, label: "the reduction check's verdict")
         return verdict[0] == 0
+    }
+
+    /// Whether a step of `ddp` after MPI is finalized fails with an error (its buckets' shared
+    /// memory is gone: they must not write there, nor crash).
+    private func stepFailsAfterFinalize(_ ddp: DistributedDataParallel) -> Bool {
+        ddp.beginBackward()
+        for leaf in ddp.module.parameters().compactMap({ $0.value.autogradLeafIdentity }) { ddp.gradientReady(leaf) }
+        do { try ddp.finishBackward() } catch { return true }
+        return false
     }
 
     /// Whether the mean gradients `ddp` writes back equal a blocking `MPI_Allreduce`'s sum times

@@ -49,10 +49,12 @@ void synapse_mpi_shared_reduce_release(void);
  *  per process (shared_region.c). */
 typedef struct synapse_shared_region synapse_shared_region;
 /** Makes a region of `count` floats per area (collective; every process passes the same count).
- *  `*region` is NULL when the processes span hosts, SYNAPSE_MPI_SHARED_REDUCE=0 or the count is
- *  too large: the caller then reduces buffers of its own. Regions live until MPI_Finalize. */
+ *  `*region` is NULL when the processes span hosts, SYNAPSE_MPI_SHARED_REDUCE=0 or
+ *  SYNAPSE_MPI_SHARED_BUCKETS=0, the count is above 2^26 floats, or 64 regions exist: the caller
+ *  then reduces buffers of its own. Regions live until MPI_Finalize. */
 int synapse_mpi_shared_region_create(int64_t count, synapse_shared_region **region);
-/** This process's area `parity` (0 or 1) of the region: `count` floats, zero at creation. */
+/** This process's area `parity` (0 or 1) of the region: `count` floats, zero at creation; NULL
+ *  after MPI_Finalize. */
 float *synapse_mpi_shared_region_area(synapse_shared_region *region, int parity);
 /** Sums floats [offset, offset + count) of every process's area `parity` in place (collective):
  *  afterwards each process's area holds the rank-order sums there. */

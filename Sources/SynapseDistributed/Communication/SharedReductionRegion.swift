@@ -14,8 +14,9 @@ final class SharedReductionRegion: @unchecked Sendable {
         self.count = count
     }
 
-    /// This process's area `parity` (0 or 1): `count` floats, zero at creation.
-    func area(_ parity: Int) -> UnsafeMutablePointer<Float> {
+    /// This process's area `parity` (0 or 1): `count` floats, zero at creation; nil once MPI is
+    /// finalized (the memory is gone).
+    func area(_ parity: Int) -> UnsafeMutablePointer<Float>? {
         synapse_mpi_shared_region_area(handle, Int32(parity))
     }
 }
@@ -23,8 +24,9 @@ final class SharedReductionRegion: @unchecked Sendable {
 extension MPICommunicator {
     /// Makes a shared reduction region of `count` floats per area (collective: every process must
     /// call it with the same count, in the same order as its other collectives); nil when the
-    /// processes span hosts, `SYNAPSE_MPI_SHARED_REDUCE=0`, or the count is beyond the region's
-    /// limit (256 MiB of floats per area) — the caller then reduces buffers of its own.
+    /// processes span hosts, `SYNAPSE_MPI_SHARED_REDUCE=0` or `SYNAPSE_MPI_SHARED_BUCKETS=0`, the
+    /// count is beyond the region's limit (256 MiB of floats per area), or the process has made 64
+    /// regions — the caller then reduces buffers of its own.
     func makeSharedReductionRegion(count: Int, label: String) throws(DistributedError) -> SharedReductionRegion? {
         final class Made: @unchecked Sendable { var handle: OpaquePointer? }
         let made = Made()

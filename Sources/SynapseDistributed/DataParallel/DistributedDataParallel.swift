@@ -16,7 +16,8 @@ import SynapseTraining
 ///   its last gradient is final, while backward goes on (`backward`'s `leafGradientReady`);
 ///   buckets start in the same order on every process. A parameter larger than a bucket gets one
 ///   of its own, so smaller buckets overlap more of backward (at more reductions per step).
-/// - When every process runs on one host (`MPICommunicator`, unless `SYNAPSE_MPI_SHARED_REDUCE=0`),
+/// - When every process runs on one host (`MPICommunicator`, unless `SYNAPSE_MPI_SHARED_REDUCE=0`
+///   or `SYNAPSE_MPI_SHARED_BUCKETS=0`),
 ///   the buckets live in shared memory that all of them map (`SharedReductionRegion`): backward's
 ///   gradients are copied once, into the bucket, and summed there in place, instead of being
 ///   copied into a communication buffer and back as well.
@@ -128,7 +129,7 @@ public final class DistributedDataParallel: GradientSynchronizer {
         slotOfLeaf.removeAll(keepingCapacity: true)
         passes += 1
         for (b, bucket) in buckets.enumerated() {
-            bucket.reset(storage: region.map { $0.area(passes & 1) + regionOffsets[b] })
+            bucket.reset(storage: region?.area(passes & 1).map { $0 + regionOffsets[b] })
             for (s, p) in bucket.parameters.enumerated() {
                 if let leaf = p.value.autogradLeafIdentity { slotOfLeaf[leaf] = (b, s) }
             }
@@ -179,7 +180,7 @@ public final class DistributedDataParallel: GradientSynchronizer {
         while nextLaunch < buckets.count && buckets[nextLaunch].isFull {
             let bucket = buckets[nextLaunch]
             let label = "the gradient reduction of bucket \(nextLaunch + 1) of \(buckets.count) (\(bucket.byteCount) bytes)"
-            if let region, let mpi = communicator as? MPICommunicator {
+            if let region, region.area(passes & 1) != nil, let mpi = communicator as? MPICommunicator {
                 bucket.pending = try mpi.startReduce(region, parity: passes & 1, offset: regionOffsets[nextLaunch],
                                                      count: bucket.flat.count, label: label)
             } else {

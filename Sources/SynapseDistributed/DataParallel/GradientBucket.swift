@@ -54,7 +54,9 @@ final class GradientBucket {
     var byteCount: Int { elementCount * MemoryLayout<Float>.stride }
 
     /// Ready for a new backward pass: nothing filled. `storage` (`flatCount` floats of a shared
-    /// region) replaces the bucket's buffer for this pass; its own buffer is freed the first time.
+    /// region) replaces the bucket's buffer for this pass, and its own buffer is freed the first
+    /// time; without it the bucket uses a buffer of its own (made again if a region had replaced
+    /// it, so a region that is gone is never written).
     func reset(storage: UnsafeMutablePointer<Float>? = nil) {
         for i in filled.indices { filled[i] = false }
         remaining = parameters.count
@@ -63,6 +65,10 @@ final class GradientBucket {
             owned?.deallocate()
             owned = nil
             flat = UnsafeMutableBufferPointer(start: storage, count: elementCount + parameters.count)
+        } else if owned == nil {
+            flat = .allocate(capacity: elementCount + parameters.count)
+            flat.initialize(repeating: 0)
+            owned = flat
         }
     }
 
