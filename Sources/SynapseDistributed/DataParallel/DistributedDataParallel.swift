@@ -103,7 +103,7 @@ public final class DistributedDataParallel: GradientSynchronizer {
         var offsets: [Int] = [], floats = 0
         for bucket in buckets {
             offsets.append(floats)
-            floats += (GradientBucket.flatCount(bucket.parameters) + 15) / 16 * 16
+            floats += (bucket.flatCount + 15) / 16 * 16
         }
         regionOffsets = offsets
         region = try (communicator as? MPICommunicator)?.makeSharedReductionRegion(

@@ -27,7 +27,7 @@ final class GradientBucket {
     var pending: PendingCommunication?
 
     /// Floats in `flat`: the gradients, then one flag per parameter.
-    static func flatCount(_ parameters: [Parameter]) -> Int { parameters.reduce(0) { $0 + $1.value.count } + parameters.count }
+    var flatCount: Int { elementCount + parameters.count }
 
     init(index: Int, parameters: [Parameter]) {
         self.index = index
@@ -64,9 +64,9 @@ final class GradientBucket {
         if let storage {
             owned?.deallocate()
             owned = nil
-            flat = UnsafeMutableBufferPointer(start: storage, count: elementCount + parameters.count)
+            flat = UnsafeMutableBufferPointer(start: storage, count: flatCount)
         } else if owned == nil {
-            flat = .allocate(capacity: elementCount + parameters.count)
+            flat = .allocate(capacity: flatCount)
             flat.initialize(repeating: 0)
             owned = flat
         }
