@@ -23,14 +23,12 @@ MPI_Comm syn_shared_comm(void);
 int syn_shared_rank(void);
 int syn_shared_size(void);
 
-/* Everyone's writes to `window` are visible to everyone after it. */
-static inline int syn_shared_fence(MPI_Win window) {
-    MPI_Win_sync(window);
-    int code = MPI_Barrier(syn_shared_comm());
-    MPI_Win_sync(window);
-    return code;
-}
-
+/* Everyone's writes to `window` are visible to everyone after it: a barrier of this host's
+ * processes that sleeps instead of polling when one waits for the others (shared_barrier.c). */
+int syn_shared_fence(MPI_Win window);
+/* Makes the barrier (collective over the host's processes, once the decision is 1); frees it. */
+int syn_shared_barrier_create(void);
+void syn_shared_barrier_release(void);
 /* Process r's chunk [lo, hi) of `count` values split over `size` processes, cache-line aligned. */
 static inline void syn_shared_chunk(int64_t count, int size, int r, int64_t *lo, int64_t *hi) {
     int64_t chunk = (count + size - 1) / size;

@@ -52,7 +52,7 @@ int syn_shared_decide(void) {
     code = MPI_Allreduce(&mine, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
     if (code != MPI_SUCCESS) return code;
     syn_state = all;
-    return MPI_SUCCESS;
+    return all ? syn_shared_barrier_create() : MPI_SUCCESS;
 }
 
 static int syn_fence(void) { return syn_shared_fence(syn_window); }
@@ -141,6 +141,7 @@ int synapse_mpi_allreduce_sum_f32_shared(float *buffer, int64_t count) {
 void synapse_mpi_shared_reduce_release(void) {
     syn_shared_regions_release();
     if (syn_state == 1) syn_release();
+    syn_shared_barrier_release();
     if (syn_node != MPI_COMM_NULL) MPI_Comm_free(&syn_node);
     syn_state = -1;
 }

@@ -62,6 +62,7 @@ struct W12: Workload {
                                   "with_gradient_copies_gbps": .double(bucketed), "copies_ratio_to_raw": .double(bucketed / raw),
                                   "bytes": .int(ddp.bucketSizes.reduce(0) { $0 + $1.bytes }),
                                   "shared_memory_reduce": .bool(shared), "reduce_exact": .bool(exact),
+                                  "sleeping_barrier": .bool(mpi.sharedSumsSleepWhileWaiting),
                                   "buckets_in_shared_memory": .bool(ddp.bucketsInSharedMemory), "buckets_exact": .bool(bucketsExact)]))
             }
             guard exact else { throw BenchError("W12: the queued reduction differs from MPI_Allreduce on integer-valued floats") }

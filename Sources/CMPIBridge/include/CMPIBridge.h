@@ -43,6 +43,10 @@ int synapse_mpi_allreduce_sum_f32_shared(float *buffer, int64_t count);
 /** Whether `synapse_mpi_allreduce_sum_f32_shared` uses the shared window: 1 yes, 0 no, -1 not decided
  *  yet (no reduction so far). Calls no MPI. */
 int synapse_mpi_shared_reduce_state(void);
+/** 1 when the shared-memory sums wait for each other by sleeping (a futex in shared memory,
+ *  shared_barrier.c) rather than by polling inside MPI_Barrier; 0 otherwise or not decided yet.
+ *  SYNAPSE_MPI_SLEEPING_BARRIER=0 keeps MPI_Barrier. Calls no MPI. */
+int synapse_mpi_sleeping_barrier(void);
 /** Frees the shared window and its communicator (collective; before MPI_Finalize). */
 void synapse_mpi_shared_reduce_release(void);
 /** A reduction region: a window of shared memory that every process of the job maps, two areas

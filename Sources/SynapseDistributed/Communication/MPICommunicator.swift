@@ -9,14 +9,15 @@ import Foundation
 /// `startAllReduceSum` only queues the operation and returns, so a gradient bucket is reduced
 /// while the training thread runs the rest of backward. A thread that waits first checks for a
 /// few milliseconds, yielding its core between checks (no sleeping hand-off on the critical path;
-/// not when the process is bound to one core, see `spinSeconds`), then sleeps on a condition
+/// not when the process is bound to one core and MPI polls, see `spinSeconds`), then sleeps on a condition
 /// until the operation is done — or until `timeout` seconds have passed, which throws
 /// `DistributedError.timedOut` instead of hanging when a peer died or stopped. After a timeout the communication thread may still be blocked inside MPI: end the job
 /// (`abortJob`), as the CLI does.
 ///
 /// While it waits inside MPI, the communication thread yields its core to the training thread
 /// when nothing progresses (`OMPI_MCA_mpi_yield_when_idle`, set before MPI starts unless the
-/// environment sets it).
+/// environment sets it); at the barriers of the shared-memory sums it sleeps instead
+/// (`sharedSumsSleepWhileWaiting`).
 ///
 /// MPI is initialised once per process: `world()` returns the same communicator every time.
 public final class MPICommunicator: Communicator, @unchecked Sendable {
@@ -26,12 +27,19 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     public let worldSize: Int
     /// The host this process runs on, as MPI names it.
     public let hostName: String
-    /// Seconds a waiting thread checks without sleeping before it sleeps on a condition: 5 ms
-    /// when the process may run on several cores, 0 when it is bound to one (`mpirun`'s default
-    /// binding of one core per rank). On a single core the communication thread needs that very
-    /// core to move the data, so a waiter that checks and yields only delays it with context
-    /// switches: `perf` showed 5% of a W12 rank's time in `sched_yield` and task switches.
-    public let spinSeconds: Double
+    /// Seconds a waiting thread checks without sleeping before it sleeps on a condition: 5 ms,
+    /// except when the process is bound to one core (`mpirun`'s default binding of one core per
+    /// rank) and the communication thread waits for its peers by polling inside MPI: then 0. On a
+    /// single core that thread needs that very core, so a waiter that checks and yields only
+    /// delays it with context switches (`perf` showed 5% of a W12 rank's time in `sched_yield` and
+    /// task switches). When the shared-memory sums wait on a sleeping barrier instead
+    /// (`synapse_mpi_sleeping_barrier`), the waiter's checks keep the core busy while the
+    /// communication thread sleeps, so the peer's wake-up reaches a running core and not one that
+    /// has halted (W12: about 3% more samples/s than sleeping at once, in alternating runs).
+    public var spinSeconds: Double {
+        boundToOneCore && synapse_mpi_sleeping_barrier() == 0 ? 0 : 0.005
+    }
+    private let boundToOneCore: Bool
 
     private let settings = NSLock()
     private var timeoutSeconds: Double
@@ -91,7 +99,7 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         var name = [CChar](repeating: 0, count: 256)
         synapse_mpi_processor_name(&name, Int32(name.count))
         hostName = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        spinSeconds = synapse_allowed_cpu_count() == 1 ? 0 : 0.005
+        boundToOneCore = synapse_allowed_cpu_count() == 1
         let thread = Thread { [unowned self] in self.communicationLoop() }
         thread.name = "mpi"
         thread.start()
@@ -199,6 +207,12 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     public func startAllReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>, label: String) throws(DistributedError) -> PendingCommunication {
         try start(label) { synapse_mpi_allreduce_sum_f32_shared(buffer.baseAddress, Int64(buffer.count)) }
     }
+
+    /// Whether the shared-memory sums (`startAllReduceSum`'s window, `DistributedDataParallel`'s
+    /// buckets) wait for the other processes on a barrier that sleeps (a futex in shared memory)
+    /// rather than polling inside `MPI_Barrier`; false before the first such sum decides it, off
+    /// Linux, and with `SYNAPSE_MPI_SLEEPING_BARRIER=0`. Reading it calls no MPI.
+    public var sharedSumsSleepWhileWaiting: Bool { synapse_mpi_sleeping_barrier() == 1 }
 
     /// Whether `startAllReduceSum` sums through the shared-memory window (every process of the job
     /// on this host), once the first reduction has decided it; nil before. Reading it calls no MPI.

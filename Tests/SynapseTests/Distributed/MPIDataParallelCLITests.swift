@@ -111,8 +111,26 @@ extension RealDataSuite {
             // MPI_Allreduce's, bit for bit, in both of the region's areas.
             #expect(reduce["buckets_in_shared_memory"] as? Bool == true, "\(reduce)")
             #expect(reduce["buckets_exact"] as? Bool == true, "\(reduce)")
+            // The processes wait for each other at the sums' barriers by sleeping, not polling.
+            #expect(reduce["sleeping_barrier"] as? Bool == true, "\(reduce)")
             let samples = try #require(Self.jsonLines(output).first { $0["metric"] as? String == "samples/s" }, "\(output)")
             #expect(samples["ranks"] as? Int == 2)
+        }
+
+        /// The sleeping barrier counts arrivals: three processes (more than cores here, so some
+        /// sleep at every barrier) still sum exactly, in the window and in the buckets.
+        @Test(.enabled(if: available && FileManager.default.isExecutableFile(atPath: bench.path),
+                       "needs the built synapse-bench tool, Fashion-MNIST and Open MPI"))
+        func threeProcessesSumExactlyThroughTheSleepingBarrier() throws {
+            let dir = try CLIRunOutputsTests.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let (status, output) = try Self.run(ranks: 3, ["W12", "--quick", "--threads", "1", "--no-summary", "--global-batch", "48"],
+                                                in: dir, tool: Self.bench)
+            #expect(status == 0, "\(output)")
+            let reduce = try #require(Self.jsonLines(output).first { $0["metric"] as? String == "reduce GB/s" }, "\(output)")
+            #expect(reduce["sleeping_barrier"] as? Bool == true, "\(reduce)")
+            #expect(reduce["reduce_exact"] as? Bool == true, "\(reduce)")
+            #expect(reduce["buckets_exact"] as? Bool == true, "\(reduce)")
         }
 
         @Test(.enabled(if: available, "needs the built synapse tool, Fashion-MNIST and Open MPI"))
