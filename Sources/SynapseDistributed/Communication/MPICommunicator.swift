@@ -9,10 +9,10 @@ import Foundation
 /// `startAllReduceSum` only queues the operation and returns, so a gradient bucket is reduced
 /// while the training thread runs the rest of backward. A thread that waits first checks for a
 /// few milliseconds, yielding its core between checks (no sleeping hand-off on the critical path;
-/// not when the process is bound to one core and MPI polls, see `spinSeconds`), then sleeps on a condition
-/// until the operation is done — or until `timeout` seconds have passed, which throws
-/// `DistributedError.timedOut` instead of hanging when a peer died or stopped. After a timeout the communication thread may still be blocked inside MPI: end the job
-/// (`abortJob`), as the CLI does.
+/// not when the process is bound to one core and MPI polls, see `spinSeconds`), then sleeps on a
+/// condition until the operation is done — or until `timeout` seconds have passed, which throws
+/// `DistributedError.timedOut` instead of hanging when a peer died or stopped. After a timeout the
+/// communication thread may still be blocked inside MPI: end the job (`abortJob`), as the CLI does.
 ///
 /// While it waits inside MPI, the communication thread yields its core to the training thread
 /// when nothing progresses (`OMPI_MCA_mpi_yield_when_idle`, set before MPI starts unless the
@@ -33,12 +33,12 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     /// single core that thread needs that very core, so a waiter that checks and yields only
     /// delays it with context switches (`perf` showed 5% of a W12 rank's time in `sched_yield` and
     /// task switches). When the shared-memory sums wait on a sleeping barrier instead
-    /// (`synapse_mpi_sleeping_barrier`), the waiter's checks keep the core busy while the
+    /// (`sharedSumsSleepWhileWaiting`), the waiter's checks keep the core busy while the
     /// communication thread sleeps, so the peer's wake-up reaches a running core and not one that
     /// has halted. W12, 15 alternating pairs: 2.3% more samples/s on average than `MPI_Barrier`
     /// with no checks; the sleeping barrier without the checks gained nothing.
     public var spinSeconds: Double {
-        boundToOneCore && synapse_mpi_sleeping_barrier() == 0 ? 0 : 0.005
+        boundToOneCore && !sharedSumsSleepWhileWaiting ? 0 : 0.005
     }
     private let boundToOneCore: Bool
 
