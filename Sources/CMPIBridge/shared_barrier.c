@@ -42,9 +42,8 @@ struct syn_barrier_block {
 };
 
 static MPI_Win syn_barrier_window = MPI_WIN_NULL;
-static struct syn_barrier_block *syn_barrier = NULL;
-/* Read by other threads than the communication thread (the Swift communicator's waiters). */
-static _Atomic int syn_barrier_sleeps = 0;
+/* NULL while the fence is MPI_Barrier. Atomic: the Swift communicator's waiters read it too. */
+static struct syn_barrier_block *_Atomic syn_barrier = NULL;
 #if defined(__linux__)
 static int64_t syn_spin_ns = SYN_SPIN_DEFAULT_NS;
 #endif
@@ -74,8 +73,7 @@ int syn_shared_barrier_create(void) {
         MPI_Win_free(&syn_barrier_window);
         return code;
     }
-    syn_barrier = block;
-    atomic_store(&syn_barrier_sleeps, 1);
+    atomic_store(&syn_barrier, (struct syn_barrier_block *)block);
     /* SYNAPSE_MPI_SPIN_US: microseconds to spin before sleeping (for measurements; 0 sleeps at once). */
     const char *spin = getenv("SYNAPSE_MPI_SPIN_US");
     if (spin) {
@@ -86,12 +84,11 @@ int syn_shared_barrier_create(void) {
     return MPI_SUCCESS;
 }
 
-int synapse_mpi_sleeping_barrier(void) { return atomic_load(&syn_barrier_sleeps); }
+int synapse_mpi_sleeping_barrier(void) { return atomic_load(&syn_barrier) != NULL; }
 
 void syn_shared_barrier_release(void) {
-    atomic_store(&syn_barrier_sleeps, 0);
+    atomic_store(&syn_barrier, NULL);
     if (syn_barrier_window != MPI_WIN_NULL) MPI_Win_free(&syn_barrier_window);
-    syn_barrier = NULL;
 }
 
 #if defined(__linux__)
@@ -144,9 +141,10 @@ int syn_shared_fence(MPI_Win window) {
     MPI_Win_sync(window);
     int code = MPI_SUCCESS;
 #if defined(__linux__)
-    if (syn_barrier) {
+    struct syn_barrier_block *barrier = atomic_load_explicit(&syn_barrier, memory_order_relaxed);
+    if (barrier) {
         atomic_thread_fence(memory_order_seq_cst);
-        syn_barrier_wait(syn_barrier, syn_shared_size());
+        syn_barrier_wait(barrier, syn_shared_size());
         atomic_thread_fence(memory_order_seq_cst);
     } else {
         code = MPI_Barrier(syn_shared_comm());

@@ -39,8 +39,7 @@ final class GradientBucket {
         }
         self.offsets = offsets
         elementCount = total
-        flat = .allocate(capacity: total + parameters.count)
-        flat.initialize(repeating: 0)
+        flat = Self.zeroedBuffer(total + parameters.count)
         owned = flat
         filled = Array(repeating: false, count: parameters.count)
         remaining = parameters.count
@@ -66,10 +65,15 @@ final class GradientBucket {
             owned = nil
             flat = UnsafeMutableBufferPointer(start: storage, count: flatCount)
         } else if owned == nil {
-            flat = .allocate(capacity: flatCount)
-            flat.initialize(repeating: 0)
+            flat = Self.zeroedBuffer(flatCount)
             owned = flat
         }
+    }
+
+    private static func zeroedBuffer(_ count: Int) -> UnsafeMutableBufferPointer<Float> {
+        let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
+        buffer.initialize(repeating: 0)
+        return buffer
     }
 
     var isFull: Bool { remaining == 0 }
