@@ -32,10 +32,12 @@ struct ConcurrentInferenceTests {
         }
         // Up to twenty rounds (the loop ends at the first overlap): when the other tests of the run
         // keep the second core busy — the BERT tests load it for seconds — a round's threads may
-        // happen never to meet inside the primitive; a lock would keep them apart in all.
+        // happen never to meet inside the primitive; a lock would keep them apart in all. The threads
+        // are our own: `concurrentPerform` ran every call on the test's thread, one after another,
+        // when the rest of a CI run held the global queue's workers (see `onOwnThreads`).
         var rounds = 0
         repeat {
-            DispatchQueue.concurrentPerform(iterations: 8) { _ in
+            onOwnThreads(8) { _ in
                 for _ in 0..<15 {
                     let r = withoutGradients { Self.model(x, image, p) }
                     if r != serial { mismatches.add(1, ordering: .relaxed) }
