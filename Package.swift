@@ -140,16 +140,18 @@ let package = Package(
                            .product(name: "Yams", package: "Yams")],
             path: "Tests/SynapseServeTests"
         ),
+        // Helpers the test targets share (threads of their own for the concurrency tests).
+        .target(name: "SynapseTestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "SynapseCoreTests",
-            dependencies: ["SynapseCore"],
+            dependencies: ["SynapseCore", "SynapseTestSupport"],
             path: "Tests/SynapseCoreTests"
         ),
         .testTarget(
             name: "SynapseTests",
             // The layers are named too: tests reach their internals with `@testable import`.
             dependencies: ["Synapse", "SynapseCore", "SynapseIO", "SynapseNN", "SynapseOptim", "SynapseData", "SynapseEval",
-                           "SynapseModels", "SynapseTraining", "SynapseONNX", "SynapseJobs",
+                           "SynapseModels", "SynapseTraining", "SynapseONNX", "SynapseJobs", "SynapseTestSupport",
                            .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             path: "Tests/SynapseTests",
             resources: [.copy("Fixtures")]

@@ -2,6 +2,7 @@ import Dispatch
 import Synchronization
 import Testing
 @testable import SynapseCore
+import SynapseTestSupport
 
 /// Many threads running the same model at once: results equal the serial ones bit for bit, and the
 /// cached oneDNN primitives really run concurrently (no lock serialises them any more).

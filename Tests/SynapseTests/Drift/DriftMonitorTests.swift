@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SynapseEval
+import SynapseTestSupport
 
 /// The sliding-window monitor on seeded streams: in distribution, shifted, re-mixed, concurrent.
 @Suite struct DriftMonitorTests {
@@ -89,7 +90,7 @@ import Testing
 
     @Test func concurrentObserversAreSafe() throws {
         let monitor = DriftMonitor(profile: try Self.profile(), windowSize: 500)
-        DispatchQueue.concurrentPerform(iterations: 5) { worker in
+        onOwnThreads(5) { worker in
             if worker == 4 {
                 for _ in 0..<50 { _ = monitor.report() }
             } else {

@@ -4,6 +4,7 @@ import Testing
 @testable import Synapse
 @testable import SynapseCore
 @testable import SynapseNN
+import SynapseTestSupport
 
 /// The fused ops behind the language-model layers — cross-entropy rows, causal softmax, layer norm
 /// rows and the LSTM time loop — against finite differences and against the composite formulas
@@ -206,7 +207,7 @@ struct FusedLanguageModelOpTests {
         }
         let serial = run()
         let results = Mutex<[[[Float]]]>([])
-        DispatchQueue.concurrentPerform(iterations: 8) { _ in
+        onOwnThreads(8) { _ in
             for _ in 0..<20 {
                 let r = run()
                 results.withLock { $0.append(r) }

@@ -7,6 +7,7 @@ import Testing
 @testable import SynapseJobs
 @testable import SynapseModels
 @testable import SynapseNN
+import SynapseTestSupport
 
 /// The models `synapse serve` answers with: loaded from the files `synapse train` writes, each
 /// instance validated and prepared as `synapse predict` prepares its inputs, so a served answer is
@@ -131,7 +132,7 @@ struct ServableModelsTests {
         #expect(served[0].label == FashionMNIST.classNames[served[0].classIndex!])
         // Batches of one model run on several threads at once (the server's workers): same answers.
         let failures = Mutex(0)
-        DispatchQueue.concurrentPerform(iterations: 4) { t in
+        onOwnThreads(4) { t in
             for i in 0..<25 {
                 let count = 1 + (t + i) % 2
                 let answer = model.predict(rows: Array(rows[0..<(count * 784)]), count: count)

@@ -8,7 +8,7 @@ import Foundation
 /// thread. When the other tests of a parallel run hold those workers — on a 2-core machine two long
 /// synchronous tests do — every iteration runs on the calling thread, one after another. Threads of
 /// our own are scheduled by the operating system whatever the rest of the run is doing.
-func onOwnThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+public func onOwnThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
     let gate = NSCondition(), finished = DispatchGroup()
     nonisolated(unsafe) var released = false  // read and written under `gate` only
     for index in 0..<count {
