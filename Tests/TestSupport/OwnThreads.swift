@@ -1,7 +1,7 @@
 import Foundation
 
-/// Runs `body(0..<count)` on `count` operating-system threads of its own, released together, and
-/// returns when all have finished.
+/// Runs `body(i)` for each `i` in `0..<count`, each on an operating-system thread of its own, all
+/// released together; returns when every one has finished.
 ///
 /// `DispatchQueue.concurrentPerform` is not enough for a test that must see work overlap: it hands
 /// iterations to the global queue's worker threads (one per core) and runs the rest on the calling
