@@ -5,10 +5,10 @@
  * sched_yield in a loop, so while one process waits for a slower one (a gradient bucket launched
  * in the middle of backward), its communication thread keeps taking turns on the core that runs
  * its training thread. On a W12 rank bound to one core that was 4-6% of the core beyond what the
- * sums need, and several preemptions of the training thread per step, for a wait that does no work. Here a process that
- * arrives first spins for a few microseconds (the usual gap at the barrier after the sums) and
- * then sleeps on a futex in a small shared window; the last to arrive wakes it. Linux only:
- * elsewhere (and if the window cannot be made) the fence keeps MPI_Barrier.
+ * sums need, and several preemptions of the training thread per step, for a wait that does no
+ * work. Here a process that arrives first spins for a few microseconds (the usual gap at the
+ * barrier after the sums) and then sleeps on a futex in a small shared window; the last to arrive
+ * wakes it. Linux only: elsewhere (and if the window cannot be made) the fence keeps MPI_Barrier.
  *
  * One barrier serves every shared window: all of them are used in the same order on every process
  * (they are collectives), by one thread at a time (the MPI lock of the Swift communicator).
