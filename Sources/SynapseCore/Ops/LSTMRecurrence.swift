@@ -6,7 +6,9 @@
 /// gate non-linearities (i, f, g, o order) and the cell update. The backward pass runs the steps in
 /// reverse with the fused cell-backward kernel and one product per step for dh_{t−1}, then gets
 /// dW_hh for all steps from one large sgemm over the saved hidden states. Compared with composing tensor ops, it keeps no per-step autodiff nodes and
-/// allocates nothing per step.
+/// allocates nothing per step. On a thread team, a batch with enough rows runs split by rows: each
+/// thread runs the whole time loop, forward and backward, on its own rows with no barrier per step
+/// (`RecurrentBatchSplit`; its gain on W4 is in BENCHMARKS.md).
 ///
 /// - Parameters:
 ///   - gatesX: [T, N, 4H] input projections.
@@ -34,24 +36,36 @@ package func lstmRecurrence(_ gatesX: Tensor, weightHH: Tensor, biasHH: Tensor?,
     let tanhC = TensorStorage(uninitializedCount: Swift.max(steps * stepH, 1))
     func time(_ s: Int) -> Int { reverse ? steps - 1 - s : s }
     let grain = Swift.max(1, 4_096 / Swift.max(hs, 1))
+    let split = RecurrentBatchSplit(rows: n)
     // h·W_hhᵀ + b_hh per step on W_hh packed once for the whole sequence.
-    let hiddenProduct = RepeatedMatmul(m: n, n: g4, k: hs, b: w.basePointer, bRowStride: 1, bColStride: hs,
-                                       bias: b?.basePointer, uses: steps)
+    let hiddenProducts = split.products { rows in
+        RepeatedMatmul(m: rows, n: g4, k: hs, b: w.basePointer, bRowStride: 1, bColStride: hs,
+                       bias: b?.basePointer, uses: steps)
+    }
     let hw = TensorStorage(uninitializedCount: stepG)
     let y = Tensor.produce([steps + 2, n, hs]) { out in
         cells.pointer.update(from: c0c.basePointer, count: stepH)
         let (ap, cp, tp, op) = (SendablePointer(acts.pointer), SendablePointer(cells.pointer),
                                 SendablePointer(tanhC.pointer), SendablePointer(out))
         let (xp, hp) = (SendablePointer(gx.basePointer), SendablePointer(hw.pointer))
-        for s in 0..<steps {
+        // The cell update of rows [lo, lo + cnt) at processing step s.
+        func cell(_ s: Int, _ lo: Int, _ cnt: Int) {
             let t = time(s)
-            hiddenProduct.run(s == 0 ? h0c.basePointer : out + time(s - 1) * stepH, into: hw.pointer)
-            ThreadPool.shared.parallelFor(n, grain: grain) { r in
-                let (lo, cnt) = (r.lowerBound, r.count)
-                CPUBackend.lstmCellForward(gx: xp.pointer + t * stepG + lo * g4, hw: hp.pointer + lo * g4,
-                                           gates: ap.pointer + s * stepG + lo * g4, cPrevious: cp.pointer + s * stepH + lo * hs,
-                                           c: cp.pointer + (s + 1) * stepH + lo * hs, tanhC: tp.pointer + s * stepH + lo * hs,
-                                           h: op.pointer + t * stepH + lo * hs, rows: cnt, hiddenSize: hs)
+            CPUBackend.lstmCellForward(gx: xp.pointer + t * stepG + lo * g4, hw: hp.pointer + lo * g4,
+                                       gates: ap.pointer + s * stepG + lo * g4, cPrevious: cp.pointer + s * stepH + lo * hs,
+                                       c: cp.pointer + (s + 1) * stepH + lo * hs, tanhC: tp.pointer + s * stepH + lo * hs,
+                                       h: op.pointer + t * stepH + lo * hs, rows: cnt, hiddenSize: hs)
+        }
+        split.run { lo, cnt, shared in
+            let product = hiddenProducts[cnt]!
+            for s in 0..<steps {
+                let previous: UnsafePointer<Float> = s == 0 ? UnsafePointer(h0c.basePointer) : UnsafePointer(out + time(s - 1) * stepH)
+                product.run(previous + lo * hs, into: hw.pointer + lo * g4)
+                if shared {
+                    ThreadPool.shared.parallelFor(cnt, grain: grain) { r in cell(s, lo + r.lowerBound, r.count) }
+                } else {
+                    cell(s, lo, cnt)
+                }
             }
         }
         if steps > 0 {
@@ -61,7 +75,7 @@ package func lstmRecurrence(_ gatesX: Tensor, weightHH: Tensor, biasHH: Tensor?,
         }
         (out + (steps + 1) * stepH).update(from: cells.pointer + steps * stepH, count: stepH)
     }
-    withExtendedLifetime((gx, b, hw, hiddenProduct)) {}
+    withExtendedLifetime((gx, b, hw, hiddenProducts)) {}
     var inputs = [gx, weightHH]
     if let biasHH { inputs.append(biasHH) }
     inputs += [h0, c0]
@@ -76,20 +90,30 @@ package func lstmRecurrence(_ gatesX: Tensor, weightHH: Tensor, biasHH: Tensor?,
         let (dgp, dhp, dcp) = (SendablePointer(dgates.pointer), SendablePointer(dh.basePointer), SendablePointer(dc.basePointer))
         let gp = SendablePointer(gc.basePointer)
         // dh_{t−1} = dgates_t·W_hh per step, W_hh packed once.
-        let hiddenGradient = RepeatedMatmul(m: n, n: hs, k: g4, b: w.basePointer, bRowStride: hs, bColStride: 1, bias: nil,
-                                            uses: steps)
-        for s in stride(from: steps - 1, through: 0, by: -1) {
+        let split = RecurrentBatchSplit(rows: n)
+        let hiddenGradients = split.products { rows in
+            RepeatedMatmul(m: rows, n: hs, k: g4, b: w.basePointer, bRowStride: hs, bColStride: 1, bias: nil,
+                           uses: steps)
+        }
+        // dh_t = (gradient from step t + 1) + (gradient of output t), added inside the kernel.
+        func cell(_ s: Int, _ lo: Int, _ cnt: Int) {
             let t = time(s)
-            // dh_t = (gradient from step t + 1) + (gradient of output t), added inside the kernel.
-            ThreadPool.shared.parallelFor(n, grain: grain) { r in
-                let (lo, cnt) = (r.lowerBound, r.count)
-                CPUBackend.lstmCellBackward(gates: ap.pointer + s * stepG + lo * g4, cPrevious: cp.pointer + s * stepH + lo * hs,
-                                            tanhC: tp.pointer + s * stepH + lo * hs, dh: dhp.pointer + lo * hs,
-                                            dhOutput: gp.pointer + t * stepH + lo * hs,
-                                            dc: dcp.pointer + lo * hs, dgates: dgp.pointer + t * stepG + lo * g4,
-                                            rows: cnt, hiddenSize: hs)
+            CPUBackend.lstmCellBackward(gates: ap.pointer + s * stepG + lo * g4, cPrevious: cp.pointer + s * stepH + lo * hs,
+                                        tanhC: tp.pointer + s * stepH + lo * hs, dh: dhp.pointer + lo * hs,
+                                        dhOutput: gp.pointer + t * stepH + lo * hs,
+                                        dc: dcp.pointer + lo * hs, dgates: dgp.pointer + t * stepG + lo * g4,
+                                        rows: cnt, hiddenSize: hs)
+        }
+        split.run { lo, cnt, shared in
+            let product = hiddenGradients[cnt]!
+            for s in stride(from: steps - 1, through: 0, by: -1) {
+                if shared {
+                    ThreadPool.shared.parallelFor(cnt, grain: grain) { r in cell(s, lo + r.lowerBound, r.count) }
+                } else {
+                    cell(s, lo, cnt)
+                }
+                product.run(dgp.pointer + time(s) * stepG + lo * g4, into: dhp.pointer + lo * hs)
             }
-            hiddenGradient.run(dgates.pointer + t * stepG, into: dh.basePointer)
         }
         // dW_hh = Σ_t dgates_tᵀ · h_{t−1}: the first processed step used h0, the others the saved
         // outputs, which sit contiguously in time order.
@@ -115,6 +139,6 @@ package func lstmRecurrence(_ gatesX: Tensor, weightHH: Tensor, biasHH: Tensor?,
             })
         }
         grads += [dh, dc]
-        return withExtendedLifetime((gc, acts, cells, tanhC, saved, w, h0c, hiddenGradient)) { grads }
+        return withExtendedLifetime((gc, acts, cells, tanhC, saved, w, h0c, hiddenGradients)) { grads }
     }
 }
