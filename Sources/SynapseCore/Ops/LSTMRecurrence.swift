@@ -61,11 +61,7 @@ package func lstmRecurrence(_ gatesX: Tensor, weightHH: Tensor, biasHH: Tensor?,
             for s in 0..<steps {
                 let previous: UnsafePointer<Float> = s == 0 ? UnsafePointer(h0c.basePointer) : UnsafePointer(out + time(s - 1) * stepH)
                 product.run(previous + lo * hs, into: hw.pointer + lo * g4)
-                if shared {
-                    ThreadPool.shared.parallelFor(cnt, grain: grain) { r in cell(s, lo + r.lowerBound, r.count) }
-                } else {
-                    cell(s, lo, cnt)
-                }
+                RecurrentBatchSplit.forRows(lo, cnt, shared: shared, grain: grain) { cell(s, $0, $1) }
             }
         }
         if steps > 0 {
@@ -107,11 +103,7 @@ package func lstmRecurrence(_ gatesX: Tensor, weightHH: Tensor, biasHH: Tensor?,
         split.run { lo, cnt, shared in
             let product = hiddenGradients[cnt]!
             for s in stride(from: steps - 1, through: 0, by: -1) {
-                if shared {
-                    ThreadPool.shared.parallelFor(cnt, grain: grain) { r in cell(s, lo + r.lowerBound, r.count) }
-                } else {
-                    cell(s, lo, cnt)
-                }
+                RecurrentBatchSplit.forRows(lo, cnt, shared: shared, grain: grain) { cell(s, $0, $1) }
                 product.run(dgp.pointer + time(s) * stepG + lo * g4, into: dhp.pointer + lo * hs)
             }
         }

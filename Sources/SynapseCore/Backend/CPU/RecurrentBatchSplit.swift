@@ -72,6 +72,17 @@ struct RecurrentBatchSplit {
         }
     }
 
+    /// Runs a row kernel, `kernel(firstRow, rowCount)`, over one block's rows as `run` handed them:
+    /// split over the team by `parallelFor` (at least `grain` rows a thread) when the block is shared,
+    /// in one call on this thread otherwise.
+    static func forRows(_ firstRow: Int, _ rowCount: Int, shared: Bool, grain: Int, _ kernel: (_ firstRow: Int, _ rowCount: Int) -> Void) {
+        if shared {
+            ThreadPool.shared.parallelFor(rowCount, grain: grain) { r in kernel(firstRow + r.lowerBound, r.count) }
+        } else {
+            kernel(firstRow, rowCount)
+        }
+    }
+
     private func rowCount(of block: Int) -> Int {
         Swift.max(0, Swift.min(rows, (block + 1) * blockRows) - block * blockRows)
     }
