@@ -115,6 +115,20 @@ int synapse_mpi_shared_region_reduce(synapse_shared_region *region, int parity, 
     return MPI_SUCCESS;
 }
 
+int synapse_mpi_shared_region_fence(synapse_shared_region *region) {
+    if (region->released) return MPI_ERR_WIN;
+    return syn_shared_fence(region->window);
+}
+
+int synapse_mpi_shared_region_processes(synapse_shared_region *region) {
+    return region->released ? 0 : syn_shared_size();
+}
+
+const float *synapse_mpi_shared_region_area_of(synapse_shared_region *region, int process, int parity) {
+    if (region->released || process < 0 || process >= syn_shared_size() || parity < 0 || parity > 1) return NULL;
+    return region->slots[process] + (parity ? region->count : 0);
+}
+
 /* The handles stay allocated (a few hundred bytes each): a wrapper that outlives MPI asks them for
  * an area and gets none, instead of writing into memory that is gone. */
 void syn_shared_regions_release(void) {

@@ -29,6 +29,8 @@ struct W12: Workload {
 
         manualSeed(0)
         let (trainer, ddp) = try makeTrainer(train, seed: 0, world: world)
+        let trace = ProcessInfo.processInfo.environment["SYNAPSE_W12_STEP_TRACE"].map { StepTrace(ddp: ddp, path: "\($0).\(world.rank)") }
+        if let trace { trainer.callbacks.append(trace) }
         var extras: [(String, JSONValue)] = [("ranks", .int(world.worldSize)), ("batch_per_rank", .int(globalBatch / world.worldSize)),
                                              ("global_batch", .int(globalBatch)),
                                              ("bucket_mb", .double(bucketMB)), ("buckets", .int(ddp.bucketSizes.count))]
@@ -44,6 +46,7 @@ struct W12: Workload {
             extras += [("s/epoch", .double(Timing.median(times))), ("steps", .int(trainer.trainLoader.count)),
                        ("test_accuracy", .double(try trainer.evaluate(test)["accuracy"] ?? .nan))]
         }
+        try trace?.write()
         extras.append(("overlapped_buckets", .int(ddp.bucketsStartedDuringBackward)))
         extras.append(("sync_ms_per_step", .double(ddp.synchronization.seconds * 1000 / Double(max(ddp.synchronization.steps, 1)))))
         if world.rank == 0 {
@@ -63,7 +66,8 @@ struct W12: Workload {
                                   "bytes": .int(ddp.bucketSizes.reduce(0) { $0 + $1.bytes }),
                                   "shared_memory_reduce": .bool(shared), "reduce_exact": .bool(exact),
                                   "sleeping_barrier": .bool(mpi.sharedSumsSleepWhileWaiting),
-                                  "buckets_in_shared_memory": .bool(ddp.bucketsInSharedMemory), "buckets_exact": .bool(bucketsExact)]))
+                                  "buckets_in_shared_memory": .bool(ddp.bucketsInSharedMemory), "buckets_exact": .bool(bucketsExact),
+                                  "bucket_sums": .string(ddp.sumsOnWriteBack ? "write-back" : ddp.bucketsInSharedMemory ? "chunks" : "mpi")]))
             }
             guard exact else { throw BenchError("W12: the queued reduction differs from MPI_Allreduce on integer-valued floats") }
             guard bucketsExact else { throw BenchError("W12: the gradients written back differ from MPI_Allreduce's mean on integer-valued floats") }
@@ -196,4 +200,20 @@ struct W12: Workload {
         let total = bytes * Double(repetitions) / 1e9
         return (total / Timing.median(times[0]), total / Timing.median(times[1]), total / Timing.median(times[2]))
     }
+}
+
+/// Developer tool (`SYNAPSE_W12_STEP_TRACE=prefix`): each step's end time and synchronisation wait,
+/// written to `prefix.<rank>` as "ns sync_ns" lines.
+final class StepTrace: TrainingCallback {
+    let ddp: DistributedDataParallel
+    let path: String
+    var lines: [String] = []
+    var lastSync = 0.0
+    init(ddp: DistributedDataParallel, path: String) { self.ddp = ddp; self.path = path }
+    func batchEnd(_ context: TrainingContext) throws {
+        let s = ddp.synchronization.seconds
+        lines.append("\(DispatchTime.now().uptimeNanoseconds) \(Int((s - lastSync) * 1e9))")
+        lastSync = s
+    }
+    func write() throws { try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8) }
 }

@@ -63,6 +63,14 @@ float *synapse_mpi_shared_region_area(synapse_shared_region *region, int parity)
 /** Sums floats [offset, offset + count) of every process's area `parity` in place (collective):
  *  afterwards each process's area holds the rank-order sums there. */
 int synapse_mpi_shared_region_reduce(synapse_shared_region *region, int parity, int64_t offset, int64_t count);
+/** The fence of the region (collective): every process's writes to its areas are visible to all
+ *  afterwards, and no process returns before all have arrived. A process may then read any
+ *  process's area of the pass (synapse_mpi_shared_region_area_of) until its next fence. */
+int synapse_mpi_shared_region_fence(synapse_shared_region *region);
+/** The processes that map the region (the job's, in rank order); 0 after MPI_Finalize. */
+int synapse_mpi_shared_region_processes(synapse_shared_region *region);
+/** Process `process`'s area `parity` (0 or 1), read-only; NULL after MPI_Finalize or out of range. */
+const float *synapse_mpi_shared_region_area_of(synapse_shared_region *region, int process, int parity);
 /** Sums `count` doubles over all processes, in place. */
 int synapse_mpi_allreduce_sum_f64(double *buffer, int64_t count);
 /** Copies `bytes` bytes of `root`'s `buffer` into every process's. */

@@ -19,6 +19,20 @@ final class SharedReductionRegion: @unchecked Sendable {
     func area(_ parity: Int) -> UnsafeMutablePointer<Float>? {
         synapse_mpi_shared_region_area(handle, Int32(parity))
     }
+
+    /// Every process's area `parity`, in rank order (read-only: each process writes only its
+    /// own); nil once MPI is finalized. Read only between a fence and the next one.
+    func areasOfAllProcesses(_ parity: Int) -> [UnsafePointer<Float>]? {
+        let processes = Int(synapse_mpi_shared_region_processes(handle))
+        guard processes > 0 else { return nil }
+        var areas: [UnsafePointer<Float>] = []
+        areas.reserveCapacity(processes)
+        for process in 0..<processes {
+            guard let area = synapse_mpi_shared_region_area_of(handle, Int32(process), Int32(parity)) else { return nil }
+            areas.append(area)
+        }
+        return areas
+    }
 }
 
 extension MPICommunicator {
@@ -43,5 +57,12 @@ extension MPICommunicator {
             throw .unsupported(reason: "\(label): floats \(offset)..<\(offset + count) of area \(parity) lie outside a region of \(region.count)")
         }
         return try start(label) { synapse_mpi_shared_region_reduce(region.handle, Int32(parity), Int64(offset), Int64(count)) }
+    }
+
+    /// Starts the fence of `region` behind the operations already started: when `wait` returns
+    /// for it, every process has written its area for this pass and any process's area may be
+    /// read (`areasOfAllProcesses`), until this process's next fence.
+    func startFence(_ region: SharedReductionRegion, label: String) throws(DistributedError) -> PendingCommunication {
+        try start(label) { synapse_mpi_shared_region_fence(region.handle) }
     }
 }

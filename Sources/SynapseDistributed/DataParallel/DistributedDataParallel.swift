@@ -19,8 +19,14 @@ import SynapseTraining
 /// - When every process runs on one host (`MPICommunicator`, unless `SYNAPSE_MPI_SHARED_REDUCE=0`
 ///   or `SYNAPSE_MPI_SHARED_BUCKETS=0`),
 ///   the buckets live in shared memory that all of them map (`SharedReductionRegion`): backward's
-///   gradients are copied once, into the bucket, and summed there in place, instead of being
-///   copied into a communication buffer and back as well.
+///   gradients are copied once, into the bucket, instead of into a communication buffer and back
+///   as well. With up to 4 processes, the end of backward is one barrier, after which each
+///   process reads every process's buckets and writes their mean straight into its gradients
+///   (`sumsOnWriteBack`): no per-bucket reduction, no communication during backward, one pass
+///   over the gradients. With more processes (or `SYNAPSE_MPI_BUCKET_SUMS=chunks`), each bucket
+///   is summed in place as it completes, each process summing a 1/N chunk of it (reading N
+///   whole buckets each would cost more than the second barrier this takes). Both give the
+///   same bits: the sums run in rank order.
 /// - Buffers (batch-norm running statistics) are copied from rank 0 after each step when
 ///   `broadcastBuffers` is on, as DDP's `broadcast_buffers` (a model without buffers sends nothing).
 /// - The parameters and buffers are those `module` holds when wrapped: like DDP, this wrapper
@@ -60,6 +66,9 @@ public final class DistributedDataParallel: GradientSynchronizer {
     private var regionOffsets: [Int] = []
     /// Backward passes begun: the region's area alternates between them.
     private var passes = 0
+    /// With a region: sum every process's buckets while writing the means back, after one
+    /// barrier, instead of reducing each bucket in place (agreed: part of the layout check).
+    private let sumsWhenWritingBack: Bool
     // Listed once: walking the module tree (reflection) each step cost 0.3 ms of W12's 13 ms step.
     private let buffers: [Buffer]
     private var slotOfLeaf: [ObjectIdentifier: (bucket: Int, slot: Int)] = [:]
@@ -68,8 +77,12 @@ public final class DistributedDataParallel: GradientSynchronizer {
     private var stateScratch: [Float] = []
     private var nextLaunch = 0
     private var failure: DistributedError?
-    /// Whether the buckets live in shared memory that every process maps, summed in place there.
+    /// Whether the buckets live in shared memory that every process maps (and are summed there).
     public var bucketsInSharedMemory: Bool { region != nil }
+    /// Whether the buckets in shared memory are summed as their means are written back, after
+    /// one barrier at the end of backward (up to 4 processes), rather than in place, bucket by
+    /// bucket, by 1/N chunks. False without shared memory.
+    public var sumsOnWriteBack: Bool { region != nil && sumsWhenWritingBack }
     /// Buckets whose reduction started during the last backward pass (overlapped with it).
     public private(set) var bucketsStartedDuringBackward = 0
     /// Seconds spent in `finishBackward` (waiting for reductions, copying gradients back, buffers)
@@ -99,6 +112,8 @@ public final class DistributedDataParallel: GradientSynchronizer {
         let trainable = Self.uniqueParameters(module).filter(\.requiresGrad)
         buckets = Self.makeBuckets(Array(trainable.reversed()), capacityBytes: bucketCapacityBytes,
                                    firstCapacityBytes: min(bucketCapacityBytes, Self.firstBucketCapacityBytes))
+        sumsWhenWritingBack = try Self.sumsWhenWritingBack(processes: communicator.worldSize,
+                                                           setting: ProcessInfo.processInfo.environment["SYNAPSE_MPI_BUCKET_SUMS"])
         try checkSameLayout()
         var offsets: [Int] = [], floats = 0
         for bucket in buckets {
@@ -140,12 +155,12 @@ public final class DistributedDataParallel: GradientSynchronizer {
     }
 
     /// Copies the parameter's final gradient into its bucket and starts every bucket, in order,
-    /// that is now complete.
+    /// that is now complete (buckets summed on write-back wait for the end of backward).
     public func gradientReady(_ leaf: ObjectIdentifier) {
         guard failure == nil, let (b, s) = slotOfLeaf[leaf] else { return }
         do throws(DistributedError) {
             try buckets[b].fill(s)
-            if b == nextLaunch && buckets[b].isFull {
+            if b == nextLaunch && buckets[b].isFull && sharedAreas() == nil {
                 bucketsStartedDuringBackward += try launchCompleteBuckets()
             }
         } catch {
@@ -165,13 +180,50 @@ public final class DistributedDataParallel: GradientSynchronizer {
         if let failure { throw failure }
         try batchNormSynchronizer?.checkCommunication()
         for bucket in buckets[nextLaunch...] { try bucket.fillRemaining() }
+        if let (region, mpi) = sharedAreas() {
+            try mpi.wait(try mpi.startFence(region, label: "the barrier before the sums of \(buckets.count) gradient buckets in shared memory"))
+            guard let areas = region.areasOfAllProcesses(passes & 1) else {
+                throw .unsupported(reason: "the shared memory of the gradient buckets is gone (MPI is finalized)")
+            }
+            for (b, bucket) in buckets.enumerated() {
+                bucket.writeBack(summing: areas.map { $0 + regionOffsets[b] }, worldSize: communicator.worldSize)
+            }
+            nextLaunch = buckets.count
+        } else {
+            try reduceBucketByBucket()
+        }
+        if broadcastBuffers { try broadcastState(parameters: false, buffers: true, label: "the buffers from rank 0") }
+    }
+
+    /// The region and communicator when this pass's buckets are summed on write-back (nil: each
+    /// bucket is reduced on its own). A pass whose area is gone (MPI finalized) reduces buffers
+    /// of its own, which fails with the communicator's error.
+    private func sharedAreas() -> (SharedReductionRegion, MPICommunicator)? {
+        guard sumsWhenWritingBack, let region, region.area(passes & 1) != nil, let mpi = communicator as? MPICommunicator else { return nil }
+        return (region, mpi)
+    }
+
+    /// Starts the buckets not started yet, waits for every reduction and writes the means back.
+    private func reduceBucketByBucket() throws(DistributedError) {
         _ = try launchCompleteBuckets()
         for bucket in buckets {
             if let pending = bucket.pending { try communicator.wait(pending) }
             bucket.pending = nil
             bucket.writeBack(worldSize: communicator.worldSize)
         }
-        if broadcastBuffers { try broadcastState(parameters: false, buffers: true, label: "the buffers from rank 0") }
+    }
+
+    /// Whether buckets in shared memory are summed on write-back: `setting` (the environment's
+    /// `SYNAPSE_MPI_BUCKET_SUMS`) `write-back` or `chunks`, else write-back for up to 4 processes.
+    /// Each process then reads N buckets where the chunked sums read about 2; beyond 4 processes
+    /// that costs more than the barrier it saves.
+    static func sumsWhenWritingBack(processes: Int, setting: String?) throws(DistributedError) -> Bool {
+        switch setting {
+        case nil, "": return processes <= 4
+        case "write-back": return true
+        case "chunks": return false
+        case let other?: throw .unsupported(reason: "SYNAPSE_MPI_BUCKET_SUMS is write-back or chunks, not '\(other)'")
+        }
     }
 
     /// Starts the reductions of complete buckets from `nextLaunch` on, in order; returns how many.
@@ -233,7 +285,7 @@ public final class DistributedDataParallel: GradientSynchronizer {
             for d in shape + [-1] { checksum = (checksum ^ UInt64(bitPattern: Int64(d))) &* 1099511628211 }
         }
         // The buckets and the buffer broadcasts must match too: they are the collectives each step runs.
-        for size in buckets.map(\.elementCount) + [broadcastBuffers ? 1 : 0] {
+        for size in buckets.map(\.elementCount) + [broadcastBuffers ? 1 : 0, sumsWhenWritingBack ? 1 : 0] {
             checksum = (checksum ^ UInt64(size)) &* 1099511628211
         }
         let mine = [Double(parameters.count), Double(trainable.count), Double(trainable.reduce(0) { $0 + $1.value.count }),
@@ -243,7 +295,7 @@ public final class DistributedDataParallel: GradientSynchronizer {
             throw .mismatch(reason: "rank \(rank) has \(Int(theirs[0])) parameters (\(Int(theirs[1])) trained, \(Int(theirs[2])) values) "
                 + "and \(Int(theirs[3])) buffers; rank \(communicator.rank) has \(Int(mine[0])) (\(Int(mine[1])) trained, "
                 + "\(Int(mine[2])) values) and \(Int(mine[3])) buffers"
-                + (theirs[..<4] == mine[..<4] ? ", with other shapes, buckets (--bucket-mb) or buffer broadcasts" : ""))
+                + (theirs[..<4] == mine[..<4] ? ", with other shapes, buckets (--bucket-mb), buffer broadcasts or SYNAPSE_MPI_BUCKET_SUMS" : ""))
         }
     }
 

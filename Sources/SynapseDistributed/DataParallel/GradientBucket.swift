@@ -105,23 +105,55 @@ final class GradientBucket {
         for slot in filled.indices where !filled[slot] { try fill(slot) }
     }
 
-    /// Writes the mean over `worldSize` processes back as each parameter's gradient; a parameter
-    /// that no process had a gradient for keeps none.
+    /// Writes the mean over `worldSize` processes back as each parameter's gradient (the buffer
+    /// holds the sums); a parameter that no process had a gradient for keeps none.
     func writeBack(worldSize: Int) {
+        writeBack(summing: [UnsafePointer(flat.baseAddress!)], worldSize: worldSize)
+    }
+
+    /// Writes back the mean of the buckets at `sources` (every process's copy of this bucket, in
+    /// rank order, or one buffer that already holds the sums) as each parameter's gradient,
+    /// summing them on the way: ((s₀ + s₁) + s₂) + …, then × 1/`worldSize` — the order and so
+    /// the bits of `shared_region.c`'s in-place sums followed by `writeBack(worldSize:)`. A
+    /// parameter whose flags sum to zero keeps no gradient.
+    func writeBack(summing sources: [UnsafePointer<Float>], worldSize: Int) {
+        precondition(!sources.isEmpty, "GradientBucket.writeBack: no bucket to sum")
         let scale = 1 / Float(worldSize)
         for (slot, p) in parameters.enumerated() {
-            guard flat[elementCount + slot] > 0 else {
+            var flag: Float = 0
+            for source in sources { flag += source[elementCount + slot] }
+            guard flag > 0 else {
                 p.grad = nil
                 continue
             }
-            let source = flat.baseAddress! + offsets[slot]
+            let offset = offsets[slot]
             // Into the gradient's own storage when it has one to itself (no allocation per step).
             var gradient = p.grad ?? Tensor.zeros(p.shape)
             p.grad = nil
             gradient.withUnsafeMutableBufferPointer { destination in
-                for i in 0..<destination.count { destination[i] = source[i] * scale }
+                Self.meanOf(sources.map { $0 + offset }, scale: scale, into: destination.baseAddress!, count: destination.count)
             }
             p.grad = gradient
+        }
+    }
+
+    /// `out[i] = (((s₀[i] + s₁[i]) + s₂[i]) + …) × scale`: one pass for one or two sources (the
+    /// common cases), else the sums accumulated in `out` in source order, then scaled.
+    private static func meanOf(_ sources: [UnsafePointer<Float>], scale: Float, into out: UnsafeMutablePointer<Float>, count: Int) {
+        let first = sources[0]
+        switch sources.count {
+        case 1:
+            for i in 0..<count { out[i] = first[i] * scale }
+        case 2:
+            let second = sources[1]
+            for i in 0..<count { out[i] = (first[i] + second[i]) * scale }
+        default:
+            let second = sources[1]
+            for i in 0..<count { out[i] = first[i] + second[i] }
+            for source in sources[2...] {
+                for i in 0..<count { out[i] += source[i] }
+            }
+            for i in 0..<count { out[i] *= scale }
         }
     }
 }

@@ -22,7 +22,8 @@ extension RealDataSuite {
         /// The benchmark tool, built beside `synapse`.
         static var bench: URL { TrainResumeCLITests.tool.deletingLastPathComponent().appendingPathComponent("synapse-bench") }
 
-        static func process(ranks: Int, _ arguments: [String], in directory: URL, tool: URL = TrainResumeCLITests.tool) -> (Process, Pipe) {
+        static func process(ranks: Int, _ arguments: [String], in directory: URL, tool: URL = TrainResumeCLITests.tool,
+                            environment extra: [String: String] = [:]) -> (Process, Pipe) {
             let p = Process()
             p.executableURL = mpirun
             // Root in CI; a container's ptrace rules refuse the single-copy mechanism of shared memory.
@@ -30,6 +31,7 @@ extension RealDataSuite {
                            "--mca", "btl_vader_single_copy_mechanism", "none", tool.path] + arguments
             var environment = ProcessInfo.processInfo.environment
             environment["SYNAPSE_ADAPTIVE_THREADS"] = "0"
+            environment.merge(extra) { $1 }
             p.environment = environment
             p.currentDirectoryURL = directory
             let out = Pipe()
@@ -38,8 +40,9 @@ extension RealDataSuite {
             return (p, out)
         }
 
-        static func run(ranks: Int, _ arguments: [String], in directory: URL, tool: URL = TrainResumeCLITests.tool) throws -> (Int32, String) {
-            let (p, out) = process(ranks: ranks, arguments, in: directory, tool: tool)
+        static func run(ranks: Int, _ arguments: [String], in directory: URL, tool: URL = TrainResumeCLITests.tool,
+                        environment: [String: String] = [:]) throws -> (Int32, String) {
+            let (p, out) = process(ranks: ranks, arguments, in: directory, tool: tool, environment: environment)
             try p.run()
             let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             p.waitUntilExit()
@@ -111,6 +114,8 @@ extension RealDataSuite {
             // MPI_Allreduce's, bit for bit, in both of the region's areas.
             #expect(reduce["buckets_in_shared_memory"] as? Bool == true, "\(reduce)")
             #expect(reduce["buckets_exact"] as? Bool == true, "\(reduce)")
+            // Two processes sum every bucket while writing the means back, after one barrier.
+            #expect(reduce["bucket_sums"] as? String == "write-back", "\(reduce)")
             // The processes wait for each other at the sums' barriers by sleeping, not polling.
             #expect(reduce["sleeping_barrier"] as? Bool == true, "\(reduce)")
             let samples = try #require(Self.jsonLines(output).first { $0["metric"] as? String == "samples/s" }, "\(output)")
@@ -118,19 +123,48 @@ extension RealDataSuite {
         }
 
         /// The sleeping barrier counts arrivals: three processes (more than cores here, so some
-        /// sleep at every barrier) still sum exactly, in the window and in the buckets.
+        /// sleep at every barrier) still sum exactly, in the window and in the buckets — whether
+        /// each bucket is summed in place by thirds as it completes, or all of them while the
+        /// means are written back (the default up to 4 processes).
         @Test(.enabled(if: available && FileManager.default.isExecutableFile(atPath: bench.path),
-                       "needs the built synapse-bench tool, Fashion-MNIST and Open MPI"))
-        func threeProcessesSumExactlyThroughTheSleepingBarrier() throws {
+                       "needs the built synapse-bench tool, Fashion-MNIST and Open MPI"),
+              arguments: ["chunks", "write-back"])
+        func threeProcessesSumExactlyThroughTheSleepingBarrier(sums: String) throws {
             let dir = try CLIRunOutputsTests.temporaryDirectory()
             defer { try? FileManager.default.removeItem(at: dir) }
             let (status, output) = try Self.run(ranks: 3, ["W12", "--quick", "--threads", "1", "--no-summary", "--global-batch", "48"],
-                                                in: dir, tool: Self.bench)
+                                                in: dir, tool: Self.bench, environment: ["SYNAPSE_MPI_BUCKET_SUMS": sums])
             #expect(status == 0, "\(output)")
             let reduce = try #require(Self.jsonLines(output).first { $0["metric"] as? String == "reduce GB/s" }, "\(output)")
             #expect(reduce["sleeping_barrier"] as? Bool == true, "\(reduce)")
+            #expect(reduce["bucket_sums"] as? String == sums, "\(reduce)")
             #expect(reduce["reduce_exact"] as? Bool == true, "\(reduce)")
             #expect(reduce["buckets_exact"] as? Bool == true, "\(reduce)")
+        }
+
+        /// Processes that would sum their buckets in different ways (one per bucket, one after a
+        /// single barrier) never meet in the same collectives: the model check refuses them at
+        /// once, with the setting named, instead of hanging.
+        @Test(.enabled(if: available && FileManager.default.isExecutableFile(atPath: bench.path),
+                       "needs the built synapse-bench tool, Fashion-MNIST and Open MPI"))
+        func processesThatSumDifferentlyAreRefused() throws {
+            let dir = try CLIRunOutputsTests.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let p = Process()
+            p.executableURL = Self.mpirun
+            let w12 = [Self.bench.path, "W12", "--quick", "--threads", "1", "--no-summary"]
+            p.arguments = ["--allow-run-as-root", "--oversubscribe", "--mca", "btl_vader_single_copy_mechanism", "none",
+                           "-np", "1", "-x", "SYNAPSE_MPI_BUCKET_SUMS=chunks"] + w12
+                + [":", "-np", "1", "-x", "SYNAPSE_MPI_BUCKET_SUMS=write-back"] + w12
+            p.currentDirectoryURL = dir
+            let out = Pipe()
+            p.standardOutput = out
+            p.standardError = out
+            try p.run()
+            let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            #expect(p.terminationStatus != 0, "\(output)")
+            #expect(output.contains("SYNAPSE_MPI_BUCKET_SUMS"), "\(output)")
         }
 
         @Test(.enabled(if: available, "needs the built synapse tool, Fashion-MNIST and Open MPI"))
