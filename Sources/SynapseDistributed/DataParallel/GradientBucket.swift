@@ -1,3 +1,4 @@
+import CMPIBridge
 import SynapseCore
 import SynapseNN
 
@@ -137,23 +138,12 @@ final class GradientBucket {
         }
     }
 
-    /// `out[i] = (((s₀[i] + s₁[i]) + s₂[i]) + …) × scale`: one pass for one or two sources (the
-    /// common cases), else the sums accumulated in `out` in source order, then scaled.
+    /// `out[i] = (((s₀[i] + s₁[i]) + s₂[i]) + …) × scale` (`bucket_mean.c`: the sums read other
+    /// cores' fresh writes, which wide loads fetch faster).
     private static func meanOf(_ sources: [UnsafePointer<Float>], scale: Float, into out: UnsafeMutablePointer<Float>, count: Int) {
-        let first = sources[0]
-        switch sources.count {
-        case 1:
-            for i in 0..<count { out[i] = first[i] * scale }
-        case 2:
-            let second = sources[1]
-            for i in 0..<count { out[i] = (first[i] + second[i]) * scale }
-        default:
-            let second = sources[1]
-            for i in 0..<count { out[i] = first[i] + second[i] }
-            for source in sources[2...] {
-                for i in 0..<count { out[i] += source[i] }
-            }
-            for i in 0..<count { out[i] *= scale }
+        let optional = sources.map { Optional($0) }
+        optional.withUnsafeBufferPointer { pointers in
+            synapse_mean_of_buffers(pointers.baseAddress, Int32(pointers.count), scale, out, Int64(count))
         }
     }
 }
