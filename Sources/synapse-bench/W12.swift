@@ -29,7 +29,7 @@ struct W12: Workload {
 
         manualSeed(0)
         let (trainer, ddp) = try makeTrainer(train, seed: 0, world: world)
-        let trace = ProcessInfo.processInfo.environment["SYNAPSE_W12_STEP_TRACE"].map { StepTrace(ddp: ddp, path: "\($0).\(world.rank)") }
+        let trace = ProcessInfo.processInfo.environment["SYNAPSE_W12_STEP_TRACE"].map { W12StepTrace(ddp: ddp, path: "\($0).\(world.rank)") }
         if let trace { trainer.callbacks.append(trace) }
         var extras: [(String, JSONValue)] = [("ranks", .int(world.worldSize)), ("batch_per_rank", .int(globalBatch / world.worldSize)),
                                              ("global_batch", .int(globalBatch)),
@@ -202,18 +202,3 @@ struct W12: Workload {
     }
 }
 
-/// Developer tool (`SYNAPSE_W12_STEP_TRACE=prefix`): each step's end time and synchronisation wait,
-/// written to `prefix.<rank>` as "ns sync_ns" lines.
-final class StepTrace: TrainingCallback {
-    let ddp: DistributedDataParallel
-    let path: String
-    var lines: [String] = []
-    var lastSync = 0.0
-    init(ddp: DistributedDataParallel, path: String) { self.ddp = ddp; self.path = path }
-    func batchEnd(_ context: TrainingContext) throws {
-        let s = ddp.synchronization.seconds
-        lines.append("\(DispatchTime.now().uptimeNanoseconds) \(Int((s - lastSync) * 1e9))")
-        lastSync = s
-    }
-    func write() throws { try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8) }
-}

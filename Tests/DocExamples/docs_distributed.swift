@@ -2,7 +2,7 @@
 import Foundation
 import Synapse
 
-/// docs/distributed.md, example 1 (line 161).
+/// docs/distributed.md, example 1 (line 177).
 func docs_distributed_example1() throws {
     let train = TensorDataset(features: Tensor.zeros([256, 784]), labels: IntTensor(Array(repeating: 0, count: 256)))
     let validation = train
@@ -22,7 +22,7 @@ func docs_distributed_example1() throws {
     try world.finalize()
 }
 
-/// docs/distributed.md, example 2 (line 256).
+/// docs/distributed.md, example 2 (line 272).
 func docs_distributed_example2() throws {
     let train = TensorDataset(features: Tensor.zeros([256, 784]), labels: IntTensor(Array(repeating: 0, count: 256)))
     let validation = train
