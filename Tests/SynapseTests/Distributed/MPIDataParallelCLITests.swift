@@ -24,11 +24,16 @@ extension RealDataSuite {
 
         static func process(ranks: Int, _ arguments: [String], in directory: URL, tool: URL = TrainResumeCLITests.tool,
                             environment extra: [String: String] = [:]) -> (Process, Pipe) {
+            process(launching: ["-np", String(ranks), tool.path] + arguments, in: directory, environment: extra)
+        }
+
+        /// `mpirun FLAGS LAUNCH` in `directory` (LAUNCH: `-np N program args`, or several such
+        /// joined by `:`), with the flags CI needs; not yet started.
+        static func process(launching launch: [String], in directory: URL, environment extra: [String: String] = [:]) -> (Process, Pipe) {
             let p = Process()
             p.executableURL = mpirun
             // Root in CI; a container's ptrace rules refuse the single-copy mechanism of shared memory.
-            p.arguments = ["--allow-run-as-root", "--oversubscribe", "-np", String(ranks),
-                           "--mca", "btl_vader_single_copy_mechanism", "none", tool.path] + arguments
+            p.arguments = ["--allow-run-as-root", "--oversubscribe", "--mca", "btl_vader_single_copy_mechanism", "none"] + launch
             var environment = ProcessInfo.processInfo.environment
             environment["SYNAPSE_ADAPTIVE_THREADS"] = "0"
             environment.merge(extra) { $1 }
@@ -150,16 +155,9 @@ extension RealDataSuite {
         func processesThatSumDifferentlyAreRefused() throws {
             let dir = try CLIRunOutputsTests.temporaryDirectory()
             defer { try? FileManager.default.removeItem(at: dir) }
-            let p = Process()
-            p.executableURL = Self.mpirun
             let w12 = [Self.bench.path, "W12", "--quick", "--threads", "1", "--no-summary"]
-            p.arguments = ["--allow-run-as-root", "--oversubscribe", "--mca", "btl_vader_single_copy_mechanism", "none",
-                           "-np", "1", "-x", "SYNAPSE_MPI_BUCKET_SUMS=chunks"] + w12
-                + [":", "-np", "1", "-x", "SYNAPSE_MPI_BUCKET_SUMS=write-back"] + w12
-            p.currentDirectoryURL = dir
-            let out = Pipe()
-            p.standardOutput = out
-            p.standardError = out
+            let (p, out) = Self.process(launching: ["-np", "1", "-x", "SYNAPSE_MPI_BUCKET_SUMS=chunks"] + w12
+                                            + [":", "-np", "1", "-x", "SYNAPSE_MPI_BUCKET_SUMS=write-back"] + w12, in: dir)
             try p.run()
             let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             p.waitUntilExit()
