@@ -9,38 +9,40 @@
  */
 #include "CMPIBridge.h"
 
-static inline void syn_mean_body(const float *const *sources, int n, float scale, float *restrict out, int64_t count) {
-    const float *restrict first = sources[0];
+static inline void syn_mean_body(const float *const *sources, int n, int64_t offset, float scale, float *restrict out,
+                                 int64_t count) {
+    const float *restrict first = sources[0] + offset;
     if (n == 1) {
         for (int64_t i = 0; i < count; i++) out[i] = first[i] * scale;
         return;
     }
-    const float *restrict second = sources[1];
+    const float *restrict second = sources[1] + offset;
     if (n == 2) {
         for (int64_t i = 0; i < count; i++) out[i] = (first[i] + second[i]) * scale;
         return;
     }
     for (int64_t i = 0; i < count; i++) out[i] = first[i] + second[i];
     for (int r = 2; r < n; r++) {
-        const float *restrict next = sources[r];
+        const float *restrict next = sources[r] + offset;
         for (int64_t i = 0; i < count; i++) out[i] += next[i];
     }
     for (int64_t i = 0; i < count; i++) out[i] *= scale;
 }
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-__attribute__((target("avx2"))) static void syn_mean_avx2(const float *const *sources, int n, float scale, float *out, int64_t count) {
-    syn_mean_body(sources, n, scale, out, count);
+__attribute__((target("avx2"))) static void syn_mean_avx2(const float *const *sources, int n, int64_t offset, float scale,
+                                                         float *out, int64_t count) {
+    syn_mean_body(sources, n, offset, scale, out, count);
 }
 #endif
 
-void synapse_mean_of_buffers(const float *const *sources, int n, float scale, float *out, int64_t count) {
+void synapse_mean_of_buffers(const float *const *sources, int n, int64_t offset, float scale, float *out, int64_t count) {
     if (n <= 0 || count <= 0) return;
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
     if (__builtin_cpu_supports("avx2")) {
-        syn_mean_avx2(sources, n, scale, out, count);
+        syn_mean_avx2(sources, n, offset, scale, out, count);
         return;
     }
 #endif
-    syn_mean_body(sources, n, scale, out, count);
+    syn_mean_body(sources, n, offset, scale, out, count);
 }

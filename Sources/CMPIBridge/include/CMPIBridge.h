@@ -71,10 +71,10 @@ int synapse_mpi_shared_region_fence(synapse_shared_region *region);
 int synapse_mpi_shared_region_processes(synapse_shared_region *region);
 /** Process `process`'s area `parity` (0 or 1), read-only; NULL after MPI_Finalize or out of range. */
 const float *synapse_mpi_shared_region_area_of(synapse_shared_region *region, int process, int parity);
-/** out[i] = (((sources[0][i] + sources[1][i]) + sources[2][i]) + ...) * scale for `n` sources (the
- *  sums in source order, then one product, no fused multiply-add); `out` overlaps no source. Calls
- *  no MPI (bucket_mean.c). */
-void synapse_mean_of_buffers(const float *const *sources, int n, float scale, float *out, int64_t count);
+/** out[i] = (((s0[i] + s1[i]) + s2[i]) + ...) * scale, i < count, where sr = sources[r] + offset, for
+ *  `n` sources (the sums in source order, then one product, no fused multiply-add); `out` overlaps
+ *  no source. Calls no MPI (bucket_mean.c). */
+void synapse_mean_of_buffers(const float *const *sources, int n, int64_t offset, float scale, float *out, int64_t count);
 /** Sums `count` doubles over all processes, in place. */
 int synapse_mpi_allreduce_sum_f64(double *buffer, int64_t count);
 /** Copies `bytes` bytes of `root`'s `buffer` into every process's. */

@@ -188,7 +188,6 @@ public final class DistributedDataParallel: GradientSynchronizer {
             for (b, bucket) in buckets.enumerated() {
                 bucket.writeBack(summing: areas.map { $0 + regionOffsets[b] }, worldSize: communicator.worldSize)
             }
-            nextLaunch = buckets.count
         } else {
             try reduceBucketByBucket()
         }

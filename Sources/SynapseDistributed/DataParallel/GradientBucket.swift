@@ -120,6 +120,9 @@ final class GradientBucket {
     func writeBack(summing sources: [UnsafePointer<Float>], worldSize: Int) {
         precondition(!sources.isEmpty, "GradientBucket.writeBack: no bucket to sum")
         let scale = 1 / Float(worldSize)
+        // The C view of the sources, made once for every parameter (`bucket_mean.c`: the sums read
+        // other cores' fresh writes, which wide loads fetch faster than the loop Swift compiles).
+        let pointers = sources.map { Optional($0) }
         for (slot, p) in parameters.enumerated() {
             var flag: Float = 0
             for source in sources { flag += source[elementCount + slot] }
@@ -127,23 +130,16 @@ final class GradientBucket {
                 p.grad = nil
                 continue
             }
-            let offset = offsets[slot]
             // Into the gradient's own storage when it has one to itself (no allocation per step).
             var gradient = p.grad ?? Tensor.zeros(p.shape)
             p.grad = nil
             gradient.withUnsafeMutableBufferPointer { destination in
-                Self.meanOf(sources.map { $0 + offset }, scale: scale, into: destination.baseAddress!, count: destination.count)
+                pointers.withUnsafeBufferPointer { c in
+                    synapse_mean_of_buffers(c.baseAddress, Int32(c.count), Int64(offsets[slot]), scale, destination.baseAddress!,
+                                            Int64(destination.count))
+                }
             }
             p.grad = gradient
-        }
-    }
-
-    /// `out[i] = (((s₀[i] + s₁[i]) + s₂[i]) + …) × scale` (`bucket_mean.c`: the sums read other
-    /// cores' fresh writes, which wide loads fetch faster).
-    private static func meanOf(_ sources: [UnsafePointer<Float>], scale: Float, into out: UnsafeMutablePointer<Float>, count: Int) {
-        let optional = sources.map { Optional($0) }
-        optional.withUnsafeBufferPointer { pointers in
-            synapse_mean_of_buffers(pointers.baseAddress, Int32(pointers.count), scale, out, Int64(count))
         }
     }
 }
